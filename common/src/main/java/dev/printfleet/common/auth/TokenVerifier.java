@@ -1,0 +1,108 @@
+package dev.printfleet.common.auth;
+
+import dev.printfleet.common.config.JwtSettings;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.auth.PubSecKeyOptions;
+import io.vertx.ext.auth.authentication.TokenCredentials;
+import io.vertx.ext.auth.jwt.JWTAuth;
+import io.vertx.ext.auth.jwt.JWTAuthOptions;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Verifies the JWTs of PROTOCOL.md §1 and turns their claims into a {@link Principal}. Signature,
+ * expiry and the required claims are checked here; which role may call what is the caller's
+ * decision.
+ */
+public final class TokenVerifier {
+
+  private final JWTAuth jwt;
+
+  public TokenVerifier(Vertx vertx, JwtSettings settings) {
+    var key = new PubSecKeyOptions().setAlgorithm(settings.algorithm());
+    key.setBuffer(settings.publicKeyPem().orElseGet(() -> settings.secret().orElseThrow()));
+    this.jwt = JWTAuth.create(vertx, new JWTAuthOptions().addPubSecKey(key));
+  }
+
+  /** The token from {@code Authorization: Bearer} or, for browsers, {@code access_token}. */
+  public static Optional<String> tokenOf(HttpServerRequest request) {
+    String header = request.getHeader("Authorization");
+    if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      String token = header.substring(7).trim();
+      return token.isEmpty() ? Optional.empty() : Optional.of(token);
+    }
+    String query = request.getParam("access_token");
+    return query == null || query.isBlank() ? Optional.empty() : Optional.of(query);
+  }
+
+  public Future<Principal> verify(HttpServerRequest request) {
+    return tokenOf(request)
+        .map(this::verify)
+        .orElseGet(() -> Future.failedFuture(AuthException.unauthorized("no token")));
+  }
+
+  public Future<Principal> verify(String token) {
+    return jwt.authenticate(new TokenCredentials(token))
+        .recover(e -> Future.failedFuture(AuthException.unauthorized(describe(e))))
+        .compose(user -> principalOf(user.principal()));
+  }
+
+  private static String describe(Throwable e) {
+    String message = e.getMessage() == null ? "" : e.getMessage().toLowerCase();
+    return message.contains("expired") ? "token expired" : "invalid token";
+  }
+
+  static Future<Principal> principalOf(JsonObject claims) {
+    String subject = claims.getString("sub");
+    Optional<Role> role = Role.fromClaim(stringClaim(claims, "role"));
+    String company = stringClaim(claims, "company");
+    Long exp = claims.getValue("exp") instanceof Number n ? n.longValue() : null;
+    if (subject == null || subject.isBlank()) {
+      return Future.failedFuture(AuthException.unauthorized("token has no sub claim"));
+    }
+    if (role.isEmpty()) {
+      return Future.failedFuture(
+          AuthException.unauthorized("token role must be agent, user, sre or admin"));
+    }
+    if (company == null || company.isBlank()) {
+      return Future.failedFuture(AuthException.unauthorized("token has no company claim"));
+    }
+    if (exp == null) {
+      return Future.failedFuture(AuthException.unauthorized("token has no exp claim"));
+    }
+    Instant expiresAt = Instant.ofEpochSecond(exp);
+    if (!expiresAt.isAfter(Instant.now())) {
+      return Future.failedFuture(AuthException.unauthorized("token expired"));
+    }
+    Optional<String> branch = Optional.ofNullable(stringClaim(claims, "branch")).filter(b -> !b.isBlank());
+    if (role.get() == Role.AGENT && branch.isEmpty()) {
+      return Future.failedFuture(AuthException.unauthorized("agent token has no branch claim"));
+    }
+    Set<String> branches = new HashSet<>();
+    if (role.get() != Role.AGENT && claims.getValue("branches") instanceof JsonArray list) {
+      for (Object b : list) {
+        if (b instanceof String s && !s.isBlank()) {
+          branches.add(s);
+        }
+      }
+    }
+    return Future.succeededFuture(
+        new Principal(
+            subject,
+            role.get(),
+            company,
+            role.get() == Role.AGENT ? branch : Optional.empty(),
+            Set.copyOf(branches),
+            expiresAt));
+  }
+
+  private static String stringClaim(JsonObject claims, String name) {
+    return claims.getValue(name) instanceof String s ? s : null;
+  }
+}

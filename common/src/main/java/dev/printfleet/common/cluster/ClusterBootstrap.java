@@ -1,0 +1,66 @@
+package dev.printfleet.common.cluster;
+
+import com.retailsvc.vertx.spi.cluster.redis.RedisClusterManager;
+import com.retailsvc.vertx.spi.cluster.redis.config.ClientType;
+import com.retailsvc.vertx.spi.cluster.redis.config.RedisConfig;
+import dev.printfleet.common.config.EventBusSettings;
+import dev.printfleet.common.config.RedisSettings;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.eventbus.EventBusOptions;
+import io.vertx.core.metrics.MetricsOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Builds a clustered Vert.x whose membership, subscriptions and shared data live in Redis (the
+ * Redis cluster manager, Redisson underneath), and whose messages travel over the event bus TCP
+ * transport on the configured host and port.
+ */
+public final class ClusterBootstrap {
+
+  private static final Logger log = LoggerFactory.getLogger(ClusterBootstrap.class);
+
+  private ClusterBootstrap() {}
+
+  public static Future<Vertx> start(
+      RedisSettings redis, EventBusSettings eventBus, MetricsOptions metrics) {
+    var eventBusOptions = new EventBusOptions().setHost(eventBus.host()).setPort(eventBus.port());
+    eventBus.publicHost().ifPresent(eventBusOptions::setClusterPublicHost);
+    eventBus.publicPort().ifPresent(eventBusOptions::setClusterPublicPort);
+    var options = new VertxOptions().setEventBusOptions(eventBusOptions);
+    if (metrics != null) {
+      options.setMetricsOptions(metrics);
+    }
+    return Vertx.builder()
+        .with(options)
+        .withClusterManager(new RedisClusterManager(redisConfig(redis)))
+        .buildClustered()
+        .onSuccess(
+            vertx ->
+                log.info(
+                    "Joined the cluster redis={} eventBusHost={} eventBusPort={}",
+                    redis.endpoints(),
+                    eventBus.host(),
+                    eventBus.port()))
+        .onFailure(
+            e -> log.error("Could not join the cluster redis={}: {}", redis.endpoints(), e.toString()));
+  }
+
+  static RedisConfig redisConfig(RedisSettings redis) {
+    var config =
+        new RedisConfig()
+            .setClientType(
+                switch (redis.clientType()) {
+                  case STANDALONE -> ClientType.STANDALONE;
+                  case CLUSTER -> ClientType.CLUSTER;
+                  case REPLICATED -> ClientType.REPLICATED;
+                });
+    redis.endpoints().forEach(config::addEndpoint);
+    redis.username().ifPresent(config::setUsername);
+    redis.password().ifPresent(config::setPassword);
+    redis.keyNamespace().ifPresent(config::setKeyNamespace);
+    return config;
+  }
+}

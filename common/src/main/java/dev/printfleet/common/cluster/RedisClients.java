@@ -1,0 +1,48 @@
+package dev.printfleet.common.cluster;
+
+import dev.printfleet.common.config.RedisSettings;
+import io.vertx.core.Vertx;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisClientType;
+import io.vertx.redis.client.RedisOptions;
+import io.vertx.redis.client.RedisReplicas;
+
+/** printfleet's own Redis client (presence registry, rate limits), on the cluster's Redis. */
+public final class RedisClients {
+
+  private RedisClients() {}
+
+  public static Redis create(Vertx vertx, RedisSettings settings) {
+    var options =
+        new RedisOptions()
+            .setMaxPoolSize(16)
+            .setMaxPoolWaiting(1024)
+            .setMaxWaitingHandlers(4096)
+            .setPoolRecycleTimeout(15_000);
+    settings.endpoints().forEach(endpoint -> options.addConnectionString(withCredentials(endpoint, settings)));
+    switch (settings.clientType()) {
+      case STANDALONE -> options.setType(RedisClientType.STANDALONE);
+      case CLUSTER -> options.setType(RedisClientType.CLUSTER).setUseReplicas(RedisReplicas.NEVER);
+      case REPLICATED -> options.setType(RedisClientType.REPLICATION);
+    }
+    return Redis.createClient(vertx, options);
+  }
+
+  /** vertx-redis-client takes credentials in the connection string. */
+  private static String withCredentials(String endpoint, RedisSettings settings) {
+    if (settings.password().isEmpty()) {
+      return endpoint;
+    }
+    URI uri = URI.create(endpoint);
+    String user = settings.username().map(RedisClients::encode).orElse("");
+    String userInfo = user + ":" + encode(settings.password().get());
+    return uri.getScheme() + "://" + userInfo + "@" + uri.getHost() + ":" + uri.getPort();
+  }
+
+  private static String encode(String value) {
+    return URLEncoder.encode(value, StandardCharsets.UTF_8);
+  }
+}

@@ -1,0 +1,242 @@
+package dev.printfleet.common.lifecycle;
+
+import dev.printfleet.common.auth.TokenVerifier;
+import dev.printfleet.common.config.CommonSettings;
+import dev.printfleet.common.health.OperationsRoutes;
+import dev.printfleet.common.health.Readiness;
+import dev.printfleet.common.heartbeat.HeartbeatPublisher;
+import dev.printfleet.common.messages.Addresses;
+import dev.printfleet.common.messages.ControlCommand;
+import io.micrometer.prometheus.PrometheusMeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.redis.client.Redis;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running service instance: its clustered Vert.x and the pieces every service shares. It owns
+ * the graceful shutdown: not ready first, then the drain hooks, then leaving the cluster.
+ */
+public final class ServiceRuntime {
+
+  private static final Logger log = LoggerFactory.getLogger(ServiceRuntime.class);
+
+  private final Vertx vertx;
+  private final CommonSettings settings;
+  private final PrometheusMeterRegistry registry;
+  private final Redis redis;
+  private final Readiness readiness;
+  private final TokenVerifier tokens;
+  private final HeartbeatPublisher heartbeat;
+  private final List<Supplier<Future<?>>> drainHooks = Collections.synchronizedList(new ArrayList<>());
+  private final Map<String, Function<ControlCommand, Future<JsonObject>>> controlHandlers =
+      new ConcurrentHashMap<>();
+  private final Promise<Void> stopped = Promise.promise();
+  private MessageConsumer<JsonObject> controlConsumer;
+  private volatile boolean stopping;
+  private volatile int httpPort = -1;
+
+  ServiceRuntime(
+      Vertx vertx,
+      CommonSettings settings,
+      PrometheusMeterRegistry registry,
+      Redis redis) {
+    this.vertx = vertx;
+    this.settings = settings;
+    this.registry = registry;
+    this.redis = redis;
+    this.readiness = new Readiness(vertx, redis);
+    this.tokens = new TokenVerifier(vertx, settings.jwt());
+    this.heartbeat =
+        new HeartbeatPublisher(
+            vertx,
+            settings.instanceId(),
+            settings.service(),
+            settings.heartbeatInterval(),
+            readiness,
+            registry);
+    onControl(ControlCommand.DRAIN, command -> {
+      vertx.runOnContext(v -> shutdown());
+      return Future.succeededFuture(new JsonObject().put("draining", true));
+    });
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  public CommonSettings settings() {
+    return settings;
+  }
+
+  public String instanceId() {
+    return settings.instanceId();
+  }
+
+  public PrometheusMeterRegistry registry() {
+    return registry;
+  }
+
+  /** printfleet's own Redis client, on the cluster's Redis. */
+  public Redis redis() {
+    return redis;
+  }
+
+  public Readiness readiness() {
+    return readiness;
+  }
+
+  public TokenVerifier tokens() {
+    return tokens;
+  }
+
+  public HeartbeatPublisher heartbeat() {
+    return heartbeat;
+  }
+
+  /** The HTTP port the service listens on (the real one when the setting was 0). */
+  public int httpPort() {
+    return httpPort;
+  }
+
+  /**
+   * Adds the routes every service has to the router and serves it on the configured port. The
+   * server belongs to the Vert.x instance and closes with it.
+   */
+  public Future<HttpServer> serve(Router router, HttpServerOptions options) {
+    OperationsRoutes.mount(vertx, router, readiness, registry);
+    return vertx
+        .createHttpServer(options.setHost(settings.httpHost()).setPort(settings.httpPort()))
+        .requestHandler(router)
+        .listen()
+        .onSuccess(server -> httpPort = server.actualPort());
+  }
+
+  /** Work to finish on shutdown, after the instance turned not ready; run last-added first. */
+  public void onDrain(Supplier<Future<?>> hook) {
+    drainHooks.add(hook);
+  }
+
+  /** Handles a command sent to this instance on {@code printfleet.control.<instanceId>}. */
+  public void onControl(String action, Function<ControlCommand, Future<JsonObject>> handler) {
+    controlHandlers.put(action, handler);
+  }
+
+  Future<Void> startBackground() {
+    controlConsumer =
+        vertx.eventBus().consumer(Addresses.control(instanceId()), this::handleControl);
+    heartbeat.start();
+    Promise<Void> registered = Promise.promise();
+    controlConsumer.completionHandler(registered);
+    return registered.future();
+  }
+
+  private void handleControl(Message<JsonObject> message) {
+    ControlCommand command;
+    try {
+      command = ControlCommand.fromJson(message.body());
+    } catch (RuntimeException e) {
+      message.fail(400, "invalid control command: " + e.getMessage());
+      return;
+    }
+    var handler = controlHandlers.get(command.action());
+    if (handler == null) {
+      message.fail(404, "unknown control action " + command.action());
+      return;
+    }
+    log.info("Control command received action={} target={}", command.action(), command.target());
+    handler
+        .apply(command)
+        .onSuccess(message::reply)
+        .onFailure(e -> message.fail(500, String.valueOf(e.getMessage())));
+  }
+
+  public boolean isStopping() {
+    return stopping;
+  }
+
+  /** Completes when the instance has left the cluster and closed. */
+  public Future<Void> stopped() {
+    return stopped.future();
+  }
+
+  /**
+   * Graceful shutdown: turn not ready, wait the drain delay so the ingress moves traffic away, run
+   * the drain hooks (close sockets, finish in-flight work), then leave the cluster and close.
+   * Calling it again returns the same future.
+   */
+  public synchronized Future<Void> shutdown() {
+    if (stopping) {
+      return stopped.future();
+    }
+    stopping = true;
+    log.info(
+        "Draining instance={} service={} drainDelayMs={}",
+        instanceId(),
+        settings.service(),
+        settings.drainDelay().toMillis());
+    readiness.startDraining();
+    Promise<Void> delayed = Promise.promise();
+    if (settings.drainDelay().isZero()) {
+      delayed.complete();
+    } else {
+      vertx.setTimer(settings.drainDelay().toMillis(), id -> delayed.complete());
+    }
+    delayed
+        .future()
+        .compose(v -> runDrainHooks())
+        .onComplete(
+            v -> {
+              heartbeat.stop();
+              if (controlConsumer != null) {
+                controlConsumer.unregister();
+              }
+            })
+        .transform(
+            v -> {
+              redis.close();
+              return vertx.close();
+            })
+        .onSuccess(v -> log.info("Left the cluster instance={}", instanceId()))
+        .onFailure(e -> log.warn("Shutdown did not complete cleanly instance={}: {}", instanceId(), e.toString()))
+        .onComplete(stopped);
+    return stopped.future();
+  }
+
+  private Future<Void> runDrainHooks() {
+    List<Supplier<Future<?>>> hooks;
+    synchronized (drainHooks) {
+      hooks = new ArrayList<>(drainHooks);
+    }
+    Collections.reverse(hooks);
+    Future<Void> chain = Future.succeededFuture();
+    for (var hook : hooks) {
+      chain =
+          chain.compose(
+              v ->
+                  hook.get()
+                      .<Void>mapEmpty()
+                      .recover(
+                          e -> {
+                            log.warn("A drain hook failed instance={}: {}", instanceId(), e.toString());
+                            return Future.succeededFuture();
+                          }));
+    }
+    return chain;
+  }
+}

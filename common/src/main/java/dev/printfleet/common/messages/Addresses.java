@@ -1,0 +1,39 @@
+package dev.printfleet.common.messages;
+
+/** Every event bus address printfleet uses (ARCHITECTURE.md, "The clustered event bus"). */
+public final class Addresses {
+
+  /** Request/reply, printing to the gateway instance that holds an agent: dispatch, test. */
+  public static final String GATEWAY_PREFIX = "printfleet.gateway.";
+
+  /** Publish, gateway to all: agent connected, disconnected, printers synced. */
+  public static final String EVENTS_AGENT = "printfleet.events.agent";
+
+  /** Publish, gateway to all: a printer's status changed. */
+  public static final String EVENTS_PRINTER = "printfleet.events.printer";
+
+  /** Send, gateway to one printing instance: an agent's job result; the reply acknowledges it. */
+  public static final String PRINTING_RESULTS = "printfleet.printing.results";
+
+  /** Publish, printing to all: a job's state changed. */
+  public static final String EVENTS_JOB = "printfleet.events.job";
+
+  /** Publish, every instance to monitoring: health, load and circuits. */
+  public static final String MONITORING_HEARTBEAT = "printfleet.monitoring.heartbeat";
+
+  /** Request/reply, monitoring to one instance: circuit reset, drain. */
+  public static final String CONTROL_PREFIX = "printfleet.control.";
+
+  /** The header that names the action of a request on a gateway or control address. */
+  public static final String ACTION_HEADER = "action";
+
+  private Addresses() {}
+
+  public static String gateway(String instanceId) {
+    return GATEWAY_PREFIX + instanceId;
+  }
+
+  public static String control(String instanceId) {
+    return CONTROL_PREFIX + instanceId;
+  }
+}

@@ -1,0 +1,44 @@
+package dev.printfleet.common.messages;
+
+import io.vertx.core.json.JsonObject;
+import java.time.Instant;
+
+/**
+ * Sent to {@link Addresses#gateway(String)} with action {@link #ACTION}: forward a job to the agent
+ * as {@code job.dispatch}. The reply carries the agent's answer.
+ */
+public record DispatchRequest(
+    String jobId,
+    String agentId,
+    String printerId,
+    String contentType,
+    String content,
+    int copies,
+    Instant createdAt) {
+
+  public static final int VERSION = 1;
+  public static final String ACTION = "job.dispatch";
+
+  public JsonObject toJson() {
+    return new JsonObject()
+        .put("v", VERSION)
+        .put("jobId", jobId)
+        .put("agentId", agentId)
+        .put("printerId", printerId)
+        .put("contentType", contentType)
+        .put("content", content)
+        .put("copies", copies)
+        .put("createdAt", createdAt.toEpochMilli());
+  }
+
+  public static DispatchRequest fromJson(JsonObject json) {
+    return new DispatchRequest(
+        Json.requireString(json, "jobId"),
+        Json.requireString(json, "agentId"),
+        Json.requireString(json, "printerId"),
+        Json.requireString(json, "contentType"),
+        Json.requireString(json, "content"),
+        json.getInteger("copies", 1),
+        Json.instant(json, "createdAt"));
+  }
+}
