@@ -56,6 +56,9 @@ public final class PostgresServerHandle implements AutoCloseable {
               .setServerConfig("listen_addresses", "127.0.0.1")
               .setServerConfig("max_connections", "300")
               .setServerConfig("fsync", "on")
+              // zonky turns synchronous_commit off for speed; a job answered 201 must survive a crash.
+              .setServerConfig("synchronous_commit", "on")
+              .setRegisterShutdownHook(false)
               .start();
       log.info("PostgreSQL started port={}", port);
     } catch (IOException e) {

@@ -34,7 +34,7 @@ public final class RedisServerHandle implements AutoCloseable {
             .setting("save \"\"")
             .setting("appendonly no")
             .setting("dir " + workDir)
-            .onShutdownForceStop(true)
+            .onShutdownForceStop(false)
             .build();
   }
 
@@ -81,6 +81,12 @@ public final class RedisServerHandle implements AutoCloseable {
 
   public int port() {
     return port;
+  }
+
+  /** Stops Redis at JVM exit unless it was stopped before. */
+  public RedisServerHandle stopAtExit() {
+    Runtime.getRuntime().addShutdownHook(new Thread(this::close, "redis-" + port + "-stop"));
+    return this;
   }
 
   /** The address in the form the cluster manager and vertx-redis-client take. */

@@ -50,12 +50,28 @@ public final class TokenVerifier {
   public Future<Principal> verify(String token) {
     return jwt.authenticate(new TokenCredentials(token))
         .recover(e -> Future.failedFuture(AuthException.unauthorized(describe(e))))
-        .compose(user -> principalOf(user.principal()));
+        .compose(user -> principalOf(claimsOf(user)));
   }
 
   private static String describe(Throwable e) {
     String message = e.getMessage() == null ? "" : e.getMessage().toLowerCase();
-    return message.contains("expired") ? "token expired" : "invalid token";
+    return message.contains("expired") ? "token expired" : "invalid token (" + e.getMessage() + ")";
+  }
+
+  /** vertx-auth-jwt moves exp and iat from the principal to the user's attributes. */
+  private static JsonObject claimsOf(io.vertx.ext.auth.User user) {
+    JsonObject claims = user.principal().copy();
+    JsonObject attributes = user.attributes();
+    if (!claims.containsKey("exp") && attributes != null) {
+      Object exp = attributes.getValue("exp");
+      if (exp == null && attributes.getValue("accessToken") instanceof JsonObject token) {
+        exp = token.getValue("exp");
+      }
+      if (exp != null) {
+        claims.put("exp", exp);
+      }
+    }
+    return claims;
   }
 
   static Future<Principal> principalOf(JsonObject claims) {

@@ -1,0 +1,38 @@
+package dev.printfleet.common.messages;
+
+import io.vertx.core.json.JsonObject;
+
+/**
+ * The gateway's reply to a request on {@link Addresses#gateway(String)}: the agent's answer, or why
+ * there is none ({@code not_found}: the agent is not connected there; {@code timeout}; {@code
+ * unavailable}: the gateway is draining or full; or the agent's own error code).
+ */
+public record AgentReply(boolean ok, JsonObject data, String code, String message) {
+
+  public static final int VERSION = 1;
+
+  public static AgentReply answered(JsonObject data) {
+    return new AgentReply(true, data, null, null);
+  }
+
+  public static AgentReply failed(String code, String message) {
+    return new AgentReply(false, null, code, message);
+  }
+
+  public JsonObject toJson() {
+    var json = new JsonObject().put("v", VERSION).put("ok", ok);
+    if (ok) {
+      json.put("data", data == null ? new JsonObject() : data);
+    } else {
+      json.put("code", code).put("message", message);
+    }
+    return json;
+  }
+
+  public static AgentReply fromJson(JsonObject json) {
+    boolean ok = json.getBoolean("ok", false);
+    return ok
+        ? answered(json.getJsonObject("data", new JsonObject()))
+        : failed(json.getString("code", "unavailable"), json.getString("message", ""));
+  }
+}

@@ -1,0 +1,254 @@
+package dev.printfleet.dev;
+
+import dev.printfleet.common.auth.Role;
+import dev.printfleet.common.auth.TokenIssuer;
+import dev.printfleet.common.config.ConfigException;
+import dev.printfleet.common.config.JwtSettings;
+import dev.printfleet.common.config.Settings;
+import dev.printfleet.common.lifecycle.ServiceDefinition;
+import dev.printfleet.common.lifecycle.ServiceLauncher;
+import dev.printfleet.common.lifecycle.ServiceRuntime;
+import dev.printfleet.gateway.GatewayService;
+import dev.printfleet.monitoring.MonitoringService;
+import dev.printfleet.printing.PrintingService;
+import dev.printfleet.simulator.AgentFleet;
+import dev.printfleet.simulator.SimulatedAgent;
+import dev.printfleet.testing.PostgresServerHandle;
+import dev.printfleet.testing.RedisServerHandle;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code ./printfleet dev}: the whole set on one machine. Embedded Redis and PostgreSQL, the three
+ * services (each its own clustered Vert.x, in this JVM), simulated agents, and the URLs and tokens
+ * to try it. Ctrl-C stops everything and removes what it created.
+ */
+@Command(
+    name = "printfleet dev",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    description = {
+      "Runs gateway, printing and monitoring on embedded Redis and PostgreSQL, with simulated agents.",
+      "Ports come from the options or PRINTFLEET_GATEWAY_HTTP_PORT, PRINTFLEET_PRINTING_HTTP_PORT and",
+      "PRINTFLEET_MONITORING_HTTP_PORT; the token secret from PRINTFLEET_JWT_SECRET (random when unset).",
+      "Ctrl-C stops everything."
+    })
+public final class DevLauncher implements Callable<Integer> {
+
+  private static final Logger log = LoggerFactory.getLogger(DevLauncher.class);
+  private static final String COMPANY = "acme";
+
+  @Option(names = "--agents", paramLabel = "N", description = "Simulated agents to run (default: ${DEFAULT-VALUE}; 0 for none).", defaultValue = "5")
+  int agents;
+
+  @Option(names = "--printers", paramLabel = "M", description = "Printers per simulated agent (default: ${DEFAULT-VALUE}).", defaultValue = "2")
+  int printersPerAgent;
+
+  @Option(names = "--branches", paramLabel = "B", description = "Branches the agents are spread over (default: ${DEFAULT-VALUE}).", defaultValue = "3")
+  int branches;
+
+  @Option(names = "--failure-rate", paramLabel = "F", description = "Share of simulated prints that fail, 0..1 (default: ${DEFAULT-VALUE}).", defaultValue = "0.02")
+  double failureRate;
+
+  @Option(names = "--print-delay", paramLabel = "MS", description = "How long a simulated printer takes, in ms (default: ${DEFAULT-VALUE}).", defaultValue = "300")
+  long printDelayMs;
+
+  @Option(names = "--gateway-port", paramLabel = "PORT", description = "Gateway HTTP port (default: PRINTFLEET_GATEWAY_HTTP_PORT or 8080).")
+  Integer gatewayPort;
+
+  @Option(names = "--printing-port", paramLabel = "PORT", description = "Printing HTTP port (default: PRINTFLEET_PRINTING_HTTP_PORT or 8081).")
+  Integer printingPort;
+
+  @Option(names = "--monitoring-port", paramLabel = "PORT", description = "Monitoring HTTP port (default: PRINTFLEET_MONITORING_HTTP_PORT or 8082).")
+  Integer monitoringPort;
+
+  @Option(names = "--duration", paramLabel = "DURATION", description = "Stop by itself after this long, e.g. 90s or 10m (default: run until Ctrl-C).")
+  String duration;
+
+  private final List<ServiceRuntime> services = new ArrayList<>();
+  private RedisServerHandle redis;
+  private PostgresServerHandle postgres;
+  private Vertx simulatorVertx;
+  private AgentFleet fleet;
+
+  public static void main(String[] args) {
+    int exit = new CommandLine(new DevLauncher()).execute(args);
+    System.exit(exit);
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    Settings env = Settings.fromEnvironment();
+    Map<String, String> base = new HashMap<>(System.getenv());
+    int gateway;
+    int printing;
+    int monitoring;
+    Duration stopAfter;
+    try {
+      gateway = gatewayPort != null ? gatewayPort : env.port("PRINTFLEET_GATEWAY_HTTP_PORT", GatewayService.DEFAULT_HTTP_PORT);
+      printing = printingPort != null ? printingPort : env.port("PRINTFLEET_PRINTING_HTTP_PORT", PrintingService.DEFAULT_HTTP_PORT);
+      monitoring = monitoringPort != null ? monitoringPort : env.port("PRINTFLEET_MONITORING_HTTP_PORT", MonitoringService.DEFAULT_HTTP_PORT);
+      stopAfter = duration == null ? null : new Settings(Map.of("--duration", duration)).duration("--duration", null);
+    } catch (ConfigException e) {
+      System.err.println("printfleet dev: " + e.getMessage());
+      return 2;
+    }
+    if (failureRate < 0 || failureRate > 1 || agents < 0 || printersPerAgent < 1 || branches < 1) {
+      System.err.println("printfleet dev: --failure-rate must be within 0..1, --agents >= 0, --printers and --branches >= 1");
+      return 2;
+    }
+    String secret = env.optional("PRINTFLEET_JWT_SECRET").orElseGet(DevLauncher::randomSecret);
+    if (secret.length() < JwtSettings.MIN_SECRET_LENGTH) {
+      System.err.println("printfleet dev: PRINTFLEET_JWT_SECRET is too short; HS256 needs at least " + JwtSettings.MIN_SECRET_LENGTH + " characters");
+      return 2;
+    }
+
+    long startedAt = System.nanoTime();
+    CountDownLatch stop = new CountDownLatch(1);
+    Thread cleanup = new Thread(() -> { stopAll(); stop.countDown(); }, "printfleet-dev-stop");
+    Runtime.getRuntime().addShutdownHook(cleanup);
+
+    log.info("Starting embedded Redis and PostgreSQL");
+    redis = RedisServerHandle.startOnFreePort();
+    postgres = PostgresServerHandle.startOnFreePort();
+    String database = postgres.createDatabase("printfleet");
+
+    base.put("PRINTFLEET_JWT_SECRET", secret);
+    base.put("REDIS_CONNECTION_ADDRESS", redis.address());
+    base.put("PGHOST", postgres.host());
+    base.put("PGPORT", String.valueOf(postgres.port()));
+    base.put("PGDATABASE", database);
+    base.put("PGUSER", postgres.user());
+    base.put("PGPASSWORD", postgres.password());
+    base.put("PRINTFLEET_DRAIN_DELAY", "0s");
+    base.put("PRINTFLEET_EVENTBUS_HOST", "127.0.0.1");
+
+    List<Future<ServiceRuntime>> starting = new ArrayList<>();
+    starting.add(start(new GatewayService(), base, gateway, "gateway-dev-1"));
+    starting.add(start(new PrintingService(), base, printing, "printing-dev-1"));
+    starting.add(start(new MonitoringService(), base, monitoring, "monitoring-dev-1"));
+    try {
+      for (var future : starting) {
+        services.add(future.toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS));
+      }
+    } catch (Exception e) {
+      Throwable cause = e.getCause() == null ? e : e.getCause();
+      System.err.println("printfleet dev: a service did not start: " + cause.getMessage());
+      return 1;
+    }
+
+    if (agents > 0) {
+      simulatorVertx = Vertx.vertx();
+      fleet = new AgentFleet(simulatorVertx, "127.0.0.1", gateway, secret, COMPANY, agents, printersPerAgent, branches,
+          new SimulatedAgent.Behaviour(printDelayMs, failureRate, 10_000));
+      fleet.start();
+    }
+    printWelcome(secret, gateway, printing, monitoring, database, (System.nanoTime() - startedAt) / 1_000_000);
+
+    if (stopAfter != null) {
+      if (!stop.await(stopAfter.toMillis(), TimeUnit.MILLISECONDS)) {
+        log.info("Stopping after duration={}", duration);
+      }
+      return 0; // the shutdown hook stops everything on exit
+    }
+    stop.await();
+    return 0;
+  }
+
+  private static <C> Future<ServiceRuntime> start(ServiceDefinition<C> service, Map<String, String> base, int port, String instanceId) {
+    Map<String, String> env = new HashMap<>(base);
+    env.put("PRINTFLEET_HTTP_PORT", String.valueOf(port));
+    env.putIfAbsent("PRINTFLEET_INSTANCE_ID", instanceId);
+    if (base.containsKey("PRINTFLEET_INSTANCE_ID")) {
+      env.put("PRINTFLEET_INSTANCE_ID", instanceId);
+    }
+    return ServiceLauncher.start(service, new Settings(env));
+  }
+
+  private void printWelcome(String secret, int gateway, int printing, int monitoring, String database, long startMs) {
+    Vertx vertx = services.get(0).vertx();
+    var issuer = new TokenIssuer(vertx, secret);
+    Duration day = Duration.ofDays(1);
+    String agentToken = issuer.agent("acme-agent-try", COMPANY, "b1", day);
+    String userToken = issuer.user("alice", Role.USER, COMPANY, List.of(), day);
+    String sreToken = issuer.user("sam", Role.SRE, COMPANY, List.of(), day);
+    String out = String.join("\n",
+        "",
+        "printfleet is running (started in " + startMs + " ms). Ctrl-C stops everything.",
+        "",
+        "  gateway     http://127.0.0.1:" + gateway + "     agents: ws://127.0.0.1:" + gateway + "/ws/agent   dashboards: ws://127.0.0.1:" + gateway + "/ws/client",
+        "  printing    http://127.0.0.1:" + printing + "     REST API: http://127.0.0.1:" + printing + "/api/v1",
+        "  monitoring  http://127.0.0.1:" + monitoring + "     SRE dashboard: http://127.0.0.1:" + monitoring + "/",
+        "  health      /health/live  /health/ready  /metrics on each",
+        "  redis       " + redis.address() + "   postgres  127.0.0.1:" + postgres.port() + "/" + database + " (user postgres)",
+        "  agents      " + agents + " simulated (company " + COMPANY + ", " + printersPerAgent + " printers each, branches b1..b" + branches + ")",
+        "",
+        "Tokens (valid 24 h, company " + COMPANY + "):",
+        "  agent (acme-agent-try, branch b1): " + agentToken,
+        "  user  (alice):                     " + userToken,
+        "  sre   (sam):                       " + sreToken,
+        "",
+        "Try:  curl -s http://127.0.0.1:" + printing + "/health/ready",
+        "");
+    System.out.println(out);
+    System.out.flush();
+  }
+
+  private synchronized void stopAll() {
+    log.info("Stopping printfleet dev");
+    if (fleet != null) {
+      await(fleet.stop(), 5);
+      await(simulatorVertx.close(), 5);
+      fleet = null;
+    }
+    List<Future<Void>> stopping = services.stream().map(ServiceRuntime::shutdown).toList();
+    stopping.forEach(f -> await(f, 15));
+    services.clear();
+    if (postgres != null) {
+      quietly(postgres::close, "PostgreSQL");
+      postgres = null;
+    }
+    if (redis != null) {
+      quietly(redis::close, "Redis");
+      redis = null;
+    }
+    log.info("Stopped; embedded servers and their files are gone");
+  }
+
+  private static void await(Future<?> future, int seconds) {
+    try {
+      future.toCompletionStage().toCompletableFuture().get(seconds, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      log.warn("Did not stop cleanly within {} s: {}", seconds, e.toString());
+    }
+  }
+
+  private static void quietly(Runnable action, String what) {
+    try {
+      action.run();
+    } catch (RuntimeException e) {
+      log.warn("{} did not stop cleanly: {}", what, e.toString());
+    }
+  }
+
+  private static String randomSecret() {
+    byte[] bytes = new byte[32];
+    new SecureRandom().nextBytes(bytes);
+    return HexFormat.of().formatHex(bytes);
+  }
+}

@@ -1,0 +1,75 @@
+package dev.printfleet.gateway.agent;
+
+import dev.printfleet.common.config.RedisSettings;
+import io.vertx.core.Future;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Where each agent is connected: {@code presence:agent:<agentId> → instanceId} in Redis, with a TTL
+ * this instance refreshes while the agent stays. A dead instance's entries expire by themselves.
+ */
+public final class PresenceRegistry {
+
+  /** Deletes the entry only if it still names this instance: a newer connection elsewhere wins. */
+  private static final String DELETE_IF_OURS =
+      "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end";
+
+  private final Redis redis;
+  private final RedisSettings settings;
+  private final String instanceId;
+  private final Duration ttl;
+
+  public PresenceRegistry(Redis redis, RedisSettings settings, String instanceId, Duration ttl) {
+    this.redis = redis;
+    this.settings = settings;
+    this.instanceId = instanceId;
+    this.ttl = ttl;
+  }
+
+  public static String key(RedisSettings settings, String agentId) {
+    return settings.key("presence:agent:" + agentId);
+  }
+
+  public Duration ttl() {
+    return ttl;
+  }
+
+  public Future<Void> register(String agentId) {
+    return redis
+        .send(Request.cmd(Command.SET).arg(key(settings, agentId)).arg(instanceId).arg("PX").arg(ttl.toMillis()))
+        .mapEmpty();
+  }
+
+  public Future<Void> unregister(String agentId) {
+    return redis
+        .send(Request.cmd(Command.EVAL).arg(DELETE_IF_OURS).arg(1).arg(key(settings, agentId)).arg(instanceId))
+        .mapEmpty();
+  }
+
+  /** Refreshes the TTL of every agent held here, in one round trip. */
+  public Future<Void> refresh(Collection<String> agentIds) {
+    if (agentIds.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    List<Request> batch = new ArrayList<>(agentIds.size());
+    for (String agentId : agentIds) {
+      batch.add(Request.cmd(Command.SET).arg(key(settings, agentId)).arg(instanceId).arg("PX").arg(ttl.toMillis()));
+    }
+    return redis.batch(batch).mapEmpty();
+  }
+
+  /** The instance holding the agent, if it is connected anywhere. */
+  public Future<Optional<String>> lookup(String agentId) {
+    return redis
+        .send(Request.cmd(Command.GET).arg(key(settings, agentId)))
+        .map(response -> Optional.ofNullable(response).map(Response::toString));
+  }
+}

@@ -1,0 +1,68 @@
+package dev.printfleet.gateway;
+
+import static dev.printfleet.gateway.GatewayHarness.await;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.printfleet.common.lifecycle.ServiceRuntime;
+import dev.printfleet.common.messages.Addresses;
+import dev.printfleet.common.messages.AgentEvent;
+import dev.printfleet.gateway.agent.PresenceRegistry;
+import dev.printfleet.simulator.SimulatedAgent;
+import dev.printfleet.testing.RealServersExtension;
+import dev.printfleet.testing.RedisServerHandle;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+@ExtendWith(RealServersExtension.class)
+class AgentConnectionTest {
+
+  private GatewayHarness harness;
+  private ServiceRuntime gateway;
+  private Vertx client;
+
+  @BeforeEach
+  void start(RedisServerHandle redis) {
+    harness = new GatewayHarness(redis);
+    gateway = harness.start(Map.of());
+    client = Vertx.vertx();
+  }
+
+  @AfterEach
+  void stop() {
+    await(client.close());
+    await(gateway.shutdown());
+  }
+
+  @Test
+  void connectedAgentIsWelcomedRegisteredInPresenceAndAnnounced() {
+    var events = new CopyOnWriteArrayList<AgentEvent>();
+    gateway.vertx().eventBus().<JsonObject>consumer(Addresses.EVENTS_AGENT, m -> events.add(AgentEvent.fromJson(m.body())));
+    String token = GatewayHarness.issuer(gateway).agent("agent-1", "c1", "b1", Duration.ofHours(1));
+    var agent =
+        new SimulatedAgent(client, client.createWebSocketClient(new WebSocketClientOptions()), "127.0.0.1",
+            gateway.httpPort(), "agent-1", List.of("p1", "p2"), () -> token, SimulatedAgent.Behaviour.defaults());
+
+    await(agent.start());
+
+    await().atMost(Duration.ofSeconds(10)).until(agent::isConnected);
+    assertThat(agent.instance()).isEqualTo(gateway.instanceId());
+    var presence = new PresenceRegistry(gateway.redis(), gateway.settings().redis(), "probe", Duration.ofSeconds(30));
+    await().atMost(Duration.ofSeconds(10)).until(() -> await(presence.lookup("agent-1")).equals(Optional.of(gateway.instanceId())));
+    await().atMost(Duration.ofSeconds(10)).until(() -> events.stream().anyMatch(e -> e.kind() == AgentEvent.Kind.PRINTERS_SYNCED));
+    var synced = events.stream().filter(e -> e.kind() == AgentEvent.Kind.PRINTERS_SYNCED).findFirst().orElseThrow();
+    assertThat(synced.printers()).extracting(p -> p.id()).containsExactly("p1", "p2");
+    assertThat(synced.company()).isEqualTo("c1");
+    assertThat(synced.branch()).isEqualTo("b1");
+  }
+}

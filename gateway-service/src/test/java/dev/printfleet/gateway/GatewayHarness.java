@@ -1,0 +1,49 @@
+package dev.printfleet.gateway;
+
+import dev.printfleet.common.auth.TokenIssuer;
+import dev.printfleet.common.config.Settings;
+import dev.printfleet.common.lifecycle.ServiceLauncher;
+import dev.printfleet.common.lifecycle.ServiceRuntime;
+import dev.printfleet.testing.RedisServerHandle;
+import io.vertx.core.Future;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+/** Starts real gateway instances on the test Redis, each in a cluster of the test's own. */
+final class GatewayHarness {
+
+  static final String SECRET = "test-secret-0123456789-0123456789-abcdef";
+
+  final String namespace = "gw-" + UUID.randomUUID().toString().substring(0, 8);
+  final RedisServerHandle redis;
+
+  GatewayHarness(RedisServerHandle redis) {
+    this.redis = redis;
+  }
+
+  ServiceRuntime start(Map<String, String> extra) {
+    Map<String, String> env = new HashMap<>();
+    env.put("PRINTFLEET_JWT_SECRET", SECRET);
+    env.put("REDIS_CONNECTION_ADDRESS", redis.address());
+    env.put("REDIS_KEY_NAMESPACE", namespace);
+    env.put("PRINTFLEET_HTTP_PORT", "0");
+    env.put("PRINTFLEET_HTTP_HOST", "127.0.0.1");
+    env.put("PRINTFLEET_DRAIN_DELAY", "0s");
+    env.putAll(extra);
+    return await(ServiceLauncher.start(new GatewayService(), new Settings(env)));
+  }
+
+  static TokenIssuer issuer(ServiceRuntime runtime) {
+    return new TokenIssuer(runtime.vertx(), SECRET);
+  }
+
+  static <T> T await(Future<T> future) {
+    try {
+      return future.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new AssertionError("future did not complete: " + e, e);
+    }
+  }
+}

@@ -1,0 +1,271 @@
+package dev.printfleet.simulator;
+
+import dev.printfleet.common.protocol.Envelope;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A printer agent speaking PROTOCOL.md §2 over a real WebSocket: it syncs its printers after the
+ * welcome, accepts {@code job.dispatch} (dropping a job id it already printed, as real agents do),
+ * reports {@code job.result} after a delay, answers {@code printer.test}, changes printer statuses
+ * now and then, and reconnects with backoff when its socket closes.
+ */
+public final class SimulatedAgent {
+
+  private static final Logger log = LoggerFactory.getLogger(SimulatedAgent.class);
+  private static final int REMEMBERED_JOBS = 10_000;
+
+  /** How the agent's printers behave. */
+  public record Behaviour(long printDelayMs, double failureRate, long statusChangeEveryMs) {
+    public static Behaviour defaults() {
+      return new Behaviour(200, 0.0, 15_000);
+    }
+  }
+
+  private final Vertx vertx;
+  private final WebSocketClient client;
+  private final String host;
+  private final int port;
+  private final String agentId;
+  private final List<String> printerIds;
+  private final Supplier<String> token;
+  private final Behaviour behaviour;
+  private final Random random;
+  private final Set<String> printedJobs =
+      Collections.newSetFromMap(
+          new LinkedHashMap<>() {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+              return size() > REMEMBERED_JOBS;
+            }
+          });
+  private final AtomicLong jobsReceived = new AtomicLong();
+  private final AtomicLong jobsPrinted = new AtomicLong();
+  private final AtomicLong duplicates = new AtomicLong();
+  private final AtomicLong connects = new AtomicLong();
+  private final AtomicLong requestIds = new AtomicLong();
+
+  private volatile WebSocket socket;
+  private volatile boolean stopped;
+  private volatile String instance;
+  private long statusTimer = -1;
+  private long backoffMs = 500;
+
+  public SimulatedAgent(
+      Vertx vertx,
+      WebSocketClient client,
+      String host,
+      int port,
+      String agentId,
+      List<String> printerIds,
+      Supplier<String> token,
+      Behaviour behaviour) {
+    this.vertx = vertx;
+    this.client = client;
+    this.host = host;
+    this.port = port;
+    this.agentId = agentId;
+    this.printerIds = List.copyOf(printerIds);
+    this.token = token;
+    this.behaviour = behaviour;
+    this.random = new Random(agentId.hashCode());
+  }
+
+  public String agentId() {
+    return agentId;
+  }
+
+  public List<String> printerIds() {
+    return printerIds;
+  }
+
+  public boolean isConnected() {
+    return socket != null && !socket.isClosed() && instance != null;
+  }
+
+  /** The gateway instance that holds this agent, from its welcome. */
+  public String instance() {
+    return instance;
+  }
+
+  public long jobsReceived() {
+    return jobsReceived.get();
+  }
+
+  public long jobsPrinted() {
+    return jobsPrinted.get();
+  }
+
+  public long duplicates() {
+    return duplicates.get();
+  }
+
+  public long connects() {
+    return connects.get();
+  }
+
+  public Future<Void> start() {
+    stopped = false;
+    if (behaviour.statusChangeEveryMs() > 0) {
+      long first = behaviour.statusChangeEveryMs() / 2 + random.nextLong(behaviour.statusChangeEveryMs());
+      statusTimer = vertx.setTimer(first, id -> changeStatus());
+    }
+    // A failed first attempt is retried with backoff like any later one.
+    return connect().otherwiseEmpty();
+  }
+
+  public Future<Void> stop() {
+    stopped = true;
+    vertx.cancelTimer(statusTimer);
+    WebSocket current = socket;
+    return current == null || current.isClosed() ? Future.succeededFuture() : current.close();
+  }
+
+  private Future<Void> connect() {
+    var options =
+        new WebSocketConnectOptions()
+            .setHost(host)
+            .setPort(port)
+            .setURI("/ws/agent")
+            .addHeader("Authorization", "Bearer " + token.get());
+    return client
+        .connect(options)
+        .onSuccess(this::onOpen)
+        .onFailure(e -> {
+          log.debug("Agent could not connect agent={}: {}", agentId, e.toString());
+          scheduleReconnect();
+        })
+        .mapEmpty();
+  }
+
+  private void onOpen(WebSocket ws) {
+    socket = ws;
+    connects.incrementAndGet();
+    backoffMs = 500;
+    ws.textMessageHandler(this::onFrame);
+    ws.closeHandler(v -> {
+      instance = null;
+      if (!stopped) {
+        log.debug("Agent socket closed agent={} status={}", agentId, ws.closeStatusCode());
+        scheduleReconnect();
+      }
+    });
+    ws.exceptionHandler(e -> log.debug("Agent socket error agent={}: {}", agentId, e.toString()));
+  }
+
+  private void scheduleReconnect() {
+    if (stopped) {
+      return;
+    }
+    long delay = backoffMs / 2 + random.nextLong(backoffMs / 2 + 1);
+    backoffMs = Math.min(backoffMs * 2, 30_000);
+    vertx.setTimer(delay, id -> {
+      if (!stopped) {
+        connect();
+      }
+    });
+  }
+
+  private void onFrame(String text) {
+    Envelope envelope;
+    try {
+      envelope = Envelope.parse(text);
+    } catch (Envelope.ParseException e) {
+      log.warn("Agent received a bad frame agent={}: {}", agentId, e.getMessage());
+      return;
+    }
+    switch (envelope.type()) {
+      case "welcome" -> {
+        instance = envelope.data().getString("instance");
+        syncPrinters();
+      }
+      case "job.dispatch" -> onDispatch(envelope);
+      case "printer.test" -> send(Envelope.response(envelope.id(),
+          new JsonObject().put("ok", true).put("latencyMs", behaviour.printDelayMs()).put("detail", "test page printed")));
+      default -> { /* responses and errors need no action */ }
+    }
+  }
+
+  private void syncPrinters() {
+    var printers = new JsonArray();
+    for (String id : printerIds) {
+      printers.add(new JsonObject().put("id", id).put("name", "Printer " + id).put("status", "online"));
+    }
+    send(Envelope.request("printers.sync", nextId(), new JsonObject().put("printers", printers)));
+  }
+
+  private void onDispatch(Envelope request) {
+    String jobId = request.data().getString("jobId");
+    jobsReceived.incrementAndGet();
+    send(Envelope.response(request.id(), new JsonObject().put("accepted", true)));
+    boolean duplicate;
+    synchronized (printedJobs) {
+      duplicate = !printedJobs.add(jobId);
+    }
+    if (duplicate) {
+      duplicates.incrementAndGet();
+      return;
+    }
+    vertx.setTimer(Math.max(1, behaviour.printDelayMs()), id -> {
+      boolean failed = random.nextDouble() < behaviour.failureRate();
+      var result = new JsonObject().put("jobId", jobId).put("outcome", failed ? "failed" : "printed");
+      if (failed) {
+        result.put("error", "simulated paper jam");
+      } else {
+        jobsPrinted.incrementAndGet();
+      }
+      send(Envelope.request("job.result", nextId(), result));
+    });
+  }
+
+  private void changeStatus() {
+    if (stopped) {
+      return;
+    }
+    if (isConnected()) {
+      String printerId = printerIds.get(random.nextInt(printerIds.size()));
+      double roll = random.nextDouble();
+      String status = roll < 0.6 ? "online" : roll < 0.85 ? "busy" : roll < 0.95 ? "paper_out" : "offline";
+      send(Envelope.request("printer.status", nextId(),
+          new JsonObject().put("printerId", printerId).put("status", status)));
+    }
+    statusTimer = vertx.setTimer(behaviour.statusChangeEveryMs(), id -> changeStatus());
+  }
+
+  /** Sends any envelope, for tests that need the agent to say something specific. */
+  public void send(Envelope envelope) {
+    WebSocket current = socket;
+    if (current != null && !current.isClosed()) {
+      current.writeTextMessage(envelope.encode());
+    }
+  }
+
+  private String nextId() {
+    return "a-" + requestIds.incrementAndGet();
+  }
+
+  /** Printer ids for an agent: unique within the company. */
+  public static List<String> printerIdsFor(String agentId, int count) {
+    List<String> ids = new ArrayList<>(count);
+    for (int i = 1; i <= count; i++) {
+      ids.add(agentId + "-p" + i);
+    }
+    return ids;
+  }
+}
