@@ -1,0 +1,175 @@
+package dev.printfleet.common.lifecycle;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.printfleet.common.config.CommonSettings;
+import dev.printfleet.common.config.Settings;
+import dev.printfleet.common.messages.Addresses;
+import dev.printfleet.common.messages.ControlCommand;
+import dev.printfleet.common.messages.Heartbeat;
+import dev.printfleet.testing.RealServersExtension;
+import dev.printfleet.testing.RedisServerHandle;
+import io.vertx.core.Future;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** Readiness, heartbeat, control and graceful shutdown, on a minimal service over real Redis. */
+@ExtendWith(RealServersExtension.class)
+class ServiceLifecycleTest {
+
+  private static final HttpClient http = HttpClient.newHttpClient();
+  private final List<ServiceRuntime> started = new ArrayList<>();
+  private final List<String> drained = new CopyOnWriteArrayList<>();
+
+  /** A service with no routes of its own and two drain hooks that record their order. */
+  private final class BareService implements ServiceDefinition<Void> {
+    @Override
+    public String name() {
+      return "bare";
+    }
+
+    @Override
+    public int defaultHttpPort() {
+      return 0;
+    }
+
+    @Override
+    public Void configure(Settings settings, CommonSettings common) {
+      return null;
+    }
+
+    @Override
+    public Future<Void> deploy(ServiceRuntime runtime, Void config) {
+      runtime.onDrain(() -> { drained.add("first-added"); return Future.succeededFuture(); });
+      runtime.onDrain(() -> { drained.add("last-added"); return Future.succeededFuture(); });
+      return runtime.serve(Router.router(runtime.vertx()), new HttpServerOptions()).mapEmpty();
+    }
+  }
+
+  private ServiceRuntime start(RedisServerHandle redis, String namespace, Map<String, String> extra) {
+    Map<String, String> env = new HashMap<>();
+    env.put("PRINTFLEET_JWT_SECRET", "lifecycle-secret-0123456789-0123456789");
+    env.put("REDIS_CONNECTION_ADDRESS", redis.address());
+    env.put("REDIS_KEY_NAMESPACE", namespace);
+    env.put("PRINTFLEET_HTTP_HOST", "127.0.0.1");
+    env.put("PRINTFLEET_DRAIN_DELAY", "0s");
+    env.putAll(extra);
+    var runtime = join(ServiceLauncher.start(new BareService(), new Settings(env)));
+    started.add(runtime);
+    return runtime;
+  }
+
+  @AfterEach
+  void stop() {
+    started.forEach(r -> join(r.shutdown()));
+  }
+
+  @Test
+  void readyWhileClusterAndRedisAnswerAndNotReadyWhileDraining(RedisServerHandle redis) throws Exception {
+    var runtime = start(redis, namespace(), Map.of("PRINTFLEET_DRAIN_DELAY", "3s"));
+    var ready = get(runtime.httpPort(), "/health/ready");
+    assertThat(ready.statusCode()).isEqualTo(200);
+    assertThat(new JsonObject(ready.body()).getString("status")).isEqualTo("UP");
+    assertThat(get(runtime.httpPort(), "/health/live").statusCode()).isEqualTo(200);
+
+    var stopping = runtime.shutdown();
+
+    var draining = get(runtime.httpPort(), "/health/ready");
+    assertThat(draining.statusCode()).isEqualTo(503);
+    assertThat(draining.body()).contains("\"draining\"").contains("DOWN");
+    assertThat(drained).as("drain hooks wait for the drain delay").isEmpty();
+    join(stopping);
+    assertThat(drained).containsExactly("last-added", "first-added");
+  }
+
+  @Test
+  void notReadyWhileRedisIsDownAndReadyAgainWhenItReturns() throws Exception {
+    try (var ownRedis = RedisServerHandle.startOnFreePort()) {
+      var runtime = start(ownRedis, namespace(), Map.of());
+      assertThat(get(runtime.httpPort(), "/health/ready").statusCode()).isEqualTo(200);
+
+      ownRedis.stop();
+      await().atMost(Duration.ofSeconds(20)).until(() -> get(runtime.httpPort(), "/health/ready").statusCode() == 503);
+      assertThat(get(runtime.httpPort(), "/health/ready").body()).contains("\"redis\"");
+      assertThat(get(runtime.httpPort(), "/health/live").statusCode()).as("still alive").isEqualTo(200);
+
+      ownRedis.start();
+      await().atMost(Duration.ofSeconds(30)).until(() -> get(runtime.httpPort(), "/health/ready").statusCode() == 200);
+      started.remove(runtime);
+      join(runtime.shutdown(), Duration.ofSeconds(30));
+    }
+  }
+
+  @Test
+  void heartbeatsReachTheClusterEveryInterval(RedisServerHandle redis) {
+    String namespace = namespace();
+    var listener = start(redis, namespace, Map.of("PRINTFLEET_HEARTBEAT_INTERVAL", "1h"));
+    var beats = new CopyOnWriteArrayList<Heartbeat>();
+    listener.vertx().eventBus().<JsonObject>consumer(Addresses.MONITORING_HEARTBEAT, m -> beats.add(Heartbeat.fromJson(m.body())));
+    var beating = start(redis, namespace, Map.of("PRINTFLEET_HEARTBEAT_INTERVAL", "300ms", "PRINTFLEET_INSTANCE_ID", "beating-1"));
+
+    await().atMost(Duration.ofSeconds(15))
+        .until(() -> beats.stream().filter(b -> b.instanceId().equals("beating-1")).count() >= 3);
+    Heartbeat beat = beats.stream().filter(b -> b.instanceId().equals("beating-1")).reduce((a, b) -> b).orElseThrow();
+    assertThat(beat.service()).isEqualTo("bare");
+    assertThat(beat.heapUsedBytes()).isPositive();
+    assertThat(beat.ready()).isTrue();
+    assertThat(beating.instanceId()).isEqualTo("beating-1");
+  }
+
+  @Test
+  void drainCommandOnTheControlAddressShutsTheInstanceDownAndItLeavesTheCluster(RedisServerHandle redis) {
+    String namespace = namespace();
+    var observer = start(redis, namespace, Map.of());
+    var target = start(redis, namespace, Map.of("PRINTFLEET_INSTANCE_ID", "target-1"));
+
+    var reply = join(observer.vertx().eventBus().<JsonObject>request(
+        Addresses.control("target-1"), new ControlCommand(ControlCommand.DRAIN, null).toJson())).body();
+    assertThat(reply.getBoolean("draining")).isTrue();
+
+    join(target.stopped(), Duration.ofSeconds(30));
+    started.remove(target);
+    // Once it has left, nothing answers on its control address any more.
+    await().atMost(Duration.ofSeconds(10)).until(() ->
+        observer.vertx().eventBus().request(Addresses.control("target-1"), new JsonObject())
+            .toCompletionStage().toCompletableFuture().handle((ok, e) -> e != null).get(5, TimeUnit.SECONDS));
+  }
+
+  private static String namespace() {
+    return "life-" + UUID.randomUUID().toString().substring(0, 8);
+  }
+
+  private static HttpResponse<String> get(int port, String path) throws Exception {
+    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(5)).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static <T> T join(Future<T> future) {
+    return join(future, Duration.ofSeconds(60));
+  }
+
+  private static <T> T join(Future<T> future, Duration timeout) {
+    try {
+      return future.toCompletionStage().toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (Exception e) {
+      throw new AssertionError("future did not complete: " + e, e);
+    }
+  }
+}

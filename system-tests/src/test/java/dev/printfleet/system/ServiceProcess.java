@@ -1,0 +1,104 @@
+package dev.printfleet.system;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/** A printfleet jar run as its own JVM, as production runs it: only environment variables. */
+final class ServiceProcess implements AutoCloseable {
+
+  static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+  final Process process;
+  final List<String> stdout = Collections.synchronizedList(new ArrayList<>());
+  final List<String> stderr = Collections.synchronizedList(new ArrayList<>());
+
+  private ServiceProcess(Process process) {
+    this.process = process;
+    drain(process.getInputStream(), stdout);
+    drain(process.getErrorStream(), stderr);
+  }
+
+  static Path jar(String module) {
+    Path root = Path.of(System.getProperty("printfleet.root", ".."));
+    Path jar = root.resolve(module).resolve("target").resolve(module + ".jar").normalize();
+    if (!Files.exists(jar)) {
+      throw new IllegalStateException("no fat jar at " + jar + "; run mvn package first");
+    }
+    return jar;
+  }
+
+  static ServiceProcess start(String module, Map<String, String> env, String... args) throws IOException {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    List<String> command = new ArrayList<>(List.of(java, "-Xmx256m", "-jar", jar(module).toString()));
+    command.addAll(List.of(args));
+    var builder = new ProcessBuilder(command);
+    // Only what the test gives: a service must not depend on the test JVM's environment.
+    builder.environment().keySet().removeIf(k -> k.startsWith("PRINTFLEET_") || k.startsWith("REDIS_") || k.startsWith("PG"));
+    builder.environment().putAll(env);
+    return new ServiceProcess(builder.start());
+  }
+
+  private static void drain(java.io.InputStream in, List<String> into) {
+    Thread.ofVirtual().start(() -> {
+      try (var reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+        String line;
+        while ((line = reader.readLine()) != null) {
+          into.add(line);
+        }
+      } catch (IOException e) {
+        // the process went away
+      }
+    });
+  }
+
+  static HttpResponse<String> get(int port, String path) throws IOException, InterruptedException {
+    return HTTP.send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(5)).GET().build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  static int status(int port, String path) {
+    try {
+      return get(port, path).statusCode();
+    } catch (IOException | InterruptedException e) {
+      return -1;
+    }
+  }
+
+  /** Sends SIGTERM and waits for the exit; the exit status. */
+  int terminate(Duration timeout) throws InterruptedException {
+    process.destroy();
+    if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+      process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      throw new AssertionError("the service did not stop within " + timeout + " after SIGTERM");
+    }
+    return process.exitValue();
+  }
+
+  String output() {
+    synchronized (stdout) {
+      return String.join("\n", stdout);
+    }
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    if (process.isAlive()) {
+      process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+}
