@@ -7,6 +7,7 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.auth.PubSecKeyOptions;
+import io.vertx.ext.auth.User;
 import io.vertx.ext.auth.authentication.TokenCredentials;
 import io.vertx.ext.auth.jwt.JWTAuth;
 import io.vertx.ext.auth.jwt.JWTAuthOptions;
@@ -53,25 +54,18 @@ public final class TokenVerifier {
         .compose(user -> principalOf(claimsOf(user)));
   }
 
-  private static String describe(Throwable e) {
-    String message = e.getMessage() == null ? "" : e.getMessage().toLowerCase();
-    return message.contains("expired") ? "token expired" : "invalid token (" + e.getMessage() + ")";
+  /**
+   * The token's decoded payload. vertx-auth-jwt leaves {@code exp}, {@code iat} and {@code nbf} out
+   * of {@link User#principal()}; the whole payload is the {@code accessToken} attribute.
+   */
+  private static JsonObject claimsOf(User user) {
+    JsonObject payload = user.attributes().getJsonObject("accessToken");
+    return payload != null ? payload : user.principal();
   }
 
-  /** vertx-auth-jwt moves exp and iat from the principal to the user's attributes. */
-  private static JsonObject claimsOf(io.vertx.ext.auth.User user) {
-    JsonObject claims = user.principal().copy();
-    JsonObject attributes = user.attributes();
-    if (!claims.containsKey("exp") && attributes != null) {
-      Object exp = attributes.getValue("exp");
-      if (exp == null && attributes.getValue("accessToken") instanceof JsonObject token) {
-        exp = token.getValue("exp");
-      }
-      if (exp != null) {
-        claims.put("exp", exp);
-      }
-    }
-    return claims;
+  private static String describe(Throwable e) {
+    String message = e.getMessage() == null ? "" : e.getMessage().toLowerCase();
+    return message.contains("expired") ? "token expired" : "invalid token";
   }
 
   static Future<Principal> principalOf(JsonObject claims) {

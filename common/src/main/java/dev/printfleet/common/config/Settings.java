@@ -105,15 +105,19 @@ public final class Settings {
       throw new ConfigException(
           name, "must be a duration such as 500ms, 5s, 10m or 24h, got '" + raw.get() + "'");
     }
-    long amount = Long.parseLong(m.group(1));
     String unit = m.group(2) == null ? "ms" : m.group(2);
-    return switch (unit) {
-      case "ms" -> Duration.ofMillis(amount);
-      case "s" -> Duration.ofSeconds(amount);
-      case "m" -> Duration.ofMinutes(amount);
-      case "h" -> Duration.ofHours(amount);
-      default -> Duration.ofDays(amount);
-    };
+    try {
+      long amount = Long.parseLong(m.group(1));
+      return switch (unit) {
+        case "ms" -> Duration.ofMillis(amount);
+        case "s" -> Duration.ofSeconds(amount);
+        case "m" -> Duration.ofMinutes(amount);
+        case "h" -> Duration.ofHours(amount);
+        default -> Duration.ofDays(amount);
+      };
+    } catch (NumberFormatException | ArithmeticException e) {
+      throw tooLarge(name, raw.get());
+    }
   }
 
   /** A byte size: a number with an optional unit, {@code 1048576}, {@code 512KiB}, {@code 1MiB}. */
@@ -128,13 +132,17 @@ public final class Settings {
       throw new ConfigException(
           name, "must be a size such as 1048576, 512KiB or 1MiB, got '" + raw.get() + "'");
     }
-    long amount = Long.parseLong(m.group(1));
     String unit = m.group(2) == null ? "b" : m.group(2);
-    return switch (unit) {
-      case "kb", "kib", "k" -> amount * 1024;
-      case "mb", "mib", "m" -> amount * 1024 * 1024;
-      default -> amount;
-    };
+    try {
+      long amount = Long.parseLong(m.group(1));
+      return switch (unit) {
+        case "kb", "kib", "k" -> Math.multiplyExact(amount, 1024L);
+        case "mb", "mib", "m" -> Math.multiplyExact(amount, 1024L * 1024);
+        default -> amount;
+      };
+    } catch (NumberFormatException | ArithmeticException e) {
+      throw tooLarge(name, raw.get());
+    }
   }
 
   /** A comma-separated list; empty when unset. */
@@ -160,6 +168,10 @@ public final class Settings {
               + raw.get()
               + "'");
     }
+  }
+
+  private static ConfigException tooLarge(String name, String raw) {
+    return new ConfigException(name, "is too large, got '" + raw + "'");
   }
 
   private static ConfigException outOfRange(String name, String raw, int min, int max) {
