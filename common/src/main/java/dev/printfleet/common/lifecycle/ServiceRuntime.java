@@ -35,6 +35,7 @@ import org.slf4j.LoggerFactory;
 public final class ServiceRuntime {
 
   private static final Logger log = LoggerFactory.getLogger(ServiceRuntime.class);
+  private static final long REPLY_GRACE_MS = 500;
 
   private final Vertx vertx;
   private final CommonSettings settings;
@@ -71,7 +72,9 @@ public final class ServiceRuntime {
             readiness,
             registry);
     onControl(ControlCommand.DRAIN, command -> {
-      vertx.runOnContext(v -> shutdown());
+      // The reply travels on a connection the event bus may still be opening: let it leave
+      // before the shutdown closes the event bus.
+      vertx.setTimer(REPLY_GRACE_MS, id -> shutdown());
       return Future.succeededFuture(new JsonObject().put("draining", true));
     });
   }
