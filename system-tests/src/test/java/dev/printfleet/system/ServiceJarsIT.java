@@ -83,7 +83,7 @@ class ServiceJarsIT {
 
       int exit = service.terminate(Duration.ofSeconds(30));
       assertThat(exit).as("exit status after SIGTERM").isEqualTo(143);
-      assertThat(service.output()).contains("Draining instance=").contains("Left the cluster");
+      assertThat(service.output()).as("stderr: %s", service.stderr).contains("Draining instance=").contains("Left the cluster");
     }
   }
 
@@ -95,7 +95,7 @@ class ServiceJarsIT {
     try (var service = ServiceProcess.start(module, env)) {
       assertThat(service.process.waitFor(30, TimeUnit.SECONDS)).as("exits by itself").isTrue();
       assertThat(service.process.exitValue()).isEqualTo(2);
-      await().atMost(Duration.ofSeconds(2)).until(() -> !service.stderr.isEmpty());
+      service.awaitOutput();
       List<String> lines = service.stderr.stream().filter(l -> !l.isBlank()).toList();
       assertThat(lines).hasSize(1);
       assertThat(lines.get(0)).contains("configuration error").contains("PRINTFLEET_JWT_SECRET is not set");
@@ -110,7 +110,7 @@ class ServiceJarsIT {
     try (var service = ServiceProcess.start(module, env)) {
       assertThat(service.process.waitFor(30, TimeUnit.SECONDS)).isTrue();
       assertThat(service.process.exitValue()).isEqualTo(2);
-      await().atMost(Duration.ofSeconds(2)).until(() -> !service.stderr.isEmpty());
+      service.awaitOutput();
       assertThat(service.stderr.stream().filter(l -> !l.isBlank()).toList())
           .containsExactly("printfleet " + module.replace("-service", "")
               + ": configuration error: PRINTFLEET_HTTP_PORT must be a port number (0-65535), got 'eighty'");

@@ -26,10 +26,12 @@ final class ServiceProcess implements AutoCloseable {
   final List<String> stdout = Collections.synchronizedList(new ArrayList<>());
   final List<String> stderr = Collections.synchronizedList(new ArrayList<>());
 
+  private final List<Thread> readers = new ArrayList<>();
+
   private ServiceProcess(Process process) {
     this.process = process;
-    drain(process.getInputStream(), stdout);
-    drain(process.getErrorStream(), stderr);
+    readers.add(drain(process.getInputStream(), stdout));
+    readers.add(drain(process.getErrorStream(), stderr));
   }
 
   static Path jar(String module) {
@@ -52,8 +54,8 @@ final class ServiceProcess implements AutoCloseable {
     return new ServiceProcess(builder.start());
   }
 
-  private static void drain(java.io.InputStream in, List<String> into) {
-    Thread.ofVirtual().start(() -> {
+  private static Thread drain(java.io.InputStream in, List<String> into) {
+    return Thread.ofVirtual().start(() -> {
       try (var reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
         String line;
         while ((line = reader.readLine()) != null) {
@@ -81,12 +83,21 @@ final class ServiceProcess implements AutoCloseable {
 
   /** Sends SIGTERM and waits for the exit; the exit status. */
   int terminate(Duration timeout) throws InterruptedException {
-    process.destroy();
+    // Process.destroy() would also close our ends of its pipes, and the drain's log lines with them.
+    process.toHandle().destroy();
     if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
       process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
       throw new AssertionError("the service did not stop within " + timeout + " after SIGTERM");
     }
+    awaitOutput();
     return process.exitValue();
+  }
+
+  /** Waits until everything the exited process wrote has been read. */
+  void awaitOutput() throws InterruptedException {
+    for (Thread reader : readers) {
+      reader.join(Duration.ofSeconds(10));
+    }
   }
 
   String output() {

@@ -22,6 +22,9 @@ public final class ClusterBootstrap {
 
   private static final Logger log = LoggerFactory.getLogger(ClusterBootstrap.class);
 
+  /** How often each node checks for members that expired without leaving. */
+  static final java.time.Duration WATCHDOG_PERIOD = java.time.Duration.ofSeconds(5);
+
   private ClusterBootstrap() {}
 
   public static Future<Vertx> start(
@@ -37,6 +40,7 @@ public final class ClusterBootstrap {
         .with(options)
         .withClusterManager(new RedisClusterManager(redisConfig(redis)))
         .buildClustered()
+        .onSuccess(vertx -> ClusterWatchdog.start(vertx, WATCHDOG_PERIOD))
         .onSuccess(
             vertx ->
                 log.info(
