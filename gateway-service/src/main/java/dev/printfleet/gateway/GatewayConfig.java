@@ -1,17 +1,24 @@
 package dev.printfleet.gateway;
 
+import dev.printfleet.common.config.ConfigException;
 import dev.printfleet.common.config.Settings;
+import dev.printfleet.gateway.connection.Connection;
 import java.time.Duration;
 import java.util.List;
 
 /**
- * The gateway's own settings.
+ * The gateway's own settings (README, "Configuration").
  *
  * @param maxMessageBytes frames received above this close the socket with 1009
  * @param presenceTtl how long an agent's presence entry lives in Redis without a refresh
  * @param agentRequestTimeout how long a dispatch or test waits for the agent's answer
  * @param maxPendingRequests requests to agents waiting for an answer on this instance; the oldest
  *     is answered with an error when a new one would exceed it
+ * @param limits per-connection rate limit: burst, refill per second, and the refusals within a
+ *     window that count as sustained abuse (close 1008)
+ * @param statusWindow the fixed window in which printer statuses are batched per room
+ * @param clientWriteQueueBytes a dashboard whose unsent bytes exceed this is behind
+ * @param slowClientTimeout a dashboard behind for longer than this is closed
  */
 public record GatewayConfig(
     long maxMessageBytes,
@@ -20,16 +27,40 @@ public record GatewayConfig(
     Duration presenceTtl,
     Duration agentRequestTimeout,
     int maxPendingRequests,
-    List<String> allowedOrigins) {
+    List<String> allowedOrigins,
+    Connection.Limits limits,
+    Duration statusWindow,
+    long clientWriteQueueBytes,
+    Duration slowClientTimeout,
+    int maxRoomsPerClient,
+    boolean compression,
+    int compressionLevel) {
 
   public static GatewayConfig from(Settings settings) {
+    var pingInterval = settings.duration("PRINTFLEET_WS_PING_INTERVAL", Duration.ofSeconds(25));
+    var pongTimeout = settings.duration("PRINTFLEET_WS_PONG_TIMEOUT", Duration.ofSeconds(60));
+    if (pingInterval.isZero() || pongTimeout.compareTo(pingInterval) <= 0) {
+      throw new ConfigException("PRINTFLEET_WS_PONG_TIMEOUT",
+          "must be longer than PRINTFLEET_WS_PING_INTERVAL (" + pingInterval.toMillis() + " ms), got " + pongTimeout.toMillis() + " ms");
+    }
     return new GatewayConfig(
         settings.bytes("PRINTFLEET_WS_MAX_MESSAGE", 1024 * 1024),
-        settings.duration("PRINTFLEET_WS_PING_INTERVAL", Duration.ofSeconds(25)),
-        settings.duration("PRINTFLEET_WS_PONG_TIMEOUT", Duration.ofSeconds(60)),
+        pingInterval,
+        pongTimeout,
         settings.duration("PRINTFLEET_PRESENCE_TTL", Duration.ofSeconds(30)),
         settings.duration("PRINTFLEET_AGENT_REQUEST_TIMEOUT", Duration.ofSeconds(10)),
         settings.integer("PRINTFLEET_MAX_PENDING_REQUESTS", 1000, 1, 1_000_000),
-        settings.list("PRINTFLEET_ALLOWED_ORIGINS"));
+        settings.list("PRINTFLEET_ALLOWED_ORIGINS"),
+        new Connection.Limits(
+            settings.integer("PRINTFLEET_WS_RATE_BURST", 100, 1, 1_000_000),
+            settings.integer("PRINTFLEET_WS_RATE_PER_SECOND", 10, 1, 1_000_000),
+            settings.integer("PRINTFLEET_WS_ABUSE_THRESHOLD", 50, 1, 1_000_000),
+            settings.duration("PRINTFLEET_WS_ABUSE_WINDOW", Duration.ofSeconds(10))),
+        settings.duration("PRINTFLEET_STATUS_BATCH_WINDOW", Duration.ofMillis(100)),
+        settings.bytes("PRINTFLEET_WS_CLIENT_WRITE_QUEUE", 1024 * 1024),
+        settings.duration("PRINTFLEET_WS_SLOW_CLIENT_TIMEOUT", Duration.ofSeconds(30)),
+        settings.integer("PRINTFLEET_WS_MAX_ROOMS", 100, 1, 10_000),
+        settings.bool("PRINTFLEET_WS_COMPRESSION", true),
+        settings.integer("PRINTFLEET_WS_COMPRESSION_LEVEL", 3, 1, 9));
   }
 }

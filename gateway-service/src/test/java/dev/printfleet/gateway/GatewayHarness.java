@@ -39,6 +39,13 @@ final class GatewayHarness {
     return new TokenIssuer(runtime.vertx(), SECRET);
   }
 
+  /** Signs exactly these claims (no exp is added), for tokens the gateway must refuse. */
+  static String signRaw(io.vertx.core.Vertx vertx, io.vertx.core.json.JsonObject claims) {
+    var jwt = io.vertx.ext.auth.jwt.JWTAuth.create(vertx, new io.vertx.ext.auth.jwt.JWTAuthOptions()
+        .addPubSecKey(new io.vertx.ext.auth.PubSecKeyOptions().setAlgorithm("HS256").setBuffer(SECRET)));
+    return jwt.generateToken(claims, new io.vertx.ext.auth.JWTOptions().setAlgorithm("HS256").setNoTimestamp(true));
+  }
+
   static <T> T await(Future<T> future) {
     try {
       return future.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);

@@ -9,6 +9,8 @@ import dev.printfleet.common.messages.Addresses;
 import dev.printfleet.common.messages.ControlCommand;
 import io.micrometer.prometheus.PrometheusMeterRegistry;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.Message;
@@ -122,10 +124,28 @@ public final class ServiceRuntime {
    * server belongs to the Vert.x instance and closes with it.
    */
   public Future<HttpServer> serve(Router router, HttpServerOptions options) {
+    return serve(router, options, Map.of());
+  }
+
+  /**
+   * Like {@link #serve(Router, HttpServerOptions)}, with some paths handled on the raw request
+   * before the router sees it: WebSocket endpoints need the server's own socket, not the
+   * router's wrapper of it.
+   */
+  public Future<HttpServer> serve(
+      Router router, HttpServerOptions options, Map<String, Handler<HttpServerRequest>> rawPaths) {
     OperationsRoutes.mount(vertx, router, readiness, registry);
+    Map<String, Handler<HttpServerRequest>> raw = Map.copyOf(rawPaths);
     return vertx
         .createHttpServer(options.setHost(settings.httpHost()).setPort(settings.httpPort()))
-        .requestHandler(router)
+        .requestHandler(request -> {
+          var handler = raw.get(request.path());
+          if (handler != null) {
+            handler.handle(request);
+          } else {
+            router.handle(request);
+          }
+        })
         .listen()
         .onSuccess(server -> httpPort = server.actualPort());
   }

@@ -1,0 +1,170 @@
+package dev.printfleet.gateway.connection;
+
+import dev.printfleet.common.auth.Principal;
+import dev.printfleet.common.protocol.Envelope;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.websocketx.extensions.WebSocketExtensionEncoder;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.http.impl.WebSocketInternal;
+import java.time.Instant;
+import java.util.UUID;
+
+/**
+ * One authenticated WebSocket, agent or dashboard: its socket, who is on it, its limits and its
+ * counters. Everything a connection writes goes through {@link #send(OutboundFrame)}, which
+ * writes the frame's shared bytes, compressed when the socket negotiated permessage-deflate.
+ * Confined to the gateway verticle's event loop.
+ */
+public class Connection {
+
+  public enum Kind {
+    AGENT,
+    CLIENT
+  }
+
+  private final String id = UUID.randomUUID().toString();
+  private final Kind kind;
+  private final Principal principal;
+  private final ServerWebSocket socket;
+  private final ChannelHandlerContext channel;
+  private final boolean compressed;
+  private final Instant connectedAt = Instant.now();
+  private final long connectedAtNanos = System.nanoTime();
+  private final TokenBucket bucket;
+  private final AbuseWindow abuse;
+  private final GatewayMetrics metrics;
+  private long lastPongNanos = System.nanoTime();
+  private long lastPingNanos = System.nanoTime();
+  private long messagesIn;
+  private long messagesOut;
+  private long expiryTimer = -1;
+  private boolean closed;
+
+  public Connection(Kind kind, Principal principal, ServerWebSocket socket, Limits limits, GatewayMetrics metrics) {
+    this.kind = kind;
+    this.principal = principal;
+    this.socket = socket;
+    this.channel = ((WebSocketInternal) socket).channelHandlerContext();
+    this.compressed = channel.pipeline().toMap().values().stream().anyMatch(h -> h instanceof WebSocketExtensionEncoder);
+    this.bucket = new TokenBucket(limits.burst(), limits.refillPerSecond(), connectedAtNanos);
+    this.abuse = new AbuseWindow(limits.abuseThreshold(), limits.abuseWindow().toNanos());
+    this.metrics = metrics;
+  }
+
+  /** Per-connection limits of PROTOCOL.md §2.4. */
+  public record Limits(int burst, double refillPerSecond, int abuseThreshold, java.time.Duration abuseWindow) {}
+
+  public String id() {
+    return id;
+  }
+
+  public Kind kind() {
+    return kind;
+  }
+
+  public Principal principal() {
+    return principal;
+  }
+
+  public ServerWebSocket socket() {
+    return socket;
+  }
+
+  public boolean compressed() {
+    return compressed;
+  }
+
+  public Instant connectedAt() {
+    return connectedAt;
+  }
+
+  public long ageNanos(long nowNanos) {
+    return nowNanos - connectedAtNanos;
+  }
+
+  public long messages() {
+    return messagesIn + messagesOut;
+  }
+
+  public boolean isClosed() {
+    return closed;
+  }
+
+  public boolean writeQueueFull() {
+    return socket.writeQueueFull();
+  }
+
+  public void send(Envelope envelope) {
+    send(OutboundFrame.of(envelope));
+  }
+
+  public void send(OutboundFrame frame) {
+    if (closed) {
+      return;
+    }
+    messagesOut++;
+    metrics.frameOut(kind, frame.type());
+    channel.writeAndFlush(frame.nettyFrame(compressed));
+  }
+
+  /** Answers a request with an error response, or sends an {@code error} event when it had no id. */
+  public void reject(String requestId, Envelope.Code code, String message) {
+    metrics.error(code);
+    send(requestId != null ? Envelope.errorResponse(requestId, code, message) : Envelope.errorEvent(code, message, null));
+  }
+
+  /**
+   * Counts an incoming frame against the rate limit. False when the frame must be dropped: it is
+   * then answered {@code rate_limited}, or the connection is closed 1008 when the abuse is sustained.
+   */
+  public boolean admit(String type, long nowNanos) {
+    messagesIn++;
+    metrics.frameIn(kind, type);
+    if (bucket.tryTake(nowNanos)) {
+      return true;
+    }
+    if (abuse.recordRefusal(nowNanos)) {
+      close(CloseCodes.POLICY_VIOLATION, "rate limit exceeded repeatedly");
+    } else {
+      reject(null, Envelope.Code.RATE_LIMITED, "more than the allowed frames per second; slow down");
+    }
+    return false;
+  }
+
+  public void pong(long nowNanos) {
+    lastPongNanos = nowNanos;
+  }
+
+  public long sincePongNanos(long nowNanos) {
+    return nowNanos - lastPongNanos;
+  }
+
+  /** Sends a ping when the last one is older than the interval. */
+  void pingIfDue(long nowNanos, long intervalNanos) {
+    if (!closed && nowNanos - lastPingNanos >= intervalNanos) {
+      lastPingNanos = nowNanos;
+      socket.writePing(io.vertx.core.buffer.Buffer.buffer("p"));
+    }
+  }
+
+  void expiryTimer(long timerId) {
+    this.expiryTimer = timerId;
+  }
+
+  long expiryTimer() {
+    return expiryTimer;
+  }
+
+  public void close(short code, String reason) {
+    if (!closed) {
+      closed = true;
+      metrics.closed(code);
+      socket.close(code, reason);
+    }
+  }
+
+  /** Marks the connection closed when the peer closed it first. */
+  void markClosed() {
+    closed = true;
+  }
+}

@@ -1,0 +1,118 @@
+package dev.printfleet.gateway.connection;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Every open connection of this gateway instance: pings them, closes the silent (1001) and the
+ * expired (4401), and reports the counts of {@code /health/websocket/metrics}. Confined to the
+ * gateway verticle's event loop.
+ */
+public final class ConnectionRegistry {
+
+  private final Vertx vertx;
+  private final Duration pingInterval;
+  private final Duration pongTimeout;
+  private final Map<String, Connection> open = new HashMap<>();
+  private final int[] countByKind = new int[Connection.Kind.values().length];
+  private long sweepTimer = -1;
+
+  public ConnectionRegistry(Vertx vertx, Duration pingInterval, Duration pongTimeout, GatewayMetrics metrics) {
+    this.vertx = vertx;
+    this.pingInterval = pingInterval;
+    this.pongTimeout = pongTimeout;
+    for (Connection.Kind kind : Connection.Kind.values()) {
+      metrics.connectionGauge(kind, this, o -> count(kind));
+    }
+  }
+
+  public void start() {
+    long tick = Math.max(100, Math.min(pingInterval.toMillis(), pongTimeout.toMillis()) / 5);
+    sweepTimer = vertx.setPeriodic(tick, id -> sweep());
+  }
+
+  public void stop() {
+    vertx.cancelTimer(sweepTimer);
+  }
+
+  /** Tracks a new connection: pongs, and a close at token expiry. */
+  public void add(Connection connection) {
+    open.put(connection.id(), connection);
+    countByKind[connection.kind().ordinal()]++;
+    connection.socket().pongHandler(b -> connection.pong(System.nanoTime()));
+    long untilExpiry = Duration.between(Instant.now(), connection.principal().expiresAt()).toMillis();
+    connection.expiryTimer(vertx.setTimer(Math.max(1, untilExpiry),
+        id -> connection.close(CloseCodes.TOKEN_EXPIRED, "token expired")));
+  }
+
+  /** Forgets a closed connection; false when it was already forgotten. */
+  public boolean remove(Connection connection) {
+    connection.markClosed();
+    if (open.remove(connection.id()) == null) {
+      return false;
+    }
+    countByKind[connection.kind().ordinal()]--;
+    vertx.cancelTimer(connection.expiryTimer());
+    return true;
+  }
+
+  public int count(Connection.Kind kind) {
+    return countByKind[kind.ordinal()];
+  }
+
+  public int total() {
+    return open.size();
+  }
+
+  /** Closes every connection, e.g. with 1012 when the instance drains. */
+  public void closeAll(short code, String reason) {
+    for (Connection connection : List.copyOf(open.values())) {
+      connection.close(code, reason);
+    }
+  }
+
+  private void sweep() {
+    long now = System.nanoTime();
+    long timeout = pongTimeout.toNanos();
+    long interval = pingInterval.toNanos();
+    for (Connection connection : List.copyOf(open.values())) {
+      if (connection.sincePongNanos(now) > timeout) {
+        connection.close(CloseCodes.GOING_AWAY, "no pong within " + pongTimeout.toSeconds() + " s");
+      } else {
+        connection.pingIfDue(now, interval);
+      }
+    }
+  }
+
+  /** The body of {@code GET /health/websocket/metrics} (PROTOCOL.md §4). */
+  public JsonObject stats() {
+    long now = System.nanoTime();
+    Map<String, Integer> byCompany = new TreeMap<>();
+    Map<String, Integer> byBranch = new TreeMap<>();
+    long messages = 0;
+    long ageNanos = 0;
+    for (Connection connection : open.values()) {
+      var principal = connection.principal();
+      byCompany.merge(principal.company(), 1, Integer::sum);
+      principal.branch().ifPresent(b -> byBranch.merge(principal.company() + ":" + b, 1, Integer::sum));
+      messages += connection.messages();
+      ageNanos += connection.ageNanos(now);
+    }
+    int total = open.size();
+    return new JsonObject()
+        .put("totalConnections", total)
+        .put("connectionsByRole", new JsonObject()
+            .put("agent", count(Connection.Kind.AGENT))
+            .put("client", count(Connection.Kind.CLIENT)))
+        .put("connectionsByCompany", new JsonObject(new HashMap<>(byCompany)))
+        .put("connectionsByBranch", new JsonObject(new HashMap<>(byBranch)))
+        .put("avgMessagesPerConnection", total == 0 ? 0.0 : (double) messages / total)
+        .put("avgConnectionDurationS", total == 0 ? 0.0 : ageNanos / 1e9 / total);
+  }
+}

@@ -1,0 +1,149 @@
+package dev.printfleet.gateway.fanout;
+
+import dev.printfleet.common.messages.AgentEvent;
+import dev.printfleet.common.messages.JobEvent;
+import dev.printfleet.common.messages.PrinterStatusEvent;
+import dev.printfleet.common.protocol.Envelope;
+import dev.printfleet.gateway.client.ClientSession;
+import dev.printfleet.gateway.connection.GatewayMetrics;
+import dev.printfleet.gateway.connection.OutboundFrame;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The rooms of this gateway instance and their local members. Every gateway hears every printer,
+ * job and agent event and forwards it to its own members only: printer statuses batched per room
+ * in a fixed window, job updates and presence at once. A frame is encoded once per room, not once
+ * per member. Confined to the gateway verticle's event loop.
+ */
+public final class RoomHub {
+
+  private final Vertx vertx;
+  private final Duration window;
+  private final GatewayMetrics metrics;
+  private final StatusBatcher batcher = new StatusBatcher();
+  private final Map<String, Set<ClientSession>> members = new HashMap<>();
+
+  public RoomHub(Vertx vertx, Duration window, GatewayMetrics metrics) {
+    this.vertx = vertx;
+    this.window = window;
+    this.metrics = metrics;
+  }
+
+  public void join(ClientSession session, String room) {
+    members.computeIfAbsent(room, r -> new LinkedHashSet<>()).add(session);
+    session.rooms().add(room);
+  }
+
+  public void leave(ClientSession session, String room) {
+    Set<ClientSession> set = members.get(room);
+    if (set != null) {
+      set.remove(session);
+      if (set.isEmpty()) {
+        members.remove(room);
+      }
+    }
+    session.rooms().remove(room);
+  }
+
+  public void leaveAll(ClientSession session) {
+    for (String room : List.copyOf(session.rooms())) {
+      leave(session, room);
+    }
+  }
+
+  public int rooms() {
+    return members.size();
+  }
+
+  public void onPrinterStatus(PrinterStatusEvent event) {
+    var update = new StatusUpdate(event.printerId(), event.branch(), event.status(), event.detail(), event.at());
+    offer(RoomPolicy.companyRoom(event.company()), update);
+    offer(RoomPolicy.branchRoom(event.company(), event.branch()), update);
+  }
+
+  private void offer(String room, StatusUpdate update) {
+    if (members.containsKey(room) && batcher.offer(room, update)) {
+      vertx.setTimer(Math.max(1, window.toMillis()), id -> flush(room));
+    }
+  }
+
+  private void flush(String room) {
+    List<StatusUpdate> updates = batcher.take(room);
+    Set<ClientSession> set = members.get(room);
+    if (updates.isEmpty() || set == null) {
+      return;
+    }
+    metrics.batch(updates.size());
+    OutboundFrame frame = statusFrame(updates);
+    for (ClientSession session : List.copyOf(set)) {
+      session.deliverStatus(room, updates, frame);
+    }
+  }
+
+  public static OutboundFrame statusFrame(List<StatusUpdate> updates) {
+    var list = new JsonArray();
+    for (StatusUpdate u : updates) {
+      var json = new JsonObject()
+          .put("printerId", u.printerId())
+          .put("branch", u.branch())
+          .put("status", u.status())
+          .put("at", u.at().toString());
+      json.put("detail", u.detail());
+      list.add(json);
+    }
+    return OutboundFrame.of(Envelope.event("printer.status", new JsonObject().put("updates", list)));
+  }
+
+  public void onJobEvent(JobEvent event) {
+    var data = new JsonObject()
+        .put("jobId", event.jobId())
+        .put("printerId", event.printerId())
+        .put("branch", event.branch())
+        .put("state", event.state())
+        .put("at", event.at().toString());
+    if (event.error() != null) {
+      data.put("error", event.error());
+    }
+    deliver(event.company(), event.branch(), "job:" + event.jobId(), Envelope.event("job.update", data));
+  }
+
+  public void onAgentEvent(AgentEvent event) {
+    if (event.kind() == AgentEvent.Kind.PRINTERS_SYNCED) {
+      return;
+    }
+    var data = new JsonObject()
+        .put("agentId", event.agentId())
+        .put("branch", event.branch())
+        .put("online", event.kind() == AgentEvent.Kind.CONNECTED)
+        .put("at", event.at().toString());
+    deliver(event.company(), event.branch(), "agent:" + event.agentId(), Envelope.event("agent.presence", data));
+  }
+
+  /** Sends once to each member of the company room or the branch room, whichever it is in. */
+  private void deliver(String company, String branch, String key, Envelope envelope) {
+    Set<ClientSession> recipients = new LinkedHashSet<>();
+    Set<ClientSession> companyMembers = members.get(RoomPolicy.companyRoom(company));
+    Set<ClientSession> branchMembers = members.get(RoomPolicy.branchRoom(company, branch));
+    if (companyMembers != null) {
+      recipients.addAll(companyMembers);
+    }
+    if (branchMembers != null) {
+      recipients.addAll(branchMembers);
+    }
+    if (recipients.isEmpty()) {
+      return;
+    }
+    OutboundFrame frame = OutboundFrame.of(envelope);
+    for (ClientSession session : recipients) {
+      session.deliverEvent(key, frame);
+    }
+  }
+}
