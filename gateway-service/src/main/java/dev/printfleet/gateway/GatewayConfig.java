@@ -43,8 +43,9 @@ public record GatewayConfig(
       throw new ConfigException("PRINTFLEET_WS_PONG_TIMEOUT",
           "must be longer than PRINTFLEET_WS_PING_INTERVAL (" + pingInterval.toMillis() + " ms), got " + pongTimeout.toMillis() + " ms");
     }
+    long maxMessage = settings.bytes("PRINTFLEET_WS_MAX_MESSAGE", 1024 * 1024);
     return new GatewayConfig(
-        settings.bytes("PRINTFLEET_WS_MAX_MESSAGE", 1024 * 1024),
+        maxMessage,
         pingInterval,
         pongTimeout,
         settings.duration("PRINTFLEET_PRESENCE_TTL", Duration.ofSeconds(30)),
@@ -55,7 +56,8 @@ public record GatewayConfig(
             settings.integer("PRINTFLEET_WS_RATE_BURST", 100, 1, 1_000_000),
             settings.integer("PRINTFLEET_WS_RATE_PER_SECOND", 10, 1, 1_000_000),
             settings.integer("PRINTFLEET_WS_ABUSE_THRESHOLD", 50, 1, 1_000_000),
-            settings.duration("PRINTFLEET_WS_ABUSE_WINDOW", Duration.ofSeconds(10))),
+            settings.duration("PRINTFLEET_WS_ABUSE_WINDOW", Duration.ofSeconds(10)),
+            maxMessage),
         settings.duration("PRINTFLEET_STATUS_BATCH_WINDOW", Duration.ofMillis(100)),
         settings.bytes("PRINTFLEET_WS_CLIENT_WRITE_QUEUE", 1024 * 1024),
         settings.duration("PRINTFLEET_WS_SLOW_CLIENT_TIMEOUT", Duration.ofSeconds(30)),

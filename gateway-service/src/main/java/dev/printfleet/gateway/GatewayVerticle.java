@@ -65,7 +65,8 @@ final class GatewayVerticle extends AbstractVerticle {
     router.get("/health/websocket/metrics").handler(ctx ->
         ctx.response().putHeader("Content-Type", "application/json").end(registry.stats().encode()));
 
-    int maxFrame = (int) Math.min(Integer.MAX_VALUE, config.maxMessageBytes());
+    // Twice the limit: the endpoints close an oversized message themselves with a proper 1009.
+    int maxFrame = (int) Math.min(Integer.MAX_VALUE, 2 * config.maxMessageBytes());
     Deflation.level(config.compressionLevel());
     var options =
         new HttpServerOptions()

@@ -159,6 +159,9 @@ public final class AgentEndpoint {
   // ---- frames from agents ----
 
   private void onFrame(Connection session, String text) {
+    if (session.closeIfOversized(text)) {
+      return;
+    }
     Envelope envelope;
     try {
       envelope = Envelope.parse(text);

@@ -33,6 +33,7 @@ public class Connection {
   private final TokenBucket bucket;
   private final AbuseWindow abuse;
   private final GatewayMetrics metrics;
+  private final long maxMessageBytes;
   private long lastPongNanos = System.nanoTime();
   private long lastPingNanos = System.nanoTime();
   private long messagesIn;
@@ -49,10 +50,12 @@ public class Connection {
     this.bucket = new TokenBucket(limits.burst(), limits.refillPerSecond(), connectedAtNanos);
     this.abuse = new AbuseWindow(limits.abuseThreshold(), limits.abuseWindow().toNanos());
     this.metrics = metrics;
+    this.maxMessageBytes = limits.maxMessageBytes();
   }
 
   /** Per-connection limits of PROTOCOL.md §2.4. */
-  public record Limits(int burst, double refillPerSecond, int abuseThreshold, java.time.Duration abuseWindow) {}
+  public record Limits(
+      int burst, double refillPerSecond, int abuseThreshold, java.time.Duration abuseWindow, long maxMessageBytes) {}
 
   public String id() {
     return id;
@@ -111,6 +114,19 @@ public class Connection {
   public void reject(String requestId, Envelope.Code code, String message) {
     metrics.error(code);
     send(requestId != null ? Envelope.errorResponse(requestId, code, message) : Envelope.errorEvent(code, message, null));
+  }
+
+  /**
+   * Closes the socket with 1009 when a received message is over the size limit. The server's
+   * frame decoder lets through up to twice the limit, so the close is a clean one with its status.
+   */
+  public boolean closeIfOversized(String text) {
+    if (text.length() <= maxMessageBytes / 3 || text.getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= maxMessageBytes) {
+      return false;
+    }
+    messagesIn++;
+    close(CloseCodes.MESSAGE_TOO_BIG, "message larger than " + maxMessageBytes + " bytes");
+    return true;
   }
 
   /**

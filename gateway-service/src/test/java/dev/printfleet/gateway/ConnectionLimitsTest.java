@@ -1,0 +1,199 @@
+package dev.printfleet.gateway;
+
+import static dev.printfleet.gateway.GatewayHarness.await;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.printfleet.common.auth.TokenIssuer;
+import dev.printfleet.common.lifecycle.ServiceRuntime;
+import dev.printfleet.common.protocol.Envelope;
+import dev.printfleet.testing.RealServersExtension;
+import dev.printfleet.testing.RedisServerHandle;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** PROTOCOL.md §2.4, one test per row: bad input, limits and closing. */
+@ExtendWith(RealServersExtension.class)
+class ConnectionLimitsTest {
+
+  private GatewayHarness harness;
+  private final List<ServiceRuntime> gateways = new ArrayList<>();
+  private Vertx client;
+
+  @BeforeEach
+  void setUp(RedisServerHandle redis) {
+    harness = new GatewayHarness(redis);
+    client = Vertx.vertx();
+  }
+
+  @AfterEach
+  void tearDown() {
+    await(client.close());
+    gateways.forEach(g -> await(g.shutdown()));
+  }
+
+  private ServiceRuntime gateway(Map<String, String> settings) {
+    var gateway = harness.start(settings);
+    gateways.add(gateway);
+    return gateway;
+  }
+
+  private static String agentToken(ServiceRuntime gateway, String agentId, Duration ttl) {
+    return GatewayHarness.issuer(gateway).agent(agentId, "c1", "b1", ttl);
+  }
+
+  private TestSocket agent(ServiceRuntime gateway, String agentId) {
+    var socket = TestSocket.open(client, gateway.httpPort(), "/ws/agent", agentToken(gateway, agentId, Duration.ofHours(1)));
+    socket.awaitFrame(e -> e.type().equals("welcome"));
+    return socket;
+  }
+
+  @Test
+  void frameOverTheMaximumSizeClosesTheSocketWith1009() {
+    var gateway = gateway(Map.of("PRINTFLEET_WS_MAX_MESSAGE", "1KiB"));
+    var socket = agent(gateway, "agent-big");
+
+    socket.send("printer.status", "big", new JsonObject().put("printerId", "p1").put("status", "online").put("detail", "x".repeat(1500)));
+
+    assertThat(socket.awaitClose(Duration.ofSeconds(10))).isEqualTo((short) 1009);
+  }
+
+  @Test
+  void frameFarOverTheMaximumSizeIsCutOff() {
+    var gateway = gateway(Map.of("PRINTFLEET_WS_MAX_MESSAGE", "1KiB"));
+    var socket = agent(gateway, "agent-huge");
+
+    socket.send("printer.status", "huge", new JsonObject().put("printerId", "p1").put("detail", "x".repeat(64 * 1024)));
+
+    socket.awaitClose(Duration.ofSeconds(10));
+    assertThat(socket.isOpen()).isFalse();
+  }
+
+  @Test
+  void binaryFrameIsAnsweredBadEnvelopeAndTheConnectionLivesOn() {
+    var socket = agent(gateway(Map.of()), "agent-bin");
+
+    socket.socket.writeBinaryMessage(Buffer.buffer(new byte[] {1, 2, 3}));
+
+    socket.awaitError("bad_envelope");
+    socket.send("printer.status", "after", new JsonObject().put("printerId", "p1").put("status", "online"));
+    assertThat(socket.awaitResponse("after").error()).isNull();
+    assertThat(socket.isOpen()).isTrue();
+  }
+
+  @Test
+  void eachKindOfBadInputGetsItsCodeAndTheConnectionLivesOn() {
+    var socket = agent(gateway(Map.of()), "agent-bad");
+
+    socket.sendRaw("{not json");
+    socket.awaitError("bad_json");
+    socket.sendRaw("{\"id\":\"no-type\",\"data\":{}}");
+    assertThat(socket.awaitResponse("no-type").error().code()).isEqualTo("bad_envelope");
+    socket.sendRaw("{\"type\":\"printer.status\",\"id\":\"bad-data-shape\",\"data\":[1]}");
+    assertThat(socket.awaitResponse("bad-data-shape").error().code()).isEqualTo("bad_envelope");
+    socket.send("no.such.type", "unknown", new JsonObject());
+    assertThat(socket.awaitResponse("unknown").error().code()).isEqualTo("unknown_type");
+    socket.send("printer.status", "bad-status", new JsonObject().put("printerId", "p1").put("status", "on fire"));
+    assertThat(socket.awaitResponse("bad-status").error().code()).isEqualTo("invalid_data");
+    socket.send("job.result", "bad-result", new JsonObject().put("jobId", "j1").put("outcome", "maybe"));
+    assertThat(socket.awaitResponse("bad-result").error().code()).isEqualTo("invalid_data");
+    socket.send("response", null, new JsonObject());
+    socket.awaitError("not_found");
+
+    socket.send("printers.sync", "ok", new JsonObject().put("printers", new JsonArray().add(new JsonObject().put("id", "p1"))));
+    assertThat(socket.awaitResponse("ok").error()).isNull();
+    assertThat(socket.isOpen()).isTrue();
+  }
+
+  @Test
+  void burstOverTheRateLimitIsRefusedAndSustainedAbuseClosesWith1008() {
+    var gateway = gateway(Map.of(
+        "PRINTFLEET_WS_RATE_BURST", "20", "PRINTFLEET_WS_RATE_PER_SECOND", "1",
+        "PRINTFLEET_WS_ABUSE_THRESHOLD", "30", "PRINTFLEET_WS_ABUSE_WINDOW", "10s"));
+    var socket = agent(gateway, "agent-noisy");
+    var frame = Envelope.event("printer.status", new JsonObject().put("printerId", "p1").put("status", "online")).encode();
+
+    for (int i = 0; i < 25; i++) {
+      socket.sendRaw(frame);
+    }
+    socket.awaitError("rate_limited");
+    assertThat(socket.isOpen()).as("a burst is refused, not punished").isTrue();
+
+    for (int i = 0; i < 40; i++) {
+      socket.sendRaw(frame);
+    }
+    assertThat(socket.awaitClose(Duration.ofSeconds(10))).isEqualTo((short) 1008);
+  }
+
+  @Test
+  void socketThatNeverAnswersPingsIsClosedWith1001() throws Exception {
+    var gateway = gateway(Map.of("PRINTFLEET_WS_PING_INTERVAL", "200ms", "PRINTFLEET_WS_PONG_TIMEOUT", "1s"));
+    try (var silent = RawWebSocket.open(gateway.httpPort(), "/ws/agent", agentToken(gateway, "agent-silent", Duration.ofHours(1)), 0)) {
+      assertThat(silent.readUntilClose()).isEqualTo(1001);
+    }
+  }
+
+  @Test
+  void socketThatAnswersPingsStaysOpenPastThePongTimeout() {
+    var gateway = gateway(Map.of("PRINTFLEET_WS_PING_INTERVAL", "200ms", "PRINTFLEET_WS_PONG_TIMEOUT", "1s"));
+    var socket = agent(gateway, "agent-alive");
+    await().pollDelay(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5)).until(() -> true);
+    assertThat(socket.isOpen()).isTrue();
+  }
+
+  @Test
+  void sameAgentConnectingAgainClosesTheOlderSocketWith4409() {
+    var gateway = gateway(Map.of());
+    var older = agent(gateway, "agent-twice");
+    var newer = agent(gateway, "agent-twice");
+
+    assertThat(older.awaitClose(Duration.ofSeconds(10))).isEqualTo((short) 4409);
+    assertThat(newer.isOpen()).isTrue();
+  }
+
+  @Test
+  void sameAgentConnectingToAnotherGatewayClosesTheOlderSocketWith4409() {
+    var first = gateway(Map.of());
+    var second = gateway(Map.of());
+    var older = agent(first, "agent-moves");
+    var newer = agent(second, "agent-moves");
+
+    assertThat(older.awaitClose(Duration.ofSeconds(10))).isEqualTo((short) 4409);
+    assertThat(newer.isOpen()).isTrue();
+  }
+
+  @Test
+  void tokenExpiringDuringTheSessionClosesWith4401() {
+    var gateway = gateway(Map.of());
+    var socket = TestSocket.open(client, gateway.httpPort(), "/ws/agent", agentToken(gateway, "agent-short", Duration.ofSeconds(2)));
+    socket.awaitFrame(e -> e.type().equals("welcome"));
+
+    assertThat(socket.awaitClose(Duration.ofSeconds(10))).isEqualTo((short) 4401);
+  }
+
+  @Test
+  void drainingInstanceClosesAgentsAndDashboardsWith1012AndTurnsAwayNewOnes() {
+    Map<String, String> settings = new HashMap<>(Map.of("PRINTFLEET_DRAIN_DELAY", "2s"));
+    var gateway = harness.start(settings);
+    var agent = agent(gateway, "agent-drained");
+    var dashboard = TestSocket.open(client, gateway.httpPort(), "/ws/client",
+        GatewayHarness.issuer(gateway).user("u", dev.printfleet.common.auth.Role.USER, "c1", List.of(), Duration.ofHours(1)));
+
+    var stopped = gateway.shutdown();
+
+    assertThat(agent.awaitClose(Duration.ofSeconds(10))).isEqualTo((short) 1012);
+    assertThat(dashboard.awaitClose(Duration.ofSeconds(10))).isEqualTo((short) 1012);
+    await(stopped);
+  }
+}

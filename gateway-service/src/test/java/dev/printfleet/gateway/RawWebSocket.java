@@ -1,0 +1,100 @@
+package dev.printfleet.gateway;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+
+/**
+ * A WebSocket client on a bare socket, for what well-behaved clients never do: it never answers a
+ * ping, and, when asked, never reads, so its receive window fills up like a stalled dashboard's.
+ */
+final class RawWebSocket implements AutoCloseable {
+
+  private final Socket socket;
+  private final InputStream in;
+
+  private RawWebSocket(Socket socket) throws IOException {
+    this.socket = socket;
+    this.in = socket.getInputStream();
+  }
+
+  static RawWebSocket open(int port, String path, String token, int receiveBuffer) throws IOException {
+    var socket = new Socket();
+    if (receiveBuffer > 0) {
+      socket.setReceiveBufferSize(receiveBuffer);
+    }
+    socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
+    socket.setSoTimeout(30_000);
+    String key = Base64.getEncoder().encodeToString("printfleet-test-k".getBytes(StandardCharsets.US_ASCII));
+    String request = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nUpgrade: websocket\r\n"
+        + "Connection: Upgrade\r\nSec-WebSocket-Key: " + key + "\r\nSec-WebSocket-Version: 13\r\n"
+        + "Authorization: Bearer " + token + "\r\n\r\n";
+    socket.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
+    var raw = new RawWebSocket(socket);
+    String status = raw.readHeaders();
+    if (!status.startsWith("HTTP/1.1 101")) {
+      socket.close();
+      throw new IOException("upgrade refused: " + status);
+    }
+    return raw;
+  }
+
+  private String readHeaders() throws IOException {
+    var line = new ByteArrayOutputStream();
+    String first = null;
+    int previous = -1;
+    int c;
+    while ((c = in.read()) != -1) {
+      if (previous == '\r' && c == '\n') {
+        String text = line.toString(StandardCharsets.US_ASCII).trim();
+        if (first == null) {
+          first = text;
+        } else if (text.isEmpty()) {
+          return first;
+        }
+        line.reset();
+      } else if (c != '\r') {
+        line.write(c);
+      }
+      previous = c;
+    }
+    throw new IOException("connection closed during the handshake");
+  }
+
+  /**
+   * Reads frames without answering pings until the server's close frame; its status code, or -1
+   * when the connection ended without one.
+   */
+  int readUntilClose() throws IOException {
+    while (true) {
+      int b0 = in.read();
+      if (b0 == -1) {
+        return -1;
+      }
+      int opcode = b0 & 0x0f;
+      int b1 = in.read();
+      long length = b1 & 0x7f;
+      if (length == 126) {
+        length = (in.read() << 8) | in.read();
+      } else if (length == 127) {
+        length = 0;
+        for (int i = 0; i < 8; i++) {
+          length = (length << 8) | in.read();
+        }
+      }
+      byte[] payload = in.readNBytes((int) length);
+      if (opcode == 0x8) {
+        return payload.length >= 2 ? ((payload[0] & 0xff) << 8) | (payload[1] & 0xff) : -1;
+      }
+    }
+  }
+
+  @Override
+  public void close() throws IOException {
+    socket.close();
+  }
+}
