@@ -19,6 +19,7 @@ import java.util.List;
  * @param statusWindow the fixed window in which printer statuses are batched per room
  * @param clientWriteQueueBytes a dashboard whose unsent bytes exceed this is behind
  * @param slowClientTimeout a dashboard behind for longer than this is closed
+ * @param socketSendBufferBytes the kernel send buffer of each socket; 0 lets the OS size it
  */
 public record GatewayConfig(
     long maxMessageBytes,
@@ -34,7 +35,8 @@ public record GatewayConfig(
     Duration slowClientTimeout,
     int maxRoomsPerClient,
     boolean compression,
-    int compressionLevel) {
+    int compressionLevel,
+    long socketSendBufferBytes) {
 
   public static GatewayConfig from(Settings settings) {
     var pingInterval = settings.duration("PRINTFLEET_WS_PING_INTERVAL", Duration.ofSeconds(25));
@@ -63,6 +65,7 @@ public record GatewayConfig(
         settings.duration("PRINTFLEET_WS_SLOW_CLIENT_TIMEOUT", Duration.ofSeconds(30)),
         settings.integer("PRINTFLEET_WS_MAX_ROOMS", 100, 1, 10_000),
         settings.bool("PRINTFLEET_WS_COMPRESSION", true),
-        settings.integer("PRINTFLEET_WS_COMPRESSION_LEVEL", 3, 1, 9));
+        settings.integer("PRINTFLEET_WS_COMPRESSION_LEVEL", 3, 1, 9),
+        settings.bytes("PRINTFLEET_WS_SEND_BUFFER", 0));
   }
 }

@@ -80,6 +80,9 @@ final class GatewayVerticle extends AbstractVerticle {
             .setWebSocketAllowServerNoContext(true)
             .setWebSocketPreferredClientNoContext(true);
 
+    if (config.socketSendBufferBytes() > 0) {
+      options.setSendBufferSize((int) Math.min(Integer.MAX_VALUE, config.socketSendBufferBytes()));
+    }
     runtime.heartbeat().reportConnections(registry::total);
     runtime.onDrain(this::drain);
     registry.start();

@@ -46,6 +46,16 @@ final class GatewayHarness {
     return jwt.generateToken(claims, new io.vertx.ext.auth.JWTOptions().setAlgorithm("HS256").setNoTimestamp(true));
   }
 
+  static String get(ServiceRuntime runtime, String path) {
+    try {
+      var client = java.net.http.HttpClient.newHttpClient();
+      return client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + runtime.httpPort() + path)).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+  }
+
   static <T> T await(Future<T> future) {
     try {
       return future.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);

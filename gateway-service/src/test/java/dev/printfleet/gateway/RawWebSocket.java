@@ -93,6 +93,24 @@ final class RawWebSocket implements AutoCloseable {
     }
   }
 
+  /** Sends a masked text frame subscribing to the rooms, as a browser would. */
+  void sendSubscribe(String... rooms) throws IOException {
+    var list = new StringBuilder();
+    for (String room : rooms) {
+      list.append(list.isEmpty() ? "" : ",").append('"').append(room).append('"');
+    }
+    byte[] payload = ("{\"type\":\"subscribe\",\"id\":\"raw\",\"data\":{\"rooms\":[" + list + "]}}").getBytes(StandardCharsets.UTF_8);
+    var frame = new ByteArrayOutputStream();
+    frame.write(0x81);
+    frame.write(0x80 | payload.length);
+    byte[] mask = {1, 2, 3, 4};
+    frame.write(mask);
+    for (int i = 0; i < payload.length; i++) {
+      frame.write(payload[i] ^ mask[i % 4]);
+    }
+    socket.getOutputStream().write(frame.toByteArray());
+  }
+
   @Override
   public void close() throws IOException {
     socket.close();
