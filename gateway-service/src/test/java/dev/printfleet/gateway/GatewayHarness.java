@@ -57,8 +57,12 @@ final class GatewayHarness {
   }
 
   static <T> T await(Future<T> future) {
+    return await(future, java.time.Duration.ofSeconds(60));
+  }
+
+  static <T> T await(Future<T> future, java.time.Duration timeout) {
     try {
-      return future.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+      return future.toCompletionStage().toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (Exception e) {
       throw new AssertionError("future did not complete: " + e, e);
     }

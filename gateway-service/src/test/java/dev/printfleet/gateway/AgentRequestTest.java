@@ -1,0 +1,193 @@
+package dev.printfleet.gateway;
+
+import static dev.printfleet.gateway.GatewayHarness.await;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.printfleet.common.lifecycle.ServiceRuntime;
+import dev.printfleet.common.messages.Addresses;
+import dev.printfleet.common.messages.AgentReply;
+import dev.printfleet.common.messages.DispatchRequest;
+import dev.printfleet.common.messages.JobResult;
+import dev.printfleet.common.messages.PrinterTestRequest;
+import dev.printfleet.common.protocol.Envelope;
+import dev.printfleet.simulator.SimulatedAgent;
+import dev.printfleet.testing.RealServersExtension;
+import dev.printfleet.testing.RedisServerHandle;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** Requests from the cluster to agents through {@code printfleet.gateway.<instanceId>}, and results back. */
+@ExtendWith(RealServersExtension.class)
+class AgentRequestTest {
+
+  private GatewayHarness harness;
+  private final List<ServiceRuntime> gateways = new ArrayList<>();
+  private Vertx client;
+
+  @BeforeEach
+  void setUp(RedisServerHandle redis) {
+    harness = new GatewayHarness(redis);
+    client = Vertx.vertx();
+  }
+
+  @AfterEach
+  void tearDown() {
+    await(client.close());
+    gateways.forEach(g -> await(g.shutdown()));
+  }
+
+  private ServiceRuntime gateway(Map<String, String> settings) {
+    var gateway = harness.start(settings);
+    gateways.add(gateway);
+    return gateway;
+  }
+
+  private static DispatchRequest dispatch(String jobId, String agentId) {
+    return new DispatchRequest(jobId, agentId, "p1", "text/plain",
+        Base64.getEncoder().encodeToString("hello".getBytes()), 1, Instant.now());
+  }
+
+  private static Future<AgentReply> request(ServiceRuntime from, String instance, String action, JsonObject body) {
+    return from.vertx().eventBus()
+        .<JsonObject>request(Addresses.gateway(instance), body,
+            new DeliveryOptions().addHeader(Addresses.ACTION_HEADER, action).setSendTimeout(30_000))
+        .map(m -> AgentReply.fromJson(m.body()));
+  }
+
+  @Test
+  void dispatchSentOnTheEventBusReachesTheAgentAndItsAnswerComesBack() {
+    var gateway = gateway(Map.of());
+    var caller = gateway(Map.of());
+    String token = GatewayHarness.issuer(gateway).agent("agent-1", "c1", "b1", Duration.ofHours(1));
+    var agent = new SimulatedAgent(client, client.createWebSocketClient(new WebSocketClientOptions()), "127.0.0.1",
+        gateway.httpPort(), "agent-1", List.of("p1"), () -> token, SimulatedAgent.Behaviour.defaults());
+    await(agent.start());
+    await().atMost(Duration.ofSeconds(10)).until(agent::isConnected);
+
+    var reply = await(request(caller, gateway.instanceId(), DispatchRequest.ACTION, dispatch("job-1", "agent-1").toJson()));
+    assertThat(reply.ok()).isTrue();
+    assertThat(reply.data().getBoolean("accepted")).isTrue();
+    assertThat(agent.jobsReceived()).isEqualTo(1);
+
+    var test = await(request(caller, gateway.instanceId(), PrinterTestRequest.ACTION, new PrinterTestRequest("agent-1", "p1").toJson()));
+    assertThat(test.ok()).isTrue();
+    assertThat(test.data().getBoolean("ok")).isTrue();
+  }
+
+  @Test
+  void dispatchForAnAgentThatIsGoneFailsFastWithNotFound() {
+    var gateway = gateway(Map.of("PRINTFLEET_AGENT_REQUEST_TIMEOUT", "60s"));
+    var socket = TestSocket.open(client, gateway.httpPort(), "/ws/agent",
+        GatewayHarness.issuer(gateway).agent("agent-gone", "c1", "b1", Duration.ofHours(1)));
+    socket.awaitFrame(e -> e.type().equals("welcome"));
+    await(socket.socket.close());
+
+    // Well before the 60 s request timeout: the gateway knows the agent is not there.
+    var reply = GatewayHarness.await(request(gateway, gateway.instanceId(), DispatchRequest.ACTION, dispatch("job-2", "agent-gone").toJson()),
+        Duration.ofSeconds(5));
+    assertThat(reply.ok()).isFalse();
+    assertThat(reply.code()).isEqualTo("not_found");
+  }
+
+  @Test
+  void requestWaitingWhenTheAgentDisconnectsIsAnsweredNotFoundAtOnce() {
+    var gateway = gateway(Map.of("PRINTFLEET_AGENT_REQUEST_TIMEOUT", "60s"));
+    var socket = TestSocket.open(client, gateway.httpPort(), "/ws/agent",
+        GatewayHarness.issuer(gateway).agent("agent-leaves", "c1", "b1", Duration.ofHours(1)));
+    socket.awaitFrame(e -> e.type().equals("welcome"));
+
+    var reply = request(gateway, gateway.instanceId(), DispatchRequest.ACTION, dispatch("job-3", "agent-leaves").toJson());
+    socket.awaitFrame(e -> e.type().equals("job.dispatch"));
+    socket.socket.close();
+
+    var answer = GatewayHarness.await(reply, Duration.ofSeconds(5));
+    assertThat(answer.code()).isEqualTo("not_found");
+  }
+
+  @Test
+  void agentThatNeverAnswersTimesOut() {
+    var gateway = gateway(Map.of("PRINTFLEET_AGENT_REQUEST_TIMEOUT", "500ms"));
+    var socket = TestSocket.open(client, gateway.httpPort(), "/ws/agent",
+        GatewayHarness.issuer(gateway).agent("agent-mute", "c1", "b1", Duration.ofHours(1)));
+    socket.awaitFrame(e -> e.type().equals("welcome"));
+
+    var reply = await(request(gateway, gateway.instanceId(), DispatchRequest.ACTION, dispatch("job-4", "agent-mute").toJson()));
+
+    assertThat(reply.code()).isEqualTo("timeout");
+    var forwarded = socket.awaitFrame(e -> e.type().equals("job.dispatch"));
+    assertThat(forwarded.id()).isNotBlank();
+    assertThat(forwarded.data().getString("jobId")).isEqualTo("job-4");
+    assertThat(forwarded.data().getString("content")).isEqualTo(Base64.getEncoder().encodeToString("hello".getBytes()));
+  }
+
+  @Test
+  void pendingRequestsAreBoundedAndTheOldestIsAnsweredWithAnError() {
+    var gateway = gateway(Map.of("PRINTFLEET_MAX_PENDING_REQUESTS", "2", "PRINTFLEET_AGENT_REQUEST_TIMEOUT", "60s"));
+    var socket = TestSocket.open(client, gateway.httpPort(), "/ws/agent",
+        GatewayHarness.issuer(gateway).agent("agent-slow", "c1", "b1", Duration.ofHours(1)));
+    socket.awaitFrame(e -> e.type().equals("welcome"));
+
+    var first = request(gateway, gateway.instanceId(), DispatchRequest.ACTION, dispatch("job-a", "agent-slow").toJson());
+    await().atMost(Duration.ofSeconds(5)).until(() -> socket.received.stream().filter(e -> e.type().equals("job.dispatch")).count() == 1);
+    var second = request(gateway, gateway.instanceId(), DispatchRequest.ACTION, dispatch("job-b", "agent-slow").toJson());
+    await().atMost(Duration.ofSeconds(5)).until(() -> socket.received.stream().filter(e -> e.type().equals("job.dispatch")).count() == 2);
+    var third = request(gateway, gateway.instanceId(), DispatchRequest.ACTION, dispatch("job-c", "agent-slow").toJson());
+
+    assertThat(GatewayHarness.await(first, Duration.ofSeconds(5)).code()).isEqualTo("unavailable");
+    assertThat(second.isComplete()).isFalse();
+    var thirdDispatch = socket.awaitFrame(e -> e.type().equals("job.dispatch") && e.data().getString("jobId").equals("job-c"));
+    socket.sendRaw(Envelope.response(thirdDispatch.id(), new JsonObject().put("accepted", true)).encode());
+    assertThat(GatewayHarness.await(third, Duration.ofSeconds(5)).ok()).isTrue();
+  }
+
+  @Test
+  void jobResultGoesToOnePrintingInstanceAndIsAcknowledgedToTheAgent() {
+    var gateway = gateway(Map.of());
+    var results = new CopyOnWriteArrayList<JobResult>();
+    gateway.vertx().eventBus().<JsonObject>consumer(Addresses.PRINTING_RESULTS, m -> {
+      results.add(JobResult.fromJson(m.body()));
+      m.reply(new JsonObject().put("recorded", true));
+    });
+    var socket = TestSocket.open(client, gateway.httpPort(), "/ws/agent",
+        GatewayHarness.issuer(gateway).agent("agent-r", "c1", "b1", Duration.ofHours(1)));
+    socket.awaitFrame(e -> e.type().equals("welcome"));
+
+    socket.send("job.result", "r1", new JsonObject().put("jobId", "job-9").put("outcome", "failed").put("error", "paper jam"));
+
+    assertThat(socket.awaitResponse("r1").error()).isNull();
+    assertThat(results).singleElement().satisfies(r -> {
+      assertThat(r.jobId()).isEqualTo("job-9");
+      assertThat(r.agentId()).isEqualTo("agent-r");
+      assertThat(r.company()).isEqualTo("c1");
+      assertThat(r.outcome()).isEqualTo("failed");
+      assertThat(r.error()).isEqualTo("paper jam");
+    });
+  }
+
+  @Test
+  void jobResultThatNoPrintingInstanceTakesIsAnsweredUnavailableSoTheAgentSendsItAgain() {
+    var gateway = gateway(Map.of());
+    var socket = TestSocket.open(client, gateway.httpPort(), "/ws/agent",
+        GatewayHarness.issuer(gateway).agent("agent-x", "c1", "b1", Duration.ofHours(1)));
+    socket.awaitFrame(e -> e.type().equals("welcome"));
+
+    socket.send("job.result", "r2", new JsonObject().put("jobId", "job-10").put("outcome", "printed"));
+
+    assertThat(socket.awaitResponse("r2").error().code()).isEqualTo("unavailable");
+  }
+}
