@@ -97,7 +97,11 @@ public final class ConnectionRegistry {
     Map<String, Integer> byBranch = new TreeMap<>();
     long messages = 0;
     long ageNanos = 0;
+    int compressed = 0;
     for (Connection connection : open.values()) {
+      if (connection.compressed()) {
+        compressed++;
+      }
       var principal = connection.principal();
       byCompany.merge(principal.company(), 1, Integer::sum);
       principal.branch().ifPresent(b -> byBranch.merge(principal.company() + ":" + b, 1, Integer::sum));
@@ -110,6 +114,7 @@ public final class ConnectionRegistry {
         .put("connectionsByRole", new JsonObject()
             .put("agent", count(Connection.Kind.AGENT))
             .put("client", count(Connection.Kind.CLIENT)))
+        .put("compressedConnections", compressed)
         .put("connectionsByCompany", new JsonObject(new HashMap<>(byCompany)))
         .put("connectionsByBranch", new JsonObject(new HashMap<>(byBranch)))
         .put("avgMessagesPerConnection", total == 0 ? 0.0 : (double) messages / total)

@@ -1,0 +1,112 @@
+package dev.printfleet.gateway;
+
+import static dev.printfleet.gateway.GatewayHarness.await;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.printfleet.common.auth.Role;
+import dev.printfleet.common.lifecycle.ServiceRuntime;
+import dev.printfleet.common.messages.Addresses;
+import dev.printfleet.common.messages.PrinterStatusEvent;
+import dev.printfleet.testing.PrometheusText;
+import dev.printfleet.testing.RealServersExtension;
+import dev.printfleet.testing.RedisServerHandle;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** permessage-deflate with shared, once-encoded frames; the gateway's metrics. */
+@ExtendWith(RealServersExtension.class)
+class CompressionAndMetricsTest {
+
+  private ServiceRuntime gateway;
+  private Vertx client;
+
+  @BeforeEach
+  void start(RedisServerHandle redis) {
+    gateway = new GatewayHarness(redis).start(Map.of("PRINTFLEET_STATUS_BATCH_WINDOW", "20ms"));
+    client = Vertx.vertx();
+  }
+
+  @AfterEach
+  void stop() {
+    await(client.close());
+    await(gateway.shutdown());
+  }
+
+  private TestSocket dashboard(boolean deflate) {
+    String token = GatewayHarness.issuer(gateway).user("u", Role.USER, "c1", List.of(), Duration.ofHours(1));
+    var socket = await(TestSocket.connect(client, gateway.httpPort(), "/ws/client", token, deflate, null));
+    socket.send("subscribe", "s", new JsonObject().put("rooms", List.of("company:c1")));
+    socket.awaitResponse("s");
+    return socket;
+  }
+
+  @Test
+  void clientsThatOfferDeflateGetCompressedFramesAndOthersPlainOnesWithTheSameContent() {
+    var compressed = dashboard(true);
+    var plain = dashboard(false);
+    var stats = new JsonObject(GatewayHarness.get(gateway, "/health/websocket/metrics"));
+    assertThat(stats.getInteger("totalConnections")).isEqualTo(2);
+    assertThat(stats.getInteger("compressedConnections")).as("only the client that offered deflate").isEqualTo(1);
+
+    String detail = "a fairly long and repetitive detail ".repeat(50);
+    gateway.vertx().eventBus().publish(Addresses.EVENTS_PRINTER,
+        new PrinterStatusEvent("a1", "c1", "b1", "p1", "error", detail, Instant.now()).toJson());
+
+    for (var socket : List.of(compressed, plain)) {
+      var frame = socket.awaitFrame(e -> e.type().equals("printer.status"));
+      assertThat(frame.data().getJsonArray("updates").getJsonObject(0).getString("detail")).isEqualTo(detail);
+    }
+    // Several messages in a row decode too: no context is carried from one to the next.
+    for (int i = 0; i < 5; i++) {
+      compressed.send("subscribe", "again-" + i, new JsonObject().put("rooms", List.of("branch:b" + i)));
+      assertThat(compressed.awaitResponse("again-" + i).data().getJsonArray("rooms").getList()).containsExactly("branch:b" + i);
+    }
+  }
+
+  @Test
+  void websocketMetricsCountConnectionsByCompanyAndBranch() {
+    var agentToken = GatewayHarness.issuer(gateway).agent("agent-m", "c1", "b7", Duration.ofHours(1));
+    var agent = TestSocket.open(client, gateway.httpPort(), "/ws/agent", agentToken);
+    agent.awaitFrame(e -> e.type().equals("welcome"));
+    dashboard(false);
+
+    var stats = new JsonObject(GatewayHarness.get(gateway, "/health/websocket/metrics"));
+
+    assertThat(stats.getInteger("totalConnections")).isEqualTo(2);
+    assertThat(stats.getJsonObject("connectionsByCompany").getInteger("c1")).isEqualTo(2);
+    assertThat(stats.getJsonObject("connectionsByBranch").getInteger("c1:b7")).isEqualTo(1);
+    assertThat(stats.getDouble("avgMessagesPerConnection")).isPositive();
+    assertThat(stats.getDouble("avgConnectionDurationS")).isGreaterThanOrEqualTo(0.0);
+  }
+
+  @Test
+  void prometheusMetricsShowConnectionsFramesErrorsAndBatches() {
+    var agentToken = GatewayHarness.issuer(gateway).agent("agent-p", "c1", "b1", Duration.ofHours(1));
+    var agent = TestSocket.open(client, gateway.httpPort(), "/ws/agent", agentToken);
+    agent.awaitFrame(e -> e.type().equals("welcome"));
+    var dashboard = dashboard(false);
+    agent.sendRaw("{broken");
+    agent.awaitError("bad_json");
+    agent.send("printer.status", "st", new JsonObject().put("printerId", "p1").put("status", "busy"));
+    dashboard.awaitFrame(e -> e.type().equals("printer.status"));
+
+    await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+      var metrics = PrometheusText.parse(GatewayHarness.get(gateway, "/metrics"));
+      assertThat(metrics.value("printfleet_gateway_connections", Map.of("role", "agent"))).isEqualTo(1.0);
+      assertThat(metrics.value("printfleet_gateway_connections", Map.of("role", "client"))).isEqualTo(1.0);
+      assertThat(metrics.value("printfleet_gateway_frames_in_total", Map.of("role", "agent", "type", "printer.status"))).isEqualTo(1.0);
+      assertThat(metrics.value("printfleet_gateway_frames_out_total", Map.of("role", "client", "type", "printer.status"))).isEqualTo(1.0);
+      assertThat(metrics.value("printfleet_gateway_errors_total", Map.of("code", "bad_json"))).isEqualTo(1.0);
+      assertThat(metrics.hasFamily("printfleet_gateway_status_batch_size")).isTrue();
+    });
+  }
+}
