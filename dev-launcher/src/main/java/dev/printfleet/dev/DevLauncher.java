@@ -77,6 +77,9 @@ public final class DevLauncher implements Callable<Integer> {
   @Option(names = "--monitoring-port", paramLabel = "PORT", description = "Monitoring HTTP port (default: PRINTFLEET_MONITORING_HTTP_PORT or 8082).")
   Integer monitoringPort;
 
+  @Option(names = "--services", split = ",", paramLabel = "NAME", description = "Services to run: gateway, printing, monitoring (default: all three). PostgreSQL starts only for printing.")
+  List<String> only = List.of("gateway", "printing", "monitoring");
+
   @Option(names = "--duration", paramLabel = "DURATION", description = "Stop by itself after this long, e.g. 90s or 10m (default: run until Ctrl-C).")
   String duration;
 
@@ -108,6 +111,10 @@ public final class DevLauncher implements Callable<Integer> {
       System.err.println("printfleet dev: " + e.getMessage());
       return 2;
     }
+    if (!List.of("gateway", "printing", "monitoring").containsAll(only) || only.isEmpty()) {
+      System.err.println("printfleet dev: --services takes gateway, printing and monitoring, comma-separated");
+      return 2;
+    }
     if (failureRate < 0 || failureRate > 1 || agents < 0 || printersPerAgent < 1 || branches < 1) {
       System.err.println("printfleet dev: --failure-rate must be within 0..1, --agents >= 0, --printers and --branches >= 1");
       return 2;
@@ -125,23 +132,32 @@ public final class DevLauncher implements Callable<Integer> {
 
     log.info("Starting embedded Redis and PostgreSQL");
     redis = RedisServerHandle.startOnFreePort();
-    postgres = PostgresServerHandle.startOnFreePort();
-    String database = postgres.createDatabase("printfleet");
+    String database = "";
+    if (only.contains("printing")) {
+      postgres = PostgresServerHandle.startOnFreePort();
+      database = postgres.createDatabase("printfleet");
+      base.put("PGHOST", postgres.host());
+      base.put("PGPORT", String.valueOf(postgres.port()));
+      base.put("PGDATABASE", database);
+      base.put("PGUSER", postgres.user());
+      base.put("PGPASSWORD", postgres.password());
+    }
 
     base.put("PRINTFLEET_JWT_SECRET", secret);
     base.put("REDIS_CONNECTION_ADDRESS", redis.address());
-    base.put("PGHOST", postgres.host());
-    base.put("PGPORT", String.valueOf(postgres.port()));
-    base.put("PGDATABASE", database);
-    base.put("PGUSER", postgres.user());
-    base.put("PGPASSWORD", postgres.password());
     base.put("PRINTFLEET_DRAIN_DELAY", "0s");
     base.put("PRINTFLEET_EVENTBUS_HOST", "127.0.0.1");
 
     List<Future<ServiceRuntime>> starting = new ArrayList<>();
-    starting.add(start(new GatewayService(), base, gateway, "gateway-dev-1"));
-    starting.add(start(new PrintingService(), base, printing, "printing-dev-1"));
-    starting.add(start(new MonitoringService(), base, monitoring, "monitoring-dev-1"));
+    if (only.contains("gateway")) {
+      starting.add(start(new GatewayService(), base, gateway, "gateway-dev-1"));
+    }
+    if (only.contains("printing")) {
+      starting.add(start(new PrintingService(), base, printing, "printing-dev-1"));
+    }
+    if (only.contains("monitoring")) {
+      starting.add(start(new MonitoringService(), base, monitoring, "monitoring-dev-1"));
+    }
     try {
       for (var future : starting) {
         services.add(future.toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS));
@@ -152,7 +168,7 @@ public final class DevLauncher implements Callable<Integer> {
       return 1;
     }
 
-    if (agents > 0) {
+    if (agents > 0 && only.contains("gateway")) {
       simulatorVertx = Vertx.vertx();
       fleet = new AgentFleet(simulatorVertx, "127.0.0.1", gateway, secret, COMPANY, agents, printersPerAgent, branches,
           new SimulatedAgent.Behaviour(printDelayMs, failureRate, 10_000));
@@ -195,7 +211,7 @@ public final class DevLauncher implements Callable<Integer> {
         "  printing    http://127.0.0.1:" + printing + "     REST API: http://127.0.0.1:" + printing + "/api/v1",
         "  monitoring  http://127.0.0.1:" + monitoring + "     SRE dashboard: http://127.0.0.1:" + monitoring + "/",
         "  health      /health/live  /health/ready  /metrics on each",
-        "  redis       " + redis.address() + "   postgres  127.0.0.1:" + postgres.port() + "/" + database + " (user postgres)",
+        "  redis       " + redis.address() + (postgres == null ? "" : "   postgres  127.0.0.1:" + postgres.port() + "/" + database + " (user postgres)"),
         "  agents      " + agents + " simulated (company " + COMPANY + ", " + printersPerAgent + " printers each, branches b1..b" + branches + ")",
         "",
         "Tokens (valid 24 h, company " + COMPANY + "):",

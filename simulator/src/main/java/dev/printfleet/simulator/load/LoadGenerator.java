@@ -1,0 +1,348 @@
+package dev.printfleet.simulator.load;
+
+import dev.printfleet.common.auth.Role;
+import dev.printfleet.common.auth.TokenIssuer;
+import dev.printfleet.common.protocol.Envelope;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Load against a running gateway, from one process. The bench scripts run several of these
+ * processes when a target needs more sockets than one process may hold (20,000 open files here).
+ */
+@Command(
+    name = "loadgen",
+    mixinStandardHelpOptions = true,
+    subcommands = {LoadGenerator.Agents.class, LoadGenerator.Fanout.class},
+    description = {"Load generator for a printfleet gateway. Bounded: every run stops by itself."})
+public final class LoadGenerator implements Runnable {
+
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new LoadGenerator()).execute(args));
+  }
+
+  @Override
+  public void run() {
+    new CommandLine(this).usage(System.out);
+  }
+
+  /** Options every mode shares. */
+  static class Target {
+    @Option(names = "--host", description = "Gateway host (default: ${DEFAULT-VALUE}).", defaultValue = "127.0.0.1")
+    String host;
+
+    @Option(names = "--port", description = "Gateway port (default: ${DEFAULT-VALUE}).", defaultValue = "8080")
+    int port;
+
+    @Option(names = "--secret", required = true, description = "The gateway's PRINTFLEET_JWT_SECRET, to sign tokens.")
+    String secret;
+
+    @Option(names = "--company", description = "Company of every agent and dashboard (default: ${DEFAULT-VALUE}).", defaultValue = "load")
+    String company;
+
+    @Option(names = "--id-prefix", description = "Prefix of agent ids, distinct per process (default: ${DEFAULT-VALUE}).", defaultValue = "a")
+    String idPrefix;
+
+    @Option(names = "--source-ips", split = ",", description = "Loopback source addresses to spread sockets over, e.g. 127.0.0.2,127.0.0.3 (default: 127.0.0.1).")
+    List<String> sourceIps = List.of("127.0.0.1");
+
+    @Option(names = "--connect-concurrency", description = "Connections being opened at once (default: ${DEFAULT-VALUE}).", defaultValue = "200")
+    int concurrency;
+
+    @Option(names = "--report", description = "Write the JSON report here.")
+    Path report;
+
+    @Option(names = "--timeout", description = "Give up on the whole run after this many seconds (default: ${DEFAULT-VALUE}).", defaultValue = "900")
+    int timeoutS;
+  }
+
+  /** Opens N agent sockets, waits for every welcome, holds them idle, and reports. */
+  @Command(name = "agents", mixinStandardHelpOptions = true, description = "Connect N idle agents and hold them.")
+  static final class Agents implements Callable<Integer> {
+    @CommandLine.Mixin Target target = new Target();
+
+    @Option(names = "--count", required = true, description = "Agents to connect.")
+    int count;
+
+    @Option(names = "--hold", description = "Seconds to hold them idle once all are in (default: ${DEFAULT-VALUE}).", defaultValue = "30")
+    int holdS;
+
+    @Option(names = "--ready-file", description = "Touched once every agent is connected, so a script can measure the idle gateway.")
+    Path readyFile;
+
+    @Override
+    public Integer call() throws Exception {
+      if (count < 1 || count > 19_000) {
+        System.err.println("loadgen agents: --count must be 1..19000 in one process (it may hold 20,000 open files); run several processes for more");
+        return 2;
+      }
+      var run = new Run(target);
+      var connect = new Latencies();
+      var failures = new ConcurrentHashMap<String, AtomicInteger>();
+      long started = System.nanoTime();
+      run.openAll(count, i -> run.agent(i, connect, failures, null));
+      long connectedAt = System.nanoTime();
+      int connected = run.open.get();
+      System.out.printf("connected %d of %d agents in %.1f s; connect-to-welcome ms %s%n",
+          connected, count, (connectedAt - started) / 1e9, connect.summaryMs().encode());
+      if (readyFile != null) {
+        Files.writeString(readyFile, String.valueOf(connected));
+      }
+      Thread.sleep(TimeUnit.SECONDS.toMillis(holdS));
+      int stillOpen = run.open.get();
+      var report = new JsonObject()
+          .put("mode", "agents")
+          .put("requested", count)
+          .put("connected", connected)
+          .put("openAfterHold", stillOpen)
+          .put("connectSeconds", (connectedAt - started) / 1e9)
+          .put("connectMs", connect.summaryMs())
+          .put("failures", failuresJson(failures));
+      run.finish(report);
+      return connected == count && stillOpen == count ? 0 : 1;
+    }
+  }
+
+  /** Dashboards in branch rooms, agents sending statuses at a rate; measures what arrives. */
+  @Command(name = "fanout", mixinStandardHelpOptions = true, description = "Measure status delivery from agents to dashboards.")
+  static final class Fanout implements Callable<Integer> {
+    @CommandLine.Mixin Target target = new Target();
+
+    @Option(names = "--agents", description = "Agents sending statuses (default: ${DEFAULT-VALUE}).", defaultValue = "500")
+    int agents;
+
+    @Option(names = "--dashboards", description = "Dashboards, each in one branch room (default: ${DEFAULT-VALUE}).", defaultValue = "1000")
+    int dashboards;
+
+    @Option(names = "--branches", description = "Branches the agents and dashboards spread over (default: ${DEFAULT-VALUE}).", defaultValue = "100")
+    int branches;
+
+    @Option(names = "--printers", description = "Printers per agent (default: ${DEFAULT-VALUE}).", defaultValue = "4")
+    int printers;
+
+    @Option(names = "--rate", description = "Status changes per second, all agents together (default: ${DEFAULT-VALUE}).", defaultValue = "2000")
+    int rate;
+
+    @Option(names = "--duration", description = "Seconds of load (default: ${DEFAULT-VALUE}).", defaultValue = "30")
+    int durationS;
+
+    @Override
+    public Integer call() throws Exception {
+      if (agents < 1 || dashboards < 1 || branches < 1 || agents + dashboards > 19_000 || rate < 1 || durationS < 1 || durationS > 3600) {
+        System.err.println("loadgen fanout: need agents, dashboards, branches, rate >= 1, agents + dashboards <= 19000 and a duration of 1..3600 s");
+        return 2;
+      }
+      var run = new Run(target);
+      var latency = new Latencies();
+      var failures = new ConcurrentHashMap<String, AtomicInteger>();
+      var frames = new AtomicLong();
+      var updates = new AtomicLong();
+      var measuring = new java.util.concurrent.atomic.AtomicBoolean();
+      run.openAll(dashboards, i -> run.dashboard(i % branches, frame -> {
+        if (!measuring.get()) {
+          return;
+        }
+        frames.incrementAndGet();
+        long now = System.nanoTime();
+        for (Object u : frame.data().getJsonArray("updates", new JsonArray())) {
+          updates.incrementAndGet();
+          String detail = ((JsonObject) u).getString("detail");
+          if (detail != null && detail.startsWith("t=")) {
+            latency.recordNanos(now - Long.parseLong(detail.substring(2)));
+          }
+        }
+      }, failures));
+      List<WebSocket> agentSockets = new ArrayList<>();
+      run.openAll(agents, i -> run.agent(i, new Latencies(), failures, agentSockets));
+      System.out.printf("%d dashboards and %d agents connected; sending %d statuses/s for %d s%n",
+          dashboards, agentSockets.size(), rate, durationS);
+
+      var sent = new AtomicLong();
+      measuring.set(true);
+      long start = System.nanoTime();
+      long perTick = Math.max(1, rate / 100);
+      long timer = run.vertx.setPeriodic(10, id -> {
+        long due = (System.nanoTime() - start) * rate / 1_000_000_000L;
+        for (long n = 0; n < perTick * 4 && sent.get() < due; n++) {
+          long k = sent.getAndIncrement();
+          WebSocket socket = agentSockets.get((int) (k % agentSockets.size()));
+          int agent = (int) (k % agentSockets.size());
+          String printer = target.idPrefix + agent + "-p" + (k / agentSockets.size() % printers);
+          String status = (k & 1) == 0 ? "busy" : "online";
+          socket.writeTextMessage(Envelope.event("printer.status", new JsonObject()
+              .put("printerId", printer).put("status", status).put("detail", "t=" + System.nanoTime())).encode());
+        }
+      });
+      Thread.sleep(TimeUnit.SECONDS.toMillis(durationS));
+      run.vertx.cancelTimer(timer);
+      Thread.sleep(500);
+      measuring.set(false);
+      double seconds = (System.nanoTime() - start) / 1e9;
+      var report = new JsonObject()
+          .put("mode", "fanout")
+          .put("agents", agentSockets.size())
+          .put("dashboards", dashboards)
+          .put("branches", branches)
+          .put("statusesSent", sent.get())
+          .put("statusesSentPerSecond", sent.get() / seconds)
+          .put("framesDelivered", frames.get())
+          .put("framesDeliveredPerSecond", frames.get() / seconds)
+          .put("updatesDelivered", updates.get())
+          .put("updatesDeliveredPerSecond", updates.get() / seconds)
+          .put("statusLatencyMs", latency.summaryMs())
+          .put("failures", failuresJson(failures));
+      run.finish(report);
+      return 0;
+    }
+  }
+
+  private static JsonObject failuresJson(Map<String, AtomicInteger> failures) {
+    var json = new JsonObject();
+    failures.forEach((k, v) -> json.put(k, v.get()));
+    return json;
+  }
+
+  /** One run's Vert.x, clients and tokens. */
+  static final class Run {
+    final Target target;
+    final Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));
+    final List<WebSocketClient> clients = new ArrayList<>();
+    final TokenIssuer issuer;
+    final AtomicInteger open = new AtomicInteger();
+
+    Run(Target target) {
+      this.target = target;
+      this.issuer = new TokenIssuer(vertx, target.secret);
+      for (String ip : target.sourceIps) {
+        clients.add(vertx.createWebSocketClient(new WebSocketClientOptions()
+            .setLocalAddress(ip)
+            .setMaxConnections(20_000)
+            .setConnectTimeout(30_000)
+            .setMaxFrameSize(2 * 1024 * 1024)
+            .setMaxMessageSize(2 * 1024 * 1024)));
+      }
+    }
+
+    WebSocketClient client(int i) {
+      return clients.get(i % clients.size());
+    }
+
+    /** Opens {@code total} sockets, at most the configured number at once; returns when all are done. */
+    void openAll(int total, java.util.function.IntFunction<Future<?>> opener) throws InterruptedException {
+      var done = new CountDownLatch(total);
+      var next = new AtomicInteger();
+      Runnable[] launch = new Runnable[1];
+      launch[0] = () -> {
+        int i = next.getAndIncrement();
+        if (i >= total) {
+          return;
+        }
+        opener.apply(i).onComplete(ar -> {
+          done.countDown();
+          vertx.runOnContext(v -> launch[0].run());
+        });
+      };
+      for (int i = 0; i < Math.min(target.concurrency, total); i++) {
+        vertx.runOnContext(v -> launch[0].run());
+      }
+      if (!done.await(target.timeoutS, TimeUnit.SECONDS)) {
+        throw new IllegalStateException("gave up opening sockets after " + target.timeoutS + " s");
+      }
+    }
+
+    Future<?> agent(int i, Latencies connect, Map<String, AtomicInteger> failures, List<WebSocket> keep) {
+      String agentId = target.idPrefix + i;
+      String token = issuer.agent(agentId, target.company, "b" + i % 100, Duration.ofHours(6));
+      long begin = System.nanoTime();
+      Promise<Void> welcomed = Promise.promise();
+      client(i).connect(new WebSocketConnectOptions().setHost(target.host).setPort(target.port).setURI("/ws/agent")
+              .addHeader("Authorization", "Bearer " + token))
+          .onSuccess(ws -> {
+            open.incrementAndGet();
+            ws.closeHandler(v -> open.decrementAndGet());
+            ws.textMessageHandler(text -> {
+              if (!welcomed.future().isComplete() && text.contains("\"welcome\"")) {
+                connect.recordNanos(System.nanoTime() - begin);
+                if (keep != null) {
+                  synchronized (keep) {
+                    keep.add(ws);
+                  }
+                }
+                welcomed.tryComplete();
+              }
+            });
+          })
+          .onFailure(e -> {
+            failures.computeIfAbsent(kind(e), k -> new AtomicInteger()).incrementAndGet();
+            welcomed.tryFail(e);
+          });
+      return welcomed.future();
+    }
+
+    Future<?> dashboard(int branch, java.util.function.Consumer<Envelope> onStatus, Map<String, AtomicInteger> failures) {
+      String token = issuer.user("dash-" + branch, Role.USER, target.company, List.of(), Duration.ofHours(6));
+      Promise<Void> subscribed = Promise.promise();
+      client(branch).connect(new WebSocketConnectOptions().setHost(target.host).setPort(target.port).setURI("/ws/client")
+              .addHeader("Authorization", "Bearer " + token))
+          .onSuccess(ws -> {
+            open.incrementAndGet();
+            ws.closeHandler(v -> open.decrementAndGet());
+            ws.textMessageHandler(text -> {
+              try {
+                Envelope e = Envelope.parse(text);
+                if (e.type().equals("printer.status")) {
+                  onStatus.accept(e);
+                } else if (e.isResponse()) {
+                  subscribed.tryComplete();
+                }
+              } catch (Envelope.ParseException ex) {
+                failures.computeIfAbsent("bad_frame", k -> new AtomicInteger()).incrementAndGet();
+              }
+            });
+            ws.writeTextMessage(Envelope.request("subscribe", "s", new JsonObject().put("rooms", List.of("branch:b" + branch))).encode());
+          })
+          .onFailure(e -> {
+            failures.computeIfAbsent(kind(e), k -> new AtomicInteger()).incrementAndGet();
+            subscribed.tryFail(e);
+          });
+      return subscribed.future();
+    }
+
+    private static String kind(Throwable e) {
+      String name = e.getClass().getSimpleName();
+      return name.isEmpty() ? "error" : name;
+    }
+
+    void finish(JsonObject report) throws Exception {
+      String text = report.encodePrettily();
+      System.out.println(text);
+      if (target.report != null) {
+        Files.writeString(target.report, text);
+      }
+      vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+  }
+}
