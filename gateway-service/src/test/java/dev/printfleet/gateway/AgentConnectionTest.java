@@ -65,4 +65,38 @@ class AgentConnectionTest {
     assertThat(synced.company()).isEqualTo("c1");
     assertThat(synced.branch()).isEqualTo("b1");
   }
+
+  @Test
+  void presenceIsRemovedWhenTheAgentDisconnects() {
+    String token = GatewayHarness.issuer(gateway).agent("agent-2", "c1", "b1", Duration.ofHours(1));
+    var socket = TestSocket.open(client, gateway.httpPort(), "/ws/agent", token);
+    socket.awaitFrame(e -> e.type().equals("welcome"));
+    var presence = new PresenceRegistry(gateway.redis(), gateway.settings().redis(), "probe", Duration.ofSeconds(30));
+    await().atMost(Duration.ofSeconds(10)).until(() -> await(presence.lookup("agent-2")).isPresent());
+
+    await(socket.socket.close());
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> await(presence.lookup("agent-2")).isEmpty());
+  }
+
+  @Test
+  void presenceOfAnInstanceThatStopsRefreshingExpiresByItself() {
+    var dead = new PresenceRegistry(gateway.redis(), gateway.settings().redis(), "gateway-dead", Duration.ofMillis(800));
+    await(dead.register("agent-orphan"));
+    var probe = new PresenceRegistry(gateway.redis(), gateway.settings().redis(), "probe", Duration.ofSeconds(30));
+    assertThat(await(probe.lookup("agent-orphan"))).contains("gateway-dead");
+
+    await().atMost(Duration.ofSeconds(5)).until(() -> await(probe.lookup("agent-orphan")).isEmpty());
+  }
+
+  @Test
+  void anotherInstanceCannotDeleteAPresenceThatIsNotItsOwn() {
+    var holder = new PresenceRegistry(gateway.redis(), gateway.settings().redis(), "gateway-new", Duration.ofSeconds(30));
+    var previous = new PresenceRegistry(gateway.redis(), gateway.settings().redis(), "gateway-old", Duration.ofSeconds(30));
+    await(holder.register("agent-moved"));
+
+    await(previous.unregister("agent-moved"));
+
+    assertThat(await(holder.lookup("agent-moved"))).contains("gateway-new");
+  }
 }
