@@ -40,7 +40,7 @@ rss_mib() { awk '/VmRSS/ {printf "%.1f", $2/1024}' "/proc/$1/status"; }
 SECRET="bench-secret-0123456789-0123456789-0123456789"
 GW=$(free_port)
 PRINTFLEET_JWT_SECRET=$SECRET PRINTFLEET_GATEWAY_HTTP_PORT=$GW PRINTFLEET_WS_RATE_PER_SECOND=50 \
-  java -Xmx2g -jar dev-launcher/target/dev-launcher.jar --services gateway --agents 0 --duration 60m >"$WORK/gateway.log" 2>&1 &
+  java $PRINTFLEET_JAVA_OPTS -Xmx2g -jar dev-launcher/target/dev-launcher.jar --services gateway --agents 0 --duration 60m >"$WORK/gateway.log" 2>&1 &
 GW_PID=$!
 PIDS+=($GW_PID)
 for _ in $(seq 1 600); do ready "$GW" && break; sleep 0.1; done
@@ -54,7 +54,7 @@ per=9000
 procs=$(( (AGENTS + per - 1) / per ))
 for p in $(seq 0 $((procs - 1))); do
   n=$(( AGENTS - p * per )); (( n > per )) && n=$per
-  java -Xmx512m -jar simulator/target/simulator.jar agents --port "$GW" --secret "$SECRET" --count "$n" \
+  java $PRINTFLEET_JAVA_OPTS -Xmx512m -jar simulator/target/simulator.jar agents --port "$GW" --secret "$SECRET" --count "$n" \
     --id-prefix "p${p}a" --source-ips "127.0.0.$((2 + p * 2)),127.0.0.$((3 + p * 2))" --hold 3600 \
     --ready-file "$WORK/ready-$p" >"$WORK/agents-$p.log" 2>&1 &
   PIDS+=($!)
@@ -81,7 +81,7 @@ echo "gateway CPU while ${held} agents idle (20 s): ${idle_cpu} % of one core"
 for pid in "${PIDS[@]:1}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
 PIDS=($GW_PID)
 sleep 3
-java -Xmx1g -jar simulator/target/simulator.jar fanout --port "$GW" --secret "$SECRET" --agents 400 --dashboards 2000 \
+java $PRINTFLEET_JAVA_OPTS -Xmx1g -jar simulator/target/simulator.jar fanout --port "$GW" --secret "$SECRET" --agents 400 --dashboards 2000 \
   --branches 200 --rate 4000 --duration "$FANOUT_S" --id-prefix f --source-ips 127.0.0.20,127.0.0.21 \
   --report "$WORK/fanout.json" >"$WORK/fanout.log" 2>&1 || { echo "fanout run failed" >&2; tail -20 "$WORK/fanout.log" >&2; }
 python3 - "$WORK/fanout.json" <<'PY'

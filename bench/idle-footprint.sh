@@ -32,7 +32,7 @@ SECRET="bench-secret-0123456789-0123456789-0123456789"
 GW=$(free_port); PR=$(free_port); MO=$(free_port)
 start=$(now_ms)
 PRINTFLEET_JWT_SECRET=$SECRET PRINTFLEET_GATEWAY_HTTP_PORT=$GW PRINTFLEET_PRINTING_HTTP_PORT=$PR \
-  PRINTFLEET_MONITORING_HTTP_PORT=$MO java -jar dev-launcher/target/dev-launcher.jar --agents 0 --duration 30m \
+  PRINTFLEET_MONITORING_HTTP_PORT=$MO java $PRINTFLEET_JAVA_OPTS -jar dev-launcher/target/dev-launcher.jar --agents 0 --duration 30m \
   >"$WORK/dev.log" 2>&1 &
 PIDS+=($!)
 for _ in $(seq 1 900); do
@@ -53,7 +53,7 @@ for module in gateway-service printing-service monitoring-service; do
   PRINTFLEET_JWT_SECRET=$SECRET PRINTFLEET_HTTP_PORT=$port PRINTFLEET_DRAIN_DELAY=0s \
     REDIS_CONNECTION_ADDRESS=$redis_address REDIS_KEY_NAMESPACE=bench-idle \
     PGHOST=127.0.0.1 PGPORT=$pg_port PGDATABASE=$pg_db PGUSER=postgres PGPASSWORD=postgres \
-    java -jar "$module/target/$module.jar" >"$WORK/$module.log" 2>&1 &
+    java $PRINTFLEET_JAVA_OPTS -jar "$module/target/$module.jar" >"$WORK/$module.log" 2>&1 &
   JAR_PID[$module]=$!
   PIDS+=($!)
 done

@@ -36,6 +36,14 @@ find_jdk() {
   fi
   export JAVA_HOME="$best"
   export PATH="$JAVA_HOME/bin:$PATH"
+  # JDK 24+ warns at every start that Netty and Guice use sun.misc.Unsafe; the flag (unknown
+  # to older JDKs) keeps that access and the logs quiet.
+  PRINTFLEET_JAVA_OPTS=""
+  if [[ "$best_major" -ge 24 ]]; then
+    PRINTFLEET_JAVA_OPTS="--sun-misc-unsafe-memory-access=allow"
+    export MAVEN_OPTS="$PRINTFLEET_JAVA_OPTS ${MAVEN_OPTS:-}"
+  fi
+  export PRINTFLEET_JAVA_OPTS
 }
 
 # PostgreSQL's initdb and postgres refuse to run as root. As root, re-run this script in a user

@@ -45,7 +45,11 @@ final class ServiceProcess implements AutoCloseable {
 
   static ServiceProcess start(String module, Map<String, String> env, String... args) throws IOException {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    List<String> command = new ArrayList<>(List.of(java, "-Xmx256m", "-jar", jar(module).toString()));
+    List<String> command = new ArrayList<>(List.of(java, "-Xmx256m"));
+    if (Runtime.version().feature() >= 24) {
+      command.add("--sun-misc-unsafe-memory-access=allow");
+    }
+    command.addAll(List.of("-jar", jar(module).toString()));
     command.addAll(List.of(args));
     var builder = new ProcessBuilder(command);
     // Only what the test gives: a service must not depend on the test JVM's environment.
