@@ -18,24 +18,9 @@ FANOUT_S="${2:-30}"
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 ./printfleet build >/dev/null
 
-WORK="$(mktemp -d /tmp/printfleet-bench-XXXXXX)"
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-ready() { [[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$1/health/ready")" == "200" ]]; }
+# shellcheck source=../scripts/bench-lib.sh
+source "$ROOT/scripts/bench-lib.sh"
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-heap_mib() {
-  jcmd "$1" GC.run >/dev/null 2>&1 || true
-  sleep 1
-  curl -s "http://127.0.0.1:$2/metrics" | awk '/^jvm_memory_used_bytes\{.*area="heap"/ {s+=$NF} END {printf "%.1f", s/1048576}'
-}
-rss_mib() { awk '/VmRSS/ {printf "%.1f", $2/1024}' "/proc/$1/status"; }
 
 SECRET="bench-secret-0123456789-0123456789-0123456789"
 GW=$(free_port)

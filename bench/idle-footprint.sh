@@ -15,18 +15,8 @@ IDLE="${1:-30}"
 [[ "$IDLE" =~ ^[0-9]+$ ]] || { echo "usage: bench/idle-footprint.sh [IDLE_SECONDS]" >&2; exit 2; }
 ./printfleet build >/dev/null
 
-WORK="$(mktemp -d /tmp/printfleet-bench-XXXXXX)"
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-ready() { [[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$1/health/ready")" == "200" ]]; }
-now_ms() { date +%s%3N; }
+# shellcheck source=../scripts/bench-lib.sh
+source "$ROOT/scripts/bench-lib.sh"
 
 SECRET="bench-secret-0123456789-0123456789-0123456789"
 GW=$(free_port); PR=$(free_port); MO=$(free_port)
@@ -70,11 +60,9 @@ echo "dev mode start-up to all three ready: ${dev_ready_ms} ms (launcher JVM sta
 printf '%-20s %14s %14s %10s\n' service heap_used_MiB heap_commit_MiB rss_MiB
 for module in gateway-service printing-service monitoring-service; do
   pid=${JAR_PID[$module]}
-  jcmd "$pid" GC.run >/dev/null 2>&1 || true
-  sleep 1
+  used=$(heap_mib "$pid" "${JAR_PORT[$module]}")
   metrics=$(curl -s "http://127.0.0.1:${JAR_PORT[$module]}/metrics")
-  used=$(awk '/^jvm_memory_used_bytes\{.*area="heap"/ {s+=$NF} END {printf "%.1f", s/1048576}' <<<"$metrics")
   committed=$(awk '/^jvm_memory_committed_bytes\{.*area="heap"/ {s+=$NF} END {printf "%.1f", s/1048576}' <<<"$metrics")
-  rss=$(awk '/VmRSS/ {printf "%.1f", $2/1024}' "/proc/$pid/status")
+  rss=$(rss_mib "$pid")
   printf '%-20s %14s %14s %10s\n' "$module" "$used" "$committed" "$rss"
 done

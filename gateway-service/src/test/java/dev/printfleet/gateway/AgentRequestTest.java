@@ -12,50 +12,21 @@ import dev.printfleet.common.messages.JobResult;
 import dev.printfleet.common.messages.PrinterTestRequest;
 import dev.printfleet.common.protocol.Envelope;
 import dev.printfleet.simulator.SimulatedAgent;
-import dev.printfleet.testing.RealServersExtension;
-import dev.printfleet.testing.RedisServerHandle;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Requests from the cluster to agents through {@code printfleet.gateway.<instanceId>}, and results back. */
-@ExtendWith(RealServersExtension.class)
-class AgentRequestTest {
+class AgentRequestTest extends GatewayTestBase {
 
-  private GatewayHarness harness;
-  private final List<ServiceRuntime> gateways = new ArrayList<>();
-  private Vertx client;
-
-  @BeforeEach
-  void setUp(RedisServerHandle redis) {
-    harness = new GatewayHarness(redis);
-    client = Vertx.vertx();
-  }
-
-  @AfterEach
-  void tearDown() {
-    await(client.close());
-    gateways.forEach(g -> await(g.shutdown()));
-  }
-
-  private ServiceRuntime gateway(Map<String, String> settings) {
-    var gateway = harness.start(settings);
-    gateways.add(gateway);
-    return gateway;
-  }
 
   private static DispatchRequest dispatch(String jobId, String agentId) {
     return new DispatchRequest(jobId, agentId, "p1", "text/plain",

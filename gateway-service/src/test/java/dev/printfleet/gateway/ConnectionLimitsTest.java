@@ -7,47 +7,18 @@ import static org.awaitility.Awaitility.await;
 import dev.printfleet.common.auth.TokenIssuer;
 import dev.printfleet.common.lifecycle.ServiceRuntime;
 import dev.printfleet.common.protocol.Envelope;
-import dev.printfleet.testing.RealServersExtension;
-import dev.printfleet.testing.RedisServerHandle;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /** PROTOCOL.md §2.4, one test per row: bad input, limits and closing. */
-@ExtendWith(RealServersExtension.class)
-class ConnectionLimitsTest {
+class ConnectionLimitsTest extends GatewayTestBase {
 
-  private GatewayHarness harness;
-  private final List<ServiceRuntime> gateways = new ArrayList<>();
-  private Vertx client;
-
-  @BeforeEach
-  void setUp(RedisServerHandle redis) {
-    harness = new GatewayHarness(redis);
-    client = Vertx.vertx();
-  }
-
-  @AfterEach
-  void tearDown() {
-    await(client.close());
-    gateways.forEach(g -> await(g.shutdown()));
-  }
-
-  private ServiceRuntime gateway(Map<String, String> settings) {
-    var gateway = harness.start(settings);
-    gateways.add(gateway);
-    return gateway;
-  }
 
   private static String agentToken(ServiceRuntime gateway, String agentId, Duration ttl) {
     return GatewayHarness.issuer(gateway).agent(agentId, "c1", "b1", ttl);

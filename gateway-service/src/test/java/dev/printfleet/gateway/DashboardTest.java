@@ -10,9 +10,6 @@ import dev.printfleet.common.messages.Addresses;
 import dev.printfleet.common.messages.JobEvent;
 import dev.printfleet.common.messages.PrinterStatusEvent;
 import dev.printfleet.common.protocol.Envelope;
-import dev.printfleet.testing.RealServersExtension;
-import dev.printfleet.testing.RedisServerHandle;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
@@ -20,36 +17,11 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /** PROTOCOL.md §2.3: rooms, tenant checks, fan-out across gateways, batching, slow dashboards. */
-@ExtendWith(RealServersExtension.class)
-class DashboardTest {
+class DashboardTest extends GatewayTestBase {
 
-  private GatewayHarness harness;
-  private final List<ServiceRuntime> gateways = new ArrayList<>();
-  private Vertx client;
-
-  @BeforeEach
-  void setUp(RedisServerHandle redis) {
-    harness = new GatewayHarness(redis);
-    client = Vertx.vertx();
-  }
-
-  @AfterEach
-  void tearDown() {
-    await(client.close());
-    gateways.forEach(g -> await(g.shutdown()));
-  }
-
-  private ServiceRuntime gateway(Map<String, String> settings) {
-    var gateway = harness.start(settings);
-    gateways.add(gateway);
-    return gateway;
-  }
 
   private TestSocket dashboard(ServiceRuntime gateway, String company, List<String> branches, String... rooms) {
     String token = GatewayHarness.issuer(gateway).user("user-" + company, Role.USER, company, branches, Duration.ofHours(1));
