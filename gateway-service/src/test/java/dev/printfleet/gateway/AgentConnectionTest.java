@@ -99,4 +99,15 @@ class AgentConnectionTest {
 
     assertThat(await(holder.lookup("agent-moved"))).contains("gateway-new");
   }
+
+  @Test
+  void refreshKeepsThousandsOfAgentsPresentAcrossSeveralBatches() {
+    var presence = new PresenceRegistry(gateway.redis(), gateway.settings().redis(), "gateway-big", Duration.ofSeconds(30));
+    var ids = java.util.stream.IntStream.range(0, 2 * PresenceRegistry.REFRESH_BATCH + 17).mapToObj(i -> "bulk-" + i).toList();
+
+    await(presence.refresh(ids));
+
+    assertThat(await(presence.lookup("bulk-0"))).contains("gateway-big");
+    assertThat(await(presence.lookup("bulk-" + (ids.size() - 1)))).contains("gateway-big");
+  }
 }

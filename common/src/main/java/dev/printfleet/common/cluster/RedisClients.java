@@ -18,9 +18,10 @@ public final class RedisClients {
   public static Redis create(Vertx vertx, RedisSettings settings) {
     var options =
         new RedisOptions()
+            // A reconnect storm registers thousands of agents at once: let them wait their turn.
             .setMaxPoolSize(16)
-            .setMaxPoolWaiting(1024)
-            .setMaxWaitingHandlers(4096)
+            .setMaxPoolWaiting(65_536)
+            .setMaxWaitingHandlers(16_384)
             .setPoolRecycleTimeout(15_000);
     settings.endpoints().forEach(endpoint -> options.addConnectionString(withCredentials(endpoint, settings)));
     switch (settings.clientType()) {

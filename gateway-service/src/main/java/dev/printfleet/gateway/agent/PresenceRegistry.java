@@ -22,6 +22,8 @@ public final class PresenceRegistry {
   private static final String DELETE_IF_OURS =
       "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end";
 
+  static final int REFRESH_BATCH = 1000;
+
   private final Redis redis;
   private final RedisSettings settings;
   private final String instanceId;
@@ -54,16 +56,24 @@ public final class PresenceRegistry {
         .mapEmpty();
   }
 
-  /** Refreshes the TTL of every agent held here, in one round trip. */
+  /**
+   * Refreshes the TTL of every agent held here, in pipelined batches of {@link #REFRESH_BATCH}
+   * one after the other, so a gateway with 20,000 agents never floods its Redis connection.
+   */
   public Future<Void> refresh(Collection<String> agentIds) {
-    if (agentIds.isEmpty()) {
-      return Future.succeededFuture();
+    List<String> ids = List.copyOf(agentIds);
+    Future<Void> chain = Future.succeededFuture();
+    for (int from = 0; from < ids.size(); from += REFRESH_BATCH) {
+      List<String> chunk = ids.subList(from, Math.min(ids.size(), from + REFRESH_BATCH));
+      chain = chain.compose(v -> {
+        List<Request> batch = new ArrayList<>(chunk.size());
+        for (String agentId : chunk) {
+          batch.add(Request.cmd(Command.SET).arg(key(settings, agentId)).arg(instanceId).arg("PX").arg(ttl.toMillis()));
+        }
+        return redis.batch(batch).mapEmpty();
+      });
     }
-    List<Request> batch = new ArrayList<>(agentIds.size());
-    for (String agentId : agentIds) {
-      batch.add(Request.cmd(Command.SET).arg(key(settings, agentId)).arg(instanceId).arg("PX").arg(ttl.toMillis()));
-    }
-    return redis.batch(batch).mapEmpty();
+    return chain;
   }
 
   /** The instance holding the agent, if it is connected anywhere. */

@@ -36,7 +36,7 @@ import picocli.CommandLine.Option;
 @Command(
     name = "loadgen",
     mixinStandardHelpOptions = true,
-    subcommands = {LoadGenerator.Agents.class, LoadGenerator.Fanout.class},
+    subcommands = {LoadGenerator.Agents.class, LoadGenerator.Fanout.class, LoadGenerator.Storm.class},
     description = {"Load generator for a printfleet gateway. Bounded: every run stops by itself."})
 public final class LoadGenerator implements Runnable {
 
@@ -176,7 +176,8 @@ public final class LoadGenerator implements Runnable {
         }
       }, failures));
       List<WebSocket> agentSockets = new ArrayList<>();
-      run.openAll(agents, i -> run.agent(i, new Latencies(), failures, agentSockets));
+      var agentConnect = new Latencies();
+      run.openAll(agents, i -> run.agent(i, agentConnect, failures, agentSockets));
       System.out.printf("%d dashboards and %d agents connected; sending %d statuses/s for %d s%n",
           dashboards, agentSockets.size(), rate, durationS);
 
@@ -216,6 +217,74 @@ public final class LoadGenerator implements Runnable {
           .put("failures", failuresJson(failures));
       run.finish(report);
       return 0;
+    }
+  }
+
+  /** N agents connected, all dropped at once, all coming back: how long until every one is in again. */
+  @Command(name = "storm", mixinStandardHelpOptions = true, description = "Reconnect storm: drop N agents at once and measure their return.")
+  static final class Storm implements Callable<Integer> {
+    @CommandLine.Mixin Target target = new Target();
+
+    @Option(names = "--count", required = true, description = "Agents.")
+    int count;
+
+    @Option(names = "--jitter", description = "Each agent waits a random 0..JITTER ms before reconnecting, as real agents do (default: ${DEFAULT-VALUE}).", defaultValue = "1000")
+    int jitterMs;
+
+    @Option(names = "--start-file", description = "Wait for this file to exist before dropping, so several processes storm together.")
+    Path startFile;
+
+    @Option(names = "--ready-file", description = "Touched once every agent is connected the first time.")
+    Path readyFile;
+
+    @Override
+    public Integer call() throws Exception {
+      if (count < 1 || count > 19_000 || jitterMs < 0) {
+        System.err.println("loadgen storm: --count must be 1..19000 in one process and --jitter >= 0");
+        return 2;
+      }
+      var run = new Run(target);
+      var failures = new ConcurrentHashMap<String, AtomicInteger>();
+      List<WebSocket> sockets = new ArrayList<>();
+      var firstConnect = new Latencies();
+      run.openAll(count, i -> run.agent(i, firstConnect, failures, sockets));
+      System.out.printf("connected %d of %d agents%n", sockets.size(), count);
+      if (readyFile != null) {
+        Files.writeString(readyFile, String.valueOf(sockets.size()));
+      }
+      if (startFile != null) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(target.timeoutS);
+        while (!Files.exists(startFile) && System.nanoTime() < deadline) {
+          Thread.sleep(20);
+        }
+      }
+      long dropped = System.nanoTime();
+      for (WebSocket socket : sockets) {
+        run.vertx.runOnContext(v -> socket.close());
+      }
+      var back = new Latencies();
+      var reconnect = new Latencies();
+      var random = new java.util.Random(42);
+      // Every agent comes back on its own after its jitter, not queued behind the others.
+      target.concurrency = count;
+      run.openAll(count, i -> {
+        Promise<Void> delayed = Promise.promise();
+        run.vertx.setTimer(1 + (jitterMs == 0 ? 0 : random.nextInt(jitterMs)), id -> delayed.complete());
+        return delayed.future().compose(v -> run.agent(i, reconnect, failures, null))
+            .onSuccess(v -> back.recordNanos(System.nanoTime() - dropped));
+      });
+      double allBackS = (System.nanoTime() - dropped) / 1e9;
+      var report = new JsonObject()
+          .put("mode", "storm")
+          .put("agents", count)
+          .put("firstConnected", sockets.size())
+          .put("jitterMs", jitterMs)
+          .put("back", back.count())
+          .put("allBackSeconds", allBackS)
+          .put("backAfterMs", back.summaryMs())
+          .put("failures", failuresJson(failures));
+      run.finish(report);
+      return back.count() == count ? 0 : 1;
     }
   }
 
