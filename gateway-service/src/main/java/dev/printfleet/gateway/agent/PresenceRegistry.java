@@ -22,7 +22,7 @@ public final class PresenceRegistry {
   private static final String DELETE_IF_OURS =
       "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end";
 
-  static final int REFRESH_BATCH = 1000;
+  public static final int REFRESH_BATCH = 1000;
 
   private final Redis redis;
   private final RedisSettings settings;
