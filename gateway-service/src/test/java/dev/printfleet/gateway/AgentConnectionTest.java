@@ -103,7 +103,7 @@ class AgentConnectionTest {
   @Test
   void refreshKeepsTwentyThousandAgentsPresent() {
     var presence = new PresenceRegistry(gateway.redis(), gateway.settings().redis(), "gateway-big", Duration.ofSeconds(30));
-    var ids = java.util.stream.IntStream.range(0, 20 * PresenceRegistry.REFRESH_BATCH + 17).mapToObj(i -> "bulk-" + i).toList();
+    var ids = java.util.stream.IntStream.range(0, 20017).mapToObj(i -> "bulk-" + i).toList();
 
     await(presence.refresh(ids));
 
