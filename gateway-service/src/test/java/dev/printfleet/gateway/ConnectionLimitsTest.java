@@ -145,6 +145,27 @@ class ConnectionLimitsTest extends GatewayTestBase {
   }
 
   @Test
+  void agentMovingToAnotherGatewayStaysOnlineForDashboardsAndInPresence() {
+    var first = gateway(Map.of());
+    var second = gateway(Map.of());
+    var dashboard = TestSocket.open(client, first.httpPort(), "/ws/client",
+        GatewayHarness.issuer(first).user("u", dev.printfleet.common.auth.Role.USER, "c1", java.util.List.of(), Duration.ofHours(1)));
+    dashboard.send("subscribe", "s", new JsonObject().put("rooms", java.util.List.of("branch:b1")));
+    dashboard.awaitResponse("s");
+    var older = agent(first, "agent-roams");
+    dashboard.awaitFrame(e -> e.type().equals("agent.presence") && e.data().getBoolean("online"));
+
+    agent(second, "agent-roams");
+    assertThat(older.awaitClose(Duration.ofSeconds(10))).isEqualTo((short) 4409);
+
+    var presence = new dev.printfleet.gateway.agent.PresenceRegistry(first.redis(), first.settings().redis(), "probe", Duration.ofSeconds(30));
+    await().pollDelay(Duration.ofMillis(500)).atMost(Duration.ofSeconds(5))
+        .until(() -> GatewayHarness.await(presence.lookup("agent-roams")).equals(java.util.Optional.of(second.instanceId())));
+    var last = dashboard.received.stream().filter(e -> e.type().equals("agent.presence")).reduce((a, b) -> b).orElseThrow();
+    assertThat(last.data().getBoolean("online")).as("the last presence a dashboard saw").isTrue();
+  }
+
+  @Test
   void tokenExpiringDuringTheSessionClosesWith4401() {
     var gateway = gateway(Map.of());
     var socket = TestSocket.open(client, gateway.httpPort(), "/ws/agent", agentToken(gateway, "agent-short", Duration.ofSeconds(2)));

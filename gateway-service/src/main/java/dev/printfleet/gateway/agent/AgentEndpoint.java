@@ -146,8 +146,12 @@ public final class AgentEndpoint {
     if (sessions.get(agentId) == session) {
       sessions.remove(agentId);
       pending.failAgent(agentId, Code.NOT_FOUND, "the agent disconnected");
-      presence.unregister(agentId);
-      publishAgentEvent(session, AgentEvent.Kind.DISCONNECTED, List.of());
+      // Replaced by a newer connection on another gateway: the agent is still online there, so
+      // neither its presence nor a disconnect event may go out from here.
+      if (session.closedWith() != CloseCodes.REPLACED) {
+        presence.unregister(agentId);
+        publishAgentEvent(session, AgentEvent.Kind.DISCONNECTED, List.of());
+      }
     }
     log.info("Agent disconnected agent={} status={}", agentId, session.socket().closeStatusCode());
   }

@@ -40,6 +40,7 @@ public class Connection {
   private long messagesOut;
   private long expiryTimer = -1;
   private boolean closed;
+  private short closedWith;
 
   public Connection(Kind kind, Principal principal, ServerWebSocket socket, Limits limits, GatewayMetrics metrics) {
     this.kind = kind;
@@ -171,9 +172,15 @@ public class Connection {
     return expiryTimer;
   }
 
+  /** The code this gateway closed the socket with; 0 when it did not close it. */
+  public short closedWith() {
+    return closedWith;
+  }
+
   public void close(short code, String reason) {
     if (!closed) {
       closed = true;
+      closedWith = code;
       metrics.closed(code);
       socket.close(code, reason);
     }
