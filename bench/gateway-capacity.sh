@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Gateway figures on this machine: agent connections one gateway holds, heap and RSS per
 # connection, CPU while they idle, and printer.status delivery to dashboards.
-# Usage: bench/gateway-capacity.sh [AGENTS] [FANOUT_SECONDS]     (defaults: 10000, 30)
+# Usage: bench/gateway-capacity.sh [AGENTS] [FANOUT_SECONDS]     (defaults: 10000, 30; 0 skips the fan-out)
 # One gateway (with embedded Redis) runs in its own JVM; the load comes from separate processes,
 # at most 9,000 sockets each (a process may hold 20,000 open files here), from 127.0.0.x sources.
 set -euo pipefail
@@ -61,6 +61,10 @@ echo "  ${connect}"
 echo "gateway heap after GC: ${heap0} MiB idle -> ${heap1} MiB with ${held} agents = $(python3 -c "print(round(($heap1-$heap0)*1024/max(1,$held),1))") KiB per connection"
 echo "gateway RSS: ${rss0} MiB -> ${rss1} MiB = $(python3 -c "print(round(($rss1-$rss0)*1024/max(1,$held),1))") KiB per connection"
 echo "gateway CPU while ${held} agents idle (20 s): ${idle_cpu} % of one core"
+
+if [[ "$FANOUT_S" == "0" ]]; then
+  exit 0
+fi
 
 # Stop the idle agents, then measure fan-out to dashboards.
 for pid in "${PIDS[@]:1}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
