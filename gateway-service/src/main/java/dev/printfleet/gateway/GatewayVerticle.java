@@ -6,7 +6,7 @@ import dev.printfleet.common.messages.AgentEvent;
 import dev.printfleet.common.messages.JobEvent;
 import dev.printfleet.common.messages.PrinterStatusEvent;
 import dev.printfleet.gateway.agent.AgentEndpoint;
-import dev.printfleet.gateway.agent.PresenceRegistry;
+import dev.printfleet.common.presence.PresenceRegistry;
 import dev.printfleet.gateway.client.ClientEndpoint;
 import dev.printfleet.gateway.connection.ConnectionRegistry;
 import dev.printfleet.gateway.connection.Deflation;

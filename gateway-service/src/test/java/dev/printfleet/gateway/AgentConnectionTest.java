@@ -7,7 +7,7 @@ import static org.awaitility.Awaitility.await;
 import dev.printfleet.common.lifecycle.ServiceRuntime;
 import dev.printfleet.common.messages.Addresses;
 import dev.printfleet.common.messages.AgentEvent;
-import dev.printfleet.gateway.agent.PresenceRegistry;
+import dev.printfleet.common.presence.PresenceRegistry;
 import dev.printfleet.simulator.SimulatedAgent;
 import dev.printfleet.testing.RealServersExtension;
 import dev.printfleet.testing.RedisServerHandle;

@@ -1,5 +1,6 @@
 package dev.printfleet.gateway;
 
+import dev.printfleet.common.presence.PresenceRegistry;
 import static dev.printfleet.gateway.GatewayHarness.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -158,7 +159,7 @@ class ConnectionLimitsTest extends GatewayTestBase {
     agent(second, "agent-roams");
     assertThat(older.awaitClose(Duration.ofSeconds(10))).isEqualTo((short) 4409);
 
-    var presence = new dev.printfleet.gateway.agent.PresenceRegistry(first.redis(), first.settings().redis(), "probe", Duration.ofSeconds(30));
+    var presence = new PresenceRegistry(first.redis(), first.settings().redis(), "probe", Duration.ofSeconds(30));
     await().pollDelay(Duration.ofMillis(500)).atMost(Duration.ofSeconds(5))
         .until(() -> GatewayHarness.await(presence.lookup("agent-roams")).equals(java.util.Optional.of(second.instanceId())));
     var last = dashboard.received.stream().filter(e -> e.type().equals("agent.presence")).reduce((a, b) -> b).orElseThrow();

@@ -5,17 +5,41 @@ import dev.printfleet.common.config.Settings;
 import java.time.Duration;
 
 /**
- * The printing service's own settings.
+ * The printing service's own settings (README, "Configuration").
  *
  * @param maxAttempts dispatches a job gets before it becomes {@code failed}
  * @param jobTtl how long a job may wait {@code queued} before it becomes {@code expired}
+ * @param resultDeadline a job {@code dispatched} without a result for this long goes out again
+ * @param offlineWait how long a job of an offline agent waits before it is looked at again (its
+ *     agent connecting releases it at once)
  */
-public record PrintingConfig(PostgresSettings postgres, int maxAttempts, Duration jobTtl) {
+public record PrintingConfig(
+    PostgresSettings postgres,
+    int maxAttempts,
+    Duration jobTtl,
+    Duration retryBackoff,
+    Duration dispatchInterval,
+    Duration dispatchLease,
+    Duration dispatchTimeout,
+    Duration resultDeadline,
+    Duration offlineWait,
+    int circuitMaxFailures,
+    Duration circuitWindow,
+    Duration circuitReset) {
 
   public static PrintingConfig from(Settings settings) {
     return new PrintingConfig(
         PostgresSettings.from(settings),
         settings.integer("PRINTFLEET_MAX_ATTEMPTS", 5, 1, 100),
-        settings.duration("PRINTFLEET_JOB_TTL", Duration.ofHours(24)));
+        settings.duration("PRINTFLEET_JOB_TTL", Duration.ofHours(24)),
+        settings.duration("PRINTFLEET_RETRY_BACKOFF", Duration.ofSeconds(2)),
+        settings.duration("PRINTFLEET_DISPATCH_INTERVAL", Duration.ofMillis(250)),
+        settings.duration("PRINTFLEET_DISPATCH_LEASE", Duration.ofSeconds(60)),
+        settings.duration("PRINTFLEET_DISPATCH_TIMEOUT", Duration.ofSeconds(15)),
+        settings.duration("PRINTFLEET_RESULT_DEADLINE", Duration.ofMinutes(5)),
+        settings.duration("PRINTFLEET_OFFLINE_WAIT", Duration.ofMinutes(5)),
+        settings.integer("PRINTFLEET_CIRCUIT_MAX_FAILURES", 5, 1, 1000),
+        settings.duration("PRINTFLEET_CIRCUIT_WINDOW", Duration.ofMinutes(5)),
+        settings.duration("PRINTFLEET_CIRCUIT_RESET", Duration.ofSeconds(60)));
   }
 }

@@ -4,7 +4,18 @@ import dev.printfleet.common.config.CommonSettings;
 import dev.printfleet.common.config.Settings;
 import dev.printfleet.common.lifecycle.ServiceDefinition;
 import dev.printfleet.common.lifecycle.ServiceRuntime;
+import dev.printfleet.common.messages.Addresses;
+import dev.printfleet.common.messages.ControlCommand;
+import dev.printfleet.common.presence.PresenceRegistry;
+import dev.printfleet.printing.api.PrintingApi;
+import dev.printfleet.printing.dispatch.Breakers;
+import dev.printfleet.printing.dispatch.DispatchLoop;
+import dev.printfleet.printing.dispatch.ResultsConsumer;
+import dev.printfleet.printing.jobs.JobStore;
 import dev.printfleet.printing.jobs.SchemaMigration;
+import dev.printfleet.printing.printers.PrinterRegistry;
+import dev.printfleet.printing.printers.PrinterStore;
+import java.time.Duration;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
@@ -56,10 +67,30 @@ public final class PrintingService implements ServiceDefinition<PrintingConfig> 
             .map(rows -> Status.OK())
             .otherwise(e -> Status.KO(new JsonObject().put("error", String.valueOf(e.getMessage()))))
             .onComplete(promise));
-    runtime.onDrain(pool::close);
+    var jobs = new JobStore(pool);
+    var printers = new PrinterStore(pool);
+    var breakers = new Breakers(vertx, config.circuitMaxFailures(), config.circuitWindow(), config.circuitReset(),
+        Duration.ofMinutes(10));
+    var presence = new PresenceRegistry(runtime.redis(), runtime.settings().redis(), runtime.instanceId(), Duration.ZERO);
+    var loop = new DispatchLoop(vertx, jobs, presence, breakers, config);
+    var results = new ResultsConsumer(jobs, loop);
+    var registry = new PrinterRegistry(printers, jobs, loop);
+    vertx.eventBus().<JsonObject>consumer(Addresses.PRINTING_RESULTS, results::handle);
+    vertx.eventBus().<JsonObject>consumer(Addresses.EVENTS_AGENT, registry::onAgentEvent);
+    vertx.eventBus().<JsonObject>consumer(Addresses.EVENTS_PRINTER, registry::onPrinterStatus);
+    runtime.heartbeat().reportCircuits(breakers::circuits);
+    runtime.onControl(ControlCommand.CIRCUIT_RESET, command -> breakers.reset(command.target())
+        ? Future.succeededFuture(new JsonObject().put("reset", command.target()))
+        : Future.failedFuture("no circuit " + command.target()));
+    runtime.onDrain(() -> {
+      loop.stop();
+      return pool.close();
+    });
     var router = Router.router(vertx);
+    new PrintingApi(runtime.tokens(), jobs, printers, breakers, loop).mount(router);
     return SchemaMigration.migrate(vertx, pg)
         .compose(v -> runtime.serve(router, new HttpServerOptions()))
+        .onSuccess(server -> loop.start())
         .mapEmpty();
   }
 }

@@ -1,5 +1,6 @@
 package dev.printfleet.gateway.agent;
 
+import dev.printfleet.common.presence.PresenceRegistry;
 import dev.printfleet.common.auth.Principal;
 import dev.printfleet.common.auth.Role;
 import dev.printfleet.common.lifecycle.ServiceRuntime;

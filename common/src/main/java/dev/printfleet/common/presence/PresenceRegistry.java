@@ -1,4 +1,4 @@
-package dev.printfleet.gateway.agent;
+package dev.printfleet.common.presence;
 
 import dev.printfleet.common.config.RedisSettings;
 import io.vertx.core.Future;

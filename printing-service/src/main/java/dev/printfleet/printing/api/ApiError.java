@@ -1,0 +1,44 @@
+package dev.printfleet.printing.api;
+
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+
+/** An error that crosses the API boundary: a status and a code from PROTOCOL.md §3, never a stack trace. */
+public final class ApiError extends RuntimeException {
+
+  private final int status;
+  private final String code;
+  private final String field;
+
+  public ApiError(int status, String code, String message, String field) {
+    super(message, null, false, false);
+    this.status = status;
+    this.code = code;
+    this.field = field;
+  }
+
+  public static ApiError invalid(String field, String message) {
+    return new ApiError(400, "invalid_data", message, field);
+  }
+
+  public static ApiError notFound(String message) {
+    return new ApiError(404, "not_found", message, null);
+  }
+
+  public static ApiError conflict(String message) {
+    return new ApiError(409, "conflict", message, null);
+  }
+
+  public static void send(RoutingContext ctx, int status, String code, String message, String field) {
+    var error = new JsonObject().put("code", code).put("message", message);
+    if (field != null) {
+      error.put("field", field);
+    }
+    ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json")
+        .end(new JsonObject().put("error", error).encode());
+  }
+
+  public void send(RoutingContext ctx) {
+    send(ctx, status, code, getMessage(), field);
+  }
+}

@@ -1,0 +1,211 @@
+package dev.printfleet.printing.api;
+
+import dev.printfleet.common.auth.AuthException;
+import dev.printfleet.common.auth.Principal;
+import dev.printfleet.common.auth.Role;
+import dev.printfleet.common.auth.TokenVerifier;
+import dev.printfleet.printing.dispatch.Breakers;
+import dev.printfleet.printing.dispatch.DispatchLoop;
+import dev.printfleet.printing.jobs.Job;
+import dev.printfleet.printing.jobs.JobStore;
+import dev.printfleet.printing.printers.PrinterStore;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.pgclient.PgException;
+import java.util.Base64;
+import java.util.Optional;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The REST API of PROTOCOL.md §3 under {@code /api/v1}. */
+public final class PrintingApi {
+
+  private static final Logger log = LoggerFactory.getLogger(PrintingApi.class);
+  static final int MAX_CONTENT_BYTES = 1024 * 1024;
+  private static final String PRINCIPAL = "principal";
+
+  private final TokenVerifier tokens;
+  private final JobStore jobs;
+  private final PrinterStore printers;
+  private final Breakers breakers;
+  private final DispatchLoop loop;
+
+  public PrintingApi(TokenVerifier tokens, JobStore jobs, PrinterStore printers, Breakers breakers, DispatchLoop loop) {
+    this.tokens = tokens;
+    this.jobs = jobs;
+    this.printers = printers;
+    this.breakers = breakers;
+    this.loop = loop;
+  }
+
+  public void mount(Router router) {
+    router.route("/api/v1/*").handler(BodyHandler.create().setBodyLimit(MAX_CONTENT_BYTES * 2L));
+    router.route("/api/v1/*").handler(this::authenticate);
+    router.post("/api/v1/jobs").handler(this::createJob);
+    router.get("/api/v1/jobs/:id").handler(this::getJob);
+    router.post("/api/v1/jobs/:id/cancel").handler(this::cancelJob);
+    router.get("/api/v1/printers").handler(this::listPrinters);
+    router.get("/api/v1/printers/:id").handler(this::getPrinter);
+    router.route("/api/v1/*").failureHandler(this::fail);
+  }
+
+  private void authenticate(RoutingContext ctx) {
+    tokens.verify(ctx.request())
+        .compose(p -> p.role() == Role.AGENT
+            ? Future.failedFuture(AuthException.forbidden("agents may not use the API"))
+            : Future.succeededFuture(p))
+        .onSuccess(p -> {
+          ctx.put(PRINCIPAL, p);
+          ctx.next();
+        })
+        .onFailure(ctx::fail);
+  }
+
+  private static Principal principal(RoutingContext ctx) {
+    return ctx.get(PRINCIPAL);
+  }
+
+  private void createJob(RoutingContext ctx) {
+    Principal caller = principal(ctx);
+    JsonObject body;
+    try {
+      body = ctx.body().asJsonObject();
+    } catch (RuntimeException e) {
+      throw ApiError.invalid("body", "the body must be a JSON object");
+    }
+    if (body == null) {
+      throw ApiError.invalid("body", "the body must be a JSON object");
+    }
+    String printerId = requireText(body, "printerId", 200);
+    String contentType = requireText(body, "contentType", 100);
+    String encoded = requireText(body, "content", Integer.MAX_VALUE);
+    byte[] content;
+    try {
+      content = Base64.getDecoder().decode(encoded);
+    } catch (IllegalArgumentException e) {
+      throw ApiError.invalid("content", "content must be base64");
+    }
+    if (content.length > MAX_CONTENT_BYTES) {
+      throw new ApiError(413, "too_large", "content is over 1 MiB decoded", "content");
+    }
+    Object copiesValue = body.getValue("copies", 1);
+    if (!(copiesValue instanceof Integer copies) || copies < 1 || copies > 99) {
+      throw ApiError.invalid("copies", "copies must be a whole number from 1 to 99");
+    }
+    String key = ctx.request().getHeader("Idempotency-Key");
+    if (key != null && (key.isBlank() || key.length() > 200)) {
+      throw ApiError.invalid("Idempotency-Key", "the Idempotency-Key header must be 1 to 200 characters");
+    }
+    printers.find(caller.company(), printerId)
+        .compose(printer -> printer
+            .filter(p -> caller.mayAccessBranch(caller.company(), p.branch()))
+            .map(p -> jobs.insert(caller.company(), p.branch(), printerId, copies, contentType, content, key))
+            .orElseGet(() -> Future.failedFuture(new ApiError(404, "not_found", "no printer " + printerId, "printerId"))))
+        .onSuccess(inserted -> {
+          if (inserted.created()) {
+            loop.publish(Optional.of(inserted.job()));
+            loop.nudge();
+          }
+          json(ctx, inserted.created() ? 201 : 200, inserted.job().toJson());
+        })
+        .onFailure(ctx::fail);
+  }
+
+  private Future<Job> visibleJob(RoutingContext ctx) {
+    Principal caller = principal(ctx);
+    UUID id;
+    try {
+      id = UUID.fromString(ctx.pathParam("id"));
+    } catch (IllegalArgumentException e) {
+      return Future.failedFuture(ApiError.notFound("no job " + ctx.pathParam("id")));
+    }
+    return jobs.find(id).compose(job -> job
+        .filter(j -> caller.mayAccessBranch(j.company(), j.branch()))
+        .map(Future::succeededFuture)
+        .orElseGet(() -> Future.failedFuture(ApiError.notFound("no job " + id))));
+  }
+
+  private void getJob(RoutingContext ctx) {
+    visibleJob(ctx)
+        .compose(job -> jobs.history(job.id()).map(job::toJson))
+        .onSuccess(json -> json(ctx, 200, json))
+        .onFailure(ctx::fail);
+  }
+
+  private void cancelJob(RoutingContext ctx) {
+    visibleJob(ctx)
+        .compose(job -> {
+          if (!job.state().cancellable()) {
+            return Future.failedFuture(ApiError.conflict("the job is already " + job.state().wire()));
+          }
+          return jobs.cancel(job.id()).compose(cancelled -> cancelled
+              .map(Future::succeededFuture)
+              .orElseGet(() -> Future.failedFuture(ApiError.conflict("the job left the queue meanwhile"))));
+        })
+        .onSuccess(job -> {
+          loop.publish(Optional.of(job));
+          json(ctx, 200, job.toJson());
+        })
+        .onFailure(ctx::fail);
+  }
+
+  private void listPrinters(RoutingContext ctx) {
+    Principal caller = principal(ctx);
+    String branch = ctx.queryParams().get("branch");
+    printers.list(caller.company(), branch)
+        .map(list -> list.stream().filter(p -> caller.mayAccessBranch(caller.company(), p.branch())).toList())
+        .onSuccess(list -> json(ctx, 200, new JsonObject()
+            .put("items", PrinterStore.toJson(list, id -> breakers.stateOf(caller.company(), id)))))
+        .onFailure(ctx::fail);
+  }
+
+  private void getPrinter(RoutingContext ctx) {
+    Principal caller = principal(ctx);
+    String id = ctx.pathParam("id");
+    printers.find(caller.company(), id)
+        .compose(p -> p.filter(printer -> caller.mayAccessBranch(caller.company(), printer.branch()))
+            .map(Future::succeededFuture)
+            .orElseGet(() -> Future.failedFuture(ApiError.notFound("no printer " + id))))
+        .onSuccess(p -> json(ctx, 200, p.toJson(breakers.stateOf(caller.company(), id))))
+        .onFailure(ctx::fail);
+  }
+
+  private static String requireText(JsonObject body, String field, int max) {
+    if (!(body.getValue(field) instanceof String text) || text.isBlank()) {
+      throw ApiError.invalid(field, field + " is required and must be a non-empty string");
+    }
+    if (text.length() > max) {
+      throw ApiError.invalid(field, field + " is longer than " + max + " characters");
+    }
+    return text;
+  }
+
+  private static void json(RoutingContext ctx, int status, JsonObject body) {
+    ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(body.encode());
+  }
+
+  private void fail(RoutingContext ctx) {
+    Throwable e = ctx.failure();
+    if (e instanceof ApiError error) {
+      error.send(ctx);
+    } else if (e instanceof AuthException auth) {
+      ApiError.send(ctx, auth.httpStatus(), auth.code(), auth.getMessage(), null);
+    } else if (ctx.statusCode() == 413) {
+      ApiError.send(ctx, 413, "too_large", "the request body is too large", null);
+    } else if (e instanceof PgException pg && !pg.getSqlState().startsWith("08") && !pg.getSqlState().startsWith("57")) {
+      log.error("Database error on {} {}", ctx.request().method(), ctx.request().path(), e);
+      ApiError.send(ctx, 500, "internal", "internal error", null);
+    } else if (e != null) {
+      // The database unreachable or restarting: nothing was written, the caller may retry.
+      log.warn("Request failed, answering 503 path={}: {}", ctx.request().path(), e.toString());
+      ctx.response().putHeader("Retry-After", "5");
+      ApiError.send(ctx, 503, "unavailable", "the job store is unavailable, retry later", null);
+    } else {
+      ApiError.send(ctx, ctx.statusCode() == 404 ? 404 : 400, ctx.statusCode() == 404 ? "not_found" : "invalid_data", "bad request", null);
+    }
+  }
+}

@@ -1,0 +1,161 @@
+package dev.printfleet.printing.dispatch;
+
+import dev.printfleet.common.messages.Addresses;
+import dev.printfleet.common.messages.AgentReply;
+import dev.printfleet.common.messages.DispatchRequest;
+import dev.printfleet.common.messages.JobEvent;
+import dev.printfleet.common.presence.PresenceRegistry;
+import dev.printfleet.printing.PrintingConfig;
+import dev.printfleet.printing.jobs.Job;
+import dev.printfleet.printing.jobs.JobState;
+import dev.printfleet.printing.jobs.JobStore;
+import dev.printfleet.printing.jobs.RetryPolicy;
+import io.vertx.circuitbreaker.CircuitBreakerState;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Claims due queued jobs (any number of printing instances may run it), finds the gateway that
+ * holds each job's agent, and sends the job there inside the printer's circuit breaker. A job whose
+ * agent is offline, or whose circuit is open, waits queued without using an attempt.
+ */
+public final class DispatchLoop {
+
+  private static final Logger log = LoggerFactory.getLogger(DispatchLoop.class);
+  private static final int BATCH = 100;
+
+  private final Vertx vertx;
+  private final JobStore jobs;
+  private final PresenceRegistry presence;
+  private final Breakers breakers;
+  private final RetryPolicy retries;
+  private final PrintingConfig config;
+  private final List<Long> timers = new ArrayList<>();
+  private io.vertx.core.Context context;
+  private boolean running;
+  private boolean again;
+
+  public DispatchLoop(Vertx vertx, JobStore jobs, PresenceRegistry presence, Breakers breakers, PrintingConfig config) {
+    this.vertx = vertx;
+    this.jobs = jobs;
+    this.presence = presence;
+    this.breakers = breakers;
+    this.config = config;
+    this.retries = new RetryPolicy(config.maxAttempts(), config.retryBackoff(), Duration.ofMinutes(5));
+  }
+
+  public void start() {
+    context = vertx.getOrCreateContext();
+    timers.add(vertx.setPeriodic(config.dispatchInterval().toMillis(), id -> nudge()));
+    timers.add(vertx.setPeriodic(5_000, id -> sweep()));
+    timers.add(vertx.setPeriodic(60_000, id -> breakers.evictIdle()));
+  }
+
+  public void stop() {
+    timers.forEach(vertx::cancelTimer);
+  }
+
+  /** Runs a dispatch round now, or right after the one under way. */
+  public void nudge() {
+    // Confined to one context: the API, the consumers and the timers all call in here.
+    if (context == null) {
+      return;
+    }
+    if (io.vertx.core.Vertx.currentContext() != context) {
+      context.runOnContext(v -> nudge());
+      return;
+    }
+    if (running) {
+      again = true;
+      return;
+    }
+    running = true;
+    again = false;
+    jobs.claim(BATCH, config.dispatchLease())
+        .compose(claimed -> Future.join(claimed.stream().map(this::dispatch).toList()).map(claimed.size()))
+        .onFailure(e -> log.warn("Dispatch round failed: {}", e.toString()))
+        .onComplete(ar -> {
+          running = false;
+          if (again || (ar.succeeded() && ar.result() == BATCH)) {
+            vertx.runOnContext(v -> nudge());
+          }
+        });
+  }
+
+  private Future<Void> dispatch(JobStore.Claimed job) {
+    if (job.agentId() == null) {
+      return requeue(job, false, config.offlineWait(), "printer unknown, waiting for its agent to sync it");
+    }
+    var breaker = breakers.forPrinter(job.company(), job.printerId());
+    if (breaker.state() == CircuitBreakerState.OPEN) {
+      return requeue(job, false, config.circuitReset(), "circuit open");
+    }
+    return presence.lookup(job.agentId()).compose(instance -> {
+      if (instance.isEmpty()) {
+        return requeue(job, false, config.offlineWait(), "agent offline");
+      }
+      var request = new DispatchRequest(job.id().toString(), job.agentId(), job.printerId(), job.contentType(),
+          Base64.getEncoder().encodeToString(job.content()), job.copies(), job.createdAt().toInstant());
+      return breaker.<AgentReply>execute(promise -> vertx.eventBus()
+              .<JsonObject>request(Addresses.gateway(instance.get()), request.toJson(), new DeliveryOptions()
+                  .addHeader(Addresses.ACTION_HEADER, DispatchRequest.ACTION)
+                  .setSendTimeout(config.dispatchTimeout().toMillis()))
+              .map(reply -> AgentReply.fromJson(reply.body()))
+              .onSuccess(reply -> {
+                if (reply.ok()) {
+                  promise.complete(reply);
+                } else {
+                  promise.fail(reply.code() + ": " + reply.message());
+                }
+              })
+              .onFailure(promise::fail))
+          .compose(
+              reply -> jobs.markDispatched(job.id(), "sent to " + job.agentId() + " via " + instance.get())
+                  .onSuccess(this::publish).<Void>mapEmpty(),
+              e -> {
+                int attempts = job.attempts() + 1;
+                JobState next = retries.afterFailure(attempts);
+                return requeue(job, true, retries.backoff(attempts), "dispatch failed: " + e.getMessage())
+                    .onSuccess(v -> log.info("Dispatch failed job={} printer={} attempts={} next={}: {}",
+                        job.id(), job.printerId(), attempts, next.wire(), e.getMessage()));
+              });
+    });
+  }
+
+  private Future<Void> requeue(JobStore.Claimed job, boolean attempt, Duration wait, String reason) {
+    JobState state = attempt ? retries.afterFailure(job.attempts() + 1) : JobState.QUEUED;
+    return jobs.requeue(job.id(), state, attempt, wait, reason)
+        .onSuccess(updated -> {
+          if (state == JobState.FAILED) {
+            publish(updated);
+          }
+        })
+        .mapEmpty();
+  }
+
+  private void sweep() {
+    jobs.redispatchStale(config.resultDeadline()).onSuccess(list -> {
+      list.forEach(job -> publish(Optional.of(job)));
+      if (!list.isEmpty()) {
+        nudge();
+      }
+    });
+    jobs.expire(config.jobTtl()).onSuccess(list -> list.forEach(job -> publish(Optional.of(job))));
+  }
+
+  /** Publishes a written state change on printfleet.events.job. */
+  public void publish(Optional<Job> job) {
+    job.ifPresent(j -> vertx.eventBus().publish(Addresses.EVENTS_JOB, new JobEvent(j.id().toString(), j.printerId(),
+        j.company(), j.branch(), j.state().wire(), j.attempts(), j.error(), Instant.now()).toJson()));
+  }
+}

@@ -1,0 +1,212 @@
+package dev.printfleet.printing.jobs;
+
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlClient;
+import io.vertx.sqlclient.Tuple;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * The jobs and job_history tables. Every state change is written with its history row in one
+ * transaction; PostgreSQL is the source of truth from the moment a job is inserted.
+ */
+public final class JobStore {
+
+  static final String COLUMNS =
+      "id, company, branch, printer_id, state, attempts, copies, content_type, created_at, updated_at, error";
+
+  static final String INSERT =
+      "INSERT INTO jobs (id, company, branch, printer_id, state, copies, content_type, content, idempotency_key)"
+          + " VALUES ($1, $2, $3, $4, 'queued', $5, $6, $7, $8)"
+          + " ON CONFLICT (company, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING"
+          + " RETURNING " + COLUMNS;
+
+  static final String FIND_BY_KEY =
+      "SELECT " + COLUMNS + " FROM jobs WHERE company = $1 AND idempotency_key = $2";
+
+  static final String FIND = "SELECT " + COLUMNS + " FROM jobs WHERE id = $1";
+
+  static final String HISTORY =
+      "SELECT state, at, detail FROM job_history WHERE job_id = $1 ORDER BY seq";
+
+  static final String ADD_HISTORY =
+      "INSERT INTO job_history (job_id, state, detail) VALUES ($1, $2, $3)";
+
+  static final String CANCEL =
+      "UPDATE jobs SET state = 'cancelled', updated_at = now() WHERE id = $1 AND state = 'queued'"
+          + " RETURNING " + COLUMNS;
+
+  /**
+   * Leases due queued jobs to this dispatcher: their next attempt moves past the lease, so another
+   * instance skips them (SKIP LOCKED) now and takes them again only if this one dies.
+   */
+  static final String CLAIM =
+      "UPDATE jobs j SET next_attempt_at = now() + make_interval(secs => $2), updated_at = now()"
+          + " FROM (SELECT id FROM jobs WHERE state = 'queued' AND next_attempt_at <= now()"
+          + "       ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED) due"
+          + " WHERE j.id = due.id"
+          + " RETURNING j.id, j.company, j.branch, j.printer_id, j.attempts, j.copies, j.content_type, j.content,"
+          + " j.created_at, (SELECT p.agent_id FROM printers p WHERE p.company = j.company AND p.id = j.printer_id) AS agent_id";
+
+  static final String MARK_DISPATCHED =
+      "UPDATE jobs SET state = 'dispatched', attempts = attempts + 1, dispatched_at = now(), updated_at = now(),"
+          + " error = NULL WHERE id = $1 AND state = 'queued' RETURNING " + COLUMNS;
+
+  static final String REQUEUE =
+      "UPDATE jobs SET state = $2, attempts = attempts + $3, next_attempt_at = now() + make_interval(secs => $4),"
+          + " error = $5, updated_at = now() WHERE id = $1 AND state = 'queued' RETURNING " + COLUMNS;
+
+  static final String RECORD_RESULT =
+      "UPDATE jobs SET state = $3, error = $4, updated_at = now()"
+          + " WHERE id = $1 AND company = $2 AND state IN ('dispatched', 'queued') RETURNING " + COLUMNS;
+
+  static final String RELEASE_FOR_AGENT =
+      "UPDATE jobs SET next_attempt_at = now() WHERE state = 'queued' AND company = $1"
+          + " AND printer_id IN (SELECT id FROM printers WHERE company = $1 AND agent_id = $2)";
+
+  static final String REDISPATCH_STALE =
+      "UPDATE jobs SET state = 'queued', next_attempt_at = now(), updated_at = now()"
+          + " WHERE state = 'dispatched' AND dispatched_at < now() - make_interval(secs => $1) RETURNING " + COLUMNS;
+
+  static final String EXPIRE =
+      "UPDATE jobs SET state = 'expired', updated_at = now()"
+          + " WHERE state = 'queued' AND created_at < now() - make_interval(secs => $1) RETURNING " + COLUMNS;
+
+  /** A job leased for dispatch, with what the agent needs. */
+  public record Claimed(UUID id, String company, String branch, String printerId, String agentId,
+      int attempts, int copies, String contentType, byte[] content, OffsetDateTime createdAt) {}
+
+  /** The outcome of an insert: the job, and whether it is new (false: same idempotency key). */
+  public record Inserted(Job job, boolean created) {}
+
+  private final Pool pool;
+
+  public JobStore(Pool pool) {
+    this.pool = pool;
+  }
+
+  public Future<Inserted> insert(String company, String branch, String printerId, int copies,
+      String contentType, byte[] content, String idempotencyKey) {
+    return pool.withTransaction(tx ->
+        tx.preparedQuery(INSERT)
+            .execute(Tuple.of(UUID.randomUUID(), company, branch, printerId, copies, contentType,
+                Buffer.buffer(content), idempotencyKey))
+            .compose(rows -> {
+              if (rows.size() == 1) {
+                Job job = Job.fromRow(rows.iterator().next());
+                return history(tx, job.id(), JobState.QUEUED, "accepted").map(v -> new Inserted(job, true));
+              }
+              return tx.preparedQuery(FIND_BY_KEY).execute(Tuple.of(company, idempotencyKey))
+                  .map(existing -> new Inserted(Job.fromRow(existing.iterator().next()), false));
+            }));
+  }
+
+  public Future<Optional<Job>> find(UUID id) {
+    return pool.preparedQuery(FIND).execute(Tuple.of(id)).map(JobStore::first);
+  }
+
+  public Future<JsonArray> history(UUID id) {
+    return pool.preparedQuery(HISTORY).execute(Tuple.of(id)).map(rows -> {
+      var list = new JsonArray();
+      for (Row row : rows) {
+        var entry = new JsonObject().put("state", row.getString("state"))
+            .put("at", row.getOffsetDateTime("at").toInstant().toString());
+        entry.put("detail", row.getString("detail"));
+        list.add(entry);
+      }
+      return list;
+    });
+  }
+
+  public Future<Optional<Job>> cancel(UUID id) {
+    return pool.withTransaction(tx -> tx.preparedQuery(CANCEL).execute(Tuple.of(id))
+        .compose(rows -> withHistory(tx, first(rows), "cancelled by request")));
+  }
+
+  public Future<List<Claimed>> claim(int limit, Duration lease) {
+    return pool.preparedQuery(CLAIM).execute(Tuple.of(limit, (double) lease.toSeconds())).map(rows -> {
+      List<Claimed> claimed = new ArrayList<>();
+      for (Row row : rows) {
+        claimed.add(new Claimed(row.getUUID("id"), row.getString("company"), row.getString("branch"),
+            row.getString("printer_id"), row.getString("agent_id"), row.getInteger("attempts"),
+            row.getInteger("copies"), row.getString("content_type"), row.getBuffer("content").getBytes(),
+            row.getOffsetDateTime("created_at")));
+      }
+      return claimed;
+    });
+  }
+
+  public Future<Optional<Job>> markDispatched(UUID id, String detail) {
+    return pool.withTransaction(tx -> tx.preparedQuery(MARK_DISPATCHED).execute(Tuple.of(id))
+        .compose(rows -> withHistory(tx, first(rows), detail)));
+  }
+
+  /**
+   * Puts a leased job back: {@code queued} to try again after {@code wait}, or {@code failed};
+   * {@code countsAsAttempt} is false when the job was not really tried (agent offline, circuit open).
+   */
+  public Future<Optional<Job>> requeue(UUID id, JobState state, boolean countsAsAttempt, Duration wait, String error) {
+    return pool.withTransaction(tx -> tx.preparedQuery(REQUEUE)
+        .execute(Tuple.of(id, state.wire(), countsAsAttempt ? 1 : 0, wait.toMillis() / 1000.0, error))
+        .compose(rows -> state == JobState.FAILED
+            ? withHistory(tx, first(rows), error)
+            : Future.succeededFuture(first(rows))));
+  }
+
+  /** Records an agent's result; empty when the job is unknown or already final (a duplicate). */
+  public Future<Optional<Job>> recordResult(UUID id, String company, JobState outcome, String error) {
+    return pool.withTransaction(tx -> tx.preparedQuery(RECORD_RESULT)
+        .execute(Tuple.of(id, company, outcome.wire(), error))
+        .compose(rows -> withHistory(tx, first(rows), error)));
+  }
+
+  /** An agent connected: its queued jobs are due now. */
+  public Future<Integer> releaseForAgent(String company, String agentId) {
+    return pool.preparedQuery(RELEASE_FOR_AGENT).execute(Tuple.of(company, agentId)).map(RowSet::rowCount);
+  }
+
+  public Future<List<Job>> redispatchStale(Duration deadline) {
+    return sweep(REDISPATCH_STALE, deadline, "no result before the deadline, dispatching again");
+  }
+
+  public Future<List<Job>> expire(Duration ttl) {
+    return sweep(EXPIRE, ttl, "queued longer than the job TTL");
+  }
+
+  private Future<List<Job>> sweep(String sql, Duration age, String detail) {
+    return pool.withTransaction(tx -> tx.preparedQuery(sql).execute(Tuple.of((double) age.toSeconds()))
+        .compose(rows -> {
+          List<Job> jobs = new ArrayList<>();
+          rows.forEach(row -> jobs.add(Job.fromRow(row)));
+          Future<Void> chain = Future.succeededFuture();
+          for (Job job : jobs) {
+            chain = chain.compose(v -> history(tx, job.id(), job.state(), detail));
+          }
+          return chain.map(jobs);
+        }));
+  }
+
+  private static Future<Optional<Job>> withHistory(SqlClient tx, Optional<Job> job, String detail) {
+    return job.isEmpty()
+        ? Future.succeededFuture(job)
+        : history(tx, job.get().id(), job.get().state(), detail).map(job);
+  }
+
+  private static Future<Void> history(SqlClient tx, UUID id, JobState state, String detail) {
+    return tx.preparedQuery(ADD_HISTORY).execute(Tuple.of(id, state.wire(), detail)).mapEmpty();
+  }
+
+  private static Optional<Job> first(RowSet<Row> rows) {
+    return rows.size() == 0 ? Optional.empty() : Optional.of(Job.fromRow(rows.iterator().next()));
+  }
+}

@@ -1,0 +1,102 @@
+package dev.printfleet.printing.printers;
+
+import dev.printfleet.common.messages.PrinterInfo;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+import java.util.List;
+import java.util.Optional;
+
+/** The printers table, written from the gateway's agent and printer events. Writes are idempotent. */
+public final class PrinterStore {
+
+  static final String UPSERT =
+      "INSERT INTO printers (company, id, name, branch, agent_id, status, online, last_seen, updated_at)"
+          + " VALUES ($1, $2, $3, $4, $5, $6, true, now(), now())"
+          + " ON CONFLICT (company, id) DO UPDATE SET name = EXCLUDED.name, branch = EXCLUDED.branch,"
+          + " agent_id = EXCLUDED.agent_id, status = EXCLUDED.status, online = true, last_seen = now(), updated_at = now()";
+
+  static final String REMOVE_MISSING =
+      "DELETE FROM printers WHERE company = $1 AND agent_id = $2 AND NOT (id = ANY($3))";
+
+  static final String SET_ONLINE =
+      "UPDATE printers SET online = $3, last_seen = now(), updated_at = now() WHERE company = $1 AND agent_id = $2";
+
+  static final String SET_STATUS =
+      "UPDATE printers SET status = $3, last_seen = now(), updated_at = now() WHERE company = $1 AND id = $2";
+
+  static final String FIND =
+      "SELECT id, name, branch, agent_id, status, online, last_seen FROM printers WHERE company = $1 AND id = $2";
+
+  static final String LIST =
+      "SELECT id, name, branch, agent_id, status, online, last_seen FROM printers"
+          + " WHERE company = $1 AND ($2::text IS NULL OR branch = $2) ORDER BY branch, id LIMIT 5000";
+
+  private final Pool pool;
+
+  public PrinterStore(Pool pool) {
+    this.pool = pool;
+  }
+
+  /** An agent's full printer list: upserted, and its printers missing from the list removed. */
+  public Future<Void> sync(String company, String branch, String agentId, List<PrinterInfo> printers) {
+    return pool.withTransaction(tx -> {
+      Future<Void> chain = Future.succeededFuture();
+      for (PrinterInfo p : printers) {
+        chain = chain.compose(v -> tx.preparedQuery(UPSERT)
+            .execute(Tuple.of(company, p.id(), p.name(), branch, agentId, p.status())).mapEmpty());
+      }
+      String[] ids = printers.stream().map(PrinterInfo::id).toArray(String[]::new);
+      return chain.compose(v -> tx.preparedQuery(REMOVE_MISSING).execute(Tuple.of(company, agentId, ids)).mapEmpty());
+    });
+  }
+
+  public Future<Void> setOnline(String company, String agentId, boolean online) {
+    return pool.preparedQuery(SET_ONLINE).execute(Tuple.of(company, agentId, online)).mapEmpty();
+  }
+
+  public Future<Void> setStatus(String company, String printerId, String status) {
+    return pool.preparedQuery(SET_STATUS).execute(Tuple.of(company, printerId, status)).mapEmpty();
+  }
+
+  public Future<Optional<Printer>> find(String company, String printerId) {
+    return pool.preparedQuery(FIND).execute(Tuple.of(company, printerId))
+        .map(rows -> rows.size() == 0 ? Optional.empty() : Optional.of(Printer.fromRow(rows.iterator().next())));
+  }
+
+  public Future<List<Printer>> list(String company, String branch) {
+    return pool.preparedQuery(LIST).execute(Tuple.of(company, branch))
+        .map(rows -> {
+          var list = new java.util.ArrayList<Printer>();
+          rows.forEach(row -> list.add(Printer.fromRow(row)));
+          return list;
+        });
+  }
+
+  /** A printer row. */
+  public record Printer(String id, String name, String branch, String agentId, String status, boolean online,
+      java.time.OffsetDateTime lastSeen) {
+
+    static Printer fromRow(Row row) {
+      return new Printer(row.getString("id"), row.getString("name"), row.getString("branch"),
+          row.getString("agent_id"), row.getString("status"), row.getBoolean("online"),
+          row.getOffsetDateTime("last_seen"));
+    }
+
+    public JsonObject toJson(String circuit) {
+      return new JsonObject().put("id", id).put("name", name).put("branch", branch).put("agentId", agentId)
+          .put("status", status).put("online", online)
+          .put("lastSeen", lastSeen == null ? null : lastSeen.toInstant().toString())
+          .put("circuit", circuit);
+    }
+  }
+
+  public static JsonArray toJson(List<Printer> printers, java.util.function.Function<String, String> circuitOf) {
+    var items = new JsonArray();
+    printers.forEach(p -> items.add(p.toJson(circuitOf.apply(p.id()))));
+    return items;
+  }
+}
