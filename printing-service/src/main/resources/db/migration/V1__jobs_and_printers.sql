@@ -39,6 +39,7 @@ CREATE INDEX jobs_dispatched ON jobs (dispatched_at) WHERE state = 'dispatched';
 -- The list queries: by company, newest first, filtered by printer, branch or state.
 CREATE INDEX jobs_by_company ON jobs (company, created_at DESC, id DESC);
 CREATE INDEX jobs_by_printer ON jobs (company, printer_id, created_at DESC, id DESC);
+CREATE INDEX jobs_by_branch ON jobs (company, branch, created_at DESC, id DESC);
 
 CREATE TABLE job_history (
     job_id  uuid        NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,

@@ -1,5 +1,6 @@
 package dev.printfleet.printing;
 
+import dev.printfleet.common.config.ConfigException;
 import dev.printfleet.common.config.PostgresSettings;
 import dev.printfleet.common.config.Settings;
 import java.time.Duration;
@@ -25,10 +26,12 @@ public record PrintingConfig(
     Duration offlineWait,
     int circuitMaxFailures,
     Duration circuitWindow,
-    Duration circuitReset) {
+    Duration circuitReset,
+    int testPrintsPerPrinter,
+    int testPrintsPerBranch) {
 
   public static PrintingConfig from(Settings settings) {
-    return new PrintingConfig(
+    var config = new PrintingConfig(
         PostgresSettings.from(settings),
         settings.integer("PRINTFLEET_MAX_ATTEMPTS", 5, 1, 100),
         settings.duration("PRINTFLEET_JOB_TTL", Duration.ofHours(24)),
@@ -37,9 +40,18 @@ public record PrintingConfig(
         settings.duration("PRINTFLEET_DISPATCH_LEASE", Duration.ofSeconds(60)),
         settings.duration("PRINTFLEET_DISPATCH_TIMEOUT", Duration.ofSeconds(15)),
         settings.duration("PRINTFLEET_RESULT_DEADLINE", Duration.ofMinutes(5)),
-        settings.duration("PRINTFLEET_OFFLINE_WAIT", Duration.ofMinutes(5)),
+        settings.duration("PRINTFLEET_OFFLINE_WAIT", Duration.ofSeconds(30)),
         settings.integer("PRINTFLEET_CIRCUIT_MAX_FAILURES", 5, 1, 1000),
         settings.duration("PRINTFLEET_CIRCUIT_WINDOW", Duration.ofMinutes(5)),
-        settings.duration("PRINTFLEET_CIRCUIT_RESET", Duration.ofSeconds(60)));
+        settings.duration("PRINTFLEET_CIRCUIT_RESET", Duration.ofSeconds(60)),
+        settings.integer("PRINTFLEET_TEST_PRINTS_PER_PRINTER", 5, 1, 10_000),
+        settings.integer("PRINTFLEET_TEST_PRINTS_PER_BRANCH", 10, 1, 10_000));
+    // A lease that ran out while its dispatch still waits would let a second instance send the job too.
+    if (config.dispatchLease().compareTo(config.dispatchTimeout()) <= 0) {
+      throw new ConfigException("PRINTFLEET_DISPATCH_LEASE",
+          "must be longer than PRINTFLEET_DISPATCH_TIMEOUT (" + config.dispatchTimeout().toMillis() + "ms), got "
+              + config.dispatchLease().toMillis() + "ms");
+    }
+    return config;
   }
 }

@@ -11,10 +11,13 @@ import dev.printfleet.printing.api.PrintingApi;
 import dev.printfleet.printing.dispatch.Breakers;
 import dev.printfleet.printing.dispatch.DispatchLoop;
 import dev.printfleet.printing.dispatch.ResultsConsumer;
+import dev.printfleet.printing.dispatch.TestPrints;
+import dev.printfleet.printing.jobs.JobMetrics;
 import dev.printfleet.printing.jobs.JobStore;
 import dev.printfleet.printing.jobs.SchemaMigration;
 import dev.printfleet.printing.printers.PrinterRegistry;
 import dev.printfleet.printing.printers.PrinterStore;
+import dev.printfleet.printing.printers.TestPrintLimit;
 import java.time.Duration;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpServerOptions;
@@ -72,7 +75,8 @@ public final class PrintingService implements ServiceDefinition<PrintingConfig> 
     var breakers = new Breakers(vertx, config.circuitMaxFailures(), config.circuitWindow(), config.circuitReset(),
         Duration.ofMinutes(10));
     var presence = new PresenceRegistry(runtime.redis(), runtime.settings().redis(), runtime.instanceId(), Duration.ZERO);
-    var loop = new DispatchLoop(vertx, jobs, presence, breakers, config);
+    var metrics = new JobMetrics(runtime.registry(), breakers::countByState);
+    var loop = new DispatchLoop(vertx, jobs, presence, breakers, config, metrics);
     var results = new ResultsConsumer(jobs, loop);
     var registry = new PrinterRegistry(printers, jobs, loop);
     vertx.eventBus().<JsonObject>consumer(Addresses.PRINTING_RESULTS, results::handle);
@@ -87,7 +91,10 @@ public final class PrintingService implements ServiceDefinition<PrintingConfig> 
       return pool.close();
     });
     var router = Router.router(vertx);
-    new PrintingApi(runtime.tokens(), jobs, printers, breakers, loop).mount(router);
+    var testLimit = new TestPrintLimit(runtime.redis(), runtime.settings().redis(), config.testPrintsPerPrinter(),
+        config.testPrintsPerBranch(), Duration.ofMinutes(1));
+    var testPrints = new TestPrints(vertx, presence, breakers, config.dispatchTimeout());
+    new PrintingApi(runtime.tokens(), jobs, printers, breakers, loop, testLimit, testPrints).mount(router);
     return SchemaMigration.migrate(vertx, pg)
         .compose(v -> runtime.serve(router, new HttpServerOptions()))
         .onSuccess(server -> loop.start())

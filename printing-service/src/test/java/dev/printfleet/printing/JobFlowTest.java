@@ -38,111 +38,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /** A job end to end: REST API, PostgreSQL, dispatcher, a real gateway and simulated agents. */
-@ExtendWith(RealServersExtension.class)
-class JobFlowTest {
-
-  static final String SECRET = "printing-test-secret-0123456789-0123456789";
-  private static final HttpClient http = HttpClient.newHttpClient();
-
-  private final Map<String, String> env = new HashMap<>();
-  private final List<ServiceRuntime> services = new ArrayList<>();
-  private final List<SimulatedAgent> agents = new ArrayList<>();
-  private Vertx client;
-  private TokenIssuer issuer;
-  private ServiceRuntime gateway;
-  private ServiceRuntime printing;
-
-  @BeforeEach
-  void start(RedisServerHandle redis, PostgresServerHandle postgres) {
-    env.put("PRINTFLEET_JWT_SECRET", SECRET);
-    env.put("REDIS_CONNECTION_ADDRESS", redis.address());
-    env.put("REDIS_KEY_NAMESPACE", "jobs-" + UUID.randomUUID().toString().substring(0, 8));
-    env.put("PRINTFLEET_HTTP_PORT", "0");
-    env.put("PRINTFLEET_HTTP_HOST", "127.0.0.1");
-    env.put("PRINTFLEET_DRAIN_DELAY", "0s");
-    env.put("PGHOST", postgres.host());
-    env.put("PGPORT", String.valueOf(postgres.port()));
-    env.put("PGDATABASE", postgres.createDatabase("jobs"));
-    env.put("PGUSER", postgres.user());
-    env.put("PGPASSWORD", postgres.password());
-    env.put("PRINTFLEET_DISPATCH_INTERVAL", "100ms");
-    env.put("PRINTFLEET_RETRY_BACKOFF", "100ms");
-    env.put("PRINTFLEET_AGENT_REQUEST_TIMEOUT", "500ms");
-    env.put("PRINTFLEET_DISPATCH_TIMEOUT", "2s");
-    client = Vertx.vertx();
-    issuer = new TokenIssuer(client, SECRET);
-    gateway = start(new GatewayService(), Map.of());
-    printing = start(new PrintingService(), Map.of());
-  }
-
-  @AfterEach
-  void stop() {
-    agents.forEach(a -> join(a.stop()));
-    join(client.close());
-    services.forEach(s -> join(s.shutdown()));
-  }
-
-  private ServiceRuntime start(dev.printfleet.common.lifecycle.ServiceDefinition<?> service, Map<String, String> extra) {
-    var settings = new HashMap<>(env);
-    settings.putAll(extra);
-    var runtime = join(ServiceLauncher.start(service, new Settings(settings)));
-    services.add(runtime);
-    return runtime;
-  }
-
-  private SimulatedAgent agent(ServiceRuntime on, String agentId, String branch) {
-    String token = issuer.agent(agentId, "acme", branch, Duration.ofHours(1));
-    var agent = new SimulatedAgent(client, client.createWebSocketClient(new WebSocketClientOptions()), "127.0.0.1",
-        on.httpPort(), agentId, SimulatedAgent.printerIdsFor(agentId, 2), () -> token,
-        new SimulatedAgent.Behaviour(20, 0.0, 0));
-    agents.add(agent);
-    join(agent.start());
-    await().atMost(Duration.ofSeconds(10)).until(agent::isConnected);
-    return agent;
-  }
-
-  private String userToken(String company) {
-    return issuer.user("alice", Role.USER, company, List.of(), Duration.ofHours(1));
-  }
-
-  private HttpResponse<String> post(String path, String token, JsonObject body, String idempotencyKey) {
-    var request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + printing.httpPort() + path))
-        .header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(body == null ? "" : body.encode()));
-    if (token != null) {
-      request.header("Authorization", "Bearer " + token);
-    }
-    if (idempotencyKey != null) {
-      request.header("Idempotency-Key", idempotencyKey);
-    }
-    return send(request.build());
-  }
-
-  private HttpResponse<String> get(String path, String token) {
-    return send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + printing.httpPort() + path))
-        .header("Authorization", "Bearer " + token).GET().build());
-  }
-
-  private static HttpResponse<String> send(HttpRequest request) {
-    try {
-      return http.send(request, HttpResponse.BodyHandlers.ofString());
-    } catch (Exception e) {
-      throw new AssertionError(e);
-    }
-  }
-
-  private static JsonObject job(String printerId) {
-    return new JsonObject().put("printerId", printerId).put("contentType", "text/plain")
-        .put("content", Base64.getEncoder().encodeToString("Table 7: 2x soup".getBytes())).put("copies", 2);
-  }
-
-  private String state(String jobId) {
-    return new JsonObject(get("/api/v1/jobs/" + jobId, userToken("acme")).body()).getString("state");
-  }
-
-  private void awaitPrinterKnown(String printerId) {
-    await().atMost(Duration.ofSeconds(10)).until(() -> get("/api/v1/printers/" + printerId, userToken("acme")).statusCode() == 200);
-  }
+class JobFlowTest extends PrintingTestBase {
 
   @Test
   void jobGoesQueuedDispatchedPrintedAndADashboardSeesEachUpdate() {
@@ -256,13 +152,5 @@ class JobFlowTest {
     var conflict = post("/api/v1/jobs/" + id + "/cancel", user, null, null);
     assertThat(conflict.statusCode()).isEqualTo(409);
     assertThat(new JsonObject(conflict.body()).getJsonObject("error").getString("code")).isEqualTo("conflict");
-  }
-
-  private static <T> T join(Future<T> future) {
-    try {
-      return future.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      throw new AssertionError("future did not complete: " + e, e);
-    }
   }
 }

@@ -55,6 +55,16 @@ public final class SimulatedAgent {
               return size() > REMEMBERED_JOBS;
             }
           });
+  /** Each printed job's result, to report again when the job is dispatched a second time. */
+  private final Map<String, JsonObject> outcomes =
+      new LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, JsonObject> eldest) {
+          return size() > REMEMBERED_JOBS;
+        }
+      };
+  /** Results sent and not acknowledged yet, by request id: a real agent keeps them until they are. */
+  private final Map<String, JsonObject> unacknowledged = new java.util.concurrent.ConcurrentHashMap<>();
   private final AtomicLong jobsReceived = new AtomicLong();
   private final AtomicLong jobsPrinted = new AtomicLong();
   private final AtomicLong duplicates = new AtomicLong();
@@ -194,7 +204,12 @@ public final class SimulatedAgent {
       case "welcome" -> {
         instance = envelope.data().getString("instance");
         syncPrinters();
+        // Results sent over the socket that closed may never have arrived.
+        List<JsonObject> resend = List.copyOf(unacknowledged.values());
+        unacknowledged.clear();
+        resend.forEach(this::reportResult);
       }
+      case Envelope.RESPONSE -> onResponse(envelope);
       case "job.dispatch" -> onDispatch(envelope);
       case "printer.test" -> send(Envelope.response(envelope.id(),
           new JsonObject().put("ok", true).put("latencyMs", behaviour.printDelayMs()).put("detail", "test page printed")));
@@ -220,6 +235,14 @@ public final class SimulatedAgent {
     }
     if (duplicate) {
       duplicates.incrementAndGet();
+      // Dispatched again: the server has not recorded the result, so report it once more.
+      JsonObject outcome;
+      synchronized (outcomes) {
+        outcome = outcomes.get(jobId);
+      }
+      if (outcome != null) {
+        reportResult(outcome);
+      }
       return;
     }
     vertx.setTimer(Math.max(1, behaviour.printDelayMs()), id -> {
@@ -230,8 +253,30 @@ public final class SimulatedAgent {
       } else {
         jobsPrinted.incrementAndGet();
       }
-      send(Envelope.request("job.result", nextId(), result));
+      synchronized (outcomes) {
+        outcomes.put(jobId, result);
+      }
+      reportResult(result);
     });
+  }
+
+  private void reportResult(JsonObject result) {
+    String id = nextId();
+    unacknowledged.put(id, result);
+    send(Envelope.request("job.result", id, result));
+  }
+
+  /** A refused result (the server could not record it) is sent again a second later. */
+  private void onResponse(Envelope response) {
+    JsonObject result = response.id() == null ? null : unacknowledged.remove(response.id());
+    if (result != null && response.error() != null && !stopped) {
+      unacknowledged.put(response.id(), result);
+      vertx.setTimer(1_000, t -> {
+        if (unacknowledged.remove(response.id()) != null && !stopped) {
+          reportResult(result);
+        }
+      });
+    }
   }
 
   private void changeStatus() {

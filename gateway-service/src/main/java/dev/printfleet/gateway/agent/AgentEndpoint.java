@@ -329,6 +329,7 @@ public final class AgentEndpoint {
         message.reply(AgentReply.answered(outcome.response().data()).toJson());
       }
     });
+    session.expectAnswers("job.dispatch".equals(type) ? 2 : 1);
     session.send(Envelope.request(type, correlationId, data));
   }
 

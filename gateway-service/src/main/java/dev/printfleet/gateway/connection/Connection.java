@@ -30,7 +30,10 @@ public class Connection {
   private final boolean compressed;
   private final Instant connectedAt = Instant.now();
   private final long connectedAtNanos = System.nanoTime();
+  private static final int MAX_SOLICITED = 10_000;
+
   private final TokenBucket bucket;
+  private final java.util.concurrent.atomic.AtomicInteger solicited = new java.util.concurrent.atomic.AtomicInteger();
   private final AbuseWindow abuse;
   private final GatewayMetrics metrics;
   private final long maxMessageBytes;
@@ -137,6 +140,9 @@ public class Connection {
   public boolean admit(String type, long nowNanos) {
     messagesIn++;
     metrics.frameIn(kind, type);
+    if (("response".equals(type) || "job.result".equals(type)) && takeSolicited()) {
+      return true;
+    }
     if (bucket.tryTake(nowNanos)) {
       return true;
     }
@@ -146,6 +152,19 @@ public class Connection {
       reject(null, Envelope.Code.RATE_LIMITED, "more than the allowed frames per second; slow down");
     }
     return false;
+  }
+
+  /**
+   * The server asked this peer for {@code frames} answers (a dispatch is answered by a response and
+   * later a job.result): those frames do not count against the rate limit, so a busy printer's agent
+   * is never throttled for answering what it was sent. Capped, so an agent cannot bank credit.
+   */
+  public void expectAnswers(int frames) {
+    solicited.updateAndGet(n -> Math.min(MAX_SOLICITED, n + frames));
+  }
+
+  private boolean takeSolicited() {
+    return solicited.getAndUpdate(n -> n > 0 ? n - 1 : 0) > 0;
   }
 
   public void pong(long nowNanos) {

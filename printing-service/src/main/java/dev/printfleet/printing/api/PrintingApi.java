@@ -6,9 +6,15 @@ import dev.printfleet.common.auth.Role;
 import dev.printfleet.common.auth.TokenVerifier;
 import dev.printfleet.printing.dispatch.Breakers;
 import dev.printfleet.printing.dispatch.DispatchLoop;
+import dev.printfleet.printing.dispatch.TestPrints;
 import dev.printfleet.printing.jobs.Job;
+import dev.printfleet.printing.jobs.JobCursor;
+import dev.printfleet.printing.jobs.JobState;
 import dev.printfleet.printing.jobs.JobStore;
 import dev.printfleet.printing.printers.PrinterStore;
+import dev.printfleet.printing.printers.TestPrintLimit;
+import io.vertx.core.json.JsonArray;
+import java.util.List;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -33,23 +39,34 @@ public final class PrintingApi {
   private final PrinterStore printers;
   private final Breakers breakers;
   private final DispatchLoop loop;
+  private final TestPrintLimit testLimit;
+  private final TestPrints testPrints;
 
-  public PrintingApi(TokenVerifier tokens, JobStore jobs, PrinterStore printers, Breakers breakers, DispatchLoop loop) {
+  public PrintingApi(TokenVerifier tokens, JobStore jobs, PrinterStore printers, Breakers breakers, DispatchLoop loop,
+      TestPrintLimit testLimit, TestPrints testPrints) {
     this.tokens = tokens;
     this.jobs = jobs;
     this.printers = printers;
     this.breakers = breakers;
     this.loop = loop;
+    this.testLimit = testLimit;
+    this.testPrints = testPrints;
   }
 
   public void mount(Router router) {
+    // The contract itself is public, like any API's documentation.
+    router.get(OpenApiDocument.PATH).handler(OpenApiDocument::serve);
     router.route("/api/v1/*").handler(BodyHandler.create().setBodyLimit(MAX_CONTENT_BYTES * 2L));
     router.route("/api/v1/*").handler(this::authenticate);
     router.post("/api/v1/jobs").handler(this::createJob);
+    router.get("/api/v1/jobs").handler(this::listJobs);
     router.get("/api/v1/jobs/:id").handler(this::getJob);
     router.post("/api/v1/jobs/:id/cancel").handler(this::cancelJob);
     router.get("/api/v1/printers").handler(this::listPrinters);
     router.get("/api/v1/printers/:id").handler(this::getPrinter);
+    router.post("/api/v1/printers/:id/test").handler(this::testPrinter);
+    router.route("/api/v1/*").handler(ctx ->
+        ApiError.send(ctx, 404, "not_found", "no route " + ctx.request().method() + " " + ctx.request().path(), null));
     router.route("/api/v1/*").failureHandler(this::fail);
   }
 
@@ -129,6 +146,63 @@ public final class PrintingApi {
         .orElseGet(() -> Future.failedFuture(ApiError.notFound("no job " + id))));
   }
 
+  private void listJobs(RoutingContext ctx) {
+    Principal caller = principal(ctx);
+    var query = ctx.queryParams();
+    String branch = optionalText(query.get("branch"), "branch");
+    if (branch != null && !caller.mayAccessBranch(caller.company(), branch)) {
+      throw ApiError.forbidden("branch", "your token does not list branch " + branch);
+    }
+    JobState state = null;
+    if (query.get("state") != null) {
+      try {
+        state = JobState.fromWire(query.get("state"));
+      } catch (IllegalArgumentException e) {
+        throw ApiError.invalid("state", "state must be one of queued, dispatched, printed, failed, cancelled, expired");
+      }
+    }
+    int limit = 50;
+    if (query.get("limit") != null) {
+      try {
+        limit = Integer.parseInt(query.get("limit"));
+      } catch (NumberFormatException e) {
+        limit = -1;
+      }
+      if (limit < 1 || limit > 500) {
+        throw ApiError.invalid("limit", "limit must be a whole number from 1 to 500");
+      }
+    }
+    JobCursor after = null;
+    if (query.get("after") != null) {
+      try {
+        after = JobCursor.decode(query.get("after"));
+      } catch (IllegalArgumentException e) {
+        throw ApiError.invalid("after", "after must be the next cursor of an earlier page");
+      }
+    }
+    List<String> visible = caller.branches().isEmpty() ? null : List.copyOf(caller.branches());
+    var filter = new JobStore.Filter(caller.company(), optionalText(query.get("printerId"), "printerId"), branch,
+        state, visible);
+    jobs.list(filter, after, limit)
+        .onSuccess(page -> {
+          var items = new JsonArray();
+          page.items().forEach(job -> items.add(job.toJson()));
+          json(ctx, 200, new JsonObject().put("items", items)
+              .put("next", page.next().map(JobCursor::encode).orElse(null)));
+        })
+        .onFailure(ctx::fail);
+  }
+
+  private static String optionalText(String value, String field) {
+    if (value == null) {
+      return null;
+    }
+    if (value.isBlank() || value.length() > 200) {
+      throw ApiError.invalid(field, field + " must be 1 to 200 characters");
+    }
+    return value;
+  }
+
   private void getJob(RoutingContext ctx) {
     visibleJob(ctx)
         .compose(job -> jobs.history(job.id()).map(job::toJson))
@@ -163,14 +237,30 @@ public final class PrintingApi {
         .onFailure(ctx::fail);
   }
 
+  private Future<PrinterStore.Printer> visiblePrinter(Principal caller, String id) {
+    return printers.find(caller.company(), id)
+        .compose(p -> p.filter(printer -> caller.mayAccessBranch(caller.company(), printer.branch()))
+            .map(Future::succeededFuture)
+            .orElseGet(() -> Future.failedFuture(ApiError.notFound("no printer " + id))));
+  }
+
   private void getPrinter(RoutingContext ctx) {
     Principal caller = principal(ctx);
     String id = ctx.pathParam("id");
-    printers.find(caller.company(), id)
-        .compose(p -> p.filter(printer -> caller.mayAccessBranch(caller.company(), printer.branch()))
-            .map(Future::succeededFuture)
-            .orElseGet(() -> Future.failedFuture(ApiError.notFound("no printer " + id))))
+    visiblePrinter(caller, id)
         .onSuccess(p -> json(ctx, 200, p.toJson(breakers.stateOf(caller.company(), id))))
+        .onFailure(ctx::fail);
+  }
+
+  private void testPrinter(RoutingContext ctx) {
+    Principal caller = principal(ctx);
+    String id = ctx.pathParam("id");
+    visiblePrinter(caller, id)
+        .compose(printer -> testLimit.take(caller.company(), printer.branch(), id).compose(decision -> decision.allowed()
+            ? testPrints.run(caller.company(), printer)
+            : Future.failedFuture(ApiError.rateLimited(
+                testLimit.describe(), decision.retryAfter().toSeconds() + 1))))
+        .onSuccess(result -> json(ctx, 200, result))
         .onFailure(ctx::fail);
   }
 

@@ -80,6 +80,12 @@ public final class Breakers {
     return list;
   }
 
+  public Map<String, Long> countByState() {
+    Map<String, Long> counts = new java.util.HashMap<>();
+    breakers.values().forEach(e -> counts.merge(e.breaker().state().name(), 1L, Long::sum));
+    return counts;
+  }
+
   public int size() {
     return breakers.size();
   }

@@ -7,6 +7,7 @@ import dev.printfleet.common.messages.JobEvent;
 import dev.printfleet.common.presence.PresenceRegistry;
 import dev.printfleet.printing.PrintingConfig;
 import dev.printfleet.printing.jobs.Job;
+import dev.printfleet.printing.jobs.JobMetrics;
 import dev.printfleet.printing.jobs.JobState;
 import dev.printfleet.printing.jobs.JobStore;
 import dev.printfleet.printing.jobs.RetryPolicy;
@@ -40,13 +41,16 @@ public final class DispatchLoop {
   private final Breakers breakers;
   private final RetryPolicy retries;
   private final PrintingConfig config;
+  private final JobMetrics metrics;
   private final List<Long> timers = new ArrayList<>();
   private io.vertx.core.Context context;
   private boolean running;
   private boolean again;
 
-  public DispatchLoop(Vertx vertx, JobStore jobs, PresenceRegistry presence, Breakers breakers, PrintingConfig config) {
+  public DispatchLoop(Vertx vertx, JobStore jobs, PresenceRegistry presence, Breakers breakers, PrintingConfig config,
+      JobMetrics metrics) {
     this.vertx = vertx;
+    this.metrics = metrics;
     this.jobs = jobs;
     this.presence = presence;
     this.breakers = breakers;
@@ -59,6 +63,9 @@ public final class DispatchLoop {
     timers.add(vertx.setPeriodic(config.dispatchInterval().toMillis(), id -> nudge()));
     timers.add(vertx.setPeriodic(5_000, id -> sweep()));
     timers.add(vertx.setPeriodic(60_000, id -> breakers.evictIdle()));
+    timers.add(vertx.setPeriodic(5_000, id -> jobs.depth()
+        .onSuccess(depth -> metrics.depth(depth[0], depth[1]))
+        .onFailure(e -> log.debug("Queue depth not read: {}", e.toString()))));
   }
 
   public void stop() {
@@ -138,6 +145,8 @@ public final class DispatchLoop {
         .onSuccess(updated -> {
           if (state == JobState.FAILED) {
             publish(updated);
+          } else if (attempt && updated.isPresent()) {
+            metrics.retried();
           }
         })
         .mapEmpty();
@@ -155,6 +164,7 @@ public final class DispatchLoop {
 
   /** Publishes a written state change on printfleet.events.job. */
   public void publish(Optional<Job> job) {
+    job.ifPresent(metrics::changed);
     job.ifPresent(j -> vertx.eventBus().publish(Addresses.EVENTS_JOB, new JobEvent(j.id().toString(), j.printerId(),
         j.company(), j.branch(), j.state().wire(), j.attempts(), j.error(), Instant.now()).toJson()));
   }

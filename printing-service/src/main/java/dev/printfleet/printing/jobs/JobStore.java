@@ -36,6 +36,24 @@ public final class JobStore {
 
   static final String FIND = "SELECT " + COLUMNS + " FROM jobs WHERE id = $1";
 
+  /**
+   * A page of a company's jobs, newest first, after a cursor; {@code $5} limits it to the branches a
+   * user may see (NULL: all of them).
+   */
+  static final String LIST =
+      "SELECT " + COLUMNS + " FROM jobs WHERE company = $1"
+          + " AND ($2::text IS NULL OR printer_id = $2)"
+          + " AND ($3::text IS NULL OR branch = $3)"
+          + " AND ($4::text IS NULL OR state = $4)"
+          + " AND ($5::text[] IS NULL OR branch = ANY($5))"
+          + " AND ($6::timestamptz IS NULL OR (created_at, id) < ($6, $7::uuid))"
+          + " ORDER BY created_at DESC, id DESC LIMIT $8";
+
+  /** Both counts come from partial indexes, so this stays cheap however many jobs are final. */
+  static final String DEPTH =
+      "SELECT (SELECT count(*) FROM jobs WHERE state = 'queued') AS queued,"
+          + " (SELECT count(*) FROM jobs WHERE state = 'dispatched') AS dispatched";
+
   static final String HISTORY =
       "SELECT state, at, detail FROM job_history WHERE job_id = $1 ORDER BY seq";
 
@@ -113,6 +131,41 @@ public final class JobStore {
 
   public Future<Optional<Job>> find(UUID id) {
     return pool.preparedQuery(FIND).execute(Tuple.of(id)).map(JobStore::first);
+  }
+
+  /** What the job list is filtered by; null fields do not filter. */
+  public record Filter(String company, String printerId, String branch, JobState state, List<String> visibleBranches) {}
+
+  /** A page of jobs and, when more may follow, the cursor of the next page. */
+  public record Page(List<Job> items, Optional<JobCursor> next) {}
+
+  public Future<Page> list(Filter filter, JobCursor after, int limit) {
+    Tuple args = Tuple.tuple()
+        .addValue(filter.company())
+        .addValue(filter.printerId())
+        .addValue(filter.branch())
+        .addValue(filter.state() == null ? null : filter.state().wire())
+        .addValue(filter.visibleBranches() == null ? null : filter.visibleBranches().toArray(String[]::new))
+        .addValue(after == null ? null : after.createdAt())
+        .addValue(after == null ? null : after.id())
+        .addValue(limit + 1);
+    return pool.preparedQuery(LIST).execute(args).map(rows -> {
+      List<Job> items = new ArrayList<>();
+      rows.forEach(row -> items.add(Job.fromRow(row)));
+      if (items.size() <= limit) {
+        return new Page(items, Optional.empty());
+      }
+      List<Job> page = List.copyOf(items.subList(0, limit));
+      return new Page(page, Optional.of(JobCursor.after(page.get(limit - 1))));
+    });
+  }
+
+  /** Jobs queued and dispatched now. */
+  public Future<long[]> depth() {
+    return pool.query(DEPTH).execute().map(rows -> {
+      Row row = rows.iterator().next();
+      return new long[] {row.getLong("queued"), row.getLong("dispatched")};
+    });
   }
 
   public Future<JsonArray> history(UUID id) {

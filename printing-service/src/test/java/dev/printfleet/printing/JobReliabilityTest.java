@@ -1,0 +1,145 @@
+package dev.printfleet.printing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.printfleet.common.protocol.Envelope;
+import dev.printfleet.testing.PostgresServerHandle;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/** What must survive: failing printers, two dispatchers on one database, PostgreSQL going away. */
+class JobReliabilityTest extends PrintingTestBase {
+
+  /** An agent whose printer refuses every job while {@code refusing} is set, then prints them. */
+  private WebSocket flakyAgent(String agentId, String printerId, AtomicBoolean refusing, AtomicInteger printed) {
+    var socket = join(client.createWebSocketClient().connect(new WebSocketConnectOptions().setHost("127.0.0.1")
+        .setPort(gateway.httpPort()).setURI("/ws/agent")
+        .addHeader("Authorization", "Bearer " + issuer.agent(agentId, "acme", "b1", Duration.ofHours(1)))));
+    socket.textMessageHandler(text -> {
+      var envelope = new JsonObject(text);
+      if (!"job.dispatch".equals(envelope.getString("type"))) {
+        return;
+      }
+      String id = envelope.getString("id");
+      String jobId = envelope.getJsonObject("data").getString("jobId");
+      if (refusing.get()) {
+        socket.writeTextMessage(Envelope.errorResponse(id, Envelope.Code.UNAVAILABLE, "paper tray open").encode());
+      } else {
+        socket.writeTextMessage(Envelope.response(id, new JsonObject().put("accepted", true)).encode());
+        printed.incrementAndGet();
+        socket.writeTextMessage(Envelope.request("job.result", "r-" + jobId,
+            new JsonObject().put("jobId", jobId).put("outcome", "printed")).encode());
+      }
+    });
+    socket.writeTextMessage(Envelope.request("printers.sync", "s",
+        new JsonObject().put("printers", new JsonArray().add(new JsonObject().put("id", printerId)))).encode());
+    return socket;
+  }
+
+  @Test
+  void fiveFailuresOpenThePrintersCircuitItsJobsWaitQueuedAndASuccessAfterTheResetClosesIt() {
+    restartPrinting(Map.of("PRINTFLEET_CIRCUIT_RESET", "3s", "PRINTFLEET_RETRY_BACKOFF", "200ms"));
+    var refusing = new AtomicBoolean(true);
+    var printed = new AtomicInteger();
+    flakyAgent("agent-flaky", "flaky-p1", refusing, printed);
+    awaitPrinterKnown("flaky-p1");
+
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      ids.add(new JsonObject(post("/api/v1/jobs", userToken("acme"), job("flaky-p1"), null).body()).getString("id"));
+    }
+
+    await().atMost(Duration.ofSeconds(15)).until(() ->
+        "OPEN".equals(new JsonObject(get("/api/v1/printers/flaky-p1", userToken("acme")).body()).getString("circuit")));
+    for (String id : ids) {
+      assertThat(state(id)).as("jobs wait while the circuit is open").isEqualTo("queued");
+    }
+    assertThat(count("SELECT count(*) FROM jobs WHERE state = 'failed'")).isZero();
+
+    refusing.set(false);
+    await().atMost(Duration.ofSeconds(20)).until(() -> ids.stream().allMatch(id -> state(id).equals("printed")));
+    assertThat(new JsonObject(get("/api/v1/printers/flaky-p1", userToken("acme")).body()).getString("circuit")).isEqualTo("CLOSED");
+    assertThat(printed.get()).isEqualTo(5);
+  }
+
+  @Test
+  void twoPrintingInstancesOnOneDatabasePrintAThousandJobsExactlyOnce() {
+    // Generous timeouts: a dispatch that times out under load is legitimately sent twice, and this
+    // test counts the agent's duplicates to show that two dispatchers never claim the same job.
+    restartGateway(Map.of("PRINTFLEET_AGENT_REQUEST_TIMEOUT", "10s"));
+    restartPrinting(Map.of("PRINTFLEET_DISPATCH_TIMEOUT", "15s", "PRINTFLEET_DISPATCH_LEASE", "30s"));
+    start(new PrintingService(), Map.of("PRINTFLEET_DISPATCH_TIMEOUT", "15s", "PRINTFLEET_DISPATCH_LEASE", "30s"));
+    var agent = agent(gateway, "agent-busy", "b1");
+    awaitPrinterKnown("agent-busy-p2");
+
+    for (int i = 0; i < 1000; i++) {
+      var response = post("/api/v1/jobs", userToken("acme"), job("agent-busy-p" + (1 + i % 2)), null);
+      assertThat(response.statusCode()).isEqualTo(201);
+    }
+
+    await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500))
+        .until(() -> count("SELECT count(*) FROM jobs WHERE state = 'printed'") == 1000);
+    assertThat(agent.jobsPrinted()).as("printed by the agent").isEqualTo(1000);
+    assertThat(agent.duplicates()).as("dispatched twice").isZero();
+  }
+
+  @Test
+  void withPostgresqlDownReadyAndPostAnswer503NothingIsHalfWrittenAndItRecovers() throws Exception {
+    try (var ownPostgres = PostgresServerHandle.startOnFreePort()) {
+      String database = ownPostgres.createDatabase("outage");
+      var own = start(new PrintingService(), Map.of(
+          "PGHOST", ownPostgres.host(), "PGPORT", String.valueOf(ownPostgres.port()), "PGDATABASE", database,
+          "PGUSER", ownPostgres.user(), "PGPASSWORD", ownPostgres.password()));
+      agent(gateway, "agent-pg", "b1");
+      await().atMost(Duration.ofSeconds(10)).until(() ->
+          send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + own.httpPort() + "/api/v1/printers/agent-pg-p1"))
+              .header("Authorization", "Bearer " + userToken("acme")).build()).statusCode() == 200);
+      assertThat(postTo(own, "/api/v1/jobs", userToken("acme"), job("agent-pg-p1"), "before").statusCode()).isEqualTo(201);
+
+      ownPostgres.stop();
+      await().atMost(Duration.ofSeconds(20)).until(() -> readyStatus(own.httpPort()) == 503);
+      var refused = postTo(own, "/api/v1/jobs", userToken("acme"), job("agent-pg-p1"), "during");
+      assertThat(refused.statusCode()).isEqualTo(503);
+      assertThat(new JsonObject(refused.body()).getJsonObject("error").getString("code")).isEqualTo("unavailable");
+      assertThat(refused.headers().firstValue("Retry-After")).isPresent();
+
+      ownPostgres.start();
+      await().atMost(Duration.ofSeconds(30)).until(() -> readyStatus(own.httpPort()) == 200);
+      await().atMost(Duration.ofSeconds(30)).until(() ->
+          postTo(own, "/api/v1/jobs", userToken("acme"), job("agent-pg-p1"), "after").statusCode() == 201);
+      String url = "jdbc:postgresql://" + ownPostgres.host() + ":" + ownPostgres.port() + "/" + database;
+      try (var connection = java.sql.DriverManager.getConnection(url, ownPostgres.user(), ownPostgres.password());
+          var rows = connection.createStatement().executeQuery(
+              "SELECT string_agg(idempotency_key, ',' ORDER BY idempotency_key), count(*) FROM jobs")) {
+        rows.next();
+        assertThat(rows.getString(1)).isEqualTo("after,before");
+        var history = connection.createStatement().executeQuery(
+            "SELECT count(*) FROM jobs j WHERE NOT EXISTS (SELECT 1 FROM job_history h WHERE h.job_id = j.id)");
+        history.next();
+        assertThat(history.getLong(1)).as("jobs without their history row").isZero();
+      }
+      services.remove(own);
+      join(own.shutdown());
+    }
+  }
+
+  private static int readyStatus(int port) {
+    try {
+      return send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health/ready")).build()).statusCode();
+    } catch (AssertionError e) {
+      return -1;
+    }
+  }
+}
