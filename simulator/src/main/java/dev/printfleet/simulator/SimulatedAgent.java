@@ -71,6 +71,7 @@ public final class SimulatedAgent {
   private final AtomicLong connects = new AtomicLong();
   private final AtomicLong requestIds = new AtomicLong();
 
+  private volatile java.util.function.Consumer<JsonObject> dispatchListener;
   private volatile WebSocket socket;
   private volatile boolean stopped;
   private volatile String instance;
@@ -225,9 +226,18 @@ public final class SimulatedAgent {
     send(Envelope.request("printers.sync", nextId(), new JsonObject().put("printers", printers)));
   }
 
+  /** Called with each {@code job.dispatch}'s data as it arrives (load tests time deliveries with it). */
+  public void onDispatch(java.util.function.Consumer<JsonObject> listener) {
+    this.dispatchListener = listener;
+  }
+
   private void onDispatch(Envelope request) {
     String jobId = request.data().getString("jobId");
     jobsReceived.incrementAndGet();
+    var listener = dispatchListener;
+    if (listener != null) {
+      listener.accept(request.data());
+    }
     send(Envelope.response(request.id(), new JsonObject().put("accepted", true)));
     boolean duplicate;
     synchronized (printedJobs) {

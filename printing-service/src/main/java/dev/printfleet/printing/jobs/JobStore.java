@@ -7,7 +7,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
-import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
 import java.time.Duration;
 import java.time.OffsetDateTime;
@@ -18,18 +17,29 @@ import java.util.UUID;
 
 /**
  * The jobs and job_history tables. Every state change is written with its history row in one
- * transaction; PostgreSQL is the source of truth from the moment a job is inserted.
+ * statement; PostgreSQL is the source of truth from the moment a job is inserted.
  */
 public final class JobStore {
 
   static final String COLUMNS =
       "id, company, branch, printer_id, state, attempts, copies, content_type, created_at, updated_at, error";
 
-  static final String INSERT =
+  /**
+   * A state change and its history row in one statement: atomic on its own and one round trip.
+   * {@code update} ends with {@code RETURNING COLUMNS}; {@code detail} is an expression (a parameter).
+   */
+  static String recorded(String update, String detail, String onlyWhen) {
+    return "WITH changed AS (" + update + "),"
+        + " logged AS (INSERT INTO job_history (job_id, state, detail) SELECT id, state, " + detail
+        + " FROM changed" + (onlyWhen == null ? "" : " WHERE " + onlyWhen) + ")"
+        + " SELECT * FROM changed";
+  }
+
+  static final String INSERT = recorded(
       "INSERT INTO jobs (id, company, branch, printer_id, state, copies, content_type, content, idempotency_key)"
           + " VALUES ($1, $2, $3, $4, 'queued', $5, $6, $7, $8)"
           + " ON CONFLICT (company, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING"
-          + " RETURNING " + COLUMNS;
+          + " RETURNING " + COLUMNS, "'accepted'", null);
 
   static final String FIND_BY_KEY =
       "SELECT " + COLUMNS + " FROM jobs WHERE company = $1 AND idempotency_key = $2";
@@ -57,12 +67,9 @@ public final class JobStore {
   static final String HISTORY =
       "SELECT state, at, detail FROM job_history WHERE job_id = $1 ORDER BY seq";
 
-  static final String ADD_HISTORY =
-      "INSERT INTO job_history (job_id, state, detail) VALUES ($1, $2, $3)";
-
-  static final String CANCEL =
+  static final String CANCEL = recorded(
       "UPDATE jobs SET state = 'cancelled', updated_at = now() WHERE id = $1 AND state = 'queued'"
-          + " RETURNING " + COLUMNS;
+          + " RETURNING " + COLUMNS, "'cancelled by request'", null);
 
   /**
    * Leases due queued jobs to this dispatcher: their next attempt moves past the lease, so another
@@ -76,29 +83,34 @@ public final class JobStore {
           + " RETURNING j.id, j.company, j.branch, j.printer_id, j.attempts, j.copies, j.content_type, j.content,"
           + " j.created_at, (SELECT p.agent_id FROM printers p WHERE p.company = j.company AND p.id = j.printer_id) AS agent_id";
 
-  static final String MARK_DISPATCHED =
+  static final String MARK_DISPATCHED = recorded(
       "UPDATE jobs SET state = 'dispatched', attempts = attempts + 1, dispatched_at = now(), updated_at = now(),"
-          + " error = NULL WHERE id = $1 AND state = 'queued' RETURNING " + COLUMNS;
+          + " error = NULL WHERE id = $1 AND state = 'queued' RETURNING " + COLUMNS, "$2::text", null);
 
-  static final String REQUEUE =
+  /** Back to the queue writes no history (the job stays queued); becoming failed does. */
+  static final String REQUEUE = recorded(
       "UPDATE jobs SET state = $2, attempts = attempts + $3, next_attempt_at = now() + make_interval(secs => $4),"
-          + " error = $5, updated_at = now() WHERE id = $1 AND state = 'queued' RETURNING " + COLUMNS;
+          + " error = $5, updated_at = now() WHERE id = $1 AND state = 'queued' RETURNING " + COLUMNS,
+      "$5::text", "state = 'failed'");
 
-  static final String RECORD_RESULT =
+  static final String RECORD_RESULT = recorded(
       "UPDATE jobs SET state = $3, error = $4, updated_at = now()"
-          + " WHERE id = $1 AND company = $2 AND state IN ('dispatched', 'queued') RETURNING " + COLUMNS;
+          + " WHERE id = $1 AND company = $2 AND state IN ('dispatched', 'queued') RETURNING " + COLUMNS,
+      "$4::text", null);
 
   static final String RELEASE_FOR_AGENT =
       "UPDATE jobs SET next_attempt_at = now() WHERE state = 'queued' AND company = $1"
           + " AND printer_id IN (SELECT id FROM printers WHERE company = $1 AND agent_id = $2)";
 
-  static final String REDISPATCH_STALE =
+  static final String REDISPATCH_STALE = recorded(
       "UPDATE jobs SET state = 'queued', next_attempt_at = now(), updated_at = now()"
-          + " WHERE state = 'dispatched' AND dispatched_at < now() - make_interval(secs => $1) RETURNING " + COLUMNS;
+          + " WHERE state = 'dispatched' AND dispatched_at < now() - make_interval(secs => $1) RETURNING " + COLUMNS,
+      "'no result before the deadline, dispatching again'", null);
 
-  static final String EXPIRE =
+  static final String EXPIRE = recorded(
       "UPDATE jobs SET state = 'expired', updated_at = now()"
-          + " WHERE state = 'queued' AND created_at < now() - make_interval(secs => $1) RETURNING " + COLUMNS;
+          + " WHERE state = 'queued' AND created_at < now() - make_interval(secs => $1) RETURNING " + COLUMNS,
+      "'queued longer than the job TTL'", null);
 
   /** A job leased for dispatch, with what the agent needs. */
   public record Claimed(UUID id, String company, String branch, String printerId, String agentId,
@@ -115,18 +127,17 @@ public final class JobStore {
 
   public Future<Inserted> insert(String company, String branch, String printerId, int copies,
       String contentType, byte[] content, String idempotencyKey) {
-    return pool.withTransaction(tx ->
-        tx.preparedQuery(INSERT)
-            .execute(Tuple.of(UUID.randomUUID(), company, branch, printerId, copies, contentType,
-                Buffer.buffer(content), idempotencyKey))
-            .compose(rows -> {
-              if (rows.size() == 1) {
-                Job job = Job.fromRow(rows.iterator().next());
-                return history(tx, job.id(), JobState.QUEUED, "accepted").map(v -> new Inserted(job, true));
-              }
-              return tx.preparedQuery(FIND_BY_KEY).execute(Tuple.of(company, idempotencyKey))
-                  .map(existing -> new Inserted(Job.fromRow(existing.iterator().next()), false));
-            }));
+    return pool.preparedQuery(INSERT)
+        .execute(Tuple.of(UUID.randomUUID(), company, branch, printerId, copies, contentType,
+            Buffer.buffer(content), idempotencyKey))
+        .compose(rows -> {
+          if (rows.size() == 1) {
+            return Future.succeededFuture(new Inserted(Job.fromRow(rows.iterator().next()), true));
+          }
+          // The key was taken: ON CONFLICT waited for that insert to commit, so the job is visible.
+          return pool.preparedQuery(FIND_BY_KEY).execute(Tuple.of(company, idempotencyKey))
+              .map(existing -> new Inserted(Job.fromRow(existing.iterator().next()), false));
+        });
   }
 
   public Future<Optional<Job>> find(UUID id) {
@@ -182,8 +193,7 @@ public final class JobStore {
   }
 
   public Future<Optional<Job>> cancel(UUID id) {
-    return pool.withTransaction(tx -> tx.preparedQuery(CANCEL).execute(Tuple.of(id))
-        .compose(rows -> withHistory(tx, first(rows), "cancelled by request")));
+    return pool.preparedQuery(CANCEL).execute(Tuple.of(id)).map(JobStore::first);
   }
 
   public Future<List<Claimed>> claim(int limit, Duration lease) {
@@ -200,8 +210,7 @@ public final class JobStore {
   }
 
   public Future<Optional<Job>> markDispatched(UUID id, String detail) {
-    return pool.withTransaction(tx -> tx.preparedQuery(MARK_DISPATCHED).execute(Tuple.of(id))
-        .compose(rows -> withHistory(tx, first(rows), detail)));
+    return pool.preparedQuery(MARK_DISPATCHED).execute(Tuple.of(id, detail)).map(JobStore::first);
   }
 
   /**
@@ -209,18 +218,15 @@ public final class JobStore {
    * {@code countsAsAttempt} is false when the job was not really tried (agent offline, circuit open).
    */
   public Future<Optional<Job>> requeue(UUID id, JobState state, boolean countsAsAttempt, Duration wait, String error) {
-    return pool.withTransaction(tx -> tx.preparedQuery(REQUEUE)
+    return pool.preparedQuery(REQUEUE)
         .execute(Tuple.of(id, state.wire(), countsAsAttempt ? 1 : 0, wait.toMillis() / 1000.0, error))
-        .compose(rows -> state == JobState.FAILED
-            ? withHistory(tx, first(rows), error)
-            : Future.succeededFuture(first(rows))));
+        .map(JobStore::first);
   }
 
   /** Records an agent's result; empty when the job is unknown or already final (a duplicate). */
   public Future<Optional<Job>> recordResult(UUID id, String company, JobState outcome, String error) {
-    return pool.withTransaction(tx -> tx.preparedQuery(RECORD_RESULT)
-        .execute(Tuple.of(id, company, outcome.wire(), error))
-        .compose(rows -> withHistory(tx, first(rows), error)));
+    return pool.preparedQuery(RECORD_RESULT).execute(Tuple.of(id, company, outcome.wire(), error))
+        .map(JobStore::first);
   }
 
   /** An agent connected: its queued jobs are due now. */
@@ -229,34 +235,19 @@ public final class JobStore {
   }
 
   public Future<List<Job>> redispatchStale(Duration deadline) {
-    return sweep(REDISPATCH_STALE, deadline, "no result before the deadline, dispatching again");
+    return sweep(REDISPATCH_STALE, deadline);
   }
 
   public Future<List<Job>> expire(Duration ttl) {
-    return sweep(EXPIRE, ttl, "queued longer than the job TTL");
+    return sweep(EXPIRE, ttl);
   }
 
-  private Future<List<Job>> sweep(String sql, Duration age, String detail) {
-    return pool.withTransaction(tx -> tx.preparedQuery(sql).execute(Tuple.of((double) age.toSeconds()))
-        .compose(rows -> {
-          List<Job> jobs = new ArrayList<>();
-          rows.forEach(row -> jobs.add(Job.fromRow(row)));
-          Future<Void> chain = Future.succeededFuture();
-          for (Job job : jobs) {
-            chain = chain.compose(v -> history(tx, job.id(), job.state(), detail));
-          }
-          return chain.map(jobs);
-        }));
-  }
-
-  private static Future<Optional<Job>> withHistory(SqlClient tx, Optional<Job> job, String detail) {
-    return job.isEmpty()
-        ? Future.succeededFuture(job)
-        : history(tx, job.get().id(), job.get().state(), detail).map(job);
-  }
-
-  private static Future<Void> history(SqlClient tx, UUID id, JobState state, String detail) {
-    return tx.preparedQuery(ADD_HISTORY).execute(Tuple.of(id, state.wire(), detail)).mapEmpty();
+  private Future<List<Job>> sweep(String sql, Duration age) {
+    return pool.preparedQuery(sql).execute(Tuple.of((double) age.toSeconds())).map(rows -> {
+      List<Job> jobs = new ArrayList<>();
+      rows.forEach(row -> jobs.add(Job.fromRow(row)));
+      return jobs;
+    });
   }
 
   private static Optional<Job> first(RowSet<Row> rows) {

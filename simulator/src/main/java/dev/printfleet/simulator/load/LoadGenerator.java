@@ -36,7 +36,7 @@ import picocli.CommandLine.Option;
 @Command(
     name = "loadgen",
     mixinStandardHelpOptions = true,
-    subcommands = {LoadGenerator.Agents.class, LoadGenerator.Fanout.class, LoadGenerator.Storm.class},
+    subcommands = {LoadGenerator.Agents.class, LoadGenerator.Fanout.class, LoadGenerator.Storm.class, JobLoad.class},
     description = {"Load generator for a printfleet gateway. Bounded: every run stops by itself."})
 public final class LoadGenerator implements Runnable {
 
@@ -286,6 +286,17 @@ public final class LoadGenerator implements Runnable {
       run.finish(report);
       return back.count() == count ? 0 : 1;
     }
+  }
+
+  /** The machine a report was measured on. */
+  static JsonObject machine() {
+    var os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+    long memory = os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getTotalMemorySize() : -1;
+    return new JsonObject()
+        .put("cores", Runtime.getRuntime().availableProcessors())
+        .put("memoryBytes", memory)
+        .put("os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch"))
+        .put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
   }
 
   private static JsonObject failuresJson(Map<String, AtomicInteger> failures) {

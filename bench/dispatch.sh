@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Jobs end to end on this machine: submitted through the REST API at RATE jobs/s for DURATION s,
+# stored in PostgreSQL, dispatched through the gateway to simulated agents, results seen by a
+# dashboard. Prints accepted and dispatched jobs/s and latency percentiles, names lost jobs.
+# Usage: bench/dispatch.sh [RATE] [DURATION_S] [AGENTS]      (defaults: 1000, 60, 50)
+# The gateway and printing service run in one JVM on embedded Redis and PostgreSQL (dev launcher);
+# the load generator is a separate JVM. The JSON report is written to target/bench/.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+# shellcheck source=../scripts/jdk.sh
+source "$ROOT/scripts/jdk.sh"
+find_jdk
+drop_root "$ROOT/bench/dispatch.sh" "$@"
+
+RATE="${1:-1000}"
+DURATION="${2:-60}"
+AGENTS="${3:-50}"
+for v in "$RATE" "$DURATION" "$AGENTS"; do
+  [[ "$v" =~ ^[0-9]+$ && "$v" -ge 1 ]] || { echo "usage: bench/dispatch.sh [RATE] [DURATION_S] [AGENTS] (whole numbers >= 1)" >&2; exit 2; }
+done
+./printfleet build >/dev/null
+
+# shellcheck source=../scripts/bench-lib.sh
+source "$ROOT/scripts/bench-lib.sh"
+
+SECRET="bench-secret-0123456789-0123456789-0123456789"
+GW=$(free_port); PR=$(free_port)
+PRINTFLEET_JWT_SECRET=$SECRET PRINTFLEET_GATEWAY_HTTP_PORT=$GW PRINTFLEET_PRINTING_HTTP_PORT=$PR \
+  PRINTFLEET_PG_POOL_SIZE=${PRINTFLEET_PG_POOL_SIZE:-16} \
+  java $PRINTFLEET_JAVA_OPTS -Xmx2g -jar dev-launcher/target/dev-launcher.jar --services gateway,printing --agents 0 \
+  --duration 60m >"$WORK/services.log" 2>&1 &
+SVC_PID=$!
+PIDS+=($SVC_PID)
+for _ in $(seq 1 900); do ready "$GW" && ready "$PR" && break; sleep 0.1; done
+ready "$GW" && ready "$PR" || { echo "services did not start; log: $WORK/services.log" >&2; tail -20 "$WORK/services.log" >&2; exit 1; }
+
+mkdir -p target/bench
+REPORT="target/bench/dispatch-$(date -u +%Y%m%dT%H%M%SZ).json"
+t0=$(awk '{print $14 + $15}' "/proc/$SVC_PID/stat")
+status=0
+java $PRINTFLEET_JAVA_OPTS -Xmx1g -jar simulator/target/simulator.jar jobs --port "$GW" --api-port "$PR" --secret "$SECRET" \
+  --agents "$AGENTS" --rate "$RATE" --duration "$DURATION" --report "$REPORT" >"$WORK/load.log" 2>&1 || status=$?
+t1=$(awk '{print $14 + $15}' "/proc/$SVC_PID/stat")
+rss=$(rss_mib "$SVC_PID")
+
+echo "printfleet dispatch benchmark ($(nproc) cores, $(java -version 2>&1 | head -1))"
+echo "target ${RATE} jobs/s for ${DURATION} s to ${AGENTS} agents (2 printers each, 20 ms prints)"
+grep -E '^(submitting|accepted|latency|            POST)' "$WORK/load.log" || { tail -30 "$WORK/load.log"; }
+echo "services JVM (gateway + printing, embedded Redis/PostgreSQL are separate processes): RSS ${rss} MiB, CPU $(python3 -c "print(round(($t1 - $t0) / $(getconf CLK_TCK), 1))") s over the run"
+echo "report: $REPORT"
+if [[ "$status" -ne 0 ]]; then
+  echo "the load generator exited $status (1: lost jobs; see the report)" >&2
+  exit "$status"
+fi

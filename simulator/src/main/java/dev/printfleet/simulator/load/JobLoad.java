@@ -1,0 +1,354 @@
+package dev.printfleet.simulator.load;
+
+import dev.printfleet.common.auth.Role;
+import dev.printfleet.common.protocol.Envelope;
+import dev.printfleet.simulator.SimulatedAgent;
+import io.vertx.core.Future;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Jobs through the whole system: submitted to the REST API at a fixed rate, dispatched to
+ * simulated agents through the gateway, their results watched by a dashboard. Measures the time
+ * from POST to the 201, to the agent receiving the job and to the dashboard seeing it final, and
+ * names every accepted job that never reached a final state.
+ */
+@Command(
+    name = "jobs",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Submit jobs at a fixed rate through the printing API to simulated agents on a gateway.",
+      "Reports accept, dispatch and print latency (HdrHistogram), throughput per second, errors by kind,",
+      "and lost jobs (accepted, never final). Exits 1 when a job is lost, 0 otherwise."
+    })
+final class JobLoad implements Callable<Integer> {
+
+  @CommandLine.Mixin LoadGenerator.Target target = new LoadGenerator.Target();
+
+  @Option(names = "--api-host", description = "printing-service host (default: ${DEFAULT-VALUE}).", defaultValue = "127.0.0.1")
+  String apiHost;
+
+  @Option(names = "--api-port", description = "printing-service port (default: ${DEFAULT-VALUE}).", defaultValue = "8081")
+  int apiPort;
+
+  @Option(names = "--agents", description = "Simulated agents (default: ${DEFAULT-VALUE}).", defaultValue = "20")
+  int agents;
+
+  @Option(names = "--printers", description = "Printers per agent (default: ${DEFAULT-VALUE}).", defaultValue = "2")
+  int printers;
+
+  @Option(names = "--rate", description = "Jobs submitted per second (default: ${DEFAULT-VALUE}).", defaultValue = "100")
+  int rate;
+
+  @Option(names = "--duration", description = "Seconds of submission (default: ${DEFAULT-VALUE}).", defaultValue = "30")
+  int durationS;
+
+  @Option(names = "--grace", description = "Seconds to wait after the last submission for every job to be final (default: ${DEFAULT-VALUE}).", defaultValue = "60")
+  int graceS;
+
+  @Option(names = "--print-delay", description = "Milliseconds a simulated printer takes (default: ${DEFAULT-VALUE}).", defaultValue = "20")
+  long printDelayMs;
+
+  @Option(names = "--failure-rate", description = "Share of prints that fail, 0..1 (default: ${DEFAULT-VALUE}).", defaultValue = "0")
+  double failureRate;
+
+  @Option(names = "--http-connections", description = "HTTP connections to the API (default: ${DEFAULT-VALUE}).", defaultValue = "32")
+  int httpConnections;
+
+  /** What is known of one submitted job, by submission number. */
+  private static final class Tracked {
+    final long postedAt;
+    volatile long acceptedAt;
+    volatile long receivedAt;
+    volatile String id;
+
+    Tracked(long postedAt) {
+      this.postedAt = postedAt;
+    }
+  }
+
+  private final Map<Integer, Tracked> submitted = new ConcurrentHashMap<>();
+  private final Map<String, Long> finalAt = new ConcurrentHashMap<>();
+  private final Map<String, String> finalState = new ConcurrentHashMap<>();
+  private final Map<String, AtomicInteger> errors = new ConcurrentHashMap<>();
+  private final AtomicLong duplicatesReceived = new AtomicLong();
+
+  @Override
+  public Integer call() throws Exception {
+    if (agents < 1 || agents > 5_000 || printers < 1 || rate < 1 || durationS < 1) {
+      System.err.println("loadgen jobs: --agents must be 1..5000, --printers, --rate and --duration at least 1");
+      return 2;
+    }
+    var run = new LoadGenerator.Run(target);
+    var vertx = run.vertx;
+    HttpClient api = vertx.createHttpClient(
+        new HttpClientOptions().setDefaultHost(apiHost).setDefaultPort(apiPort).setKeepAlive(true),
+        new PoolOptions().setHttp1MaxSize(httpConnections).setMaxWaitQueueSize(100_000));
+    String user = run.issuer.user("loadgen", Role.USER, target.company, List.of(), Duration.ofHours(6));
+
+    List<SimulatedAgent> fleet = new ArrayList<>();
+    List<String> printerIds = new ArrayList<>();
+    for (int i = 0; i < agents; i++) {
+      String agentId = target.idPrefix + "job" + i;
+      String token = run.issuer.agent(agentId, target.company, "b" + i % 10, Duration.ofHours(6));
+      var agent = new SimulatedAgent(vertx, run.client(i), target.host, target.port, agentId,
+          SimulatedAgent.printerIdsFor(agentId, printers), () -> token,
+          new SimulatedAgent.Behaviour(printDelayMs, failureRate, 0));
+      agent.onDispatch(this::received);
+      fleet.add(agent);
+      printerIds.addAll(agent.printerIds());
+    }
+    Future.join(fleet.stream().map(SimulatedAgent::start).toList()).toCompletionStage().toCompletableFuture()
+        .get(60, TimeUnit.SECONDS);
+    if (!waitFor(() -> fleet.stream().allMatch(SimulatedAgent::isConnected), 60)
+        || !waitFor(() -> knownPrinters(api, user) >= printerIds.size(), 60)) {
+      System.err.println("loadgen jobs: the agents or their printers did not appear within 60 s");
+      run.finish(new JsonObject().put("mode", "jobs").put("error", "agents not ready"));
+      return 1;
+    }
+    watchDashboard(run, vertx);
+
+    System.out.printf("submitting %d jobs/s for %d s to %d printers of %d agents%n", rate, durationS, printerIds.size(), agents);
+    long started = System.nanoTime();
+    var next = new AtomicInteger();
+    int total = rate * durationS;
+    // Every 10 ms, the jobs due by now: a steady rate, not bursts of a second's worth.
+    long timer = vertx.setPeriodic(10, id -> {
+      long due = Math.min(total, (System.nanoTime() - started) * rate / 1_000_000_000L);
+      while (next.get() < due) {
+        int n = next.getAndIncrement();
+        submit(api, user, n, printerIds.get(n % printerIds.size()));
+      }
+    });
+    waitFor(() -> next.get() >= total, durationS + 30);
+    vertx.cancelTimer(timer);
+    long submittedAt = System.nanoTime();
+    waitFor(() -> submitted.values().stream().allMatch(t -> t.acceptedAt != 0), 60);
+    waitFor(() -> accepted().stream().allMatch(t -> finalAt.containsKey(t.id)), graceS);
+
+    // The dashboard may have missed an update (a frame dropped while it was behind): ask the API.
+    List<String> lost = new ArrayList<>();
+    for (Tracked t : accepted()) {
+      if (!finalAt.containsKey(t.id)) {
+        String state = stateOf(api, user, t.id);
+        if (state == null || state.equals("queued") || state.equals("dispatched")) {
+          lost.add(t.id + " (" + state + ")");
+        }
+      }
+    }
+    var report = report(started, submittedAt, lost);
+    Future.join(fleet.stream().map(SimulatedAgent::stop).toList()).toCompletionStage().toCompletableFuture()
+        .get(30, TimeUnit.SECONDS);
+    run.finish(report);
+    return lost.isEmpty() ? 0 : 1;
+  }
+
+  private List<Tracked> accepted() {
+    return submitted.values().stream().filter(t -> t.id != null).toList();
+  }
+
+  private void received(JsonObject dispatch) {
+    long now = System.nanoTime();
+    String text = new String(Base64.getDecoder().decode(dispatch.getString("content", "")), StandardCharsets.UTF_8);
+    if (!text.startsWith("loadgen ")) {
+      return;
+    }
+    Tracked t = submitted.get(Integer.parseInt(text.substring("loadgen ".length()).trim()));
+    if (t == null) {
+      return;
+    }
+    if (t.receivedAt == 0) {
+      t.receivedAt = now;
+    } else {
+      duplicatesReceived.incrementAndGet();
+    }
+  }
+
+  private void submit(HttpClient api, String user, int n, String printerId) {
+    var tracked = new Tracked(System.nanoTime());
+    submitted.put(n, tracked);
+    var body = new JsonObject().put("printerId", printerId).put("contentType", "text/plain")
+        .put("content", Base64.getEncoder().encodeToString(("loadgen " + n + "\n").getBytes(StandardCharsets.UTF_8)));
+    api.request(new RequestOptions().setMethod(HttpMethod.POST).setURI("/api/v1/jobs")
+            .putHeader("Authorization", "Bearer " + user).putHeader("Content-Type", "application/json")
+            .putHeader("Idempotency-Key", target.idPrefix + "-" + n))
+        .compose(request -> request.send(body.encode()))
+        .compose(response -> response.body().map(b -> {
+          if (response.statusCode() == 201 || response.statusCode() == 200) {
+            tracked.id = new JsonObject(b).getString("id");
+            tracked.acceptedAt = System.nanoTime();
+          } else {
+            tracked.acceptedAt = -1;
+            error("http_" + response.statusCode());
+          }
+          return null;
+        }))
+        .onFailure(e -> {
+          tracked.acceptedAt = -1;
+          error(e.getClass().getSimpleName());
+        });
+  }
+
+  private void error(String kind) {
+    errors.computeIfAbsent(kind, k -> new AtomicInteger()).incrementAndGet();
+  }
+
+  private void watchDashboard(LoadGenerator.Run run, io.vertx.core.Vertx vertx) throws Exception {
+    String token = run.issuer.user("loadgen-dash", Role.USER, target.company, List.of(), Duration.ofHours(6));
+    var subscribed = new java.util.concurrent.CompletableFuture<Void>();
+    run.client(0).connect(new WebSocketConnectOptions().setHost(target.host).setPort(target.port).setURI("/ws/client")
+            .addHeader("Authorization", "Bearer " + token))
+        .onSuccess(ws -> {
+          ws.textMessageHandler(text -> {
+            long now = System.nanoTime();
+            try {
+              Envelope e = Envelope.parse(text);
+              if (e.isResponse()) {
+                subscribed.complete(null);
+              } else if (e.type().equals("job.update")) {
+                String state = e.data().getString("state");
+                if ("printed".equals(state) || "failed".equals(state) || "expired".equals(state) || "cancelled".equals(state)) {
+                  finalAt.putIfAbsent(e.data().getString("jobId"), now);
+                  finalState.putIfAbsent(e.data().getString("jobId"), state);
+                }
+              }
+            } catch (Envelope.ParseException ex) {
+              error("bad_frame");
+            }
+          });
+          ws.writeTextMessage(Envelope.request("subscribe", "s",
+              new JsonObject().put("rooms", new JsonArray().add("company:" + target.company))).encode());
+        })
+        .onFailure(subscribed::completeExceptionally);
+    subscribed.get(30, TimeUnit.SECONDS);
+  }
+
+  private int knownPrinters(HttpClient api, String user) {
+    try {
+      return api.request(HttpMethod.GET, "/api/v1/printers")
+          .compose(r -> r.putHeader("Authorization", "Bearer " + user).send())
+          .compose(r -> r.body())
+          .map(b -> new JsonObject(b).getJsonArray("items").size())
+          .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      return -1;
+    }
+  }
+
+  private String stateOf(HttpClient api, String user, String id) {
+    try {
+      return api.request(HttpMethod.GET, "/api/v1/jobs/" + id)
+          .compose(r -> r.putHeader("Authorization", "Bearer " + user).send())
+          .compose(r -> r.body())
+          .map(b -> new JsonObject(b).getString("state"))
+          .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      return null;
+    }
+  }
+
+  private JsonObject report(long started, long submittedAt, List<String> lost) {
+    var accept = new Latencies();
+    var dispatch = new Latencies();
+    var printed = new Latencies();
+    int seconds = (int) Math.max(1, (System.nanoTime() - started) / 1_000_000_000L + 1);
+    long[] acceptedPerS = new long[seconds];
+    long[] receivedPerS = new long[seconds];
+    long[] finalPerS = new long[seconds];
+    int acceptedCount = 0;
+    int finals = 0;
+    Map<String, Integer> states = new java.util.TreeMap<>();
+    for (Tracked t : submitted.values()) {
+      if (t.id == null) {
+        continue;
+      }
+      acceptedCount++;
+      accept.recordNanos(t.acceptedAt - t.postedAt);
+      bucket(acceptedPerS, t.acceptedAt - started);
+      if (t.receivedAt != 0) {
+        dispatch.recordNanos(t.receivedAt - t.postedAt);
+        bucket(receivedPerS, t.receivedAt - started);
+      }
+      Long done = finalAt.get(t.id);
+      if (done != null) {
+        finals++;
+        printed.recordNanos(done - t.postedAt);
+        bucket(finalPerS, done - started);
+        states.merge(finalState.get(t.id), 1, Integer::sum);
+      }
+    }
+    double submitS = (submittedAt - started) / 1e9;
+    var timeline = new JsonArray();
+    for (int s = 0; s < seconds; s++) {
+      timeline.add(new JsonObject().put("s", s).put("accepted", acceptedPerS[s]).put("received", receivedPerS[s])
+          .put("final", finalPerS[s]));
+    }
+    var report = new JsonObject()
+        .put("mode", "jobs")
+        .put("machine", LoadGenerator.machine())
+        .put("agents", agents)
+        .put("printers", agents * printers)
+        .put("targetRate", rate)
+        .put("durationS", durationS)
+        .put("submitted", submitted.size())
+        .put("accepted", acceptedCount)
+        .put("acceptedPerSecond", Math.round(acceptedCount / submitS))
+        .put("receivedByAgents", dispatch.count())
+        .put("duplicatesReceived", duplicatesReceived.get())
+        .put("finalSeenByDashboard", finals)
+        .put("finalStates", new JsonObject(new java.util.HashMap<>(states)))
+        .put("latencyMs", new JsonObject()
+            .put("postTo201", accept.summaryMs())
+            .put("postToAgent", dispatch.summaryMs())
+            .put("postToFinalOnDashboard", printed.summaryMs()))
+        .put("errors", new JsonObject(new java.util.HashMap<>(errors.entrySet().stream()
+            .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, e -> (Object) e.getValue().get())))))
+        .put("lost", lost.size())
+        .put("lostJobs", new JsonArray(lost.stream().limit(50).toList()))
+        .put("timeline", timeline);
+    System.out.printf("accepted %d of %d jobs (%d/s); agents received %d (%d duplicates); final on dashboard %d; lost %d%n",
+        acceptedCount, submitted.size(), Math.round(acceptedCount / submitS), dispatch.count(), duplicatesReceived.get(),
+        finals, lost.size());
+    System.out.printf("latency ms: POST->201 %s%n            POST->agent %s%n            POST->final %s%n",
+        accept.summaryMs().encode(), dispatch.summaryMs().encode(), printed.summaryMs().encode());
+    return report;
+  }
+
+  private static void bucket(long[] perSecond, long sinceStartNanos) {
+    int s = (int) (sinceStartNanos / 1_000_000_000L);
+    if (s >= 0 && s < perSecond.length) {
+      perSecond[s]++;
+    }
+  }
+
+  private static boolean waitFor(java.util.function.BooleanSupplier condition, int seconds) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    while (System.nanoTime() < deadline) {
+      if (condition.getAsBoolean()) {
+        return true;
+      }
+      Thread.sleep(100);
+    }
+    return condition.getAsBoolean();
+  }
+}
