@@ -61,6 +61,34 @@ class AgentRequestTest extends GatewayTestBase {
   }
 
   @Test
+  void anAgentAnsweringFarMoreDispatchesThanItsRateLimitStaysConnected() {
+    var gateway = gateway(Map.of());
+    var caller = gateway(Map.of());
+    var results = new java.util.concurrent.atomic.AtomicInteger();
+    caller.vertx().eventBus().<JsonObject>consumer(Addresses.PRINTING_RESULTS, m -> {
+      results.incrementAndGet();
+      m.reply(new JsonObject().put("recorded", true));
+    });
+    String token = GatewayHarness.issuer(gateway).agent("agent-busy", "c1", "b1", Duration.ofHours(1));
+    var agent = new SimulatedAgent(client, client.createWebSocketClient(new WebSocketClientOptions()), "127.0.0.1",
+        gateway.httpPort(), "agent-busy", List.of("p1"), () -> token, new SimulatedAgent.Behaviour(1, 0.0, 0));
+    await(agent.start());
+    await().atMost(Duration.ofSeconds(10)).until(agent::isConnected);
+
+    // 400 dispatches: 800 frames back (responses and results), eight times the burst of 100.
+    List<Future<AgentReply>> replies = new java.util.ArrayList<>();
+    for (int i = 0; i < 400; i++) {
+      replies.add(request(caller, gateway.instanceId(), DispatchRequest.ACTION, dispatch("job-busy-" + i, "agent-busy").toJson()));
+    }
+    var all = GatewayHarness.await(Future.all(replies), Duration.ofSeconds(30));
+    assertThat(replies).allMatch(r -> r.result().ok());
+    await().atMost(Duration.ofSeconds(10)).until(() -> results.get() == 400);
+    assertThat(all.succeeded()).isTrue();
+    assertThat(agent.isConnected()).isTrue();
+    assertThat(agent.connects()).as("never closed 1008 and reconnected").isEqualTo(1);
+  }
+
+  @Test
   void dispatchForAnAgentThatIsGoneFailsFastWithNotFound() {
     var gateway = gateway(Map.of("PRINTFLEET_AGENT_REQUEST_TIMEOUT", "60s"));
     var socket = TestSocket.open(client, gateway.httpPort(), "/ws/agent",

@@ -3,39 +3,18 @@ package dev.printfleet.printing;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.printfleet.common.auth.Role;
-import dev.printfleet.common.auth.TokenIssuer;
-import dev.printfleet.common.config.Settings;
-import dev.printfleet.common.lifecycle.ServiceLauncher;
-import dev.printfleet.common.lifecycle.ServiceRuntime;
 import dev.printfleet.common.protocol.Envelope;
 import dev.printfleet.gateway.GatewayService;
-import dev.printfleet.simulator.SimulatedAgent;
-import dev.printfleet.testing.PostgresServerHandle;
-import dev.printfleet.testing.RealServersExtension;
-import dev.printfleet.testing.RedisServerHandle;
-import io.vertx.core.Future;
-import io.vertx.core.Vertx;
-import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /** A job end to end: REST API, PostgreSQL, dispatcher, a real gateway and simulated agents. */
 class JobFlowTest extends PrintingTestBase {
@@ -72,6 +51,18 @@ class JobFlowTest extends PrintingTestBase {
     await().atMost(Duration.ofSeconds(5)).until(() -> updates.contains("printed"));
     assertThat(updates).containsSubsequence("queued", "dispatched", "printed");
     assertThat(agent.jobsPrinted()).isEqualTo(1);
+
+    var metrics = dev.printfleet.testing.PrometheusText.parse(send(HttpRequest.newBuilder(
+        URI.create("http://127.0.0.1:" + printing.httpPort() + "/metrics")).build()).body());
+    for (String state : List.of("queued", "dispatched", "printed")) {
+      assertThat(metrics.samples("printfleet_jobs_state_changes_total").stream()
+          .filter(s -> state.equals(s.labels().get("state"))).mapToDouble(s -> s.value()).sum()).as(state).isEqualTo(1.0);
+    }
+    assertThat(metrics.samples("printfleet_jobs_latency_seconds_count").stream()
+        .filter(s -> "printed".equals(s.labels().get("stage"))).mapToDouble(s -> s.value()).sum()).isEqualTo(1.0);
+    assertThat(metrics.hasFamily("printfleet_jobs_current")).isTrue();
+    assertThat(metrics.hasFamily("printfleet_circuits")).isTrue();
+    assertThat(metrics.hasFamily("printfleet_jobs_retries_total")).isTrue();
   }
 
   @Test

@@ -1,6 +1,5 @@
 package dev.printfleet.printing;
 
-import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.printfleet.common.auth.Role;
@@ -8,7 +7,6 @@ import dev.printfleet.common.auth.TokenIssuer;
 import dev.printfleet.common.config.Settings;
 import dev.printfleet.common.lifecycle.ServiceLauncher;
 import dev.printfleet.common.lifecycle.ServiceRuntime;
-import dev.printfleet.common.protocol.Envelope;
 import dev.printfleet.gateway.GatewayService;
 import dev.printfleet.simulator.SimulatedAgent;
 import dev.printfleet.testing.PostgresServerHandle;
@@ -17,7 +15,6 @@ import dev.printfleet.testing.RedisServerHandle;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.WebSocketClientOptions;
-import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -30,11 +27,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
