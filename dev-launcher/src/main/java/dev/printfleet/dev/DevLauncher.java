@@ -80,6 +80,9 @@ public final class DevLauncher implements Callable<Integer> {
   @Option(names = "--services", split = ",", paramLabel = "NAME", description = "Services to run: gateway, printing, monitoring (default: all three). PostgreSQL starts only for printing.")
   List<String> only = List.of("gateway", "printing", "monitoring");
 
+  @Option(names = "--infra-only", description = "Start only embedded Redis and PostgreSQL, print one line PRINTFLEET_INFRA with their settings, and wait (deploy/local-cluster.sh).")
+  boolean infraOnly;
+
   @Option(names = "--duration", paramLabel = "DURATION", description = "Stop by itself after this long, e.g. 90s or 10m (default: run until Ctrl-C).")
   String duration;
 
@@ -141,6 +144,19 @@ public final class DevLauncher implements Callable<Integer> {
       base.put("PGDATABASE", database);
       base.put("PGUSER", postgres.user());
       base.put("PGPASSWORD", postgres.password());
+    }
+
+    if (infraOnly) {
+      System.out.println("PRINTFLEET_INFRA REDIS_CONNECTION_ADDRESS=" + redis.address()
+          + (postgres == null ? "" : " PGHOST=" + postgres.host() + " PGPORT=" + postgres.port() + " PGDATABASE=" + database
+              + " PGUSER=" + postgres.user() + " PGPASSWORD=" + postgres.password()));
+      System.out.flush();
+      if (stopAfter != null) {
+        stop.await(stopAfter.toMillis(), TimeUnit.MILLISECONDS);
+      } else {
+        stop.await();
+      }
+      return 0;
     }
 
     base.put("PRINTFLEET_JWT_SECRET", secret);
