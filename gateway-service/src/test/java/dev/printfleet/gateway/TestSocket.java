@@ -48,7 +48,12 @@ final class TestSocket {
     if (origin != null) {
       options.addHeader("Origin", origin);
     }
-    return client.connect(options).map(TestSocket::new);
+    // Connect from the event loop: the recording handler is then set before the first frame (the
+    // server's welcome) can be read. From a test thread, the connect could complete and the welcome
+    // arrive before the handler is set, and be dropped.
+    io.vertx.core.Promise<TestSocket> opened = io.vertx.core.Promise.promise();
+    vertx.runOnContext(v -> client.connect(options).map(TestSocket::new).onComplete(opened));
+    return opened.future();
   }
 
   static TestSocket open(Vertx vertx, int port, String path, String token) {

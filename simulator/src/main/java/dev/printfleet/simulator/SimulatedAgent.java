@@ -137,8 +137,11 @@ public final class SimulatedAgent {
       long first = behaviour.statusChangeEveryMs() / 2 + random.nextLong(behaviour.statusChangeEveryMs());
       statusTimer = vertx.setTimer(first, id -> changeStatus());
     }
-    // A failed first attempt is retried with backoff like any later one.
-    return connect().otherwiseEmpty();
+    // A failed first attempt is retried with backoff like any later one. The connect runs on the
+    // event loop, so the frame handler is in place before the server's welcome can be read.
+    io.vertx.core.Promise<Void> started = io.vertx.core.Promise.promise();
+    vertx.runOnContext(v -> connect().otherwiseEmpty().onComplete(started));
+    return started.future();
   }
 
   public Future<Void> stop() {
