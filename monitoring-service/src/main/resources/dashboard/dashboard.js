@@ -40,7 +40,9 @@
     $('login').classList.add('hidden');
     $('app').classList.remove('hidden');
     makeCharts();
+    if (state.source) state.source.close();
     const source = new EventSource('/monitoring/stream?access_token=' + encodeURIComponent(token));
+    state.source = source;
     source.addEventListener('snapshot', e => render(JSON.parse(e.data)));
     source.onerror = () => { $('updated').textContent = 'reconnecting…'; };
   }
@@ -157,6 +159,9 @@
     sessionStorage.setItem('printfleet.sre.token', token);
     open(token);
   });
+
+  // A link with #token=... opened on an already open page changes only the hash.
+  window.addEventListener('hashchange', () => { const t = tokenFromHash(); if (t) open(t); });
 
   const token = tokenFromHash();
   if (token) { open(token); } else { showLogin(); }

@@ -32,7 +32,7 @@ import java.util.concurrent.TimeUnit;
  * ServiceLauncher} on the test Redis (and PostgreSQL when given), in a cluster of the test's own
  * (its own Redis key namespace), with short heartbeats, plus simulated agents and tokens.
  */
-final class MonitoringSet implements AutoCloseable {
+public final class MonitoringSet implements AutoCloseable {
 
   static final String SECRET = "monitoring-test-secret-0123456789-0123456789";
   static final Duration INTERVAL = Duration.ofMillis(300);
@@ -40,7 +40,7 @@ final class MonitoringSet implements AutoCloseable {
 
   final Map<String, String> env = new HashMap<>();
   final Vertx client = Vertx.vertx();
-  final TokenIssuer issuer = new TokenIssuer(client, SECRET);
+  public final TokenIssuer issuer = new TokenIssuer(client, SECRET);
   private final List<ServiceRuntime> services = new ArrayList<>();
   private final List<SimulatedAgent> agents = new ArrayList<>();
 
@@ -74,7 +74,7 @@ final class MonitoringSet implements AutoCloseable {
     }
   }
 
-  ServiceRuntime start(ServiceDefinition<?> service, Map<String, String> extra) {
+  public ServiceRuntime start(ServiceDefinition<?> service, Map<String, String> extra) {
     var settings = new HashMap<>(env);
     settings.putAll(extra);
     var runtime = join(ServiceLauncher.start(service, new Settings(settings)));
@@ -82,7 +82,7 @@ final class MonitoringSet implements AutoCloseable {
     return runtime;
   }
 
-  SimulatedAgent agent(ServiceRuntime gateway, String agentId, String company, String branch) {
+  public SimulatedAgent agent(ServiceRuntime gateway, String agentId, String company, String branch) {
     String token = issuer.agent(agentId, company, branch, Duration.ofHours(1));
     var agent = new SimulatedAgent(client, client.createWebSocketClient(new WebSocketClientOptions()), "127.0.0.1",
         gateway.httpPort(), agentId, SimulatedAgent.printerIdsFor(agentId, 2), () -> token,
@@ -93,15 +93,15 @@ final class MonitoringSet implements AutoCloseable {
     return agent;
   }
 
-  String token(Role role) {
+  public String token(Role role) {
     return issuer.user("sam", role, "acme", List.of(), Duration.ofHours(1));
   }
 
-  String sreToken() {
+  public String sreToken() {
     return token(Role.SRE);
   }
 
-  static HttpResponse<String> get(ServiceRuntime service, String path, String token) {
+  public static HttpResponse<String> get(ServiceRuntime service, String path, String token) {
     var request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + service.httpPort() + path)).GET();
     if (token != null) {
       request.header("Authorization", "Bearer " + token);
@@ -109,7 +109,7 @@ final class MonitoringSet implements AutoCloseable {
     return send(request.build());
   }
 
-  static JsonObject getJson(ServiceRuntime service, String path, String token) {
+  public static JsonObject getJson(ServiceRuntime service, String path, String token) {
     var response = get(service, path, token);
     if (response.statusCode() != 200) {
       throw new AssertionError("GET " + path + " answered " + response.statusCode() + ": " + response.body());
@@ -117,7 +117,7 @@ final class MonitoringSet implements AutoCloseable {
     return new JsonObject(response.body());
   }
 
-  static HttpResponse<String> post(ServiceRuntime service, String path, String token, JsonObject body) {
+  public static HttpResponse<String> post(ServiceRuntime service, String path, String token, JsonObject body) {
     var request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + service.httpPort() + path))
         .header("Content-Type", "application/json")
         .POST(HttpRequest.BodyPublishers.ofString(body == null ? "" : body.encode()));
