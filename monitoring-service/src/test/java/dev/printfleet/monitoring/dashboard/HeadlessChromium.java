@@ -149,12 +149,27 @@ final class HeadlessChromium implements AutoCloseable {
     } catch (Exception ignored) {
       // the browser may be gone already
     }
+    // Chromium's helpers (network service, renderers) outlive the browser process for a moment
+    // and keep writing into the profile: stop them all before removing it.
+    List<ProcessHandle> helpers = process.descendants().toList();
     process.destroy();
+    helpers.forEach(ProcessHandle::destroy);
     if (!process.waitFor(5, TimeUnit.SECONDS)) {
       process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
     }
-    try (var files = Files.walk(profile)) {
-      files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    for (ProcessHandle helper : helpers) {
+      try {
+        helper.onExit().get(5, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        helper.destroyForcibly();
+      }
+    }
+    for (int attempt = 0; attempt < 5 && Files.exists(profile); attempt++) {
+      try (var files = Files.walk(profile)) {
+        files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      } catch (IOException | java.io.UncheckedIOException e) {
+        // a file vanished while walking: walk again
+      }
     }
   }
 
