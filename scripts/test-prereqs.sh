@@ -1,9 +1,10 @@
-# Servers some tests drive as real processes, from Debian's packages: nginx and prometheus for
-# LocalClusterIT, curl for the local cluster script. Installed when missing and running as root
-# with apt-get; otherwise those tests say what is missing (and fail when CI=true).
+# Programs some tests drive as real processes, from Debian's packages: nginx and prometheus for
+# LocalClusterIT, curl for the local cluster script, chromium for the SRE dashboard's browser test.
+# Installed when missing, with apt-get as root (or through passwordless sudo); otherwise those
+# tests say what is missing and are skipped (they fail when CI=true).
 # Source it; call install_test_prereqs before dropping root.
 
-TEST_PREREQ_TOOLS=(nginx prometheus curl)
+TEST_PREREQ_TOOLS=(nginx prometheus curl chromium)
 
 install_test_prereqs() {
   local missing=() tool
@@ -11,7 +12,11 @@ install_test_prereqs() {
     command -v "$tool" >/dev/null 2>&1 || [[ -x "/usr/sbin/$tool" ]] || [[ -x "/usr/bin/$tool" ]] || missing+=("$tool")
   done
   (( ${#missing[@]} == 0 )) && return 0
-  if [[ "$(id -u)" != "0" ]] || ! command -v apt-get >/dev/null 2>&1; then
+  local sudo=""
+  if [[ "$(id -u)" != "0" ]] && command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+    sudo="sudo -n"
+  fi
+  if { [[ "$(id -u)" != "0" ]] && [[ -z "$sudo" ]]; } || ! command -v apt-get >/dev/null 2>&1; then
     echo "printfleet test: ${missing[*]} not installed; the tests that need them will be skipped (install them, e.g. apt-get install ${missing[*]})." >&2
     return 0
   fi
@@ -19,10 +24,11 @@ install_test_prereqs() {
   # policy-rc.d keeps the packaged daemons from starting; the tests run their own.
   local created_policy=""
   if [[ ! -e /usr/sbin/policy-rc.d ]]; then
-    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && created_policy=1
+    printf '#!/bin/sh\nexit 101\n' | $sudo tee /usr/sbin/policy-rc.d >/dev/null && $sudo chmod +x /usr/sbin/policy-rc.d \
+      && created_policy=1
   fi
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  [[ -n "$created_policy" ]] && rm -f /usr/sbin/policy-rc.d
+  $sudo apt-get update -qq
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  [[ -n "$created_policy" ]] && $sudo rm -f /usr/sbin/policy-rc.d
   return 0
 }

@@ -52,13 +52,17 @@ public final class Breakers {
     return entry == null ? CircuitBreakerState.CLOSED.name() : entry.breaker().state().name();
   }
 
+  /**
+   * Closes the named circuit. Vert.x's {@code CircuitBreaker.reset()} leaves an OPEN breaker open
+   * (only a forced reset, not in its public API, closes it), so the breaker is replaced by a fresh,
+   * closed one.
+   */
   public boolean reset(String name) {
-    Entry entry = breakers.get(name);
-    if (entry == null) {
-      return false;
-    }
-    entry.breaker().reset();
-    return true;
+    Entry entry = breakers.computeIfPresent(name, (k, e) -> {
+      e.breaker().close();
+      return new Entry(CircuitBreaker.create(k, vertx, options), System.nanoTime());
+    });
+    return entry != null;
   }
 
   /** Drops breakers unused for the idle time whose circuit is closed. */

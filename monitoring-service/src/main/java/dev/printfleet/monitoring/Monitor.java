@@ -1,0 +1,178 @@
+package dev.printfleet.monitoring;
+
+import dev.printfleet.common.messages.AgentEvent;
+import dev.printfleet.common.messages.Heartbeat;
+import dev.printfleet.common.messages.JobEvent;
+import dev.printfleet.common.messages.PrinterStatusEvent;
+import dev.printfleet.monitoring.alerts.Alert;
+import dev.printfleet.monitoring.alerts.AlertBook;
+import dev.printfleet.monitoring.alerts.AlertMetrics;
+import dev.printfleet.monitoring.alerts.AlertRules;
+import dev.printfleet.monitoring.alerts.AlertStore;
+import dev.printfleet.monitoring.circuits.CircuitDirectory;
+import dev.printfleet.monitoring.cluster.ClusterStore;
+import dev.printfleet.monitoring.cluster.ClusterView;
+import dev.printfleet.monitoring.fleet.Fleet;
+import dev.printfleet.monitoring.fleet.FleetStore;
+import dev.printfleet.monitoring.jobs.JobMeter;
+import dev.printfleet.monitoring.jobs.JobStats;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What monitoring knows, kept in memory for fast reads and written through to Redis so a restarted
+ * or second replica starts from the same state: the cluster view, the fleet and the alerts.
+ */
+public final class Monitor {
+
+  private static final Logger log = LoggerFactory.getLogger(Monitor.class);
+
+  private final Clock clock;
+  private final ClusterView cluster;
+  private final ClusterStore clusterStore;
+  private final CircuitDirectory circuits;
+  private final Fleet fleet;
+  private final FleetStore fleetStore;
+  private final JobMeter jobMeter;
+  private final JobStats jobStats;
+  private final AlertRules rules;
+  private final AlertBook alerts;
+  private final AlertStore alertStore;
+  private final AlertMetrics alertMetrics;
+
+  public Monitor(Clock clock, ClusterView cluster, ClusterStore clusterStore, Fleet fleet, FleetStore fleetStore,
+      JobMeter jobMeter, JobStats jobStats, AlertRules rules, AlertStore alertStore, AlertMetrics alertMetrics) {
+    this.clock = clock;
+    this.cluster = cluster;
+    this.clusterStore = clusterStore;
+    this.circuits = new CircuitDirectory(cluster);
+    this.fleet = fleet;
+    this.fleetStore = fleetStore;
+    this.jobMeter = jobMeter;
+    this.jobStats = jobStats;
+    this.rules = rules;
+    this.alerts = new AlertBook(AlertStore.MAX_RECENT);
+    this.alertStore = alertStore;
+    this.alertMetrics = alertMetrics;
+  }
+
+  public Instant now() {
+    return clock.instant();
+  }
+
+  public ClusterView cluster() {
+    return cluster;
+  }
+
+  public ClusterStore clusterStore() {
+    return clusterStore;
+  }
+
+  public CircuitDirectory circuits() {
+    return circuits;
+  }
+
+  public JobStats jobStats() {
+    return jobStats;
+  }
+
+  /** Loads what the shared store holds: instances, agents, recent alerts. */
+  public Future<Void> load() {
+    return Future.all(
+            clusterStore.loadAll().onSuccess(list -> list.forEach(cluster::adopt)),
+            fleetStore.loadAll().onSuccess(list -> list.forEach(fleet::adopt)),
+            alertStore.recent().onSuccess(list -> list.forEach(alerts::remember)))
+        .onSuccess(v -> log.info("State loaded from Redis instances={} agents={}", cluster.all().size(),
+            fleet.agents().size()))
+        .mapEmpty();
+  }
+
+  public void onHeartbeat(JsonObject body) {
+    Heartbeat beat = Heartbeat.fromJson(body);
+    boolean known = cluster.get(beat.instanceId()).isPresent();
+    var record = cluster.record(beat, now());
+    if (!known) {
+      log.info("Instance joined the view instance={} service={}", beat.instanceId(), beat.service());
+    }
+    clusterStore.save(record).onFailure(e -> log.warn("Could not store a heartbeat instance={}: {}",
+        beat.instanceId(), e.toString()));
+  }
+
+  public void onAgentEvent(JsonObject body) {
+    fleet.apply(AgentEvent.fromJson(body)).ifPresent(this::saveAgent);
+  }
+
+  public void onPrinterStatus(JsonObject body) {
+    fleet.apply(PrinterStatusEvent.fromJson(body)).ifPresent(this::saveAgent);
+  }
+
+  public void onJobEvent(JsonObject body) {
+    jobMeter.record(JobEvent.fromJson(body), now());
+  }
+
+  private void saveAgent(dev.printfleet.monitoring.fleet.AgentRecord record) {
+    fleetStore.save(record).onFailure(e -> log.warn("Could not store an agent agent={}: {}", record.agentId(),
+        e.toString()));
+  }
+
+  /** Re-evaluates alerts and forgets long-gone instances; run a few times per heartbeat interval. */
+  public void evaluate() {
+    Instant now = now();
+    for (String id : cluster.forget(now)) {
+      log.info("Instance dropped from the view instance={}", id);
+      clusterStore.remove(id);
+    }
+    var firing = rules.evaluate(cluster.all(), circuits.all(now),
+        fleet.offlineLongerThan(rules.thresholds().agentOffline(), now), fleet.reconnectsPerMinute(now),
+        jobStats.failures(), now);
+    AlertBook.Changes changes = alerts.update(firing, now);
+    for (Alert raised : changes.raised()) {
+      log.warn("Alert raised kind={} subject={} message=\"{}\"", raised.kind(), raised.subject(), raised.message());
+      alertStore.raise(raised).onSuccess(since -> alerts.adoptSince(raised.key(), since));
+    }
+    for (Alert cleared : changes.cleared()) {
+      log.info("Alert cleared kind={} subject={} lastedMs={}", cleared.kind(), cleared.subject(),
+          Duration.between(cleared.since(), cleared.clearedAt()).toMillis());
+      alertStore.clear(cleared);
+    }
+    alertMetrics.update(alerts.active());
+  }
+
+  public JsonObject alertsJson() {
+    var active = new JsonArray();
+    alerts.active().forEach(a -> active.add(a.toJson()));
+    var recent = new JsonArray();
+    alerts.recent().forEach(a -> recent.add(a.toJson()));
+    return new JsonObject().put("active", active).put("recent", recent);
+  }
+
+  public JsonObject fleetJson() {
+    return fleet.toJson(rules.thresholds().agentOffline(), now());
+  }
+
+  public JsonObject jobsJson() {
+    Instant now = now();
+    return new JsonObject()
+        .put("database", jobStats.latest())
+        .put("live", jobMeter.summary(Duration.ofMinutes(5), now))
+        .put("series", jobMeter.series(Duration.ofMinutes(5), Duration.ofSeconds(5), now));
+  }
+
+  /** Everything the dashboard shows, in one message. */
+  public JsonObject snapshot() {
+    Instant now = now();
+    return new JsonObject()
+        .put("at", now.toString())
+        .put("cluster", cluster.toJson(now))
+        .put("circuits", circuits.toJson(now))
+        .put("fleet", fleetJson())
+        .put("alerts", alertsJson())
+        .put("jobs", jobsJson());
+  }
+}

@@ -1,0 +1,120 @@
+package dev.printfleet.monitoring.api;
+
+import dev.printfleet.common.auth.AuthException;
+import dev.printfleet.common.auth.Principal;
+import dev.printfleet.common.auth.Role;
+import dev.printfleet.common.auth.TokenVerifier;
+import dev.printfleet.common.messages.Addresses;
+import dev.printfleet.common.messages.ControlCommand;
+import dev.printfleet.monitoring.Monitor;
+import dev.printfleet.monitoring.cluster.ClusterStore;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The routes of PROTOCOL.md §5 under {@code /monitoring}, for roles {@code sre} and {@code admin}. */
+public final class MonitoringApi {
+
+  private static final Logger log = LoggerFactory.getLogger(MonitoringApi.class);
+  private static final String RESET_PREFIX = "/monitoring/circuits/";
+  private static final String RESET_SUFFIX = "/reset";
+
+  private final Vertx vertx;
+  private final TokenVerifier tokens;
+  private final Monitor monitor;
+
+  public MonitoringApi(Vertx vertx, TokenVerifier tokens, Monitor monitor) {
+    this.vertx = vertx;
+    this.tokens = tokens;
+    this.monitor = monitor;
+  }
+
+  /** Whether a caller may use monitoring: SREs and admins only. */
+  public static boolean mayMonitor(Principal principal) {
+    return principal.role() == Role.SRE || principal.role() == Role.ADMIN;
+  }
+
+  public void mount(Router router) {
+    router.route("/monitoring/*").handler(this::authenticate);
+    router.get("/monitoring/cluster").handler(ctx -> json(ctx, 200, monitor.cluster().toJson(monitor.now())));
+    router.get("/monitoring/instances/:id").handler(this::instance);
+    router.get("/monitoring/circuits").handler(ctx -> json(ctx, 200, monitor.circuits().toJson(monitor.now())));
+    router.postWithRegex("/monitoring/circuits/.+/reset").handler(this::resetCircuit);
+    router.get("/monitoring/printers").handler(ctx -> json(ctx, 200, monitor.fleetJson()));
+    router.get("/monitoring/alerts").handler(ctx -> json(ctx, 200, monitor.alertsJson()));
+    router.get("/monitoring/jobs").handler(ctx -> json(ctx, 200, monitor.jobsJson()));
+  }
+
+  private void authenticate(RoutingContext ctx) {
+    tokens.verify(ctx.request())
+        .compose(p -> mayMonitor(p) ? Future.succeededFuture(p)
+            : Future.failedFuture(AuthException.forbidden("monitoring needs role sre or admin")))
+        .onSuccess(p -> ctx.next())
+        .onFailure(e -> {
+          if (e instanceof AuthException auth) {
+            error(ctx, auth.httpStatus(), auth.code(), auth.getMessage());
+          } else {
+            error(ctx, 401, "unauthorized", "invalid token");
+          }
+        });
+  }
+
+  private void instance(RoutingContext ctx) {
+    String id = ctx.pathParam("id");
+    var now = monitor.now();
+    monitor.cluster().get(id).ifPresentOrElse(
+        record -> monitor.clusterStore().history(id, now.minus(ClusterStore.HISTORY))
+            .otherwise(e -> new JsonArray())
+            .onSuccess(history -> {
+              var beat = record.heartbeat();
+              var circuits = new JsonArray();
+              beat.circuits().forEach(c -> circuits.add(c.toJson()));
+              json(ctx, 200, monitor.cluster().toJson(record, now)
+                  .put("heapUsedBytes", beat.heapUsedBytes())
+                  .put("heapMaxBytes", beat.heapMaxBytes())
+                  .put("circuitList", circuits)
+                  .put("history", history)
+                  .put("historyWindowS", ClusterStore.HISTORY.toSeconds()));
+            }),
+        () -> error(ctx, 404, "not_found", "no instance " + id));
+  }
+
+  private void resetCircuit(RoutingContext ctx) {
+    String path = ctx.request().path();
+    String raw = path.substring(RESET_PREFIX.length(), path.length() - RESET_SUFFIX.length());
+    String name = URLDecoder.decode(raw.replace("+", "%2B"), StandardCharsets.UTF_8);
+    List<String> owners = monitor.circuits().owners(name, monitor.now());
+    if (owners.isEmpty()) {
+      error(ctx, 404, "not_found", "no circuit " + name);
+      return;
+    }
+    var command = new ControlCommand(ControlCommand.CIRCUIT_RESET, name);
+    for (String instance : owners) {
+      vertx.eventBus().<JsonObject>request(Addresses.control(instance), command.toJson(),
+              new DeliveryOptions().setSendTimeout(Duration.ofSeconds(5).toMillis()))
+          .onSuccess(reply -> log.info("Circuit reset circuit={} instance={}", name, instance))
+          .onFailure(e -> log.warn("Circuit reset failed circuit={} instance={}: {}", name, instance, e.toString()));
+    }
+    json(ctx, 202, new JsonObject().put("name", name).put("instances", new JsonArray(List.copyOf(owners))));
+  }
+
+  static void json(RoutingContext ctx, int status, JsonObject body) {
+    ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json")
+        .putHeader("Cache-Control", "no-store").end(body.encode());
+  }
+
+  /** An error body as in PROTOCOL.md §3. */
+  public static void error(RoutingContext ctx, int status, String code, String message) {
+    json(ctx, status, new JsonObject().put("error", new JsonObject().put("code", code).put("message", message)));
+  }
+}

@@ -1,0 +1,120 @@
+package dev.printfleet.monitoring.dashboard;
+
+import dev.printfleet.monitoring.Monitor;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The SRE dashboard: one static page and its script (no data in them, so they are served without
+ * a token; the page asks for one), Chart.js from its WebJar, and {@code /monitoring/stream}, a
+ * Server-Sent Events stream of one snapshot per push interval shared by every open dashboard.
+ */
+public final class DashboardRoutes {
+
+  private static final Logger log = LoggerFactory.getLogger(DashboardRoutes.class);
+  private static final String WEBJAR_POM = "META-INF/maven/org.webjars.npm/chart.js/pom.properties";
+
+  private final Vertx vertx;
+  private final Monitor monitor;
+  private final Duration pushInterval;
+  private final Set<HttpServerResponse> streams = ConcurrentHashMap.newKeySet();
+  private final Buffer page = resource("dashboard/index.html");
+  private final Buffer script = resource("dashboard/dashboard.js");
+  private final Buffer chartJs = resource("META-INF/resources/webjars/chart.js/" + chartJsVersion() + "/dist/chart.umd.js");
+  private long timer = -1;
+
+  public DashboardRoutes(Vertx vertx, Monitor monitor, Duration pushInterval) {
+    this.vertx = vertx;
+    this.monitor = monitor;
+    this.pushInterval = pushInterval;
+  }
+
+  public void mount(Router router) {
+    router.get("/").handler(ctx -> send(ctx, page, "text/html; charset=utf-8"));
+    router.get("/dashboard/dashboard.js").handler(ctx -> send(ctx, script, "text/javascript; charset=utf-8"));
+    router.get("/dashboard/chart.umd.js").handler(ctx -> send(ctx, chartJs, "text/javascript; charset=utf-8"));
+    // Behind the /monitoring/* token check.
+    router.get("/monitoring/stream").handler(this::stream);
+  }
+
+  public void start() {
+    timer = vertx.setPeriodic(pushInterval.toMillis(), id -> push());
+  }
+
+  public void stop() {
+    vertx.cancelTimer(timer);
+    streams.forEach(r -> r.end());
+    streams.clear();
+  }
+
+  private void stream(RoutingContext ctx) {
+    HttpServerResponse response = ctx.response();
+    response.setChunked(true)
+        .putHeader("Content-Type", "text/event-stream")
+        .putHeader("Cache-Control", "no-store")
+        .putHeader("X-Accel-Buffering", "no");
+    response.write("retry: 2000\n\n");
+    response.write(event(monitor.snapshot().encode()));
+    streams.add(response);
+    response.closeHandler(v -> streams.remove(response));
+    response.exceptionHandler(e -> streams.remove(response));
+  }
+
+  private void push() {
+    if (streams.isEmpty()) {
+      return;
+    }
+    String frame = event(monitor.snapshot().encode());
+    for (HttpServerResponse response : streams) {
+      // A dashboard that cannot keep up skips snapshots rather than piling them up.
+      if (!response.writeQueueFull()) {
+        response.write(frame);
+      }
+    }
+  }
+
+  private static String event(String json) {
+    return "event: snapshot\ndata: " + json + "\n\n";
+  }
+
+  private static void send(RoutingContext ctx, Buffer body, String type) {
+    ctx.response().putHeader("Content-Type", type).putHeader("Cache-Control", "no-cache").end(body);
+  }
+
+  static String chartJsVersion() {
+    var properties = new Properties();
+    try (InputStream in = DashboardRoutes.class.getClassLoader().getResourceAsStream(WEBJAR_POM)) {
+      if (in == null) {
+        throw new IllegalStateException("Chart.js WebJar missing from the classpath: " + WEBJAR_POM);
+      }
+      properties.load(in);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return properties.getProperty("version");
+  }
+
+  private static Buffer resource(String path) {
+    try (InputStream in = DashboardRoutes.class.getClassLoader().getResourceAsStream(path)) {
+      if (in == null) {
+        throw new IllegalStateException("resource missing from the jar: " + path);
+      }
+      log.debug("Dashboard resource loaded path={}", path);
+      return Buffer.buffer(in.readAllBytes());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

@@ -1,0 +1,209 @@
+package dev.printfleet.monitoring.fleet;
+
+import dev.printfleet.common.messages.AgentEvent;
+import dev.printfleet.common.messages.PrinterInfo;
+import dev.printfleet.common.messages.PrinterStatusEvent;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The fleet of agents and printers, from the gateways' agent and printer events: who is online,
+ * who has been offline too long, who reconnects too often. An event older than what is known of
+ * the agent is ignored, so a late disconnect of a replaced socket does not turn it offline.
+ */
+public final class Fleet {
+
+  private static final Duration RECONNECT_WINDOW = Duration.ofMinutes(1);
+
+  /** Agents by company and branch. */
+  public record BranchCounts(String company, String branch, int agentsOnline, int agentsOffline,
+      int printersOnline, int printersOffline) {}
+
+  private final Map<String, AgentRecord> agents = new ConcurrentHashMap<>();
+  private final Map<String, Deque<Instant>> connects = new ConcurrentHashMap<>();
+
+  /** Applies an agent event; returns the record to store, or empty when the event was stale. */
+  public Optional<AgentRecord> apply(AgentEvent event) {
+    AgentRecord old = agents.get(event.agentId());
+    if (old != null && event.at().isBefore(old.since()) && event.kind() != AgentEvent.Kind.PRINTERS_SYNCED) {
+      return Optional.empty();
+    }
+    Map<String, String> printers = old == null ? new LinkedHashMap<>() : new LinkedHashMap<>(old.printers());
+    AgentRecord updated = switch (event.kind()) {
+      case CONNECTED -> {
+        countConnect(event.agentId(), event.at());
+        yield new AgentRecord(event.agentId(), event.company(), event.branch(), true, event.at(), event.instanceId(),
+            printers);
+      }
+      case DISCONNECTED -> {
+        if (old != null && !event.instanceId().equals(old.instance()) && old.online()) {
+          // Another gateway holds the agent now: this is the older socket closing.
+          yield null;
+        }
+        yield new AgentRecord(event.agentId(), event.company(), event.branch(), false, event.at(), event.instanceId(),
+            printers);
+      }
+      case PRINTERS_SYNCED -> {
+        Map<String, String> synced = new LinkedHashMap<>();
+        for (PrinterInfo p : event.printers()) {
+          synced.put(p.id(), p.status());
+        }
+        boolean online = old == null || old.online();
+        yield new AgentRecord(event.agentId(), event.company(), event.branch(), online,
+            old == null ? event.at() : old.since(), event.instanceId(), synced);
+      }
+    };
+    if (updated == null) {
+      return Optional.empty();
+    }
+    agents.put(updated.agentId(), updated);
+    return Optional.of(updated);
+  }
+
+  public Optional<AgentRecord> apply(PrinterStatusEvent event) {
+    AgentRecord old = agents.get(event.agentId());
+    if (old == null) {
+      return Optional.empty();
+    }
+    Map<String, String> printers = new LinkedHashMap<>(old.printers());
+    printers.put(event.printerId(), event.status());
+    AgentRecord updated = new AgentRecord(old.agentId(), old.company(), old.branch(), old.online(), old.since(),
+        old.instance(), printers);
+    agents.put(updated.agentId(), updated);
+    return Optional.of(updated);
+  }
+
+  /** Adopts a record from the shared store unless this fleet knows something newer. */
+  public void adopt(AgentRecord record) {
+    agents.merge(record.agentId(), record, (old, loaded) -> loaded.since().isAfter(old.since()) ? loaded : old);
+  }
+
+  private void countConnect(String agentId, Instant at) {
+    Deque<Instant> times = connects.computeIfAbsent(agentId, k -> new ArrayDeque<>());
+    synchronized (times) {
+      times.addLast(at);
+      while (times.size() > 1000) {
+        times.removeFirst();
+      }
+    }
+  }
+
+  /** Connections per agent within the last minute, agents with more than one only, most first. */
+  public Map<String, Integer> reconnectsPerMinute(Instant now) {
+    Instant from = now.minus(RECONNECT_WINDOW);
+    Map<String, Integer> counts = new LinkedHashMap<>();
+    connects.entrySet().removeIf(e -> {
+      Deque<Instant> times = e.getValue();
+      synchronized (times) {
+        while (!times.isEmpty() && times.peekFirst().isBefore(from)) {
+          times.removeFirst();
+        }
+        if (times.size() > 1) {
+          // The first connection of the window is a connect; the ones after it are reconnects.
+          counts.put(e.getKey(), times.size() - 1);
+        }
+        return times.isEmpty();
+      }
+    });
+    List<Map.Entry<String, Integer>> sorted = new ArrayList<>(counts.entrySet());
+    sorted.sort(Map.Entry.<String, Integer>comparingByValue().reversed());
+    Map<String, Integer> result = new LinkedHashMap<>();
+    sorted.forEach(e -> result.put(e.getKey(), e.getValue()));
+    return result;
+  }
+
+  public List<AgentRecord> agents() {
+    return List.copyOf(agents.values());
+  }
+
+  public List<AgentRecord> offlineLongerThan(Duration limit, Instant now) {
+    return agents.values().stream()
+        .filter(a -> !a.online() && Duration.between(a.since(), now).compareTo(limit) > 0)
+        .sorted(Comparator.comparing(AgentRecord::since))
+        .toList();
+  }
+
+  private static boolean printerOnline(AgentRecord agent, String status) {
+    return agent.online() && !"offline".equals(status);
+  }
+
+  public List<BranchCounts> byBranch() {
+    Map<String, int[]> counts = new TreeMap<>();
+    for (AgentRecord a : agents.values()) {
+      int[] c = counts.computeIfAbsent(a.company() + "\u0000" + a.branch(), k -> new int[4]);
+      c[a.online() ? 0 : 1]++;
+      for (String status : a.printers().values()) {
+        c[printerOnline(a, status) ? 2 : 3]++;
+      }
+    }
+    List<BranchCounts> list = new ArrayList<>();
+    counts.forEach((key, c) -> {
+      String[] parts = key.split("\u0000", 2);
+      list.add(new BranchCounts(parts[0], parts[1], c[0], c[1], c[2], c[3]));
+    });
+    return list;
+  }
+
+  /** The fleet of {@code GET /monitoring/printers}. */
+  public JsonObject toJson(Duration offlineLimit, Instant now) {
+    int agentsOnline = 0;
+    int agentsOffline = 0;
+    int printersOnline = 0;
+    int printersOffline = 0;
+    var branches = new JsonArray();
+    var companies = new TreeMap<String, JsonObject>();
+    for (BranchCounts b : byBranch()) {
+      agentsOnline += b.agentsOnline();
+      agentsOffline += b.agentsOffline();
+      printersOnline += b.printersOnline();
+      printersOffline += b.printersOffline();
+      branches.add(new JsonObject().put("company", b.company()).put("branch", b.branch())
+          .put("agents", counts(b.agentsOnline(), b.agentsOffline()))
+          .put("printers", counts(b.printersOnline(), b.printersOffline())));
+      var company = companies.computeIfAbsent(b.company(), k -> new JsonObject().put("company", k)
+          .put("agents", counts(0, 0)).put("printers", counts(0, 0)));
+      add(company.getJsonObject("agents"), b.agentsOnline(), b.agentsOffline());
+      add(company.getJsonObject("printers"), b.printersOnline(), b.printersOffline());
+    }
+    var offline = new JsonArray();
+    for (AgentRecord a : offlineLongerThan(offlineLimit, now)) {
+      offline.add(new JsonObject().put("agentId", a.agentId()).put("company", a.company()).put("branch", a.branch())
+          .put("offlineSince", a.since().toString()).put("offlineS", Duration.between(a.since(), now).toSeconds()));
+    }
+    var reconnects = new JsonArray();
+    reconnectsPerMinute(now).entrySet().stream().limit(50).forEach(e -> {
+      AgentRecord a = agents.get(e.getKey());
+      reconnects.add(new JsonObject().put("agentId", e.getKey())
+          .put("company", a == null ? null : a.company()).put("branch", a == null ? null : a.branch())
+          .put("perMinute", e.getValue()));
+    });
+    return new JsonObject()
+        .put("agents", counts(agentsOnline, agentsOffline))
+        .put("printers", counts(printersOnline, printersOffline))
+        .put("byCompany", new JsonArray(new ArrayList<>(companies.values())))
+        .put("byBranch", branches)
+        .put("agentsOfflineLong", offline)
+        .put("offlineLimitS", offlineLimit.toSeconds())
+        .put("reconnects", reconnects);
+  }
+
+  private static JsonObject counts(int online, int offline) {
+    return new JsonObject().put("online", online).put("offline", offline);
+  }
+
+  private static void add(JsonObject counts, int online, int offline) {
+    counts.put("online", counts.getInteger("online") + online).put("offline", counts.getInteger("offline") + offline);
+  }
+}

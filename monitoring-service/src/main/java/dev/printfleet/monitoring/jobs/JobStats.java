@@ -1,0 +1,93 @@
+package dev.printfleet.monitoring.jobs;
+
+import dev.printfleet.monitoring.alerts.AlertRules;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+import java.time.Duration;
+import java.time.Instant;
+import org.HdrHistogram.Histogram;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The job figures read from PostgreSQL: queue depth, failure rate and dispatch latency over a
+ * window. Refreshed on a timer, never by a request: dashboards and API calls read the cached
+ * figures, so any number of them cost the database nothing.
+ */
+public final class JobStats {
+
+  private static final Logger log = LoggerFactory.getLogger(JobStats.class);
+  public static final Duration WINDOW = Duration.ofMinutes(15);
+  private static final int MAX_LATENCY_ROWS = 20_000;
+
+  private final Pool pool;
+  private volatile JsonObject latest = new JsonObject().put("available", false).put("error", "not read yet");
+  private volatile AlertRules.JobFailures failures;
+  private volatile boolean failing;
+
+  public JobStats(Pool pool) {
+    this.pool = pool;
+  }
+
+  /** The latest figures, with {@code readAt}; {@code available} false when the database did not answer. */
+  public JsonObject latest() {
+    return latest;
+  }
+
+  public AlertRules.JobFailures failures() {
+    return failures;
+  }
+
+  public Future<Void> refresh() {
+    double windowS = WINDOW.toSeconds();
+    Future<Row> queue = pool.query(JobQueries.QUEUE).execute().map(rows -> rows.iterator().next());
+    Future<Row> outcomes = pool.preparedQuery(JobQueries.OUTCOMES).execute(Tuple.of(windowS))
+        .map(rows -> rows.iterator().next());
+    Future<Histogram> latency = pool.preparedQuery(JobQueries.DISPATCH_LATENCY)
+        .execute(Tuple.of(windowS, MAX_LATENCY_ROWS))
+        .map(rows -> {
+          var h = new Histogram(Duration.ofDays(2).toMillis(), 2);
+          rows.forEach(r -> h.recordValue(Math.max(0, Math.min(h.getHighestTrackableValue(), r.getLong("ms")))));
+          return h;
+        });
+    return Future.all(queue, outcomes, latency)
+        .onSuccess(all -> {
+          Row q = queue.result();
+          Row o = outcomes.result();
+          long printed = o.getLong("printed");
+          long failed = o.getLong("failed");
+          failures = new AlertRules.JobFailures(printed + failed, failed);
+          Number oldest = q.getNumeric("oldest_queued_s");
+          latest = new JsonObject()
+              .put("available", true)
+              .put("readAt", Instant.now().toString())
+              .put("windowS", WINDOW.toSeconds())
+              .put("queueDepth", q.getLong("queued"))
+              .put("inFlight", q.getLong("dispatched"))
+              .put("oldestQueuedS", oldest == null ? null : oldest.longValue())
+              .put("printed", printed)
+              .put("failed", failed)
+              .put("failureRate", printed + failed == 0 ? 0.0
+                  : Math.round(failed * 10000.0 / (printed + failed)) / 10000.0)
+              .put("throughputPerMinute", Math.round((printed + failed) * 60.0 / WINDOW.toSeconds() * 100) / 100.0)
+              .put("dispatchLatencyMs", Percentiles.of(latency.result()));
+          if (failing) {
+            log.info("Job figures readable again from the database");
+            failing = false;
+          }
+        })
+        .onFailure(e -> {
+          latest = new JsonObject().put("available", false).put("error", "database unavailable")
+              .put("readAt", Instant.now().toString());
+          if (!failing) {
+            log.warn("Job figures could not be read from the database: {}", e.toString());
+            failing = true;
+          }
+        })
+        .<Void>mapEmpty()
+        .recover(e -> Future.succeededFuture());
+  }
+}
