@@ -75,6 +75,15 @@ final class JobLoad implements Callable<Integer> {
   @Option(names = "--http-connections", description = "HTTP connections to the API (default: ${DEFAULT-VALUE}).", defaultValue = "32")
   int httpConnections;
 
+  @Option(names = "--status-every", description = "Each agent changes a printer's status every this many ms; 0: never (default: ${DEFAULT-VALUE}).", defaultValue = "0")
+  long statusEveryMs;
+
+  @Option(names = "--dashboards", description = "Dashboards watching branch rooms, besides the one that watches the company (default: ${DEFAULT-VALUE}).", defaultValue = "0")
+  int dashboards;
+
+  @Option(names = "--sample", split = ",", description = "Base URLs of services whose heap and CPU are read from /metrics every second, e.g. http://127.0.0.1:8080,http://127.0.0.1:8081.")
+  List<String> sampled = List.of();
+
   /** What is known of one submitted job, by submission number. */
   private static final class Tracked {
     final long postedAt;
@@ -92,6 +101,9 @@ final class JobLoad implements Callable<Integer> {
   private final Map<String, String> finalState = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> errors = new ConcurrentHashMap<>();
   private final AtomicLong duplicatesReceived = new AtomicLong();
+  private final AtomicLong statusFrames = new AtomicLong();
+  private final AtomicLong statusUpdates = new AtomicLong();
+  private MetricsSampler sampler;
 
   @Override
   public Integer call() throws Exception {
@@ -113,7 +125,7 @@ final class JobLoad implements Callable<Integer> {
       String token = run.issuer.agent(agentId, target.company, "b" + i % 10, Duration.ofHours(6));
       var agent = new SimulatedAgent(vertx, run.client(i), target.host, target.port, agentId,
           SimulatedAgent.printerIdsFor(agentId, printers), () -> token,
-          new SimulatedAgent.Behaviour(printDelayMs, failureRate, 0));
+          new SimulatedAgent.Behaviour(printDelayMs, failureRate, statusEveryMs));
       agent.onDispatch(this::received);
       fleet.add(agent);
       printerIds.addAll(agent.printerIds());
@@ -127,6 +139,14 @@ final class JobLoad implements Callable<Integer> {
       return 1;
     }
     watchDashboard(run, vertx);
+    for (int d = 0; d < dashboards; d++) {
+      run.dashboard(d % 10, frame -> {
+        statusFrames.incrementAndGet();
+        statusUpdates.addAndGet(frame.data().getJsonArray("updates", new JsonArray()).size());
+      }, errors).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+    sampler = new MetricsSampler(vertx, sampled);
+    sampler.start();
 
     System.out.printf("submitting %d jobs/s for %d s to %d printers of %d agents%n", rate, durationS, printerIds.size(), agents);
     long started = System.nanoTime();
@@ -156,9 +176,13 @@ final class JobLoad implements Callable<Integer> {
         }
       }
     }
+    sampler.stop();
     var report = report(started, submittedAt, lost);
     Future.join(fleet.stream().map(SimulatedAgent::stop).toList()).toCompletionStage().toCompletableFuture()
         .get(30, TimeUnit.SECONDS);
+    if (target.report != null) {
+      writePage(report);
+    }
     run.finish(report);
     return lost.isEmpty() ? 0 : 1;
   }
@@ -275,6 +299,12 @@ final class JobLoad implements Callable<Integer> {
     long[] acceptedPerS = new long[seconds];
     long[] receivedPerS = new long[seconds];
     long[] finalPerS = new long[seconds];
+    List<List<Long>> toAgentBySecond = new ArrayList<>();
+    List<List<Long>> toFinalBySecond = new ArrayList<>();
+    for (int i = 0; i < seconds; i++) {
+      toAgentBySecond.add(new ArrayList<>());
+      toFinalBySecond.add(new ArrayList<>());
+    }
     int acceptedCount = 0;
     int finals = 0;
     Map<String, Integer> states = new java.util.TreeMap<>();
@@ -285,14 +315,17 @@ final class JobLoad implements Callable<Integer> {
       acceptedCount++;
       accept.recordNanos(t.acceptedAt - t.postedAt);
       bucket(acceptedPerS, t.acceptedAt - started);
+      int second = (int) Math.min(seconds - 1, Math.max(0, (t.postedAt - started) / 1_000_000_000L));
       if (t.receivedAt != 0) {
         dispatch.recordNanos(t.receivedAt - t.postedAt);
         bucket(receivedPerS, t.receivedAt - started);
+        toAgentBySecond.get(second).add(t.receivedAt - t.postedAt);
       }
       Long done = finalAt.get(t.id);
       if (done != null) {
         finals++;
         printed.recordNanos(done - t.postedAt);
+        toFinalBySecond.get(second).add(done - t.postedAt);
         bucket(finalPerS, done - started);
         states.merge(finalState.get(t.id), 1, Integer::sum);
       }
@@ -301,7 +334,9 @@ final class JobLoad implements Callable<Integer> {
     var timeline = new JsonArray();
     for (int s = 0; s < seconds; s++) {
       timeline.add(new JsonObject().put("s", s).put("accepted", acceptedPerS[s]).put("received", receivedPerS[s])
-          .put("final", finalPerS[s]));
+          .put("final", finalPerS[s])
+          .put("toAgentP50Ms", percentileMs(toAgentBySecond.get(s), 50)).put("toAgentP99Ms", percentileMs(toAgentBySecond.get(s), 99))
+          .put("toFinalP50Ms", percentileMs(toFinalBySecond.get(s), 50)).put("toFinalP99Ms", percentileMs(toFinalBySecond.get(s), 99)));
     }
     var report = new JsonObject()
         .put("mode", "jobs")
@@ -323,6 +358,9 @@ final class JobLoad implements Callable<Integer> {
             .put("postToFinalOnDashboard", printed.summaryMs()))
         .put("errors", new JsonObject(new java.util.HashMap<>(errors.entrySet().stream()
             .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, e -> (Object) e.getValue().get())))))
+        .put("statusFramesToDashboards", statusFrames.get())
+        .put("statusUpdatesToDashboards", statusUpdates.get())
+        .put("services", sampler.toJson())
         .put("lost", lost.size())
         .put("lostJobs", new JsonArray(lost.stream().limit(50).toList()))
         .put("timeline", timeline);
@@ -332,6 +370,51 @@ final class JobLoad implements Callable<Integer> {
     System.out.printf("latency ms: POST->201 %s%n            POST->agent %s%n            POST->final %s%n",
         accept.summaryMs().encode(), dispatch.summaryMs().encode(), printed.summaryMs().encode());
     return report;
+  }
+
+  /** Milliseconds at the percentile, or null for a second without samples. */
+  private static Double percentileMs(List<Long> nanos, double percentile) {
+    if (nanos.isEmpty()) {
+      return null;
+    }
+    List<Long> sorted = new ArrayList<>(nanos);
+    sorted.sort(null);
+    int index = (int) Math.min(sorted.size() - 1, Math.ceil(percentile / 100.0 * sorted.size()) - 1);
+    return Math.round(sorted.get(Math.max(0, index)) / 10_000.0) / 100.0;
+  }
+
+  private void writePage(JsonObject report) throws java.io.IOException {
+    JsonObject summary = report.copy();
+    summary.remove("timeline");
+    summary.remove("services");
+    JsonArray timeline = report.getJsonArray("timeline");
+    var page = new ReportPage("printfleet jobs run: " + rate + " jobs/s for " + durationS + " s", summary)
+        .chart("Throughput", "seconds since the first submission", "jobs per second", List.of(
+            new ReportPage.Series("accepted (201)", ReportPage.color(0), ReportPage.points(timeline, "s", "accepted")),
+            new ReportPage.Series("received by agents", ReportPage.color(1), ReportPage.points(timeline, "s", "received")),
+            new ReportPage.Series("final on dashboard", ReportPage.color(2), ReportPage.points(timeline, "s", "final"))))
+        .chart("Latency of the jobs submitted each second", "seconds since the first submission", "ms", List.of(
+            new ReportPage.Series("POST to agent p50", ReportPage.color(0), ReportPage.points(timeline, "s", "toAgentP50Ms")),
+            new ReportPage.Series("POST to agent p99", ReportPage.color(1), ReportPage.points(timeline, "s", "toAgentP99Ms")),
+            new ReportPage.Series("POST to final p99", ReportPage.color(2), ReportPage.points(timeline, "s", "toFinalP99Ms"))));
+    List<ReportPage.Series> heaps = new ArrayList<>();
+    JsonObject services = report.getJsonObject("services");
+    int i = 0;
+    for (String url : services.fieldNames()) {
+      List<double[]> points = new ArrayList<>();
+      for (Object p : services.getJsonObject(url).getJsonArray("series")) {
+        JsonArray point = (JsonArray) p;
+        points.add(new double[] {point.getDouble(0), point.getDouble(1)});
+      }
+      heaps.add(new ReportPage.Series(url, ReportPage.color(i++), points));
+    }
+    if (!heaps.isEmpty()) {
+      page.chart("Heap used per service (from /metrics)", "seconds since the agents were ready", "MiB", heaps);
+    }
+    String json = target.report.toString();
+    java.nio.file.Path html = java.nio.file.Path.of(json.endsWith(".json") ? json.substring(0, json.length() - 5) + ".html" : json + ".html");
+    java.nio.file.Files.writeString(html, page.html());
+    System.out.println("report page: " + html);
   }
 
   private static void bucket(long[] perSecond, long sinceStartNanos) {
