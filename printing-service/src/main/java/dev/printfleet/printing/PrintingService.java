@@ -62,6 +62,8 @@ public final class PrintingService implements ServiceDefinition<PrintingConfig> 
                 .setDatabase(pg.database())
                 .setUser(pg.user())
                 .setPassword(pg.password())
+                // Each statement is planned once per connection, not once per use.
+                .setCachePreparedStatements(true)
                 .setReconnectAttempts(2)
                 .setReconnectInterval(500),
             new PoolOptions().setMaxSize(pg.poolSize()).setMaxWaitQueueSize(10_000).setConnectionTimeout(5));

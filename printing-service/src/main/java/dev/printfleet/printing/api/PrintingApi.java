@@ -117,10 +117,10 @@ public final class PrintingApi {
     if (key != null && (key.isBlank() || key.length() > 200)) {
       throw ApiError.invalid("Idempotency-Key", "the Idempotency-Key header must be 1 to 200 characters");
     }
-    printers.find(caller.company(), printerId)
-        .compose(printer -> printer
-            .filter(p -> caller.mayAccessBranch(caller.company(), p.branch()))
-            .map(p -> jobs.insert(caller.company(), p.branch(), printerId, copies, contentType, content, key))
+    List<String> visible = caller.branches().isEmpty() ? null : List.copyOf(caller.branches());
+    jobs.insert(caller.company(), visible, printerId, copies, contentType, content, key)
+        .compose(inserted -> inserted
+            .map(Future::succeededFuture)
             .orElseGet(() -> Future.failedFuture(new ApiError(404, "not_found", "no printer " + printerId, "printerId"))))
         .onSuccess(inserted -> {
           if (inserted.created()) {

@@ -35,9 +35,15 @@ public final class JobStore {
         + " SELECT * FROM changed";
   }
 
+  /**
+   * Accepts a job for a printer the caller may see ({@code $8}: the caller's branches, NULL for all);
+   * the job takes the printer's branch. No row: no such printer for the caller, or the idempotency
+   * key was used already.
+   */
   static final String INSERT = recorded(
       "INSERT INTO jobs (id, company, branch, printer_id, state, copies, content_type, content, idempotency_key)"
-          + " VALUES ($1, $2, $3, $4, 'queued', $5, $6, $7, $8)"
+          + " SELECT $1, $2, p.branch, $3, 'queued', $4, $5, $6, $7 FROM printers p"
+          + " WHERE p.company = $2 AND p.id = $3 AND ($8::text[] IS NULL OR p.branch = ANY($8))"
           + " ON CONFLICT (company, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING"
           + " RETURNING " + COLUMNS, "'accepted'", null);
 
@@ -125,18 +131,28 @@ public final class JobStore {
     this.pool = pool;
   }
 
-  public Future<Inserted> insert(String company, String branch, String printerId, int copies,
+  /**
+   * One statement for the common case. Empty when the printer does not exist for the caller (or the
+   * key names a job of a branch the caller may not see).
+   */
+  public Future<Optional<Inserted>> insert(String company, List<String> visibleBranches, String printerId, int copies,
       String contentType, byte[] content, String idempotencyKey) {
+    String[] branches = visibleBranches == null ? null : visibleBranches.toArray(String[]::new);
     return pool.preparedQuery(INSERT)
-        .execute(Tuple.of(UUID.randomUUID(), company, branch, printerId, copies, contentType,
-            Buffer.buffer(content), idempotencyKey))
+        .execute(Tuple.tuple().addValue(UUID.randomUUID()).addValue(company).addValue(printerId).addValue(copies)
+            .addValue(contentType).addValue(Buffer.buffer(content)).addValue(idempotencyKey).addValue(branches))
         .compose(rows -> {
           if (rows.size() == 1) {
-            return Future.succeededFuture(new Inserted(Job.fromRow(rows.iterator().next()), true));
+            return Future.succeededFuture(Optional.of(new Inserted(Job.fromRow(rows.iterator().next()), true)));
           }
-          // The key was taken: ON CONFLICT waited for that insert to commit, so the job is visible.
+          if (idempotencyKey == null) {
+            return Future.succeededFuture(Optional.empty());
+          }
+          // The key may be taken: ON CONFLICT waited for that insert to commit, so its job is visible.
           return pool.preparedQuery(FIND_BY_KEY).execute(Tuple.of(company, idempotencyKey))
-              .map(existing -> new Inserted(Job.fromRow(existing.iterator().next()), false));
+              .map(existing -> first(existing)
+                  .filter(job -> visibleBranches == null || visibleBranches.contains(job.branch()))
+                  .map(job -> new Inserted(job, false)));
         });
   }
 
