@@ -3,6 +3,7 @@
 # stored in PostgreSQL, dispatched through the gateway to simulated agents, results seen by a
 # dashboard. Prints accepted and dispatched jobs/s and latency percentiles, names lost jobs.
 # Usage: bench/dispatch.sh [RATE] [DURATION_S] [AGENTS]      (defaults: 1000, 60, 50)
+# DISPATCH_WARMUP_S (default 20): seconds of the same load first, not measured (0: none).
 # The gateway and printing service run in one JVM on embedded Redis and PostgreSQL (dev launcher);
 # the load generator is a separate JVM. The JSON report is written to target/bench/.
 set -euo pipefail
@@ -35,6 +36,15 @@ PIDS+=($SVC_PID)
 for _ in $(seq 1 900); do ready "$GW" && ready "$PR" && break; sleep 0.1; done
 ready "$GW" && ready "$PR" || { echo "services did not start; log: $WORK/services.log" >&2; tail -20 "$WORK/services.log" >&2; exit 1; }
 
+# A JVM runs its first seconds interpreted: warm the services up with the same load first, and
+# measure the second run only.
+WARMUP_S="${DISPATCH_WARMUP_S:-20}"
+if (( WARMUP_S > 0 )); then
+  echo "warming up: ${RATE} jobs/s for ${WARMUP_S} s (not measured)..." >&2
+  java $PRINTFLEET_JAVA_OPTS -Xmx1g -jar simulator/target/simulator.jar jobs --port "$GW" --api-port "$PR" --secret "$SECRET" \
+    --company warmup --id-prefix w --agents "$AGENTS" --rate "$RATE" --duration "$WARMUP_S" >"$WORK/warmup.log" 2>&1 || true
+fi
+
 mkdir -p target/bench
 REPORT="target/bench/dispatch-$(date -u +%Y%m%dT%H%M%SZ).json"
 t0=$(awk '{print $14 + $15}' "/proc/$SVC_PID/stat")
@@ -45,10 +55,10 @@ t1=$(awk '{print $14 + $15}' "/proc/$SVC_PID/stat")
 rss=$(rss_mib "$SVC_PID")
 
 echo "printfleet dispatch benchmark ($(nproc) cores, $(java -version 2>&1 | head -1))"
-echo "target ${RATE} jobs/s for ${DURATION} s to ${AGENTS} agents (2 printers each, 20 ms prints)"
+echo "target ${RATE} jobs/s for ${DURATION} s to ${AGENTS} agents (2 printers each, 20 ms prints), after ${WARMUP_S} s of warm-up"
 grep -E '^(submitting|accepted|latency|            POST)' "$WORK/load.log" || { tail -30 "$WORK/load.log"; }
 echo "services JVM (gateway + printing, embedded Redis/PostgreSQL are separate processes): RSS ${rss} MiB, CPU $(python3 -c "print(round(($t1 - $t0) / $(getconf CLK_TCK), 1))") s over the run"
-echo "report: $REPORT"
+echo "report: $REPORT (charts: ${REPORT%.json}.html)"
 if [[ "$status" -ne 0 ]]; then
   echo "the load generator exited $status (1: lost jobs; see the report)" >&2
   exit "$status"

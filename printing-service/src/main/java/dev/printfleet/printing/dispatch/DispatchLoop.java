@@ -34,6 +34,7 @@ public final class DispatchLoop {
 
   private static final Logger log = LoggerFactory.getLogger(DispatchLoop.class);
   private static final int BATCH = 100;
+  private static final int MAX_IN_FLIGHT = 1_000;
 
   private final Vertx vertx;
   private final JobStore jobs;
@@ -44,8 +45,9 @@ public final class DispatchLoop {
   private final JobMetrics metrics;
   private final List<Long> timers = new ArrayList<>();
   private io.vertx.core.Context context;
-  private boolean running;
+  private boolean claiming;
   private boolean again;
+  private int inFlight;
 
   public DispatchLoop(Vertx vertx, JobStore jobs, PresenceRegistry presence, Breakers breakers, PrintingConfig config,
       JobMetrics metrics) {
@@ -72,31 +74,55 @@ public final class DispatchLoop {
     timers.forEach(vertx::cancelTimer);
   }
 
-  /** Runs a dispatch round now, or right after the one under way. */
+  /**
+   * Claims due jobs now, or as soon as the claim under way returns. Claims follow each other while
+   * they come back full, and dispatches overlap: up to {@link #MAX_IN_FLIGHT} jobs wait on their
+   * agents at once, so one slow agent never holds up a batch.
+   */
   public void nudge() {
     // Confined to one context: the API, the consumers and the timers all call in here.
     if (context == null) {
       return;
     }
-    if (io.vertx.core.Vertx.currentContext() != context) {
+    if (Vertx.currentContext() != context) {
       context.runOnContext(v -> nudge());
       return;
     }
-    if (running) {
+    if (claiming || inFlight >= MAX_IN_FLIGHT) {
       again = true;
       return;
     }
-    running = true;
+    claiming = true;
     again = false;
-    jobs.claim(BATCH, config.dispatchLease())
-        .compose(claimed -> Future.join(claimed.stream().map(this::dispatch).toList()).map(claimed.size()))
-        .onFailure(e -> log.warn("Dispatch round failed: {}", e.toString()))
-        .onComplete(ar -> {
-          running = false;
-          if (again || (ar.succeeded() && ar.result() == BATCH)) {
-            vertx.runOnContext(v -> nudge());
+    int want = Math.min(BATCH, MAX_IN_FLIGHT - inFlight);
+    jobs.claim(want, config.dispatchLease()).onComplete(ar -> onLoop(() -> {
+      claiming = false;
+      if (ar.failed()) {
+        log.warn("Dispatch round failed: {}", ar.cause().toString());
+        return;
+      }
+      List<JobStore.Claimed> claimed = ar.result();
+      inFlight += claimed.size();
+      for (JobStore.Claimed job : claimed) {
+        dispatch(job).onComplete(done -> onLoop(() -> {
+          inFlight--;
+          if (again) {
+            nudge();
           }
-        });
+        }));
+      }
+      if (again || claimed.size() == want) {
+        nudge();
+      }
+    }));
+  }
+
+  private void onLoop(Runnable action) {
+    if (Vertx.currentContext() == context) {
+      action.run();
+    } else {
+      context.runOnContext(v -> action.run());
+    }
   }
 
   private Future<Void> dispatch(JobStore.Claimed job) {
