@@ -63,6 +63,9 @@ final class JobLoad implements Callable<Integer> {
   @Option(names = "--duration", description = "Seconds of submission (default: ${DEFAULT-VALUE}).", defaultValue = "30")
   int durationS;
 
+  @Option(names = "--warmup", description = "Seconds of the same load before the measured run, not counted (default: ${DEFAULT-VALUE}).", defaultValue = "0")
+  int warmupS;
+
   @Option(names = "--grace", description = "Seconds to wait after the last submission for every job to be final (default: ${DEFAULT-VALUE}).", defaultValue = "60")
   int graceS;
 
@@ -104,6 +107,7 @@ final class JobLoad implements Callable<Integer> {
   private final AtomicLong statusFrames = new AtomicLong();
   private final AtomicLong statusUpdates = new AtomicLong();
   private MetricsSampler sampler;
+  private int numberBase;
 
   @Override
   public Integer call() throws Exception {
@@ -145,23 +149,29 @@ final class JobLoad implements Callable<Integer> {
         statusUpdates.addAndGet(frame.data().getJsonArray("updates", new JsonArray()).size());
       }, errors).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     }
+
+    if (warmupS > 0) {
+      // The same load first, not measured: both ends run compiled code by the time it counts.
+      System.out.printf("warming up: %d jobs/s for %d s (not measured)%n", rate, warmupS);
+      long warmupStarted = System.nanoTime();
+      int warmupJobs = submitAtRate(vertx, api, user, printerIds, warmupS, 0);
+      waitFor(() -> submitted.values().stream().allMatch(t -> t.acceptedAt != 0), 60);
+      waitFor(() -> accepted().stream().allMatch(t -> finalAt.containsKey(t.id)), graceS);
+      System.out.printf("warm-up done: %d jobs in %.1f s%n", warmupJobs, (System.nanoTime() - warmupStarted) / 1e9);
+      submitted.clear();
+      finalAt.clear();
+      finalState.clear();
+      errors.clear();
+      duplicatesReceived.set(0);
+      statusFrames.set(0);
+      statusUpdates.set(0);
+      numberBase = warmupJobs;
+    }
     sampler = new MetricsSampler(vertx, sampled);
     sampler.start();
-
     System.out.printf("submitting %d jobs/s for %d s to %d printers of %d agents%n", rate, durationS, printerIds.size(), agents);
     long started = System.nanoTime();
-    var next = new AtomicInteger();
-    int total = rate * durationS;
-    // Every 10 ms, the jobs due by now: a steady rate, not bursts of a second's worth.
-    long timer = vertx.setPeriodic(10, id -> {
-      long due = Math.min(total, (System.nanoTime() - started) * rate / 1_000_000_000L);
-      while (next.get() < due) {
-        int n = next.getAndIncrement();
-        submit(api, user, n, printerIds.get(n % printerIds.size()));
-      }
-    });
-    waitFor(() -> next.get() >= total, durationS + 30);
-    vertx.cancelTimer(timer);
+    submitAtRate(vertx, api, user, printerIds, durationS, numberBase);
     long submittedAt = System.nanoTime();
     waitFor(() -> submitted.values().stream().allMatch(t -> t.acceptedAt != 0), 60);
     waitFor(() -> accepted().stream().allMatch(t -> finalAt.containsKey(t.id)), graceS);
@@ -185,6 +195,25 @@ final class JobLoad implements Callable<Integer> {
     }
     run.finish(report);
     return lost.isEmpty() ? 0 : 1;
+  }
+
+  /** Submits jobs numbered from {@code base} at the rate for the duration; how many it submitted. */
+  private int submitAtRate(io.vertx.core.Vertx vertx, HttpClient api, String user, List<String> printerIds,
+      int seconds, int base) throws InterruptedException {
+    long started = System.nanoTime();
+    var next = new AtomicInteger();
+    int total = rate * seconds;
+    // Every 10 ms, the jobs due by now: a steady rate, not bursts of a second's worth.
+    long timer = vertx.setPeriodic(10, id -> {
+      long due = Math.min(total, (System.nanoTime() - started) * rate / 1_000_000_000L);
+      while (next.get() < due) {
+        int n = base + next.getAndIncrement();
+        submit(api, user, n, printerIds.get(n % printerIds.size()));
+      }
+    });
+    waitFor(() -> next.get() >= total, seconds + 30);
+    vertx.cancelTimer(timer);
+    return next.get();
   }
 
   private List<Tracked> accepted() {
@@ -345,6 +374,7 @@ final class JobLoad implements Callable<Integer> {
         .put("printers", agents * printers)
         .put("targetRate", rate)
         .put("durationS", durationS)
+        .put("warmupS", warmupS)
         .put("submitted", submitted.size())
         .put("accepted", acceptedCount)
         .put("acceptedPerSecond", Math.round(acceptedCount / submitS))
