@@ -58,7 +58,7 @@ final class MetricsSampler {
           for (String line : body.toString().split("\n")) {
             if (line.startsWith("jvm_memory_used_bytes{") && line.contains("area=\"heap\"")) {
               heap += value(line);
-            } else if (line.startsWith("process_cpu_usage ")) {
+            } else if (line.startsWith("process_cpu_usage ") || line.startsWith("process_cpu_usage{")) {
               cpu = value(line);
             }
           }
