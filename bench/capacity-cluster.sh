@@ -59,6 +59,7 @@ for _ in $(seq 1 4500); do
 done
 connect_s=$(python3 -c "print(round(($(now_ms) - $started)/1000, 1))")
 sleep 10
+keep_report capacity-cluster
 echo "printfleet capacity across three gateways ($(nproc) cores, $(free -g | awk '/Mem/ {print $2}') GiB, $(java -version 2>&1 | head -1))"
 total=0
 for g in 0 1 2; do

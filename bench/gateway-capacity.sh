@@ -55,6 +55,7 @@ idle_cpu=$(python3 -c "print(round(($t1 - $t0) / $(getconf CLK_TCK) / 20 * 100, 
 heap1=$(heap_mib "$GW_PID" "$GW"); rss1=$(rss_mib "$GW_PID")
 connect=$(grep -h "connect-to-welcome" "$WORK"/agents-*.log | tr '\n' ' ')
 
+keep_report gateway-capacity
 echo "printfleet gateway capacity ($(nproc) cores, $(java -version 2>&1 | head -1))"
 echo "agents requested ${AGENTS} in ${procs} load process(es); connections held by the gateway: ${held}"
 echo "  ${connect}"
@@ -73,6 +74,7 @@ sleep 3
 java $PRINTFLEET_JAVA_OPTS -Xmx1g -jar simulator/target/simulator.jar fanout --port "$GW" --secret "$SECRET" --agents 400 --dashboards 2000 \
   --branches 200 --rate 4000 --duration "$FANOUT_S" --id-prefix f --source-ips 127.0.0.20,127.0.0.21 \
   --report "$WORK/fanout.json" >"$WORK/fanout.log" 2>&1 || { echo "fanout run failed" >&2; tail -20 "$WORK/fanout.log" >&2; }
+cp "$WORK/fanout.json" "$REPORT_DIR/" 2>/dev/null || true
 python3 - "$WORK/fanout.json" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))

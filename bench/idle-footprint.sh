@@ -55,6 +55,7 @@ done
 echo "Idling ${IDLE}s..." >&2
 sleep "$IDLE"
 
+keep_report idle-footprint
 echo "printfleet foundation figures ($(nproc) cores, $(java -version 2>&1 | head -1))"
 echo "dev mode start-up to all three ready: ${dev_ready_ms} ms (launcher JVM start included, build excluded)"
 printf '%-20s %14s %14s %10s\n' service heap_used_MiB heap_commit_MiB rss_MiB

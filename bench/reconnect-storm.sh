@@ -46,6 +46,8 @@ sleep 2
 touch "$WORK/go"
 for pid in "${LOADS[@]}"; do wait "$pid" || true; done
 
+keep_report reconnect-storm
+cp "$WORK"/storm-*.json "$REPORT_DIR/" 2>/dev/null || true
 echo "printfleet reconnect storm ($(nproc) cores, $(java -version 2>&1 | head -1))"
 python3 - "$WORK" "$AGENTS" "$JITTER" <<'PY'
 import glob, json, sys

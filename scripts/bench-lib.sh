@@ -20,3 +20,20 @@ heap_mib() {
   sleep 1
   curl -s "http://127.0.0.1:$2/metrics" | awk '/^jvm_memory_used_bytes\{.*area="heap"/ {s+=$NF} END {printf "%.1f", s/1048576}'
 }
+
+# Keeps a scenario's report: from the call on, what the script prints also goes to
+# target/bench/NAME-<UTC time>/summary.txt, with machine.json describing the machine; scripts put
+# their load generators' JSON reports in REPORT_DIR too.
+keep_report() {
+  REPORT_DIR="$ROOT/target/bench/$1-$(date -u +%Y%m%dT%H%M%SZ)"
+  mkdir -p "$REPORT_DIR"
+  python3 - "$REPORT_DIR/machine.json" "$(java -version 2>&1 | head -1)" <<'PY'
+import json, os, platform, sys
+cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "unknown")
+mem = next((int(l.split()[1]) * 1024 for l in open("/proc/meminfo") if l.startswith("MemTotal")), 0)
+json.dump({"cores": os.cpu_count(), "cpu": cpu, "memoryBytes": mem, "kernel": platform.release(),
+           "java": sys.argv[2], "openFilesLimit": os.sysconf("SC_OPEN_MAX")}, open(sys.argv[1], "w"), indent=2)
+PY
+  exec > >(tee "$REPORT_DIR/summary.txt")
+  echo "report directory: $REPORT_DIR" >&2
+}
