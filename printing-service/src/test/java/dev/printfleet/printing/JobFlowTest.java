@@ -114,6 +114,51 @@ class JobFlowTest extends PrintingTestBase {
   }
 
   @Test
+  void jobDispatchedWithoutAResultPastTheDeadlineGoesOutAgain() {
+    restartPrinting(Map.of("PRINTFLEET_RESULT_DEADLINE", "1s"));
+    var received = new java.util.concurrent.CopyOnWriteArrayList<String>();
+    // Accepts every dispatch and never reports a result, as an agent that crashed mid-print would.
+    var forgetful = join(client.createWebSocketClient().connect(new WebSocketConnectOptions().setHost("127.0.0.1")
+        .setPort(gateway.httpPort()).setURI("/ws/agent")
+        .addHeader("Authorization", "Bearer " + issuer.agent("agent-forgetful", "acme", "b1", Duration.ofHours(1)))));
+    forgetful.textMessageHandler(text -> {
+      var envelope = new JsonObject(text);
+      if ("job.dispatch".equals(envelope.getString("type"))) {
+        received.add(envelope.getJsonObject("data").getString("jobId"));
+        forgetful.writeTextMessage(Envelope.response(envelope.getString("id"), new JsonObject().put("accepted", true)).encode());
+      }
+    });
+    forgetful.writeTextMessage(Envelope.request("printers.sync", "s", new JsonObject().put("printers",
+        new io.vertx.core.json.JsonArray().add(new JsonObject().put("id", "forgetful-p1")))).encode());
+    awaitPrinterKnown("forgetful-p1");
+
+    String id = new JsonObject(post("/api/v1/jobs", userToken("acme"), job("forgetful-p1"), null).body()).getString("id");
+
+    await().atMost(Duration.ofSeconds(20)).until(() -> received.stream().filter(id::equals).count() >= 2);
+    var history = new JsonObject(get("/api/v1/jobs/" + id, userToken("acme")).body()).getJsonArray("history");
+    assertThat(history.stream().map(h -> ((JsonObject) h).getString("detail")).toList())
+        .contains("no result before the deadline, dispatching again");
+  }
+
+  @Test
+  void jobQueuedLongerThanItsTtlExpires() {
+    restartPrinting(Map.of("PRINTFLEET_JOB_TTL", "1s"));
+    var agent = agent(gateway, "agent-gone", "b1");
+    awaitPrinterKnown("agent-gone-p1");
+    join(agent.stop());
+    await().atMost(Duration.ofSeconds(10)).until(() ->
+        !new JsonObject(get("/api/v1/printers/agent-gone-p1", userToken("acme")).body()).getBoolean("online"));
+
+    String id = new JsonObject(post("/api/v1/jobs", userToken("acme"), job("agent-gone-p1"), null).body()).getString("id");
+
+    await().atMost(Duration.ofSeconds(20)).until(() -> state(id).equals("expired"));
+    var expired = new JsonObject(get("/api/v1/jobs/" + id, userToken("acme")).body());
+    assertThat(expired.getInteger("attempts")).as("never sent").isZero();
+    assertThat(expired.getJsonArray("history").stream().map(h -> ((JsonObject) h).getString("state")).toList())
+        .containsExactly("queued", "expired");
+  }
+
+  @Test
   void everyRefusalHasItsStatusAndCode() {
     agent(gateway, "agent-4", "b1");
     awaitPrinterKnown("agent-4-p1");

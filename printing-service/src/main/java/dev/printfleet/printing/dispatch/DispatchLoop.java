@@ -88,7 +88,8 @@ public final class DispatchLoop {
       context.runOnContext(v -> nudge());
       return;
     }
-    if (claiming || inFlight >= MAX_IN_FLIGHT) {
+    // Near the in-flight limit, wait for room for half a batch rather than claim a job at a time.
+    if (claiming || MAX_IN_FLIGHT - inFlight < BATCH / 2) {
       again = true;
       return;
     }
