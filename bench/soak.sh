@@ -3,7 +3,8 @@
 # Redis and PostgreSQL: jobs through the REST API at RATE jobs/s to AGENTS simulated agents whose
 # printers change status every 2 s, a company dashboard and 20 branch dashboards. Heap and CPU of
 # each service are read from its /metrics every second; memory must not grow: the report compares
-# each heap's floor (its lowest reading, after a collection) in the first and the last fifth.
+# each heap's floor (its lowest reading) in the first and the last fifth, and the script reads each
+# heap after a full GC (jcmd) before the load and after it.
 # Usage: bench/soak.sh [MINUTES] [RATE] [AGENTS]     (defaults: 30, 200, 500)
 # Writes target/bench/soak-<time>.json and .html (charts); exits 1 when a job was lost.
 set -euo pipefail
@@ -36,17 +37,24 @@ for _ in $(seq 1 600); do
   sleep 0.2
 done
 [[ -n "$INFRA" ]] || { echo "Redis/PostgreSQL did not start; log: $WORK/infra.log" >&2; exit 1; }
-declare -A PORT
+declare -A PORT SVC_PID
 for module in gateway-service printing-service monitoring-service; do
   PORT[$module]=$(free_port)
   # shellcheck disable=SC2086
   env ${INFRA#PRINTFLEET_INFRA } PRINTFLEET_JWT_SECRET=$SECRET PRINTFLEET_HTTP_PORT=${PORT[$module]} PRINTFLEET_DRAIN_DELAY=0s \
     PRINTFLEET_WS_RATE_PER_SECOND=50 java $PRINTFLEET_JAVA_OPTS -Xmx1g -jar "$module/target/$module.jar" >"$WORK/$module.log" 2>&1 &
   PIDS+=($!)
+  SVC_PID[$module]=$!
 done
 for module in "${!PORT[@]}"; do
   for _ in $(seq 1 900); do ready "${PORT[$module]}" && break; sleep 0.1; done
   ready "${PORT[$module]}" || { echo "$module did not start; log: $WORK/$module.log" >&2; tail -20 "$WORK/$module.log" >&2; exit 1; }
+done
+
+# Heap after a full GC, before the load and after it (once every job is final): what a leak keeps.
+declare -A HEAP_BEFORE HEAP_AFTER
+for module in gateway-service printing-service monitoring-service; do
+  HEAP_BEFORE[$module]=$(heap_mib "${SVC_PID[$module]}" "${PORT[$module]}")
 done
 
 mkdir -p target/bench
@@ -57,6 +65,10 @@ java $PRINTFLEET_JAVA_OPTS -Xmx1g -jar simulator/target/simulator.jar jobs --por
   --agents "$AGENTS" --rate "$RATE" --duration $(( MINUTES * 60 )) --status-every 2000 --dashboards 20 \
   --source-ips 127.0.0.40,127.0.0.41 --timeout $(( MINUTES * 60 + 600 )) \
   --sample "http://127.0.0.1:$GW,http://127.0.0.1:$PR,http://127.0.0.1:$MO" --report "$REPORT" >"$WORK/load.log" 2>&1 || status=$?
+
+for module in gateway-service printing-service monitoring-service; do
+  HEAP_AFTER[$module]=$(heap_mib "${SVC_PID[$module]}" "${PORT[$module]}")
+done
 
 echo "printfleet soak ($(nproc) cores, $(java -version 2>&1 | head -1)): ${MINUTES} min, ${RATE} jobs/s, ${AGENTS} agents, statuses every 2 s, 21 dashboards"
 grep -E '^(accepted|latency|            POST)' "$WORK/load.log" || tail -30 "$WORK/load.log"
@@ -71,5 +83,8 @@ for url, s in r["services"].items():
           f"max {s.get('heapMaxMiB')} MiB, CPU {s.get('cpuShareAvg', 0) * 100:.1f} % of the machine on average")
 print(f"  status frames to dashboards: {r['statusFramesToDashboards']}; lost jobs: {r['lost']}")
 PY
+for module in gateway-service printing-service monitoring-service; do
+  echo "  ${module%-service}: heap after a full GC ${HEAP_BEFORE[$module]} MiB before the load, ${HEAP_AFTER[$module]} MiB after it"
+done
 echo "report: $REPORT (charts: ${REPORT%.json}.html)"
 exit "$status"
