@@ -1,7 +1,7 @@
 # Programs some tests drive as real processes, from Debian's packages: nginx and prometheus for
 # LocalClusterIT, curl for the local cluster script, chromium for the SRE dashboard's browser test.
 # Installed when missing, with apt-get as root (or through passwordless sudo); otherwise those
-# tests say what is missing and are skipped (they fail when CI=true).
+# tests fail, naming what is missing.
 # Source it; call install_test_prereqs before dropping root.
 
 TEST_PREREQ_TOOLS=(nginx prometheus curl chromium)
@@ -17,7 +17,7 @@ install_test_prereqs() {
     sudo="sudo -n"
   fi
   if { [[ "$(id -u)" != "0" ]] && [[ -z "$sudo" ]]; } || ! command -v apt-get >/dev/null 2>&1; then
-    echo "printfleet test: ${missing[*]} not installed; the tests that need them will be skipped (install them, e.g. apt-get install ${missing[*]})." >&2
+    echo "printfleet test: ${missing[*]} not installed and no root to install them: the tests that drive them will fail (apt-get install ${missing[*]})." >&2
     return 0
   fi
   echo "printfleet test: installing ${missing[*]} from Debian's packages for the system tests..." >&2

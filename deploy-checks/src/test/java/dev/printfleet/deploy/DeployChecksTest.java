@@ -15,12 +15,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -81,19 +77,6 @@ class DeployChecksTest {
     ObjectNode monitor = Yaml.single(ROOT.resolve("k8s/base/servicemonitor.yaml"));
     ((ObjectNode) monitor.path("spec").path("endpoints").get(0)).put("scrapeEvery", "15s");
     assertThat(KubernetesModel.validate("t", monitor)).singleElement().asString().contains("scrapeEvery");
-  }
-
-  @Test
-  void kubectlsKustomizeRendersTheSameObjectsWhereKubectlIsInstalled() throws Exception {
-    Assumptions.assumeTrue(onPath("kubectl"), "kubectl is not installed; the renderer is checked by the other tests only");
-    for (String overlay : List.of("dev", "prod")) {
-      var process = new ProcessBuilder("kubectl", "kustomize", ROOT.resolve("k8s/overlays").resolve(overlay).toString())
-          .redirectErrorStream(true).start();
-      String out = new String(process.getInputStream().readAllBytes());
-      assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
-      assertThat(process.exitValue()).as(out).isZero();
-      assertThat(byId(Kustomize.render(ROOT.resolve("k8s/overlays").resolve(overlay)))).isEqualTo(byId(Yaml.documents(out)));
-    }
   }
 
   @Test
@@ -194,25 +177,6 @@ class DeployChecksTest {
       schema.remove("$id");
       return JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V7).getSchema(schema);
     }
-  }
-
-  private static Map<String, JsonNode> byId(List<ObjectNode> objects) {
-    Map<String, JsonNode> map = new TreeMap<>();
-    ObjectMapper json = new ObjectMapper();
-    for (ObjectNode o : objects) {
-      // Through JSON text, so numbers and strings compare the same whatever YAML style made them.
-      map.put(Yaml.id(o), json.valueToTree(json.convertValue(o, Object.class)));
-    }
-    return map;
-  }
-
-  private static boolean onPath(String command) {
-    for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
-      if (Files.isExecutable(Path.of(dir, command))) {
-        return true;
-      }
-    }
-    return false;
   }
 
   static void copyRepository(Path to) throws IOException {

@@ -159,6 +159,31 @@ class PrintingApiTest extends PrintingTestBase {
   }
 
   @Test
+  void aTestPrintTheAgentAnswersWithItsPrintersErrorIsOkFalse() throws Exception {
+    var agent = join(client.createWebSocketClient().connect(new WebSocketConnectOptions().setHost("127.0.0.1")
+        .setPort(gateway.httpPort()).setURI("/ws/agent")
+        .addHeader("Authorization", "Bearer " + issuer.agent("agent-jammed", "acme", "b6", Duration.ofHours(1)))));
+    agent.textMessageHandler(text -> {
+      var envelope = new JsonObject(text);
+      if ("printer.test".equals(envelope.getString("type"))) {
+        agent.writeTextMessage(Envelope.errorResponse(envelope.getString("id"), Envelope.Code.INVALID_DATA,
+            "paper jam in tray 2").encode());
+      }
+    });
+    agent.writeTextMessage(Envelope.request("printers.sync", "s", new JsonObject().put("printers",
+        new JsonArray().add(new JsonObject().put("id", "jammed-p1")))).encode());
+    awaitPrinterKnown("jammed-p1");
+
+    var answer = post("/api/v1/printers/jammed-p1/test", userToken("acme"), null, null);
+
+    assertThat(answer.statusCode()).isEqualTo(200);
+    conforms(contract(), "testPrinter", answer);
+    var body = new JsonObject(answer.body());
+    assertThat(body.getBoolean("ok")).isFalse();
+    assertThat(body.getString("detail")).contains("paper jam in tray 2");
+  }
+
+  @Test
   void everyErrorStatusOfTheContractIsReachable() throws Exception {
     var contract = contract();
     String user = userToken("acme");

@@ -22,7 +22,6 @@ import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -40,16 +39,7 @@ class PrintingCrashIT {
   @Test
   void everyAcceptedJobIsPrintedAfterPrintingIsKilledMidDispatch(RedisServerHandle redis, PostgresServerHandle postgres)
       throws Exception {
-    Map<String, String> env = new HashMap<>();
-    env.put("PRINTFLEET_JWT_SECRET", SECRET);
-    env.put("PRINTFLEET_DRAIN_DELAY", "0s");
-    env.put("REDIS_CONNECTION_ADDRESS", redis.address());
-    env.put("REDIS_KEY_NAMESPACE", "crash-" + UUID.randomUUID().toString().substring(0, 8));
-    env.put("PGHOST", postgres.host());
-    env.put("PGPORT", String.valueOf(postgres.port()));
-    env.put("PGDATABASE", postgres.createDatabase("crash"));
-    env.put("PGUSER", postgres.user());
-    env.put("PGPASSWORD", postgres.password());
+    Map<String, String> env = ServiceProcess.environment(SECRET, redis, postgres, "crash");
     env.put("PRINTFLEET_DISPATCH_INTERVAL", "100ms");
     env.put("PRINTFLEET_DISPATCH_TIMEOUT", "3s");
     env.put("PRINTFLEET_DISPATCH_LEASE", "4s");

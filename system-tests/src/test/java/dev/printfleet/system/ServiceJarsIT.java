@@ -9,10 +9,8 @@ import dev.printfleet.testing.PrometheusText;
 import dev.printfleet.testing.RealServersExtension;
 import dev.printfleet.testing.RedisServerHandle;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -38,17 +36,8 @@ class ServiceJarsIT {
   }
 
   private Map<String, String> environment(int port) {
-    Map<String, String> env = new HashMap<>();
-    env.put("PRINTFLEET_JWT_SECRET", SECRET);
+    Map<String, String> env = ServiceProcess.environment(SECRET, redis, postgres, "jar");
     env.put("PRINTFLEET_HTTP_PORT", String.valueOf(port));
-    env.put("PRINTFLEET_DRAIN_DELAY", "0s");
-    env.put("REDIS_CONNECTION_ADDRESS", redis.address());
-    env.put("REDIS_KEY_NAMESPACE", "jar-" + UUID.randomUUID().toString().substring(0, 8));
-    env.put("PGHOST", postgres.host());
-    env.put("PGPORT", String.valueOf(postgres.port()));
-    env.put("PGDATABASE", postgres.createDatabase("jar"));
-    env.put("PGUSER", postgres.user());
-    env.put("PGPASSWORD", postgres.password());
     return env;
   }
 

@@ -34,6 +34,25 @@ final class ServiceProcess implements AutoCloseable {
     readers.add(drain(process.getErrorStream(), stderr));
   }
 
+  /**
+   * What every service process of a test needs: the secret, the test's Redis under a key namespace
+   * of its own, a fresh database on the test's PostgreSQL, no drain delay.
+   */
+  static Map<String, String> environment(String secret, dev.printfleet.testing.RedisServerHandle redis,
+      dev.printfleet.testing.PostgresServerHandle postgres, String name) {
+    Map<String, String> env = new java.util.HashMap<>();
+    env.put("PRINTFLEET_JWT_SECRET", secret);
+    env.put("PRINTFLEET_DRAIN_DELAY", "0s");
+    env.put("REDIS_CONNECTION_ADDRESS", redis.address());
+    env.put("REDIS_KEY_NAMESPACE", name + "-" + java.util.UUID.randomUUID().toString().substring(0, 8));
+    env.put("PGHOST", postgres.host());
+    env.put("PGPORT", String.valueOf(postgres.port()));
+    env.put("PGDATABASE", postgres.createDatabase(name));
+    env.put("PGUSER", postgres.user());
+    env.put("PGPASSWORD", postgres.password());
+    return env;
+  }
+
   static Path jar(String module) {
     Path root = Path.of(System.getProperty("printfleet.root", ".."));
     Path jar = root.resolve(module).resolve("target").resolve(module + ".jar").normalize();
