@@ -84,8 +84,6 @@ final class JobLoad implements Callable<Integer> {
   @Option(names = "--dashboards", description = "Dashboards watching branch rooms, besides the one that watches the company (default: ${DEFAULT-VALUE}).", defaultValue = "0")
   int dashboards;
 
-  @Option(names = "--sample", split = ",", description = "Base URLs of services whose heap and CPU are read from /metrics every second, e.g. http://127.0.0.1:8080,http://127.0.0.1:8081.")
-  List<String> sampled = List.of();
 
   /** What is known of one submitted job, by submission number. */
   private static final class Tracked {
@@ -167,7 +165,7 @@ final class JobLoad implements Callable<Integer> {
       statusUpdates.set(0);
       numberBase = warmupJobs;
     }
-    sampler = new MetricsSampler(vertx, sampled);
+    sampler = new MetricsSampler(vertx, target.sampled);
     sampler.start();
     System.out.printf("submitting %d jobs/s for %d s to %d printers of %d agents%n", rate, durationS, printerIds.size(), agents);
     long started = System.nanoTime();
@@ -414,36 +412,12 @@ final class JobLoad implements Callable<Integer> {
   }
 
   private void writePage(JsonObject report) throws java.io.IOException {
-    JsonObject summary = report.copy();
-    summary.remove("timeline");
-    summary.remove("services");
-    JsonArray timeline = report.getJsonArray("timeline");
-    var page = new ReportPage("printfleet jobs run: " + rate + " jobs/s for " + durationS + " s", summary)
-        .chart("Throughput", "seconds since the first submission", "jobs per second", List.of(
-            new ReportPage.Series("accepted (201)", ReportPage.color(0), ReportPage.points(timeline, "s", "accepted")),
-            new ReportPage.Series("received by agents", ReportPage.color(1), ReportPage.points(timeline, "s", "received")),
-            new ReportPage.Series("final on dashboard", ReportPage.color(2), ReportPage.points(timeline, "s", "final"))))
-        .chart("Latency of the jobs submitted each second", "seconds since the first submission", "ms", List.of(
-            new ReportPage.Series("POST to agent p50", ReportPage.color(0), ReportPage.points(timeline, "s", "toAgentP50Ms")),
-            new ReportPage.Series("POST to agent p99", ReportPage.color(1), ReportPage.points(timeline, "s", "toAgentP99Ms")),
-            new ReportPage.Series("POST to final p99", ReportPage.color(2), ReportPage.points(timeline, "s", "toFinalP99Ms"))));
-    List<ReportPage.Series> heaps = new ArrayList<>();
-    JsonObject services = report.getJsonObject("services");
-    int i = 0;
-    for (String url : services.fieldNames()) {
-      List<double[]> points = new ArrayList<>();
-      for (Object p : services.getJsonObject(url).getJsonArray("series")) {
-        JsonArray point = (JsonArray) p;
-        points.add(new double[] {point.getDouble(0), point.getDouble(1)});
-      }
-      heaps.add(new ReportPage.Series(url, ReportPage.color(i++), points));
-    }
-    if (!heaps.isEmpty()) {
-      page.chart("Heap used per service (from /metrics)", "seconds since the agents were ready", "MiB", heaps);
-    }
-    String json = target.report.toString();
-    java.nio.file.Path html = java.nio.file.Path.of(json.endsWith(".json") ? json.substring(0, json.length() - 5) + ".html" : json + ".html");
-    java.nio.file.Files.writeString(html, page.html());
+    var html = ReportPage.writeBeside(target.report, "printfleet jobs run: " + rate + " jobs/s for " + durationS + " s",
+        report, List.of(
+            ReportPage.Chart.of("Throughput", "jobs per second",
+                "accepted", "accepted (201)", "received", "received by agents", "final", "final on dashboard"),
+            ReportPage.Chart.of("Latency of the jobs submitted each second", "ms",
+                "toAgentP50Ms", "POST to agent p50", "toAgentP99Ms", "POST to agent p99", "toFinalP99Ms", "POST to final p99")));
     System.out.println("report page: " + html);
   }
 

@@ -77,6 +77,9 @@ public final class LoadGenerator implements Runnable {
 
     @Option(names = "--timeout", description = "Give up on the whole run after this many seconds (default: ${DEFAULT-VALUE}).", defaultValue = "900")
     int timeoutS;
+
+    @Option(names = "--sample", split = ",", description = "Base URLs of services whose heap and CPU are read from /metrics every second, e.g. http://127.0.0.1:8080,http://127.0.0.1:8081.")
+    List<String> sampled = List.of();
   }
 
   /** Opens N agent sockets, waits for every welcome, holds them idle, and reports. */
@@ -89,6 +92,9 @@ public final class LoadGenerator implements Runnable {
 
     @Option(names = "--hold", description = "Seconds to hold them idle once all are in (default: ${DEFAULT-VALUE}).", defaultValue = "30")
     int holdS;
+
+    @Option(names = "--stop-file", description = "Stop holding as soon as this file exists, then report.")
+    Path stopFile;
 
     @Option(names = "--ready-file", description = "Touched once every agent is connected, so a script can measure the idle gateway.")
     Path readyFile;
@@ -103,7 +109,16 @@ public final class LoadGenerator implements Runnable {
       var connect = new Latencies();
       var failures = new ConcurrentHashMap<String, AtomicInteger>();
       long started = System.nanoTime();
-      run.openAll(count, i -> run.agent(i, connect, failures, null));
+      var timeline = new Timeline(started);
+      var sampler = run.sampler();
+      run.openAll(count, i -> {
+        long begin = System.nanoTime();
+        return run.agent(i, connect, failures, null).onSuccess(v -> {
+          long now = System.nanoTime();
+          timeline.count("connected", now, 1);
+          timeline.latency("connect", now, now - begin);
+        });
+      });
       long connectedAt = System.nanoTime();
       int connected = run.open.get();
       System.out.printf("connected %d of %d agents in %.1f s; connect-to-welcome ms %s%n",
@@ -111,8 +126,12 @@ public final class LoadGenerator implements Runnable {
       if (readyFile != null) {
         Files.writeString(readyFile, String.valueOf(connected));
       }
-      Thread.sleep(TimeUnit.SECONDS.toMillis(holdS));
+      long holdUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(holdS);
+      while (System.nanoTime() < holdUntil && (stopFile == null || !Files.exists(stopFile))) {
+        Thread.sleep(100);
+      }
       int stillOpen = run.open.get();
+      sampler.stop();
       var report = new JsonObject()
           .put("mode", "agents")
           .put("requested", count)
@@ -120,8 +139,12 @@ public final class LoadGenerator implements Runnable {
           .put("openAfterHold", stillOpen)
           .put("connectSeconds", (connectedAt - started) / 1e9)
           .put("connectMs", connect.summaryMs())
-          .put("failures", failuresJson(failures));
-      run.finish(report);
+          .put("failures", failuresJson(failures))
+          .put("timeline", timeline.json())
+          .put("services", sampler.toJson());
+      run.finish(report, "printfleet capacity: " + count + " agents", List.of(
+          ReportPage.Chart.of("Agents connected per second", "agents", "connected", "welcomed"),
+          ReportPage.Chart.of("Connect to welcome, per second", "ms", "connectP50Ms", "p50", "connectP99Ms", "p99")));
       return connected == count && stillOpen == count ? 0 : 1;
     }
   }
@@ -149,32 +172,62 @@ public final class LoadGenerator implements Runnable {
     @Option(names = "--duration", description = "Seconds of load (default: ${DEFAULT-VALUE}).", defaultValue = "30")
     int durationS;
 
+    @Option(names = "--warmup", description = "Seconds of the same load first, not measured, so the gateway runs compiled code (default: ${DEFAULT-VALUE}).", defaultValue = "0")
+    int warmupS;
+
     @Override
     public Integer call() throws Exception {
+      if (warmupS < 0 || warmupS > 600) {
+        System.err.println("loadgen fanout: --warmup must be 0..600 s");
+        return 2;
+      }
       if (agents < 1 || dashboards < 1 || branches < 1 || agents + dashboards > 19_000 || rate < 1 || durationS < 1 || durationS > 3600) {
         System.err.println("loadgen fanout: need agents, dashboards, branches, rate >= 1, agents + dashboards <= 19000 and a duration of 1..3600 s");
         return 2;
       }
       var run = new Run(target);
+      run.branches = branches;
       var latency = new Latencies();
+      var timeline = new Timeline[1];
       var failures = new ConcurrentHashMap<String, AtomicInteger>();
       var frames = new AtomicLong();
       var updates = new AtomicLong();
       var measuring = new java.util.concurrent.atomic.AtomicBoolean();
+      // One dashboard in ten parses its frames and measures latency; the others count frames and
+      // updates without parsing, so the receiving side does not take the gateway's CPU.
+      java.util.function.Consumer<String> counted = text -> {
+        if (!measuring.get() || !text.contains("\"printer.status\"")) {
+          return;
+        }
+        long now = System.nanoTime();
+        frames.incrementAndGet();
+        timeline[0].count("frames", now, 1);
+        int n = 0;
+        for (int at = text.indexOf("\"printerId\""); at >= 0; at = text.indexOf("\"printerId\"", at + 1)) {
+          n++;
+        }
+        updates.addAndGet(n);
+        timeline[0].count("updates", now, n);
+      };
       run.openAll(dashboards, i -> run.dashboard(i % branches, frame -> {
         if (!measuring.get()) {
           return;
         }
         frames.incrementAndGet();
         long now = System.nanoTime();
-        for (Object u : frame.data().getJsonArray("updates", new JsonArray())) {
+        JsonArray list = frame.data().getJsonArray("updates", new JsonArray());
+        timeline[0].count("frames", now, 1);
+        timeline[0].count("updates", now, list.size());
+        for (Object u : list) {
           updates.incrementAndGet();
           String detail = ((JsonObject) u).getString("detail");
           if (detail != null && detail.startsWith("t=")) {
-            latency.recordNanos(now - Long.parseLong(detail.substring(2)));
+            long nanos = now - Long.parseLong(detail.substring(2));
+            latency.recordNanos(nanos);
+            timeline[0].latency("status", now, nanos);
           }
         }
-      }, failures));
+      }, i % 10 == 0 ? null : counted, failures));
       List<WebSocket> agentSockets = new ArrayList<>();
       var agentConnect = new Latencies();
       run.openAll(agents, i -> run.agent(i, agentConnect, failures, agentSockets));
@@ -182,40 +235,60 @@ public final class LoadGenerator implements Runnable {
           dashboards, agentSockets.size(), rate, durationS);
 
       var sent = new AtomicLong();
-      measuring.set(true);
-      long start = System.nanoTime();
+      long sendStart = System.nanoTime();
       long perTick = Math.max(1, rate / 100);
       long timer = run.vertx.setPeriodic(10, id -> {
-        long due = (System.nanoTime() - start) * rate / 1_000_000_000L;
+        long due = (System.nanoTime() - sendStart) * rate / 1_000_000_000L;
         for (long n = 0; n < perTick * 4 && sent.get() < due; n++) {
           long k = sent.getAndIncrement();
           WebSocket socket = agentSockets.get((int) (k % agentSockets.size()));
           int agent = (int) (k % agentSockets.size());
           String printer = target.idPrefix + agent + "-p" + (k / agentSockets.size() % printers);
           String status = (k & 1) == 0 ? "busy" : "online";
+          Timeline measured = timeline[0];
+          if (measured != null) {
+            measured.count("sent", System.nanoTime(), 1);
+          }
           socket.writeTextMessage(Envelope.event("printer.status", new JsonObject()
               .put("printerId", printer).put("status", status).put("detail", "t=" + System.nanoTime())).encode());
         }
       });
+      if (warmupS > 0) {
+        System.out.printf("warming up for %d s (not measured)%n", warmupS);
+        Thread.sleep(TimeUnit.SECONDS.toMillis(warmupS));
+      }
+      var sampler = run.sampler();
+      long sentBefore = sent.get();
+      long start = System.nanoTime();
+      timeline[0] = new Timeline(start);
+      measuring.set(true);
       Thread.sleep(TimeUnit.SECONDS.toMillis(durationS));
       run.vertx.cancelTimer(timer);
+      long sentMeasured = sent.get() - sentBefore;
       Thread.sleep(500);
       measuring.set(false);
+      sampler.stop();
       double seconds = (System.nanoTime() - start) / 1e9;
       var report = new JsonObject()
           .put("mode", "fanout")
           .put("agents", agentSockets.size())
           .put("dashboards", dashboards)
           .put("branches", branches)
-          .put("statusesSent", sent.get())
-          .put("statusesSentPerSecond", sent.get() / seconds)
+          .put("warmupS", warmupS)
+          .put("statusesSent", sentMeasured)
+          .put("statusesSentPerSecond", sentMeasured / seconds)
           .put("framesDelivered", frames.get())
           .put("framesDeliveredPerSecond", frames.get() / seconds)
           .put("updatesDelivered", updates.get())
           .put("updatesDeliveredPerSecond", updates.get() / seconds)
           .put("statusLatencyMs", latency.summaryMs())
-          .put("failures", failuresJson(failures));
-      run.finish(report);
+          .put("failures", failuresJson(failures))
+          .put("timeline", timeline[0].json())
+          .put("services", sampler.toJson());
+      run.finish(report, "printfleet fan-out: " + rate + " statuses/s to " + dashboards + " dashboards", List.of(
+          ReportPage.Chart.of("Throughput", "per second", "sent", "statuses sent by agents",
+              "frames", "printer.status frames delivered", "updates", "updates delivered"),
+          ReportPage.Chart.of("Agent to dashboard latency, per second", "ms", "statusP50Ms", "p50", "statusP99Ms", "p99")));
       return 0;
     }
   }
@@ -258,7 +331,9 @@ public final class LoadGenerator implements Runnable {
           Thread.sleep(20);
         }
       }
+      var sampler = run.sampler();
       long dropped = System.nanoTime();
+      var timeline = new Timeline(dropped);
       for (WebSocket socket : sockets) {
         run.vertx.runOnContext(v -> socket.close());
       }
@@ -271,9 +346,15 @@ public final class LoadGenerator implements Runnable {
         Promise<Void> delayed = Promise.promise();
         run.vertx.setTimer(1 + (jitterMs == 0 ? 0 : random.nextInt(jitterMs)), id -> delayed.complete());
         return delayed.future().compose(v -> run.agent(i, reconnect, failures, null))
-            .onSuccess(v -> back.recordNanos(System.nanoTime() - dropped));
+            .onSuccess(v -> {
+              long now = System.nanoTime();
+              back.recordNanos(now - dropped);
+              timeline.count("back", now, 1);
+            });
       });
       double allBackS = (System.nanoTime() - dropped) / 1e9;
+      Thread.sleep(2_000);
+      sampler.stop();
       var report = new JsonObject()
           .put("mode", "storm")
           .put("agents", count)
@@ -282,8 +363,11 @@ public final class LoadGenerator implements Runnable {
           .put("back", back.count())
           .put("allBackSeconds", allBackS)
           .put("backAfterMs", back.summaryMs())
-          .put("failures", failuresJson(failures));
-      run.finish(report);
+          .put("failures", failuresJson(failures))
+          .put("timeline", timeline.json())
+          .put("services", sampler.toJson());
+      run.finish(report, "printfleet reconnect storm: " + count + " agents", List.of(
+          ReportPage.Chart.of("Agents back per second after the drop", "agents", "back", "welcomed again")));
       return back.count() == count ? 0 : 1;
     }
   }
@@ -312,6 +396,8 @@ public final class LoadGenerator implements Runnable {
     final List<WebSocketClient> clients = new ArrayList<>();
     final TokenIssuer issuer;
     final AtomicInteger open = new AtomicInteger();
+    /** Agents' branches are b0 .. b(branches - 1), by agent number. */
+    int branches = 100;
 
     Run(Target target) {
       this.target = target;
@@ -355,7 +441,7 @@ public final class LoadGenerator implements Runnable {
 
     Future<?> agent(int i, Latencies connect, Map<String, AtomicInteger> failures, List<WebSocket> keep) {
       String agentId = target.idPrefix + i;
-      String token = issuer.agent(agentId, target.company, "b" + i % 100, Duration.ofHours(6));
+      String token = issuer.agent(agentId, target.company, "b" + i % branches, Duration.ofHours(6));
       long begin = System.nanoTime();
       Promise<Void> welcomed = Promise.promise();
       client(i).connect(new WebSocketConnectOptions().setHost(target.host).setPort(target.port).setURI("/ws/agent")
@@ -383,6 +469,16 @@ public final class LoadGenerator implements Runnable {
     }
 
     Future<?> dashboard(int branch, java.util.function.Consumer<Envelope> onStatus, Map<String, AtomicInteger> failures) {
+      return dashboard(branch, onStatus, null, failures);
+    }
+
+    /**
+     * A dashboard in one branch room. Once subscribed, each frame goes to {@code onText} unparsed
+     * when it is given (a cheap count, so the load generator leaves the CPU to the gateway), else
+     * parsed to {@code onStatus}.
+     */
+    Future<?> dashboard(int branch, java.util.function.Consumer<Envelope> onStatus,
+        java.util.function.Consumer<String> onText, Map<String, AtomicInteger> failures) {
       String token = issuer.user("dash-" + branch, Role.USER, target.company, List.of(), Duration.ofHours(6));
       Promise<Void> subscribed = Promise.promise();
       client(branch).connect(new WebSocketConnectOptions().setHost(target.host).setPort(target.port).setURI("/ws/client")
@@ -391,6 +487,10 @@ public final class LoadGenerator implements Runnable {
             open.incrementAndGet();
             ws.closeHandler(v -> open.decrementAndGet());
             ws.textMessageHandler(text -> {
+              if (onText != null && subscribed.future().isComplete()) {
+                onText.accept(text);
+                return;
+              }
               try {
                 Envelope e = Envelope.parse(text);
                 if (e.type().equals("printer.status")) {
@@ -416,11 +516,26 @@ public final class LoadGenerator implements Runnable {
       return name.isEmpty() ? "error" : name;
     }
 
+    /** Heap and CPU of the services named by --sample, every second from now on. */
+    MetricsSampler sampler() {
+      var sampler = new MetricsSampler(vertx, target.sampled);
+      sampler.start();
+      return sampler;
+    }
+
     void finish(JsonObject report) throws Exception {
+      finish(report, null, List.of());
+    }
+
+    /** Prints and writes the JSON report and, with a title, the HTML page of its charts beside it. */
+    void finish(JsonObject report, String title, List<ReportPage.Chart> charts) throws Exception {
       String text = report.encodePrettily();
       System.out.println(text);
       if (target.report != null) {
         Files.writeString(target.report, text);
+        if (title != null) {
+          System.out.println("report page: " + ReportPage.writeBeside(target.report, title, report, charts));
+        }
       }
       vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     }

@@ -2,6 +2,9 @@ package dev.printfleet.simulator.load;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -89,6 +92,60 @@ final class ReportPage {
     }
     body.append("</svg>\n");
     return this;
+  }
+
+  /** A chart of a report's timeline: each line is a field of the timeline rows and its legend. */
+  record Chart(String title, String yLabel, List<String[]> lines) {
+    static Chart of(String title, String yLabel, String... fieldsAndLegends) {
+      List<String[]> lines = new ArrayList<>();
+      for (int i = 0; i + 1 < fieldsAndLegends.length; i += 2) {
+        lines.add(new String[] {fieldsAndLegends[i], fieldsAndLegends[i + 1]});
+      }
+      return new Chart(title, yLabel, lines);
+    }
+  }
+
+  /**
+   * Writes the page of a JSON report next to it ({@code x.json} gives {@code x.html}): the summary,
+   * the charts of its {@code timeline} and, when the run sampled services, their heap and CPU.
+   */
+  static Path writeBeside(Path jsonReport, String title, JsonObject report, List<Chart> charts) throws IOException {
+    JsonObject summary = report.copy();
+    summary.remove("timeline");
+    summary.remove("services");
+    var page = new ReportPage(title, summary);
+    JsonArray timeline = report.getJsonArray("timeline", new JsonArray());
+    for (Chart chart : charts) {
+      List<Series> series = new ArrayList<>();
+      for (String[] line : chart.lines()) {
+        series.add(new Series(line[1], color(series.size()), points(timeline, "s", line[0])));
+      }
+      page.chart(chart.title(), "seconds since the measured run started", chart.yLabel(), series);
+    }
+    JsonObject services = report.getJsonObject("services", new JsonObject());
+    List<Series> heaps = new ArrayList<>();
+    List<Series> cpus = new ArrayList<>();
+    for (String url : services.fieldNames()) {
+      List<double[]> heap = new ArrayList<>();
+      List<double[]> cpu = new ArrayList<>();
+      for (Object p : services.getJsonObject(url).getJsonArray("series")) {
+        JsonArray point = (JsonArray) p;
+        heap.add(new double[] {point.getDouble(0), point.getDouble(1)});
+        if (point.size() > 2 && point.getDouble(2) >= 0) {
+          cpu.add(new double[] {point.getDouble(0), point.getDouble(2) * 100});
+        }
+      }
+      heaps.add(new Series(url, color(heaps.size()), heap));
+      cpus.add(new Series(url, color(cpus.size()), cpu));
+    }
+    if (!heaps.isEmpty()) {
+      page.chart("Heap used per service (from /metrics)", "seconds since sampling started", "MiB", heaps);
+      page.chart("CPU per service (process_cpu_usage, share of the whole machine)", "seconds since sampling started", "%", cpus);
+    }
+    String name = jsonReport.getFileName().toString();
+    Path html = jsonReport.resolveSibling((name.endsWith(".json") ? name.substring(0, name.length() - 5) : name) + ".html");
+    Files.writeString(html, page.html());
+    return html;
   }
 
   String html() {
