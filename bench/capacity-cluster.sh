@@ -37,6 +37,8 @@ for g in 0 1 2; do
 done
 
 per_gateway=$(( (AGENTS + 2) / 3 ))
+keep_report capacity-cluster
+SAMPLE="http://127.0.0.1:${PORTS[0]},http://127.0.0.1:${PORTS[1]},http://127.0.0.1:${PORTS[2]}"
 per=9000
 started=$(now_ms)
 n_proc=0
@@ -48,7 +50,8 @@ for g in 0 1 2; do
     n=$left; (( n > per )) && n=$per
     java $PRINTFLEET_JAVA_OPTS -Xmx512m -jar simulator/target/simulator.jar agents --port "${PORTS[$g]}" --secret "$SECRET" \
       --count "$n" --id-prefix "g${g}c${chunk}a" --source-ips "127.0.1.$((10 + n_proc)),127.0.2.$((10 + n_proc))" --hold 3600 \
-      --ready-file "$WORK/ready-$n_proc" >"$WORK/agents-$n_proc.log" 2>&1 &
+      --ready-file "$WORK/ready-$n_proc" --stop-file "$WORK/stop" --report "$REPORT_DIR/agents-$n_proc.json" \
+      $( (( n_proc == 0 )) && echo --sample "$SAMPLE") >"$WORK/agents-$n_proc.log" 2>&1 &
     PIDS+=($!)
     left=$(( left - n )); chunk=$(( chunk + 1 )); n_proc=$(( n_proc + 1 ))
   done
@@ -59,7 +62,6 @@ for _ in $(seq 1 4500); do
 done
 connect_s=$(python3 -c "print(round(($(now_ms) - $started)/1000, 1))")
 sleep 10
-keep_report capacity-cluster
 echo "printfleet capacity across three gateways ($(nproc) cores, $(free -g | awk '/Mem/ {print $2}') GiB, $(java -version 2>&1 | head -1))"
 total=0
 for g in 0 1 2; do
@@ -70,3 +72,10 @@ for g in 0 1 2; do
   echo "gateway $g: ${held} agents, heap after GC $(heap_mib "${GPIDS[$g]}" "${PORTS[$g]}") MiB, RSS $(rss_mib "${GPIDS[$g]}") MiB, idle CPU ${cpu} % of a core"
 done
 echo "total agents held: ${total} of ${AGENTS} requested, all connected within ${connect_s} s by ${n_proc} load processes"
+# The load processes hold their agents until told to stop; then they write their reports.
+touch "$WORK/stop"
+for pid in "${PIDS[@]}"; do
+  [[ " ${GPIDS[*]} " == *" $pid "* ]] && continue
+  wait "$pid" 2>/dev/null || true
+done
+echo "report: $REPORT_DIR"

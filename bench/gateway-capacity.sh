@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Gateway figures on this machine: agent connections one gateway holds, heap and RSS per
-# connection, CPU while they idle, and printer.status delivery to dashboards.
-# Usage: bench/gateway-capacity.sh [AGENTS] [FANOUT_SECONDS]     (defaults: 10000, 30; 0 skips the fan-out)
+# connection, CPU while they idle. (Status delivery to dashboards: bench/fanout.sh.)
+# Usage: bench/gateway-capacity.sh [AGENTS]     (default: 10000, at most 19,500)
+# The report goes to target/bench/gateway-capacity-<time>/: summary.txt, machine.json, and each load
+# process's agents-N.json with its HTML chart (connections per second, connect time, gateway heap/CPU).
 # One gateway (with embedded Redis) runs in its own JVM; the load comes from separate processes,
 # at most 9,000 sockets each (a process may hold 20,000 open files here), from 127.0.0.x sources.
 set -euo pipefail
@@ -13,7 +15,6 @@ find_jdk
 drop_root "$ROOT/bench/gateway-capacity.sh" "$@"
 
 AGENTS="${1:-10000}"
-FANOUT_S="${2:-30}"
 [[ "$AGENTS" =~ ^[0-9]+$ && "$AGENTS" -ge 1 && "$AGENTS" -le 19500 ]] || { echo "AGENTS must be 1..19500 (one gateway process holds at most 20,000 files)" >&2; exit 2; }
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 ./printfleet build >/dev/null
@@ -35,13 +36,15 @@ heap0=$(heap_mib "$GW_PID" "$GW"); rss0=$(rss_mib "$GW_PID")
 echo "gateway idle, no connections: heap ${heap0} MiB, RSS ${rss0} MiB" >&2
 
 # Agents, spread over processes of at most 9,000 sockets and over 127.0.0.2..9 as sources.
+keep_report gateway-capacity
 per=9000
 procs=$(( (AGENTS + per - 1) / per ))
 for p in $(seq 0 $((procs - 1))); do
   n=$(( AGENTS - p * per )); (( n > per )) && n=$per
   java $PRINTFLEET_JAVA_OPTS -Xmx512m -jar simulator/target/simulator.jar agents --port "$GW" --secret "$SECRET" --count "$n" \
     --id-prefix "p${p}a" --source-ips "127.0.0.$((2 + p * 2)),127.0.0.$((3 + p * 2))" --hold 3600 \
-    --ready-file "$WORK/ready-$p" >"$WORK/agents-$p.log" 2>&1 &
+    --ready-file "$WORK/ready-$p" --stop-file "$WORK/stop" --report "$REPORT_DIR/agents-$p.json" $( (( p == 0 )) && echo --sample "http://127.0.0.1:$GW") \
+    >"$WORK/agents-$p.log" 2>&1 &
   PIDS+=($!)
 done
 for _ in $(seq 1 3000); do
@@ -55,7 +58,6 @@ idle_cpu=$(python3 -c "print(round(($t1 - $t0) / $(getconf CLK_TCK) / 20 * 100, 
 heap1=$(heap_mib "$GW_PID" "$GW"); rss1=$(rss_mib "$GW_PID")
 connect=$(grep -h "connect-to-welcome" "$WORK"/agents-*.log | tr '\n' ' ')
 
-keep_report gateway-capacity
 echo "printfleet gateway capacity ($(nproc) cores, $(java -version 2>&1 | head -1))"
 echo "agents requested ${AGENTS} in ${procs} load process(es); connections held by the gateway: ${held}"
 echo "  ${connect}"
@@ -63,22 +65,8 @@ echo "gateway heap after GC: ${heap0} MiB idle -> ${heap1} MiB with ${held} agen
 echo "gateway RSS: ${rss0} MiB -> ${rss1} MiB = $(python3 -c "print(round(($rss1-$rss0)*1024/max(1,$held),1))") KiB per connection"
 echo "gateway CPU while ${held} agents idle (20 s): ${idle_cpu} % of one core"
 
-if [[ "$FANOUT_S" == "0" ]]; then
-  exit 0
-fi
-
-# Stop the idle agents, then measure fan-out to dashboards.
-for pid in "${PIDS[@]:1}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
+# The load processes hold their agents until told to stop; then they write their reports.
+touch "$WORK/stop"
+for pid in "${PIDS[@]:1}"; do wait "$pid" 2>/dev/null || true; done
 PIDS=($GW_PID)
-sleep 3
-java $PRINTFLEET_JAVA_OPTS -Xmx1g -jar simulator/target/simulator.jar fanout --port "$GW" --secret "$SECRET" --agents 400 --dashboards 2000 \
-  --branches 200 --rate 4000 --duration "$FANOUT_S" --id-prefix f --source-ips 127.0.0.20,127.0.0.21 \
-  --report "$WORK/fanout.json" >"$WORK/fanout.log" 2>&1 || { echo "fanout run failed" >&2; tail -20 "$WORK/fanout.log" >&2; }
-cp "$WORK/fanout.json" "$REPORT_DIR/" 2>/dev/null || true
-python3 - "$WORK/fanout.json" <<'PY'
-import json, sys
-r = json.load(open(sys.argv[1]))
-print(f"fan-out: {r['agents']} agents sending {r['statusesSentPerSecond']:.0f} statuses/s to {r['dashboards']} dashboards in {r['branches']} branch rooms")
-print(f"  delivered {r['framesDeliveredPerSecond']:.0f} printer.status frames/s carrying {r['updatesDeliveredPerSecond']:.0f} updates/s")
-print(f"  agent-to-dashboard latency ms: {json.dumps(r['statusLatencyMs'])}; failures: {json.dumps(r['failures'])}")
-PY
+echo "report: $REPORT_DIR"

@@ -34,7 +34,8 @@ for p in $(seq 0 $((procs - 1))); do
   n=$(( AGENTS - p * per )); (( n > per )) && n=$per
   java $PRINTFLEET_JAVA_OPTS -Xmx512m -jar simulator/target/simulator.jar storm --port "$GW" --secret "$SECRET" --count "$n" \
     --jitter "$JITTER" --id-prefix "s${p}a" --source-ips "127.0.0.$((30 + p))" \
-    --ready-file "$WORK/ready-$p" --start-file "$WORK/go" --report "$WORK/storm-$p.json" >"$WORK/storm-$p.log" 2>&1 &
+    --ready-file "$WORK/ready-$p" --start-file "$WORK/go" --report "$WORK/storm-$p.json" \
+    $( (( p == 0 )) && echo --sample "http://127.0.0.1:$GW") >"$WORK/storm-$p.log" 2>&1 &
   LOADS+=($!)
   PIDS+=($!)
 done
@@ -47,7 +48,7 @@ touch "$WORK/go"
 for pid in "${LOADS[@]}"; do wait "$pid" || true; done
 
 keep_report reconnect-storm
-cp "$WORK"/storm-*.json "$REPORT_DIR/" 2>/dev/null || true
+cp "$WORK"/storm-*.json "$WORK"/storm-*.html "$REPORT_DIR/" 2>/dev/null || true
 echo "printfleet reconnect storm ($(nproc) cores, $(java -version 2>&1 | head -1))"
 python3 - "$WORK" "$AGENTS" "$JITTER" <<'PY'
 import glob, json, sys
