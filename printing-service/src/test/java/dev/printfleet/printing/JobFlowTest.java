@@ -141,6 +141,39 @@ class JobFlowTest extends PrintingTestBase {
   }
 
   @Test
+  void aResultThatOvertakesTheDispatchedMarkStillRecordsTheDispatch() {
+    // Reports the result before it acknowledges the dispatch, so the result is written while the
+    // job is still queued, as when a fast printer beats the dispatcher's own write.
+    var hasty = join(client.createWebSocketClient().connect(new WebSocketConnectOptions().setHost("127.0.0.1")
+        .setPort(gateway.httpPort()).setURI("/ws/agent")
+        .addHeader("Authorization", "Bearer " + issuer.agent("agent-hasty", "acme", "b1", Duration.ofHours(1)))));
+    hasty.textMessageHandler(text -> {
+      var envelope = new JsonObject(text);
+      if ("job.dispatch".equals(envelope.getString("type"))) {
+        String jobId = envelope.getJsonObject("data").getString("jobId");
+        hasty.writeTextMessage(Envelope.request("job.result", "r-" + jobId,
+            new JsonObject().put("jobId", jobId).put("outcome", "printed")).encode());
+        client.setTimer(300, t -> hasty.writeTextMessage(
+            Envelope.response(envelope.getString("id"), new JsonObject().put("accepted", true)).encode()));
+      }
+    });
+    hasty.writeTextMessage(Envelope.request("printers.sync", "s", new JsonObject().put("printers",
+        new io.vertx.core.json.JsonArray().add(new JsonObject().put("id", "hasty-p1")))).encode());
+    awaitPrinterKnown("hasty-p1");
+
+    String id = new JsonObject(post("/api/v1/jobs", userToken("acme"), job("hasty-p1"), null).body()).getString("id");
+
+    await().atMost(Duration.ofSeconds(10)).until(() ->
+        "printed".equals(new JsonObject(get("/api/v1/jobs/" + id, userToken("acme")).body()).getString("state")));
+    // The dispatcher's mark comes 300 ms later and finds the job final: it must change nothing.
+    await().pollDelay(Duration.ofMillis(600)).atMost(Duration.ofSeconds(5)).until(() -> true);
+    var job = new JsonObject(get("/api/v1/jobs/" + id, userToken("acme")).body());
+    assertThat(job.getString("state")).isEqualTo("printed");
+    assertThat(job.getInteger("attempts")).isEqualTo(1);
+    assertThat(count("SELECT count(*) FROM jobs WHERE id = '" + id + "' AND dispatched_at IS NOT NULL")).isEqualTo(1);
+  }
+
+  @Test
   void jobQueuedLongerThanItsTtlExpires() {
     restartPrinting(Map.of("PRINTFLEET_JOB_TTL", "1s"));
     var agent = agent(gateway, "agent-gone", "b1");

@@ -99,8 +99,14 @@ public final class JobStore {
           + " error = $5, updated_at = now() WHERE id = $1 AND state = 'queued' RETURNING " + COLUMNS,
       "$5::text", "state = 'failed'");
 
+  /**
+   * An agent's result. It may overtake the dispatcher's {@code dispatched} mark (the agent printed
+   * before that write): the job is then still queued, and the result records the dispatch too
+   * (its time and the attempt), so no printed job lacks them.
+   */
   static final String RECORD_RESULT = recorded(
-      "UPDATE jobs SET state = $3, error = $4, updated_at = now()"
+      "UPDATE jobs SET state = $3, error = $4, updated_at = now(), dispatched_at = COALESCE(dispatched_at, now()),"
+          + " attempts = CASE WHEN state = 'queued' THEN attempts + 1 ELSE attempts END"
           + " WHERE id = $1 AND company = $2 AND state IN ('dispatched', 'queued') RETURNING " + COLUMNS,
       "$4::text", null);
 
