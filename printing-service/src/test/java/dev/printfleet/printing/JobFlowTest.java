@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import dev.printfleet.common.protocol.Envelope;
 import dev.printfleet.gateway.GatewayService;
-import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -23,19 +22,7 @@ class JobFlowTest extends PrintingTestBase {
   void jobGoesQueuedDispatchedPrintedAndADashboardSeesEachUpdate() {
     var agent = agent(gateway, "agent-1", "b1");
     awaitPrinterKnown("agent-1-p1");
-    var updates = new CopyOnWriteArrayList<String>();
-    var dashboard = join(client.createWebSocketClient().connect(new WebSocketConnectOptions().setHost("127.0.0.1")
-        .setPort(gateway.httpPort()).setURI("/ws/client").addHeader("Authorization", "Bearer " + userToken("acme"))));
-    dashboard.textMessageHandler(text -> {
-      var e = new JsonObject(text);
-      if ("job.update".equals(e.getString("type"))) {
-        updates.add(e.getJsonObject("data").getString("state"));
-      } else if ("response".equals(e.getString("type"))) {
-        updates.add("subscribed");
-      }
-    });
-    dashboard.writeTextMessage(Envelope.request("subscribe", "s", new JsonObject().put("rooms", List.of("branch:b1"))).encode());
-    await().atMost(Duration.ofSeconds(5)).until(() -> updates.contains("subscribed"));
+    var updates = jobUpdates("branch:b1");
 
     var created = post("/api/v1/jobs", userToken("acme"), job("agent-1-p1"), null);
 
@@ -46,8 +33,7 @@ class JobFlowTest extends PrintingTestBase {
     assertThat(body.getInteger("copies")).isEqualTo(2);
     String id = body.getString("id");
     await().atMost(Duration.ofSeconds(15)).until(() -> state(id).equals("printed"));
-    var history = new JsonObject(get("/api/v1/jobs/" + id, userToken("acme")).body()).getJsonArray("history");
-    assertThat(history.stream().map(h -> ((JsonObject) h).getString("state")).toList()).containsExactly("queued", "dispatched", "printed");
+    assertThat(historyStates(id)).containsExactly("queued", "dispatched", "printed");
     await().atMost(Duration.ofSeconds(5)).until(() -> updates.contains("printed"));
     assertThat(updates).containsSubsequence("queued", "dispatched", "printed");
     assertThat(agent.jobsPrinted()).isEqualTo(1);
@@ -98,12 +84,8 @@ class JobFlowTest extends PrintingTestBase {
 
   @Test
   void agentThatNeverAnswersGetsItsRetriesThenTheJobFails() throws Exception {
-    var mute = join(client.createWebSocketClient().connect(new WebSocketConnectOptions().setHost("127.0.0.1")
-        .setPort(gateway.httpPort()).setURI("/ws/agent")
-        .addHeader("Authorization", "Bearer " + issuer.agent("agent-mute", "acme", "b1", Duration.ofHours(1)))));
-    mute.writeTextMessage(Envelope.request("printers.sync", "s", new JsonObject().put("printers",
-        new io.vertx.core.json.JsonArray().add(new JsonObject().put("id", "mute-p1")))).encode());
-    awaitPrinterKnown("mute-p1");
+    // Never answers anything.
+    rawAgent("agent-mute", "b1", "mute-p1", (socket, envelope) -> { });
 
     String id = new JsonObject(post("/api/v1/jobs", userToken("acme"), job("mute-p1"), null).body()).getString("id");
 
@@ -116,21 +98,14 @@ class JobFlowTest extends PrintingTestBase {
   @Test
   void jobDispatchedWithoutAResultPastTheDeadlineGoesOutAgain() {
     restartPrinting(Map.of("PRINTFLEET_RESULT_DEADLINE", "1s"));
-    var received = new java.util.concurrent.CopyOnWriteArrayList<String>();
+    var received = new CopyOnWriteArrayList<String>();
     // Accepts every dispatch and never reports a result, as an agent that crashed mid-print would.
-    var forgetful = join(client.createWebSocketClient().connect(new WebSocketConnectOptions().setHost("127.0.0.1")
-        .setPort(gateway.httpPort()).setURI("/ws/agent")
-        .addHeader("Authorization", "Bearer " + issuer.agent("agent-forgetful", "acme", "b1", Duration.ofHours(1)))));
-    forgetful.textMessageHandler(text -> {
-      var envelope = new JsonObject(text);
+    rawAgent("agent-forgetful", "b1", "forgetful-p1", (socket, envelope) -> {
       if ("job.dispatch".equals(envelope.getString("type"))) {
         received.add(envelope.getJsonObject("data").getString("jobId"));
-        forgetful.writeTextMessage(Envelope.response(envelope.getString("id"), new JsonObject().put("accepted", true)).encode());
+        socket.writeTextMessage(Envelope.response(envelope.getString("id"), new JsonObject().put("accepted", true)).encode());
       }
     });
-    forgetful.writeTextMessage(Envelope.request("printers.sync", "s", new JsonObject().put("printers",
-        new io.vertx.core.json.JsonArray().add(new JsonObject().put("id", "forgetful-p1")))).encode());
-    awaitPrinterKnown("forgetful-p1");
 
     String id = new JsonObject(post("/api/v1/jobs", userToken("acme"), job("forgetful-p1"), null).body()).getString("id");
 
@@ -141,36 +116,32 @@ class JobFlowTest extends PrintingTestBase {
   }
 
   @Test
-  void aResultThatOvertakesTheDispatchedMarkStillRecordsTheDispatch() {
+  void aResultThatOvertakesTheDispatchedWriteStillShowsTheContractsOrder() {
     // Reports the result before it acknowledges the dispatch, so the result is written while the
     // job is still queued, as when a fast printer beats the dispatcher's own write.
-    var hasty = join(client.createWebSocketClient().connect(new WebSocketConnectOptions().setHost("127.0.0.1")
-        .setPort(gateway.httpPort()).setURI("/ws/agent")
-        .addHeader("Authorization", "Bearer " + issuer.agent("agent-hasty", "acme", "b1", Duration.ofHours(1)))));
-    hasty.textMessageHandler(text -> {
-      var envelope = new JsonObject(text);
+    rawAgent("agent-hasty", "b9", "hasty-p1", (socket, envelope) -> {
       if ("job.dispatch".equals(envelope.getString("type"))) {
         String jobId = envelope.getJsonObject("data").getString("jobId");
-        hasty.writeTextMessage(Envelope.request("job.result", "r-" + jobId,
+        socket.writeTextMessage(Envelope.request("job.result", "r-" + jobId,
             new JsonObject().put("jobId", jobId).put("outcome", "printed")).encode());
-        client.setTimer(300, t -> hasty.writeTextMessage(
+        client.setTimer(300, t -> socket.writeTextMessage(
             Envelope.response(envelope.getString("id"), new JsonObject().put("accepted", true)).encode()));
       }
     });
-    hasty.writeTextMessage(Envelope.request("printers.sync", "s", new JsonObject().put("printers",
-        new io.vertx.core.json.JsonArray().add(new JsonObject().put("id", "hasty-p1")))).encode());
-    awaitPrinterKnown("hasty-p1");
+    var updates = jobUpdates("branch:b9");
 
     String id = new JsonObject(post("/api/v1/jobs", userToken("acme"), job("hasty-p1"), null).body()).getString("id");
 
-    await().atMost(Duration.ofSeconds(10)).until(() ->
-        "printed".equals(new JsonObject(get("/api/v1/jobs/" + id, userToken("acme")).body()).getString("state")));
-    // The dispatcher's mark comes 300 ms later and finds the job final: it must change nothing.
+    await().atMost(Duration.ofSeconds(10)).until(() -> state(id).equals("printed"));
+    // The dispatcher's own write comes 300 ms later and finds the job final: it must change nothing.
     await().pollDelay(Duration.ofMillis(600)).atMost(Duration.ofSeconds(5)).until(() -> true);
     var job = new JsonObject(get("/api/v1/jobs/" + id, userToken("acme")).body());
     assertThat(job.getString("state")).isEqualTo("printed");
     assertThat(job.getInteger("attempts")).isEqualTo(1);
+    assertThat(historyStates(id)).as("the contract's order").containsExactly("queued", "dispatched", "printed");
     assertThat(count("SELECT count(*) FROM jobs WHERE id = '" + id + "' AND dispatched_at IS NOT NULL")).isEqualTo(1);
+    await().atMost(Duration.ofSeconds(5)).until(() -> updates.contains("printed"));
+    assertThat(updates).as("what a dashboard sees").containsExactly("queued", "dispatched", "printed");
   }
 
   @Test
@@ -187,8 +158,7 @@ class JobFlowTest extends PrintingTestBase {
     await().atMost(Duration.ofSeconds(20)).until(() -> state(id).equals("expired"));
     var expired = new JsonObject(get("/api/v1/jobs/" + id, userToken("acme")).body());
     assertThat(expired.getInteger("attempts")).as("never sent").isZero();
-    assertThat(expired.getJsonArray("history").stream().map(h -> ((JsonObject) h).getString("state")).toList())
-        .containsExactly("queued", "expired");
+    assertThat(historyStates(id)).containsExactly("queued", "expired");
   }
 
   @Test

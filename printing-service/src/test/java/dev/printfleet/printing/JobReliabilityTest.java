@@ -6,8 +6,6 @@ import static org.awaitility.Awaitility.await;
 import dev.printfleet.common.protocol.Envelope;
 import dev.printfleet.testing.PostgresServerHandle;
 import io.vertx.core.http.WebSocket;
-import io.vertx.core.http.WebSocketConnectOptions;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -24,11 +22,7 @@ class JobReliabilityTest extends PrintingTestBase {
 
   /** An agent whose printer refuses every job while {@code refusing} is set, then prints them. */
   private WebSocket flakyAgent(String agentId, String printerId, AtomicBoolean refusing, AtomicInteger printed) {
-    var socket = join(client.createWebSocketClient().connect(new WebSocketConnectOptions().setHost("127.0.0.1")
-        .setPort(gateway.httpPort()).setURI("/ws/agent")
-        .addHeader("Authorization", "Bearer " + issuer.agent(agentId, "acme", "b1", Duration.ofHours(1)))));
-    socket.textMessageHandler(text -> {
-      var envelope = new JsonObject(text);
+    return rawAgent(agentId, "b1", printerId, (socket, envelope) -> {
       if (!"job.dispatch".equals(envelope.getString("type"))) {
         return;
       }
@@ -43,9 +37,6 @@ class JobReliabilityTest extends PrintingTestBase {
             new JsonObject().put("jobId", jobId).put("outcome", "printed")).encode());
       }
     });
-    socket.writeTextMessage(Envelope.request("printers.sync", "s",
-        new JsonObject().put("printers", new JsonArray().add(new JsonObject().put("id", printerId)))).encode());
-    return socket;
   }
 
   @Test

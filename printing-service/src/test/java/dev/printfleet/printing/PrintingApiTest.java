@@ -9,8 +9,6 @@ import dev.printfleet.printing.api.OpenApiDocument;
 import dev.printfleet.printing.api.PrintingApi;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.WebSocketConnectOptions;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.openapi.contract.OpenAPIContract;
@@ -160,19 +158,12 @@ class PrintingApiTest extends PrintingTestBase {
 
   @Test
   void aTestPrintTheAgentAnswersWithItsPrintersErrorIsOkFalse() throws Exception {
-    var agent = join(client.createWebSocketClient().connect(new WebSocketConnectOptions().setHost("127.0.0.1")
-        .setPort(gateway.httpPort()).setURI("/ws/agent")
-        .addHeader("Authorization", "Bearer " + issuer.agent("agent-jammed", "acme", "b6", Duration.ofHours(1)))));
-    agent.textMessageHandler(text -> {
-      var envelope = new JsonObject(text);
+    rawAgent("agent-jammed", "b6", "jammed-p1", (socket, envelope) -> {
       if ("printer.test".equals(envelope.getString("type"))) {
-        agent.writeTextMessage(Envelope.errorResponse(envelope.getString("id"), Envelope.Code.INVALID_DATA,
+        socket.writeTextMessage(Envelope.errorResponse(envelope.getString("id"), Envelope.Code.INVALID_DATA,
             "paper jam in tray 2").encode());
       }
     });
-    agent.writeTextMessage(Envelope.request("printers.sync", "s", new JsonObject().put("printers",
-        new JsonArray().add(new JsonObject().put("id", "jammed-p1")))).encode());
-    awaitPrinterKnown("jammed-p1");
 
     var answer = post("/api/v1/printers/jammed-p1/test", userToken("acme"), null, null);
 
@@ -215,12 +206,8 @@ class PrintingApiTest extends PrintingTestBase {
     conforms(contract, "getPrinter", notFound);
     assertThat(get("/api/v1/no-such-route", user).statusCode()).isEqualTo(404);
 
-    var mute = join(client.createWebSocketClient().connect(new WebSocketConnectOptions().setHost("127.0.0.1")
-        .setPort(gateway.httpPort()).setURI("/ws/agent")
-        .addHeader("Authorization", "Bearer " + issuer.agent("agent-silent", "acme", "b5", Duration.ofHours(1)))));
-    mute.writeTextMessage(Envelope.request("printers.sync", "s", new JsonObject().put("printers",
-        new JsonArray().add(new JsonObject().put("id", "silent-p1")))).encode());
-    awaitPrinterKnown("silent-p1");
+    // Never answers anything.
+    var mute = rawAgent("agent-silent", "b5", "silent-p1", (socket, envelope) -> { });
     var timeout = post("/api/v1/printers/silent-p1/test", user, null, null);
     assertThat(errorCode(timeout)).as("the agent never answers the test").isEqualTo("timeout");
     statuses.add(timeout.statusCode());

@@ -7,6 +7,7 @@ import dev.printfleet.common.auth.TokenIssuer;
 import dev.printfleet.common.config.Settings;
 import dev.printfleet.common.lifecycle.ServiceLauncher;
 import dev.printfleet.common.lifecycle.ServiceRuntime;
+import dev.printfleet.common.protocol.Envelope;
 import dev.printfleet.gateway.GatewayService;
 import dev.printfleet.simulator.SimulatedAgent;
 import dev.printfleet.testing.PostgresServerHandle;
@@ -14,7 +15,10 @@ import dev.printfleet.testing.RealServersExtension;
 import dev.printfleet.testing.RedisServerHandle;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -27,7 +31,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -147,6 +153,48 @@ abstract class PrintingTestBase {
 
   protected void awaitPrinterKnown(String printerId) {
     await().atMost(Duration.ofSeconds(10)).until(() -> get("/api/v1/printers/" + printerId, userToken("acme")).statusCode() == 200);
+  }
+
+  /**
+   * An agent written by hand, for behaviour the simulated agent does not have: each frame the
+   * gateway sends goes to {@code onFrame} with the socket to answer on. Returns once its one
+   * printer is known to the API.
+   */
+  protected WebSocket rawAgent(String agentId, String branch, String printerId,
+      BiConsumer<WebSocket, JsonObject> onFrame) {
+    var socket = join(client.createWebSocketClient().connect(new WebSocketConnectOptions().setHost("127.0.0.1")
+        .setPort(gateway.httpPort()).setURI("/ws/agent")
+        .addHeader("Authorization", "Bearer " + issuer.agent(agentId, "acme", branch, Duration.ofHours(1)))));
+    socket.textMessageHandler(text -> onFrame.accept(socket, new JsonObject(text)));
+    socket.writeTextMessage(Envelope.request("printers.sync", "s", new JsonObject().put("printers",
+        new JsonArray().add(new JsonObject().put("id", printerId)))).encode());
+    awaitPrinterKnown(printerId);
+    return socket;
+  }
+
+  /** A dashboard subscribed to one room; the states of the job updates it receives, in order. */
+  protected List<String> jobUpdates(String room) {
+    var states = new CopyOnWriteArrayList<String>();
+    var subscribed = new java.util.concurrent.atomic.AtomicBoolean();
+    var dashboard = join(client.createWebSocketClient().connect(new WebSocketConnectOptions().setHost("127.0.0.1")
+        .setPort(gateway.httpPort()).setURI("/ws/client").addHeader("Authorization", "Bearer " + userToken("acme"))));
+    dashboard.textMessageHandler(text -> {
+      var e = new JsonObject(text);
+      if ("job.update".equals(e.getString("type"))) {
+        states.add(e.getJsonObject("data").getString("state"));
+      } else if ("response".equals(e.getString("type"))) {
+        subscribed.set(true);
+      }
+    });
+    dashboard.writeTextMessage(Envelope.request("subscribe", "s", new JsonObject().put("rooms", List.of(room))).encode());
+    await().atMost(Duration.ofSeconds(5)).untilTrue(subscribed);
+    return states;
+  }
+
+  /** The states of a job's history, oldest first. */
+  protected List<String> historyStates(String jobId) {
+    return new JsonObject(get("/api/v1/jobs/" + jobId, userToken("acme")).body()).getJsonArray("history").stream()
+        .map(h -> ((JsonObject) h).getString("state")).toList();
   }
 
   /** Replaces the gateway instance by one with these settings on top of the test's. */

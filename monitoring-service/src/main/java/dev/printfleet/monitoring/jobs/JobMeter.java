@@ -71,31 +71,23 @@ public final class JobMeter {
         }
         queuedAt.putIfAbsent(event.jobId(), event.at());
       }
-      case "dispatched" -> dispatched(s, queuedAt.remove(event.jobId()), event.at());
-      case "printed" -> {
-        s.printed++;
-        // A result that overtook the dispatcher's mark: the job went out no later than this.
+      case "dispatched" -> {
+        s.dispatched++;
         Instant queued = queuedAt.remove(event.jobId());
         if (queued != null) {
-          dispatched(s, queued, event.at());
+          long ms = Math.max(0, Math.min(MAX_LATENCY_MS, Duration.between(queued, event.at()).toMillis()));
+          if (s.latency == null) {
+            s.latency = new Histogram(MAX_LATENCY_MS, 2);
+          }
+          s.latency.recordValue(ms);
         }
       }
+      case "printed" -> s.printed++;
       case "failed" -> {
         s.failed++;
         queuedAt.remove(event.jobId());
       }
       default -> queuedAt.remove(event.jobId());
-    }
-  }
-
-  private static void dispatched(Second s, Instant queued, Instant at) {
-    s.dispatched++;
-    if (queued != null) {
-      long ms = Math.max(0, Math.min(MAX_LATENCY_MS, Duration.between(queued, at).toMillis()));
-      if (s.latency == null) {
-        s.latency = new Histogram(MAX_LATENCY_MS, 2);
-      }
-      s.latency.recordValue(ms);
     }
   }
 

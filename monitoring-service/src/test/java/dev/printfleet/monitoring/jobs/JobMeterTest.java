@@ -54,19 +54,4 @@ class JobMeterTest {
     assertThat(summary.getLong("created")).isEqualTo(1);
     assertThat(summary.getJsonObject("dispatchLatencyMs").getLong("p50")).isBetween(398L, 402L);
   }
-
-  @Test
-  void aJobPrintedBeforeItsDispatchedEventCountsAsDispatchedOnce() {
-    var meter = new JobMeter();
-    meter.record(event("j1", "queued", 0, T0), T0);
-    meter.record(event("j1", "printed", 1, T0.plusMillis(30)), T0.plusMillis(30));
-    meter.record(event("j2", "queued", 0, T0), T0);
-    meter.record(event("j2", "dispatched", 1, T0.plusMillis(10)), T0.plusMillis(10));
-    meter.record(event("j2", "printed", 1, T0.plusMillis(40)), T0.plusMillis(40));
-
-    var summary = meter.summary(Duration.ofMinutes(1), T0.plusSeconds(1));
-    assertThat(summary.getLong("printed")).isEqualTo(2);
-    assertThat(summary.getJsonObject("dispatchLatencyMs").getLong("count")).isEqualTo(2);
-    assertThat(summary.getJsonObject("dispatchLatencyMs").getLong("max")).isBetween(29L, 31L);
-  }
 }

@@ -5,6 +5,7 @@ import dev.printfleet.printing.jobs.JobState;
 import dev.printfleet.printing.jobs.JobStore;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
+import java.util.Optional;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,9 +38,15 @@ public final class ResultsConsumer {
     }
     JobState outcome = "printed".equals(result.outcome()) ? JobState.PRINTED : JobState.FAILED;
     jobs.recordResult(id, result.company(), outcome, result.error())
-        .onSuccess(job -> {
-          loop.publish(job);
-          message.reply(new JsonObject().put("recorded", job.isPresent()));
+        .onSuccess(recorded -> {
+          recorded.ifPresent(r -> {
+            if (r.dispatchWrittenWithIt()) {
+              // Watchers see the contract's queued, dispatched, then the outcome, as the history has it.
+              loop.publish(Optional.of(r.job().inState(JobState.DISPATCHED)));
+            }
+            loop.publish(Optional.of(r.job()));
+          });
+          message.reply(new JsonObject().put("recorded", recorded.isPresent()));
         })
         .onFailure(e -> {
           log.warn("Result not recorded job={}: {}", id, e.toString());

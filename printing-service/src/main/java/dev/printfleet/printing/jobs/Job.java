@@ -35,6 +35,11 @@ public record Job(
         row.getString("error"));
   }
 
+  /** The same job in another state, without an error (a step it went through). */
+  public Job inState(JobState other) {
+    return new Job(id, company, branch, printerId, other, attempts, copies, contentType, createdAt, updatedAt, null);
+  }
+
   public JsonObject toJson() {
     var json = new JsonObject()
         .put("id", id.toString())

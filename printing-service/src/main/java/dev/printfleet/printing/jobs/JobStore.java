@@ -100,15 +100,25 @@ public final class JobStore {
       "$5::text", "state = 'failed'");
 
   /**
-   * An agent's result. It may overtake the dispatcher's {@code dispatched} mark (the agent printed
-   * before that write): the job is then still queued, and the result records the dispatch too
-   * (its time and the attempt), so no printed job lacks them.
+   * An agent's result. It may overtake the dispatcher's {@code dispatched} write (a fast printer
+   * answers before that write lands): the job is then still queued, and the result writes the
+   * dispatch too (its time, the attempt and a {@code dispatched} history row before the outcome's),
+   * so the job's history keeps the contract's order. {@code was_queued} tells the caller.
    */
-  static final String RECORD_RESULT = recorded(
-      "UPDATE jobs SET state = $3, error = $4, updated_at = now(), dispatched_at = COALESCE(dispatched_at, now()),"
-          + " attempts = CASE WHEN state = 'queued' THEN attempts + 1 ELSE attempts END"
-          + " WHERE id = $1 AND company = $2 AND state IN ('dispatched', 'queued') RETURNING " + COLUMNS,
-      "$4::text", null);
+  static final String RECORD_RESULT =
+      "WITH was AS (SELECT id, state FROM jobs WHERE id = $1 AND company = $2 AND state IN ('dispatched', 'queued')"
+          + " FOR UPDATE),"
+          + " changed AS (UPDATE jobs j SET state = $3, error = $4, updated_at = now(),"
+          + " dispatched_at = COALESCE(j.dispatched_at, now()),"
+          + " attempts = CASE WHEN was.state = 'queued' THEN j.attempts + 1 ELSE j.attempts END"
+          + " FROM was WHERE j.id = was.id"
+          + " RETURNING " + COLUMNS.replaceAll("(\\w+)", "j.$1")
+          + ", was.state = 'queued' AS was_queued),"
+          + " logged AS (INSERT INTO job_history (job_id, state, detail)"
+          + " SELECT changed.id, entry.state, entry.detail FROM changed, LATERAL (VALUES"
+          + " (1, 'dispatched', 'the result came before the dispatch was written'), (2, changed.state, $4::text))"
+          + " AS entry(n, state, detail) WHERE entry.n = 2 OR changed.was_queued ORDER BY entry.n)"
+          + " SELECT * FROM changed";
 
   static final String RELEASE_FOR_AGENT =
       "UPDATE jobs SET next_attempt_at = now() WHERE state = 'queued' AND company = $1"
@@ -130,6 +140,9 @@ public final class JobStore {
 
   /** The outcome of an insert: the job, and whether it is new (false: same idempotency key). */
   public record Inserted(Job job, boolean created) {}
+
+  /** A result written: the job, and whether it was still queued (its dispatch was written with it). */
+  public record Recorded(Job job, boolean dispatchWrittenWithIt) {}
 
   private final Pool pool;
 
@@ -246,9 +259,15 @@ public final class JobStore {
   }
 
   /** Records an agent's result; empty when the job is unknown or already final (a duplicate). */
-  public Future<Optional<Job>> recordResult(UUID id, String company, JobState outcome, String error) {
+  public Future<Optional<Recorded>> recordResult(UUID id, String company, JobState outcome, String error) {
     return pool.preparedQuery(RECORD_RESULT).execute(Tuple.of(id, company, outcome.wire(), error))
-        .map(JobStore::first);
+        .map(rows -> {
+          if (rows.size() == 0) {
+            return Optional.empty();
+          }
+          Row row = rows.iterator().next();
+          return Optional.of(new Recorded(Job.fromRow(row), row.getBoolean("was_queued")));
+        });
   }
 
   /** An agent connected: its queued jobs are due now. */
