@@ -153,37 +153,18 @@ public final class PrintingApi {
     if (branch != null && !caller.mayAccessBranch(caller.company(), branch)) {
       throw ApiError.forbidden("branch", "your token does not list branch " + branch);
     }
-    JobState state = null;
-    if (query.get("state") != null) {
-      try {
-        state = JobState.fromWire(query.get("state"));
-      } catch (IllegalArgumentException e) {
-        throw ApiError.invalid("state", "state must be one of queued, dispatched, printed, failed, cancelled, expired");
-      }
+    JobState state = queryParam(query.get("state"), "state", JobState::fromWire,
+        "state must be one of queued, dispatched, printed, failed, cancelled, expired");
+    Integer limit = queryParam(query.get("limit"), "limit", Integer::valueOf, LIMIT_RULE);
+    if (limit != null && (limit < 1 || limit > 500)) {
+      throw ApiError.invalid("limit", LIMIT_RULE);
     }
-    int limit = 50;
-    if (query.get("limit") != null) {
-      try {
-        limit = Integer.parseInt(query.get("limit"));
-      } catch (NumberFormatException e) {
-        limit = -1;
-      }
-      if (limit < 1 || limit > 500) {
-        throw ApiError.invalid("limit", "limit must be a whole number from 1 to 500");
-      }
-    }
-    JobCursor after = null;
-    if (query.get("after") != null) {
-      try {
-        after = JobCursor.decode(query.get("after"));
-      } catch (IllegalArgumentException e) {
-        throw ApiError.invalid("after", "after must be the next cursor of an earlier page");
-      }
-    }
+    JobCursor after = queryParam(query.get("after"), "after", JobCursor::decode,
+        "after must be the next cursor of an earlier page");
     List<String> visible = caller.branches().isEmpty() ? null : List.copyOf(caller.branches());
     var filter = new JobStore.Filter(caller.company(), optionalText(query.get("printerId"), "printerId"), branch,
         state, visible);
-    jobs.list(filter, after, limit)
+    jobs.list(filter, after, limit == null ? 50 : limit)
         .onSuccess(page -> {
           var items = new JsonArray();
           page.items().forEach(job -> items.add(job.toJson()));
@@ -191,6 +172,20 @@ public final class PrintingApi {
               .put("next", page.next().map(JobCursor::encode).orElse(null)));
         })
         .onFailure(ctx::fail);
+  }
+
+  private static final String LIMIT_RULE = "limit must be a whole number from 1 to 500";
+
+  /** An optional query parameter: null when absent, 400 invalid_data naming it when it does not parse. */
+  private static <T> T queryParam(String value, String field, java.util.function.Function<String, T> parse, String rule) {
+    if (value == null) {
+      return null;
+    }
+    try {
+      return parse.apply(value);
+    } catch (IllegalArgumentException e) {
+      throw ApiError.invalid(field, rule);
+    }
   }
 
   private static String optionalText(String value, String field) {
