@@ -25,7 +25,11 @@ final class Timeline {
   }
 
   synchronized void count(String name, long atNanos, long n) {
-    int s = second(atNanos);
+    add(name, second(atNanos), n);
+  }
+
+  /** Adds {@code n} to a count of second {@code s} (for counts read once a second elsewhere). */
+  synchronized void add(String name, int s, long n) {
     if (s >= 0) {
       counts.computeIfAbsent(s, k -> new LinkedHashMap<>()).merge(name, n, Long::sum);
     }

@@ -46,6 +46,22 @@ class TimelineTest {
   }
 
   @Test
+  void countersReadOnceASecondGiveWhatTheyGrewByEachSecond() {
+    var timeline = new Timeline(0);
+    var frames = new java.util.concurrent.atomic.AtomicLong(100); // before the measured run: not counted
+    var perSecond = new LoadGenerator.PerSecond(timeline, java.util.Map.of("frames", frames));
+    frames.addAndGet(7);
+    perSecond.tick();
+    perSecond.tick();
+    frames.addAndGet(3);
+    perSecond.tick();
+
+    JsonArray rows = timeline.json();
+
+    assertThat(rows.stream().map(r -> ((JsonObject) r).getLong("frames")).toList()).containsExactly(7L, 0L, 3L);
+  }
+
+  @Test
   void thePageBesideTheReportChartsTheTimeline(@TempDir Path dir) throws Exception {
     var timeline = new Timeline(0);
     timeline.count("back", 10, 4);
