@@ -122,8 +122,19 @@ class DeployChecksTest {
   @Test
   void aBrokenDockerfileHealthCheckFailsTheCheck(@TempDir Path copy) throws IOException {
     copyRepository(copy);
-    replace(copy.resolve("monitoring-service/Dockerfile"), "/health/live", "/healthz");
-    assertThat(DeployChecker.check(copy)).anySatisfy(p -> assertThat(p).contains("monitoring-service/Dockerfile").contains("/healthz"));
+    replace(copy.resolve("Dockerfile"), "/health/live", "/healthz");
+    assertThat(DeployChecker.check(copy)).anySatisfy(p -> assertThat(p).startsWith("Dockerfile").contains("/healthz"));
+  }
+
+  @Test
+  void anImageBuiltForTheWrongServiceOrPortFailsTheCheck(@TempDir Path copy) throws IOException {
+    copyRepository(copy);
+    replace(copy.resolve("docker-compose.yml"), "SERVICE: monitoring-service", "SERVICE: printing-service");
+    replace(copy.resolve("Dockerfile"), "gateway-service|printing-service|monitoring-service)", "gateway-service|printing-service)");
+    assertThat(DeployChecker.check(copy))
+        .anySatisfy(p -> assertThat(p).contains("monitoring").contains("SERVICE=printing-service PORT=8082")
+            .contains("expected Dockerfile with SERVICE=monitoring-service PORT=8082"))
+        .anySatisfy(p -> assertThat(p).startsWith("Dockerfile").contains("SERVICE may not be monitoring-service"));
   }
 
   @Test
@@ -180,8 +191,7 @@ class DeployChecksTest {
   }
 
   static void copyRepository(Path to) throws IOException {
-    for (String part : List.of("k8s", "deploy", "docker-compose.yml", "gateway-service/Dockerfile", "printing-service/Dockerfile",
-        "monitoring-service/Dockerfile", "common/src/main", "gateway-service/src/main", "printing-service/src/main",
+    for (String part : List.of("k8s", "deploy", "docker-compose.yml", "Dockerfile", "common/src/main", "gateway-service/src/main", "printing-service/src/main",
         "monitoring-service/src/main")) {
       Path from = ROOT.resolve(part);
       for (Path file : Files.isDirectory(from) ? DeployChecker.files(from) : List.of(from)) {
