@@ -16,6 +16,7 @@ final class RawWebSocket implements AutoCloseable {
 
   private final Socket socket;
   private final InputStream in;
+  private String headers = "";
 
   private RawWebSocket(Socket socket) throws IOException {
     this.socket = socket;
@@ -23,6 +24,20 @@ final class RawWebSocket implements AutoCloseable {
   }
 
   static RawWebSocket open(int port, String path, String token, int receiveBuffer) throws IOException {
+    return open(port, path, token, receiveBuffer, "");
+  }
+
+  /** Offers permessage-deflate; fails when the server does not take it. */
+  static RawWebSocket openDeflating(int port, String path, String token) throws IOException {
+    var raw = open(port, path, token, 0, "Sec-WebSocket-Extensions: permessage-deflate; client_no_context_takeover\r\n");
+    if (!raw.headers.toLowerCase(java.util.Locale.ROOT).contains("permessage-deflate")) {
+      raw.close();
+      throw new IOException("the server did not negotiate permessage-deflate: " + raw.headers);
+    }
+    return raw;
+  }
+
+  private static RawWebSocket open(int port, String path, String token, int receiveBuffer, String extraHeaders) throws IOException {
     var socket = new Socket();
     if (receiveBuffer > 0) {
       socket.setReceiveBufferSize(receiveBuffer);
@@ -32,7 +47,7 @@ final class RawWebSocket implements AutoCloseable {
     String key = Base64.getEncoder().encodeToString("printfleet-test-k".getBytes(StandardCharsets.US_ASCII));
     String request = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nUpgrade: websocket\r\n"
         + "Connection: Upgrade\r\nSec-WebSocket-Key: " + key + "\r\nSec-WebSocket-Version: 13\r\n"
-        + "Authorization: Bearer " + token + "\r\n\r\n";
+        + "Authorization: Bearer " + token + "\r\n" + extraHeaders + "\r\n";
     socket.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
     var raw = new RawWebSocket(socket);
     String status = raw.readHeaders();
@@ -55,6 +70,8 @@ final class RawWebSocket implements AutoCloseable {
           first = text;
         } else if (text.isEmpty()) {
           return first;
+        } else {
+          headers += text + "\n";
         }
         line.reset();
       } else if (c != '\r') {
@@ -109,6 +126,36 @@ final class RawWebSocket implements AutoCloseable {
       frame.write(payload[i] ^ mask[i % 4]);
     }
     socket.getOutputStream().write(frame.toByteArray());
+  }
+
+  /** How long a read may wait before it fails, so a test that waits for a close that never comes ends. */
+  void readTimeout(java.time.Duration timeout) throws IOException {
+    socket.setSoTimeout((int) timeout.toMillis());
+  }
+
+  /** Sends one masked frame as given: the caller chooses FIN, RSV1 (compressed) and the opcode. */
+  void sendFrame(boolean fin, boolean compressed, int opcode, byte[] payload) throws IOException {
+    var frame = new ByteArrayOutputStream(payload.length + 14);
+    frame.write((fin ? 0x80 : 0) | (compressed ? 0x40 : 0) | opcode);
+    if (payload.length < 126) {
+      frame.write(0x80 | payload.length);
+    } else if (payload.length < 65536) {
+      frame.write(0x80 | 126);
+      frame.write(payload.length >>> 8);
+      frame.write(payload.length & 0xff);
+    } else {
+      frame.write(0x80 | 127);
+      for (int shift = 56; shift >= 0; shift -= 8) {
+        frame.write((int) (((long) payload.length >>> shift) & 0xff));
+      }
+    }
+    byte[] mask = {5, 6, 7, 8};
+    frame.write(mask);
+    for (int i = 0; i < payload.length; i++) {
+      frame.write(payload[i] ^ mask[i % 4]);
+    }
+    socket.getOutputStream().write(frame.toByteArray());
+    socket.getOutputStream().flush();
   }
 
   @Override
