@@ -11,6 +11,7 @@ import dev.printfleet.gateway.client.ClientEndpoint;
 import dev.printfleet.gateway.connection.ConnectionRegistry;
 import dev.printfleet.gateway.connection.Deflation;
 import dev.printfleet.gateway.connection.GatewayMetrics;
+import dev.printfleet.gateway.connection.MessageSizeGuard;
 import dev.printfleet.gateway.fanout.RoomHub;
 import io.vertx.core.AbstractVerticle;
 import io.vertx.core.Future;
@@ -65,7 +66,8 @@ final class GatewayVerticle extends AbstractVerticle {
     router.get("/health/websocket/metrics").handler(ctx ->
         ctx.response().putHeader("Content-Type", "application/json").end(registry.stats().encode()));
 
-    // Twice the limit: the endpoints close an oversized message themselves with a proper 1009.
+    // Twice the limit: MessageSizeGuard closes a message over the limit with a proper 1009 (it also
+    // bounds the inflated size); only a frame past twice the limit is cut off by the frame decoder.
     int maxFrame = (int) Math.min(Integer.MAX_VALUE, 2 * config.maxMessageBytes());
     Deflation.level(config.compressionLevel());
     var options =
@@ -88,7 +90,8 @@ final class GatewayVerticle extends AbstractVerticle {
     registry.start();
     clients.start();
     agents.start()
-        .compose(v -> runtime.serve(router, options, Map.of("/ws/agent", agents::upgrade, "/ws/client", clients::upgrade)))
+        .compose(v -> runtime.serve(router, options, Map.of("/ws/agent", agents::upgrade, "/ws/client", clients::upgrade),
+            connection -> MessageSizeGuard.install(connection, options, config.maxMessageBytes(), metrics)))
         .<Void>mapEmpty()
         .onComplete(started);
   }

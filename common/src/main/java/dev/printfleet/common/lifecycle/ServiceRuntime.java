@@ -15,6 +15,7 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
@@ -134,10 +135,26 @@ public final class ServiceRuntime {
    */
   public Future<HttpServer> serve(
       Router router, HttpServerOptions options, Map<String, Handler<HttpServerRequest>> rawPaths) {
+    return serve(router, options, rawPaths, null);
+  }
+
+  /**
+   * Like {@link #serve(Router, HttpServerOptions, Map)}, with a handler called for each new
+   * connection before any request on it is read: the place to adjust a connection's pipeline.
+   */
+  public Future<HttpServer> serve(
+      Router router,
+      HttpServerOptions options,
+      Map<String, Handler<HttpServerRequest>> rawPaths,
+      Handler<HttpConnection> connectionHandler) {
     OperationsRoutes.mount(vertx, router, readiness, registry);
     Map<String, Handler<HttpServerRequest>> raw = Map.copyOf(rawPaths);
-    return vertx
-        .createHttpServer(options.setHost(settings.httpHost()).setPort(settings.httpPort()))
+    HttpServer http =
+        vertx.createHttpServer(options.setHost(settings.httpHost()).setPort(settings.httpPort()));
+    if (connectionHandler != null) {
+      http.connectionHandler(connectionHandler);
+    }
+    return http
         .requestHandler(request -> {
           var handler = raw.get(request.path());
           if (handler != null) {

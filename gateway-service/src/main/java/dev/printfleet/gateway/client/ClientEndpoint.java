@@ -20,6 +20,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.core.http.HttpServerRequest;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -127,7 +128,10 @@ public final class ClientEndpoint {
     return rooms;
   }
 
-  /** All requested rooms are joined, or none: one refused room refuses the request. */
+  /**
+   * All requested rooms are joined, or none: one refused room refuses the request, and so does a
+   * request that would take the session past its rooms cap.
+   */
   private void subscribe(ClientSession session, Envelope request) {
     Connection connection = session.connection();
     List<String> rooms = roomsOf(request);
@@ -145,7 +149,15 @@ public final class ClientEndpoint {
         }
       }
     }
-    keys.forEach(key -> hub.join(session, key));
+    // The cap is over the session: rooms already joined do not count again, unsubscribe frees.
+    Set<String> joining = new LinkedHashSet<>(keys);
+    joining.removeAll(session.rooms());
+    if (session.rooms().size() + joining.size() > config.maxRoomsPerClient()) {
+      connection.reject(request.id(), Code.INVALID_DATA, "a dashboard may be in at most " + config.maxRoomsPerClient()
+          + " rooms; it is in " + session.rooms().size() + " and asked for " + joining.size() + " more");
+      return;
+    }
+    joining.forEach(key -> hub.join(session, key));
     if (request.id() != null) {
       connection.send(Envelope.response(request.id(), new JsonObject().put("rooms", new JsonArray(new ArrayList<>(rooms)))));
     }

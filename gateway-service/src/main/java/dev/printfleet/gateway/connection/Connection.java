@@ -2,8 +2,10 @@ package dev.printfleet.gateway.connection;
 
 import dev.printfleet.common.auth.Principal;
 import dev.printfleet.common.protocol.Envelope;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.websocketx.extensions.WebSocketExtensionEncoder;
+import io.netty.util.AttributeKey;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.impl.WebSocketInternal;
 import java.time.Instant;
@@ -15,12 +17,15 @@ import java.util.UUID;
  * writes the frame's shared bytes, compressed when the socket negotiated permessage-deflate.
  * Confined to the gateway verticle's event loop.
  */
-public class Connection {
+public final class Connection {
 
   public enum Kind {
     AGENT,
     CLIENT
   }
+
+  /** The connection on a channel, for the Netty handlers in front of Vert.x (MessageSizeGuard). */
+  private static final AttributeKey<Connection> ON_CHANNEL = AttributeKey.valueOf("printfleet.connection");
 
   private final String id = UUID.randomUUID().toString();
   private final Kind kind;
@@ -55,6 +60,12 @@ public class Connection {
     this.abuse = new AbuseWindow(limits.abuseThreshold(), limits.abuseWindow().toNanos());
     this.metrics = metrics;
     this.maxMessageBytes = limits.maxMessageBytes();
+    channel.channel().attr(ON_CHANNEL).set(this);
+  }
+
+  /** The connection accepted on this channel; null before the upgrade was accepted. */
+  static Connection of(Channel channel) {
+    return channel.attr(ON_CHANNEL).get();
   }
 
   /** Per-connection limits of PROTOCOL.md §2.4. */

@@ -50,6 +50,15 @@ public final class GatewayMetrics {
     counter("printfleet.gateway.errors", "Error answers sent, by contract code", "code", code.wire()).increment();
   }
 
+  /**
+   * A received message over the size limit: {@code inflated} when one compressed frame inflated past
+   * it, {@code message} when a message's frames added up past it. Closed 1009.
+   */
+  void messageTooBig(Connection.Kind kind, String where) {
+    counter("printfleet.gateway.messages.too.big", "Received messages over the size limit, closed 1009",
+        "role", kind == null ? "unknown" : role(kind), "where", where).increment();
+  }
+
   void closed(short code) {
     counter("printfleet.gateway.closes", "Sockets closed by the gateway, by close code", "code", String.valueOf(code)).increment();
   }

@@ -6,7 +6,8 @@ import dev.printfleet.common.auth.Role;
 /**
  * Which rooms a dashboard may join (PROTOCOL.md §2.3). Room names are scoped to the caller's
  * company: {@code branch:b7} is branch b7 of the caller's company, so equal branch ids of two
- * companies never share a room. Only an admin may watch another company's room.
+ * companies never share a room. Only an admin may watch another company's room, and a token that
+ * lists branches may join only those branches' rooms, never a company room.
  */
 public final class RoomPolicy {
 
@@ -34,6 +35,10 @@ public final class RoomPolicy {
     }
     if (room.startsWith("company:") && room.length() > "company:".length()) {
       String company = room.substring("company:".length());
+      // A token that lists branches sees those branches only; the company room carries all of them.
+      if (!caller.branches().isEmpty()) {
+        return new Refused(true, "your token lists branches; join their branch:<id> rooms, not " + room);
+      }
       if (company.equals(caller.company()) || caller.role() == Role.ADMIN) {
         return new Allowed(companyRoom(company));
       }
