@@ -65,6 +65,14 @@ class BatchingAndRoomsTest {
   }
 
   @Test
+  void tokenListingBranchesMayNotJoinACompanyRoomWhateverItsRole() {
+    for (Role role : new Role[] {Role.USER, Role.SRE, Role.ADMIN}) {
+      assertThat(RoomPolicy.join(user(role, "c1", Set.of("b1")), "company:c1")).isInstanceOf(RoomPolicy.Refused.class)
+          .satisfies(d -> assertThat(((RoomPolicy.Refused) d).forbidden()).isTrue());
+    }
+  }
+
+  @Test
   void malformedRoomNamesAreInvalidNotForbidden() {
     var alice = user(Role.USER, "c1", Set.of());
     for (String bad : new String[] {"", "company:", "branch:", "floor:3", "x".repeat(300)}) {
