@@ -82,6 +82,7 @@ class HostileSocketTest extends GatewayTestBase {
         GatewayHarness.issuer(gateway).agent("agent-bomb", "c1", "b1", Duration.ofHours(1)))) {
       attacker.readTimeout(Duration.ofSeconds(15));
       attacker.sendFrame(true, true, OPCODE_TEXT, bomb);
+      attacker.sendFrame(true, true, OPCODE_TEXT, bomb);
       assertThat(attacker.readUntilClose()).isEqualTo(1009);
     }
 

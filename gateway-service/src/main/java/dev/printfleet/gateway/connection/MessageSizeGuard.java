@@ -11,6 +11,7 @@ import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.handler.codec.http.websocketx.extensions.WebSocketExtensionDecoder;
 import io.netty.handler.codec.http.websocketx.extensions.WebSocketServerExtensionHandler;
 import io.netty.handler.codec.http.websocketx.extensions.compression.PerMessageDeflateServerExtensionHandshaker;
 import io.netty.util.ReferenceCountUtil;
@@ -115,6 +116,15 @@ public final class MessageSizeGuard extends ChannelInboundHandlerAdapter {
     ctx.fireExceptionCaught(cause);
   }
 
+  private static void removeInflater(ChannelPipeline pipeline) {
+    for (var entry : pipeline) {
+      if (entry.getValue() instanceof WebSocketExtensionDecoder) {
+        pipeline.remove(entry.getValue());
+        return;
+      }
+    }
+  }
+
   private static boolean isInflaterLimit(Throwable cause) {
     for (Throwable t = cause; t != null; t = t.getCause() == t ? null : t.getCause()) {
       if (t instanceof DecompressionException && t.getMessage() != null && t.getMessage().startsWith(INFLATER_LIMIT_MESSAGE)) {
@@ -128,6 +138,9 @@ public final class MessageSizeGuard extends ChannelInboundHandlerAdapter {
   private void refuse(ChannelHandlerContext ctx, String where) {
     tripped = true;
     messageBytes = 0;
+    // Nothing this peer sends from now on is read, so stop inflating it; the close handshake's
+    // control frames are never compressed. Deferred: the inflater may be the handler now failing.
+    ctx.executor().execute(() -> removeInflater(ctx.pipeline()));
     Connection connection = Connection.of(ctx.channel());
     String reason = "message larger than " + maxMessageBytes + " bytes";
     metrics.messageTooBig(connection == null ? null : connection.kind(), where);
