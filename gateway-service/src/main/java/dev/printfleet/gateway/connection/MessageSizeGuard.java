@@ -34,7 +34,10 @@ public final class MessageSizeGuard extends ChannelInboundHandlerAdapter {
 
   private static final Logger log = LoggerFactory.getLogger(MessageSizeGuard.class);
 
-  /** Names Vert.x 4.5 gives its handlers in an HTTP/1 server connection's pipeline. */
+  /**
+   * Names Vert.x 4.5 gives its handlers in an HTTP/1 server connection's pipeline. Internal to
+   * Vert.x: should an upgrade rename them, HostileSocketTest's frame bomb fails.
+   */
   private static final String VERTX_HANDLER = "handler";
   private static final String VERTX_EXTENSIONS = "webSocketExtensionHandler";
 
