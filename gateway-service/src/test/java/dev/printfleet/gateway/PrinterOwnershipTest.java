@@ -31,6 +31,7 @@ class PrinterOwnershipTest extends GatewayTestBase {
   @Test
   void statusForAPrinterTheAgentDidNotSyncIsRefusedNotFoundAndNotForwarded() {
     var gateway = gateway(Map.of());
+    GatewayHarness.storePrinterLists(gateway);
     var forwarded = new CopyOnWriteArrayList<String>();
     gateway.vertx().eventBus().<JsonObject>consumer(Addresses.EVENTS_PRINTER,
         m -> forwarded.add(PrinterStatusEvent.fromJson(m.body()).printerId()));
@@ -42,7 +43,7 @@ class PrinterOwnershipTest extends GatewayTestBase {
     assertThat(agent.awaitResponse("before-sync").error().code()).isEqualTo("not_found");
 
     agent.send("printers.sync", "sync", printers("p1", "p2"));
-    agent.awaitResponse("sync");
+    assertThat(agent.awaitResponse("sync").error()).isNull();
     agent.send("printer.status", "not-mine", status("someone-elses"));
     assertThat(agent.awaitResponse("not-mine").error().code()).isEqualTo("not_found");
     agent.send("printer.status", "mine", status("p1"));
