@@ -292,7 +292,7 @@ public final class SimulatedAgent {
    */
   private void onResponse(Envelope response) {
     if (response.id() != null && response.id().equals(syncId) && response.error() != null && !stopped
-        && "unavailable".equals(response.error().code())) {
+        && ("unavailable".equals(response.error().code()) || "rate_limited".equals(response.error().code()))) {
       vertx.setTimer(1_000, t -> {
         if (isConnected() && !stopped) {
           syncPrinters();

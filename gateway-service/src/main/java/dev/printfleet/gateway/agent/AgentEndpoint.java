@@ -51,9 +51,6 @@ public final class AgentEndpoint {
 
   private static final Logger log = LoggerFactory.getLogger(AgentEndpoint.class);
 
-  /** The reason printing gives for a result of a job that was not dispatched to the reporting agent. */
-  static final String FORBIDDEN_RESULT = "forbidden";
-
   private final Vertx vertx;
   private final ServiceRuntime runtime;
   private final GatewayConfig config;
@@ -198,10 +195,10 @@ public final class AgentEndpoint {
 
   /**
    * The list is bounded and checked whole, then written by one printing instance; the agent is
-   * acknowledged once it is stored. Syncs of one connection are written in the order they came, so
-   * an older list never overwrites a newer one. The printers count as the agent's from the moment
-   * the list is accepted here: the statuses an agent sends right after its sync must not race the
-   * write.
+   * acknowledged once it is stored. One sync per connection is written at a time: a second one
+   * meanwhile is refused, so an older list never overwrites a newer one and no connection queues
+   * lists in memory. The printers count as the agent's from the moment the list is accepted here:
+   * the statuses an agent sends right after its sync must not race the write.
    */
   private void onPrintersSync(Connection session, Envelope envelope) {
     List<PrinterInfo> printers;
@@ -211,12 +208,18 @@ public final class AgentEndpoint {
       session.reject(envelope.id(), Code.INVALID_DATA, e.getMessage());
       return;
     }
+    var state = synced.computeIfAbsent(session, s -> new SyncedPrinters());
+    if (state.writing) {
+      session.reject(envelope.id(), Code.RATE_LIMITED,
+          "the previous printers.sync is still being stored; send this one once it is answered");
+      return;
+    }
     var principal = session.principal();
     var sync = new PrintersSync(principal.subject(), principal.company(), branchOf(session), printers, Instant.now());
-    var state = synced.computeIfAbsent(session, s -> new SyncedPrinters());
     state.ids = Set.copyOf(printers.stream().map(PrinterInfo::id).toList());
-    state.written = state.written
-        .transform(previous -> requestPrinting(Addresses.PRINTING_PRINTERS, sync.toJson(), 1))
+    state.writing = true;
+    requestPrinting(Addresses.PRINTING_PRINTERS, sync.toJson(), 1)
+        .onComplete(done -> state.writing = false)
         .onSuccess(reply -> {
           publishAgentEvent(session, AgentEvent.Kind.PRINTERS_SYNCED, printers);
           acknowledge(session, envelope, new JsonObject().put("printers", printers.size()));
@@ -224,14 +227,13 @@ public final class AgentEndpoint {
         .onFailure(e -> {
           log.warn("Printers not stored agent={} printers={}: {}", principal.subject(), printers.size(), e.toString());
           session.reject(envelope.id(), Code.UNAVAILABLE, "the printers could not be stored, send them again");
-        })
-        .mapEmpty();
+        });
   }
 
   /** What one agent connection synced; confined to the event loop like the sessions. */
   private static final class SyncedPrinters {
     Set<String> ids = Set.of();
-    Future<Void> written = Future.succeededFuture();
+    boolean writing;
   }
 
   private void onPrinterStatus(Connection session, Envelope envelope) {
@@ -268,7 +270,7 @@ public final class AgentEndpoint {
             data.getValue("error") instanceof String e ? e : null, Instant.now());
     requestPrinting(Addresses.PRINTING_RESULTS, result.toJson(), 1)
         .onSuccess(reply -> {
-          if (FORBIDDEN_RESULT.equals(reply.getString("reason"))) {
+          if (JobResult.NOT_DISPATCHED_TO_AGENT.equals(reply.getString("reason"))) {
             log.info("Job result refused, the job was not dispatched to this agent job={} agent={} company={}",
                 jobId, session.principal().subject(), session.principal().company());
             session.reject(envelope.id(), Code.FORBIDDEN, "this job was not dispatched to this agent");

@@ -15,13 +15,12 @@ import org.slf4j.LoggerFactory;
  * Agents' results, sent point to point to one printing instance: written, then acknowledged. A
  * result for a job already final that was this agent's is acknowledged too (a duplicate), so the
  * agent stops resending; a result for a job not leased to this agent changes nothing and is
- * answered with the reason {@value #FORBIDDEN}, which the gateway turns into {@code forbidden}.
+ * answered with the reason {@link JobResult#NOT_DISPATCHED_TO_AGENT}, which the gateway turns
+ * into {@code forbidden}.
  */
 public final class ResultsConsumer {
 
   private static final Logger log = LoggerFactory.getLogger(ResultsConsumer.class);
-
-  public static final String FORBIDDEN = "forbidden";
 
   private final JobStore jobs;
   private final DispatchLoop loop;
@@ -38,7 +37,7 @@ public final class ResultsConsumer {
       result = JobResult.fromJson(message.body());
       id = UUID.fromString(result.jobId());
     } catch (IllegalArgumentException e) {
-      message.reply(new JsonObject().put("recorded", false).put("reason", FORBIDDEN));
+      message.reply(new JsonObject().put("recorded", false).put("reason", JobResult.NOT_DISPATCHED_TO_AGENT));
       return;
     }
     JobState outcome = "printed".equals(result.outcome()) ? JobState.PRINTED : JobState.FAILED;
@@ -55,7 +54,7 @@ public final class ResultsConsumer {
           }
           return jobs.isFinalFor(id, result.company(), result.agentId()).map(duplicate -> duplicate
               ? new JsonObject().put("recorded", false)
-              : new JsonObject().put("recorded", false).put("reason", FORBIDDEN));
+              : new JsonObject().put("recorded", false).put("reason", JobResult.NOT_DISPATCHED_TO_AGENT));
         })
         .onSuccess(reply -> {
           if (reply.containsKey("reason")) {

@@ -125,11 +125,12 @@ public final class JobStore {
           + " SELECT * FROM changed";
 
   /**
-   * A result that changed nothing is a duplicate when the job is final and was this agent's (or
-   * became final before jobs recorded their agent); anything else was never sent to this agent.
+   * A result that changed nothing is a duplicate when the job is final and was this agent's (or was
+   * dispatched before jobs recorded their agent); anything else was never sent to this agent.
    */
   static final String FINAL_FOR_AGENT =
-      "SELECT 1 FROM jobs WHERE id = $1 AND company = $2 AND (dispatched_to = $3 OR dispatched_to IS NULL)"
+      "SELECT 1 FROM jobs WHERE id = $1 AND company = $2"
+          + " AND (dispatched_to = $3 OR (dispatched_to IS NULL AND dispatched_at IS NOT NULL))"
           + " AND state NOT IN ('queued', 'dispatched')";
 
   static final String RELEASE_FOR_AGENT =
