@@ -20,6 +20,7 @@ import java.util.List;
  * @param clientWriteQueueBytes a dashboard whose unsent bytes exceed this is behind
  * @param slowClientTimeout a dashboard behind for longer than this is closed
  * @param socketSendBufferBytes the kernel send buffer of each socket; 0 lets the OS size it
+ * @param maxPrintersPerAgent the longest printer list an agent may sync; a longer one is refused
  */
 public record GatewayConfig(
     long maxMessageBytes,
@@ -36,7 +37,8 @@ public record GatewayConfig(
     int maxRoomsPerClient,
     boolean compression,
     int compressionLevel,
-    long socketSendBufferBytes) {
+    long socketSendBufferBytes,
+    int maxPrintersPerAgent) {
 
   public static GatewayConfig from(Settings settings) {
     var pingInterval = settings.duration("PRINTFLEET_WS_PING_INTERVAL", Duration.ofSeconds(25));
@@ -66,6 +68,7 @@ public record GatewayConfig(
         settings.integer("PRINTFLEET_WS_MAX_ROOMS", 100, 1, 10_000),
         settings.bool("PRINTFLEET_WS_COMPRESSION", true),
         settings.integer("PRINTFLEET_WS_COMPRESSION_LEVEL", 3, 1, 9),
-        settings.bytes("PRINTFLEET_WS_SEND_BUFFER", 0));
+        settings.bytes("PRINTFLEET_WS_SEND_BUFFER", 0),
+        settings.integer("PRINTFLEET_MAX_PRINTERS_PER_AGENT", 1000, 1, 100_000));
   }
 }

@@ -48,6 +48,7 @@ class AgentConnectionTest {
   void connectedAgentIsWelcomedRegisteredInPresenceAndAnnounced() {
     var events = new CopyOnWriteArrayList<AgentEvent>();
     gateway.vertx().eventBus().<JsonObject>consumer(Addresses.EVENTS_AGENT, m -> events.add(AgentEvent.fromJson(m.body())));
+    GatewayHarness.storePrinterLists(gateway);
     String token = GatewayHarness.issuer(gateway).agent("agent-1", "c1", "b1", Duration.ofHours(1));
     var agent =
         new SimulatedAgent(client, client.createWebSocketClient(new WebSocketClientOptions()), "127.0.0.1",

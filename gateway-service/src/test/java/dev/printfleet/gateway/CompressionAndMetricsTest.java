@@ -96,6 +96,7 @@ class CompressionAndMetricsTest {
     var dashboard = dashboard(false);
     agent.sendRaw("{broken");
     agent.awaitError("bad_json");
+    agent.send("printers.sync", "sync", new JsonObject().put("printers", List.of(new JsonObject().put("id", "p1"))));
     agent.send("printer.status", "st", new JsonObject().put("printerId", "p1").put("status", "busy"));
     dashboard.awaitFrame(e -> e.type().equals("printer.status"));
 

@@ -55,6 +55,8 @@ class ConnectionLimitsTest extends GatewayTestBase {
   @Test
   void binaryFrameIsAnsweredBadEnvelopeAndTheConnectionLivesOn() {
     var socket = agent(gateway(Map.of()), "agent-bin");
+    socket.send("printers.sync", "sync", new JsonObject().put("printers", new JsonArray().add(new JsonObject().put("id", "p1"))));
+    socket.awaitResponse("sync");
 
     socket.socket.writeBinaryMessage(Buffer.buffer(new byte[] {1, 2, 3}));
 
@@ -66,7 +68,9 @@ class ConnectionLimitsTest extends GatewayTestBase {
 
   @Test
   void eachKindOfBadInputGetsItsCodeAndTheConnectionLivesOn() {
-    var socket = agent(gateway(Map.of()), "agent-bad");
+    var gateway = gateway(Map.of());
+    GatewayHarness.storePrinterLists(gateway);
+    var socket = agent(gateway, "agent-bad");
 
     socket.sendRaw("{not json");
     socket.awaitError("bad_json");

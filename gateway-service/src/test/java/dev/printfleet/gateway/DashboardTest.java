@@ -93,6 +93,7 @@ class DashboardTest extends GatewayTestBase {
     var agent = TestSocket.open(client, gatewayB.httpPort(), "/ws/agent",
         GatewayHarness.issuer(gatewayB).agent("agent-b", "c1", "b1", Duration.ofHours(1)));
     agent.awaitFrame(e -> e.type().equals("welcome"));
+    agent.send("printers.sync", "sync", new JsonObject().put("printers", List.of(new JsonObject().put("id", "kitchen-1"))));
 
     agent.send("printer.status", "st", new JsonObject().put("printerId", "kitchen-1").put("status", "paper_out").put("detail", "tray 2"));
 

@@ -35,6 +35,15 @@ final class GatewayHarness {
     return await(ServiceLauncher.start(new GatewayService(), new Settings(env)));
   }
 
+  /**
+   * Stands in for printing on the test's cluster: acknowledges each printer list the gateway sends
+   * to be stored, as a printing instance does once it wrote it.
+   */
+  static void storePrinterLists(ServiceRuntime on) {
+    on.vertx().eventBus().<io.vertx.core.json.JsonObject>consumer(dev.printfleet.common.messages.Addresses.PRINTING_PRINTERS,
+        m -> m.reply(new io.vertx.core.json.JsonObject().put("stored", m.body().getJsonArray("printers").size())));
+  }
+
   static TokenIssuer issuer(ServiceRuntime runtime) {
     return new TokenIssuer(runtime.vertx(), SECRET);
   }

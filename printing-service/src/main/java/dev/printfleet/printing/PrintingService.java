@@ -82,6 +82,7 @@ public final class PrintingService implements ServiceDefinition<PrintingConfig> 
     var results = new ResultsConsumer(jobs, loop);
     var registry = new PrinterRegistry(printers, jobs, loop);
     vertx.eventBus().<JsonObject>consumer(Addresses.PRINTING_RESULTS, results::handle);
+    vertx.eventBus().<JsonObject>consumer(Addresses.PRINTING_PRINTERS, registry::onPrintersSync);
     vertx.eventBus().<JsonObject>consumer(Addresses.EVENTS_AGENT, registry::onAgentEvent);
     vertx.eventBus().<JsonObject>consumer(Addresses.EVENTS_PRINTER, registry::onPrinterStatus);
     runtime.heartbeat().reportCircuits(breakers::circuits);

@@ -75,6 +75,7 @@ public final class SimulatedAgent {
   private volatile WebSocket socket;
   private volatile boolean stopped;
   private volatile String instance;
+  private volatile String syncId;
   private long statusTimer = -1;
   private long backoffMs = 500;
 
@@ -221,12 +222,17 @@ public final class SimulatedAgent {
     }
   }
 
+  /**
+   * Sent first on each connection, before any status: the gateway accepts statuses only for the
+   * printers of the connection's last sync. Sent again while the server cannot store it.
+   */
   private void syncPrinters() {
     var printers = new JsonArray();
     for (String id : printerIds) {
       printers.add(new JsonObject().put("id", id).put("name", "Printer " + id).put("status", "online"));
     }
-    send(Envelope.request("printers.sync", nextId(), new JsonObject().put("printers", printers)));
+    syncId = nextId();
+    send(Envelope.request("printers.sync", syncId, new JsonObject().put("printers", printers)));
   }
 
   /** Called with each {@code job.dispatch}'s data as it arrives (load tests time deliveries with it). */
@@ -279,9 +285,26 @@ public final class SimulatedAgent {
     send(Envelope.request("job.result", id, result));
   }
 
-  /** A refused result (the server could not record it) is sent again a second later. */
+  /**
+   * A refused result (the server could not record it) is sent again a second later, but not one
+   * refused {@code forbidden}: that job is not this agent's, and sending it again changes nothing.
+   * A sync the server could not store is sent again too.
+   */
   private void onResponse(Envelope response) {
+    if (response.id() != null && response.id().equals(syncId) && response.error() != null && !stopped
+        && ("unavailable".equals(response.error().code()) || "rate_limited".equals(response.error().code()))) {
+      vertx.setTimer(1_000, t -> {
+        if (isConnected() && !stopped) {
+          syncPrinters();
+        }
+      });
+      return;
+    }
     JsonObject result = response.id() == null ? null : unacknowledged.remove(response.id());
+    if (result != null && response.error() != null && "forbidden".equals(response.error().code())) {
+      log.warn("Job result refused forbidden agent={} job={}", agentId, result.getString("jobId"));
+      return;
+    }
     if (result != null && response.error() != null && !stopped) {
       unacknowledged.put(response.id(), result);
       vertx.setTimer(1_000, t -> {

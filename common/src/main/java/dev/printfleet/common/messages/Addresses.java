@@ -6,7 +6,10 @@ public final class Addresses {
   /** Request/reply, printing to the gateway instance that holds an agent: dispatch, test. */
   public static final String GATEWAY_PREFIX = "printfleet.gateway.";
 
-  /** Publish, gateway to all: agent connected, disconnected, printers synced. */
+  /**
+   * Publish, gateway to all: agent connected, disconnected, printers synced (once printing stored
+   * the list; watchers such as monitoring read it, printing does not write it again).
+   */
   public static final String EVENTS_AGENT = "printfleet.events.agent";
 
   /** Publish, gateway to all: a printer's status changed. */
@@ -14,6 +17,12 @@ public final class Addresses {
 
   /** Send, gateway to one printing instance: an agent's job result; the reply acknowledges it. */
   public static final String PRINTING_RESULTS = "printfleet.printing.results";
+
+  /**
+   * Send, gateway to one printing instance: an agent's printer list, written once as a set; the
+   * reply acknowledges it.
+   */
+  public static final String PRINTING_PRINTERS = "printfleet.printing.printers";
 
   /** Publish, printing to all: a job's state changed. */
   public static final String EVENTS_JOB = "printfleet.events.job";

@@ -9,6 +9,12 @@ public record JobResult(
 
   public static final int VERSION = 1;
 
+  /**
+   * The {@code reason} in printing's reply when the job was not dispatched to the reporting agent:
+   * nothing was changed, and the gateway answers the agent {@code forbidden}.
+   */
+  public static final String NOT_DISPATCHED_TO_AGENT = "not_dispatched_to_agent";
+
   public JsonObject toJson() {
     var json =
         new JsonObject()

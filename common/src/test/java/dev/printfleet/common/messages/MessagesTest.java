@@ -40,6 +40,8 @@ class MessagesTest {
   private static final PrinterStatusEvent STATUS =
       new PrinterStatusEvent("a1", "c1", "b7", "p1", "error", "cover open", AT);
   private static final PrinterTestRequest TEST_REQUEST = new PrinterTestRequest("a1", "p1");
+  private static final PrintersSync SYNC =
+      new PrintersSync("a1", "c1", "b7", List.of(PRINTER, new PrinterInfo("p2", "Back office", "paper_out")), AT);
 
   @Test
   void everyMessageRoundTripsUnchangedAndCarriesItsVersion() {
@@ -51,6 +53,7 @@ class MessagesTest {
     assertRoundTrip(JOB_RESULT, JobResult::toJson, JobResult::fromJson);
     assertRoundTrip(STATUS, PrinterStatusEvent::toJson, PrinterStatusEvent::fromJson);
     assertRoundTrip(TEST_REQUEST, PrinterTestRequest::toJson, PrinterTestRequest::fromJson);
+    assertRoundTrip(SYNC, PrintersSync::toJson, PrintersSync::fromJson);
   }
 
   @Test

@@ -12,6 +12,7 @@ import dev.printfleet.common.messages.JobResult;
 import dev.printfleet.common.messages.PrinterInfo;
 import dev.printfleet.common.messages.PrinterStatusEvent;
 import dev.printfleet.common.messages.PrinterTestRequest;
+import dev.printfleet.common.messages.PrintersSync;
 import dev.printfleet.common.protocol.Envelope;
 import dev.printfleet.common.protocol.Envelope.Code;
 import dev.printfleet.gateway.GatewayConfig;
@@ -50,9 +51,6 @@ public final class AgentEndpoint {
 
   private static final Logger log = LoggerFactory.getLogger(AgentEndpoint.class);
 
-  private static final Set<String> PRINTER_STATUSES =
-      Set.of("online", "offline", "busy", "paper_out", "error");
-
   private final Vertx vertx;
   private final ServiceRuntime runtime;
   private final GatewayConfig config;
@@ -61,6 +59,8 @@ public final class AgentEndpoint {
   private final GatewayMetrics metrics;
   private final Handshake handshake;
   private final Map<String, Connection> sessions = new HashMap<>();
+  /** Per agent connection: the printers of its last valid sync, which alone it may report on. */
+  private final Map<Connection, SyncedPrinters> synced = new HashMap<>();
   private final PendingRequests pending;
   private final AtomicLong correlation = new AtomicLong();
   private final List<Long> timers = new ArrayList<>();
@@ -140,6 +140,7 @@ public final class AgentEndpoint {
   }
 
   private void onClosed(Connection session) {
+    synced.remove(session);
     if (!registry.remove(session)) {
       return;
     }
@@ -192,34 +193,60 @@ public final class AgentEndpoint {
     }
   }
 
+  /**
+   * The list is bounded and checked whole, then written by one printing instance; the agent is
+   * acknowledged once it is stored. One sync per connection is written at a time: a second one
+   * meanwhile is refused, so an older list never overwrites a newer one and no connection queues
+   * lists in memory. The printers count as the agent's from the moment the list is accepted here:
+   * the statuses an agent sends right after its sync must not race the write.
+   */
   private void onPrintersSync(Connection session, Envelope envelope) {
-    if (!(envelope.data().getValue("printers") instanceof JsonArray list)) {
-      session.reject(envelope.id(), Code.INVALID_DATA, "printers must be a list");
+    List<PrinterInfo> printers;
+    try {
+      printers = PrinterList.read(envelope.data().getValue("printers"), config.maxPrintersPerAgent());
+    } catch (PrinterList.Refused e) {
+      session.reject(envelope.id(), Code.INVALID_DATA, e.getMessage());
       return;
     }
-    List<PrinterInfo> printers = new ArrayList<>();
-    for (Object item : list) {
-      if (!(item instanceof JsonObject p) || !(p.getValue("id") instanceof String id) || id.isBlank()) {
-        session.reject(envelope.id(), Code.INVALID_DATA, "each printer needs an id");
-        return;
-      }
-      String status = p.getString("status", "online");
-      if (!PRINTER_STATUSES.contains(status)) {
-        session.reject(envelope.id(), Code.INVALID_DATA, "unknown printer status " + status);
-        return;
-      }
-      printers.add(new PrinterInfo(id, p.getString("name", id), status));
+    var state = synced.computeIfAbsent(session, s -> new SyncedPrinters());
+    if (state.writing) {
+      session.reject(envelope.id(), Code.RATE_LIMITED,
+          "the previous printers.sync is still being stored; send this one once it is answered");
+      return;
     }
-    publishAgentEvent(session, AgentEvent.Kind.PRINTERS_SYNCED, printers);
-    acknowledge(session, envelope, new JsonObject().put("printers", printers.size()));
+    var principal = session.principal();
+    var sync = new PrintersSync(principal.subject(), principal.company(), branchOf(session), printers, Instant.now());
+    state.ids = Set.copyOf(printers.stream().map(PrinterInfo::id).toList());
+    state.writing = true;
+    requestPrinting(Addresses.PRINTING_PRINTERS, sync.toJson(), 1)
+        .onComplete(done -> state.writing = false)
+        .onSuccess(reply -> {
+          publishAgentEvent(session, AgentEvent.Kind.PRINTERS_SYNCED, printers);
+          acknowledge(session, envelope, new JsonObject().put("printers", printers.size()));
+        })
+        .onFailure(e -> {
+          log.warn("Printers not stored agent={} printers={}: {}", principal.subject(), printers.size(), e.toString());
+          session.reject(envelope.id(), Code.UNAVAILABLE, "the printers could not be stored, send them again");
+        });
+  }
+
+  /** What one agent connection synced; confined to the event loop like the sessions. */
+  private static final class SyncedPrinters {
+    Set<String> ids = Set.of();
+    boolean writing;
   }
 
   private void onPrinterStatus(Connection session, Envelope envelope) {
     JsonObject data = envelope.data();
     String printerId = data.getValue("printerId") instanceof String s ? s : null;
     String status = data.getValue("status") instanceof String s ? s : null;
-    if (printerId == null || printerId.isBlank() || status == null || !PRINTER_STATUSES.contains(status)) {
+    if (printerId == null || printerId.isBlank() || status == null || !PrinterList.isStatus(status)) {
       session.reject(envelope.id(), Code.INVALID_DATA, "printerId and a known status are required");
+      return;
+    }
+    var own = synced.get(session);
+    if (own == null || !own.ids.contains(printerId)) {
+      session.reject(envelope.id(), Code.NOT_FOUND, "the printer is not in this agent's last printers.sync");
       return;
     }
     var event =
@@ -241,25 +268,36 @@ public final class AgentEndpoint {
     var result =
         new JobResult(jobId, session.principal().subject(), session.principal().company(), outcome,
             data.getValue("error") instanceof String e ? e : null, Instant.now());
-    deliverResult(result, 1)
-        .onSuccess(v -> acknowledge(session, envelope, new JsonObject()))
+    requestPrinting(Addresses.PRINTING_RESULTS, result.toJson(), 1)
+        .onSuccess(reply -> {
+          if (JobResult.NOT_DISPATCHED_TO_AGENT.equals(reply.getString("reason"))) {
+            log.info("Job result refused, the job was not dispatched to this agent job={} agent={} company={}",
+                jobId, session.principal().subject(), session.principal().company());
+            session.reject(envelope.id(), Code.FORBIDDEN, "this job was not dispatched to this agent");
+          } else {
+            acknowledge(session, envelope, new JsonObject());
+          }
+        })
         .onFailure(e -> {
           log.warn("Job result not recorded job={} agent={}: {}", jobId, session.principal().subject(), e.toString());
           session.reject(envelope.id(), Code.UNAVAILABLE, "the result could not be recorded, send it again");
         });
   }
 
-  /** A result is acknowledged by the printing instance that wrote it; retried a few times. */
-  private Future<Void> deliverResult(JobResult result, int attempt) {
+  /**
+   * A result or a printer list is acknowledged by the printing instance that wrote it; retried a
+   * few times. Writes are idempotent, so a retry after a lost reply does no harm.
+   */
+  private Future<JsonObject> requestPrinting(String address, JsonObject body, int attempt) {
     return vertx.eventBus()
-        .request(Addresses.PRINTING_RESULTS, result.toJson(), new DeliveryOptions().setSendTimeout(5_000))
-        .<Void>mapEmpty()
+        .<JsonObject>request(address, body, new DeliveryOptions().setSendTimeout(5_000))
+        .map(reply -> reply.body() == null ? new JsonObject() : reply.body())
         .recover(e -> {
           if (attempt >= 3) {
             return Future.failedFuture(e);
           }
-          Promise<Void> retry = Promise.promise();
-          vertx.setTimer(200L * attempt, id -> deliverResult(result, attempt + 1).onComplete(retry));
+          Promise<JsonObject> retry = Promise.promise();
+          vertx.setTimer(200L * attempt, id -> requestPrinting(address, body, attempt + 1).onComplete(retry));
           return retry.future();
         });
   }

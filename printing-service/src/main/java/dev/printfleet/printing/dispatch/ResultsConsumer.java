@@ -3,6 +3,7 @@ package dev.printfleet.printing.dispatch;
 import dev.printfleet.common.messages.JobResult;
 import dev.printfleet.printing.jobs.JobState;
 import dev.printfleet.printing.jobs.JobStore;
+import io.vertx.core.Future;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
 import java.util.Optional;
@@ -12,7 +13,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Agents' results, sent point to point to one printing instance: written, then acknowledged. A
- * result for an unknown or already final job is acknowledged too, so the agent stops resending.
+ * result for a job already final that was this agent's is acknowledged too (a duplicate), so the
+ * agent stops resending; a result for a job not leased to this agent changes nothing and is
+ * answered with the reason {@link JobResult#NOT_DISPATCHED_TO_AGENT}, which the gateway turns
+ * into {@code forbidden}.
  */
 public final class ResultsConsumer {
 
@@ -33,20 +37,31 @@ public final class ResultsConsumer {
       result = JobResult.fromJson(message.body());
       id = UUID.fromString(result.jobId());
     } catch (IllegalArgumentException e) {
-      message.reply(new JsonObject().put("recorded", false).put("reason", "not a job id"));
+      message.reply(new JsonObject().put("recorded", false).put("reason", JobResult.NOT_DISPATCHED_TO_AGENT));
       return;
     }
     JobState outcome = "printed".equals(result.outcome()) ? JobState.PRINTED : JobState.FAILED;
-    jobs.recordResult(id, result.company(), outcome, result.error())
-        .onSuccess(recorded -> {
-          recorded.ifPresent(r -> {
+    jobs.recordResult(id, result.company(), result.agentId(), outcome, result.error())
+        .compose(recorded -> {
+          if (recorded.isPresent()) {
+            var r = recorded.get();
             if (r.dispatchWrittenWithIt()) {
               // Watchers see the contract's queued, dispatched, then the outcome, as the history has it.
               loop.publish(Optional.of(r.job().inState(JobState.DISPATCHED)));
             }
             loop.publish(Optional.of(r.job()));
-          });
-          message.reply(new JsonObject().put("recorded", recorded.isPresent()));
+            return Future.succeededFuture(new JsonObject().put("recorded", true));
+          }
+          return jobs.isFinalFor(id, result.company(), result.agentId()).map(duplicate -> duplicate
+              ? new JsonObject().put("recorded", false)
+              : new JsonObject().put("recorded", false).put("reason", JobResult.NOT_DISPATCHED_TO_AGENT));
+        })
+        .onSuccess(reply -> {
+          if (reply.containsKey("reason")) {
+            log.info("Result refused, the job was not leased to the agent job={} agent={} company={}",
+                id, result.agentId(), result.company());
+          }
+          message.reply(reply);
         })
         .onFailure(e -> {
           log.warn("Result not recorded job={}: {}", id, e.toString());

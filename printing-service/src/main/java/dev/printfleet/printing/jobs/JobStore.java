@@ -79,10 +79,12 @@ public final class JobStore {
 
   /**
    * Leases due queued jobs to this dispatcher: their next attempt moves past the lease, so another
-   * instance skips them (SKIP LOCKED) now and takes them again only if this one dies.
+   * instance skips them (SKIP LOCKED) now and takes them again only if this one dies. The job is
+   * marked as its printer's agent's before it is sent: only that agent's result counts.
    */
   static final String CLAIM =
-      "UPDATE jobs j SET next_attempt_at = now() + make_interval(secs => $2), updated_at = now()"
+      "UPDATE jobs j SET next_attempt_at = now() + make_interval(secs => $2), updated_at = now(),"
+          + " dispatched_to = (SELECT p.agent_id FROM printers p WHERE p.company = j.company AND p.id = j.printer_id)"
           + " FROM (SELECT id FROM jobs WHERE state = 'queued' AND next_attempt_at <= now()"
           + "       ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED) due"
           + " WHERE j.id = due.id"
@@ -103,10 +105,12 @@ public final class JobStore {
    * An agent's result. It may overtake the dispatcher's {@code dispatched} write (a fast printer
    * answers before that write lands): the job is then still queued, and the result writes the
    * dispatch too (its time, the attempt and a {@code dispatched} history row before the outcome's),
-   * so the job's history keeps the contract's order. {@code was_queued} tells the caller.
+   * so the job's history keeps the contract's order. {@code was_queued} tells the caller. Only the
+   * agent the job was leased to ({@code $5}, of company {@code $2}) may report it.
    */
   static final String RECORD_RESULT =
-      "WITH was AS (SELECT id, state FROM jobs WHERE id = $1 AND company = $2 AND state IN ('dispatched', 'queued')"
+      "WITH was AS (SELECT id, state FROM jobs WHERE id = $1 AND company = $2 AND dispatched_to = $5"
+          + " AND state IN ('dispatched', 'queued')"
           + " FOR UPDATE),"
           + " changed AS (UPDATE jobs j SET state = $3, error = $4, updated_at = now(),"
           + " dispatched_at = COALESCE(j.dispatched_at, now()),"
@@ -119,6 +123,15 @@ public final class JobStore {
           + " (1, 'dispatched', 'the result came before the dispatch was written'), (2, changed.state, $4::text))"
           + " AS entry(n, state, detail) WHERE entry.n = 2 OR changed.was_queued ORDER BY entry.n)"
           + " SELECT * FROM changed";
+
+  /**
+   * A result that changed nothing is a duplicate when the job is final and was this agent's (or was
+   * dispatched before jobs recorded their agent); anything else was never sent to this agent.
+   */
+  static final String FINAL_FOR_AGENT =
+      "SELECT 1 FROM jobs WHERE id = $1 AND company = $2"
+          + " AND (dispatched_to = $3 OR (dispatched_to IS NULL AND dispatched_at IS NOT NULL))"
+          + " AND state NOT IN ('queued', 'dispatched')";
 
   static final String RELEASE_FOR_AGENT =
       "UPDATE jobs SET next_attempt_at = now() WHERE state = 'queued' AND company = $1"
@@ -258,9 +271,13 @@ public final class JobStore {
         .map(JobStore::first);
   }
 
-  /** Records an agent's result; empty when the job is unknown or already final (a duplicate). */
-  public Future<Optional<Recorded>> recordResult(UUID id, String company, JobState outcome, String error) {
-    return pool.preparedQuery(RECORD_RESULT).execute(Tuple.of(id, company, outcome.wire(), error))
+  /**
+   * Records an agent's result; empty when the job is unknown, already final, or not leased to this
+   * agent ({@link #isFinalFor} tells a duplicate from the others).
+   */
+  public Future<Optional<Recorded>> recordResult(UUID id, String company, String agentId, JobState outcome,
+      String error) {
+    return pool.preparedQuery(RECORD_RESULT).execute(Tuple.of(id, company, outcome.wire(), error, agentId))
         .map(rows -> {
           if (rows.size() == 0) {
             return Optional.empty();
@@ -268,6 +285,11 @@ public final class JobStore {
           Row row = rows.iterator().next();
           return Optional.of(new Recorded(Job.fromRow(row), row.getBoolean("was_queued")));
         });
+  }
+
+  /** Whether the job is final and was this agent's: its result again is a harmless duplicate. */
+  public Future<Boolean> isFinalFor(UUID id, String company, String agentId) {
+    return pool.preparedQuery(FINAL_FOR_AGENT).execute(Tuple.of(id, company, agentId)).map(rows -> rows.size() > 0);
   }
 
   /** An agent connected: its queued jobs are due now. */

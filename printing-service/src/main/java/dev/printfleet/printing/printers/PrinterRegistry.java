@@ -2,6 +2,7 @@ package dev.printfleet.printing.printers;
 
 import dev.printfleet.common.messages.AgentEvent;
 import dev.printfleet.common.messages.PrinterStatusEvent;
+import dev.printfleet.common.messages.PrintersSync;
 import dev.printfleet.printing.dispatch.DispatchLoop;
 import dev.printfleet.printing.jobs.JobStore;
 import io.vertx.core.eventbus.Message;
@@ -10,8 +11,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps the printers table in step with the gateways' events, and releases an agent's queued jobs
- * the moment it connects, wherever it connects.
+ * Keeps the printers table in step with the gateways: an agent's printer list arrives point to
+ * point and is written here once; connects and disconnects arrive as events. Releases an agent's
+ * queued jobs the moment it connects, wherever it connects.
  */
 public final class PrinterRegistry {
 
@@ -36,14 +38,8 @@ public final class PrinterRegistry {
       return;
     }
     switch (event.kind()) {
-      case PRINTERS_SYNCED -> printers.sync(event.company(), event.branch(), event.agentId(), event.printers())
-          .compose(v -> jobs.releaseForAgent(event.company(), event.agentId()))
-          .onSuccess(released -> {
-            if (released > 0) {
-              loop.nudge();
-            }
-          })
-          .onFailure(e -> log.warn("Printers not synced agent={}: {}", event.agentId(), e.toString()));
+      // Published after one printing instance stored the list (onPrintersSync), for watchers.
+      case PRINTERS_SYNCED -> { }
       case CONNECTED -> printers.setOnline(event.company(), event.agentId(), true)
           .compose(v -> jobs.releaseForAgent(event.company(), event.agentId()))
           .onSuccess(released -> loop.nudge())
@@ -51,6 +47,29 @@ public final class PrinterRegistry {
       case DISCONNECTED -> printers.setOnline(event.company(), event.agentId(), false)
           .onFailure(e -> log.warn("Agent not marked offline agent={}: {}", event.agentId(), e.toString()));
     }
+  }
+
+  /** An agent's printer list, sent by its gateway to this instance alone; the reply acknowledges it. */
+  public void onPrintersSync(Message<JsonObject> message) {
+    PrintersSync sync;
+    try {
+      sync = PrintersSync.fromJson(message.body());
+    } catch (RuntimeException e) {
+      message.fail(400, "malformed printer list: " + e.getMessage());
+      return;
+    }
+    printers.sync(sync.company(), sync.branch(), sync.agentId(), sync.printers())
+        .onSuccess(v -> message.reply(new JsonObject().put("stored", sync.printers().size())))
+        .onFailure(e -> {
+          log.warn("Printers not stored agent={} printers={}: {}", sync.agentId(), sync.printers().size(), e.toString());
+          message.fail(503, "printers not stored: " + e.getMessage());
+        })
+        .compose(v -> jobs.releaseForAgent(sync.company(), sync.agentId()))
+        .onSuccess(released -> {
+          if (released > 0) {
+            loop.nudge();
+          }
+        });
   }
 
   public void onPrinterStatus(Message<JsonObject> message) {

@@ -13,14 +13,21 @@ import java.util.Optional;
 /** The printers table, written from the gateway's agent and printer events. Writes are idempotent. */
 public final class PrinterStore {
 
-  static final String UPSERT =
-      "INSERT INTO printers (company, id, name, branch, agent_id, status, online, last_seen, updated_at)"
-          + " VALUES ($1, $2, $3, $4, $5, $6, true, now(), now())"
+  /**
+   * An agent's whole list in one statement, whatever its length: the listed printers upserted from
+   * the arrays ({@code $4} ids, {@code $5} names, {@code $6} statuses), the agent's printers missing
+   * from them deleted. Both parts see the same snapshot and touch disjoint rows, and the statement
+   * is atomic on its own. The ids are unique (the gateway refuses a list that repeats one).
+   */
+  static final String SYNC =
+      "WITH listed AS (SELECT * FROM unnest($4::text[], $5::text[], $6::text[]) AS l(id, name, status)),"
+          + " upserted AS (INSERT INTO printers (company, id, name, branch, agent_id, status, online, last_seen, updated_at)"
+          + " SELECT $1, l.id, l.name, $2, $3, l.status, true, now(), now() FROM listed l"
           + " ON CONFLICT (company, id) DO UPDATE SET name = EXCLUDED.name, branch = EXCLUDED.branch,"
-          + " agent_id = EXCLUDED.agent_id, status = EXCLUDED.status, online = true, last_seen = now(), updated_at = now()";
-
-  static final String REMOVE_MISSING =
-      "DELETE FROM printers WHERE company = $1 AND agent_id = $2 AND NOT (id = ANY($3))";
+          + " agent_id = EXCLUDED.agent_id, status = EXCLUDED.status, online = true, last_seen = now(), updated_at = now()"
+          + " RETURNING 1),"
+          + " removed AS (DELETE FROM printers WHERE company = $1 AND agent_id = $3 AND NOT (id = ANY($4)) RETURNING 1)"
+          + " SELECT (SELECT count(*) FROM upserted) AS upserted, (SELECT count(*) FROM removed) AS removed";
 
   static final String SET_ONLINE =
       "UPDATE printers SET online = $3, last_seen = now(), updated_at = now() WHERE company = $1 AND agent_id = $2";
@@ -43,15 +50,12 @@ public final class PrinterStore {
 
   /** An agent's full printer list: upserted, and its printers missing from the list removed. */
   public Future<Void> sync(String company, String branch, String agentId, List<PrinterInfo> printers) {
-    return pool.withTransaction(tx -> {
-      Future<Void> chain = Future.succeededFuture();
-      for (PrinterInfo p : printers) {
-        chain = chain.compose(v -> tx.preparedQuery(UPSERT)
-            .execute(Tuple.of(company, p.id(), p.name(), branch, agentId, p.status())).mapEmpty());
-      }
-      String[] ids = printers.stream().map(PrinterInfo::id).toArray(String[]::new);
-      return chain.compose(v -> tx.preparedQuery(REMOVE_MISSING).execute(Tuple.of(company, agentId, ids)).mapEmpty());
-    });
+    String[] ids = printers.stream().map(PrinterInfo::id).toArray(String[]::new);
+    String[] names = printers.stream().map(PrinterInfo::name).toArray(String[]::new);
+    String[] statuses = printers.stream().map(PrinterInfo::status).toArray(String[]::new);
+    return pool.preparedQuery(SYNC)
+        .execute(Tuple.of(company, branch, agentId, ids, names, statuses))
+        .mapEmpty();
   }
 
   public Future<Void> setOnline(String company, String agentId, boolean online) {

@@ -187,6 +187,7 @@ public final class LoadGenerator implements Runnable {
       }
       var run = new Run(target);
       run.branches = branches;
+      run.printersPerAgent = printers;
       var latency = new Latencies();
       var timeline = new Timeline[1];
       var failures = new ConcurrentHashMap<String, AtomicInteger>();
@@ -415,6 +416,8 @@ public final class LoadGenerator implements Runnable {
     final AtomicInteger open = new AtomicInteger();
     /** Agents' branches are b0 .. b(branches - 1), by agent number. */
     int branches = 100;
+    /** Printers each kept agent syncs; the fan-out sends statuses for these alone. */
+    int printersPerAgent = 4;
 
     Run(Target target) {
       this.target = target;
@@ -470,9 +473,18 @@ public final class LoadGenerator implements Runnable {
               if (!welcomed.future().isComplete() && text.contains("\"welcome\"")) {
                 connect.recordNanos(System.nanoTime() - begin);
                 if (keep != null) {
+                  int index;
                   synchronized (keep) {
+                    index = keep.size();
                     keep.add(ws);
                   }
+                  // The gateway takes statuses only for synced printers: these are the ids the
+                  // fan-out sends for the agent at this index.
+                  var list = new JsonArray();
+                  for (int p = 0; p < printersPerAgent; p++) {
+                    list.add(new JsonObject().put("id", target.idPrefix + index + "-p" + p));
+                  }
+                  ws.writeTextMessage(Envelope.request("printers.sync", "sync", new JsonObject().put("printers", list)).encode());
                 }
                 welcomed.tryComplete();
               }

@@ -1,0 +1,63 @@
+package dev.printfleet.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.printfleet.common.messages.Addresses;
+import dev.printfleet.common.messages.PrinterStatusEvent;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+
+/** An agent speaks only for the printers it synced on its connection (issue 12, point 5). */
+class PrinterOwnershipTest extends GatewayTestBase {
+
+  private static JsonObject status(String printerId) {
+    return new JsonObject().put("printerId", printerId).put("status", "busy");
+  }
+
+  private static JsonObject printers(String... ids) {
+    var list = new JsonArray();
+    for (String id : ids) {
+      list.add(new JsonObject().put("id", id));
+    }
+    return new JsonObject().put("printers", list);
+  }
+
+  @Test
+  void statusForAPrinterTheAgentDidNotSyncIsRefusedNotFoundAndNotForwarded() {
+    var gateway = gateway(Map.of());
+    GatewayHarness.storePrinterLists(gateway);
+    var forwarded = new CopyOnWriteArrayList<String>();
+    gateway.vertx().eventBus().<JsonObject>consumer(Addresses.EVENTS_PRINTER,
+        m -> forwarded.add(PrinterStatusEvent.fromJson(m.body()).printerId()));
+    var agent = TestSocket.open(client, gateway.httpPort(), "/ws/agent",
+        GatewayHarness.issuer(gateway).agent("agent-own", "c1", "b1", Duration.ofHours(1)));
+    agent.awaitFrame(e -> e.type().equals("welcome"));
+
+    agent.send("printer.status", "before-sync", status("p1"));
+    assertThat(agent.awaitResponse("before-sync").error().code()).isEqualTo("not_found");
+
+    agent.send("printers.sync", "sync", printers("p1", "p2"));
+    assertThat(agent.awaitResponse("sync").error()).isNull();
+    agent.send("printer.status", "not-mine", status("someone-elses"));
+    assertThat(agent.awaitResponse("not-mine").error().code()).isEqualTo("not_found");
+    agent.send("printer.status", "mine", status("p1"));
+    assertThat(agent.awaitResponse("mine").error()).isNull();
+
+    agent.send("printers.sync", "resync", printers("p2"));
+    agent.awaitResponse("resync");
+    agent.send("printer.status", "removed", status("p1"));
+    assertThat(agent.awaitResponse("removed").error().code()).isEqualTo("not_found");
+    agent.send("printer.status", "kept", status("p2"));
+    assertThat(agent.awaitResponse("kept").error()).isNull();
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> forwarded.contains("p2"));
+    assertThat(forwarded).as("only the statuses of synced printers are published").containsExactly("p1", "p2");
+    assertThat(agent.isOpen()).isTrue();
+  }
+}

@@ -1,0 +1,140 @@
+package dev.printfleet.printing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.printfleet.common.protocol.Envelope;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What an agent may say about printers and jobs that are not its own (issue 12, points 4 and 8):
+ * a printer list over the limits is refused whole, a result for a job another agent received is
+ * refused and changes nothing.
+ */
+class AgentFramesTest extends PrintingTestBase {
+
+  /** An agent socket that keeps every frame the gateway sends it. */
+  private record Socket(WebSocket ws, List<JsonObject> frames) {
+
+    void send(String type, String id, JsonObject data) {
+      ws.writeTextMessage(Envelope.request(type, id, data).encode());
+    }
+
+    JsonObject awaitResponse(String id) {
+      await().atMost(Duration.ofSeconds(15)).until(() -> frames.stream()
+          .anyMatch(f -> "response".equals(f.getString("type")) && id.equals(f.getString("id"))));
+      return frames.stream().filter(f -> "response".equals(f.getString("type")) && id.equals(f.getString("id")))
+          .findFirst().orElseThrow();
+    }
+
+    String errorCode(String id) {
+      var error = awaitResponse(id).getJsonObject("error");
+      return error == null ? null : error.getString("code");
+    }
+  }
+
+  private Socket connect(String agentId, String company, String branch) {
+    var frames = new CopyOnWriteArrayList<JsonObject>();
+    var ws = join(client.createWebSocketClient().connect(new WebSocketConnectOptions().setHost("127.0.0.1")
+        .setPort(gateway.httpPort()).setURI("/ws/agent")
+        .addHeader("Authorization", "Bearer " + issuer.agent(agentId, company, branch, Duration.ofHours(1)))));
+    ws.textMessageHandler(text -> frames.add(new JsonObject(text)));
+    return new Socket(ws, frames);
+  }
+
+  private static JsonObject printers(int count, String prefix) {
+    var list = new JsonArray();
+    for (int i = 0; i < count; i++) {
+      list.add(new JsonObject().put("id", prefix + i).put("name", "Printer " + i).put("status", "online"));
+    }
+    return new JsonObject().put("printers", list);
+  }
+
+  private static JsonObject printer(String id, String name) {
+    return new JsonObject().put("printers", new JsonArray().add(new JsonObject().put("id", id).put("name", name)));
+  }
+
+  @Test
+  void printerListOverTheLimitsIsRefusedInvalidDataAndNothingIsStored() {
+    var hostile = connect("agent-many", "acme", "b1");
+
+    hostile.send("printers.sync", "too-many", printers(1001, "many-"));
+    assertThat(hostile.errorCode("too-many")).isEqualTo("invalid_data");
+    hostile.send("printers.sync", "long-id", printer("x".repeat(129), "ok"));
+    assertThat(hostile.errorCode("long-id")).isEqualTo("invalid_data");
+    hostile.send("printers.sync", "long-name", printer("p-long-name", "n".repeat(257)));
+    assertThat(hostile.errorCode("long-name")).isEqualTo("invalid_data");
+    hostile.send("printers.sync", "twice", new JsonObject().put("printers", new JsonArray()
+        .add(new JsonObject().put("id", "p-twice")).add(new JsonObject().put("id", "p-twice"))));
+    assertThat(hostile.errorCode("twice")).isEqualTo("invalid_data");
+
+    // An honest sync through the same gateway and printing instance, stored after the refused ones.
+    var honest = connect("agent-honest", "acme", "b1");
+    honest.send("printers.sync", "ok", printer("honest-1", "Kitchen"));
+    assertThat(honest.errorCode("ok")).isNull();
+    assertThat(count("SELECT count(*) FROM printers WHERE id = 'honest-1'")).isEqualTo(1);
+    assertThat(count("SELECT count(*) FROM printers WHERE agent_id = 'agent-many'")).isZero();
+  }
+
+  @Test
+  void printerListAtTheLimitIsStoredWholeAndAShorterOneRemovesTheRest() {
+    var agent = connect("agent-full", "acme", "b1");
+
+    agent.send("printers.sync", "full", printers(1000, "full-"));
+    assertThat(agent.errorCode("full")).isNull();
+    assertThat(agent.awaitResponse("full").getJsonObject("data").getInteger("printers")).isEqualTo(1000);
+    assertThat(count("SELECT count(*) FROM printers WHERE agent_id = 'agent-full'")).isEqualTo(1000);
+
+    agent.send("printers.sync", "fewer", printers(3, "full-"));
+    assertThat(agent.errorCode("fewer")).isNull();
+    assertThat(count("SELECT count(*) FROM printers WHERE agent_id = 'agent-full'")).isEqualTo(3);
+  }
+
+  @Test
+  void resultForAJobDispatchedToAnotherAgentIsRefusedForbiddenAndChangesNothing() {
+    var dispatched = new CopyOnWriteArrayList<String>();
+    var real = rawAgent("agent-real", "b1", "real-p1", (socket, frame) -> {
+      if ("job.dispatch".equals(frame.getString("type"))) {
+        dispatched.add(frame.getJsonObject("data").getString("jobId"));
+        socket.writeTextMessage(Envelope.response(frame.getString("id"), new JsonObject().put("accepted", true)).encode());
+      }
+    });
+    var sameCompany = connect("agent-thief", "acme", "b2");
+    sameCompany.send("printers.sync", "s", printer("thief-p1", "Bar"));
+    assertThat(sameCompany.errorCode("s")).isNull();
+    var otherCompany = connect("agent-globex", "globex", "b1");
+    otherCompany.send("printers.sync", "s", printer("globex-p1", "Bar"));
+    assertThat(otherCompany.errorCode("s")).isNull();
+
+    String id = new JsonObject(post("/api/v1/jobs", userToken("acme"), job("real-p1"), null).body()).getString("id");
+    await().atMost(Duration.ofSeconds(15)).until(() -> dispatched.contains(id) && state(id).equals("dispatched"));
+    var before = get("/api/v1/jobs/" + id, userToken("acme")).body();
+
+    var forged = new JsonObject().put("jobId", id).put("outcome", "failed").put("error", "forged");
+    sameCompany.send("job.result", "forged-1", forged);
+    assertThat(sameCompany.errorCode("forged-1")).isEqualTo("forbidden");
+    otherCompany.send("job.result", "forged-2", forged);
+    assertThat(otherCompany.errorCode("forged-2")).isEqualTo("forbidden");
+    assertThat(get("/api/v1/jobs/" + id, userToken("acme")).body()).isEqualTo(before);
+
+    var answered = new CopyOnWriteArrayList<JsonObject>();
+    real.textMessageHandler(text -> answered.add(new JsonObject(text)));
+    real.writeTextMessage(Envelope.request("job.result", "mine", new JsonObject().put("jobId", id).put("outcome", "printed")).encode());
+    await().atMost(Duration.ofSeconds(15)).until(() -> answered.stream().anyMatch(f -> "mine".equals(f.getString("id"))));
+    assertThat(answered.stream().filter(f -> "mine".equals(f.getString("id"))).findFirst().orElseThrow().getJsonObject("error")).isNull();
+    assertThat(state(id)).isEqualTo("printed");
+    assertThat(historyStates(id)).containsExactly("queued", "dispatched", "printed");
+
+    real.writeTextMessage(Envelope.request("job.result", "again", new JsonObject().put("jobId", id).put("outcome", "printed")).encode());
+    await().atMost(Duration.ofSeconds(15)).until(() -> answered.stream().anyMatch(f -> "again".equals(f.getString("id"))));
+    assertThat(answered.stream().filter(f -> "again".equals(f.getString("id"))).findFirst().orElseThrow().getJsonObject("error"))
+        .as("a duplicate result for a final job is acknowledged").isNull();
+  }
+}
