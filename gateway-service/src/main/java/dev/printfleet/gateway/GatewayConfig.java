@@ -20,6 +20,10 @@ import java.util.List;
  * @param clientWriteQueueBytes a dashboard whose unsent bytes exceed this is behind
  * @param slowClientTimeout a dashboard behind for longer than this is closed
  * @param socketSendBufferBytes the kernel send buffer of each socket; 0 lets the OS size it
+ * @param agentWriteQueueBytes an agent socket whose unsent bytes exceed this is full: dispatches
+ *     to it are refused {@code busy} until it drains to half
+ * @param agentDispatchBytes content of dispatches sent to one agent and not yet answered above
+ *     which further dispatches to it are refused {@code busy}
  */
 public record GatewayConfig(
     long maxMessageBytes,
@@ -36,7 +40,9 @@ public record GatewayConfig(
     int maxRoomsPerClient,
     boolean compression,
     int compressionLevel,
-    long socketSendBufferBytes) {
+    long socketSendBufferBytes,
+    long agentWriteQueueBytes,
+    long agentDispatchBytes) {
 
   public static GatewayConfig from(Settings settings) {
     var pingInterval = settings.duration("PRINTFLEET_WS_PING_INTERVAL", Duration.ofSeconds(25));
@@ -66,6 +72,8 @@ public record GatewayConfig(
         settings.integer("PRINTFLEET_WS_MAX_ROOMS", 100, 1, 10_000),
         settings.bool("PRINTFLEET_WS_COMPRESSION", true),
         settings.integer("PRINTFLEET_WS_COMPRESSION_LEVEL", 3, 1, 9),
-        settings.bytes("PRINTFLEET_WS_SEND_BUFFER", 0));
+        settings.bytes("PRINTFLEET_WS_SEND_BUFFER", 0),
+        settings.bytes("PRINTFLEET_WS_AGENT_WRITE_QUEUE", 1024 * 1024),
+        settings.bytes("PRINTFLEET_WS_AGENT_DISPATCH_BYTES", 8 * 1024 * 1024));
   }
 }

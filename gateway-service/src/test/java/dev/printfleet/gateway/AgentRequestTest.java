@@ -29,7 +29,7 @@ class AgentRequestTest extends GatewayTestBase {
 
 
   private static DispatchRequest dispatch(String jobId, String agentId) {
-    return new DispatchRequest(jobId, agentId, "p1", "text/plain",
+    return new DispatchRequest(jobId, "c1", agentId, "p1", "text/plain",
         Base64.getEncoder().encodeToString("hello".getBytes()), 1, Instant.now());
   }
 
@@ -55,7 +55,7 @@ class AgentRequestTest extends GatewayTestBase {
     assertThat(reply.data().getBoolean("accepted")).isTrue();
     assertThat(agent.jobsReceived()).isEqualTo(1);
 
-    var test = await(request(caller, gateway.instanceId(), PrinterTestRequest.ACTION, new PrinterTestRequest("agent-1", "p1").toJson()));
+    var test = await(request(caller, gateway.instanceId(), PrinterTestRequest.ACTION, new PrinterTestRequest("c1", "agent-1", "p1").toJson()));
     assertThat(test.ok()).isTrue();
     assertThat(test.data().getBoolean("ok")).isTrue();
   }

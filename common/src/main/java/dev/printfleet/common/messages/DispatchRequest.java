@@ -5,10 +5,12 @@ import java.time.Instant;
 
 /**
  * Sent to {@link Addresses#gateway(String)} with action {@link #ACTION}: forward a job to the agent
- * as {@code job.dispatch}. The reply carries the agent's answer.
+ * as {@code job.dispatch}. The reply carries the agent's answer. The agent is named by company and
+ * agent id: agent ids are unique only within a company.
  */
 public record DispatchRequest(
     String jobId,
+    String company,
     String agentId,
     String printerId,
     String contentType,
@@ -23,6 +25,7 @@ public record DispatchRequest(
     return new JsonObject()
         .put("v", VERSION)
         .put("jobId", jobId)
+        .put("company", company)
         .put("agentId", agentId)
         .put("printerId", printerId)
         .put("contentType", contentType)
@@ -34,6 +37,7 @@ public record DispatchRequest(
   public static DispatchRequest fromJson(JsonObject json) {
     return new DispatchRequest(
         Json.requireString(json, "jobId"),
+        Json.requireString(json, "company"),
         Json.requireString(json, "agentId"),
         Json.requireString(json, "printerId"),
         Json.requireString(json, "contentType"),

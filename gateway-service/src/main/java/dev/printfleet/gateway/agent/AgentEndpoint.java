@@ -1,5 +1,6 @@
 package dev.printfleet.gateway.agent;
 
+import dev.printfleet.common.presence.AgentKey;
 import dev.printfleet.common.presence.PresenceRegistry;
 import dev.printfleet.common.auth.Principal;
 import dev.printfleet.common.auth.Role;
@@ -42,7 +43,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code /ws/agent}: authenticates agents before the upgrade, keeps one session per agent id,
+ * {@code /ws/agent}: authenticates agents before the upgrade, keeps one session per agent (company
+ * and agent id: agent ids are unique only within a company),
  * registers presence, turns agent frames into cluster events and event bus requests into agent
  * requests. Confined to the gateway verticle's event loop.
  */
@@ -60,7 +62,7 @@ public final class AgentEndpoint {
   private final ConnectionRegistry registry;
   private final GatewayMetrics metrics;
   private final Handshake handshake;
-  private final Map<String, Connection> sessions = new HashMap<>();
+  private final Map<AgentKey, Connection> sessions = new HashMap<>();
   private final PendingRequests pending;
   private final AtomicLong correlation = new AtomicLong();
   private final List<Long> timers = new ArrayList<>();
@@ -110,9 +112,10 @@ public final class AgentEndpoint {
   private void accept(Principal principal, ServerWebSocket socket) {
     var session = new Connection(Connection.Kind.AGENT, principal, socket, config.limits(), metrics);
     String agentId = principal.subject();
-    Connection older = sessions.put(agentId, session);
+    AgentKey key = keyOf(session);
+    Connection older = sessions.put(key, session);
     if (older != null) {
-      log.info("Agent connected again, closing the older socket agent={}", agentId);
+      log.info("Agent connected again, closing the older socket agent={} company={}", agentId, principal.company());
       older.close(CloseCodes.REPLACED, "replaced by a newer connection");
     }
     registry.add(session);
@@ -133,8 +136,8 @@ public final class AgentEndpoint {
                 .put("instance", runtime.instanceId())
                 .put("heartbeatMs", config.pingInterval().toMillis())));
     presence
-        .register(agentId)
-        .onFailure(e -> log.warn("Could not register presence agent={}: {}", agentId, e.toString()))
+        .register(key)
+        .onFailure(e -> log.warn("Could not register presence agent={}: {}", key, e.toString()))
         .onComplete(v -> publishAgentEvent(session, AgentEvent.Kind.CONNECTED, List.of()));
     log.info("Agent connected agent={} company={} branch={}", agentId, principal.company(), branchOf(session));
   }
@@ -144,17 +147,22 @@ public final class AgentEndpoint {
       return;
     }
     String agentId = session.principal().subject();
-    if (sessions.get(agentId) == session) {
-      sessions.remove(agentId);
-      pending.failAgent(agentId, Code.NOT_FOUND, "the agent disconnected");
+    AgentKey key = keyOf(session);
+    if (sessions.get(key) == session) {
+      sessions.remove(key);
+      pending.failAgent(key, Code.NOT_FOUND, "the agent disconnected");
       // Replaced by a newer connection on another gateway: the agent is still online there, so
       // neither its presence nor a disconnect event may go out from here.
       if (session.closedWith() != CloseCodes.REPLACED) {
-        presence.unregister(agentId);
+        presence.unregister(key);
         publishAgentEvent(session, AgentEvent.Kind.DISCONNECTED, List.of());
       }
     }
     log.info("Agent disconnected agent={} status={}", agentId, session.socket().closeStatusCode());
+  }
+
+  private static AgentKey keyOf(Connection session) {
+    return new AgentKey(session.principal().company(), session.principal().subject());
   }
 
   private static String branchOf(Connection session) {
@@ -184,7 +192,7 @@ public final class AgentEndpoint {
       case "printer.status" -> onPrinterStatus(session, envelope);
       case "job.result" -> onJobResult(session, envelope);
       case Envelope.RESPONSE -> {
-        if (envelope.id() == null || !pending.answer(envelope.id(), session.principal().subject(), envelope)) {
+        if (envelope.id() == null || !pending.answer(envelope.id(), keyOf(session), envelope)) {
           session.reject(null, Code.NOT_FOUND, "no request waits for this response");
         }
       }
@@ -278,13 +286,13 @@ public final class AgentEndpoint {
 
   private void onGatewayRequest(Message<JsonObject> message) {
     String action = message.headers().get(Addresses.ACTION_HEADER);
-    String agentId;
+    AgentKey agent;
     String type;
     JsonObject data;
     try {
       if (DispatchRequest.ACTION.equals(action)) {
         var request = DispatchRequest.fromJson(message.body());
-        agentId = request.agentId();
+        agent = new AgentKey(request.company(), request.agentId());
         type = "job.dispatch";
         data = new JsonObject()
             .put("jobId", request.jobId())
@@ -295,7 +303,7 @@ public final class AgentEndpoint {
             .put("createdAt", request.createdAt().toString());
       } else if (PrinterTestRequest.ACTION.equals(action)) {
         var request = PrinterTestRequest.fromJson(message.body());
-        agentId = request.agentId();
+        agent = new AgentKey(request.company(), request.agentId());
         type = "printer.test";
         data = new JsonObject().put("printerId", request.printerId());
       } else {
@@ -306,9 +314,9 @@ public final class AgentEndpoint {
       message.reply(AgentReply.failed("invalid_data", e.getMessage()).toJson());
       return;
     }
-    Connection session = sessions.get(agentId);
+    Connection session = sessions.get(agent);
     if (session == null || session.isClosed()) {
-      message.reply(AgentReply.failed("not_found", "agent " + agentId + " is not connected to " + runtime.instanceId()).toJson());
+      message.reply(AgentReply.failed("not_found", "agent " + agent + " is not connected to " + runtime.instanceId()).toJson());
       return;
     }
     if (draining) {
@@ -317,7 +325,7 @@ public final class AgentEndpoint {
     }
     String correlationId = "g-" + correlation.incrementAndGet();
     long sentAt = System.nanoTime();
-    pending.add(correlationId, agentId, config.agentRequestTimeout().toNanos(), outcome -> {
+    pending.add(correlationId, agent, config.agentRequestTimeout().toNanos(), outcome -> {
       String result = outcome.response() == null ? outcome.errorCode().wire()
           : outcome.response().error() != null ? "agent_error" : "ok";
       metrics.agentRequest(type, result, Duration.ofNanos(System.nanoTime() - sentAt));
@@ -342,9 +350,11 @@ public final class AgentEndpoint {
       return;
     }
     if (event.kind() == AgentEvent.Kind.CONNECTED && !event.instanceId().equals(runtime.instanceId())) {
-      Connection local = sessions.get(event.agentId());
+      // Keyed by company too: another company's agent with the same id is a different agent.
+      Connection local = sessions.get(new AgentKey(event.company(), event.agentId()));
       if (local != null && local.connectedAt().isBefore(event.at())) {
-        log.info("Agent connected to another gateway, closing here agent={} other={}", event.agentId(), event.instanceId());
+        log.info("Agent connected to another gateway, closing here agent={} company={} other={}", event.agentId(),
+            event.company(), event.instanceId());
         local.close(CloseCodes.REPLACED, "replaced by a newer connection");
       }
     }

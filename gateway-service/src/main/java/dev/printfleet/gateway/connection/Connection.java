@@ -42,6 +42,7 @@ public class Connection {
   private long messagesIn;
   private long messagesOut;
   private long expiryTimer = -1;
+  private long dispatchBytes;
   private boolean closed;
   private short closedWith;
 
@@ -99,6 +100,19 @@ public class Connection {
 
   public boolean writeQueueFull() {
     return socket.writeQueueFull();
+  }
+
+  /** Content of the dispatches sent on this socket and not yet answered. */
+  public long dispatchBytes() {
+    return dispatchBytes;
+  }
+
+  public void dispatchSent(long bytes) {
+    dispatchBytes += bytes;
+  }
+
+  public void dispatchAnswered(long bytes) {
+    dispatchBytes = Math.max(0, dispatchBytes - bytes);
   }
 
   public void send(Envelope envelope) {

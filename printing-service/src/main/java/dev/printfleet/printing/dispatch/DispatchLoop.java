@@ -4,6 +4,7 @@ import dev.printfleet.common.messages.Addresses;
 import dev.printfleet.common.messages.AgentReply;
 import dev.printfleet.common.messages.DispatchRequest;
 import dev.printfleet.common.messages.JobEvent;
+import dev.printfleet.common.presence.AgentKey;
 import dev.printfleet.common.presence.PresenceRegistry;
 import dev.printfleet.printing.PrintingConfig;
 import dev.printfleet.printing.jobs.Job;
@@ -134,11 +135,11 @@ public final class DispatchLoop {
     if (breaker.state() == CircuitBreakerState.OPEN) {
       return requeue(job, false, config.circuitReset(), "circuit open");
     }
-    return presence.lookup(job.agentId()).compose(instance -> {
+    return presence.lookup(new AgentKey(job.company(), job.agentId())).compose(instance -> {
       if (instance.isEmpty()) {
         return requeue(job, false, config.offlineWait(), "agent offline");
       }
-      var request = new DispatchRequest(job.id().toString(), job.agentId(), job.printerId(), job.contentType(),
+      var request = new DispatchRequest(job.id().toString(), job.company(), job.agentId(), job.printerId(), job.contentType(),
           Base64.getEncoder().encodeToString(job.content()), job.copies(), job.createdAt().toInstant());
       return breaker.<AgentReply>execute(promise -> vertx.eventBus()
               .<JsonObject>request(Addresses.gateway(instance.get()), request.toJson(), new DeliveryOptions()
