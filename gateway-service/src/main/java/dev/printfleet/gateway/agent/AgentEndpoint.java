@@ -110,6 +110,7 @@ public final class AgentEndpoint {
   }
 
   private void accept(Principal principal, ServerWebSocket socket) {
+    socket.setWriteQueueMaxSize((int) Math.min(Integer.MAX_VALUE, config.agentWriteQueueBytes()));
     var session = new Connection(Connection.Kind.AGENT, principal, socket, config.limits(), metrics);
     String agentId = principal.subject();
     AgentKey key = keyOf(session);
@@ -289,6 +290,7 @@ public final class AgentEndpoint {
     AgentKey agent;
     String type;
     JsonObject data;
+    long contentBytes = 0;
     try {
       if (DispatchRequest.ACTION.equals(action)) {
         var request = DispatchRequest.fromJson(message.body());
@@ -301,6 +303,7 @@ public final class AgentEndpoint {
             .put("content", request.content())
             .put("copies", request.copies())
             .put("createdAt", request.createdAt().toString());
+        contentBytes = request.content().length();
       } else if (PrinterTestRequest.ACTION.equals(action)) {
         var request = PrinterTestRequest.fromJson(message.body());
         agent = new AgentKey(request.company(), request.agentId());
@@ -323,22 +326,47 @@ public final class AgentEndpoint {
       message.reply(AgentReply.failed("unavailable", "gateway is draining").toJson());
       return;
     }
+    boolean dispatch = "job.dispatch".equals(type);
+    // A slow agent gets fewer jobs, never an unbounded buffer: its socket's write queue is capped
+    // (set on accept), and a dispatch that finds it full is refused at once; printing puts the job
+    // back for a moment without using an attempt.
+    if (dispatch && (session.writeQueueFull() || session.dispatchBytes() + contentBytes > config.agentDispatchBytes()
+        && session.dispatchBytes() > 0)) {
+      metrics.agentRequest(type, AgentReply.BUSY, Duration.ZERO);
+      message.reply(AgentReply.failed(AgentReply.BUSY, "agent " + agent + " is behind on its socket").toJson());
+      return;
+    }
     String correlationId = "g-" + correlation.incrementAndGet();
     long sentAt = System.nanoTime();
+    long bytes = contentBytes;
+    Promise<AgentReply> answer = Promise.promise();
+    // Captures neither the request's message nor its data: what waits here is a few small objects.
     pending.add(correlationId, agent, config.agentRequestTimeout().toNanos(), outcome -> {
       String result = outcome.response() == null ? outcome.errorCode().wire()
           : outcome.response().error() != null ? "agent_error" : "ok";
       metrics.agentRequest(type, result, Duration.ofNanos(System.nanoTime() - sentAt));
+      session.dispatchAnswered(bytes);
       if (outcome.response() == null) {
-        message.reply(AgentReply.failed(outcome.errorCode().wire(), outcome.errorMessage()).toJson());
+        answer.complete(AgentReply.failed(outcome.errorCode().wire(), outcome.errorMessage()));
       } else if (outcome.response().error() != null) {
-        message.reply(AgentReply.failed(outcome.response().error().code(), outcome.response().error().message()).toJson());
+        answer.complete(AgentReply.failed(outcome.response().error().code(), outcome.response().error().message()));
       } else {
-        message.reply(AgentReply.answered(outcome.response().data()).toJson());
+        answer.complete(AgentReply.answered(outcome.response().data()));
       }
     });
-    session.expectAnswers("job.dispatch".equals(type) ? 2 : 1);
+    session.dispatchSent(bytes);
+    session.expectAnswers(dispatch ? 2 : 1);
     session.send(Envelope.request(type, correlationId, data));
+    if (!dispatch) {
+      answer.future().onSuccess(reply -> message.reply(reply.toJson()));
+      return;
+    }
+    // The dispatch's message holds the job's content, its wire bytes too: it is answered now, and
+    // the agent's answer goes back on the sender's follow-up (DispatchRequest's two steps).
+    message.<JsonObject>replyAndRequest(AgentReply.written().toJson(),
+            new DeliveryOptions().setSendTimeout(config.agentRequestTimeout().toMillis() + 5_000))
+        .onSuccess(followUp -> answer.future().onSuccess(reply -> followUp.reply(reply.toJson())))
+        .onFailure(e -> log.debug("No follow-up for a dispatch agent={}: {}", agent, e.toString()));
   }
 
   /** Another gateway accepted an agent we hold: the newer connection wins everywhere. */
