@@ -8,6 +8,7 @@ import dev.printfleet.common.auth.TokenIssuer;
 import dev.printfleet.common.protocol.Envelope;
 import dev.printfleet.testing.FreePorts;
 import dev.printfleet.testing.PostgresServerHandle;
+import dev.printfleet.testing.PrometheusText;
 import dev.printfleet.testing.RealServersExtension;
 import dev.printfleet.testing.RedisServerHandle;
 import io.vertx.core.Vertx;
@@ -90,10 +91,10 @@ class SlowAgentMemoryIT {
         System.out.printf("printfleet-figure slow-agent-posted=%d in=%dms%n", JOBS,
             Duration.ofNanos(System.nanoTime() - postingFrom).toMillis());
         long drainingFrom = System.nanoTime();
-        // Back, and slow: it takes one message every 50 ms and leaves the rest in its socket.
+        // Back, and slow: it takes one message every 100 ms and leaves the rest in its socket.
         var slow = connect(vertx, gatewayPort, agentToken, printed);
         slow.pause();
-        long reader = vertx.setPeriodic(50, id -> slow.fetch(1));
+        long reader = vertx.setPeriodic(100, id -> slow.fetch(1));
         await().atMost(Duration.ofSeconds(150)).pollInterval(Duration.ofSeconds(1)).until(() ->
             !printing.process.isAlive() || outOfMemory(printing) || count(url, postgres,
                 "SELECT count(*) FROM jobs WHERE state = 'printed'") == JOBS);
@@ -107,6 +108,12 @@ class SlowAgentMemoryIT {
         assertThat(count(url, postgres, "SELECT count(*) FROM jobs WHERE state = 'printed'")).as("every job printed")
             .isEqualTo(JOBS);
         assertThat(printed).as("the agent printed each job").hasSize(JOBS);
+        // The gateway held the slow agent back rather than buffer for it.
+        double busy = PrometheusText.parse(ServiceProcess.get(gatewayPort, "/metrics").body())
+            .samples("printfleet_gateway_agent_request_seconds_count").stream()
+            .filter(sample -> "busy".equals(sample.labels().get("outcome"))).mapToDouble(sample -> sample.value()).sum();
+        System.out.printf("printfleet-figure slow-agent-busy-refusals=%.0f%n", busy);
+        assertThat(busy).as("dispatches refused busy by the gateway").isPositive();
       } finally {
         vertx.close();
       }
