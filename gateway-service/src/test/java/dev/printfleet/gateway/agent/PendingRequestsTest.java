@@ -1,8 +1,8 @@
 package dev.printfleet.gateway.agent;
 
-import dev.printfleet.common.presence.AgentKey;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.printfleet.common.presence.AgentKey;
 import dev.printfleet.common.protocol.Envelope;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
