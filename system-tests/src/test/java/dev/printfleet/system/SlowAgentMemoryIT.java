@@ -53,6 +53,9 @@ class SlowAgentMemoryIT {
     env.put("PRINTFLEET_DISPATCH_INTERVAL", "100ms");
     env.put("PRINTFLEET_RETRY_BACKOFF", "200ms");
     env.put("PRINTFLEET_OFFLINE_WAIT", "2s");
+    // A busy agent is no printer failure: were it counted, the circuit would open and hold every
+    // job far past this test's deadline.
+    env.put("PRINTFLEET_CIRCUIT_RESET", "10m");
     int gatewayPort = FreePorts.next();
     int printingPort = FreePorts.next();
     var gatewayEnv = new HashMap<>(env);
@@ -108,6 +111,8 @@ class SlowAgentMemoryIT {
         assertThat(count(url, postgres, "SELECT count(*) FROM jobs WHERE state = 'printed'")).as("every job printed")
             .isEqualTo(JOBS);
         assertThat(printed).as("the agent printed each job").hasSize(JOBS);
+        assertThat(count(url, postgres, "SELECT count(*) FROM jobs WHERE attempts <> 1"))
+            .as("jobs held back busy used no attempt").isZero();
         // The gateway held the slow agent back rather than buffer for it.
         double busy = PrometheusText.parse(ServiceProcess.get(gatewayPort, "/metrics").body())
             .samples("printfleet_gateway_agent_request_seconds_count").stream()
