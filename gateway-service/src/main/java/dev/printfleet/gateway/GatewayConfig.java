@@ -21,6 +21,10 @@ import java.util.List;
  * @param slowClientTimeout a dashboard behind for longer than this is closed
  * @param socketSendBufferBytes the kernel send buffer of each socket; 0 lets the OS size it
  * @param maxPrintersPerAgent the longest printer list an agent may sync; a longer one is refused
+ * @param agentWriteQueueBytes an agent socket whose unsent bytes exceed this is full: dispatches
+ *     to it are refused {@code busy} until it drains to half
+ * @param agentDispatchBytes content of dispatches sent to one agent and not yet answered above
+ *     which further dispatches to it are refused {@code busy}
  */
 public record GatewayConfig(
     long maxMessageBytes,
@@ -38,7 +42,9 @@ public record GatewayConfig(
     boolean compression,
     int compressionLevel,
     long socketSendBufferBytes,
-    int maxPrintersPerAgent) {
+    int maxPrintersPerAgent,
+    long agentWriteQueueBytes,
+    long agentDispatchBytes) {
 
   public static GatewayConfig from(Settings settings) {
     var pingInterval = settings.duration("PRINTFLEET_WS_PING_INTERVAL", Duration.ofSeconds(25));
@@ -69,6 +75,8 @@ public record GatewayConfig(
         settings.bool("PRINTFLEET_WS_COMPRESSION", true),
         settings.integer("PRINTFLEET_WS_COMPRESSION_LEVEL", 3, 1, 9),
         settings.bytes("PRINTFLEET_WS_SEND_BUFFER", 0),
-        settings.integer("PRINTFLEET_MAX_PRINTERS_PER_AGENT", 1000, 1, 100_000));
+        settings.integer("PRINTFLEET_MAX_PRINTERS_PER_AGENT", 1000, 1, 100_000),
+        settings.bytes("PRINTFLEET_WS_AGENT_WRITE_QUEUE", 1024 * 1024),
+        settings.bytes("PRINTFLEET_WS_AGENT_DISPATCH_BYTES", 8 * 1024 * 1024));
   }
 }

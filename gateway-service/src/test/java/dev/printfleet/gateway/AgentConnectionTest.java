@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import dev.printfleet.common.lifecycle.ServiceRuntime;
 import dev.printfleet.common.messages.Addresses;
 import dev.printfleet.common.messages.AgentEvent;
+import dev.printfleet.common.presence.AgentKey;
 import dev.printfleet.common.presence.PresenceRegistry;
 import dev.printfleet.simulator.SimulatedAgent;
 import dev.printfleet.testing.RealServersExtension;
@@ -59,7 +60,7 @@ class AgentConnectionTest {
     await().atMost(Duration.ofSeconds(10)).until(agent::isConnected);
     assertThat(agent.instance()).isEqualTo(gateway.instanceId());
     var presence = new PresenceRegistry(gateway.redis(), gateway.settings().redis(), "probe", Duration.ofSeconds(30));
-    await().atMost(Duration.ofSeconds(10)).until(() -> await(presence.lookup("agent-1")).equals(Optional.of(gateway.instanceId())));
+    await().atMost(Duration.ofSeconds(10)).until(() -> await(presence.lookup(new AgentKey("c1", "agent-1"))).equals(Optional.of(gateway.instanceId())));
     await().atMost(Duration.ofSeconds(10)).until(() -> events.stream().anyMatch(e -> e.kind() == AgentEvent.Kind.PRINTERS_SYNCED));
     var synced = events.stream().filter(e -> e.kind() == AgentEvent.Kind.PRINTERS_SYNCED).findFirst().orElseThrow();
     assertThat(synced.printers()).extracting(p -> p.id()).containsExactly("p1", "p2");
@@ -73,42 +74,42 @@ class AgentConnectionTest {
     var socket = TestSocket.open(client, gateway.httpPort(), "/ws/agent", token);
     socket.awaitFrame(e -> e.type().equals("welcome"));
     var presence = new PresenceRegistry(gateway.redis(), gateway.settings().redis(), "probe", Duration.ofSeconds(30));
-    await().atMost(Duration.ofSeconds(10)).until(() -> await(presence.lookup("agent-2")).isPresent());
+    await().atMost(Duration.ofSeconds(10)).until(() -> await(presence.lookup(new AgentKey("c1", "agent-2"))).isPresent());
 
     await(socket.socket.close());
 
-    await().atMost(Duration.ofSeconds(10)).until(() -> await(presence.lookup("agent-2")).isEmpty());
+    await().atMost(Duration.ofSeconds(10)).until(() -> await(presence.lookup(new AgentKey("c1", "agent-2"))).isEmpty());
   }
 
   @Test
   void presenceOfAnInstanceThatStopsRefreshingExpiresByItself() {
     var dead = new PresenceRegistry(gateway.redis(), gateway.settings().redis(), "gateway-dead", Duration.ofMillis(800));
-    await(dead.register("agent-orphan"));
+    await(dead.register(new AgentKey("c1", "agent-orphan")));
     var probe = new PresenceRegistry(gateway.redis(), gateway.settings().redis(), "probe", Duration.ofSeconds(30));
-    assertThat(await(probe.lookup("agent-orphan"))).contains("gateway-dead");
+    assertThat(await(probe.lookup(new AgentKey("c1", "agent-orphan")))).contains("gateway-dead");
 
-    await().atMost(Duration.ofSeconds(5)).until(() -> await(probe.lookup("agent-orphan")).isEmpty());
+    await().atMost(Duration.ofSeconds(5)).until(() -> await(probe.lookup(new AgentKey("c1", "agent-orphan"))).isEmpty());
   }
 
   @Test
   void anotherInstanceCannotDeleteAPresenceThatIsNotItsOwn() {
     var holder = new PresenceRegistry(gateway.redis(), gateway.settings().redis(), "gateway-new", Duration.ofSeconds(30));
     var previous = new PresenceRegistry(gateway.redis(), gateway.settings().redis(), "gateway-old", Duration.ofSeconds(30));
-    await(holder.register("agent-moved"));
+    await(holder.register(new AgentKey("c1", "agent-moved")));
 
-    await(previous.unregister("agent-moved"));
+    await(previous.unregister(new AgentKey("c1", "agent-moved")));
 
-    assertThat(await(holder.lookup("agent-moved"))).contains("gateway-new");
+    assertThat(await(holder.lookup(new AgentKey("c1", "agent-moved")))).contains("gateway-new");
   }
 
   @Test
   void refreshKeepsTwentyThousandAgentsPresent() {
     var presence = new PresenceRegistry(gateway.redis(), gateway.settings().redis(), "gateway-big", Duration.ofSeconds(30));
-    var ids = java.util.stream.IntStream.range(0, 20017).mapToObj(i -> "bulk-" + i).toList();
+    var ids = java.util.stream.IntStream.range(0, 20017).mapToObj(i -> new AgentKey("c1", "bulk-" + i)).toList();
 
     await(presence.refresh(ids));
 
-    assertThat(await(presence.lookup("bulk-0"))).contains("gateway-big");
-    assertThat(await(presence.lookup("bulk-" + (ids.size() - 1)))).contains("gateway-big");
+    assertThat(await(presence.lookup(new AgentKey("c1", "bulk-0")))).contains("gateway-big");
+    assertThat(await(presence.lookup(new AgentKey("c1", "bulk-" + (ids.size() - 1))))).contains("gateway-big");
   }
 }

@@ -29,14 +29,18 @@ class AgentRequestTest extends GatewayTestBase {
 
 
   private static DispatchRequest dispatch(String jobId, String agentId) {
-    return new DispatchRequest(jobId, agentId, "p1", "text/plain",
+    return new DispatchRequest(jobId, "c1", agentId, "p1", "text/plain",
         Base64.getEncoder().encodeToString("hello".getBytes()), 1, Instant.now());
   }
 
+  /** A request as printing sends it: a dispatch written by the gateway is followed up for the agent's answer. */
   private static Future<AgentReply> request(ServiceRuntime from, String instance, String action, JsonObject body) {
     return from.vertx().eventBus()
         .<JsonObject>request(Addresses.gateway(instance), body,
             new DeliveryOptions().addHeader(Addresses.ACTION_HEADER, action).setSendTimeout(30_000))
+        .compose(m -> AgentReply.fromJson(m.body()).isWritten()
+            ? m.<JsonObject>replyAndRequest(new JsonObject(), new DeliveryOptions().setSendTimeout(30_000))
+            : Future.succeededFuture(m))
         .map(m -> AgentReply.fromJson(m.body()));
   }
 
@@ -55,7 +59,7 @@ class AgentRequestTest extends GatewayTestBase {
     assertThat(reply.data().getBoolean("accepted")).isTrue();
     assertThat(agent.jobsReceived()).isEqualTo(1);
 
-    var test = await(request(caller, gateway.instanceId(), PrinterTestRequest.ACTION, new PrinterTestRequest("agent-1", "p1").toJson()));
+    var test = await(request(caller, gateway.instanceId(), PrinterTestRequest.ACTION, new PrinterTestRequest("c1", "agent-1", "p1").toJson()));
     assertThat(test.ok()).isTrue();
     assertThat(test.data().getBoolean("ok")).isTrue();
   }

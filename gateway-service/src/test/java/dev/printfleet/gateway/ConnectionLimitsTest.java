@@ -165,7 +165,7 @@ class ConnectionLimitsTest extends GatewayTestBase {
 
     var presence = new PresenceRegistry(first.redis(), first.settings().redis(), "probe", Duration.ofSeconds(30));
     await().pollDelay(Duration.ofMillis(500)).atMost(Duration.ofSeconds(5))
-        .until(() -> GatewayHarness.await(presence.lookup("agent-roams")).equals(java.util.Optional.of(second.instanceId())));
+        .until(() -> GatewayHarness.await(presence.lookup(new dev.printfleet.common.presence.AgentKey("c1", "agent-roams"))).equals(java.util.Optional.of(second.instanceId())));
     var last = dashboard.received.stream().filter(e -> e.type().equals("agent.presence")).reduce((a, b) -> b).orElseThrow();
     assertThat(last.data().getBoolean("online")).as("the last presence a dashboard saw").isTrue();
   }

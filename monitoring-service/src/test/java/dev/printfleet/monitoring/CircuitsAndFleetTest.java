@@ -107,9 +107,9 @@ class CircuitsAndFleetTest {
     join(agent.stop());
     var presence = new PresenceRegistry(monitoring.redis(), monitoring.settings().redis(), "gateway-ghost",
         Duration.ofMinutes(5));
-    await().atMost(Duration.ofSeconds(10)).until(() -> join(presence.lookup("agent-c")).isEmpty());
+    await().atMost(Duration.ofSeconds(10)).until(() -> join(presence.lookup(new dev.printfleet.common.presence.AgentKey("acme", "agent-c"))).isEmpty());
     // The agent now seems held by a gateway that is not there: the dispatch fails and opens the circuit.
-    join(presence.register("agent-c"));
+    join(presence.register(new dev.printfleet.common.presence.AgentKey("acme", "agent-c")));
     var job = new JsonObject().put("printerId", "agent-c-p1").put("contentType", "text/plain")
         .put("content", Base64.getEncoder().encodeToString("table 4".getBytes()));
     assertThat(post(printing, "/api/v1/jobs", user, job).statusCode()).isEqualTo(201);
@@ -122,7 +122,7 @@ class CircuitsAndFleetTest {
         .getJsonArray("active").stream().map(JsonObject.class::cast)
         .anyMatch(a -> a.getString("kind").equals("circuit_open")
             && a.getString("subject").equals("acme/agent-c-p1@" + printing.instanceId())));
-    join(presence.unregister("agent-c"));
+    join(presence.unregister(new dev.printfleet.common.presence.AgentKey("acme", "agent-c")));
 
     var reset = post(monitoring, "/monitoring/circuits/acme%2Fagent-c-p1/reset", set.sreToken(), null);
 

@@ -13,6 +13,12 @@ import java.time.Duration;
  * @param resultDeadline a job {@code dispatched} without a result for this long goes out again
  * @param offlineWait how long a job of an offline agent waits before it is looked at again (its
  *     agent connecting releases it at once)
+ * @param dispatchMaxInFlight dispatches this instance waits on at once
+ * @param dispatchMaxPerAgent dispatches this instance waits on at once for one agent
+ * @param dispatchMaxBytes job content this instance holds for dispatches being sent (read from
+ *     the database and not yet written by the gateway); one job bigger than this still goes alone
+ * @param busyWait how long a job waits, queued and without using an attempt, when its agent is
+ *     busy (these limits, or the gateway refused it {@code busy})
  */
 public record PrintingConfig(
     PostgresSettings postgres,
@@ -28,7 +34,11 @@ public record PrintingConfig(
     Duration circuitWindow,
     Duration circuitReset,
     int testPrintsPerPrinter,
-    int testPrintsPerBranch) {
+    int testPrintsPerBranch,
+    int dispatchMaxInFlight,
+    int dispatchMaxPerAgent,
+    long dispatchMaxBytes,
+    Duration busyWait) {
 
   public static PrintingConfig from(Settings settings) {
     var config = new PrintingConfig(
@@ -45,7 +55,11 @@ public record PrintingConfig(
         settings.duration("PRINTFLEET_CIRCUIT_WINDOW", Duration.ofMinutes(5)),
         settings.duration("PRINTFLEET_CIRCUIT_RESET", Duration.ofSeconds(60)),
         settings.integer("PRINTFLEET_TEST_PRINTS_PER_PRINTER", 5, 1, 10_000),
-        settings.integer("PRINTFLEET_TEST_PRINTS_PER_BRANCH", 10, 1, 10_000));
+        settings.integer("PRINTFLEET_TEST_PRINTS_PER_BRANCH", 10, 1, 10_000),
+        settings.integer("PRINTFLEET_DISPATCH_MAX_IN_FLIGHT", 1000, 1, 100_000),
+        settings.integer("PRINTFLEET_DISPATCH_MAX_PER_AGENT", 8, 1, 10_000),
+        settings.bytes("PRINTFLEET_DISPATCH_MAX_BYTES", 16 * 1024 * 1024),
+        settings.duration("PRINTFLEET_DISPATCH_BUSY_WAIT", Duration.ofSeconds(1)));
     // A lease that ran out while its dispatch still waits would let a second instance send the job too.
     if (config.dispatchLease().compareTo(config.dispatchTimeout()) <= 0) {
       throw new ConfigException("PRINTFLEET_DISPATCH_LEASE",

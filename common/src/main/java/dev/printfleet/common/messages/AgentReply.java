@@ -11,6 +11,26 @@ public record AgentReply(boolean ok, JsonObject data, String code, String messag
 
   public static final int VERSION = 1;
 
+  /**
+   * The gateway refused a dispatch at once because the agent's socket is behind (its write queue is
+   * full, or too much dispatched content waits for its answer): not a failure of the printer, so
+   * the job waits a little without using an attempt.
+   */
+  public static final String BUSY = "busy";
+
+  /** The first reply to a {@link DispatchRequest}: the frame is written, see its two steps. */
+  public static AgentReply written() {
+    return answered(new JsonObject().put("written", true));
+  }
+
+  public boolean isWritten() {
+    return ok && data != null && data.getBoolean("written", false);
+  }
+
+  public boolean isBusy() {
+    return !ok && BUSY.equals(code);
+  }
+
   public static AgentReply answered(JsonObject data) {
     return new AgentReply(true, data, null, null);
   }

@@ -13,8 +13,9 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Where each agent is connected: {@code presence:agent:<agentId> → instanceId} in Redis, with a TTL
- * this instance refreshes while the agent stays. A dead instance's entries expire by themselves.
+ * Where each agent is connected: {@code presence:agent:<company>:<agentId> → instanceId} in Redis
+ * (both parts percent-encoded, see {@link AgentKey#encoded()}), with a TTL this instance refreshes
+ * while the agent stays. A dead instance's entries expire by themselves.
  */
 public final class PresenceRegistry {
 
@@ -36,23 +37,23 @@ public final class PresenceRegistry {
     this.ttl = ttl;
   }
 
-  public static String key(RedisSettings settings, String agentId) {
-    return settings.key("presence:agent:" + agentId);
+  public static String key(RedisSettings settings, AgentKey agent) {
+    return settings.key("presence:agent:" + agent.encoded());
   }
 
   public Duration ttl() {
     return ttl;
   }
 
-  public Future<Void> register(String agentId) {
+  public Future<Void> register(AgentKey agent) {
     return redis
-        .send(Request.cmd(Command.SET).arg(key(settings, agentId)).arg(instanceId).arg("PX").arg(ttl.toMillis()))
+        .send(Request.cmd(Command.SET).arg(key(settings, agent)).arg(instanceId).arg("PX").arg(ttl.toMillis()))
         .mapEmpty();
   }
 
-  public Future<Void> unregister(String agentId) {
+  public Future<Void> unregister(AgentKey agent) {
     return redis
-        .send(Request.cmd(Command.EVAL).arg(DELETE_IF_OURS).arg(1).arg(key(settings, agentId)).arg(instanceId))
+        .send(Request.cmd(Command.EVAL).arg(DELETE_IF_OURS).arg(1).arg(key(settings, agent)).arg(instanceId))
         .mapEmpty();
   }
 
@@ -60,15 +61,15 @@ public final class PresenceRegistry {
    * Refreshes the TTL of every agent held here, in pipelined batches of {@link #REFRESH_BATCH}
    * one after the other, so a gateway with 20,000 agents never floods its Redis connection.
    */
-  public Future<Void> refresh(Collection<String> agentIds) {
-    List<String> ids = List.copyOf(agentIds);
+  public Future<Void> refresh(Collection<AgentKey> agents) {
+    List<AgentKey> ids = List.copyOf(agents);
     Future<Void> chain = Future.succeededFuture();
     for (int from = 0; from < ids.size(); from += REFRESH_BATCH) {
-      List<String> chunk = ids.subList(from, Math.min(ids.size(), from + REFRESH_BATCH));
+      List<AgentKey> chunk = ids.subList(from, Math.min(ids.size(), from + REFRESH_BATCH));
       chain = chain.compose(v -> {
         List<Request> batch = new ArrayList<>(chunk.size());
-        for (String agentId : chunk) {
-          batch.add(Request.cmd(Command.SET).arg(key(settings, agentId)).arg(instanceId).arg("PX").arg(ttl.toMillis()));
+        for (AgentKey agent : chunk) {
+          batch.add(Request.cmd(Command.SET).arg(key(settings, agent)).arg(instanceId).arg("PX").arg(ttl.toMillis()));
         }
         return redis.batch(batch).mapEmpty();
       });
@@ -77,9 +78,9 @@ public final class PresenceRegistry {
   }
 
   /** The instance holding the agent, if it is connected anywhere. */
-  public Future<Optional<String>> lookup(String agentId) {
+  public Future<Optional<String>> lookup(AgentKey agent) {
     return redis
-        .send(Request.cmd(Command.GET).arg(key(settings, agentId)))
+        .send(Request.cmd(Command.GET).arg(key(settings, agent)))
         .map(response -> Optional.ofNullable(response).map(Response::toString));
   }
 }

@@ -28,7 +28,7 @@ class MessagesTest {
   private static final ControlCommand CONTROL =
       new ControlCommand(ControlCommand.CIRCUIT_RESET, "agent:a1");
   private static final DispatchRequest DISPATCH =
-      new DispatchRequest("j1", "a1", "p1", "application/pdf", "JVBERi0=", 3, AT);
+      new DispatchRequest("j1", "acme", "a1", "p1", "application/pdf", "JVBERi0=", 3, AT);
   private static final Heartbeat HEARTBEAT =
       new Heartbeat(
           "printing-1", "printing", 120, 50_000_000, 1_000_000_000, 0.25, 4, 12, true, false,
@@ -39,7 +39,7 @@ class MessagesTest {
       new JobResult("j1", "a1", "c1", "failed", "paper jam", AT);
   private static final PrinterStatusEvent STATUS =
       new PrinterStatusEvent("a1", "c1", "b7", "p1", "error", "cover open", AT);
-  private static final PrinterTestRequest TEST_REQUEST = new PrinterTestRequest("a1", "p1");
+  private static final PrinterTestRequest TEST_REQUEST = new PrinterTestRequest("acme", "a1", "p1");
   private static final PrintersSync SYNC =
       new PrintersSync("a1", "c1", "b7", List.of(PRINTER, new PrinterInfo("p2", "Back office", "paper_out")), AT);
 
@@ -101,7 +101,7 @@ class MessagesTest {
     assertMissing(
         DISPATCH.toJson(),
         DispatchRequest::fromJson,
-        "jobId", "agentId", "printerId", "contentType", "content");
+        "jobId", "company", "agentId", "printerId", "contentType", "content");
     assertMissing(HEARTBEAT.toJson(), Heartbeat::fromJson, "instanceId", "service");
     assertMissing(
         JOB_EVENT.toJson(), JobEvent::fromJson, "jobId", "printerId", "company", "branch", "state");
@@ -111,7 +111,7 @@ class MessagesTest {
         STATUS.toJson(),
         PrinterStatusEvent::fromJson,
         "agentId", "company", "branch", "printerId", "status");
-    assertMissing(TEST_REQUEST.toJson(), PrinterTestRequest::fromJson, "agentId", "printerId");
+    assertMissing(TEST_REQUEST.toJson(), PrinterTestRequest::fromJson, "company", "agentId", "printerId");
     assertMissing(PRINTER.toJson(), PrinterInfo::fromJson, "id");
     assertMissing(CIRCUIT.toJson(), CircuitInfo::fromJson, "name", "state");
   }

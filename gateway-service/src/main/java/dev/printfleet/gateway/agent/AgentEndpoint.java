@@ -1,5 +1,6 @@
 package dev.printfleet.gateway.agent;
 
+import dev.printfleet.common.presence.AgentKey;
 import dev.printfleet.common.presence.PresenceRegistry;
 import dev.printfleet.common.auth.Principal;
 import dev.printfleet.common.auth.Role;
@@ -43,7 +44,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code /ws/agent}: authenticates agents before the upgrade, keeps one session per agent id,
+ * {@code /ws/agent}: authenticates agents before the upgrade, keeps one session per agent (company
+ * and agent id: agent ids are unique only within a company),
  * registers presence, turns agent frames into cluster events and event bus requests into agent
  * requests. Confined to the gateway verticle's event loop.
  */
@@ -58,7 +60,7 @@ public final class AgentEndpoint {
   private final ConnectionRegistry registry;
   private final GatewayMetrics metrics;
   private final Handshake handshake;
-  private final Map<String, Connection> sessions = new HashMap<>();
+  private final Map<AgentKey, Connection> sessions = new HashMap<>();
   /** Per agent connection: the printers of its last valid sync, which alone it may report on. */
   private final Map<Connection, SyncedPrinters> synced = new HashMap<>();
   private final PendingRequests pending;
@@ -108,11 +110,13 @@ public final class AgentEndpoint {
   }
 
   private void accept(Principal principal, ServerWebSocket socket) {
+    socket.setWriteQueueMaxSize((int) Math.min(Integer.MAX_VALUE, config.agentWriteQueueBytes()));
     var session = new Connection(Connection.Kind.AGENT, principal, socket, config.limits(), metrics);
     String agentId = principal.subject();
-    Connection older = sessions.put(agentId, session);
+    AgentKey key = keyOf(session);
+    Connection older = sessions.put(key, session);
     if (older != null) {
-      log.info("Agent connected again, closing the older socket agent={}", agentId);
+      log.info("Agent connected again, closing the older socket agent={} company={}", agentId, principal.company());
       older.close(CloseCodes.REPLACED, "replaced by a newer connection");
     }
     registry.add(session);
@@ -133,8 +137,8 @@ public final class AgentEndpoint {
                 .put("instance", runtime.instanceId())
                 .put("heartbeatMs", config.pingInterval().toMillis())));
     presence
-        .register(agentId)
-        .onFailure(e -> log.warn("Could not register presence agent={}: {}", agentId, e.toString()))
+        .register(key)
+        .onFailure(e -> log.warn("Could not register presence agent={}: {}", key, e.toString()))
         .onComplete(v -> publishAgentEvent(session, AgentEvent.Kind.CONNECTED, List.of()));
     log.info("Agent connected agent={} company={} branch={}", agentId, principal.company(), branchOf(session));
   }
@@ -145,17 +149,22 @@ public final class AgentEndpoint {
       return;
     }
     String agentId = session.principal().subject();
-    if (sessions.get(agentId) == session) {
-      sessions.remove(agentId);
-      pending.failAgent(agentId, Code.NOT_FOUND, "the agent disconnected");
+    AgentKey key = keyOf(session);
+    if (sessions.get(key) == session) {
+      sessions.remove(key);
+      pending.failAgent(key, Code.NOT_FOUND, "the agent disconnected");
       // Replaced by a newer connection on another gateway: the agent is still online there, so
       // neither its presence nor a disconnect event may go out from here.
       if (session.closedWith() != CloseCodes.REPLACED) {
-        presence.unregister(agentId);
+        presence.unregister(key);
         publishAgentEvent(session, AgentEvent.Kind.DISCONNECTED, List.of());
       }
     }
     log.info("Agent disconnected agent={} status={}", agentId, session.socket().closeStatusCode());
+  }
+
+  private static AgentKey keyOf(Connection session) {
+    return new AgentKey(session.principal().company(), session.principal().subject());
   }
 
   private static String branchOf(Connection session) {
@@ -185,7 +194,7 @@ public final class AgentEndpoint {
       case "printer.status" -> onPrinterStatus(session, envelope);
       case "job.result" -> onJobResult(session, envelope);
       case Envelope.RESPONSE -> {
-        if (envelope.id() == null || !pending.answer(envelope.id(), session.principal().subject(), envelope)) {
+        if (envelope.id() == null || !pending.answer(envelope.id(), keyOf(session), envelope)) {
           session.reject(null, Code.NOT_FOUND, "no request waits for this response");
         }
       }
@@ -316,13 +325,14 @@ public final class AgentEndpoint {
 
   private void onGatewayRequest(Message<JsonObject> message) {
     String action = message.headers().get(Addresses.ACTION_HEADER);
-    String agentId;
+    AgentKey agent;
     String type;
     JsonObject data;
+    long contentBytes = 0;
     try {
       if (DispatchRequest.ACTION.equals(action)) {
         var request = DispatchRequest.fromJson(message.body());
-        agentId = request.agentId();
+        agent = new AgentKey(request.company(), request.agentId());
         type = "job.dispatch";
         data = new JsonObject()
             .put("jobId", request.jobId())
@@ -331,9 +341,10 @@ public final class AgentEndpoint {
             .put("content", request.content())
             .put("copies", request.copies())
             .put("createdAt", request.createdAt().toString());
+        contentBytes = request.content().length();
       } else if (PrinterTestRequest.ACTION.equals(action)) {
         var request = PrinterTestRequest.fromJson(message.body());
-        agentId = request.agentId();
+        agent = new AgentKey(request.company(), request.agentId());
         type = "printer.test";
         data = new JsonObject().put("printerId", request.printerId());
       } else {
@@ -344,31 +355,56 @@ public final class AgentEndpoint {
       message.reply(AgentReply.failed("invalid_data", e.getMessage()).toJson());
       return;
     }
-    Connection session = sessions.get(agentId);
+    Connection session = sessions.get(agent);
     if (session == null || session.isClosed()) {
-      message.reply(AgentReply.failed("not_found", "agent " + agentId + " is not connected to " + runtime.instanceId()).toJson());
+      message.reply(AgentReply.failed("not_found", "agent " + agent + " is not connected to " + runtime.instanceId()).toJson());
       return;
     }
     if (draining) {
       message.reply(AgentReply.failed("unavailable", "gateway is draining").toJson());
       return;
     }
+    boolean dispatch = "job.dispatch".equals(type);
+    // A slow agent gets fewer jobs, never an unbounded buffer: its socket's write queue is capped
+    // (set on accept), and a dispatch that finds it full is refused at once; printing puts the job
+    // back for a moment without using an attempt.
+    if (dispatch && (session.writeQueueFull() || session.dispatchBytes() + contentBytes > config.agentDispatchBytes()
+        && session.dispatchBytes() > 0)) {
+      metrics.agentRequest(type, AgentReply.BUSY, Duration.ZERO);
+      message.reply(AgentReply.failed(AgentReply.BUSY, "agent " + agent + " is behind on its socket").toJson());
+      return;
+    }
     String correlationId = "g-" + correlation.incrementAndGet();
     long sentAt = System.nanoTime();
-    pending.add(correlationId, agentId, config.agentRequestTimeout().toNanos(), outcome -> {
+    long bytes = contentBytes;
+    Promise<AgentReply> answer = Promise.promise();
+    // Captures neither the request's message nor its data: what waits here is a few small objects.
+    pending.add(correlationId, agent, config.agentRequestTimeout().toNanos(), outcome -> {
       String result = outcome.response() == null ? outcome.errorCode().wire()
           : outcome.response().error() != null ? "agent_error" : "ok";
       metrics.agentRequest(type, result, Duration.ofNanos(System.nanoTime() - sentAt));
+      session.dispatchAnswered(bytes);
       if (outcome.response() == null) {
-        message.reply(AgentReply.failed(outcome.errorCode().wire(), outcome.errorMessage()).toJson());
+        answer.complete(AgentReply.failed(outcome.errorCode().wire(), outcome.errorMessage()));
       } else if (outcome.response().error() != null) {
-        message.reply(AgentReply.failed(outcome.response().error().code(), outcome.response().error().message()).toJson());
+        answer.complete(AgentReply.failed(outcome.response().error().code(), outcome.response().error().message()));
       } else {
-        message.reply(AgentReply.answered(outcome.response().data()).toJson());
+        answer.complete(AgentReply.answered(outcome.response().data()));
       }
     });
-    session.expectAnswers("job.dispatch".equals(type) ? 2 : 1);
+    session.dispatchSent(bytes);
+    session.expectAnswers(dispatch ? 2 : 1);
     session.send(Envelope.request(type, correlationId, data));
+    if (!dispatch) {
+      answer.future().onSuccess(reply -> message.reply(reply.toJson()));
+      return;
+    }
+    // The dispatch's message holds the job's content, its wire bytes too: it is answered now, and
+    // the agent's answer goes back on the sender's follow-up (DispatchRequest's two steps).
+    message.<JsonObject>replyAndRequest(AgentReply.written().toJson(),
+            new DeliveryOptions().setSendTimeout(config.agentRequestTimeout().toMillis() + 5_000))
+        .onSuccess(followUp -> answer.future().onSuccess(reply -> followUp.reply(reply.toJson())))
+        .onFailure(e -> log.debug("No follow-up for a dispatch agent={}: {}", agent, e.toString()));
   }
 
   /** Another gateway accepted an agent we hold: the newer connection wins everywhere. */
@@ -380,9 +416,11 @@ public final class AgentEndpoint {
       return;
     }
     if (event.kind() == AgentEvent.Kind.CONNECTED && !event.instanceId().equals(runtime.instanceId())) {
-      Connection local = sessions.get(event.agentId());
+      // Keyed by company too: another company's agent with the same id is a different agent.
+      Connection local = sessions.get(new AgentKey(event.company(), event.agentId()));
       if (local != null && local.connectedAt().isBefore(event.at())) {
-        log.info("Agent connected to another gateway, closing here agent={} other={}", event.agentId(), event.instanceId());
+        log.info("Agent connected to another gateway, closing here agent={} company={} other={}", event.agentId(),
+            event.company(), event.instanceId());
         local.close(CloseCodes.REPLACED, "replaced by a newer connection");
       }
     }

@@ -1,5 +1,6 @@
 package dev.printfleet.gateway.agent;
 
+import dev.printfleet.common.presence.AgentKey;
 import dev.printfleet.common.protocol.Envelope;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -24,7 +25,7 @@ final class PendingRequests {
     }
   }
 
-  private record Entry(String agentId, long deadlineNanos, Consumer<Outcome> onOutcome) {}
+  private record Entry(AgentKey agent, long deadlineNanos, Consumer<Outcome> onOutcome) {}
 
   private final int limit;
   private final LinkedHashMap<String, Entry> entries = new LinkedHashMap<>();
@@ -33,7 +34,7 @@ final class PendingRequests {
     this.limit = limit;
   }
 
-  void add(String correlationId, String agentId, long timeoutNanos, Consumer<Outcome> onOutcome) {
+  void add(String correlationId, AgentKey agent, long timeoutNanos, Consumer<Outcome> onOutcome) {
     while (entries.size() >= limit) {
       Iterator<java.util.Map.Entry<String, Entry>> oldest = entries.entrySet().iterator();
       Entry evicted = oldest.next().getValue();
@@ -41,13 +42,13 @@ final class PendingRequests {
       evicted.onOutcome.accept(
           Outcome.failed(Envelope.Code.UNAVAILABLE, "too many requests waiting for agents on this gateway"));
     }
-    entries.put(correlationId, new Entry(agentId, System.nanoTime() + timeoutNanos, onOutcome));
+    entries.put(correlationId, new Entry(agent, System.nanoTime() + timeoutNanos, onOutcome));
   }
 
   /** Resolves a request with the agent's response; false when nothing waits for that id. */
-  boolean answer(String correlationId, String agentId, Envelope response) {
+  boolean answer(String correlationId, AgentKey agent, Envelope response) {
     Entry entry = entries.get(correlationId);
-    if (entry == null || !entry.agentId.equals(agentId)) {
+    if (entry == null || !entry.agent.equals(agent)) {
       return false;
     }
     entries.remove(correlationId);
@@ -56,10 +57,10 @@ final class PendingRequests {
   }
 
   /** Fails every request waiting on an agent that went away. */
-  void failAgent(String agentId, Envelope.Code code, String message) {
+  void failAgent(AgentKey agent, Envelope.Code code, String message) {
     List<Entry> failed = new ArrayList<>();
     entries.values().removeIf(e -> {
-      if (e.agentId.equals(agentId)) {
+      if (e.agent.equals(agent)) {
         failed.add(e);
         return true;
       }

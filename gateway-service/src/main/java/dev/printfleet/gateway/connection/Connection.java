@@ -47,6 +47,7 @@ public final class Connection {
   private long messagesIn;
   private long messagesOut;
   private long expiryTimer = -1;
+  private long dispatchBytes;
   private boolean closed;
   private short closedWith;
 
@@ -110,6 +111,19 @@ public final class Connection {
 
   public boolean writeQueueFull() {
     return socket.writeQueueFull();
+  }
+
+  /** Content of the dispatches sent on this socket and not yet answered. */
+  public long dispatchBytes() {
+    return dispatchBytes;
+  }
+
+  public void dispatchSent(long bytes) {
+    dispatchBytes += bytes;
+  }
+
+  public void dispatchAnswered(long bytes) {
+    dispatchBytes = Math.max(0, dispatchBytes - bytes);
   }
 
   public void send(Envelope envelope) {

@@ -3,6 +3,7 @@ package dev.printfleet.monitoring.fleet;
 import dev.printfleet.common.messages.AgentEvent;
 import dev.printfleet.common.messages.PrinterInfo;
 import dev.printfleet.common.messages.PrinterStatusEvent;
+import dev.printfleet.common.presence.AgentKey;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
@@ -31,19 +32,20 @@ public final class Fleet {
   public record BranchCounts(String company, String branch, int agentsOnline, int agentsOffline,
       int printersOnline, int printersOffline) {}
 
-  private final Map<String, AgentRecord> agents = new ConcurrentHashMap<>();
-  private final Map<String, Deque<Instant>> connects = new ConcurrentHashMap<>();
+  // By company and agent id: two companies may issue the same agent id.
+  private final Map<AgentKey, AgentRecord> agents = new ConcurrentHashMap<>();
+  private final Map<AgentKey, Deque<Instant>> connects = new ConcurrentHashMap<>();
 
   /** Applies an agent event; returns the record to store, or empty when the event was stale. */
   public Optional<AgentRecord> apply(AgentEvent event) {
-    AgentRecord old = agents.get(event.agentId());
+    AgentRecord old = agents.get(new AgentKey(event.company(), event.agentId()));
     if (old != null && event.at().isBefore(old.since()) && event.kind() != AgentEvent.Kind.PRINTERS_SYNCED) {
       return Optional.empty();
     }
     Map<String, String> printers = old == null ? new LinkedHashMap<>() : new LinkedHashMap<>(old.printers());
     AgentRecord updated = switch (event.kind()) {
       case CONNECTED -> {
-        countConnect(event.agentId(), event.at());
+        countConnect(new AgentKey(event.company(), event.agentId()), event.at());
         yield new AgentRecord(event.agentId(), event.company(), event.branch(), true, event.at(), event.instanceId(),
             printers);
       }
@@ -68,12 +70,12 @@ public final class Fleet {
     if (updated == null) {
       return Optional.empty();
     }
-    agents.put(updated.agentId(), updated);
+    agents.put(keyOf(updated), updated);
     return Optional.of(updated);
   }
 
   public Optional<AgentRecord> apply(PrinterStatusEvent event) {
-    AgentRecord old = agents.get(event.agentId());
+    AgentRecord old = agents.get(new AgentKey(event.company(), event.agentId()));
     if (old == null) {
       return Optional.empty();
     }
@@ -81,17 +83,22 @@ public final class Fleet {
     printers.put(event.printerId(), event.status());
     AgentRecord updated = new AgentRecord(old.agentId(), old.company(), old.branch(), old.online(), old.since(),
         old.instance(), printers);
-    agents.put(updated.agentId(), updated);
+    agents.put(keyOf(updated), updated);
     return Optional.of(updated);
   }
 
   /** Adopts a record from the shared store unless this fleet knows something newer. */
   public void adopt(AgentRecord record) {
-    agents.merge(record.agentId(), record, (old, loaded) -> loaded.since().isAfter(old.since()) ? loaded : old);
+    agents.merge(keyOf(record), record, (old, loaded) -> loaded.since().isAfter(old.since()) ? loaded : old);
   }
 
-  private void countConnect(String agentId, Instant at) {
-    Deque<Instant> times = connects.computeIfAbsent(agentId, k -> new ArrayDeque<>());
+  /** The key a record is held under, also its field in the shared store. */
+  public static AgentKey keyOf(AgentRecord record) {
+    return new AgentKey(record.company(), record.agentId());
+  }
+
+  private void countConnect(AgentKey agent, Instant at) {
+    Deque<Instant> times = connects.computeIfAbsent(agent, k -> new ArrayDeque<>());
     synchronized (times) {
       times.addLast(at);
       while (times.size() > 1000) {
@@ -100,10 +107,19 @@ public final class Fleet {
     }
   }
 
-  /** Connections per agent within the last minute, agents with more than one only, most first. */
+  /**
+   * Connections per agent ({@code company/agentId}) within the last minute, agents with more than
+   * one only, most first.
+   */
   public Map<String, Integer> reconnectsPerMinute(Instant now) {
+    Map<String, Integer> result = new LinkedHashMap<>();
+    reconnectsByAgent(now).forEach((agent, count) -> result.put(agent.toString(), count));
+    return result;
+  }
+
+  private Map<AgentKey, Integer> reconnectsByAgent(Instant now) {
     Instant from = now.minus(RECONNECT_WINDOW);
-    Map<String, Integer> counts = new LinkedHashMap<>();
+    Map<AgentKey, Integer> counts = new LinkedHashMap<>();
     connects.entrySet().removeIf(e -> {
       Deque<Instant> times = e.getValue();
       synchronized (times) {
@@ -117,9 +133,9 @@ public final class Fleet {
         return times.isEmpty();
       }
     });
-    List<Map.Entry<String, Integer>> sorted = new ArrayList<>(counts.entrySet());
-    sorted.sort(Map.Entry.<String, Integer>comparingByValue().reversed());
-    Map<String, Integer> result = new LinkedHashMap<>();
+    List<Map.Entry<AgentKey, Integer>> sorted = new ArrayList<>(counts.entrySet());
+    sorted.sort(Map.Entry.<AgentKey, Integer>comparingByValue().reversed());
+    Map<AgentKey, Integer> result = new LinkedHashMap<>();
     sorted.forEach(e -> result.put(e.getKey(), e.getValue()));
     return result;
   }
@@ -183,10 +199,10 @@ public final class Fleet {
           .put("offlineSince", a.since().toString()).put("offlineS", Duration.between(a.since(), now).toSeconds()));
     }
     var reconnects = new JsonArray();
-    reconnectsPerMinute(now).entrySet().stream().limit(50).forEach(e -> {
+    reconnectsByAgent(now).entrySet().stream().limit(50).forEach(e -> {
       AgentRecord a = agents.get(e.getKey());
-      reconnects.add(new JsonObject().put("agentId", e.getKey())
-          .put("company", a == null ? null : a.company()).put("branch", a == null ? null : a.branch())
+      reconnects.add(new JsonObject().put("agentId", e.getKey().agentId())
+          .put("company", e.getKey().company()).put("branch", a == null ? null : a.branch())
           .put("perMinute", e.getValue()));
     });
     return new JsonObject()

@@ -25,7 +25,7 @@ public final class FleetStore {
   }
 
   public Future<Void> save(AgentRecord record) {
-    return redis.send(Request.cmd(Command.HSET).arg(key()).arg(record.agentId()).arg(record.toJson().encode()))
+    return redis.send(Request.cmd(Command.HSET).arg(key()).arg(Fleet.keyOf(record).encoded()).arg(record.toJson().encode()))
         .mapEmpty();
   }
 

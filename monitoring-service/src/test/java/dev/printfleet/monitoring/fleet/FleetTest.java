@@ -59,7 +59,18 @@ class FleetTest {
     }
     fleet.apply(event(AgentEvent.Kind.CONNECTED, "a2", "gw-1", T0, List.of()));
 
-    assertThat(fleet.reconnectsPerMinute(T0.plusSeconds(55))).containsExactly(java.util.Map.entry("a1", 11));
+    assertThat(fleet.reconnectsPerMinute(T0.plusSeconds(55))).containsExactly(java.util.Map.entry("acme/a1", 11));
     assertThat(fleet.reconnectsPerMinute(T0.plusSeconds(120))).isEmpty();
+  }
+
+  @Test
+  void twoCompaniesWithTheSameAgentIdAreTwoAgents() {
+    var fleet = new Fleet();
+    fleet.apply(event(AgentEvent.Kind.CONNECTED, "a1", "gw-1", T0, List.of()));
+    fleet.apply(new AgentEvent(AgentEvent.Kind.DISCONNECTED, "a1", "globex", "b1", "gw-2", List.of(), T0.plusSeconds(1)));
+
+    assertThat(fleet.agents()).hasSize(2);
+    assertThat(fleet.agents()).filteredOn(a -> a.company().equals("acme")).singleElement()
+        .satisfies(a -> assertThat(a.online()).as("acme's agent is still online").isTrue());
   }
 }

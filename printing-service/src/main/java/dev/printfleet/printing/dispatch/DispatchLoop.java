@@ -4,6 +4,7 @@ import dev.printfleet.common.messages.Addresses;
 import dev.printfleet.common.messages.AgentReply;
 import dev.printfleet.common.messages.DispatchRequest;
 import dev.printfleet.common.messages.JobEvent;
+import dev.printfleet.common.presence.AgentKey;
 import dev.printfleet.common.presence.PresenceRegistry;
 import dev.printfleet.printing.PrintingConfig;
 import dev.printfleet.printing.jobs.Job;
@@ -20,8 +21,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,12 +33,17 @@ import org.slf4j.LoggerFactory;
  * Claims due queued jobs (any number of printing instances may run it), finds the gateway that
  * holds each job's agent, and sends the job there inside the printer's circuit breaker. A job whose
  * agent is offline, or whose circuit is open, waits queued without using an attempt.
+ *
+ * <p>Memory stays bounded however big the jobs and however slow the agents: a claim carries no
+ * content; a job's content is read just before its send, within a cap on the content held by this
+ * instance; dispatches waiting on one agent are capped; and a gateway that finds the agent's socket
+ * behind refuses the dispatch {@code busy}. A job held back by any of these waits queued for {@code
+ * PRINTFLEET_DISPATCH_BUSY_WAIT} without using an attempt and without counting against its circuit.
  */
 public final class DispatchLoop {
 
   private static final Logger log = LoggerFactory.getLogger(DispatchLoop.class);
   private static final int BATCH = 100;
-  private static final int MAX_IN_FLIGHT = 1_000;
 
   private final Vertx vertx;
   private final JobStore jobs;
@@ -48,6 +57,8 @@ public final class DispatchLoop {
   private boolean claiming;
   private boolean again;
   private int inFlight;
+  private long bytesInFlight;
+  private final Map<AgentKey, Integer> perAgent = new HashMap<>();
 
   public DispatchLoop(Vertx vertx, JobStore jobs, PresenceRegistry presence, Breakers breakers, PrintingConfig config,
       JobMetrics metrics) {
@@ -76,8 +87,8 @@ public final class DispatchLoop {
 
   /**
    * Claims due jobs now, or as soon as the claim under way returns. Claims follow each other while
-   * they come back full, and dispatches overlap: up to {@link #MAX_IN_FLIGHT} jobs wait on their
-   * agents at once, so one slow agent never holds up a batch.
+   * they come back full, and dispatches overlap: up to {@code PRINTFLEET_DISPATCH_MAX_IN_FLIGHT} jobs
+   * wait on their agents at once, so one slow agent never holds up a batch.
    */
   public void nudge() {
     // Confined to one context: the API, the consumers and the timers all call in here.
@@ -89,13 +100,14 @@ public final class DispatchLoop {
       return;
     }
     // Near the in-flight limit, wait for room for half a batch rather than claim a job at a time.
-    if (claiming || MAX_IN_FLIGHT - inFlight < BATCH / 2) {
+    int maxInFlight = config.dispatchMaxInFlight();
+    if (claiming || maxInFlight - inFlight < Math.min(BATCH, maxInFlight) / 2) {
       again = true;
       return;
     }
     claiming = true;
     again = false;
-    int want = Math.min(BATCH, MAX_IN_FLIGHT - inFlight);
+    int want = Math.min(BATCH, maxInFlight - inFlight);
     jobs.claim(want, config.dispatchLease()).onComplete(ar -> onLoop(() -> {
       claiming = false;
       if (ar.failed()) {
@@ -134,36 +146,109 @@ public final class DispatchLoop {
     if (breaker.state() == CircuitBreakerState.OPEN) {
       return requeue(job, false, config.circuitReset(), "circuit open");
     }
-    return presence.lookup(job.agentId()).compose(instance -> {
-      if (instance.isEmpty()) {
-        return requeue(job, false, config.offlineWait(), "agent offline");
-      }
-      var request = new DispatchRequest(job.id().toString(), job.agentId(), job.printerId(), job.contentType(),
-          Base64.getEncoder().encodeToString(job.content()), job.copies(), job.createdAt().toInstant());
-      return breaker.<AgentReply>execute(promise -> vertx.eventBus()
-              .<JsonObject>request(Addresses.gateway(instance.get()), request.toJson(), new DeliveryOptions()
-                  .addHeader(Addresses.ACTION_HEADER, DispatchRequest.ACTION)
-                  .setSendTimeout(config.dispatchTimeout().toMillis()))
-              .map(reply -> AgentReply.fromJson(reply.body()))
-              .onSuccess(reply -> {
-                if (reply.ok()) {
-                  promise.complete(reply);
-                } else {
-                  promise.fail(reply.code() + ": " + reply.message());
-                }
-              })
-              .onFailure(promise::fail))
-          .compose(
-              reply -> jobs.markDispatched(job.id(), "sent to " + job.agentId() + " via " + instance.get())
-                  .onSuccess(this::publish).<Void>mapEmpty(),
-              e -> {
-                int attempts = job.attempts() + 1;
-                JobState next = retries.afterFailure(attempts);
-                return requeue(job, true, retries.backoff(attempts), "dispatch failed: " + e.getMessage())
-                    .onSuccess(v -> log.info("Dispatch failed job={} printer={} attempts={} next={}: {}",
-                        job.id(), job.printerId(), attempts, next.wire(), e.getMessage()));
-              });
-    });
+    var agent = new AgentKey(job.company(), job.agentId());
+    if (perAgent.getOrDefault(agent, 0) >= config.dispatchMaxPerAgent()) {
+      return requeue(job, false, config.busyWait(), "agent busy: " + config.dispatchMaxPerAgent() + " dispatches wait on it");
+    }
+    // One job bigger than the cap still goes, alone: it could never go otherwise.
+    if (bytesInFlight > 0 && bytesInFlight + job.contentBytes() > config.dispatchMaxBytes()) {
+      return requeue(job, false, config.busyWait(), "dispatcher busy: content being sent is at its cap");
+    }
+    perAgent.merge(agent, 1, Integer::sum);
+    bytesInFlight += job.contentBytes();
+    var held = new Held(job.contentBytes());
+    return presence.lookup(agent)
+        .compose(instance -> {
+          if (instance.isEmpty()) {
+            held.release();
+            return requeue(job, false, config.offlineWait(), "agent offline");
+          }
+          return jobs.content(job.id()).compose(content -> {
+            if (content.isEmpty()) {
+              // Cancelled or expired since the claim: nothing to send.
+              held.release();
+              return Future.<Void>succeededFuture();
+            }
+            return send(job, instance.get(), new AtomicReference<>(content.get()), held, breaker);
+          });
+        })
+        .onComplete(done -> onLoop(() -> {
+          held.release();
+          perAgent.computeIfPresent(agent, (k, n) -> n > 1 ? n - 1 : null);
+        }));
+  }
+
+  /**
+   * Content counted against {@code PRINTFLEET_DISPATCH_MAX_BYTES} from the claim until the gateway
+   * has written it (or the dispatch ended before). Released once, on the loop's context.
+   */
+  private final class Held {
+    private long bytes;
+
+    Held(long bytes) {
+      this.bytes = bytes;
+    }
+
+    void release() {
+      onLoop(() -> {
+        bytesInFlight -= bytes;
+        bytes = 0;
+      });
+    }
+  }
+
+  /**
+   * {@code content} is taken out of its holder when the request is built: the breaker keeps its
+   * command until the agent answers, and the command must not keep the content that long.
+   */
+  private Future<Void> send(JobStore.Claimed job, String instance, AtomicReference<byte[]> content, Held held,
+      io.vertx.circuitbreaker.CircuitBreaker breaker) {
+    return breaker.<AgentReply>execute(promise -> request(job, instance, content.getAndSet(null), held).onComplete(ar -> {
+          if (ar.failed()) {
+            promise.fail(ar.cause());
+          } else if (ar.result().ok() || ar.result().isBusy()) {
+            // Busy says nothing about the printer: it must not open its circuit.
+            promise.complete(ar.result());
+          } else {
+            promise.fail(ar.result().code() + ": " + ar.result().message());
+          }
+        }))
+        .compose(
+            reply -> reply.isBusy()
+                ? requeue(job, false, config.busyWait(), "agent busy: " + reply.message())
+                : jobs.markDispatched(job.id(), "sent to " + job.agentId() + " via " + instance)
+                    .onSuccess(this::publish).<Void>mapEmpty(),
+            e -> {
+              int attempts = job.attempts() + 1;
+              JobState next = retries.afterFailure(attempts);
+              return requeue(job, true, retries.backoff(attempts), "dispatch failed: " + e.getMessage())
+                  .onSuccess(v -> log.info("Dispatch failed job={} printer={} attempts={} next={}: {}",
+                      job.id(), job.printerId(), attempts, next.wire(), e.getMessage()));
+            });
+  }
+
+  /**
+   * The two steps of {@link DispatchRequest}: the request with the content, answered once the
+   * gateway has written it (or refused it); then a follow-up without content, answered with the
+   * agent's answer. Nothing here keeps the content past the first step.
+   */
+  private Future<AgentReply> request(JobStore.Claimed job, String instance, byte[] content, Held held) {
+    var options = new DeliveryOptions().setSendTimeout(config.dispatchTimeout().toMillis());
+    var body = new DispatchRequest(job.id().toString(), job.company(), job.agentId(), job.printerId(),
+        job.contentType(), Base64.getEncoder().encodeToString(content), job.copies(), job.createdAt().toInstant())
+        .toJson();
+    return vertx.eventBus()
+        .<JsonObject>request(Addresses.gateway(instance), body,
+            new DeliveryOptions(options).addHeader(Addresses.ACTION_HEADER, DispatchRequest.ACTION))
+        .onComplete(written -> held.release())
+        .compose(written -> {
+          AgentReply first = AgentReply.fromJson(written.body());
+          if (!first.isWritten()) {
+            return Future.succeededFuture(first);
+          }
+          return written.<JsonObject>replyAndRequest(new JsonObject(), options)
+              .map(answer -> AgentReply.fromJson(answer.body()));
+        });
   }
 
   private Future<Void> requeue(JobStore.Claimed job, boolean attempt, Duration wait, String reason) {

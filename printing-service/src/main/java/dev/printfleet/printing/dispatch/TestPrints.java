@@ -3,6 +3,7 @@ package dev.printfleet.printing.dispatch;
 import dev.printfleet.common.messages.Addresses;
 import dev.printfleet.common.messages.AgentReply;
 import dev.printfleet.common.messages.PrinterTestRequest;
+import dev.printfleet.common.presence.AgentKey;
 import dev.printfleet.common.presence.PresenceRegistry;
 import dev.printfleet.printing.api.ApiError;
 import dev.printfleet.printing.printers.PrinterStore.Printer;
@@ -39,13 +40,13 @@ public final class TestPrints {
       return Future.failedFuture(ApiError.unavailable("the printer's circuit is open"));
     }
     long started = System.nanoTime();
-    return presence.lookup(printer.agentId()).compose(instance -> {
+    return presence.lookup(new AgentKey(company, printer.agentId())).compose(instance -> {
       if (instance.isEmpty()) {
         return Future.failedFuture(ApiError.unavailable("agent " + printer.agentId() + " is offline"));
       }
       return vertx.eventBus()
           .<JsonObject>request(Addresses.gateway(instance.get()),
-              new PrinterTestRequest(printer.agentId(), printer.id()).toJson(),
+              new PrinterTestRequest(company, printer.agentId(), printer.id()).toJson(),
               new DeliveryOptions().addHeader(Addresses.ACTION_HEADER, PrinterTestRequest.ACTION)
                   .setSendTimeout(timeout.toMillis()))
           .recover(TestPrints::unreachable)

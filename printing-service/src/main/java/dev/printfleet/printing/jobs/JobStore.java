@@ -79,8 +79,10 @@ public final class JobStore {
 
   /**
    * Leases due queued jobs to this dispatcher: their next attempt moves past the lease, so another
-   * instance skips them (SKIP LOCKED) now and takes them again only if this one dies. The job is
-   * marked as its printer's agent's before it is sent: only that agent's result counts.
+   * instance skips them (SKIP LOCKED) now and takes them again only if this one dies. Without their
+   * content (its size only): a claim of 100 jobs of 1 MiB would otherwise hold 100 MiB at once;
+   * {@link #CONTENT} reads one job's content just before its send. The job is marked as its printer's
+   * agent's before it is sent: only that agent's result counts.
    */
   static final String CLAIM =
       "UPDATE jobs j SET next_attempt_at = now() + make_interval(secs => $2), updated_at = now(),"
@@ -88,8 +90,11 @@ public final class JobStore {
           + " FROM (SELECT id FROM jobs WHERE state = 'queued' AND next_attempt_at <= now()"
           + "       ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED) due"
           + " WHERE j.id = due.id"
-          + " RETURNING j.id, j.company, j.branch, j.printer_id, j.attempts, j.copies, j.content_type, j.content,"
-          + " j.created_at, (SELECT p.agent_id FROM printers p WHERE p.company = j.company AND p.id = j.printer_id) AS agent_id";
+          + " RETURNING j.id, j.company, j.branch, j.printer_id, j.attempts, j.copies, j.content_type, octet_length(j.content) AS content_bytes,"
+          + " j.created_at, j.dispatched_to AS agent_id";
+
+  /** One leased job's content, while it is still queued (not cancelled or expired meanwhile). */
+  static final String CONTENT = "SELECT content FROM jobs WHERE id = $1 AND state = 'queued'";
 
   static final String MARK_DISPATCHED = recorded(
       "UPDATE jobs SET state = 'dispatched', attempts = attempts + 1, dispatched_at = now(), updated_at = now(),"
@@ -147,9 +152,9 @@ public final class JobStore {
           + " WHERE state = 'queued' AND created_at < now() - make_interval(secs => $1) RETURNING " + COLUMNS,
       "'queued longer than the job TTL'", null);
 
-  /** A job leased for dispatch, with what the agent needs. */
+  /** A job leased for dispatch, with what the agent needs but its content, read by {@link #content}. */
   public record Claimed(UUID id, String company, String branch, String printerId, String agentId,
-      int attempts, int copies, String contentType, byte[] content, OffsetDateTime createdAt) {}
+      int attempts, int copies, String contentType, int contentBytes, OffsetDateTime createdAt) {}
 
   /** The outcome of an insert: the job, and whether it is new (false: same idempotency key). */
   public record Inserted(Job job, boolean created) {}
@@ -250,11 +255,17 @@ public final class JobStore {
       for (Row row : rows) {
         claimed.add(new Claimed(row.getUUID("id"), row.getString("company"), row.getString("branch"),
             row.getString("printer_id"), row.getString("agent_id"), row.getInteger("attempts"),
-            row.getInteger("copies"), row.getString("content_type"), row.getBuffer("content").getBytes(),
+            row.getInteger("copies"), row.getString("content_type"), row.getInteger("content_bytes"),
             row.getOffsetDateTime("created_at")));
       }
       return claimed;
     });
+  }
+
+  /** A leased job's content; empty when the job is no longer queued. */
+  public Future<Optional<byte[]>> content(UUID id) {
+    return pool.preparedQuery(CONTENT).execute(Tuple.of(id))
+        .map(rows -> rows.size() == 0 ? Optional.empty() : Optional.of(rows.iterator().next().getBuffer("content").getBytes()));
   }
 
   public Future<Optional<Job>> markDispatched(UUID id, String detail) {

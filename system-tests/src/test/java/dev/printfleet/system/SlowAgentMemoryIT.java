@@ -1,0 +1,187 @@
+package dev.printfleet.system;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.printfleet.common.auth.Role;
+import dev.printfleet.common.auth.TokenIssuer;
+import dev.printfleet.common.protocol.Envelope;
+import dev.printfleet.testing.FreePorts;
+import dev.printfleet.testing.PostgresServerHandle;
+import dev.printfleet.testing.PrometheusText;
+import dev.printfleet.testing.RealServersExtension;
+import dev.printfleet.testing.RedisServerHandle;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.sql.DriverManager;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Big jobs to an agent that reads slowly, printing-service at {@code -Xmx256m} (as {@link
+ * ServiceProcess} runs every service): its memory stays bounded (no OutOfMemoryError) and every
+ * job is printed. The jobs pile up while the agent is away, so the dispatcher finds them all due
+ * at once when it comes back, as a restarted instance would.
+ */
+@ExtendWith(RealServersExtension.class)
+class SlowAgentMemoryIT {
+
+  static final String SECRET = "system-test-secret-0123456789-0123456789";
+  static final int JOBS = 200;
+  static final int JOB_BYTES = 1024 * 1024;
+
+  @Test
+  void twoHundredJobsOfOneMebibyteToASlowAgentAreAllPrintedWithoutRunningOutOfMemory(RedisServerHandle redis,
+      PostgresServerHandle postgres) throws Exception {
+    Map<String, String> env = ServiceProcess.environment(SECRET, redis, postgres, "slowagent");
+    env.put("PRINTFLEET_DISPATCH_INTERVAL", "100ms");
+    env.put("PRINTFLEET_RETRY_BACKOFF", "200ms");
+    env.put("PRINTFLEET_OFFLINE_WAIT", "2s");
+    // A busy agent is no printer failure: were it counted, the circuit would open and hold every
+    // job far past this test's deadline.
+    env.put("PRINTFLEET_CIRCUIT_RESET", "10m");
+    int gatewayPort = FreePorts.next();
+    int printingPort = FreePorts.next();
+    var gatewayEnv = new HashMap<>(env);
+    gatewayEnv.put("PRINTFLEET_HTTP_PORT", String.valueOf(gatewayPort));
+    var printingEnv = new HashMap<>(env);
+    printingEnv.put("PRINTFLEET_HTTP_PORT", String.valueOf(printingPort));
+
+    Vertx vertx = Vertx.vertx();
+    var issuer = new TokenIssuer(vertx, SECRET);
+    String user = issuer.user("slow-test", Role.USER, "acme", List.of(), Duration.ofHours(1));
+    String agentToken = issuer.agent("agent-slow", "acme", "b1", Duration.ofHours(1));
+    String url = "jdbc:postgresql://" + postgres.host() + ":" + postgres.port() + "/" + env.get("PGDATABASE");
+    Set<String> printed = ConcurrentHashMap.newKeySet();
+    try (var gateway = ServiceProcess.start("gateway-service", gatewayEnv);
+        var printing = ServiceProcess.start("printing-service", printingEnv)) {
+      try {
+        awaitReady(gatewayPort);
+        awaitReady(printingPort);
+        // The agent syncs its printer, then goes away while the jobs are accepted.
+        var first = connect(vertx, gatewayPort, agentToken, printed);
+        await().atMost(Duration.ofSeconds(20)).until(() -> get(printingPort, "/api/v1/printers/slow-p1", user).statusCode() == 200);
+        first.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        await().atMost(Duration.ofSeconds(20)).until(() ->
+            !new JsonObject(get(printingPort, "/api/v1/printers/slow-p1", user).body()).getBoolean("online"));
+
+        long postingFrom = System.nanoTime();
+        var random = new Random(42);
+        for (int i = 0; i < JOBS; i++) {
+          byte[] content = new byte[JOB_BYTES];
+          random.nextBytes(content);
+          var response = post(printingPort, user, new JsonObject().put("printerId", "slow-p1")
+              .put("contentType", "application/octet-stream").put("content", Base64.getEncoder().encodeToString(content)));
+          assertThat(response.statusCode()).as("job %d accepted", i).isEqualTo(201);
+        }
+
+        System.out.printf("printfleet-figure slow-agent-posted=%d in=%dms%n", JOBS,
+            Duration.ofNanos(System.nanoTime() - postingFrom).toMillis());
+        long drainingFrom = System.nanoTime();
+        // Back, and slow: it takes one message every 100 ms and leaves the rest in its socket.
+        var slow = connect(vertx, gatewayPort, agentToken, printed);
+        slow.pause();
+        long reader = vertx.setPeriodic(100, id -> slow.fetch(1));
+        await().atMost(Duration.ofSeconds(150)).pollInterval(Duration.ofSeconds(1)).until(() ->
+            !printing.process.isAlive() || outOfMemory(printing) || count(url, postgres,
+                "SELECT count(*) FROM jobs WHERE state = 'printed'") == JOBS);
+        vertx.cancelTimer(reader);
+        System.out.printf("printfleet-figure slow-agent-printed=%d in=%dms%n", printed.size(),
+            Duration.ofNanos(System.nanoTime() - drainingFrom).toMillis());
+
+        assertThat(outOfMemory(printing)).as("printing ran out of memory").isFalse();
+        assertThat(outOfMemory(gateway)).as("the gateway ran out of memory").isFalse();
+        assertThat(printing.process.isAlive()).as("printing still runs").isTrue();
+        assertThat(count(url, postgres, "SELECT count(*) FROM jobs WHERE state = 'printed'")).as("every job printed")
+            .isEqualTo(JOBS);
+        assertThat(printed).as("the agent printed each job").hasSize(JOBS);
+        assertThat(count(url, postgres, "SELECT count(*) FROM jobs WHERE attempts <> 1"))
+            .as("jobs held back busy used no attempt").isZero();
+        // The gateway held the slow agent back rather than buffer for it.
+        double busy = PrometheusText.parse(ServiceProcess.get(gatewayPort, "/metrics").body())
+            .samples("printfleet_gateway_agent_request_seconds_count").stream()
+            .filter(sample -> "busy".equals(sample.labels().get("outcome"))).mapToDouble(sample -> sample.value()).sum();
+        System.out.printf("printfleet-figure slow-agent-busy-refusals=%.0f%n", busy);
+        assertThat(busy).as("dispatches refused busy by the gateway").isPositive();
+      } finally {
+        vertx.close();
+      }
+    }
+  }
+
+  /**
+   * An agent by hand: answers each dispatch accepted, then reports it printed. Its messages may be
+   * far larger than an agent may send, so it accepts up to 4 MiB.
+   */
+  private static WebSocket connect(Vertx vertx, int port, String token, Set<String> printed) throws Exception {
+    var client = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxMessageSize(4 * JOB_BYTES)
+        .setMaxFrameSize(4 * JOB_BYTES));
+    WebSocket socket = client.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port)
+            .setURI("/ws/agent").addHeader("Authorization", "Bearer " + token))
+        .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    socket.textMessageHandler(text -> {
+      var envelope = new JsonObject(text);
+      if ("job.dispatch".equals(envelope.getString("type"))) {
+        String jobId = envelope.getJsonObject("data").getString("jobId");
+        socket.writeTextMessage(Envelope.response(envelope.getString("id"), new JsonObject().put("accepted", true)).encode());
+        socket.writeTextMessage(Envelope.request("job.result", "r-" + jobId,
+            new JsonObject().put("jobId", jobId).put("outcome", "printed")).encode());
+        printed.add(jobId);
+      }
+    });
+    socket.writeTextMessage(Envelope.request("printers.sync", "s", new JsonObject().put("printers",
+        new JsonArray().add(new JsonObject().put("id", "slow-p1")))).encode());
+    return socket;
+  }
+
+  private static boolean outOfMemory(ServiceProcess service) {
+    synchronized (service.stderr) {
+      if (service.stderr.stream().anyMatch(line -> line.contains("OutOfMemoryError"))) {
+        return true;
+      }
+    }
+    return service.output().contains("OutOfMemoryError");
+  }
+
+  private static void awaitReady(int port) {
+    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+        .until(() -> ServiceProcess.status(port, "/health/ready") == 200);
+  }
+
+  private static long count(String url, PostgresServerHandle postgres, String sql) throws Exception {
+    try (var connection = DriverManager.getConnection(url, postgres.user(), postgres.password());
+        var rows = connection.createStatement().executeQuery(sql)) {
+      rows.next();
+      return rows.getLong(1);
+    }
+  }
+
+  private static HttpResponse<String> get(int port, String path, String token) throws Exception {
+    return ServiceProcess.HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+        .header("Authorization", "Bearer " + token).timeout(Duration.ofSeconds(10)).GET().build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static HttpResponse<String> post(int port, String token, JsonObject body) throws Exception {
+    return ServiceProcess.HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/jobs"))
+        .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
+        .timeout(Duration.ofSeconds(30)).POST(HttpRequest.BodyPublishers.ofString(body.encode())).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+}
