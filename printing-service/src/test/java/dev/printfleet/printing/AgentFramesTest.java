@@ -137,4 +137,33 @@ class AgentFramesTest extends PrintingTestBase {
     assertThat(answered.stream().filter(f -> "again".equals(f.getString("id"))).findFirst().orElseThrow().getJsonObject("error"))
         .as("a duplicate result for a final job is acknowledged").isNull();
   }
+
+  @Test
+  void printerOfAnotherBranchIsNotTakenOverBySyncingItsId() {
+    var dispatched = new CopyOnWriteArrayList<String>();
+    rawAgent("agent-owner", "b1", "shared-p1", (socket, frame) -> {
+      if ("job.dispatch".equals(frame.getString("type"))) {
+        dispatched.add(frame.getJsonObject("data").getString("jobId"));
+        socket.writeTextMessage(Envelope.response(frame.getString("id"), new JsonObject().put("accepted", true)).encode());
+      }
+    });
+    var thief = connect("agent-other-branch", "acme", "b2");
+    var thiefFrames = thief.frames();
+    thief.send("printers.sync", "take", new JsonObject().put("printers", new JsonArray()
+        .add(new JsonObject().put("id", "shared-p1").put("name", "Mine now"))
+        .add(new JsonObject().put("id", "b2-own").put("name", "Bar"))));
+    assertThat(thief.errorCode("take")).isEqualTo("forbidden");
+    thief.send("printer.status", "st", new JsonObject().put("printerId", "shared-p1").put("status", "error"));
+    assertThat(thief.errorCode("st")).isEqualTo("not_found");
+
+    var printer = new JsonObject(get("/api/v1/printers/shared-p1", userToken("acme")).body());
+    assertThat(printer.getString("branch")).isEqualTo("b1");
+    assertThat(printer.getString("agentId")).isEqualTo("agent-owner");
+    assertThat(printer.getString("name")).isNotEqualTo("Mine now");
+    assertThat(get("/api/v1/printers/b2-own", userToken("acme")).statusCode()).as("a refused list stores nothing").isEqualTo(404);
+
+    String id = new JsonObject(post("/api/v1/jobs", userToken("acme"), job("shared-p1"), null).body()).getString("id");
+    await().atMost(Duration.ofSeconds(15)).until(() -> dispatched.contains(id));
+    assertThat(thiefFrames).noneMatch(f -> "job.dispatch".equals(f.getString("type")));
+  }
 }

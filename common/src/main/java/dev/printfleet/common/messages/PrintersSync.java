@@ -7,11 +7,16 @@ import java.util.List;
 
 /**
  * Sent on {@link Addresses#PRINTING_PRINTERS}: an agent's full printer list, already bounded and
- * checked by the gateway. The reply ({@code stored}: the number of printers) acknowledges it.
+ * checked by the gateway. The reply ({@code stored}: the number of printers) acknowledges it; when
+ * the list names printers of another branch of the company, nothing is stored and the reply lists
+ * them under {@link #OTHER_BRANCH}.
  */
 public record PrintersSync(String agentId, String company, String branch, List<PrinterInfo> printers, Instant at) {
 
   public static final int VERSION = 1;
+
+  /** The reply's field naming the listed printers that belong to another branch. */
+  public static final String OTHER_BRANCH = "otherBranch";
 
   public JsonObject toJson() {
     var list = new JsonArray();

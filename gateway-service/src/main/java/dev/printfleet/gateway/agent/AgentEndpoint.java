@@ -225,11 +225,17 @@ public final class AgentEndpoint {
     }
     var principal = session.principal();
     var sync = new PrintersSync(principal.subject(), principal.company(), branchOf(session), printers, Instant.now());
+    Set<String> before = state.ids;
     state.ids = Set.copyOf(printers.stream().map(PrinterInfo::id).toList());
     state.writing = true;
     requestPrinting(Addresses.PRINTING_PRINTERS, sync.toJson(), 1)
         .onComplete(done -> state.writing = false)
         .onSuccess(reply -> {
+          if (reply.getValue(PrintersSync.OTHER_BRANCH) instanceof JsonArray taken && !taken.isEmpty()) {
+            state.ids = before;
+            session.reject(envelope.id(), Code.FORBIDDEN, "printers of another branch are not this agent's: " + taken.encode());
+            return;
+          }
           publishAgentEvent(session, AgentEvent.Kind.PRINTERS_SYNCED, printers);
           acknowledge(session, envelope, new JsonObject().put("printers", printers.size()));
         })

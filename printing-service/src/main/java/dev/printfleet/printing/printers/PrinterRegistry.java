@@ -6,6 +6,7 @@ import dev.printfleet.common.messages.PrintersSync;
 import dev.printfleet.printing.dispatch.DispatchLoop;
 import dev.printfleet.printing.jobs.JobStore;
 import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -59,7 +60,15 @@ public final class PrinterRegistry {
       return;
     }
     printers.sync(sync.company(), sync.branch(), sync.agentId(), sync.printers())
-        .onSuccess(v -> message.reply(new JsonObject().put("stored", sync.printers().size())))
+        .onSuccess(taken -> {
+          if (taken.isEmpty()) {
+            message.reply(new JsonObject().put("stored", sync.printers().size()));
+          } else {
+            log.warn("Printer list refused, it names printers of another branch agent={} company={} branch={} printers={}",
+                sync.agentId(), sync.company(), sync.branch(), taken);
+            message.reply(new JsonObject().put("stored", 0).put(PrintersSync.OTHER_BRANCH, new JsonArray(taken)));
+          }
+        })
         .onFailure(e -> {
           log.warn("Printers not stored agent={} printers={}: {}", sync.agentId(), sync.printers().size(), e.toString());
           message.fail(503, "printers not stored: " + e.getMessage());
@@ -75,7 +84,7 @@ public final class PrinterRegistry {
   public void onPrinterStatus(Message<JsonObject> message) {
     try {
       var event = PrinterStatusEvent.fromJson(message.body());
-      printers.setStatus(event.company(), event.printerId(), event.status())
+      printers.setStatus(event.company(), event.agentId(), event.printerId(), event.status())
           .onFailure(e -> log.warn("Printer status not written printer={}: {}", event.printerId(), e.toString()));
     } catch (RuntimeException e) {
       log.warn("Dropped a malformed printer event: {}", e.getMessage());

@@ -18,22 +18,31 @@ public final class PrinterStore {
    * the arrays ({@code $4} ids, {@code $5} names, {@code $6} statuses), the agent's printers missing
    * from them deleted. Both parts see the same snapshot and touch disjoint rows, and the statement
    * is atomic on its own. The ids are unique (the gateway refuses a list that repeats one).
+   * A printer of another branch of the company is not the agent's to take (it would receive that
+   * branch's jobs): a list naming one changes nothing, and the statement returns those ids. The
+   * upsert's own condition keeps that true against a concurrent insert from the other branch.
    */
   static final String SYNC =
       "WITH listed AS (SELECT * FROM unnest($4::text[], $5::text[], $6::text[]) AS l(id, name, status)),"
+          + " taken AS (SELECT p.id FROM printers p JOIN listed l ON l.id = p.id WHERE p.company = $1 AND p.branch <> $2),"
           + " upserted AS (INSERT INTO printers (company, id, name, branch, agent_id, status, online, last_seen, updated_at)"
           + " SELECT $1, l.id, l.name, $2, $3, l.status, true, now(), now() FROM listed l"
-          + " ON CONFLICT (company, id) DO UPDATE SET name = EXCLUDED.name, branch = EXCLUDED.branch,"
+          + " WHERE NOT EXISTS (SELECT 1 FROM taken)"
+          + " ON CONFLICT (company, id) DO UPDATE SET name = EXCLUDED.name,"
           + " agent_id = EXCLUDED.agent_id, status = EXCLUDED.status, online = true, last_seen = now(), updated_at = now()"
+          + " WHERE printers.branch = EXCLUDED.branch"
           + " RETURNING 1),"
-          + " removed AS (DELETE FROM printers WHERE company = $1 AND agent_id = $3 AND NOT (id = ANY($4)) RETURNING 1)"
-          + " SELECT (SELECT count(*) FROM upserted) AS upserted, (SELECT count(*) FROM removed) AS removed";
+          + " removed AS (DELETE FROM printers WHERE company = $1 AND agent_id = $3 AND NOT (id = ANY($4))"
+          + " AND NOT EXISTS (SELECT 1 FROM taken) RETURNING 1)"
+          + " SELECT (SELECT count(*) FROM upserted) AS upserted, (SELECT count(*) FROM removed) AS removed,"
+          + " (SELECT coalesce(array_agg(id ORDER BY id), '{}') FROM taken) AS taken";
 
   static final String SET_ONLINE =
       "UPDATE printers SET online = $3, last_seen = now(), updated_at = now() WHERE company = $1 AND agent_id = $2";
 
   static final String SET_STATUS =
-      "UPDATE printers SET status = $3, last_seen = now(), updated_at = now() WHERE company = $1 AND id = $2";
+      "UPDATE printers SET status = $3, last_seen = now(), updated_at = now() WHERE company = $1 AND id = $2"
+          + " AND agent_id = $4";
 
   static final String FIND =
       "SELECT id, name, branch, agent_id, status, online, last_seen FROM printers WHERE company = $1 AND id = $2";
@@ -48,22 +57,27 @@ public final class PrinterStore {
     this.pool = pool;
   }
 
-  /** An agent's full printer list: upserted, and its printers missing from the list removed. */
-  public Future<Void> sync(String company, String branch, String agentId, List<PrinterInfo> printers) {
+  /**
+   * An agent's full printer list: upserted, and its printers missing from the list removed. The
+   * answer is the listed ids that belong to another branch of the company; when there are any,
+   * nothing was written.
+   */
+  public Future<List<String>> sync(String company, String branch, String agentId, List<PrinterInfo> printers) {
     String[] ids = printers.stream().map(PrinterInfo::id).toArray(String[]::new);
     String[] names = printers.stream().map(PrinterInfo::name).toArray(String[]::new);
     String[] statuses = printers.stream().map(PrinterInfo::status).toArray(String[]::new);
     return pool.preparedQuery(SYNC)
         .execute(Tuple.of(company, branch, agentId, ids, names, statuses))
-        .mapEmpty();
+        .map(rows -> List.of(rows.iterator().next().getArrayOfStrings("taken")));
   }
 
   public Future<Void> setOnline(String company, String agentId, boolean online) {
     return pool.preparedQuery(SET_ONLINE).execute(Tuple.of(company, agentId, online)).mapEmpty();
   }
 
-  public Future<Void> setStatus(String company, String printerId, String status) {
-    return pool.preparedQuery(SET_STATUS).execute(Tuple.of(company, printerId, status)).mapEmpty();
+  /** A printer's status, as its own agent reports it: another agent's report changes nothing. */
+  public Future<Void> setStatus(String company, String agentId, String printerId, String status) {
+    return pool.preparedQuery(SET_STATUS).execute(Tuple.of(company, printerId, status, agentId)).mapEmpty();
   }
 
   public Future<Optional<Printer>> find(String company, String printerId) {
