@@ -16,12 +16,15 @@ import dev.printfleet.printing.printers.TestPrintLimit;
 import io.vertx.core.json.JsonArray;
 import java.util.List;
 import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.pgclient.PgException;
 import java.util.Base64;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.UUID;
 import org.slf4j.Logger;
@@ -89,7 +92,7 @@ public final class PrintingApi {
         .onFailure(e -> {
           // The refused caller's body is never read: on HTTP/1.x close the connection after the
           // answer rather than drain whatever it still sends (HTTP/2 resets just the stream).
-          if (!ctx.request().isEnded() && ctx.request().version() != io.vertx.core.http.HttpVersion.HTTP_2) {
+          if (!ctx.request().isEnded() && ctx.request().version() != HttpVersion.HTTP_2) {
             ctx.response().putHeader("Connection", "close");
           }
           ctx.fail(e);
@@ -103,10 +106,10 @@ public final class PrintingApi {
    * they are read ({@link #requireText}).
    */
   private static void refuseUnstorableText(RoutingContext ctx) {
-    if (ctx.request().path().toLowerCase(java.util.Locale.ROOT).contains("%00")) {
+    if (ctx.request().path().toLowerCase(Locale.ROOT).contains("%00")) {
       throw ApiError.invalid("path", "the path must not contain NUL characters");
     }
-    io.vertx.core.MultiMap query;
+    MultiMap query;
     try {
       query = ctx.queryParams();
     } catch (IllegalArgumentException e) {

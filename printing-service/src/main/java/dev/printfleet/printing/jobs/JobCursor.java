@@ -27,8 +27,8 @@ public record JobCursor(OffsetDateTime createdAt, UUID id) {
   static final int MAX_LENGTH = 200;
 
   /**
-   * The range PostgreSQL's timestamptz holds, and then some margin: a forged time outside it would
-   * reach the database as an out-of-range value.
+   * No job is created outside these; a forged time beyond PostgreSQL's timestamptz range would
+   * otherwise reach the database as an out-of-range value.
    */
   private static final Instant EARLIEST = Instant.parse("1970-01-01T00:00:00Z");
   private static final Instant LATEST = Instant.parse("9999-12-31T23:59:59Z");
