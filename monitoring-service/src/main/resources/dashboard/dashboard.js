@@ -44,7 +44,14 @@
     const source = new EventSource('/monitoring/stream?access_token=' + encodeURIComponent(token));
     state.source = source;
     source.addEventListener('snapshot', e => render(JSON.parse(e.data)));
-    source.onerror = () => { $('updated').textContent = 'reconnecting…'; };
+    source.onerror = () => {
+      $('updated').textContent = 'reconnecting…';
+      // The stream ends when the token expires and the reconnect is refused 401, which closes
+      // the EventSource for good: ask the API why, so an expired token brings the login back.
+      if (source.readyState === EventSource.CLOSED && state.source === source) {
+        setTimeout(() => open(token).catch(() => {}), 2000);
+      }
+    };
   }
 
   function makeCharts() {

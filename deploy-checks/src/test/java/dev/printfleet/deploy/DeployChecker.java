@@ -36,9 +36,64 @@ final class DeployChecker {
       new Service("printing-service", "printing"),
       new Service("monitoring-service", "monitoring"));
 
-  /** Ingress routing shared by compose nginx and the Kubernetes Ingress. */
-  static final Map<String, String> INGRESS = new LinkedHashMap<>(Map.of(
-      "/ws/", "gateway", "/api/", "printing", "/monitoring/", "monitoring", "/", "monitoring"));
+  /**
+   * One location of an ingress (a compose/local-cluster nginx {@code location}, a Kubernetes
+   * Ingress path): matched exactly or as a prefix; {@code service} null when the ingress answers
+   * itself and no service is reached.
+   */
+  record IngressPath(String path, boolean exact, String service) {}
+
+  /** Requests every ingress must route, and to which service. */
+  static final Map<String, String> ROUTED = new LinkedHashMap<>();
+
+  static {
+    ROUTED.put("/", "monitoring");
+    ROUTED.put("/dashboard/dashboard.js", "monitoring");
+    ROUTED.put("/dashboard/chart.umd.js", "monitoring");
+    ROUTED.put("/monitoring/cluster", "monitoring");
+    ROUTED.put("/monitoring/stream", "monitoring");
+    ROUTED.put("/api/v1/jobs", "printing");
+    ROUTED.put("/api/v1/openapi.yaml", "printing");
+    ROUTED.put("/ws/agent", "gateway");
+    ROUTED.put("/ws/client", "gateway");
+  }
+
+  /**
+   * Requests no ingress may pass to a service: metrics and health name companies, branches and
+   * printers (the gateway's connection counts too); Prometheus and the probes reach pods directly.
+   */
+  static final List<String> INSIDE_ONLY = List.of("/metrics", "/health/live", "/health/ready",
+      "/health/websocket/metrics", "/index.html", "/monitoringx", "/wsx", "/apix");
+
+  /** The service an ingress passes {@code path} to (null: none): an exact match, else the longest prefix. */
+  static String resolve(List<IngressPath> ingress, String path) {
+    IngressPath best = null;
+    for (IngressPath p : ingress) {
+      if (p.exact() && p.path().equals(path)) {
+        return p.service();
+      }
+      if (!p.exact() && path.startsWith(p.path()) && (best == null || p.path().length() > best.path().length())) {
+        best = p;
+      }
+    }
+    return best == null ? null : best.service();
+  }
+
+  /** Checks an ingress routes every {@link #ROUTED} request and passes no {@link #INSIDE_ONLY} one. */
+  void checkRouting(String where, List<IngressPath> ingress) {
+    ROUTED.forEach((path, service) -> {
+      String to = resolve(ingress, path);
+      if (!service.equals(to)) {
+        problems.add(where + ": GET " + path + " goes to " + (to == null ? "no service" : to) + ", not " + service);
+      }
+    });
+    for (String path : INSIDE_ONLY) {
+      String to = resolve(ingress, path);
+      if (to != null) {
+        problems.add(where + ": GET " + path + " reaches " + to + " from outside the cluster");
+      }
+    }
+  }
 
   private static final Pattern SETTING = Pattern.compile(
       "\\.(?:string|optional|required|integer|port|bool|duration|bytes|list|enumValue)\\(\\s*\"([A-Z][A-Z0-9_]*)\"");
@@ -313,11 +368,16 @@ final class DeployChecker {
     if (ingress == null) {
       problems.add(where + ": no Ingress printfleet");
     } else {
-      Map<String, String> paths = new LinkedHashMap<>();
+      List<IngressPath> paths = new ArrayList<>();
       for (JsonNode rule : ingress.path("spec").path("rules")) {
         for (JsonNode p : rule.path("http").path("paths")) {
           String svc = p.path("backend").path("service").path("name").asText();
-          paths.put(p.path("path").asText(), svc);
+          String type = p.path("pathType").asText();
+          if (!type.equals("Exact") && !type.equals("Prefix")) {
+            problems.add(where + " Ingress/printfleet: path " + p.path("path").asText() + " has pathType " + type
+                + "; only Exact and Prefix have a meaning the checks can hold the controller to");
+          }
+          paths.add(new IngressPath(p.path("path").asText(), type.equals("Exact"), svc));
           ObjectNode backend = byId.get("Service/" + svc);
           String portName = p.path("backend").path("service").path("port").path("name").asText();
           boolean found = backend != null && Stream.of(backend.path("spec").path("ports"))
@@ -328,9 +388,10 @@ final class DeployChecker {
           }
         }
       }
-      if (!paths.equals(INGRESS)) {
-        problems.add(where + " Ingress/printfleet: paths " + paths + " differ from " + INGRESS);
+      if (ingress.path("spec").has("defaultBackend")) {
+        problems.add(where + " Ingress/printfleet: a defaultBackend routes every unmatched path to a service");
       }
+      checkRouting(where + " Ingress/printfleet", paths);
       String timeout = ingress.path("metadata").path("annotations").path("nginx.ingress.kubernetes.io/proxy-read-timeout").asText("60");
       if (parseInt(timeout, "proxy-read-timeout", 0) < 3600) {
         problems.add(where + " Ingress/printfleet: proxy-read-timeout " + timeout + " is too short for agent WebSockets");
@@ -468,28 +529,36 @@ final class DeployChecker {
 
   void checkNginxAndPrometheus() {
     String locations = read(root.resolve("deploy/nginx/printfleet-locations.conf"));
-    Matcher m = Pattern.compile("location\\s+(\\S+)\\s*\\{([^}]*)}").matcher(locations);
-    Map<String, String> routing = new LinkedHashMap<>();
+    Matcher m = LOCATION.matcher(locations);
+    List<IngressPath> routing = new ArrayList<>(nginxLocations(locations));
     while (m.find()) {
-      Matcher pass = Pattern.compile("proxy_pass\\s+http://([a-z]+)").matcher(m.group(2));
-      routing.put(m.group(1), pass.find() ? pass.group(1) : "?");
-      if (m.group(1).equals("/ws/")) {
+      if (m.group(2).equals("/ws/")) {
         for (String needed : List.of("proxy_http_version 1.1", "Upgrade $http_upgrade", "Connection $connection_upgrade", "proxy_read_timeout 3600s")) {
-          if (!m.group(2).contains(needed)) {
+          if (!m.group(3).contains(needed)) {
             problems.add("deploy/nginx/printfleet-locations.conf /ws/: lacks '" + needed + "'");
           }
         }
       }
     }
-    if (!routing.equals(INGRESS)) {
-      problems.add("deploy/nginx/printfleet-locations.conf: routes " + routing + " differ from " + INGRESS);
+    String nginx = read(root.resolve("deploy/nginx/nginx.conf"));
+    if (!nginx.contains("include /etc/nginx/printfleet-locations.conf;")) {
+      problems.add("deploy/nginx/nginx.conf: does not include printfleet-locations.conf");
     }
+    routing.addAll(nginxLocations(nginx));
+    checkRouting("compose nginx (deploy/nginx)", routing);
+    String cluster = read(root.resolve("deploy/local-cluster.sh"));
+    if (!cluster.contains("include $ROOT/deploy/nginx/printfleet-locations.conf;")) {
+      problems.add("deploy/local-cluster.sh: its nginx does not include deploy/nginx/printfleet-locations.conf");
+    }
+    List<IngressPath> local = new ArrayList<>(nginxLocations(locations));
+    local.addAll(nginxLocations(cluster));
+    checkRouting("local cluster nginx (deploy/local-cluster.sh)", local);
     for (String route : routes) {
-      if (route.startsWith("/ws") && !route.startsWith("/ws/") || route.startsWith("/api") && !route.startsWith("/api/")) {
-        problems.add("nginx: route " + route + " is outside the ingress prefixes " + INGRESS.keySet());
+      String to = resolve(routing, route.endsWith("/*") ? route.substring(0, route.length() - 1) + "x" : route);
+      if (to == null && !INSIDE_ONLY.contains(route) && !route.startsWith("/health/")) {
+        problems.add("nginx: route " + route + " is served by a service but not routed by the ingress");
       }
     }
-    String nginx = read(root.resolve("deploy/nginx/nginx.conf"));
     String prometheus = read(root.resolve("deploy/prometheus/prometheus.yml"));
     JsonNode services = Yaml.single(root.resolve("docker-compose.yml")).path("services");
     services.fieldNames().forEachRemaining(name -> {
@@ -511,6 +580,20 @@ final class DeployChecker {
         problems.add("deploy/prometheus/prometheus.yml: metrics_path " + path.group(1) + " is not a route");
       }
     }
+  }
+
+  private static final Pattern LOCATION = Pattern.compile("location\\s+(=\\s*)?(\\S+)\\s*\\{([^}]*)}");
+  private static final Pattern PROXY_PASS = Pattern.compile("proxy_pass\\s+http://([a-z]+)");
+
+  /** The locations of an nginx configuration: {@code location = /x} is exact, a proxy_pass names the service. */
+  static List<IngressPath> nginxLocations(String conf) {
+    List<IngressPath> locations = new ArrayList<>();
+    Matcher m = LOCATION.matcher(conf);
+    while (m.find()) {
+      Matcher pass = PROXY_PASS.matcher(m.group(3));
+      locations.add(new IngressPath(m.group(2), m.group(1) != null, pass.find() ? pass.group(1) : null));
+    }
+    return locations;
   }
 
   // --- Dockerfiles ---

@@ -111,6 +111,49 @@ class DeployChecksTest {
   }
 
   @Test
+  void noIngressPassesMetricsOrHealthToAService() {
+    var k8s = List.of(new DeployChecker.IngressPath("/ws/", false, "gateway"),
+        new DeployChecker.IngressPath("/", true, "monitoring"));
+    assertThat(DeployChecker.resolve(k8s, "/")).isEqualTo("monitoring");
+    assertThat(DeployChecker.resolve(k8s, "/metrics")).isNull();
+    assertThat(DeployChecker.resolve(k8s, "/ws/agent")).isEqualTo("gateway");
+    String locations = "location = / { proxy_pass http://monitoring; }\nlocation / { return 404; }";
+    assertThat(DeployChecker.resolve(DeployChecker.nginxLocations(locations), "/health/ready")).isNull();
+    assertThat(DeployChecker.resolve(DeployChecker.nginxLocations(locations), "/")).isEqualTo("monitoring");
+  }
+
+  @Test
+  void anIngressThatRoutesEverythingUnmatchedToMonitoringFailsTheCheck(@TempDir Path copy) throws IOException {
+    copyRepository(copy);
+    replace(copy.resolve("k8s/base/ingress.yaml"), "          - path: /\n            pathType: Exact",
+        "          - path: /\n            pathType: Prefix");
+    assertThat(DeployChecker.check(copy))
+        .anySatisfy(p -> assertThat(p).contains("Ingress/printfleet").contains("GET /metrics reaches monitoring"))
+        .anySatisfy(p -> assertThat(p).contains("Ingress/printfleet").contains("GET /health/ready reaches monitoring"));
+  }
+
+  @Test
+  void anNginxThatRoutesEverythingUnmatchedToMonitoringFailsTheCheck(@TempDir Path copy) throws IOException {
+    copyRepository(copy);
+    replace(copy.resolve("deploy/nginx/printfleet-locations.conf"),
+        "    default_type text/plain;\n    return 404 \"not routed by the ingress\\n\";",
+        "    proxy_pass http://monitoring;");
+    assertThat(DeployChecker.check(copy))
+        .anySatisfy(p -> assertThat(p).startsWith("compose nginx").contains("GET /metrics reaches monitoring"))
+        .anySatisfy(p -> assertThat(p).startsWith("local cluster nginx").contains("GET /health/ready reaches monitoring"));
+  }
+
+  @Test
+  void anIngressThatNoLongerRoutesTheDashboardFailsTheCheck(@TempDir Path copy) throws IOException {
+    copyRepository(copy);
+    replace(copy.resolve("deploy/nginx/printfleet-locations.conf"), "location /dashboard/ {", "location /dashboards/ {");
+    replace(copy.resolve("k8s/base/ingress.yaml"), "path: /monitoring/", "path: /monitor/");
+    assertThat(DeployChecker.check(copy))
+        .anySatisfy(p -> assertThat(p).startsWith("compose nginx").contains("GET /dashboard/dashboard.js goes to no service"))
+        .anySatisfy(p -> assertThat(p).contains("Ingress/printfleet").contains("GET /monitoring/stream goes to no service"));
+  }
+
+  @Test
   void aBrokenComposeHealthCheckPathOrPortFailsTheCheck(@TempDir Path copy) throws IOException {
     copyRepository(copy);
     replace(copy.resolve("docker-compose.yml"), "http://127.0.0.1:8081/health/ready", "http://127.0.0.1:8080/health/rdy");

@@ -9,6 +9,7 @@ import dev.printfleet.common.lifecycle.ServiceRuntime;
 import dev.printfleet.testing.RealServersExtension;
 import dev.printfleet.testing.RedisServerHandle;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.List;
@@ -94,6 +95,19 @@ class HandshakeTest {
     var socket = await(TestSocket.connect(client, port, "/ws/client?access_token=" + userToken(), null, false, "https://dash.example.com"));
     socket.send("subscribe", "s1", new JsonObject().put("rooms", List.of("company:c1")));
     assertThat(socket.awaitResponse("s1").data().getJsonArray("rooms").getList()).containsExactly("company:c1");
+  }
+
+  @Test
+  void malformedBranchesClaimIsRefused401BeforeTheUpgrade() {
+    List<Object> malformed = List.of("b1", 7, new JsonArray(), new JsonArray().add("b1").add(""),
+        new JsonArray().add("b1").add(2));
+    for (Object branches : malformed) {
+      var claims = new JsonObject().put("sub", "alice").put("role", "user").put("company", "c1")
+          .put("branches", branches);
+      String token = issuer.sign(claims, Duration.ofHours(1));
+      assertThat(TestSocket.refusal(client, port, "/ws/client", token, "https://dash.example.com"))
+          .as("branches=%s", branches).isEqualTo(401);
+    }
   }
 
   @Test

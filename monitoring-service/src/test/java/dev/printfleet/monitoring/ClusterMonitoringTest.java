@@ -146,4 +146,44 @@ class ClusterMonitoringTest {
     assertThat(unknown.statusCode()).isEqualTo(404);
     assertThat(new JsonObject(unknown.body()).getJsonObject("error").getString("code")).isEqualTo("not_found");
   }
+
+  @Test
+  void theStreamEndsWhenItsTokenExpires() throws Exception {
+    String shortLived = set.issuer.user("sam", Role.SRE, "acme", java.util.List.of(), Duration.ofSeconds(3));
+    var request = java.net.http.HttpRequest.newBuilder(
+        java.net.URI.create("http://127.0.0.1:" + monitoring.httpPort() + "/monitoring/stream?access_token=" + shortLived))
+        .GET().build();
+    var http = java.net.http.HttpClient.newHttpClient();
+    try {
+      var response = http.send(request, java.net.http.HttpResponse.BodyHandlers.ofLines());
+      assertThat(response.statusCode()).isEqualTo(200);
+      var lines = java.util.concurrent.CompletableFuture.supplyAsync(() -> response.body().toList());
+      // Fails (times out) while the server keeps the stream open past the token's exp.
+      var received = lines.get(30, java.util.concurrent.TimeUnit.SECONDS);
+      assertThat(received).as("the stream was live before it ended").contains("event: snapshot");
+    } finally {
+      // Not close(): it would wait for a stream that does not end.
+      http.shutdownNow();
+    }
+  }
+
+  @Test
+  void aMalformedlyEncodedCircuitNameAnswers400InvalidData() throws Exception {
+    for (String name : new String[] {"acme%zzp1", "acme%2", "%"}) {
+      String response = rawPost("/monitoring/circuits/" + name + "/reset", set.sreToken());
+      assertThat(response).as(name).startsWith("HTTP/1.1 400");
+      assertThat(response).as(name).contains("invalid_data");
+    }
+  }
+
+  /** A request line java.net.URI would refuse to build (malformed percent escapes), sent as is. */
+  private String rawPost(String path, String token) throws java.io.IOException {
+    try (var socket = new java.net.Socket("127.0.0.1", monitoring.httpPort())) {
+      socket.setSoTimeout(10_000);
+      String request = "POST " + path + " HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + token
+          + "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+      socket.getOutputStream().write(request.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      return new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    }
+  }
 }

@@ -130,6 +130,22 @@ class LocalClusterIT {
     var issuer = new TokenIssuer(vertx, SECRET);
     String agentToken = issuer.agent("lc-agent", "acme", "b1", Duration.ofHours(1));
     String user = issuer.user("alice", Role.USER, "acme", List.of(), Duration.ofHours(1));
+
+    // Through nginx: the dashboard, monitoring's API and printing's API are routed; /metrics and
+    // /health/* are answered by nginx itself, never by a service (they stay inside the cluster).
+    for (String inside : List.of("/metrics", "/health/ready", "/health/live", "/health/websocket/metrics")) {
+      var response = http("GET", inside, null, null);
+      assertThat(response.statusCode()).as(inside).isEqualTo(404);
+      assertThat(response.body()).as(inside).isEqualTo("not routed by the ingress\n");
+    }
+    var page = http("GET", "/", null, null);
+    assertThat(page.statusCode()).isEqualTo(200);
+    assertThat(page.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("text/html"));
+    assertThat(http("GET", "/dashboard/dashboard.js", null, null).statusCode()).isEqualTo(200);
+    var monitoringApi = http("GET", "/monitoring/cluster", user, null);
+    assertThat(monitoringApi.statusCode()).as("monitoring answers: a user may not monitor").isEqualTo(403);
+    assertThat(new JsonObject(monitoringApi.body()).getJsonObject("error").getString("code")).isEqualTo("forbidden");
+    assertThat(http("GET", "/api/v1/jobs", user, null).statusCode()).isEqualTo(200);
     agent = new SimulatedAgent(vertx, vertx.createWebSocketClient(new WebSocketClientOptions()), "127.0.0.1", nginx, "lc-agent",
         SimulatedAgent.printerIdsFor("lc-agent", 1), () -> agentToken, new SimulatedAgent.Behaviour(20, 0.0, 0));
     agent.start().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
@@ -237,8 +253,11 @@ class LocalClusterIT {
 
   private HttpResponse<String> http(String method, String path, String token, JsonObject body) throws Exception {
     var request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + nginx + path)).timeout(Duration.ofSeconds(10))
-        .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
+        .header("Content-Type", "application/json")
         .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body.encode()));
+    if (token != null) {
+      request.header("Authorization", "Bearer " + token);
+    }
     return ServiceProcess.HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
   }
 }

@@ -94,13 +94,10 @@ public final class TokenVerifier {
     if (role.get() == Role.AGENT && branch.isEmpty()) {
       return Future.failedFuture(AuthException.unauthorized("agent token has no branch claim"));
     }
-    Set<String> branches = new HashSet<>();
-    if (role.get() != Role.AGENT && claims.getValue("branches") instanceof JsonArray list) {
-      for (Object b : list) {
-        if (b instanceof String s && !s.isBlank()) {
-          branches.add(s);
-        }
-      }
+    Optional<Set<String>> branches = branchesOf(claims);
+    if (branches.isEmpty()) {
+      return Future.failedFuture(
+          AuthException.unauthorized("token branches claim must be a non-empty list of branch ids"));
     }
     return Future.succeededFuture(
         new Principal(
@@ -108,8 +105,31 @@ public final class TokenVerifier {
             role.get(),
             company,
             role.get() == Role.AGENT ? branch : Optional.empty(),
-            Set.copyOf(branches),
+            role.get() == Role.AGENT ? Set.of() : branches.get(),
             expiresAt));
+  }
+
+  /**
+   * The {@code branches} claim: absent means the whole company (an empty set). Present, it must be
+   * a non-empty list of non-blank strings; anything else is refused rather than read as "all
+   * branches", since a mistyped claim would otherwise widen what the token sees. Empty when
+   * malformed.
+   */
+  private static Optional<Set<String>> branchesOf(JsonObject claims) {
+    if (!claims.containsKey("branches")) {
+      return Optional.of(Set.of());
+    }
+    if (!(claims.getValue("branches") instanceof JsonArray list) || list.isEmpty()) {
+      return Optional.empty();
+    }
+    Set<String> branches = new HashSet<>();
+    for (Object b : list) {
+      if (!(b instanceof String s) || s.isBlank()) {
+        return Optional.empty();
+      }
+      branches.add(s);
+    }
+    return Optional.of(Set.copyOf(branches));
   }
 
   private static String stringClaim(JsonObject claims, String name) {

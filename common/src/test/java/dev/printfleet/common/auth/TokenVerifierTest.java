@@ -96,6 +96,38 @@ class TokenVerifierTest {
   }
 
   @Test
+  void malformedBranchesClaimIsRefusedAsUnauthorized() {
+    List<Object> malformed =
+        List.of(
+            "b1",
+            42,
+            true,
+            new JsonObject().put("b1", true),
+            new JsonArray(),
+            new JsonArray().add(1).add(2),
+            new JsonArray().add("b1").add(" "),
+            new JsonArray().add("b1").add(7),
+            new JsonArray().add("b1").add(new JsonArray().add("b2")));
+    for (Object branches : malformed) {
+      String token = issuer.sign(userClaims().put("branches", branches), HOUR);
+
+      assertThat(refused(verifier, token)).as("branches=%s", branches).hasMessageContaining("branches");
+    }
+    String nullBranches = issuer.sign(userClaims().putNull("branches"), HOUR);
+    assertThat(refused(verifier, nullBranches)).hasMessageContaining("branches");
+    String agent =
+        issuer.sign(
+            new JsonObject()
+                .put("sub", "agent-1")
+                .put("role", "agent")
+                .put("company", "c1")
+                .put("branch", "b1")
+                .put("branches", "b1"),
+            HOUR);
+    assertThat(refused(verifier, agent)).hasMessageContaining("branches");
+  }
+
+  @Test
   void expiredTokenIsRefusedAsUnauthorized() {
     long past = Instant.now().minusSeconds(60).getEpochSecond();
     String token = signed(hs256Signer(SECRET), userClaims().put("exp", past));

@@ -28,6 +28,8 @@ public final class MonitoringApi {
   private static final Logger log = LoggerFactory.getLogger(MonitoringApi.class);
   private static final String RESET_PREFIX = "/monitoring/circuits/";
   private static final String RESET_SUFFIX = "/reset";
+  /** The verified caller, put on the routing context for the routes behind the token check. */
+  public static final String PRINCIPAL = "principal";
 
   private final Vertx vertx;
   private final TokenVerifier tokens;
@@ -45,6 +47,9 @@ public final class MonitoringApi {
   }
 
   public void mount(Router router) {
+    // A path the router cannot decode (a malformed percent escape) fails before any route:
+    // answer it with the contract's error body, not the router's plain text.
+    router.errorHandler(400, ctx -> error(ctx, 400, "invalid_data", "the request path is malformed"));
     router.route("/monitoring/*").handler(this::authenticate);
     router.get("/monitoring/cluster").handler(ctx -> json(ctx, 200, monitor.cluster().toJson(monitor.now())));
     router.get("/monitoring/instances/:id").handler(this::instance);
@@ -59,7 +64,10 @@ public final class MonitoringApi {
     tokens.verify(ctx.request())
         .compose(p -> mayMonitor(p) ? Future.succeededFuture(p)
             : Future.failedFuture(AuthException.forbidden("monitoring needs role sre or admin")))
-        .onSuccess(p -> ctx.next())
+        .onSuccess(p -> {
+          ctx.put(PRINCIPAL, p);
+          ctx.next();
+        })
         .onFailure(e -> {
           if (e instanceof AuthException auth) {
             error(ctx, auth.httpStatus(), auth.code(), auth.getMessage());

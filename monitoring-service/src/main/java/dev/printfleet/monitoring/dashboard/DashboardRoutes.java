@@ -1,6 +1,8 @@
 package dev.printfleet.monitoring.dashboard;
 
+import dev.printfleet.common.auth.Principal;
 import dev.printfleet.monitoring.Monitor;
+import dev.printfleet.monitoring.api.MonitoringApi;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
@@ -10,8 +12,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
 import java.util.Properties;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,7 +32,8 @@ public final class DashboardRoutes {
   private final Vertx vertx;
   private final Monitor monitor;
   private final Duration pushInterval;
-  private final Set<HttpServerResponse> streams = ConcurrentHashMap.newKeySet();
+  /** Each open stream and the timer that ends it when its token expires. */
+  private final Map<HttpServerResponse, Long> streams = new ConcurrentHashMap<>();
   private final Buffer page = resource("dashboard/index.html");
   private final Buffer script = resource("dashboard/dashboard.js");
   private final Buffer chartJs = resource("META-INF/resources/webjars/chart.js/" + chartJsVersion() + "/dist/chart.umd.js");
@@ -55,7 +59,10 @@ public final class DashboardRoutes {
 
   public void stop() {
     vertx.cancelTimer(timer);
-    streams.forEach(r -> r.end());
+    streams.forEach((response, expiry) -> {
+      vertx.cancelTimer(expiry);
+      response.end();
+    });
     streams.clear();
   }
 
@@ -67,9 +74,27 @@ public final class DashboardRoutes {
         .putHeader("X-Accel-Buffering", "no");
     response.write("retry: 2000\n\n");
     response.write(event(monitor.snapshot().encode()));
-    streams.add(response);
-    response.closeHandler(v -> streams.remove(response));
-    response.exceptionHandler(e -> streams.remove(response));
+    // The token was checked once, at the request; the stream must not outlive it. EventSource
+    // then reconnects with the same, expired, token and is refused 401, and the page asks for a
+    // new one.
+    Principal caller = ctx.get(MonitoringApi.PRINCIPAL);
+    long untilExpiry = Math.max(1, caller.expiresAt().toEpochMilli() - Instant.now().toEpochMilli());
+    long expiry = vertx.setTimer(untilExpiry, id -> {
+      if (streams.remove(response) != null) {
+        log.info("Dashboard stream ended, its token expired subject={}", caller.subject());
+        response.end();
+      }
+    });
+    streams.put(response, expiry);
+    response.closeHandler(v -> forget(response));
+    response.exceptionHandler(e -> forget(response));
+  }
+
+  private void forget(HttpServerResponse response) {
+    Long expiry = streams.remove(response);
+    if (expiry != null) {
+      vertx.cancelTimer(expiry);
+    }
   }
 
   private void push() {
@@ -77,7 +102,7 @@ public final class DashboardRoutes {
       return;
     }
     String frame = event(monitor.snapshot().encode());
-    for (HttpServerResponse response : streams) {
+    for (HttpServerResponse response : streams.keySet()) {
       // A dashboard that cannot keep up skips snapshots rather than piling them up.
       if (!response.writeQueueFull()) {
         response.write(frame);

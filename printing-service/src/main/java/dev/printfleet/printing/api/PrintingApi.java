@@ -16,12 +16,15 @@ import dev.printfleet.printing.printers.TestPrintLimit;
 import io.vertx.core.json.JsonArray;
 import java.util.List;
 import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.pgclient.PgException;
 import java.util.Base64;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.UUID;
 import org.slf4j.Logger;
@@ -56,8 +59,11 @@ public final class PrintingApi {
   public void mount(Router router) {
     // The contract itself is public, like any API's documentation.
     router.get(OpenApiDocument.PATH).handler(OpenApiDocument::serve);
-    router.route("/api/v1/*").handler(BodyHandler.create().setBodyLimit(MAX_CONTENT_BYTES * 2L));
+    // The token first: nothing of an unauthenticated request's body is read, parsed or stored.
+    // Then the body, bounded, in memory only: no file uploads, so no uploads directory.
     router.route("/api/v1/*").handler(this::authenticate);
+    router.route("/api/v1/*").handler(BodyHandler.create(false).setBodyLimit(MAX_CONTENT_BYTES * 2L));
+    router.route("/api/v1/*").handler(PrintingApi::refuseUnstorableText);
     router.post("/api/v1/jobs").handler(this::createJob);
     router.get("/api/v1/jobs").handler(this::listJobs);
     router.get("/api/v1/jobs/:id").handler(this::getJob);
@@ -71,6 +77,10 @@ public final class PrintingApi {
   }
 
   private void authenticate(RoutingContext ctx) {
+    // Hold the body until the token is known; BodyHandler resumes the request.
+    if (!ctx.request().isEnded()) {
+      ctx.request().pause();
+    }
     tokens.verify(ctx.request())
         .compose(p -> p.role() == Role.AGENT
             ? Future.failedFuture(AuthException.forbidden("agents may not use the API"))
@@ -79,7 +89,45 @@ public final class PrintingApi {
           ctx.put(PRINCIPAL, p);
           ctx.next();
         })
-        .onFailure(ctx::fail);
+        .onFailure(e -> {
+          // The refused caller's body is never read: on HTTP/1.x close the connection after the
+          // answer rather than drain whatever it still sends (HTTP/2 resets just the stream).
+          if (!ctx.request().isEnded() && ctx.request().version() != HttpVersion.HTTP_2) {
+            ctx.response().putHeader("Connection", "close");
+          }
+          ctx.fail(e);
+        });
+  }
+
+  /**
+   * PostgreSQL text cannot hold NUL, and a malformed query string cannot be read: both are the
+   * caller's mistake (400 invalid_data), refused here for the path, every query parameter and the
+   * Idempotency-Key header before any of them reaches a statement. Body fields are checked where
+   * they are read ({@link #requireText}).
+   */
+  private static void refuseUnstorableText(RoutingContext ctx) {
+    if (ctx.request().path().toLowerCase(Locale.ROOT).contains("%00")) {
+      throw ApiError.invalid("path", "the path must not contain NUL characters");
+    }
+    MultiMap query;
+    try {
+      query = ctx.queryParams();
+    } catch (IllegalArgumentException e) {
+      throw ApiError.invalid("query", "the query string is malformed");
+    }
+    for (var parameter : query) {
+      if (holdsNul(parameter.getKey()) || holdsNul(parameter.getValue())) {
+        throw ApiError.invalid(parameter.getKey(), parameter.getKey() + " must not contain NUL characters");
+      }
+    }
+    if (holdsNul(ctx.request().getHeader("Idempotency-Key"))) {
+      throw ApiError.invalid("Idempotency-Key", "the Idempotency-Key header must not contain NUL characters");
+    }
+    ctx.next();
+  }
+
+  private static boolean holdsNul(String text) {
+    return text != null && text.indexOf(0) >= 0;
   }
 
   private static Principal principal(RoutingContext ctx) {
@@ -224,7 +272,7 @@ public final class PrintingApi {
 
   private void listPrinters(RoutingContext ctx) {
     Principal caller = principal(ctx);
-    String branch = ctx.queryParams().get("branch");
+    String branch = optionalText(ctx.queryParams().get("branch"), "branch");
     printers.list(caller.company(), branch)
         .map(list -> list.stream().filter(p -> caller.mayAccessBranch(caller.company(), p.branch())).toList())
         .onSuccess(list -> json(ctx, 200, new JsonObject()
@@ -266,6 +314,9 @@ public final class PrintingApi {
     if (text.length() > max) {
       throw ApiError.invalid(field, field + " is longer than " + max + " characters");
     }
+    if (holdsNul(text)) {
+      throw ApiError.invalid(field, field + " must not contain NUL characters");
+    }
     return text;
   }
 
@@ -281,6 +332,11 @@ public final class PrintingApi {
       ApiError.send(ctx, auth.httpStatus(), auth.code(), auth.getMessage(), null);
     } else if (ctx.statusCode() == 413) {
       ApiError.send(ctx, 413, "too_large", "the request body is too large", null);
+    } else if (e instanceof PgException pg && pg.getSqlState() != null && pg.getSqlState().startsWith("22")) {
+      // Class 22, data exception: a value the database cannot hold came from the request. The
+      // checks above should have refused it; answer as they would, without a stack trace.
+      log.warn("Request refused by the database path={} sqlState={}", ctx.request().path(), pg.getSqlState());
+      ApiError.send(ctx, 400, "invalid_data", "a value in the request cannot be stored", null);
     } else if (e instanceof PgException pg && !pg.getSqlState().startsWith("08") && !pg.getSqlState().startsWith("57")) {
       log.error("Database error on {} {}", ctx.request().method(), ctx.request().path(), e);
       ApiError.send(ctx, 500, "internal", "internal error", null);
