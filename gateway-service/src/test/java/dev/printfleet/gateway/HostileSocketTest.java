@@ -74,7 +74,11 @@ class HostileSocketTest extends GatewayTestBase {
   @Test
   void compressedMessageInflatingFarPastTheLimitClosesWith1009AndSparesTheNeighbours() throws Exception {
     var gateway = gateway(Map.of("PRINTFLEET_WS_MAX_MESSAGE", "1MiB"));
+    GatewayHarness.storePrinterLists(gateway);
     var neighbour = agent(gateway, "agent-honest");
+    neighbour.send("printers.sync", "sync", new JsonObject().put("printers",
+        new io.vertx.core.json.JsonArray().add(new JsonObject().put("id", "p1"))));
+    assertThat(neighbour.awaitResponse("sync").error()).isNull();
     byte[] bomb = deflatedSpaces(64 * 1024 * 1024);
     assertThat(bomb.length).as("on the wire, well under the frame limit").isLessThan(128 * 1024);
 
