@@ -84,6 +84,9 @@ final class JobLoad implements Callable<Integer> {
   @Option(names = "--dashboards", description = "Dashboards watching branch rooms, besides the one that watches the company (default: ${DEFAULT-VALUE}).", defaultValue = "0")
   int dashboards;
 
+  @Option(names = "--ready-file", description = "Touched when the measured submission starts, so a script can start something alongside it (the abuse bench starts its attacks).")
+  java.nio.file.Path readyFile;
+
 
   /** What is known of one submitted job, by submission number. */
   private static final class Tracked {
@@ -169,6 +172,10 @@ final class JobLoad implements Callable<Integer> {
     sampler.start();
     System.out.printf("submitting %d jobs/s for %d s to %d printers of %d agents%n", rate, durationS, printerIds.size(), agents);
     long started = System.nanoTime();
+    long connectsBefore = fleet.stream().mapToLong(SimulatedAgent::connects).sum();
+    if (readyFile != null) {
+      java.nio.file.Files.writeString(readyFile, "submitting");
+    }
     submitAtRate(vertx, api, user, printerIds, durationS, numberBase);
     long submittedAt = System.nanoTime();
     waitFor(() -> submitted.values().stream().allMatch(t -> t.acceptedAt != 0), 60);
@@ -185,7 +192,13 @@ final class JobLoad implements Callable<Integer> {
       }
     }
     sampler.stop();
+    // An agent whose socket closed during the measured run connected again: each such connect
+    // is a neighbour disconnected (an honest agent has no reason to lose its socket).
+    long reconnects = fleet.stream().mapToLong(SimulatedAgent::connects).sum() - connectsBefore;
+    long notConnected = fleet.stream().filter(a -> !a.isConnected()).count();
     var report = report(started, submittedAt, lost);
+    report.put("agentReconnects", reconnects).put("agentsNotConnectedAtEnd", notConnected);
+    System.out.printf("honest agents: %d reconnects during the run, %d not connected at the end%n", reconnects, notConnected);
     Future.join(fleet.stream().map(SimulatedAgent::stop).toList()).toCompletionStage().toCompletableFuture()
         .get(30, TimeUnit.SECONDS);
     if (target.report != null) {
