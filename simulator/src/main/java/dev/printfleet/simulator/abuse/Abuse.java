@@ -784,7 +784,10 @@ public final class Abuse implements Callable<Integer> {
         continue;
       }
       if (e.isResponse() && id.equals(e.id())) {
-        return e.error() != null ? "error " + e.error().code() + ": " + e.error().message() : "ok " + shorten(e.data().encode());
+        // Whole (up to 4,000 characters): a room list is counted from it.
+        String data = e.data().encode();
+        return e.error() != null ? "error " + e.error().code() + ": " + e.error().message()
+            : "ok " + (data.length() <= 4_000 ? data : data.substring(0, 4_000) + "...");
       }
       if ("error".equals(e.type()) && (id.equals(e.data().getString("ref")) || e.data().getString("ref") == null)) {
         return "error " + e.data().getString("code") + ": " + e.data().getString("message");

@@ -189,6 +189,11 @@ final class JobLoad implements Callable<Integer> {
     for (Tracked t : accepted()) {
       if (!finalAt.containsKey(t.id)) {
         String state = stateOf(api, user, t.id);
+        if (state == null) {
+          // The GET itself failed (a busy printing service): ask once more before calling it lost.
+          Thread.sleep(1_000);
+          state = stateOf(api, user, t.id);
+        }
         if (state == null || state.equals("queued") || state.equals("dispatched")) {
           lost.add(t.id + " (" + state + ")");
         }
