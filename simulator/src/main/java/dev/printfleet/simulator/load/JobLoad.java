@@ -84,6 +84,12 @@ final class JobLoad implements Callable<Integer> {
   @Option(names = "--dashboards", description = "Dashboards watching branch rooms, besides the one that watches the company (default: ${DEFAULT-VALUE}).", defaultValue = "0")
   int dashboards;
 
+  @Option(names = "--ready-file", description = "Touched when the measured submission starts, so a script can start something alongside it (the abuse bench starts its attacks).")
+  java.nio.file.Path readyFile;
+
+  @Option(names = "--stop-file", description = "Stop submitting as soon as this file exists (before --duration ends), then wait for the jobs to end and report.")
+  java.nio.file.Path stopFile;
+
 
   /** What is known of one submitted job, by submission number. */
   private static final class Tracked {
@@ -169,6 +175,10 @@ final class JobLoad implements Callable<Integer> {
     sampler.start();
     System.out.printf("submitting %d jobs/s for %d s to %d printers of %d agents%n", rate, durationS, printerIds.size(), agents);
     long started = System.nanoTime();
+    long connectsBefore = fleet.stream().mapToLong(SimulatedAgent::connects).sum();
+    if (readyFile != null) {
+      java.nio.file.Files.writeString(readyFile, "submitting");
+    }
     submitAtRate(vertx, api, user, printerIds, durationS, numberBase);
     long submittedAt = System.nanoTime();
     waitFor(() -> submitted.values().stream().allMatch(t -> t.acceptedAt != 0), 60);
@@ -179,15 +189,32 @@ final class JobLoad implements Callable<Integer> {
     for (Tracked t : accepted()) {
       if (!finalAt.containsKey(t.id)) {
         String state = stateOf(api, user, t.id);
+        if (state == null) {
+          // The GET itself failed (a busy printing service): ask once more before calling it lost.
+          Thread.sleep(1_000);
+          state = stateOf(api, user, t.id);
+        }
         if (state == null || state.equals("queued") || state.equals("dispatched")) {
           lost.add(t.id + " (" + state + ")");
         }
       }
     }
     sampler.stop();
+    // An agent whose socket closed during the measured run connected again: each such connect
+    // is a neighbour disconnected (an honest agent has no reason to lose its socket).
+    long reconnects = fleet.stream().mapToLong(SimulatedAgent::connects).sum() - connectsBefore;
+    long notConnected = fleet.stream().filter(a -> !a.isConnected()).count();
     var report = report(started, submittedAt, lost);
-    Future.join(fleet.stream().map(SimulatedAgent::stop).toList()).toCompletionStage().toCompletableFuture()
-        .get(30, TimeUnit.SECONDS);
+    report.put("agentReconnects", reconnects).put("agentsNotConnectedAtEnd", notConnected);
+    System.out.printf("honest agents: %d reconnects during the run, %d not connected at the end%n", reconnects, notConnected);
+    try {
+      Future.join(fleet.stream().map(SimulatedAgent::stop).toList()).toCompletionStage().toCompletableFuture()
+          .get(30, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      // A gateway that no longer answers (the abuse bench's frame bomb) does not close its
+      // sockets: the report is written all the same.
+      System.err.println("loadgen jobs: the agents' sockets did not close within 30 s");
+    }
     if (target.report != null) {
       writePage(report);
     }
@@ -209,7 +236,7 @@ final class JobLoad implements Callable<Integer> {
         submit(api, user, n, printerIds.get(n % printerIds.size()));
       }
     });
-    waitFor(() -> next.get() >= total, seconds + 30);
+    waitFor(() -> next.get() >= total || (stopFile != null && java.nio.file.Files.exists(stopFile)), seconds + 30);
     vertx.cancelTimer(timer);
     return next.get();
   }

@@ -36,7 +36,8 @@ import picocli.CommandLine.Option;
 @Command(
     name = "loadgen",
     mixinStandardHelpOptions = true,
-    subcommands = {LoadGenerator.Agents.class, LoadGenerator.Fanout.class, LoadGenerator.Storm.class, JobLoad.class},
+    subcommands = {LoadGenerator.Agents.class, LoadGenerator.Fanout.class, LoadGenerator.Storm.class, JobLoad.class,
+        dev.printfleet.simulator.abuse.Abuse.class},
     description = {"Load generator for a printfleet gateway. Bounded: every run stops by itself."})
 public final class LoadGenerator implements Runnable {
 
