@@ -60,4 +60,46 @@ class PrinterOwnershipTest extends GatewayTestBase {
     assertThat(forwarded).as("only the statuses of synced printers are published").containsExactly("p1", "p2");
     assertThat(agent.isOpen()).isTrue();
   }
+
+  @Test
+  void freeTextOverItsLengthOrWithControlCharactersIsRefusedInvalidDataAndNotForwarded() {
+    var gateway = gateway(Map.of());
+    GatewayHarness.storePrinterLists(gateway);
+    var forwarded = new CopyOnWriteArrayList<String>();
+    gateway.vertx().eventBus().<JsonObject>consumer(Addresses.EVENTS_PRINTER,
+        m -> forwarded.add(PrinterStatusEvent.fromJson(m.body()).detail()));
+    var results = new CopyOnWriteArrayList<JsonObject>();
+    gateway.vertx().eventBus().<JsonObject>consumer(Addresses.PRINTING_RESULTS, m -> {
+      results.add(m.body());
+      m.reply(new JsonObject().put("recorded", true));
+    });
+    var agent = TestSocket.open(client, gateway.httpPort(), "/ws/agent",
+        GatewayHarness.issuer(gateway).agent("agent-text", "c1", "b1", Duration.ofHours(1)));
+    agent.awaitFrame(e -> e.type().equals("welcome"));
+
+    agent.send("printers.sync", "nul-name", new JsonObject().put("printers",
+        new JsonArray().add(new JsonObject().put("id", "p1").put("name", "Kitchen\u0000"))));
+    assertThat(agent.awaitResponse("nul-name").error().code()).isEqualTo("invalid_data");
+    agent.send("printers.sync", "sync", printers("p1"));
+    assertThat(agent.awaitResponse("sync").error()).isNull();
+
+    agent.send("printer.status", "long", status("p1").put("detail", "d".repeat(1025)));
+    assertThat(agent.awaitResponse("long").error().code()).isEqualTo("invalid_data");
+    agent.send("printer.status", "nul", status("p1").put("detail", "cover\u0000open"));
+    assertThat(agent.awaitResponse("nul").error().code()).isEqualTo("invalid_data");
+    agent.send("printer.status", "fine", status("p1").put("detail", "d".repeat(1024)));
+    assertThat(agent.awaitResponse("fine").error()).isNull();
+
+    var result = new JsonObject().put("jobId", "00000000-0000-0000-0000-000000000001").put("outcome", "failed");
+    agent.send("job.result", "long-error", result.copy().put("error", "e".repeat(1025)));
+    assertThat(agent.awaitResponse("long-error").error().code()).isEqualTo("invalid_data");
+    agent.send("job.result", "long-id", result.copy().put("jobId", "j".repeat(65)));
+    assertThat(agent.awaitResponse("long-id").error().code()).isEqualTo("invalid_data");
+    agent.send("job.result", "ok", result.copy().put("error", "paper jam"));
+    assertThat(agent.awaitResponse("ok").error()).isNull();
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> forwarded.size() == 1 && results.size() == 1);
+    assertThat(forwarded).containsExactly("d".repeat(1024));
+    assertThat(results).extracting(r -> r.getString("error")).containsExactly("paper jam");
+  }
 }

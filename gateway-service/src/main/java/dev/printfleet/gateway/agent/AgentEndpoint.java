@@ -240,6 +240,8 @@ public final class AgentEndpoint {
           acknowledge(session, envelope, new JsonObject().put("printers", printers.size()));
         })
         .onFailure(e -> {
+          // Not stored: the agent may report only on the printers of its last list that was.
+          state.ids = before;
           log.warn("Printers not stored agent={} printers={}: {}", principal.subject(), printers.size(), e.toString());
           session.reject(envelope.id(), Code.UNAVAILABLE, "the printers could not be stored, send them again");
         });
@@ -259,6 +261,12 @@ public final class AgentEndpoint {
       session.reject(envelope.id(), Code.INVALID_DATA, "printerId and a known status are required");
       return;
     }
+    Object detail = data.getValue("detail");
+    if (detail != null && !(detail instanceof String d && AgentText.isFreeText(d, AgentText.MAX_DETAIL_LENGTH))) {
+      session.reject(envelope.id(), Code.INVALID_DATA,
+          "detail is text of at most " + AgentText.MAX_DETAIL_LENGTH + " characters without control characters");
+      return;
+    }
     var own = synced.get(session);
     if (own == null || !own.ids.contains(printerId)) {
       session.reject(envelope.id(), Code.NOT_FOUND, "the printer is not in this agent's last printers.sync");
@@ -267,7 +275,7 @@ public final class AgentEndpoint {
     var event =
         new PrinterStatusEvent(
             session.principal().subject(), session.principal().company(), branchOf(session), printerId, status,
-            data.getValue("detail") instanceof String d ? d : null, Instant.now());
+            (String) detail, Instant.now());
     vertx.eventBus().publish(Addresses.EVENTS_PRINTER, event.toJson());
     acknowledge(session, envelope, new JsonObject());
   }
@@ -276,13 +284,20 @@ public final class AgentEndpoint {
     JsonObject data = envelope.data();
     String jobId = data.getValue("jobId") instanceof String s ? s : null;
     String outcome = data.getValue("outcome") instanceof String s ? s : null;
-    if (jobId == null || jobId.isBlank() || !("printed".equals(outcome) || "failed".equals(outcome))) {
+    if (jobId == null || jobId.isBlank() || jobId.length() > AgentText.MAX_JOB_ID_LENGTH || !AgentText.isPlain(jobId)
+        || !("printed".equals(outcome) || "failed".equals(outcome))) {
       session.reject(envelope.id(), Code.INVALID_DATA, "jobId and an outcome of printed or failed are required");
+      return;
+    }
+    Object error = data.getValue("error");
+    if (error != null && !(error instanceof String e && AgentText.isFreeText(e, AgentText.MAX_DETAIL_LENGTH))) {
+      session.reject(envelope.id(), Code.INVALID_DATA,
+          "error is text of at most " + AgentText.MAX_DETAIL_LENGTH + " characters without control characters");
       return;
     }
     var result =
         new JobResult(jobId, session.principal().subject(), session.principal().company(), outcome,
-            data.getValue("error") instanceof String e ? e : null, Instant.now());
+            (String) error, Instant.now());
     requestPrinting(Addresses.PRINTING_RESULTS, result.toJson(), 1)
         .onSuccess(reply -> {
           if (JobResult.NOT_DISPATCHED_TO_AGENT.equals(reply.getString("reason"))) {

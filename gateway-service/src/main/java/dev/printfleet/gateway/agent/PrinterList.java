@@ -10,7 +10,8 @@ import java.util.Set;
 
 /**
  * Reads a {@code printers.sync} list, all or nothing: a list over the cap, an id or a name over its
- * length, an id given twice or an unknown status refuses the whole list, so nothing of it is stored.
+ * length or holding a control character, an id given twice or an unknown status refuses the whole
+ * list, so nothing of it is stored.
  */
 public final class PrinterList {
 
@@ -41,15 +42,15 @@ public final class PrinterList {
       if (!(item instanceof JsonObject p) || !(p.getValue("id") instanceof String id) || id.isBlank()) {
         throw new Refused("each printer needs an id");
       }
-      if (id.length() > MAX_ID_LENGTH) {
-        throw new Refused("a printer id has at most " + MAX_ID_LENGTH + " characters");
+      if (id.length() > MAX_ID_LENGTH || !AgentText.isPlain(id)) {
+        throw new Refused("a printer id has at most " + MAX_ID_LENGTH + " characters and no control characters");
       }
       if (!ids.add(id)) {
         throw new Refused("printer " + id + " is listed twice");
       }
       Object name = p.getValue("name") == null ? id : p.getValue("name");
-      if (!(name instanceof String n) || n.length() > MAX_NAME_LENGTH) {
-        throw new Refused("a printer name is text of at most " + MAX_NAME_LENGTH + " characters");
+      if (!(name instanceof String n) || n.length() > MAX_NAME_LENGTH || !AgentText.isPlain(n)) {
+        throw new Refused("a printer name is text of at most " + MAX_NAME_LENGTH + " characters, no control characters");
       }
       Object status = p.getValue("status") == null ? "online" : p.getValue("status");
       if (!(status instanceof String s) || !STATUSES.contains(s)) {

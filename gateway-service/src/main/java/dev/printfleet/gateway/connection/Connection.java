@@ -110,6 +110,10 @@ public final class Connection {
   }
 
   public boolean writeQueueFull() {
+    // A closed socket throws here; what is sent to it is dropped anyway, so it is never "behind".
+    if (closed || socket.isClosed()) {
+      return false;
+    }
     return socket.writeQueueFull();
   }
 

@@ -59,6 +59,8 @@ public final class DispatchLoop {
   private int inFlight;
   private long bytesInFlight;
   private final Map<AgentKey, Integer> perAgent = new HashMap<>();
+  /** Agents whose gateway answered busy, until when: their jobs wait without their content read. */
+  private final Map<AgentKey, Long> busyUntil = new HashMap<>();
 
   public DispatchLoop(Vertx vertx, JobStore jobs, PresenceRegistry presence, Breakers breakers, PrintingConfig config,
       JobMetrics metrics) {
@@ -101,7 +103,7 @@ public final class DispatchLoop {
     }
     // Near the in-flight limit, wait for room for half a batch rather than claim a job at a time.
     int maxInFlight = config.dispatchMaxInFlight();
-    if (claiming || maxInFlight - inFlight < Math.min(BATCH, maxInFlight) / 2) {
+    if (claiming || maxInFlight - inFlight < Math.max(1, Math.min(BATCH, maxInFlight) / 2)) {
       again = true;
       return;
     }
@@ -147,6 +149,13 @@ public final class DispatchLoop {
       return requeue(job, false, config.circuitReset(), "circuit open");
     }
     var agent = new AgentKey(job.company(), job.agentId());
+    Long busy = busyUntil.get(agent);
+    if (busy != null) {
+      if (System.nanoTime() - busy < 0) {
+        return requeue(job, false, config.busyWait(), "agent busy: its gateway said its socket is behind");
+      }
+      busyUntil.remove(agent);
+    }
     if (perAgent.getOrDefault(agent, 0) >= config.dispatchMaxPerAgent()) {
       return requeue(job, false, config.busyWait(), "agent busy: " + config.dispatchMaxPerAgent() + " dispatches wait on it");
     }
@@ -215,7 +224,8 @@ public final class DispatchLoop {
         }))
         .compose(
             reply -> reply.isBusy()
-                ? requeue(job, false, config.busyWait(), "agent busy: " + reply.message())
+                ? markBusy(new AgentKey(job.company(), job.agentId()))
+                    .compose(v -> requeue(job, false, config.busyWait(), "agent busy: " + reply.message()))
                 : jobs.markDispatched(job.id(), "sent to " + job.agentId() + " via " + instance)
                     .onSuccess(this::publish).<Void>mapEmpty(),
             e -> {
@@ -233,6 +243,9 @@ public final class DispatchLoop {
    * agent's answer. Nothing here keeps the content past the first step.
    */
   private Future<AgentReply> request(JobStore.Claimed job, String instance, byte[] content, Held held) {
+    // Both steps share one deadline, so a dispatch never outlives PRINTFLEET_DISPATCH_TIMEOUT and with
+    // it the lease that keeps other instances off the job.
+    long deadline = System.nanoTime() + config.dispatchTimeout().toNanos();
     var options = new DeliveryOptions().setSendTimeout(config.dispatchTimeout().toMillis());
     var body = new DispatchRequest(job.id().toString(), job.company(), job.agentId(), job.printerId(),
         job.contentType(), Base64.getEncoder().encodeToString(content), job.copies(), job.createdAt().toInstant())
@@ -246,9 +259,15 @@ public final class DispatchLoop {
           if (!first.isWritten()) {
             return Future.succeededFuture(first);
           }
-          return written.<JsonObject>replyAndRequest(new JsonObject(), options)
+          long leftMs = Math.max(1, (deadline - System.nanoTime()) / 1_000_000);
+          return written.<JsonObject>replyAndRequest(new JsonObject(), new DeliveryOptions().setSendTimeout(leftMs))
               .map(answer -> AgentReply.fromJson(answer.body()));
         });
+  }
+
+  private Future<Void> markBusy(AgentKey agent) {
+    onLoop(() -> busyUntil.put(agent, System.nanoTime() + config.busyWait().toNanos()));
+    return Future.succeededFuture();
   }
 
   private Future<Void> requeue(JobStore.Claimed job, boolean attempt, Duration wait, String reason) {
@@ -265,6 +284,8 @@ public final class DispatchLoop {
   }
 
   private void sweep() {
+    long now = System.nanoTime();
+    busyUntil.values().removeIf(until -> now - until >= 0);
     jobs.redispatchStale(config.resultDeadline()).onSuccess(list -> {
       list.forEach(job -> publish(Optional.of(job)));
       if (!list.isEmpty()) {
