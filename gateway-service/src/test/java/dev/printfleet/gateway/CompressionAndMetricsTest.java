@@ -96,7 +96,9 @@ class CompressionAndMetricsTest {
     var dashboard = dashboard(false);
     agent.sendRaw("{broken");
     agent.awaitError("bad_json");
+    GatewayHarness.storePrinterLists(gateway);
     agent.send("printers.sync", "sync", new JsonObject().put("printers", List.of(new JsonObject().put("id", "p1"))));
+    assertThat(agent.awaitResponse("sync").error()).isNull();
     agent.send("printer.status", "st", new JsonObject().put("printerId", "p1").put("status", "busy"));
     dashboard.awaitFrame(e -> e.type().equals("printer.status"));
 

@@ -54,9 +54,11 @@ class ConnectionLimitsTest extends GatewayTestBase {
 
   @Test
   void binaryFrameIsAnsweredBadEnvelopeAndTheConnectionLivesOn() {
-    var socket = agent(gateway(Map.of()), "agent-bin");
+    var gateway = gateway(Map.of());
+    GatewayHarness.storePrinterLists(gateway);
+    var socket = agent(gateway, "agent-bin");
     socket.send("printers.sync", "sync", new JsonObject().put("printers", new JsonArray().add(new JsonObject().put("id", "p1"))));
-    socket.awaitResponse("sync");
+    assertThat(socket.awaitResponse("sync").error()).isNull();
 
     socket.socket.writeBinaryMessage(Buffer.buffer(new byte[] {1, 2, 3}));
 

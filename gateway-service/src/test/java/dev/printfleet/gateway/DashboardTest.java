@@ -93,7 +93,9 @@ class DashboardTest extends GatewayTestBase {
     var agent = TestSocket.open(client, gatewayB.httpPort(), "/ws/agent",
         GatewayHarness.issuer(gatewayB).agent("agent-b", "c1", "b1", Duration.ofHours(1)));
     agent.awaitFrame(e -> e.type().equals("welcome"));
+    GatewayHarness.storePrinterLists(gatewayB);
     agent.send("printers.sync", "sync", new JsonObject().put("printers", List.of(new JsonObject().put("id", "kitchen-1"))));
+    assertThat(agent.awaitResponse("sync").error()).isNull();
 
     agent.send("printer.status", "st", new JsonObject().put("printerId", "kitchen-1").put("status", "paper_out").put("detail", "tray 2"));
 
