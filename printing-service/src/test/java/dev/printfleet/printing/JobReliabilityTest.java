@@ -88,6 +88,10 @@ class JobReliabilityTest extends PrintingTestBase {
 
   @Test
   void withPostgresqlDownReadyAndPostAnswer503NothingIsHalfWrittenAndItRecovers() throws Exception {
+    // Printing instances share one database in production, and an agent's printer list is written by
+    // one of them: the base instance, on another database, must not be the one that takes it.
+    services.remove(printing);
+    join(printing.shutdown());
     try (var ownPostgres = PostgresServerHandle.startOnFreePort()) {
       String database = ownPostgres.createDatabase("outage");
       var own = start(new PrintingService(), Map.of(
