@@ -60,15 +60,7 @@ abuse_cleanup() {
 trap abuse_cleanup EXIT
 
 SECRET="bench-secret-0123456789-0123456789-0123456789"
-java $PRINTFLEET_JAVA_OPTS -Xmx128m -XX:+UseSerialGC -jar dev-launcher/target/dev-launcher.jar --infra-only >"$WORK/infra.log" 2>&1 &
-PIDS+=($!)
-INFRA=""
-for _ in $(seq 1 600); do
-  INFRA="$(grep -m1 '^PRINTFLEET_INFRA ' "$WORK/infra.log" || true)"
-  [[ -n "$INFRA" ]] && break
-  sleep 0.2
-done
-[[ -n "$INFRA" ]] || { echo "Redis/PostgreSQL did not start; log: $WORK/infra.log" >&2; exit 1; }
+start_infra
 declare -A PORT SVC_PID
 for module in gateway-service printing-service monitoring-service; do
   PORT[$module]=$(free_port)

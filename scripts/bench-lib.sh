@@ -21,6 +21,21 @@ heap_mib() {
   curl -s "http://127.0.0.1:$2/metrics" | awk '/^jvm_memory_used_bytes\{.*area="heap"/ {s+=$NF} END {printf "%.1f", s/1048576}'
 }
 
+# Starts embedded Redis and PostgreSQL (the dev launcher's --infra-only) for the services of a
+# scenario; sets INFRA to its "PRINTFLEET_INFRA KEY=VALUE ..." line, the services' environment.
+start_infra() {
+  java $PRINTFLEET_JAVA_OPTS -Xmx128m -XX:+UseSerialGC -jar dev-launcher/target/dev-launcher.jar --infra-only >"$WORK/infra.log" 2>&1 &
+  PIDS+=($!)
+  INFRA=""
+  for _ in $(seq 1 600); do
+    INFRA="$(grep -m1 '^PRINTFLEET_INFRA ' "$WORK/infra.log" || true)"
+    [[ -n "$INFRA" ]] && return 0
+    sleep 0.2
+  done
+  echo "Redis/PostgreSQL did not start; log: $WORK/infra.log" >&2
+  exit 1
+}
+
 # Keeps a scenario's report: from the call on, what the script prints also goes to
 # target/bench/NAME-<UTC time>/summary.txt, with machine.json describing the machine; scripts put
 # their load generators' JSON reports in REPORT_DIR too.

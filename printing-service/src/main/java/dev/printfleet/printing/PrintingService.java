@@ -99,7 +99,9 @@ public final class PrintingService implements ServiceDefinition<PrintingConfig> 
     var testPrints = new TestPrints(vertx, presence, breakers, config.dispatchTimeout());
     new PrintingApi(runtime.tokens(), jobs, printers, breakers, loop, testLimit, testPrints).mount(router);
     return SchemaMigration.migrate(vertx, pg)
-        .compose(v -> runtime.serve(router, new HttpServerOptions()))
+        // No h2c upgrade (the ingress speaks HTTP/1.1 to the services): a client offering it on a
+        // request refused before its body is read (no or bad token) was left waiting, unanswered.
+        .compose(v -> runtime.serve(router, new HttpServerOptions().setHttp2ClearTextEnabled(false)))
         .onSuccess(server -> loop.start())
         .mapEmpty();
   }

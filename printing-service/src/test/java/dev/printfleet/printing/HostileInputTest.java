@@ -148,6 +148,27 @@ class HostileInputTest extends PrintingTestBase {
     assertThat(count("SELECT count(*) FROM jobs")).isZero();
   }
 
+  @Test
+  void aRefusedCallersBodyIsDroppedAndTheAnswerArrives() throws Exception {
+    // Larger than the socket buffers: a server that neither reads the body nor closes leaves the
+    // client blocked in its upload, never reading the 401. Java's client, like others, offers an
+    // h2c upgrade on such a request; the answer must arrive all the same.
+    byte[] body = new JsonObject().put("printerId", "p1").put("contentType", "text/plain")
+        .put("content", "x".repeat(1536 * 1024)).encode().getBytes(StandardCharsets.US_ASCII);
+    for (String token : new String[] {null, "not-a-token"}) {
+      var request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + printing.httpPort() + "/api/v1/jobs"))
+          .timeout(java.time.Duration.ofSeconds(15))
+          .header("Content-Type", "application/json")
+          .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+      if (token != null) {
+        request.header("Authorization", "Bearer " + token);
+      }
+      var response = send(request.build());
+      assertThat(response.statusCode()).as("token=" + token).isEqualTo(401);
+    }
+    assertThat(count("SELECT count(*) FROM jobs")).isZero();
+  }
+
   private static Set<Path> filesUnder(Path dir) throws IOException {
     if (!Files.isDirectory(dir)) {
       return Set.of();

@@ -12,10 +12,6 @@ import dev.printfleet.testing.RealServersExtension;
 import dev.printfleet.testing.RedisServerHandle;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import java.net.URI;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.sql.DriverManager;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -61,22 +57,22 @@ class PrintingCrashIT {
       var printing = ServiceProcess.start("printing-service", printingEnv);
       SimulatedAgent agent = null;
       try {
-        awaitReady(gatewayPort);
-        awaitReady(printingPort);
+        ServiceProcess.awaitReady(gatewayPort);
+        ServiceProcess.awaitReady(printingPort);
         // Prints take a while, so the kill finds jobs dispatched whose results are still to come.
         agent = new SimulatedAgent(vertx, vertx.createWebSocketClient(), "127.0.0.1", gatewayPort, "agent-crash",
             SimulatedAgent.printerIdsFor("agent-crash", 2), () -> agentToken, new SimulatedAgent.Behaviour(300, 0.0, 0));
         agent.start().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         await().atMost(Duration.ofSeconds(20)).until(() ->
-            get(printingPort, "/api/v1/printers/agent-crash-p2", user).statusCode() == 200);
+            ServiceProcess.get(printingPort, "/api/v1/printers/agent-crash-p2", user).statusCode() == 200);
         // The jobs pile up while the agent is away, so the kill lands while the dispatcher works through them.
         agent.stop().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         await().atMost(Duration.ofSeconds(20)).until(() ->
-            !new JsonObject(get(printingPort, "/api/v1/printers/agent-crash-p1", user).body()).getBoolean("online"));
+            !new JsonObject(ServiceProcess.get(printingPort, "/api/v1/printers/agent-crash-p1", user).body()).getBoolean("online"));
 
         List<String> accepted = new ArrayList<>();
         for (int i = 0; i < JOBS; i++) {
-          var response = post(printingPort, user, new JsonObject().put("printerId", "agent-crash-p" + (1 + i % 2))
+          var response = ServiceProcess.post(printingPort, user, new JsonObject().put("printerId", "agent-crash-p" + (1 + i % 2))
               .put("contentType", "text/plain")
               .put("content", Base64.getEncoder().encodeToString(("order " + i).getBytes())));
           assertThat(response.statusCode()).isEqualTo(201);
@@ -93,14 +89,14 @@ class PrintingCrashIT {
         assertThat(printedAtKill).as("killed mid-dispatch, not after").isLessThan(JOBS / 2);
 
         printing = ServiceProcess.start("printing-service", printingEnv);
-        awaitReady(printingPort);
+        ServiceProcess.awaitReady(printingPort);
         String url = "jdbc:postgresql://" + postgres.host() + ":" + postgres.port() + "/" + env.get("PGDATABASE");
         await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500))
-            .until(() -> count(url, postgres, "SELECT count(*) FROM jobs WHERE state = 'printed'") == JOBS);
-        assertThat(count(url, postgres, "SELECT count(*) FROM jobs")).as("nothing lost, nothing added").isEqualTo(JOBS);
+            .until(() -> ServiceProcess.count(url, postgres, "SELECT count(*) FROM jobs WHERE state = 'printed'") == JOBS);
+        assertThat(ServiceProcess.count(url, postgres, "SELECT count(*) FROM jobs")).as("nothing lost, nothing added").isEqualTo(JOBS);
         assertThat(agent.jobsPrinted()).as("each job printed once by the agent").isEqualTo(JOBS);
         for (String id : List.of(accepted.get(0), accepted.get(JOBS / 2), accepted.get(JOBS - 1))) {
-          assertThat(new JsonObject(get(printingPort, "/api/v1/jobs/" + id, user).body()).getString("state")).isEqualTo("printed");
+          assertThat(new JsonObject(ServiceProcess.get(printingPort, "/api/v1/jobs/" + id, user).body()).getString("state")).isEqualTo("printed");
         }
       } finally {
         if (agent != null) {
@@ -110,31 +106,5 @@ class PrintingCrashIT {
         vertx.close();
       }
     }
-  }
-
-  private static void awaitReady(int port) {
-    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
-        .until(() -> ServiceProcess.status(port, "/health/ready") == 200);
-  }
-
-  private static long count(String url, PostgresServerHandle postgres, String sql) throws Exception {
-    try (var connection = DriverManager.getConnection(url, postgres.user(), postgres.password());
-        var rows = connection.createStatement().executeQuery(sql)) {
-      rows.next();
-      return rows.getLong(1);
-    }
-  }
-
-  private static HttpResponse<String> get(int port, String path, String token) throws Exception {
-    return ServiceProcess.HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-        .header("Authorization", "Bearer " + token).timeout(Duration.ofSeconds(10)).GET().build(),
-        HttpResponse.BodyHandlers.ofString());
-  }
-
-  private static HttpResponse<String> post(int port, String token, JsonObject body) throws Exception {
-    return ServiceProcess.HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/jobs"))
-        .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
-        .timeout(Duration.ofSeconds(10)).POST(HttpRequest.BodyPublishers.ofString(body.encode())).build(),
-        HttpResponse.BodyHandlers.ofString());
   }
 }

@@ -96,6 +96,35 @@ final class ServiceProcess implements AutoCloseable {
         HttpResponse.BodyHandlers.ofString());
   }
 
+  static void awaitReady(int port) {
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+        .until(() -> status(port, "/health/ready") == 200);
+  }
+
+  /** The first column of the first row of a query against the test's PostgreSQL database. */
+  static long count(String url, dev.printfleet.testing.PostgresServerHandle postgres, String sql) throws Exception {
+    try (var connection = java.sql.DriverManager.getConnection(url, postgres.user(), postgres.password());
+        var rows = connection.createStatement().executeQuery(sql)) {
+      rows.next();
+      return rows.getLong(1);
+    }
+  }
+
+  static HttpResponse<String> get(int port, String path, String token) throws IOException, InterruptedException {
+    return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+        .header("Authorization", "Bearer " + token).timeout(Duration.ofSeconds(10)).GET().build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** {@code POST /api/v1/jobs}. */
+  static HttpResponse<String> post(int port, String token, io.vertx.core.json.JsonObject body)
+      throws IOException, InterruptedException {
+    return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/jobs"))
+        .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
+        .timeout(Duration.ofSeconds(30)).POST(HttpRequest.BodyPublishers.ofString(body.encode())).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
   static int status(int port, String path) {
     try {
       return get(port, path).statusCode();

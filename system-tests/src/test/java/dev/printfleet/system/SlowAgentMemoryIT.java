@@ -17,10 +17,6 @@ import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.net.URI;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.sql.DriverManager;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.HashMap;
@@ -72,21 +68,21 @@ class SlowAgentMemoryIT {
     try (var gateway = ServiceProcess.start("gateway-service", gatewayEnv);
         var printing = ServiceProcess.start("printing-service", printingEnv)) {
       try {
-        awaitReady(gatewayPort);
-        awaitReady(printingPort);
+        ServiceProcess.awaitReady(gatewayPort);
+        ServiceProcess.awaitReady(printingPort);
         // The agent syncs its printer, then goes away while the jobs are accepted.
         var first = connect(vertx, gatewayPort, agentToken, printed);
-        await().atMost(Duration.ofSeconds(20)).until(() -> get(printingPort, "/api/v1/printers/slow-p1", user).statusCode() == 200);
+        await().atMost(Duration.ofSeconds(20)).until(() -> ServiceProcess.get(printingPort, "/api/v1/printers/slow-p1", user).statusCode() == 200);
         first.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         await().atMost(Duration.ofSeconds(20)).until(() ->
-            !new JsonObject(get(printingPort, "/api/v1/printers/slow-p1", user).body()).getBoolean("online"));
+            !new JsonObject(ServiceProcess.get(printingPort, "/api/v1/printers/slow-p1", user).body()).getBoolean("online"));
 
         long postingFrom = System.nanoTime();
         var random = new Random(42);
         for (int i = 0; i < JOBS; i++) {
           byte[] content = new byte[JOB_BYTES];
           random.nextBytes(content);
-          var response = post(printingPort, user, new JsonObject().put("printerId", "slow-p1")
+          var response = ServiceProcess.post(printingPort, user, new JsonObject().put("printerId", "slow-p1")
               .put("contentType", "application/octet-stream").put("content", Base64.getEncoder().encodeToString(content)));
           assertThat(response.statusCode()).as("job %d accepted", i).isEqualTo(201);
         }
@@ -99,7 +95,7 @@ class SlowAgentMemoryIT {
         slow.pause();
         long reader = vertx.setPeriodic(100, id -> slow.fetch(1));
         await().atMost(Duration.ofSeconds(150)).pollInterval(Duration.ofSeconds(1)).until(() ->
-            !printing.process.isAlive() || outOfMemory(printing) || count(url, postgres,
+            !printing.process.isAlive() || outOfMemory(printing) || ServiceProcess.count(url, postgres,
                 "SELECT count(*) FROM jobs WHERE state = 'printed'") == JOBS);
         vertx.cancelTimer(reader);
         System.out.printf("printfleet-figure slow-agent-printed=%d in=%dms%n", printed.size(),
@@ -108,10 +104,10 @@ class SlowAgentMemoryIT {
         assertThat(outOfMemory(printing)).as("printing ran out of memory").isFalse();
         assertThat(outOfMemory(gateway)).as("the gateway ran out of memory").isFalse();
         assertThat(printing.process.isAlive()).as("printing still runs").isTrue();
-        assertThat(count(url, postgres, "SELECT count(*) FROM jobs WHERE state = 'printed'")).as("every job printed")
+        assertThat(ServiceProcess.count(url, postgres, "SELECT count(*) FROM jobs WHERE state = 'printed'")).as("every job printed")
             .isEqualTo(JOBS);
         assertThat(printed).as("the agent printed each job").hasSize(JOBS);
-        assertThat(count(url, postgres, "SELECT count(*) FROM jobs WHERE attempts <> 1"))
+        assertThat(ServiceProcess.count(url, postgres, "SELECT count(*) FROM jobs WHERE attempts <> 1"))
             .as("jobs held back busy used no attempt").isZero();
         // The gateway held the slow agent back rather than buffer for it.
         double busy = PrometheusText.parse(ServiceProcess.get(gatewayPort, "/metrics").body())
@@ -157,31 +153,5 @@ class SlowAgentMemoryIT {
       }
     }
     return service.output().contains("OutOfMemoryError");
-  }
-
-  private static void awaitReady(int port) {
-    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
-        .until(() -> ServiceProcess.status(port, "/health/ready") == 200);
-  }
-
-  private static long count(String url, PostgresServerHandle postgres, String sql) throws Exception {
-    try (var connection = DriverManager.getConnection(url, postgres.user(), postgres.password());
-        var rows = connection.createStatement().executeQuery(sql)) {
-      rows.next();
-      return rows.getLong(1);
-    }
-  }
-
-  private static HttpResponse<String> get(int port, String path, String token) throws Exception {
-    return ServiceProcess.HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-        .header("Authorization", "Bearer " + token).timeout(Duration.ofSeconds(10)).GET().build(),
-        HttpResponse.BodyHandlers.ofString());
-  }
-
-  private static HttpResponse<String> post(int port, String token, JsonObject body) throws Exception {
-    return ServiceProcess.HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/jobs"))
-        .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
-        .timeout(Duration.ofSeconds(30)).POST(HttpRequest.BodyPublishers.ofString(body.encode())).build(),
-        HttpResponse.BodyHandlers.ofString());
   }
 }

@@ -697,7 +697,7 @@ public final class Abuse implements Callable<Integer> {
     var nulDetail = new JsonObject();
     var body = new JsonObject().put("printerId", "abuse\u0000printer").put("contentType", "text/plain")
         .put("content", Base64.getEncoder().encodeToString("x".getBytes(StandardCharsets.UTF_8)));
-    int postNul = send(HttpRequest.newBuilder(apiUrl("/api/v1/jobs")).header("Authorization", "Bearer " + user)
+    int postNul = send(HttpRequest.newBuilder(apiUrl("/api/v1/jobs")).timeout(Duration.ofSeconds(20)).header("Authorization", "Bearer " + user)
         .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body.encode())).build()).statusCode();
     int listNul = get(apiUrl("/api/v1/jobs?printerId=abuse%00printer"), user).statusCode();
     nulDetail.put("POST printerId", postNul).put("GET ?printerId", listNul);
@@ -713,7 +713,7 @@ public final class Abuse implements Callable<Integer> {
         + "Content-Type: application/octet-stream\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
     multipart.write(file);
     multipart.write(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.US_ASCII));
-    int upload = send(HttpRequest.newBuilder(apiUrl("/api/v1/jobs"))
+    int upload = send(HttpRequest.newBuilder(apiUrl("/api/v1/jobs")).timeout(Duration.ofSeconds(20))
         .header("Content-Type", "multipart/form-data; boundary=" + boundary)
         .POST(HttpRequest.BodyPublishers.ofByteArray(multipart.toByteArray())).build()).statusCode();
     Thread.sleep(300);
