@@ -9,7 +9,8 @@ import java.util.List;
 /**
  * The gateway's own settings (README, "Configuration").
  *
- * @param maxMessageBytes frames received above this close the socket with 1009
+ * @param maxMessageBytes a message received above this (inflated, all its frames) closes the socket
+ *     with 1009
  * @param presenceTtl how long an agent's presence entry lives in Redis without a refresh
  * @param agentRequestTimeout how long a dispatch or test waits for the agent's answer
  * @param maxPendingRequests requests to agents waiting for an answer on this instance; the oldest
@@ -66,8 +67,7 @@ public record GatewayConfig(
             settings.integer("PRINTFLEET_WS_RATE_BURST", 100, 1, 1_000_000),
             settings.integer("PRINTFLEET_WS_RATE_PER_SECOND", 10, 1, 1_000_000),
             settings.integer("PRINTFLEET_WS_ABUSE_THRESHOLD", 50, 1, 1_000_000),
-            settings.duration("PRINTFLEET_WS_ABUSE_WINDOW", Duration.ofSeconds(10)),
-            maxMessage),
+            settings.duration("PRINTFLEET_WS_ABUSE_WINDOW", Duration.ofSeconds(10))),
         settings.duration("PRINTFLEET_STATUS_BATCH_WINDOW", Duration.ofMillis(100)),
         settings.bytes("PRINTFLEET_WS_CLIENT_WRITE_QUEUE", 1024 * 1024),
         settings.duration("PRINTFLEET_WS_SLOW_CLIENT_TIMEOUT", Duration.ofSeconds(30)),

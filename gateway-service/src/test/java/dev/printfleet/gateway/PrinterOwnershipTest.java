@@ -102,4 +102,32 @@ class PrinterOwnershipTest extends GatewayTestBase {
     assertThat(forwarded).containsExactly("d".repeat(1024));
     assertThat(results).extracting(r -> r.getString("error")).containsExactly("paper jam");
   }
+
+  @Test
+  void aSyncWhileTheLastIsStoredIsRateLimitedAndAListNotStoredGivesNoPrinters() {
+    var gateway = gateway(Map.of());
+    // A printing stand-in that holds the first list and then fails to store anything.
+    var held = new CopyOnWriteArrayList<io.vertx.core.eventbus.Message<JsonObject>>();
+    gateway.vertx().eventBus().<JsonObject>consumer(Addresses.PRINTING_PRINTERS, m -> {
+      if (held.isEmpty()) {
+        held.add(m);
+      } else {
+        m.fail(503, "printers not stored");
+      }
+    });
+    var agent = TestSocket.open(client, gateway.httpPort(), "/ws/agent",
+        GatewayHarness.issuer(gateway).agent("agent-unstored", "c1", "b1", Duration.ofHours(1)));
+    agent.awaitFrame(e -> e.type().equals("welcome"));
+
+    agent.send("printers.sync", "first", printers("p1"));
+    await().atMost(Duration.ofSeconds(10)).until(() -> held.size() == 1);
+    agent.send("printers.sync", "second", printers("p2"));
+    assertThat(agent.awaitResponse("second").error().code()).isEqualTo("rate_limited");
+
+    held.get(0).fail(503, "printers not stored");
+    assertThat(agent.awaitResponse("first").error().code()).isEqualTo("unavailable");
+    agent.send("printer.status", "after", status("p1"));
+    assertThat(agent.awaitResponse("after").error().code()).as("a list not stored gives the agent no printers")
+        .isEqualTo("not_found");
+  }
 }

@@ -92,9 +92,6 @@ public final class ClientEndpoint {
 
   private void onFrame(ClientSession session, String text) {
     Connection connection = session.connection();
-    if (session.connection().closeIfOversized(text)) {
-      return;
-    }
     Envelope envelope;
     try {
       envelope = Envelope.parse(text);

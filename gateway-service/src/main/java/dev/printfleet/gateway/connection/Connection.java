@@ -41,7 +41,6 @@ public final class Connection {
   private final java.util.concurrent.atomic.AtomicInteger solicited = new java.util.concurrent.atomic.AtomicInteger();
   private final AbuseWindow abuse;
   private final GatewayMetrics metrics;
-  private final long maxMessageBytes;
   private long lastPongNanos = System.nanoTime();
   private long lastPingNanos = System.nanoTime();
   private long messagesIn;
@@ -60,7 +59,6 @@ public final class Connection {
     this.bucket = new TokenBucket(limits.burst(), limits.refillPerSecond(), connectedAtNanos);
     this.abuse = new AbuseWindow(limits.abuseThreshold(), limits.abuseWindow().toNanos());
     this.metrics = metrics;
-    this.maxMessageBytes = limits.maxMessageBytes();
     channel.channel().attr(ON_CHANNEL).set(this);
   }
 
@@ -71,7 +69,7 @@ public final class Connection {
 
   /** Per-connection limits of PROTOCOL.md §2.4. */
   public record Limits(
-      int burst, double refillPerSecond, int abuseThreshold, java.time.Duration abuseWindow, long maxMessageBytes) {}
+      int burst, double refillPerSecond, int abuseThreshold, java.time.Duration abuseWindow) {}
 
   public String id() {
     return id;
@@ -147,19 +145,6 @@ public final class Connection {
   public void reject(String requestId, Envelope.Code code, String message) {
     metrics.error(code);
     send(requestId != null ? Envelope.errorResponse(requestId, code, message) : Envelope.errorEvent(code, message, null));
-  }
-
-  /**
-   * Closes the socket with 1009 when a received message is over the size limit. The server's
-   * frame decoder lets through up to twice the limit, so the close is a clean one with its status.
-   */
-  public boolean closeIfOversized(String text) {
-    if (text.length() <= maxMessageBytes / 3 || text.getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= maxMessageBytes) {
-      return false;
-    }
-    messagesIn++;
-    close(CloseCodes.MESSAGE_TOO_BIG, "message larger than " + maxMessageBytes + " bytes");
-    return true;
   }
 
   /**

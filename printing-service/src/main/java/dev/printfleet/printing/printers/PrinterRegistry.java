@@ -60,24 +60,26 @@ public final class PrinterRegistry {
       return;
     }
     printers.sync(sync.company(), sync.branch(), sync.agentId(), sync.printers())
-        .onSuccess(taken -> {
-          if (taken.isEmpty()) {
-            message.reply(new JsonObject().put("stored", sync.printers().size()));
-          } else {
-            log.warn("Printer list refused, it names printers of another branch agent={} company={} branch={} printers={}",
-                sync.agentId(), sync.company(), sync.branch(), taken);
-            message.reply(new JsonObject().put("stored", 0).put(PrintersSync.OTHER_BRANCH, new JsonArray(taken)));
-          }
-        })
         .onFailure(e -> {
           log.warn("Printers not stored agent={} printers={}: {}", sync.agentId(), sync.printers().size(), e.toString());
           message.fail(503, "printers not stored: " + e.getMessage());
         })
-        .compose(v -> jobs.releaseForAgent(sync.company(), sync.agentId()))
-        .onSuccess(released -> {
-          if (released > 0) {
-            loop.nudge();
+        .onSuccess(taken -> {
+          if (!taken.isEmpty()) {
+            log.warn("Printer list refused, it names printers of another branch agent={} company={} branch={} printers={}",
+                sync.agentId(), sync.company(), sync.branch(), taken);
+            message.reply(new JsonObject().put("stored", 0).put(PrintersSync.OTHER_BRANCH, new JsonArray(taken)));
+            return;
           }
+          message.reply(new JsonObject().put("stored", sync.printers().size()));
+          // The agent's queued jobs may now name printers it has: they are due.
+          jobs.releaseForAgent(sync.company(), sync.agentId())
+              .onSuccess(released -> {
+                if (released > 0) {
+                  loop.nudge();
+                }
+              })
+              .onFailure(e -> log.warn("Queued jobs not released agent={}: {}", sync.agentId(), e.toString()));
         });
   }
 
