@@ -11,7 +11,8 @@
 # PRINTFLEET_JWT_SECRET: used when set (random otherwise). Other PRINTFLEET_* variables in the
 # environment reach every service. LC_MAX_SECONDS: stop by itself after that long (default: never).
 # Needs a JDK 21+, nginx and prometheus: as root it installs the last two with apt-get.
-# Prints one line "PRINTFLEET_LOCAL_CLUSTER <name> pid=<pid> port=<port>" per process and
+# Prints one line "PRINTFLEET_LOCAL_CLUSTER <name> pid=<pid> port=<port>" per process, the line
+# "PRINTFLEET_INFRA <settings>" (Redis and PostgreSQL, for tools and tests), and
 # "PRINTFLEET_LOCAL_CLUSTER_READY" when every service is ready behind nginx.
 set -euo pipefail
 
@@ -112,6 +113,7 @@ done
 [[ -n "$INFRA" ]] || { echo "local-cluster: Redis/PostgreSQL did not start within 120 s" >&2; exit 1; }
 declare -A INFRA_ENV
 for kv in ${INFRA#PRINTFLEET_INFRA }; do INFRA_ENV[${kv%%=*}]="${kv#*=}"; done
+echo "$INFRA"
 
 # 2. The services, each its own JVM, configured only by environment variables.
 service() { # module name port

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Redis losing its data under load, on the local cluster with default settings (two gateways, two
+# printing instances, monitoring, nginx; 20 agents through nginx; 100 jobs/s through nginx):
+#   flushall  FLUSHALL 10 s into the run, jobs for 20 s more;
+#   restart   Redis SIGKILLed and started again empty on the same port, 10 s into the run.
+# Prints, for each: jobs accepted, their states (printed, still queued, failed), the seconds from the
+# fault until every agent receives jobs again, the longest wait, and the wait per second after the
+# fault. Runs system-tests' ClusterFaultsIT (which also asserts the acceptance: every job printed
+# within 30 s of the fault); a failed run is reported as such, with its figures.
+# Usage: bench/redis-loss.sh [RUNS]   (default 1)
+set -uo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+RUNS="${1:-1}"
+[[ "$RUNS" =~ ^[0-9]+$ && "$RUNS" -ge 1 && "$RUNS" -le 10 ]] || { echo "usage: bench/redis-loss.sh [RUNS 1..10]" >&2; exit 2; }
+# shellcheck source=../scripts/fault-runs.sh
+source "$ROOT/scripts/fault-runs.sh"
+for i in $(seq 1 "$RUNS"); do
+  run_fault_test "run $i flushall" ClusterFaultsIT 'ClusterFaultsIT#everyJobPrintsWhenRedisIsFlushedMidRun' redis-loss-flushall
+  run_fault_test "run $i restart" ClusterFaultsIT 'ClusterFaultsIT#everyJobPrintsWhenRedisIsKilledAndRestartsEmpty' redis-loss-restart
+done

@@ -1,0 +1,111 @@
+package dev.printfleet.system;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Faults that are not failures, on the local cluster with its default settings: 20 agents through
+ * nginx over two gateways, 100 jobs/s through nginx, and Redis losing its data (FLUSHALL, or killed
+ * and started again empty), or a gateway host lost without a goodbye (frozen, then killed). Every
+ * accepted job must print, none may fail, and the agents must get their jobs again within seconds.
+ * Each prints its figures as {@code printfleet-figure} lines (bench/redis-loss.sh and
+ * bench/failover.sh run these tests and collect them).
+ */
+class ClusterFaultsIT {
+
+  static final int AGENTS = 20;
+  static final int JOBS_PER_SECOND = 100;
+
+  @Test
+  void everyJobPrintsWhenRedisIsFlushedMidRun() throws Exception {
+    redisLoss("flushall", cluster -> assertThat(cluster.redis("FLUSHALL")).isEqualTo("+OK"));
+  }
+
+  @Test
+  void everyJobPrintsWhenRedisIsKilledAndRestartsEmpty() throws Exception {
+    redisLoss("restart", cluster -> cluster.restartRedisEmpty(Duration.ofSeconds(1)));
+  }
+
+  interface Fault {
+    void inject(LocalCluster cluster) throws Exception;
+  }
+
+  /**
+   * Redis loses everything 10 s into the run; jobs keep coming for 20 s more. Every accepted job is
+   * printed within 30 s of the fault and none stays queued; every service is ready at the end.
+   */
+  private void redisLoss(String name, Fault fault) throws Exception {
+    try (var cluster = LocalCluster.start(Map.of()); var drill = new FaultDrill(cluster, AGENTS)) {
+      drill.startLoad(JOBS_PER_SECOND);
+      Thread.sleep(10_000);
+      long faultAt = System.nanoTime();
+      fault.inject(cluster);
+      Thread.sleep(20_000);
+      drill.stopLoad();
+      boolean allFinal = drill.awaitAllFinal(faultAt + TimeUnit.SECONDS.toNanos(30));
+      var states = drill.states();
+      double recovered = drill.secondsUntilEveryAgentReceives(faultAt);
+      System.out.printf("printfleet-figure redis-loss-%s accepted=%d states=%s refused=%s%n", name, drill.accepted(),
+          states, drill.refusals());
+      System.out.printf("printfleet-figure redis-loss-%s seconds-until-every-agent-receives-jobs=%.1f"
+          + " longest-wait-after-fault-ms=%d not-ready-seconds=%s%n", name, recovered,
+          drill.longestWaitMs(faultAt, Long.MAX_VALUE), drill.notReadySeconds());
+      drill.waitsPerSecond(faultAt, 20).forEach(line -> System.out.println("printfleet-figure redis-loss-" + name + line));
+
+      assertThat(allFinal).as("every job final within 30 s of the fault: %s", states).isTrue();
+      assertThat(states).as("job states").containsOnlyKeys("printed");
+      assertThat(states.get("printed")).isGreaterThanOrEqualTo(drill.accepted());
+      assertThat(recovered).as("every agent received jobs accepted after the fault").isPositive();
+      assertThat(drill.everyWatchedServiceReady()).as("every service ready again, not ready for %s",
+          drill.notReadySeconds()).isTrue();
+    }
+  }
+
+  /**
+   * A gateway host lost without a goodbye: the gateway holding the most agents is frozen (SIGSTOP:
+   * its sockets stay open, nothing answers) for 40 s, then killed. No job fails, no circuit opens,
+   * no job waits longer than 20 s during the freeze, and jobs accepted after the kill reach their
+   * agent within 5 s.
+   */
+  @Test
+  void aGatewayFrozenThenKilledFailsNoJobAndItsAgentsGetTheirJobsWithinSeconds() throws Exception {
+    try (var cluster = LocalCluster.start(Map.of()); var drill = new FaultDrill(cluster, AGENTS)) {
+      drill.startLoad(JOBS_PER_SECOND);
+      Thread.sleep(10_000);
+      String gateway = drill.busiestGateway();
+      long held = drill.agentsOn(gateway);
+      drill.unwatch(gateway);
+      long frozenAt = System.nanoTime();
+      cluster.signal(gateway, "STOP");
+      Thread.sleep(40_000);
+      long killedAt = System.nanoTime();
+      cluster.kill(gateway);
+      Thread.sleep(15_000);
+      drill.stopLoad();
+      boolean allFinal = drill.awaitAllFinal(System.nanoTime() + TimeUnit.SECONDS.toNanos(60));
+      var states = drill.states();
+      long duringFreeze = drill.longestWaitMs(frozenAt - TimeUnit.SECONDS.toNanos(2), killedAt);
+      long afterKill = drill.longestWaitMs(killedAt, Long.MAX_VALUE);
+      System.out.printf("printfleet-figure gateway-frozen-then-killed gateway=%s agents-held=%d accepted=%d states=%s"
+          + " refused=%s%n", gateway, held, drill.accepted(), states, drill.refusals());
+      System.out.printf("printfleet-figure gateway-frozen-then-killed longest-wait-during-freeze-ms=%d"
+          + " longest-wait-after-kill-ms=%d most-open-circuits=%d seconds-until-every-agent-receives-jobs=%.1f%n",
+          duringFreeze, afterKill, drill.mostOpenCircuits(), drill.secondsUntilEveryAgentReceives(frozenAt));
+      drill.waitsPerSecond(frozenAt, 25).forEach(line -> System.out.println("printfleet-figure gateway-frozen" + line));
+
+      assertThat(held).as("agents on the frozen gateway").isPositive();
+      assertThat(allFinal).as("every job final: %s", states).isTrue();
+      assertThat(states).as("no job failed").containsOnlyKeys("printed");
+      assertThat(drill.mostOpenCircuits()).as("circuits opened").isZero();
+      assertThat(duringFreeze).as("longest wait of a job during the freeze (ms; -1: one never arrived)")
+          .isBetween(0L, 20_000L);
+      assertThat(afterKill).as("longest wait of a job accepted after the kill (ms; -1: one never arrived)")
+          .isBetween(0L, 5_000L);
+      assertThat(drill.agents()).allSatisfy(agent -> assertThat(agent.instance()).isNotEqualTo(gateway));
+    }
+  }
+}
