@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.printfleet.common.lifecycle.ServiceRuntime;
 import dev.printfleet.gateway.GatewayService;
+import dev.printfleet.testing.PrometheusText;
 import dev.printfleet.testing.RedisServerHandle;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
@@ -69,6 +70,13 @@ class ClusterStateLossTest {
       assertThat(lost.getString("message")).contains("monitoring-1").contains("gw-1");
     });
     assertThat(alertActive("instance_down", "gw-victim")).isTrue();
+
+    // The instance counted its heal, and is ready: its state was put back.
+    var metrics = PrometheusText.parse(MonitoringSet.get(monitoring, "/metrics", null).body());
+    assertThat(metrics.sum("printfleet_cluster_heals_total", Map.of("what", "subscriptions"))).isPositive();
+    assertThat(metrics.sum("printfleet_cluster_heals_total", Map.of("what", "node"))).isPositive();
+    await().atMost(Duration.ofSeconds(10))
+        .until(() -> MonitoringSet.get(monitoring, "/health/ready", null).statusCode() == 200);
 
     // Healthy for longer than the quiet period: it clears by itself and is listed as recent.
     await().atMost(Duration.ofSeconds(30)).until(() -> !alertActive("cluster_state_lost", "cluster"));
