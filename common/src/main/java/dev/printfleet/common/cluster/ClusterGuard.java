@@ -68,7 +68,8 @@ public final class ClusterGuard {
   private final AtomicLong subscriptionHeals = new AtomicLong();
   private volatile String unrestored;
   private volatile Instant lastLossAt;
-  private boolean lastCheckFailed;
+  private volatile boolean lastCheckFailed;
+  private volatile String lastCheckError;
   private boolean stopped;
 
   private ClusterGuard(Vertx vertx, TrackingRedisClusterManager manager, Duration interval) {
@@ -111,6 +112,21 @@ public final class ClusterGuard {
     return Optional.ofNullable(unrestored);
   }
 
+  /**
+   * Why this node's cluster state is not known to be in Redis, if it is not: missing and not put
+   * back, or the last check could not read Redis. Nothing while the last check found it whole or
+   * healed it.
+   */
+  public Optional<String> problem() {
+    if (unrestored != null) {
+      return Optional.of(unrestored);
+    }
+    if (lastCheckFailed) {
+      return Optional.of("cluster state could not be read from Redis: " + lastCheckError);
+    }
+    return Optional.empty();
+  }
+
   /** When this node last found its state missing from Redis, if ever. */
   public Optional<Instant> lastLossAt() {
     return Optional.ofNullable(lastLossAt);
@@ -145,10 +161,11 @@ public final class ClusterGuard {
         .onComplete(
             done -> {
               if (done.failed()) {
-                if (!lastCheckFailed) {
+                if (!lastCheckFailed && !(done.cause() instanceof NotRestored)) {
                   log.info("Cluster state could not be checked, retrying: {}", done.cause().toString());
                 }
                 lastCheckFailed = true;
+                lastCheckError = brief(done.cause());
                 deadNodes.distrust(Instant.now());
                 schedule(RETRY);
               } else {
@@ -245,15 +262,32 @@ public final class ClusterGuard {
         .recover(
             e -> {
               lastLossAt = now;
-              unrestored = what + " missing from Redis and not restored: " + e.getMessage();
-              log.warn(
-                  "Cluster state of this node is missing from Redis and could not be restored node={} missing={} error={}",
-                  manager.getNodeId(),
-                  what,
-                  e.toString());
-              return Future.failedFuture(e);
+              if (unrestored == null) {
+                log.warn(
+                    "Cluster state of this node is missing from Redis and could not be restored, retrying node={} missing={} error={}",
+                    manager.getNodeId(),
+                    what,
+                    brief(e));
+              }
+              unrestored = what + " missing from Redis and not restored: " + brief(e);
+              return Future.failedFuture(new NotRestored());
             })
         .mapEmpty();
+  }
+
+  /** A heal that failed, already logged; the check is retried soon. */
+  private static final class NotRestored extends RuntimeException {
+    NotRestored() {
+      super("not restored", null, false, false);
+    }
+  }
+
+  /** Redisson's messages go on with the channel and the whole command: the first sentence. */
+  private static String brief(Throwable e) {
+    String message = String.valueOf(e.getMessage());
+    int channel = message.indexOf(" channel: ");
+    String text = channel > 0 ? message.substring(0, channel) : message;
+    return text.length() > 300 ? text.substring(0, 300) : text;
   }
 
   private void dropDead(Set<String> members) {

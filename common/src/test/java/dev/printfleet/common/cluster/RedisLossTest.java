@@ -29,7 +29,6 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -42,21 +41,37 @@ class RedisLossTest {
 
   private static final Duration HEALED_WITHIN = Duration.ofSeconds(30);
 
+  private final List<RedisServerHandle> servers = new ArrayList<>();
   private RedisServerHandle redis;
+  /** The Redis the readiness check pings: the master. */
+  private String masterAddress;
   private String namespace;
   private final List<Vertx> nodes = new ArrayList<>();
   private Vertx nodeA;
   private Vertx nodeB;
   private final Map<String, String> published = new ConcurrentHashMap<>();
 
-  @BeforeEach
-  void startTwoNodes() {
-    redis = RedisServerHandle.startOnFreePort();
+  private void startOnOneRedis() {
+    redis = server();
+    masterAddress = redis.address();
+    startTwoNodes(Map.of("REDIS_CONNECTION_ADDRESS", redis.address()));
+  }
+
+  private RedisServerHandle server() {
+    var server = RedisServerHandle.startOnFreePort();
+    servers.add(server);
+    return server;
+  }
+
+  private void startTwoNodes(Map<String, String> redisSettings) {
     namespace = "loss-" + UUID.randomUUID().toString().substring(0, 8);
-    var eventBus =
-        EventBusSettings.from(new Settings(Map.of("PRINTFLEET_CLUSTER_CHECK_INTERVAL", "1s")));
-    var a = ClusterBootstrap.start(ClusterNodes.redis(redis.address(), namespace), eventBus, null);
-    var b = ClusterBootstrap.start(ClusterNodes.redis(redis.address(), namespace), eventBus, null);
+    var settings = new java.util.HashMap<>(redisSettings);
+    settings.put("REDIS_KEY_NAMESPACE", namespace);
+    settings.put("PRINTFLEET_CLUSTER_CHECK_INTERVAL", "1s");
+    var eventBus = EventBusSettings.from(new Settings(settings));
+    var redisSettingsRead = dev.printfleet.common.config.RedisSettings.from(new Settings(settings));
+    var a = ClusterBootstrap.start(redisSettingsRead, eventBus, null);
+    var b = ClusterBootstrap.start(redisSettingsRead, eventBus, null);
     nodeA = await(a);
     nodeB = await(b);
     nodes.add(nodeA);
@@ -75,11 +90,12 @@ class RedisLossTest {
     for (Vertx node : nodes) {
       await(node.close().recover(e -> Future.succeededFuture()));
     }
-    redis.close();
+    servers.forEach(RedisServerHandle::close);
   }
 
   @Test
   void afterAFlushAllBothNodesPutTheirStateBackAndMessagesArriveAgain() {
+    startOnOneRedis();
     Vertx client = Vertx.vertx();
     try {
       Redis commands = Redis.createClient(client, redis.address());
@@ -95,6 +111,7 @@ class RedisLossTest {
   @Test
   void afterRedisIsKilledAndStartsEmptyBothNodesPutTheirStateBackAndMessagesArriveAgain()
       throws Exception {
+    startOnOneRedis();
     long pid = redisProcessId();
     ProcessHandle.of(pid).orElseThrow().destroyForcibly();
     await().atMost(Duration.ofSeconds(10)).until(() -> ProcessHandle.of(pid).isEmpty());
@@ -103,6 +120,91 @@ class RedisLossTest {
     redis.start();
 
     assertHealed();
+  }
+
+  @Test
+  void whileRedisRefusesToTakeTheStateBackTheClusterCheckIsDownWithTheReasonThenUpOnceHealed() {
+    startOnOneRedis();
+    Vertx client = Vertx.vertx();
+    try {
+      Redis commands = Redis.createClient(client, redis.address());
+      // Emptied, then a read-only replica of a master that does not answer: the catalog reads
+      // empty and every write is refused, as on a replica promoted too late.
+      await(
+          commands.batch(
+              List.of(
+                  Request.cmd(Command.FLUSHALL),
+                  Request.cmd(Command.REPLICAOF).arg("127.0.0.1").arg(dev.printfleet.testing.FreePorts.next()))));
+      Redis probe = Redis.createClient(nodeA, redis.address());
+      Readiness readiness = new Readiness(nodeA, probe);
+      await()
+          .atMost(HEALED_WITHIN)
+          .untilAsserted(
+              () -> {
+                var cluster = clusterCheck(readiness);
+                assertThat(cluster.getString("status")).isEqualTo("DOWN");
+                assertThat(cluster.getJsonObject("data").getString("reason"))
+                    .contains("not restored")
+                    .contains("loss.cold");
+              });
+      assertThat(ClusterGuard.of(nodeA).orElseThrow().unrestored()).isPresent();
+
+      await(commands.send(Request.cmd(Command.REPLICAOF).arg("NO").arg("ONE")));
+
+      await()
+          .atMost(HEALED_WITHIN)
+          .untilAsserted(() -> assertThat(clusterCheck(readiness).getString("status")).isEqualTo("UP"));
+      assertHealed();
+      probe.close();
+    } finally {
+      await(client.close());
+    }
+  }
+
+  private static io.vertx.core.json.JsonObject clusterCheck(Readiness readiness) {
+    CheckResult result = await(readiness.checks().checkStatus());
+    return result.toJson().getJsonArray("checks").stream()
+        .map(io.vertx.core.json.JsonObject.class::cast)
+        .filter(check -> check.getString("id").equals("cluster"))
+        .findFirst()
+        .orElseThrow();
+  }
+
+  @Test
+  void afterAFailoverToAReplicaThatLostTheDataBothNodesPutTheirStateBackAndMessagesArriveAgain() {
+    RedisServerHandle master = server();
+    RedisServerHandle replica = server();
+    Vertx client = Vertx.vertx();
+    try {
+      Redis toMaster = Redis.createClient(client, master.address());
+      Redis toReplica = Redis.createClient(client, replica.address());
+      await(toReplica.send(Request.cmd(Command.REPLICAOF).arg(master.host()).arg(master.port())));
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .until(() -> replication(toReplica).contains("master_link_status:up"));
+      masterAddress = master.address();
+      startTwoNodes(
+          Map.of(
+              "PRINTFLEET_REDIS_CLIENT_TYPE", "replicated",
+              "REDIS_CONNECTION_ADDRESS", master.address() + "," + replica.address()));
+
+      // The replica is promoted having lost the data, and the old master follows it.
+      await(toReplica.send(Request.cmd(Command.REPLICAOF).arg("NO").arg("ONE")));
+      await(toReplica.send(Request.cmd(Command.FLUSHALL)));
+      await(toMaster.send(Request.cmd(Command.REPLICAOF).arg(replica.host()).arg(replica.port())));
+      masterAddress = replica.address();
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .until(() -> replication(toMaster).contains("master_link_status:up"));
+
+      assertHealed();
+    } finally {
+      await(client.close());
+    }
+  }
+
+  private static String replication(Redis redis) {
+    return await(redis.send(Request.cmd(Command.INFO).arg("replication"))).toString();
   }
 
   private void assertHealed() {
@@ -155,7 +257,7 @@ class RedisLossTest {
     assertThat(guardB.subscriptionHeals()).isPositive();
     assertThat(guardA.lastLossAt()).isPresent();
     for (Vertx node : nodes) {
-      Redis client = Redis.createClient(node, redis.address());
+      Redis client = Redis.createClient(node, masterAddress);
       Readiness readiness = new Readiness(node, client);
       await()
           .atMost(HEALED_WITHIN)
