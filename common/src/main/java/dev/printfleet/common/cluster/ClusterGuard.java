@@ -162,13 +162,17 @@ public final class ClusterGuard {
             done -> {
               if (done.failed()) {
                 if (!lastCheckFailed && !(done.cause() instanceof NotRestored)) {
-                  log.info("Cluster state could not be checked, retrying: {}", done.cause().toString());
+                  log.info("Cluster state could not be read from Redis, retrying every {} ms: {}",
+                      RETRY.toMillis(), brief(done.cause()));
                 }
                 lastCheckFailed = true;
                 lastCheckError = brief(done.cause());
                 deadNodes.distrust(Instant.now());
                 schedule(RETRY);
               } else {
+                if (lastCheckFailed) {
+                  log.info("Cluster state read from Redis again node={}", manager.getNodeId());
+                }
                 lastCheckFailed = false;
                 schedule(interval);
               }
