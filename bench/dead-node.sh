@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # How long a cluster node that dies without leaving (its JVM killed with SIGKILL, so its Redis
 # connection is cut) stays a target: runs the separate-process cluster proof RUNS times and prints
-# each figure. The bound is the cluster manager's 30 s node TTL plus the 5 s watchdog period.
+# each figure. The bound is the cluster manager's 30 s node TTL plus three 3 s cluster guard checks.
 # Usage: bench/dead-node.sh [RUNS]   (default 3)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

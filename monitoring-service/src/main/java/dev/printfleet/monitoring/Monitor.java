@@ -93,6 +93,22 @@ public final class Monitor {
         .mapEmpty();
   }
 
+  /**
+   * Redis lost its data (this instance's cluster guard found its own state gone): write back what
+   * this replica holds in memory, so its active alerts stay raised and its fleet is there for
+   * other replicas. Instance records come back with their next heartbeats; their history restarts.
+   */
+  public Future<Void> restoreStore() {
+    return Future.all(
+            fleetStore.saveAll(fleet.agents()),
+            alertStore.restore(alerts.active(), alerts.recent()),
+            Future.all(cluster.all().stream().map(clusterStore::save).toList()))
+        .onSuccess(v -> log.warn("Monitoring state written back to Redis after a loss agents={} activeAlerts={} instances={}",
+            fleet.agents().size(), alerts.active().size(), cluster.all().size()))
+        .onFailure(e -> log.warn("Monitoring state could not be written back to Redis: {}", e.toString()))
+        .mapEmpty();
+  }
+
   public void onHeartbeat(JsonObject body) {
     Heartbeat beat = Heartbeat.fromJson(body);
     boolean known = cluster.get(beat.instanceId()).isPresent();

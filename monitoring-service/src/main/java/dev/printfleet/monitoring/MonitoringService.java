@@ -72,6 +72,8 @@ public final class MonitoringService implements ServiceDefinition<MonitoringConf
     Counter beats = Counter.builder("printfleet.monitoring.heartbeats.received")
         .description("Heartbeats received from every instance of the cluster")
         .register(runtime.registry());
+    // Redis lost its data: what monitoring wrote there is gone too.
+    runtime.clusterGuard().ifPresent(guard -> guard.onHealed(loss -> monitor.restoreStore()));
     var bus = vertx.eventBus();
     bus.<JsonObject>consumer(Addresses.MONITORING_HEARTBEAT, guarded("heartbeat", body -> {
       beats.increment();

@@ -1,6 +1,5 @@
 package dev.printfleet.common.cluster;
 
-import com.retailsvc.vertx.spi.cluster.redis.RedisClusterManager;
 import com.retailsvc.vertx.spi.cluster.redis.config.ClientType;
 import com.retailsvc.vertx.spi.cluster.redis.config.RedisConfig;
 import dev.printfleet.common.config.EventBusSettings;
@@ -22,9 +21,6 @@ public final class ClusterBootstrap {
 
   private static final Logger log = LoggerFactory.getLogger(ClusterBootstrap.class);
 
-  /** How often each node checks for members that expired without leaving. */
-  static final java.time.Duration WATCHDOG_PERIOD = java.time.Duration.ofSeconds(5);
-
   private ClusterBootstrap() {}
 
   public static Future<Vertx> start(
@@ -38,9 +34,9 @@ public final class ClusterBootstrap {
     }
     return Vertx.builder()
         .with(options)
-        .withClusterManager(new RedisClusterManager(redisConfig(redis)))
+        .withClusterManager(new TrackingRedisClusterManager(redisConfig(redis)))
         .buildClustered()
-        .onSuccess(vertx -> ClusterWatchdog.start(vertx, WATCHDOG_PERIOD))
+        .onSuccess(vertx -> ClusterGuard.start(vertx, eventBus.clusterCheckInterval()))
         .onSuccess(
             vertx ->
                 log.info(

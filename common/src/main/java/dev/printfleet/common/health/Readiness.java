@@ -1,6 +1,7 @@
 package dev.printfleet.common.health;
 
 import com.retailsvc.vertx.spi.cluster.redis.ClusterHealthCheck;
+import dev.printfleet.common.cluster.ClusterGuard;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Promise;
@@ -15,7 +16,8 @@ import io.vertx.redis.client.Request;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * The checks behind {@code /health/ready}: the cluster (the cluster manager's own check), Redis,
+ * The checks behind {@code /health/ready}: the cluster (whether this node's cluster state is in
+ * Redis and readable), Redis,
  * whatever the service adds, and whether the instance is draining. A draining instance is never
  * ready, so the ingress and the kubelet take it out of rotation before it closes anything.
  */
@@ -34,7 +36,21 @@ public final class Readiness {
         promise ->
             promise.complete(
                 draining.get() ? Status.KO(new JsonObject().put("draining", true)) : Status.OK()));
-    checks.register("cluster", CHECK_TIMEOUT_MS, ClusterHealthCheck.createProcedure(vertx));
+    // The guard reads the cluster state from Redis every few seconds: down while it cannot, or
+    // while this node's entry or subscriptions are missing and could not be put back (other
+    // nodes cannot reach its consumers). The cluster manager's own check is for nodes without a
+    // guard only: it answers DOWN in replicated mode, whatever the state.
+    var guard = ClusterGuard.of(vertx);
+    checks.register(
+        "cluster",
+        CHECK_TIMEOUT_MS,
+        guard.isPresent()
+            ? promise ->
+                promise.complete(
+                    guard.get().problem()
+                        .map(reason -> Status.KO(new JsonObject().put("reason", reason)))
+                        .orElseGet(Status::OK))
+            : ClusterHealthCheck.createProcedure(vertx));
     checks.register("redis", CHECK_TIMEOUT_MS, promise -> pingRedis(redis, promise));
   }
 

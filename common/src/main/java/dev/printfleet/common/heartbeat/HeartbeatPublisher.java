@@ -36,6 +36,7 @@ public final class HeartbeatPublisher {
 
   private volatile IntSupplier connections = () -> 0;
   private volatile Supplier<List<CircuitInfo>> circuits = List::of;
+  private volatile Supplier<Instant> clusterLossAt = () -> null;
   private long beatTimer = -1;
   private long probeTimer = -1;
   private long lastProbe;
@@ -66,6 +67,11 @@ public final class HeartbeatPublisher {
   /** What the heartbeat reports as this instance's circuit breakers. */
   public void reportCircuits(Supplier<List<CircuitInfo>> supplier) {
     this.circuits = supplier;
+  }
+
+  /** When this instance last found its cluster state missing from Redis (null if never). */
+  public void reportClusterLoss(Supplier<Instant> supplier) {
+    this.clusterLossAt = supplier;
   }
 
   public void start() {
@@ -118,7 +124,8 @@ public final class HeartbeatPublisher {
         ready,
         readiness.isDraining(),
         circuits.get(),
-        Instant.now());
+        Instant.now(),
+        clusterLossAt.get());
   }
 
   private static double processCpu() {

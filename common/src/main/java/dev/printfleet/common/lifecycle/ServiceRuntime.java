@@ -1,12 +1,14 @@
 package dev.printfleet.common.lifecycle;
 
 import dev.printfleet.common.auth.TokenVerifier;
+import dev.printfleet.common.cluster.ClusterGuard;
 import dev.printfleet.common.config.CommonSettings;
 import dev.printfleet.common.health.OperationsRoutes;
 import dev.printfleet.common.health.Readiness;
 import dev.printfleet.common.heartbeat.HeartbeatPublisher;
 import dev.printfleet.common.messages.Addresses;
 import dev.printfleet.common.messages.ControlCommand;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.prometheus.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -25,6 +27,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -74,6 +77,7 @@ public final class ServiceRuntime {
             settings.heartbeatInterval(),
             readiness,
             registry);
+    ClusterGuard.of(vertx).ifPresent(this::reportClusterHeals);
     onControl(ControlCommand.DRAIN, command -> {
       // The reply travels on a connection the event bus may still be opening: let it leave
       // before the shutdown closes the event bus.
@@ -84,6 +88,26 @@ public final class ServiceRuntime {
 
   public Vertx vertx() {
     return vertx;
+  }
+
+  /**
+   * What keeps this instance's cluster state in Redis; its {@link ClusterGuard#onHealed}
+   * listeners rewrite what a service keeps there itself after Redis lost it.
+   */
+  public Optional<ClusterGuard> clusterGuard() {
+    return ClusterGuard.of(vertx);
+  }
+
+  private void reportClusterHeals(ClusterGuard guard) {
+    FunctionCounter.builder("printfleet.cluster.heals", guard, ClusterGuard::nodeHeals)
+        .description("Times this instance put its own cluster state back after Redis lost it")
+        .tag("what", "node")
+        .register(registry);
+    FunctionCounter.builder("printfleet.cluster.heals", guard, ClusterGuard::subscriptionHeals)
+        .description("Times this instance put its own cluster state back after Redis lost it")
+        .tag("what", "subscriptions")
+        .register(registry);
+    heartbeat.reportClusterLoss(() -> guard.lastLossAt().orElse(null));
   }
 
   public CommonSettings settings() {

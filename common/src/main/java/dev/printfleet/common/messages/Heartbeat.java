@@ -11,6 +11,8 @@ import java.util.List;
  * @param cpu process CPU load, 0..1 of the whole machine; negative when unknown
  * @param eventLoopLagMs the worst delay of a timer on an event loop since the last beat
  * @param ready whether the instance's own readiness checks pass
+ * @param clusterLossAt when the instance last found its cluster state (its entry, its
+ *     subscriptions) missing from Redis and put it back; null if never. Optional in the JSON.
  */
 public record Heartbeat(
     String instanceId,
@@ -24,14 +26,34 @@ public record Heartbeat(
     boolean ready,
     boolean draining,
     List<CircuitInfo> circuits,
-    Instant at) {
+    Instant at,
+    Instant clusterLossAt) {
 
   public static final int VERSION = 1;
+
+  /** A heartbeat of an instance that never lost its cluster state. */
+  public Heartbeat(
+      String instanceId,
+      String service,
+      long uptimeS,
+      long heapUsedBytes,
+      long heapMaxBytes,
+      double cpu,
+      long eventLoopLagMs,
+      int connections,
+      boolean ready,
+      boolean draining,
+      List<CircuitInfo> circuits,
+      Instant at) {
+    this(
+        instanceId, service, uptimeS, heapUsedBytes, heapMaxBytes, cpu, eventLoopLagMs, connections,
+        ready, draining, circuits, at, null);
+  }
 
   public JsonObject toJson() {
     var list = new JsonArray();
     circuits.forEach(c -> list.add(c.toJson()));
-    return new JsonObject()
+    var json = new JsonObject()
         .put("v", VERSION)
         .put("instanceId", instanceId)
         .put("service", service)
@@ -45,6 +67,10 @@ public record Heartbeat(
         .put("draining", draining)
         .put("circuits", list)
         .put("at", at.toEpochMilli());
+    if (clusterLossAt != null) {
+      json.put("clusterLossAt", clusterLossAt.toEpochMilli());
+    }
+    return json;
   }
 
   public static Heartbeat fromJson(JsonObject json) {
@@ -61,6 +87,7 @@ public record Heartbeat(
         json.getBoolean("ready", false),
         json.getBoolean("draining", false),
         list.stream().map(o -> CircuitInfo.fromJson((JsonObject) o)).toList(),
-        Json.instant(json, "at"));
+        Json.instant(json, "at"),
+        json.getLong("clusterLossAt") == null ? null : Instant.ofEpochMilli(json.getLong("clusterLossAt")));
   }
 }

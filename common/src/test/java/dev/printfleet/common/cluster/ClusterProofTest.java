@@ -37,7 +37,7 @@ class ClusterProofTest {
 
   /**
    * The bound for a node that dies without leaving: its catalog entry expires 30 s after its last
-   * refresh, and every node's {@link ClusterWatchdog} notices within one 5 s period, so about 35 s
+   * refresh, and every node's {@link ClusterGuard} drops it after three 3 s checks, so about 40 s
    * plus the 1 s request timeout of the probe. The assertion leaves room for a loaded machine;
    * the measured figure is printed.
    */

@@ -57,6 +57,20 @@ class MessagesTest {
   }
 
   @Test
+  void aHeartbeatCarriesWhenItsInstanceLastLostItsClusterStateAndOlderOnesStillRead() {
+    var lost =
+        new Heartbeat(
+            "printing-1", "printing", 120, 1, 2, 0.25, 4, 12, true, false, List.of(), AT,
+            AT.minusSeconds(30));
+    assertRoundTrip(lost, Heartbeat::toJson, Heartbeat::fromJson);
+    assertThat(lost.toJson().getLong("clusterLossAt")).isEqualTo(AT.minusSeconds(30).toEpochMilli());
+
+    var older = HEARTBEAT.toJson();
+    assertThat(older.containsKey("clusterLossAt")).isFalse();
+    assertThat(Heartbeat.fromJson(older).clusterLossAt()).isNull();
+  }
+
+  @Test
   void nestedPrinterAndCircuitRoundTripUnchanged() {
     // These travel inside AgentEvent and Heartbeat, whose "v" covers them.
     assertThat(PrinterInfo.fromJson(PRINTER.toJson())).isEqualTo(PRINTER);

@@ -16,6 +16,7 @@ public record Alert(String kind, String subject, String severity, String message
   public static final String CIRCUIT_OPEN = "circuit_open";
   public static final String AGENT_OFFLINE = "agent_offline";
   public static final String RECONNECT_STORM = "reconnect_storm";
+  public static final String CLUSTER_STATE_LOST = "cluster_state_lost";
 
   public static Alert firing(String kind, String subject, String severity, String message) {
     return new Alert(kind, subject, severity, message, null, null);

@@ -33,8 +33,15 @@ public final class AlertRules {
   public List<Alert> evaluate(List<InstanceRecord> instances, List<CircuitDirectory.Circuit> circuits,
       List<AgentRecord> offlineAgents, Map<String, Integer> reconnectsPerMinute, JobFailures jobs, Instant now) {
     List<Alert> firing = new ArrayList<>();
+    List<String> lostState = new ArrayList<>();
+    Instant lastLoss = null;
     for (InstanceRecord record : instances) {
       Heartbeat beat = record.heartbeat();
+      Instant lossAt = beat.clusterLossAt();
+      if (lossAt != null && lossAt.plus(thresholds.clusterLossQuiet()).isAfter(now)) {
+        lostState.add(record.id());
+        lastLoss = lastLoss == null || lossAt.isAfter(lastLoss) ? lossAt : lastLoss;
+      }
       if (health.isDown(record, now)) {
         firing.add(Alert.firing(Alert.INSTANCE_DOWN, record.id(), "critical",
             beat.service() + " instance " + record.id() + " has sent no heartbeat since " + record.receivedAt()));
@@ -50,6 +57,13 @@ public final class AlertRules {
             "CPU of " + record.id() + " at " + Math.round(beat.cpu() * 100) + " % (threshold "
                 + thresholds.cpuPercent() + " %)"));
       }
+    }
+    if (!lostState.isEmpty()) {
+      // One alert for the cluster: a Redis that lost its data is felt by every instance at once.
+      firing.add(Alert.firing(Alert.CLUSTER_STATE_LOST, "cluster", "critical",
+          "Redis lost the cluster state (membership, subscriptions) of " + lostState.size()
+              + " instance(s), last at " + lastLoss + ": " + String.join(", ", lostState.stream().sorted().limit(5).toList())
+              + "; check whether Redis restarted, failed over or was flushed"));
     }
     for (CircuitDirectory.Circuit circuit : circuits) {
       if (circuit.open() && circuit.instanceStatus() != dev.printfleet.monitoring.cluster.InstanceStatus.DOWN) {

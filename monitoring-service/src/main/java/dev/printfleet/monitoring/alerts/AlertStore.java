@@ -47,6 +47,26 @@ public final class AlertStore {
             .orElse(alert.since()));
   }
 
+  /**
+   * Writes what this replica holds back after Redis lost it: its active alerts (with their start
+   * times) and its recent ones, so other replicas and a restarted one see them again.
+   */
+  public Future<Void> restore(List<Alert> active, List<Alert> recentAlerts) {
+    List<Request> writes = new ArrayList<>();
+    for (Alert alert : active) {
+      writes.add(Request.cmd(Command.HSETNX).arg(activeKey()).arg(alert.key()).arg(alert.since().toEpochMilli()));
+    }
+    for (Alert alert : recentAlerts) {
+      writes.add(Request.cmd(Command.ZADD).arg(recentKey()).arg(alert.clearedAt().toEpochMilli())
+          .arg(alert.toJson().encode()));
+    }
+    if (writes.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    writes.add(Request.cmd(Command.ZREMRANGEBYRANK).arg(recentKey()).arg(0).arg(-MAX_RECENT - 1));
+    return redis.batch(writes).mapEmpty();
+  }
+
   public Future<Void> clear(Alert cleared) {
     return redis.send(Request.cmd(Command.HDEL).arg(activeKey()).arg(cleared.key())).compose(deleted -> {
       if (deleted == null || deleted.toInteger() == 0) {

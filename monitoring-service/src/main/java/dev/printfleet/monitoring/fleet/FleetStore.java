@@ -29,6 +29,18 @@ public final class FleetStore {
         .mapEmpty();
   }
 
+  /** Writes every agent this replica knows back, after Redis lost them. */
+  public Future<Void> saveAll(java.util.Collection<AgentRecord> records) {
+    if (records.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    List<Request> writes = new ArrayList<>();
+    for (AgentRecord record : records) {
+      writes.add(Request.cmd(Command.HSET).arg(key()).arg(Fleet.keyOf(record).encoded()).arg(record.toJson().encode()));
+    }
+    return redis.batch(writes).mapEmpty();
+  }
+
   public Future<List<AgentRecord>> loadAll() {
     return redis.send(Request.cmd(Command.HGETALL).arg(key())).map(response -> {
       List<AgentRecord> list = new ArrayList<>();

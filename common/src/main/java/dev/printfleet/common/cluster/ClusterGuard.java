@@ -1,0 +1,308 @@
+package dev.printfleet.common.cluster;
+
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.impl.VertxInternal;
+import io.vertx.core.spi.cluster.NodeInfo;
+import io.vertx.core.spi.cluster.RegistrationInfo;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps this node's part of the cluster state in Redis, and drops members that died.
+ *
+ * <p>Redis holds the cluster's membership (one entry per node, with a 30 s TTL the node refreshes
+ * every 15 s) and its event bus subscriptions. Redis loses data in production (a restart without
+ * persistence, a failover to a replica that lagged, a {@code FLUSHALL}); the cluster manager
+ * never notices, and without its subscriptions a node's consumers are unreachable for good. So
+ * every {@code interval}, and at once when Redis answers again after a failed check, the guard
+ * reads the catalog and compares it with what this node put there: its own node entry and its
+ * cluster-wide registrations (tracked by {@link TrackingRedisClusterManager}). What is missing it
+ * puts back, the registrations with their own sequence numbers; re-adding one publishes its
+ * address, so every other node refreshes its cache of that address. Then it tells the
+ * {@linkplain #onHealed listeners}, so services can rewrite what they keep in Redis themselves.
+ *
+ * <p>A node that dies without leaving is dropped by the guard too (Redisson's eviction of
+ * expired entries backs off to once every 30 minutes). After a loss, though, every other node has
+ * vanished from the catalog just like a dead one: dropping them would delete their freshly healed
+ * subscriptions and clear the caches. {@link DeadNodeRule} therefore drops a member only when it
+ * stayed missing over several consecutive checks, none of them while this node's own state was
+ * missing, and not within a grace period (a few checks) after a loss or a failed check, long
+ * enough for the live peers' guards to put their entries back.
+ */
+public final class ClusterGuard {
+
+  private static final Logger log = LoggerFactory.getLogger(ClusterGuard.class);
+
+  /** How soon a failed check is retried, so a reconnect is noticed at once. */
+  private static final Duration RETRY = Duration.ofMillis(500);
+  /** Readings a member must be missing from before it is dropped. */
+  private static final int CONFIRMATIONS = 3;
+  /** Checks without any drop after a loss or a failed check. */
+  private static final int GRACE_CHECKS = 5;
+
+  /** What one check found missing and put back. */
+  public record Loss(boolean nodeEntry, Set<String> addresses, Instant at) {}
+
+  private final Vertx vertx;
+  private final TrackingRedisClusterManager manager;
+  private final Duration interval;
+  private final DeadNodeRule deadNodes;
+  private final List<Handler<Loss>> listeners = new CopyOnWriteArrayList<>();
+  private final AtomicLong nodeHeals = new AtomicLong();
+  private final AtomicLong subscriptionHeals = new AtomicLong();
+  private volatile String unrestored;
+  private volatile Instant lastLossAt;
+  private volatile boolean lastCheckFailed;
+  private volatile String lastCheckError;
+  private boolean stopped;
+
+  private ClusterGuard(Vertx vertx, TrackingRedisClusterManager manager, Duration interval) {
+    this.vertx = vertx;
+    this.manager = manager;
+    this.interval = interval;
+    this.deadNodes = new DeadNodeRule(CONFIRMATIONS, interval.multipliedBy(GRACE_CHECKS));
+  }
+
+  /** Starts guarding when the Vert.x instance runs on the tracking Redis cluster manager. */
+  static void start(Vertx vertx, Duration interval) {
+    if (vertx instanceof VertxInternal internal
+        && internal.getClusterManager() instanceof TrackingRedisClusterManager manager) {
+      var guard = new ClusterGuard(vertx, manager, interval);
+      manager.guard(guard);
+      guard.schedule(interval);
+    }
+  }
+
+  /** The guard of a clustered Vert.x built by {@link ClusterBootstrap}, if any. */
+  public static Optional<ClusterGuard> of(Vertx vertx) {
+    if (vertx instanceof VertxInternal internal
+        && internal.getClusterManager() instanceof TrackingRedisClusterManager manager) {
+      return Optional.ofNullable(manager.guard());
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * Calls {@code listener} after each loss that was healed, on the context of the caller (a
+   * verticle's event loop), so it may rewrite what the service keeps in Redis.
+   */
+  public void onHealed(Handler<Loss> listener) {
+    Context context = vertx.getOrCreateContext();
+    listeners.add(loss -> context.runOnContext(v -> listener.handle(loss)));
+  }
+
+  /** What is missing from Redis and could not be put back, while that lasts. */
+  public Optional<String> unrestored() {
+    return Optional.ofNullable(unrestored);
+  }
+
+  /**
+   * Why this node's cluster state is not known to be in Redis, if it is not: missing and not put
+   * back, or the last check could not read Redis. Nothing while the last check found it whole or
+   * healed it.
+   */
+  public Optional<String> problem() {
+    if (unrestored != null) {
+      return Optional.of(unrestored);
+    }
+    if (lastCheckFailed) {
+      return Optional.of("cluster state could not be read from Redis: " + lastCheckError);
+    }
+    return Optional.empty();
+  }
+
+  /** When this node last found its state missing from Redis, if ever. */
+  public Optional<Instant> lastLossAt() {
+    return Optional.ofNullable(lastLossAt);
+  }
+
+  /** How many times this node's entry was put back. */
+  public long nodeHeals() {
+    return nodeHeals.get();
+  }
+
+  /** How many times this node's lost subscriptions were put back. */
+  public long subscriptionHeals() {
+    return subscriptionHeals.get();
+  }
+
+  private void schedule(Duration delay) {
+    if (!stopped) {
+      vertx.setTimer(delay.toMillis(), id -> check());
+    }
+  }
+
+  private void check() {
+    if (!manager.isActive()) {
+      stopped = true;
+      return;
+    }
+    Map<String, Set<RegistrationInfo>> own = manager.ownRegistrations();
+    Future<Set<String>> members = vertx.executeBlocking(() -> Set.copyOf(manager.getNodes()), false);
+    members
+        .compose(nodes -> missingRegistrations(own).map(missing -> new Reading(nodes, missing)))
+        .compose(this::act)
+        .onComplete(
+            done -> {
+              if (done.failed()) {
+                if (!lastCheckFailed && !(done.cause() instanceof NotRestored)) {
+                  log.info("Cluster state could not be read from Redis, retrying every {} ms: {}",
+                      RETRY.toMillis(), brief(done.cause()));
+                }
+                lastCheckFailed = true;
+                lastCheckError = brief(done.cause());
+                deadNodes.distrust(Instant.now());
+                schedule(RETRY);
+              } else {
+                if (lastCheckFailed) {
+                  log.info("Cluster state read from Redis again node={}", manager.getNodeId());
+                }
+                lastCheckFailed = false;
+                schedule(interval);
+              }
+            });
+  }
+
+  private record Reading(Set<String> nodes, Map<String, Set<RegistrationInfo>> missing) {}
+
+  /** This node's registrations that Redis no longer holds, by address. */
+  private Future<Map<String, Set<RegistrationInfo>>> missingRegistrations(
+      Map<String, Set<RegistrationInfo>> own) {
+    Map<String, Set<RegistrationInfo>> missing = new TreeMap<>();
+    List<Future<?>> reads = new ArrayList<>();
+    own.forEach(
+        (address, infos) -> {
+          Promise<List<RegistrationInfo>> stored = Promise.promise();
+          manager.getRegistrations(address, stored);
+          reads.add(
+              stored.future()
+                  .onSuccess(
+                      found -> {
+                        Set<RegistrationInfo> gone = new HashSet<>(infos);
+                        found.forEach(gone::remove);
+                        if (!gone.isEmpty()) {
+                          synchronized (missing) {
+                            missing.put(address, gone);
+                          }
+                        }
+                      }));
+        });
+    return Future.all(reads).map(all -> missing);
+  }
+
+  private Future<Void> act(Reading reading) {
+    boolean nodeMissing = !reading.nodes().contains(manager.getNodeId());
+    if (!nodeMissing && reading.missing().isEmpty()) {
+      if (unrestored != null) {
+        log.info("Cluster state of this node is whole again node={}", manager.getNodeId());
+        unrestored = null;
+      }
+      dropDead(reading.nodes());
+      return Future.succeededFuture();
+    }
+    Instant now = Instant.now();
+    deadNodes.distrust(now);
+    List<Future<?>> heals = new ArrayList<>();
+    if (nodeMissing) {
+      NodeInfo info = manager.getNodeInfo();
+      Promise<Void> put = Promise.promise();
+      manager.setNodeInfo(info, put);
+      heals.add(put.future());
+    }
+    Set<String> addresses = new TreeSet<>();
+    reading.missing().forEach(
+        (address, infos) ->
+            infos.forEach(
+                info -> {
+                  // One removed since the reading stays removed.
+                  if (manager.owns(address, info)) {
+                    addresses.add(address);
+                    Promise<Void> added = Promise.promise();
+                    manager.addRegistration(address, info, added);
+                    heals.add(added.future());
+                  }
+                }));
+    if (!nodeMissing && addresses.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    String what =
+        (nodeMissing ? "node entry" : "")
+            + (nodeMissing && !addresses.isEmpty() ? " and " : "")
+            + (addresses.isEmpty() ? "" : "subscriptions " + addresses);
+    return Future.all(heals)
+        .onSuccess(
+            all -> {
+              if (nodeMissing) {
+                nodeHeals.incrementAndGet();
+              }
+              if (!addresses.isEmpty()) {
+                subscriptionHeals.incrementAndGet();
+              }
+              lastLossAt = now;
+              unrestored = null;
+              log.warn(
+                  "Cluster state of this node was missing from Redis and was restored node={} missing={}",
+                  manager.getNodeId(),
+                  what);
+              var loss = new Loss(nodeMissing, Set.copyOf(addresses), now);
+              listeners.forEach(listener -> listener.handle(loss));
+            })
+        .recover(
+            e -> {
+              lastLossAt = now;
+              if (unrestored == null) {
+                log.warn(
+                    "Cluster state of this node is missing from Redis and could not be restored, retrying node={} missing={} error={}",
+                    manager.getNodeId(),
+                    what,
+                    brief(e));
+              }
+              unrestored = what + " missing from Redis and not restored: " + brief(e);
+              return Future.failedFuture(new NotRestored());
+            })
+        .mapEmpty();
+  }
+
+  /** A heal that failed, already logged; the check is retried soon. */
+  private static final class NotRestored extends RuntimeException {
+    NotRestored() {
+      super("not restored", null, false, false);
+    }
+  }
+
+  /** Redisson's messages go on with the channel and the whole command: the first sentence. */
+  private static String brief(Throwable e) {
+    String message = String.valueOf(e.getMessage());
+    int channel = message.indexOf(" channel: ");
+    String text = channel > 0 ? message.substring(0, channel) : message;
+    return text.length() > 300 ? text.substring(0, 300) : text;
+  }
+
+  private void dropDead(Set<String> members) {
+    for (String node : deadNodes.read(members, manager.getNodeId(), Instant.now())) {
+      log.info("Cluster node expired without leaving, dropping its subscriptions node={}", node);
+      vertx.executeBlocking(
+          () -> {
+            manager.memberRemoved(node);
+            return null;
+          },
+          false);
+    }
+  }
+}
