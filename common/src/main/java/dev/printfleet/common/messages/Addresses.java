@@ -24,6 +24,13 @@ public final class Addresses {
    */
   public static final String PRINTING_PRINTERS = "printfleet.printing.printers";
 
+  /**
+   * Send, gateway to one printing instance: an agent connected or disconnected ({@code AgentEvent}),
+   * or agents whose presence came back ({@code PresenceRestored}); written once, whatever the number
+   * of printing instances; the reply acknowledges it.
+   */
+  public static final String PRINTING_AGENTS = "printfleet.printing.agents";
+
   /** Publish, printing to all: a job's state changed. */
   public static final String EVENTS_JOB = "printfleet.events.job";
 
