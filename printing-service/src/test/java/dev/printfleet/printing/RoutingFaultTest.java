@@ -123,6 +123,7 @@ class RoutingFaultTest extends PrintingTestBase {
   void aGatewayThatStopsHeartbeatingFailsNoJobAndOpensNoCircuitAndTheJobGoesToTheAgentsNewGateway() {
     // The stand-in writes the frame and freezes: only its silence can tell printing it is gone, long
     // before this dispatch timeout.
+    restartGateway(Map.of("PRINTFLEET_HEARTBEAT_INTERVAL", "200ms"));
     restartPrinting(Map.of("PRINTFLEET_DISPATCH_TIMEOUT", "60s", "PRINTFLEET_DISPATCH_LEASE", "90s",
         "PRINTFLEET_GATEWAY_DEAD_AFTER", "1500ms", "PRINTFLEET_DISPATCH_ROUTE_WAIT", "200ms",
         "PRINTFLEET_CIRCUIT_MAX_FAILURES", "1"));

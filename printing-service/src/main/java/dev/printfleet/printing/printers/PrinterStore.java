@@ -27,7 +27,7 @@ public final class PrinterStore {
           + " taken AS (SELECT p.id FROM printers p JOIN listed l ON l.id = p.id WHERE p.company = $1 AND p.branch <> $2),"
           + " upserted AS (INSERT INTO printers (company, id, name, branch, agent_id, status, online, last_seen, updated_at)"
           + " SELECT $1, l.id, l.name, $2, $3, l.status, true, now(), now() FROM listed l"
-          + " WHERE NOT EXISTS (SELECT 1 FROM taken)"
+          + " WHERE NOT EXISTS (SELECT 1 FROM taken) ORDER BY l.id"
           + " ON CONFLICT (company, id) DO UPDATE SET name = EXCLUDED.name,"
           + " agent_id = EXCLUDED.agent_id, status = EXCLUDED.status, online = true, last_seen = now(), updated_at = now()"
           + " WHERE printers.branch = EXCLUDED.branch"
@@ -37,8 +37,19 @@ public final class PrinterStore {
           + " SELECT (SELECT count(*) FROM upserted) AS upserted, (SELECT count(*) FROM removed) AS removed,"
           + " (SELECT coalesce(array_agg(id ORDER BY id), '{}') FROM taken) AS taken";
 
+  /**
+   * An agent's connect or disconnect at {@code $4}: only one newer than the last one written changes
+   * its printers. Rows are locked in id order, the order a printer list upserts them in, so this and
+   * a concurrent sync of the same agent wait for each other rather than deadlock.
+   */
   static final String SET_ONLINE =
-      "UPDATE printers SET online = $3, last_seen = now(), updated_at = now() WHERE company = $1 AND agent_id = $2";
+      "UPDATE printers p SET online = $3, online_changed_at = $4, last_seen = now(), updated_at = now()"
+          + " FROM (SELECT company, id FROM printers WHERE company = $1 AND agent_id = $2"
+          + " AND (online_changed_at IS NULL OR online_changed_at < $4) ORDER BY id FOR UPDATE) l"
+          + " WHERE p.company = l.company AND p.id = l.id";
+
+  /** PostgreSQL's SQLSTATE for a deadlock it broke by failing one statement. */
+  private static final String DEADLOCK = "40P01";
 
   static final String SET_STATUS =
       "UPDATE printers SET status = $3, last_seen = now(), updated_at = now() WHERE company = $1 AND id = $2"
@@ -71,8 +82,15 @@ public final class PrinterStore {
         .map(rows -> List.of(rows.iterator().next().getArrayOfStrings("taken")));
   }
 
-  public Future<Void> setOnline(String company, String agentId, boolean online) {
-    return pool.preparedQuery(SET_ONLINE).execute(Tuple.of(company, agentId, online)).mapEmpty();
+  public Future<Void> setOnline(String company, String agentId, boolean online, java.time.Instant at) {
+    var args = Tuple.of(company, agentId, online, java.time.OffsetDateTime.ofInstant(at, java.time.ZoneOffset.UTC));
+    // The rows of a printer list's delete are not ordered with the rest: a rare deadlock with it is
+    // tried once more (the statement is idempotent), not reported.
+    return pool.preparedQuery(SET_ONLINE).execute(args)
+        .recover(e -> e instanceof io.vertx.pgclient.PgException pg && DEADLOCK.equals(pg.getSqlState())
+            ? pool.preparedQuery(SET_ONLINE).execute(args)
+            : Future.failedFuture(e))
+        .mapEmpty();
   }
 
   /** A printer's status, as its own agent reports it: another agent's report changes nothing. */
