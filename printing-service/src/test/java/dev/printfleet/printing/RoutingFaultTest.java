@@ -134,13 +134,18 @@ class RoutingFaultTest extends PrintingTestBase {
       received.incrementAndGet();
       message.replyAndRequest(AgentReply.written().toJson());
     });
-    long beats = printing.vertx().setPeriodic(200, t -> printing.vertx().eventBus().publish(Addresses.MONITORING_HEARTBEAT,
-        new Heartbeat("frozen-gateway", "gateway", 1, 0, 0, -1, 0, 1, true, false, List.of(), Instant.now()).toJson()));
+    var beaten = new AtomicInteger();
+    long beats = gateway.vertx().setPeriodic(200, t -> {
+      gateway.vertx().eventBus().publish(Addresses.MONITORING_HEARTBEAT,
+          new Heartbeat("frozen-gateway", "gateway", 1, 0, 0, -1, 0, 1, true, false, List.of(), Instant.now()).toJson());
+      beaten.incrementAndGet();
+    });
+    await().atMost(Duration.ofSeconds(5)).until(() -> beaten.get() >= 3);
     presenceAt("agent-frozen", "frozen-gateway");
 
     String id = new JsonObject(post("/api/v1/jobs", userToken("acme"), job("frozen-p1"), null).body()).getString("id");
     await().atMost(Duration.ofSeconds(10)).until(() -> received.get() >= 1);
-    printing.vertx().cancelTimer(beats);
+    gateway.vertx().cancelTimer(beats);
     // The agent reconnects elsewhere, as it does when its pings go unanswered.
     presenceAt("agent-frozen", gateway.instanceId());
 

@@ -332,7 +332,7 @@ public final class JobStore {
   /** Agents reachable again: their queued jobs are due now, in one statement. */
   public Future<Integer> releaseForAgents(List<String> companies, List<String> agentIds) {
     return pool.preparedQuery(RELEASE_FOR_AGENTS)
-        .execute(Tuple.of(companies.toArray(String[]::new), agentIds.toArray(String[]::new)))
+        .execute(Tuple.tuple().addValue(companies.toArray(String[]::new)).addValue(agentIds.toArray(String[]::new)))
         .map(RowSet::rowCount);
   }
 
