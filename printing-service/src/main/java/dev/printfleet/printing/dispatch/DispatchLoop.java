@@ -63,6 +63,7 @@ public final class DispatchLoop {
   private io.vertx.core.Context context;
   private boolean claiming;
   private boolean again;
+  private boolean claimsFailing;
   private int inFlight;
   private long bytesInFlight;
   private final Map<AgentKey, Integer> perAgent = new HashMap<>();
@@ -122,8 +123,19 @@ public final class DispatchLoop {
     jobs.claim(want, config.dispatchLease()).onComplete(ar -> onLoop(() -> {
       claiming = false;
       if (ar.failed()) {
-        log.warn("Dispatch round failed: {}", ar.cause().toString());
+        // Said once per outage (a claim runs every PRINTFLEET_DISPATCH_INTERVAL): the database
+        // restarting is an expected fault, and its end is said too.
+        if (!claimsFailing) {
+          claimsFailing = true;
+          log.warn("Dispatch paused, jobs cannot be claimed from the database: {}", ar.cause().toString());
+        } else {
+          log.debug("Dispatch round failed: {}", ar.cause().toString());
+        }
         return;
+      }
+      if (claimsFailing) {
+        claimsFailing = false;
+        log.info("Dispatch resumed, the database answers again");
       }
       List<JobStore.Claimed> claimed = ar.result();
       inFlight += claimed.size();
