@@ -51,9 +51,33 @@ public final class PrintingService implements ServiceDefinition<PrintingConfig> 
     return PrintingConfig.from(settings);
   }
 
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(PrintingService.class);
+
+  /**
+   * vertx-sql-client 4.5 (eclipse-vertx/vertx-sql-client#1706): a query that cannot get a connection
+   * at once (PostgreSQL refusing connections while it restarts) is failed with that error, but the
+   * pool's connection-timeout timer stays armed and, when it fires, completes the query's promise a
+   * second time and throws. The query was already answered with its real error (and the dispatcher
+   * logged the outage), so that throw is noise; every other unhandled exception stays an error.
+   */
+  static boolean isPoolTimerAfterFailure(Throwable e) {
+    return e instanceof IllegalStateException && "Result is already complete".equals(e.getMessage())
+        && java.util.Arrays.stream(e.getStackTrace())
+            .anyMatch(frame -> frame.getClassName().startsWith("io.vertx.sqlclient.impl.pool.SqlConnectionPool"));
+  }
+
+  private static void onUnhandled(Throwable e) {
+    if (isPoolTimerAfterFailure(e)) {
+      log.debug("A query's connection timeout fired after the query had failed (vertx-sql-client #1706)");
+      return;
+    }
+    log.error("Unhandled exception", e);
+  }
+
   @Override
   public Future<Void> deploy(ServiceRuntime runtime, PrintingConfig config) {
     var vertx = runtime.vertx();
+    vertx.exceptionHandler(PrintingService::onUnhandled);
     var pg = config.postgres();
     Pool pool =
         PgPool.pool(

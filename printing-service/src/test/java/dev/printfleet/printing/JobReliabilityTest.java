@@ -113,6 +113,9 @@ class JobReliabilityTest extends PrintingTestBase {
       assertThat(refused.statusCode()).isEqualTo(503);
       assertThat(new JsonObject(refused.body()).getJsonObject("error").getString("code")).isEqualTo("unavailable");
       assertThat(refused.headers().firstValue("Retry-After")).isPresent();
+      // A restart takes seconds: longer than the pool's 5 s connection timeout, whose timers outlive
+      // the queries that failed at once (vertx-sql-client #1706).
+      await().pollDelay(Duration.ofSeconds(7)).atMost(Duration.ofSeconds(8)).until(() -> true);
 
       ownPostgres.start();
       await().atMost(Duration.ofSeconds(30)).until(() -> readyStatus(own.httpPort()) == 200);
