@@ -167,17 +167,29 @@ public final class SimulatedAgent {
             .setHost(host)
             .setPort(port)
             .setURI("/ws/agent")
-            // A gateway frozen behind the load balancer accepts the TCP connection and answers nothing.
-            .setTimeout(HANDSHAKE_TIMEOUT_MS)
             .addHeader("Authorization", "Bearer " + token.get());
-    return client
-        .connect(options)
-        .onSuccess(this::onOpen)
-        .onFailure(e -> {
-          log.debug("Agent could not connect agent={}: {}", agentId, e.toString());
-          scheduleReconnect();
-        })
-        .mapEmpty();
+    // A gateway frozen behind the load balancer accepts the TCP connection and answers nothing: the
+    // handshake is given up after HANDSHAKE_TIMEOUT_MS, and a socket that opens after all is closed.
+    // (WebSocketConnectOptions#setTimeout would also close an open socket idle that long.)
+    var outcome = io.vertx.core.Promise.<Void>promise();
+    long deadline = vertx.setTimer(HANDSHAKE_TIMEOUT_MS, id -> {
+      if (outcome.tryFail("handshake timed out")) {
+        log.debug("Agent handshake timed out agent={}", agentId);
+        scheduleReconnect();
+      }
+    });
+    client.connect(options).onComplete(ar -> {
+      vertx.cancelTimer(deadline);
+      if (ar.succeeded() && !outcome.tryComplete()) {
+        ar.result().close();
+      } else if (ar.succeeded()) {
+        onOpen(ar.result());
+      } else if (outcome.tryFail(ar.cause())) {
+        log.debug("Agent could not connect agent={}: {}", agentId, ar.cause().toString());
+        scheduleReconnect();
+      }
+    });
+    return outcome.future();
   }
 
   private void onOpen(WebSocket ws) {
