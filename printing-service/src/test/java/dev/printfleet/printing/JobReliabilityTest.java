@@ -58,6 +58,8 @@ class JobReliabilityTest extends PrintingTestBase {
       assertThat(state(id)).as("jobs wait while the circuit is open").isEqualTo("queued");
     }
     assertThat(count("SELECT count(*) FROM jobs WHERE state = 'failed'")).isZero();
+    assertThat(count("SELECT count(*) FROM job_history WHERE detail LIKE 'dispatch failed: unavailable: paper tray open%'"))
+        .as("each failed attempt's reason in its job's history").isGreaterThanOrEqualTo(5);
 
     refusing.set(false);
     await().atMost(Duration.ofSeconds(20)).until(() -> ids.stream().allMatch(id -> state(id).equals("printed")));

@@ -100,11 +100,15 @@ public final class JobStore {
       "UPDATE jobs SET state = 'dispatched', attempts = attempts + 1, dispatched_at = now(), updated_at = now(),"
           + " error = NULL WHERE id = $1 AND state = 'queued' RETURNING " + COLUMNS, "$2::text", null);
 
-  /** Back to the queue writes no history (the job stays queued); becoming failed does. */
+  /**
+   * Back to the queue. A failed attempt writes its reason to the history (at most one row per
+   * attempt), and so does becoming failed; a job that was not tried (agent offline or busy, circuit
+   * open) writes nothing, however often it comes back.
+   */
   static final String REQUEUE = recorded(
       "UPDATE jobs SET state = $2, attempts = attempts + $3, next_attempt_at = now() + make_interval(secs => $4),"
           + " error = $5, updated_at = now() WHERE id = $1 AND state = 'queued' RETURNING " + COLUMNS,
-      "$5::text", "state = 'failed'");
+      "$5::text", "state = 'failed' OR $3 = 1");
 
   /**
    * An agent's result. It may overtake the dispatcher's {@code dispatched} write (a fast printer
