@@ -203,4 +203,30 @@ class RoutingFaultTest extends PrintingTestBase {
     assertThat(count("SELECT count(*) FROM printers WHERE agent_id = 'agent-many-0' AND online"))
         .as("printers of an agent still connected").isEqualTo(2);
   }
+
+  @Test
+  void connectsAndPrinterListsOfOneAgentWrittenAtOnceByTwoInstancesNeverDeadlock() {
+    start(new PrintingService(), Map.of());
+    var printers = new ArrayList<dev.printfleet.common.messages.PrinterInfo>();
+    for (int i = 0; i < 30; i++) {
+      printers.add(new dev.printfleet.common.messages.PrinterInfo("race-p" + i, "Printer " + i, "online"));
+    }
+    var bus = printing.vertx().eventBus();
+    var random = new java.util.Random(7);
+    List<io.vertx.core.Future<?>> writes = new ArrayList<>();
+    Instant base = Instant.now();
+    for (int round = 0; round < 40; round++) {
+      var shuffled = new ArrayList<>(printers);
+      java.util.Collections.shuffle(shuffled, random);
+      // Lists of 25..30: the agent's missing printers are deleted while others are upserted.
+      var listed = shuffled.subList(0, 25 + random.nextInt(6));
+      writes.add(bus.request(Addresses.PRINTING_PRINTERS,
+          new dev.printfleet.common.messages.PrintersSync("agent-race", "acme", "b1", listed, Instant.now()).toJson()));
+      var kind = round % 2 == 0 ? AgentEvent.Kind.CONNECTED : AgentEvent.Kind.DISCONNECTED;
+      writes.add(bus.request(Addresses.PRINTING_AGENTS, new AgentEvent(kind, "agent-race", "acme", "b1", "gw", List.of(),
+          base.plusMillis(round)).toJson()));
+    }
+    // Every write answered: none was the victim of a deadlock (each instance takes half of them).
+    join(io.vertx.core.Future.all(writes));
+  }
 }
