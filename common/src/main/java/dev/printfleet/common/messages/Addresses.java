@@ -8,7 +8,8 @@ public final class Addresses {
 
   /**
    * Publish, gateway to all: agent connected, disconnected, printers synced (once printing stored
-   * the list; watchers such as monitoring read it, printing does not write it again).
+   * the list). For watchers such as monitoring and for the other gateways (an agent connected
+   * elsewhere closes its older socket 4409); printing writes connects from {@link #PRINTING_AGENTS}.
    */
   public static final String EVENTS_AGENT = "printfleet.events.agent";
 

@@ -43,6 +43,11 @@ import org.slf4j.LoggerFactory;
  * instance; dispatches waiting on one agent are capped; and a gateway that finds the agent's socket
  * behind refuses the dispatch {@code busy}. A job held back by any of these waits queued for {@code
  * PRINTFLEET_DISPATCH_BUSY_WAIT} without using an attempt and without counting against its circuit.
+ *
+ * <p>Only a printer's failure is a failure ({@link DispatchOutcome}): a job whose route failed (its
+ * gateway does not hold the agent, is gone, or stopped beating, see {@link GatewayLiveness}) goes
+ * back for the agent's next location after {@code PRINTFLEET_DISPATCH_ROUTE_WAIT}, without an
+ * attempt and without counting against its circuit.
  */
 public final class DispatchLoop {
 
