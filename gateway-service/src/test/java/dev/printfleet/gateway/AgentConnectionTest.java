@@ -107,7 +107,8 @@ class AgentConnectionTest {
     var presence = new PresenceRegistry(gateway.redis(), gateway.settings().redis(), "gateway-big", Duration.ofSeconds(30));
     var ids = java.util.stream.IntStream.range(0, 20017).mapToObj(i -> new AgentKey("c1", "bulk-" + i)).toList();
 
-    await(presence.refresh(ids));
+    assertThat(await(presence.refresh(ids))).as("entries missing before, written now").hasSize(ids.size());
+    assertThat(await(presence.refresh(ids))).as("entries missing at the second refresh").isEmpty();
 
     assertThat(await(presence.lookup(new AgentKey("c1", "bulk-0")))).contains("gateway-big");
     assertThat(await(presence.lookup(new AgentKey("c1", "bulk-" + (ids.size() - 1))))).contains("gateway-big");

@@ -115,6 +115,25 @@ class ConnectionLimitsTest extends GatewayTestBase {
   }
 
   @Test
+  void clientPingsAreAnsweredAndDoNotCountAgainstTheFrameRateLimit() {
+    // PROTOCOL.md §2.4 asks agents to ping every 5 s: their pings must never be what closes them.
+    var gateway = gateway(Map.of(
+        "PRINTFLEET_WS_RATE_BURST", "5", "PRINTFLEET_WS_RATE_PER_SECOND", "1",
+        "PRINTFLEET_WS_ABUSE_THRESHOLD", "10", "PRINTFLEET_WS_ABUSE_WINDOW", "10s"));
+    var socket = agent(gateway, "agent-pinging");
+    var pongs = new java.util.concurrent.atomic.AtomicInteger();
+    socket.socket.pongHandler(pong -> pongs.incrementAndGet());
+    for (int i = 0; i < 40; i++) {
+      socket.socket.writePing(io.vertx.core.buffer.Buffer.buffer("p" + i));
+    }
+    await().atMost(Duration.ofSeconds(10)).until(() -> pongs.get() == 40);
+    socket.send("printer.status", "after-pings", new JsonObject().put("printerId", "p1").put("status", "online"));
+    assertThat(socket.awaitResponse("after-pings").error()).as("answered, not refused rate_limited")
+        .satisfiesAnyOf(e -> assertThat(e).isNull(), e -> assertThat(e.code()).isNotEqualTo("rate_limited"));
+    assertThat(socket.isOpen()).isTrue();
+  }
+
+  @Test
   void socketThatNeverAnswersPingsIsClosedWith1001() throws Exception {
     var gateway = gateway(Map.of("PRINTFLEET_WS_PING_INTERVAL", "200ms", "PRINTFLEET_WS_PONG_TIMEOUT", "1s"));
     try (var silent = RawWebSocket.open(gateway.httpPort(), "/ws/agent", agentToken(gateway, "agent-silent", Duration.ofHours(1)), 0)) {

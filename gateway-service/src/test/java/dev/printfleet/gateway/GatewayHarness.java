@@ -42,6 +42,9 @@ final class GatewayHarness {
   static void storePrinterLists(ServiceRuntime on) {
     on.vertx().eventBus().<io.vertx.core.json.JsonObject>consumer(dev.printfleet.common.messages.Addresses.PRINTING_PRINTERS,
         m -> m.reply(new io.vertx.core.json.JsonObject().put("stored", m.body().getJsonArray("printers").size())));
+    // And each connect, disconnect and presence restored, as printing acknowledges them once written.
+    on.vertx().eventBus().<io.vertx.core.json.JsonObject>consumer(dev.printfleet.common.messages.Addresses.PRINTING_AGENTS,
+        m -> m.reply(new io.vertx.core.json.JsonObject()));
   }
 
   static TokenIssuer issuer(ServiceRuntime runtime) {

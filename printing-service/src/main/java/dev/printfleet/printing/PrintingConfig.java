@@ -19,6 +19,11 @@ import java.time.Duration;
  *     the database and not yet written by the gateway); one job bigger than this still goes alone
  * @param busyWait how long a job waits, queued and without using an attempt, when its agent is
  *     busy (these limits, or the gateway refused it {@code busy})
+ * @param routeWait how long a job not sent because its route was gone (the gateway does not hold
+ *     the agent, is gone or silent) waits, queued and without using an attempt, before the next
+ *     try; the agent connecting, or its presence coming back, releases it at once
+ * @param gatewayDeadAfter a gateway whose heartbeats stopped this long gets no dispatch, and the
+ *     dispatches waiting on it are re-queued at once
  */
 public record PrintingConfig(
     PostgresSettings postgres,
@@ -38,7 +43,9 @@ public record PrintingConfig(
     int dispatchMaxInFlight,
     int dispatchMaxPerAgent,
     long dispatchMaxBytes,
-    Duration busyWait) {
+    Duration busyWait,
+    Duration routeWait,
+    Duration gatewayDeadAfter) {
 
   public static PrintingConfig from(Settings settings) {
     var config = new PrintingConfig(
@@ -59,7 +66,11 @@ public record PrintingConfig(
         settings.integer("PRINTFLEET_DISPATCH_MAX_IN_FLIGHT", 1000, 1, 100_000),
         settings.integer("PRINTFLEET_DISPATCH_MAX_PER_AGENT", 8, 1, 10_000),
         settings.bytes("PRINTFLEET_DISPATCH_MAX_BYTES", 16 * 1024 * 1024),
-        settings.duration("PRINTFLEET_DISPATCH_BUSY_WAIT", Duration.ofSeconds(1)));
+        settings.duration("PRINTFLEET_DISPATCH_BUSY_WAIT", Duration.ofSeconds(1)),
+        settings.duration("PRINTFLEET_DISPATCH_ROUTE_WAIT", Duration.ofSeconds(1)),
+        // Above two heartbeat intervals (5 s), so one late beat is not a death; below the agents'
+        // 15 s pong timeout, so a frozen gateway is left before its agents come back elsewhere.
+        settings.duration("PRINTFLEET_GATEWAY_DEAD_AFTER", Duration.ofSeconds(12)));
     // A lease that ran out while its dispatch still waits would let a second instance send the job too.
     if (config.dispatchLease().compareTo(config.dispatchTimeout()) <= 0) {
       throw new ConfigException("PRINTFLEET_DISPATCH_LEASE",

@@ -6,10 +6,12 @@ import dev.printfleet.common.lifecycle.ServiceDefinition;
 import dev.printfleet.common.lifecycle.ServiceRuntime;
 import dev.printfleet.common.messages.Addresses;
 import dev.printfleet.common.messages.ControlCommand;
+import dev.printfleet.common.messages.Heartbeat;
 import dev.printfleet.common.presence.PresenceRegistry;
 import dev.printfleet.printing.api.PrintingApi;
 import dev.printfleet.printing.dispatch.Breakers;
 import dev.printfleet.printing.dispatch.DispatchLoop;
+import dev.printfleet.printing.dispatch.GatewayLiveness;
 import dev.printfleet.printing.dispatch.ResultsConsumer;
 import dev.printfleet.printing.dispatch.TestPrints;
 import dev.printfleet.printing.jobs.JobMetrics;
@@ -49,9 +51,33 @@ public final class PrintingService implements ServiceDefinition<PrintingConfig> 
     return PrintingConfig.from(settings);
   }
 
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(PrintingService.class);
+
+  /**
+   * vertx-sql-client 4.5 (eclipse-vertx/vertx-sql-client#1706): a query that cannot get a connection
+   * at once (PostgreSQL refusing connections while it restarts) is failed with that error, but the
+   * pool's connection-timeout timer stays armed and, when it fires, completes the query's promise a
+   * second time and throws. The query was already answered with its real error (and the dispatcher
+   * logged the outage), so that throw is noise; every other unhandled exception stays an error.
+   */
+  static boolean isPoolTimerAfterFailure(Throwable e) {
+    return e instanceof IllegalStateException && "Result is already complete".equals(e.getMessage())
+        && java.util.Arrays.stream(e.getStackTrace())
+            .anyMatch(frame -> frame.getClassName().startsWith("io.vertx.sqlclient.impl.pool.SqlConnectionPool"));
+  }
+
+  private static void onUnhandled(Throwable e) {
+    if (isPoolTimerAfterFailure(e)) {
+      log.debug("A query's connection timeout fired after the query had failed (vertx-sql-client #1706)");
+      return;
+    }
+    log.error("Unhandled exception", e);
+  }
+
   @Override
   public Future<Void> deploy(ServiceRuntime runtime, PrintingConfig config) {
     var vertx = runtime.vertx();
+    vertx.exceptionHandler(PrintingService::onUnhandled);
     var pg = config.postgres();
     Pool pool =
         PgPool.pool(
@@ -78,12 +104,23 @@ public final class PrintingService implements ServiceDefinition<PrintingConfig> 
         Duration.ofMinutes(10));
     var presence = new PresenceRegistry(runtime.redis(), runtime.settings().redis(), runtime.instanceId(), Duration.ZERO);
     var metrics = new JobMetrics(runtime.registry(), breakers::countByState);
-    var loop = new DispatchLoop(vertx, jobs, presence, breakers, config, metrics);
+    var liveness = new GatewayLiveness(config.gatewayDeadAfter());
+    var loop = new DispatchLoop(vertx, jobs, presence, breakers, config, metrics, liveness);
     var results = new ResultsConsumer(jobs, loop);
     var registry = new PrinterRegistry(printers, jobs, loop);
     vertx.eventBus().<JsonObject>consumer(Addresses.PRINTING_RESULTS, results::handle);
     vertx.eventBus().<JsonObject>consumer(Addresses.PRINTING_PRINTERS, registry::onPrintersSync);
-    vertx.eventBus().<JsonObject>consumer(Addresses.EVENTS_AGENT, registry::onAgentEvent);
+    vertx.eventBus().<JsonObject>consumer(Addresses.PRINTING_AGENTS, registry::onAgent);
+    vertx.eventBus().<JsonObject>consumer(Addresses.MONITORING_HEARTBEAT, message -> {
+      try {
+        var beat = Heartbeat.fromJson(message.body());
+        if ("gateway".equals(beat.service())) {
+          liveness.beat(beat.instanceId(), System.nanoTime());
+        }
+      } catch (RuntimeException e) {
+        // A malformed heartbeat is monitoring's to report; here it only does not count.
+      }
+    });
     vertx.eventBus().<JsonObject>consumer(Addresses.EVENTS_PRINTER, registry::onPrinterStatus);
     runtime.heartbeat().reportCircuits(breakers::circuits);
     runtime.onControl(ControlCommand.CIRCUIT_RESET, command -> breakers.reset(command.target())

@@ -58,6 +58,8 @@ class JobReliabilityTest extends PrintingTestBase {
       assertThat(state(id)).as("jobs wait while the circuit is open").isEqualTo("queued");
     }
     assertThat(count("SELECT count(*) FROM jobs WHERE state = 'failed'")).isZero();
+    assertThat(count("SELECT count(*) FROM job_history WHERE detail LIKE 'dispatch failed: unavailable: paper tray open%'"))
+        .as("each failed attempt's reason in its job's history").isGreaterThanOrEqualTo(5);
 
     refusing.set(false);
     await().atMost(Duration.ofSeconds(20)).until(() -> ids.stream().allMatch(id -> state(id).equals("printed")));
@@ -88,6 +90,10 @@ class JobReliabilityTest extends PrintingTestBase {
 
   @Test
   void withPostgresqlDownReadyAndPostAnswer503NothingIsHalfWrittenAndItRecovers() throws Exception {
+    var logs = new ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent>();
+    var root = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    logs.start();
+    root.addAppender(logs);
     // Printing instances share one database in production, and an agent's printer list is written by
     // one of them: the base instance, on another database, must not be the one that takes it.
     services.remove(printing);
@@ -109,6 +115,9 @@ class JobReliabilityTest extends PrintingTestBase {
       assertThat(refused.statusCode()).isEqualTo(503);
       assertThat(new JsonObject(refused.body()).getJsonObject("error").getString("code")).isEqualTo("unavailable");
       assertThat(refused.headers().firstValue("Retry-After")).isPresent();
+      // A restart takes seconds: longer than the pool's 5 s connection timeout, whose timers outlive
+      // the queries that failed at once (vertx-sql-client #1706).
+      await().pollDelay(Duration.ofSeconds(7)).atMost(Duration.ofSeconds(8)).until(() -> true);
 
       ownPostgres.start();
       await().atMost(Duration.ofSeconds(30)).until(() -> readyStatus(own.httpPort()) == 200);
@@ -125,9 +134,25 @@ class JobReliabilityTest extends PrintingTestBase {
         history.next();
         assertThat(history.getLong(1)).as("jobs without their history row").isZero();
       }
+      // Dispatch resumed: the job accepted before the outage reaches the agent.
+      await().atMost(Duration.ofSeconds(30)).until(() -> {
+        try (var connection = java.sql.DriverManager.getConnection(url, ownPostgres.user(), ownPostgres.password());
+            var rows = connection.createStatement().executeQuery(
+                "SELECT count(*) FROM jobs WHERE idempotency_key = 'before' AND state = 'printed'")) {
+          rows.next();
+          return rows.getLong(1) == 1;
+        }
+      });
       services.remove(own);
       join(own.shutdown());
+    } finally {
+      root.detachAppender(logs);
     }
+    assertThat(logs.list).as("errors and unhandled exceptions logged for a PostgreSQL restart")
+        .noneMatch(e -> e.getLevel().isGreaterOrEqual(ch.qos.logback.classic.Level.ERROR));
+    assertThat(logs.list.stream().filter(e -> e.getLevel() == ch.qos.logback.classic.Level.WARN
+        && e.getLoggerName().endsWith("DispatchLoop")).map(e -> e.getFormattedMessage()).toList())
+        .as("the dispatcher's warnings for the outage").hasSize(1);
   }
 
   private static int readyStatus(int port) {

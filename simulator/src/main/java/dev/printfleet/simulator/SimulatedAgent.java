@@ -78,6 +78,14 @@ public final class SimulatedAgent {
   private volatile String syncId;
   private long statusTimer = -1;
   private long backoffMs = 500;
+  private long livenessTimer = -1;
+  /** When this connection last received a frame (a pong included), System.nanoTime. */
+  private volatile long lastFrameNanos;
+
+  /** PROTOCOL.md §2.4: ping every 5 s, give up on a server silent for 15 s, bound the handshake. */
+  static final long PING_EVERY_MS = 5_000;
+  static final long SILENT_AFTER_MS = 15_000;
+  static final int HANDSHAKE_TIMEOUT_MS = 5_000;
 
   public SimulatedAgent(
       Vertx vertx,
@@ -148,6 +156,7 @@ public final class SimulatedAgent {
   public Future<Void> stop() {
     stopped = true;
     vertx.cancelTimer(statusTimer);
+    vertx.cancelTimer(livenessTimer);
     WebSocket current = socket;
     return current == null || current.isClosed() ? Future.succeededFuture() : current.close();
   }
@@ -159,22 +168,45 @@ public final class SimulatedAgent {
             .setPort(port)
             .setURI("/ws/agent")
             .addHeader("Authorization", "Bearer " + token.get());
-    return client
-        .connect(options)
-        .onSuccess(this::onOpen)
-        .onFailure(e -> {
-          log.debug("Agent could not connect agent={}: {}", agentId, e.toString());
-          scheduleReconnect();
-        })
-        .mapEmpty();
+    // A gateway frozen behind the load balancer accepts the TCP connection and answers nothing: the
+    // handshake is given up after HANDSHAKE_TIMEOUT_MS, and a socket that opens after all is closed.
+    // (WebSocketConnectOptions#setTimeout would also close an open socket idle that long.)
+    var outcome = io.vertx.core.Promise.<Void>promise();
+    long deadline = vertx.setTimer(HANDSHAKE_TIMEOUT_MS, id -> {
+      if (outcome.tryFail("handshake timed out")) {
+        log.debug("Agent handshake timed out agent={}", agentId);
+        scheduleReconnect();
+      }
+    });
+    client.connect(options).onComplete(ar -> {
+      vertx.cancelTimer(deadline);
+      if (ar.succeeded() && !outcome.tryComplete()) {
+        ar.result().close();
+      } else if (ar.succeeded()) {
+        onOpen(ar.result());
+      } else if (outcome.tryFail(ar.cause())) {
+        log.debug("Agent could not connect agent={}: {}", agentId, ar.cause().toString());
+        scheduleReconnect();
+      }
+    });
+    return outcome.future();
   }
 
   private void onOpen(WebSocket ws) {
     socket = ws;
     connects.incrementAndGet();
     backoffMs = 500;
+    lastFrameNanos = System.nanoTime();
+    ws.pongHandler(pong -> lastFrameNanos = System.nanoTime());
     ws.textMessageHandler(this::onFrame);
+    vertx.cancelTimer(livenessTimer);
+    livenessTimer = vertx.setPeriodic(PING_EVERY_MS, id -> checkServer(ws, id));
     ws.closeHandler(v -> {
+      vertx.cancelTimer(livenessTimer);
+      if (socket != ws) {
+        // Given up on already (the server went silent) and replaced: nothing to do.
+        return;
+      }
       instance = null;
       if (!stopped) {
         log.debug("Agent socket closed agent={} status={}", agentId, ws.closeStatusCode());
@@ -182,6 +214,29 @@ public final class SimulatedAgent {
       }
     });
     ws.exceptionHandler(e -> log.debug("Agent socket error agent={}: {}", agentId, e.toString()));
+  }
+
+  /**
+   * A frozen gateway keeps the TCP connection open and answers nothing: without this the agent
+   * would wait for the kernel to notice, minutes, while its jobs cannot reach it.
+   */
+  private void checkServer(WebSocket ws, long timerId) {
+    if (ws.isClosed()) {
+      vertx.cancelTimer(timerId);
+      return;
+    }
+    if (System.nanoTime() - lastFrameNanos > SILENT_AFTER_MS * 1_000_000) {
+      log.info("Gateway silent, reconnecting agent={} instance={}", agentId, instance);
+      vertx.cancelTimer(timerId);
+      instance = null;
+      socket = null;
+      // The close handshake would wait for the frozen server (the client's closing timeout): the
+      // socket closes in the background while the agent connects again.
+      ws.close((short) 1001, "server silent").onFailure(e -> { });
+      scheduleReconnect();
+      return;
+    }
+    ws.writePing(io.vertx.core.buffer.Buffer.buffer("p")).onFailure(e -> { });
   }
 
   private void scheduleReconnect() {
@@ -198,6 +253,7 @@ public final class SimulatedAgent {
   }
 
   private void onFrame(String text) {
+    lastFrameNanos = System.nanoTime();
     Envelope envelope;
     try {
       envelope = Envelope.parse(text);

@@ -59,22 +59,34 @@ public final class PresenceRegistry {
 
   /**
    * Refreshes the TTL of every agent held here, in pipelined batches of {@link #REFRESH_BATCH}
-   * one after the other, so a gateway with 20,000 agents never floods its Redis connection.
+   * one after the other, so a gateway with 20,000 agents never floods its Redis connection. The
+   * answer is the agents whose entry was missing (Redis lost it, or it expired): their entry is
+   * back now, and their queued jobs can find them again.
    */
-  public Future<Void> refresh(Collection<AgentKey> agents) {
+  public Future<List<AgentKey>> refresh(Collection<AgentKey> agents) {
     List<AgentKey> ids = List.copyOf(agents);
+    List<AgentKey> missing = new ArrayList<>();
     Future<Void> chain = Future.succeededFuture();
     for (int from = 0; from < ids.size(); from += REFRESH_BATCH) {
       List<AgentKey> chunk = ids.subList(from, Math.min(ids.size(), from + REFRESH_BATCH));
       chain = chain.compose(v -> {
         List<Request> batch = new ArrayList<>(chunk.size());
         for (AgentKey agent : chunk) {
-          batch.add(Request.cmd(Command.SET).arg(key(settings, agent)).arg(instanceId).arg("PX").arg(ttl.toMillis()));
+          // GET returns the entry's value before the SET: nil when there was none.
+          batch.add(Request.cmd(Command.SET).arg(key(settings, agent)).arg(instanceId).arg("PX").arg(ttl.toMillis())
+              .arg("GET"));
         }
-        return redis.batch(batch).mapEmpty();
+        return redis.batch(batch).map(replies -> {
+          for (int i = 0; i < replies.size(); i++) {
+            if (replies.get(i) == null) {
+              missing.add(chunk.get(i));
+            }
+          }
+          return null;
+        });
       });
     }
-    return chain;
+    return chain.map(v -> missing);
   }
 
   /** The instance holding the agent, if it is connected anywhere. */

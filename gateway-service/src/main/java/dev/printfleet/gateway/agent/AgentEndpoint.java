@@ -11,6 +11,7 @@ import dev.printfleet.common.messages.AgentReply;
 import dev.printfleet.common.messages.DispatchRequest;
 import dev.printfleet.common.messages.JobResult;
 import dev.printfleet.common.messages.PrinterInfo;
+import dev.printfleet.common.messages.PresenceRestored;
 import dev.printfleet.common.messages.PrinterStatusEvent;
 import dev.printfleet.common.messages.PrinterTestRequest;
 import dev.printfleet.common.messages.PrintersSync;
@@ -376,11 +377,11 @@ public final class AgentEndpoint {
     }
     Connection session = sessions.get(agent);
     if (session == null || session.isClosed()) {
-      message.reply(AgentReply.failed("not_found", "agent " + agent + " is not connected to " + runtime.instanceId()).toJson());
+      message.reply(AgentReply.notSent("not_found", "agent " + agent + " is not connected to " + runtime.instanceId()).toJson());
       return;
     }
     if (draining) {
-      message.reply(AgentReply.failed("unavailable", "gateway is draining").toJson());
+      message.reply(AgentReply.notSent("unavailable", "gateway is draining").toJson());
       return;
     }
     boolean dispatch = "job.dispatch".equals(type);
@@ -403,7 +404,11 @@ public final class AgentEndpoint {
           : outcome.response().error() != null ? "agent_error" : "ok";
       metrics.agentRequest(type, result, Duration.ofNanos(System.nanoTime() - sentAt));
       session.dispatchAnswered(bytes);
-      if (outcome.response() == null) {
+      if (outcome.response() == null && outcome.errorCode() != Code.TIMEOUT) {
+        // The agent went away, or this gateway dropped the request (evicted, draining): the route
+        // failed, not the printer.
+        answer.complete(AgentReply.notSent(outcome.errorCode().wire(), outcome.errorMessage()));
+      } else if (outcome.response() == null) {
         answer.complete(AgentReply.failed(outcome.errorCode().wire(), outcome.errorMessage()));
       } else if (outcome.response().error() != null) {
         answer.complete(AgentReply.failed(outcome.response().error().code(), outcome.response().error().message()));
@@ -445,17 +450,62 @@ public final class AgentEndpoint {
     }
   }
 
+  /**
+   * Connects and disconnects go to one printing instance, which writes them (printers online,
+   * queued jobs released) once however many printing instances run; they are also published for
+   * monitoring and the other gateways. The event's time lets printing drop one that arrives after a
+   * newer one (a disconnect from the old gateway after the connect on the new).
+   */
   private void publishAgentEvent(Connection session, AgentEvent.Kind kind, List<PrinterInfo> printers) {
     var principal = session.principal();
     var event = new AgentEvent(kind, principal.subject(), principal.company(), branchOf(session), runtime.instanceId(), printers, Instant.now());
     vertx.eventBus().publish(Addresses.EVENTS_AGENT, event.toJson());
+    if (kind != AgentEvent.Kind.PRINTERS_SYNCED) {
+      requestPrinting(Addresses.PRINTING_AGENTS, event.toJson(), 1)
+          .onFailure(e -> log.warn("Agent {} not recorded by printing agent={} company={}: {}",
+              kind == AgentEvent.Kind.CONNECTED ? "connect" : "disconnect", principal.subject(), principal.company(),
+              e.toString()));
+    }
   }
 
   // ---- periodic work ----
 
   private void refreshPresence() {
     presence.refresh(List.copyOf(sessions.keySet()))
+        .onSuccess(missing -> {
+          if (!missing.isEmpty()) {
+            log.warn("Presence entries were missing and are written again agents={}", missing.size());
+            announcePresence(missing);
+          }
+        })
         .onFailure(e -> log.warn("Presence refresh failed agents={}: {}", sessions.size(), e.toString()));
+  }
+
+  /**
+   * Writes the presence of every agent held here again and tells printing that their queued jobs
+   * can reach them: for when Redis lost its data (the cluster guard calls it), so their jobs go out
+   * now rather than at the next refresh or their offline wait.
+   */
+  public Future<Void> restorePresence() {
+    List<AgentKey> held = List.copyOf(sessions.keySet());
+    return presence.refresh(held)
+        .onSuccess(missing -> log.info("Presence written again agents={} missing={}", held.size(), missing.size()))
+        .compose(missing -> announcePresence(held));
+  }
+
+  /** Tells one printing instance, in chunks, that these agents are reachable here again. */
+  private Future<Void> announcePresence(List<AgentKey> agents) {
+    Future<Void> chain = Future.succeededFuture();
+    for (int from = 0; from < agents.size(); from += PresenceRestored.MAX_AGENTS) {
+      var message = new PresenceRestored(runtime.instanceId(),
+          agents.subList(from, Math.min(agents.size(), from + PresenceRestored.MAX_AGENTS)));
+      chain = chain.compose(v -> requestPrinting(Addresses.PRINTING_AGENTS, message.toJson(), 1)
+          .onFailure(e -> log.warn("Printing not told that presence is back agents={}: {}", message.agents().size(),
+              e.toString()))
+          .<Void>mapEmpty()
+          .recover(e -> Future.succeededFuture()));
+    }
+    return chain;
   }
 
   /** Drain: refuse new agents, answer waiting requests, close every socket with 1012. */

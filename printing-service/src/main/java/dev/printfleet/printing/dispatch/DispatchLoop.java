@@ -14,6 +14,7 @@ import dev.printfleet.printing.jobs.JobStore;
 import dev.printfleet.printing.jobs.RetryPolicy;
 import io.vertx.circuitbreaker.CircuitBreakerState;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
@@ -25,6 +26,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,6 +43,11 @@ import org.slf4j.LoggerFactory;
  * instance; dispatches waiting on one agent are capped; and a gateway that finds the agent's socket
  * behind refuses the dispatch {@code busy}. A job held back by any of these waits queued for {@code
  * PRINTFLEET_DISPATCH_BUSY_WAIT} without using an attempt and without counting against its circuit.
+ *
+ * <p>Only a printer's failure is a failure ({@link DispatchOutcome}): a job whose route failed (its
+ * gateway does not hold the agent, is gone, or stopped beating, see {@link GatewayLiveness}) goes
+ * back for the agent's next location after {@code PRINTFLEET_DISPATCH_ROUTE_WAIT}, without an
+ * attempt and without counting against its circuit.
  */
 public final class DispatchLoop {
 
@@ -52,10 +61,14 @@ public final class DispatchLoop {
   private final RetryPolicy retries;
   private final PrintingConfig config;
   private final JobMetrics metrics;
+  private final GatewayLiveness liveness;
+  /** Dispatches waiting on each gateway: failed at once as not sent when it stops beating. */
+  private final Map<String, Set<Promise<AgentReply>>> waiting = new ConcurrentHashMap<>();
   private final List<Long> timers = new ArrayList<>();
   private io.vertx.core.Context context;
   private boolean claiming;
   private boolean again;
+  private boolean claimsFailing;
   private int inFlight;
   private long bytesInFlight;
   private final Map<AgentKey, Integer> perAgent = new HashMap<>();
@@ -63,8 +76,9 @@ public final class DispatchLoop {
   private final Map<AgentKey, Long> busyUntil = new HashMap<>();
 
   public DispatchLoop(Vertx vertx, JobStore jobs, PresenceRegistry presence, Breakers breakers, PrintingConfig config,
-      JobMetrics metrics) {
+      JobMetrics metrics, GatewayLiveness liveness) {
     this.vertx = vertx;
+    this.liveness = liveness;
     this.metrics = metrics;
     this.jobs = jobs;
     this.presence = presence;
@@ -78,6 +92,7 @@ public final class DispatchLoop {
     timers.add(vertx.setPeriodic(config.dispatchInterval().toMillis(), id -> nudge()));
     timers.add(vertx.setPeriodic(5_000, id -> sweep()));
     timers.add(vertx.setPeriodic(60_000, id -> breakers.evictIdle()));
+    timers.add(vertx.setPeriodic(1_000, id -> leaveSilentGateways()));
     timers.add(vertx.setPeriodic(5_000, id -> jobs.depth()
         .onSuccess(depth -> metrics.depth(depth[0], depth[1]))
         .onFailure(e -> log.debug("Queue depth not read: {}", e.toString()))));
@@ -113,8 +128,19 @@ public final class DispatchLoop {
     jobs.claim(want, config.dispatchLease()).onComplete(ar -> onLoop(() -> {
       claiming = false;
       if (ar.failed()) {
-        log.warn("Dispatch round failed: {}", ar.cause().toString());
+        // Said once per outage (a claim runs every PRINTFLEET_DISPATCH_INTERVAL): the database
+        // restarting is an expected fault, and its end is said too.
+        if (!claimsFailing) {
+          claimsFailing = true;
+          log.warn("Dispatch paused, jobs cannot be claimed from the database: {}", ar.cause().toString());
+        } else {
+          log.debug("Dispatch round failed: {}", ar.cause().toString());
+        }
         return;
+      }
+      if (claimsFailing) {
+        claimsFailing = false;
+        log.info("Dispatch resumed, the database answers again");
       }
       List<JobStore.Claimed> claimed = ar.result();
       inFlight += claimed.size();
@@ -172,6 +198,10 @@ public final class DispatchLoop {
             held.release();
             return requeue(job, false, config.offlineWait(), "agent offline");
           }
+          if (liveness.isDead(instance.get(), System.nanoTime())) {
+            held.release();
+            return requeueNotSent(job, "gateway " + instance.get() + " stopped its heartbeats");
+          }
           return jobs.content(job.id()).compose(content -> {
             if (content.isEmpty()) {
               // Cancelled or expired since the claim: nothing to send.
@@ -212,22 +242,27 @@ public final class DispatchLoop {
    */
   private Future<Void> send(JobStore.Claimed job, String instance, AtomicReference<byte[]> content, Held held,
       io.vertx.circuitbreaker.CircuitBreaker breaker) {
-    return breaker.<AgentReply>execute(promise -> request(job, instance, content.getAndSet(null), held).onComplete(ar -> {
-          if (ar.failed()) {
-            promise.fail(ar.cause());
-          } else if (ar.result().ok() || ar.result().isBusy()) {
-            // Busy says nothing about the printer: it must not open its circuit.
-            promise.complete(ar.result());
-          } else {
-            promise.fail(ar.result().code() + ": " + ar.result().message());
-          }
-        }))
+    var written = new AtomicBoolean();
+    // Only the printer's own failures fail the breaker's command; a route's failure completes it,
+    // as busy does, so it neither counts nor opens the circuit.
+    return breaker.<DispatchOutcome>execute(promise -> request(job, instance, content.getAndSet(null), held, written)
+            .onComplete(ar -> {
+              var outcome = DispatchOutcome.of(ar.result(), ar.cause(), written.get(),
+                  liveness.isDead(instance, System.nanoTime()));
+              if (outcome.kind() == DispatchOutcome.Kind.PRINTER_FAILED) {
+                promise.fail(outcome.reason());
+              } else {
+                promise.complete(outcome);
+              }
+            }))
         .compose(
-            reply -> reply.isBusy()
-                ? markBusy(new AgentKey(job.company(), job.agentId()))
-                    .compose(v -> requeue(job, false, config.busyWait(), "agent busy: " + reply.message()))
-                : jobs.markDispatched(job.id(), "sent to " + job.agentId() + " via " + instance)
-                    .onSuccess(this::publish).<Void>mapEmpty(),
+            outcome -> switch (outcome.kind()) {
+              case BUSY -> markBusy(new AgentKey(job.company(), job.agentId()))
+                  .compose(v -> requeue(job, false, config.busyWait(), "agent busy: " + outcome.reason()));
+              case NOT_SENT -> requeueNotSent(job, outcome.reason() + " (via " + instance + ")");
+              default -> jobs.markDispatched(job.id(), "sent to " + job.agentId() + " via " + instance)
+                  .onSuccess(this::publish).<Void>mapEmpty();
+            },
             e -> {
               int attempts = job.attempts() + 1;
               JobState next = retries.afterFailure(attempts);
@@ -238,11 +273,39 @@ public final class DispatchLoop {
   }
 
   /**
+   * The route to the agent failed: the job goes back for the agent's next location without an
+   * attempt. It waits {@code PRINTFLEET_DISPATCH_ROUTE_WAIT} so a presence entry still naming a gone
+   * gateway is not hammered; the agent connecting (or its presence coming back) releases it at once.
+   */
+  private Future<Void> requeueNotSent(JobStore.Claimed job, String reason) {
+    log.debug("Dispatch not sent job={} printer={}: {}", job.id(), job.printerId(), reason);
+    return jobs.requeueNotSent(job.id(), config.routeWait(),
+            "not sent: " + reason + ", re-queued for the agent's next location")
+        .mapEmpty();
+  }
+
+  /** Fails, as not sent, every dispatch waiting on a gateway whose heartbeats stopped. */
+  private void leaveSilentGateways() {
+    long now = System.nanoTime();
+    liveness.evictLongGone(now);
+    waiting.forEach((instance, dispatches) -> {
+      if (liveness.isDead(instance, now) && !dispatches.isEmpty()) {
+        log.warn("Gateway stopped its heartbeats, its dispatches are re-queued gateway={} dispatches={}", instance,
+            dispatches.size());
+        List.copyOf(dispatches).forEach(p -> p.tryComplete(
+            AgentReply.notSent("unavailable", "gateway " + instance + " stopped its heartbeats")));
+      }
+    });
+  }
+
+  /**
    * The two steps of {@link DispatchRequest}: the request with the content, answered once the
    * gateway has written it (or refused it); then a follow-up without content, answered with the
-   * agent's answer. Nothing here keeps the content past the first step.
+   * agent's answer. Nothing here keeps the content past the first step. {@code written} is set once
+   * the first step says the frame reached the agent's socket.
    */
-  private Future<AgentReply> request(JobStore.Claimed job, String instance, byte[] content, Held held) {
+  private Future<AgentReply> request(JobStore.Claimed job, String instance, byte[] content, Held held,
+      AtomicBoolean written) {
     // Both steps share one deadline, so a dispatch never outlives PRINTFLEET_DISPATCH_TIMEOUT and with
     // it the lease that keeps other instances off the job.
     long deadline = System.nanoTime() + config.dispatchTimeout().toNanos();
@@ -250,19 +313,37 @@ public final class DispatchLoop {
     var body = new DispatchRequest(job.id().toString(), job.company(), job.agentId(), job.printerId(),
         job.contentType(), Base64.getEncoder().encodeToString(content), job.copies(), job.createdAt().toInstant())
         .toJson();
-    return vertx.eventBus()
+    Promise<AgentReply> result = Promise.promise();
+    waiting.computeIfAbsent(instance, k -> ConcurrentHashMap.newKeySet()).add(result);
+    result.future().onComplete(done -> {
+      held.release();
+      waiting.computeIfPresent(instance, (k, set) -> {
+        set.remove(result);
+        return set.isEmpty() ? null : set;
+      });
+    });
+    vertx.eventBus()
         .<JsonObject>request(Addresses.gateway(instance), body,
             new DeliveryOptions(options).addHeader(Addresses.ACTION_HEADER, DispatchRequest.ACTION))
-        .onComplete(written -> held.release())
-        .compose(written -> {
-          AgentReply first = AgentReply.fromJson(written.body());
-          if (!first.isWritten()) {
-            return Future.succeededFuture(first);
+        .onComplete(first -> held.release())
+        .compose(first -> {
+          AgentReply reply = AgentReply.fromJson(first.body());
+          if (!reply.isWritten()) {
+            return Future.succeededFuture(reply);
           }
+          written.set(true);
           long leftMs = Math.max(1, (deadline - System.nanoTime()) / 1_000_000);
-          return written.<JsonObject>replyAndRequest(new JsonObject(), new DeliveryOptions().setSendTimeout(leftMs))
+          return first.<JsonObject>replyAndRequest(new JsonObject(), new DeliveryOptions().setSendTimeout(leftMs))
               .map(answer -> AgentReply.fromJson(answer.body()));
+        })
+        .onComplete(ar -> {
+          if (ar.succeeded()) {
+            result.tryComplete(ar.result());
+          } else {
+            result.tryFail(ar.cause());
+          }
         });
+    return result.future();
   }
 
   private Future<Void> markBusy(AgentKey agent) {

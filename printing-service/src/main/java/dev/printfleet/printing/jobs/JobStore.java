@@ -100,11 +100,15 @@ public final class JobStore {
       "UPDATE jobs SET state = 'dispatched', attempts = attempts + 1, dispatched_at = now(), updated_at = now(),"
           + " error = NULL WHERE id = $1 AND state = 'queued' RETURNING " + COLUMNS, "$2::text", null);
 
-  /** Back to the queue writes no history (the job stays queued); becoming failed does. */
+  /**
+   * Back to the queue. A failed attempt writes its reason to the history (at most one row per
+   * attempt), and so does becoming failed; a job that was not tried (agent offline or busy, circuit
+   * open) writes nothing, however often it comes back.
+   */
   static final String REQUEUE = recorded(
       "UPDATE jobs SET state = $2, attempts = attempts + $3, next_attempt_at = now() + make_interval(secs => $4),"
           + " error = $5, updated_at = now() WHERE id = $1 AND state = 'queued' RETURNING " + COLUMNS,
-      "$5::text", "state = 'failed'");
+      "$5::text", "state = 'failed' OR $3 = 1");
 
   /**
    * An agent's result. It may overtake the dispatcher's {@code dispatched} write (a fast printer
@@ -141,6 +145,27 @@ public final class JobStore {
   static final String RELEASE_FOR_AGENT =
       "UPDATE jobs SET next_attempt_at = now() WHERE state = 'queued' AND company = $1"
           + " AND printer_id IN (SELECT id FROM printers WHERE company = $1 AND agent_id = $2)";
+
+  /** Agents whose presence came back ({@code $1} companies, {@code $2} agent ids): their queued jobs are due now. */
+  static final String RELEASE_FOR_AGENTS =
+      "UPDATE jobs j SET next_attempt_at = now() FROM printers p,"
+          + " unnest($1::text[], $2::text[]) AS a(company, agent_id)"
+          + " WHERE p.company = a.company AND p.agent_id = a.agent_id"
+          + " AND j.state = 'queued' AND j.company = p.company AND j.printer_id = p.id";
+
+  /**
+   * A job not sent because its route was gone goes back to the queue without an attempt. Its history
+   * says so once per reason: a row only when the reason differs from the job's last one, so a job
+   * retried every second for a minute writes one row, not sixty.
+   */
+  static final String REQUEUE_NOT_SENT =
+      "WITH was AS (SELECT id, error FROM jobs WHERE id = $1 AND state = 'queued' FOR UPDATE),"
+          + " changed AS (UPDATE jobs j SET next_attempt_at = now() + make_interval(secs => $2), error = $3,"
+          + " updated_at = now() FROM was WHERE j.id = was.id"
+          + " RETURNING " + COLUMNS.replaceAll("(\\w+)", "j.$1") + ", was.error IS DISTINCT FROM $3 AS new_reason),"
+          + " logged AS (INSERT INTO job_history (job_id, state, detail) SELECT id, state, $3::text FROM changed"
+          + " WHERE new_reason)"
+          + " SELECT * FROM changed";
 
   static final String REDISPATCH_STALE = recorded(
       "UPDATE jobs SET state = 'queued', next_attempt_at = now(), updated_at = now()"
@@ -306,6 +331,19 @@ public final class JobStore {
   /** An agent connected: its queued jobs are due now. */
   public Future<Integer> releaseForAgent(String company, String agentId) {
     return pool.preparedQuery(RELEASE_FOR_AGENT).execute(Tuple.of(company, agentId)).map(RowSet::rowCount);
+  }
+
+  /** Agents reachable again: their queued jobs are due now, in one statement. */
+  public Future<Integer> releaseForAgents(List<String> companies, List<String> agentIds) {
+    return pool.preparedQuery(RELEASE_FOR_AGENTS)
+        .execute(Tuple.tuple().addValue(companies.toArray(String[]::new)).addValue(agentIds.toArray(String[]::new)))
+        .map(RowSet::rowCount);
+  }
+
+  /** A leased job not sent (its route was gone) back to the queue, no attempt used; see {@link #REQUEUE_NOT_SENT}. */
+  public Future<Optional<Job>> requeueNotSent(UUID id, Duration wait, String reason) {
+    return pool.preparedQuery(REQUEUE_NOT_SENT).execute(Tuple.of(id, wait.toMillis() / 1000.0, reason))
+        .map(JobStore::first);
   }
 
   public Future<List<Job>> redispatchStale(Duration deadline) {

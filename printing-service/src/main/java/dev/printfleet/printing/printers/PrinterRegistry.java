@@ -1,7 +1,9 @@
 package dev.printfleet.printing.printers;
 
 import dev.printfleet.common.messages.AgentEvent;
+import dev.printfleet.common.messages.PresenceRestored;
 import dev.printfleet.common.messages.PrinterStatusEvent;
+import dev.printfleet.common.presence.AgentKey;
 import dev.printfleet.common.messages.PrintersSync;
 import dev.printfleet.printing.dispatch.DispatchLoop;
 import dev.printfleet.printing.jobs.JobStore;
@@ -13,8 +15,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Keeps the printers table in step with the gateways: an agent's printer list arrives point to
- * point and is written here once; connects and disconnects arrive as events. Releases an agent's
- * queued jobs the moment it connects, wherever it connects.
+ * point and is written here once, and so are its connects and disconnects. Releases an agent's
+ * queued jobs the moment it connects, wherever it connects, or its presence comes back.
  */
 public final class PrinterRegistry {
 
@@ -30,24 +32,67 @@ public final class PrinterRegistry {
     this.loop = loop;
   }
 
-  public void onAgentEvent(Message<JsonObject> message) {
+  /**
+   * An agent's connect or disconnect, or agents whose presence came back, sent by their gateway to
+   * this instance alone: written once however many printing instances run. The reply acknowledges
+   * it; a failure asks the gateway to send it again (the writes are idempotent).
+   */
+  public void onAgent(Message<JsonObject> message) {
+    if (PresenceRestored.is(message.body())) {
+      onPresenceRestored(message);
+      return;
+    }
     AgentEvent event;
     try {
       event = AgentEvent.fromJson(message.body());
     } catch (RuntimeException e) {
-      log.warn("Dropped a malformed agent event: {}", e.getMessage());
+      message.fail(400, "malformed agent event: " + e.getMessage());
       return;
     }
     switch (event.kind()) {
-      // Published after one printing instance stored the list (onPrintersSync), for watchers.
-      case PRINTERS_SYNCED -> { }
-      case CONNECTED -> printers.setOnline(event.company(), event.agentId(), true)
+      case PRINTERS_SYNCED -> message.reply(new JsonObject());
+      case CONNECTED -> printers.setOnline(event.company(), event.agentId(), true, event.at())
           .compose(v -> jobs.releaseForAgent(event.company(), event.agentId()))
-          .onSuccess(released -> loop.nudge())
-          .onFailure(e -> log.warn("Agent not marked online agent={}: {}", event.agentId(), e.toString()));
-      case DISCONNECTED -> printers.setOnline(event.company(), event.agentId(), false)
-          .onFailure(e -> log.warn("Agent not marked offline agent={}: {}", event.agentId(), e.toString()));
+          .onSuccess(released -> {
+            message.reply(new JsonObject().put("released", released));
+            loop.nudge();
+          })
+          .onFailure(e -> {
+            log.warn("Agent not marked online agent={} company={}: {}", event.agentId(), event.company(), e.toString());
+            message.fail(503, "agent not marked online");
+          });
+      case DISCONNECTED -> printers.setOnline(event.company(), event.agentId(), false, event.at())
+          .onSuccess(v -> message.reply(new JsonObject()))
+          .onFailure(e -> {
+            log.warn("Agent not marked offline agent={} company={}: {}", event.agentId(), event.company(), e.toString());
+            message.fail(503, "agent not marked offline");
+          });
     }
+  }
+
+  private void onPresenceRestored(Message<JsonObject> message) {
+    PresenceRestored restored;
+    try {
+      restored = PresenceRestored.fromJson(message.body());
+    } catch (RuntimeException e) {
+      message.fail(400, "malformed presence list: " + e.getMessage());
+      return;
+    }
+    jobs.releaseForAgents(restored.agents().stream().map(AgentKey::company).toList(),
+            restored.agents().stream().map(AgentKey::agentId).toList())
+        .onSuccess(released -> {
+          log.info("Presence back, queued jobs released gateway={} agents={} jobs={}", restored.instanceId(),
+              restored.agents().size(), released);
+          message.reply(new JsonObject().put("released", released));
+          if (released > 0) {
+            loop.nudge();
+          }
+        })
+        .onFailure(e -> {
+          log.warn("Queued jobs not released gateway={} agents={}: {}", restored.instanceId(), restored.agents().size(),
+              e.toString());
+          message.fail(503, "queued jobs not released");
+        });
   }
 
   /** An agent's printer list, sent by its gateway to this instance alone; the reply acknowledges it. */

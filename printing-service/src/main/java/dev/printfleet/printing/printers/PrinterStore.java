@@ -21,24 +21,46 @@ public final class PrinterStore {
    * A printer of another branch of the company is not the agent's to take (it would receive that
    * branch's jobs): a list naming one changes nothing, and the statement returns those ids. The
    * upsert's own condition keeps that true against a concurrent insert from the other branch.
+   * Two lists, or a list and a connect, of the same agent written at once by two instances must
+   * wait for each other, not deadlock: before touching a row, each statement takes the agent's
+   * transaction-level advisory lock ({@code agent}; {@link #SET_ONLINE} takes the same one), then
+   * locks the rows it may touch in id order ({@code locked}, read first by the upsert and the
+   * delete) for writers of other agents (a printer moving to another agent). Row locks alone do
+   * not do it: an upsert also locks rows committed after its snapshot, out of any order.
    */
   static final String SYNC =
       "WITH listed AS (SELECT * FROM unnest($4::text[], $5::text[], $6::text[]) AS l(id, name, status)),"
+          + " agent AS (SELECT pg_advisory_xact_lock(hashtext($1), hashtext($3))),"
+          + " locked AS (SELECT id FROM printers WHERE company = $1 AND (agent_id = $3 OR id = ANY($4))"
+          + " AND (SELECT count(*) FROM agent) > 0 ORDER BY id FOR UPDATE),"
           + " taken AS (SELECT p.id FROM printers p JOIN listed l ON l.id = p.id WHERE p.company = $1 AND p.branch <> $2),"
           + " upserted AS (INSERT INTO printers (company, id, name, branch, agent_id, status, online, last_seen, updated_at)"
           + " SELECT $1, l.id, l.name, $2, $3, l.status, true, now(), now() FROM listed l"
-          + " WHERE NOT EXISTS (SELECT 1 FROM taken)"
+          + " WHERE NOT EXISTS (SELECT 1 FROM taken) AND (SELECT count(*) FROM locked) >= 0 ORDER BY l.id"
           + " ON CONFLICT (company, id) DO UPDATE SET name = EXCLUDED.name,"
           + " agent_id = EXCLUDED.agent_id, status = EXCLUDED.status, online = true, last_seen = now(), updated_at = now()"
           + " WHERE printers.branch = EXCLUDED.branch"
           + " RETURNING 1),"
           + " removed AS (DELETE FROM printers WHERE company = $1 AND agent_id = $3 AND NOT (id = ANY($4))"
-          + " AND NOT EXISTS (SELECT 1 FROM taken) RETURNING 1)"
+          + " AND NOT EXISTS (SELECT 1 FROM taken) AND (SELECT count(*) FROM locked) >= 0 RETURNING 1)"
           + " SELECT (SELECT count(*) FROM upserted) AS upserted, (SELECT count(*) FROM removed) AS removed,"
           + " (SELECT coalesce(array_agg(id ORDER BY id), '{}') FROM taken) AS taken";
 
+  /**
+   * An agent's connect or disconnect at {@code $4}: only one newer than the last one written changes
+   * its printers. It takes the agent's advisory lock first, as a printer list does (see {@link #SYNC}),
+   * then the rows in id order.
+   */
   static final String SET_ONLINE =
-      "UPDATE printers SET online = $3, last_seen = now(), updated_at = now() WHERE company = $1 AND agent_id = $2";
+      "WITH agent AS (SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2)))"
+          + " UPDATE printers p SET online = $3, online_changed_at = $4, last_seen = now(), updated_at = now()"
+          + " FROM (SELECT company, id FROM printers WHERE company = $1 AND agent_id = $2"
+          + " AND (online_changed_at IS NULL OR online_changed_at < $4) AND (SELECT count(*) FROM agent) > 0"
+          + " ORDER BY id FOR UPDATE) l"
+          + " WHERE p.company = l.company AND p.id = l.id";
+
+  /** PostgreSQL's SQLSTATE for a deadlock it broke by failing one statement. */
+  private static final String DEADLOCK = "40P01";
 
   static final String SET_STATUS =
       "UPDATE printers SET status = $3, last_seen = now(), updated_at = now() WHERE company = $1 AND id = $2"
@@ -71,8 +93,15 @@ public final class PrinterStore {
         .map(rows -> List.of(rows.iterator().next().getArrayOfStrings("taken")));
   }
 
-  public Future<Void> setOnline(String company, String agentId, boolean online) {
-    return pool.preparedQuery(SET_ONLINE).execute(Tuple.of(company, agentId, online)).mapEmpty();
+  public Future<Void> setOnline(String company, String agentId, boolean online, java.time.Instant at) {
+    var args = Tuple.of(company, agentId, online, java.time.OffsetDateTime.ofInstant(at, java.time.ZoneOffset.UTC));
+    // The rows of a printer list's delete are not ordered with the rest: a rare deadlock with it is
+    // tried once more (the statement is idempotent), not reported.
+    return pool.preparedQuery(SET_ONLINE).execute(args)
+        .recover(e -> e instanceof io.vertx.pgclient.PgException pg && DEADLOCK.equals(pg.getSqlState())
+            ? pool.preparedQuery(SET_ONLINE).execute(args)
+            : Future.failedFuture(e))
+        .mapEmpty();
   }
 
   /** A printer's status, as its own agent reports it: another agent's report changes nothing. */

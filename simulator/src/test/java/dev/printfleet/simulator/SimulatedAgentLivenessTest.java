@@ -1,0 +1,98 @@
+package dev.printfleet.simulator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.core.net.NetSocket;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A gateway frozen (SIGSTOP) keeps its sockets open and says nothing, and the load balancer may
+ * hand a reconnecting agent the same frozen instance: the agent must leave both on its own.
+ */
+class SimulatedAgentLivenessTest {
+
+  private final Vertx vertx = Vertx.vertx();
+
+  @AfterEach
+  void close() throws Exception {
+    vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void anAgentLeavesAGatewayThatFreezesAfterTheHandshakeAndOneThatNeverCompletesIt() throws Exception {
+    var connections = new AtomicInteger();
+    var server = vertx.createNetServer().connectHandler(socket -> {
+      int n = connections.incrementAndGet();
+      // The first connection completes the handshake, then freezes; the second never answers it.
+      if (n == 1) {
+        socket.handler(new HandshakeThenSilence(socket));
+      }
+    });
+    int port = server.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS)
+        .actualPort();
+    var agent = new SimulatedAgent(vertx, vertx.createWebSocketClient(new WebSocketClientOptions()), "127.0.0.1", port,
+        "agent-frozen", List.of("p1"), () -> "token", new SimulatedAgent.Behaviour(0, 0.0, 0));
+    agent.start();
+
+    long deadline = System.nanoTime() + Duration.ofSeconds(40).toNanos();
+    while (connections.get() < 3 && System.nanoTime() < deadline) {
+      Thread.sleep(100);
+    }
+    agent.stop();
+    assertThat(connections.get()).as("connections made: frozen after the handshake, handshake never answered, then again")
+        .isGreaterThanOrEqualTo(3);
+  }
+
+  /** Answers the WebSocket upgrade, then reads and answers nothing (pings included). */
+  private static final class HandshakeThenSilence implements io.vertx.core.Handler<Buffer> {
+    private static final Pattern KEY = Pattern.compile("Sec-WebSocket-Key: *(\\S+)", Pattern.CASE_INSENSITIVE);
+    private final NetSocket socket;
+    private final StringBuilder request = new StringBuilder();
+    private boolean upgraded;
+
+    HandshakeThenSilence(NetSocket socket) {
+      this.socket = socket;
+    }
+
+    @Override
+    public void handle(Buffer data) {
+      if (upgraded) {
+        return;
+      }
+      request.append(data.toString(StandardCharsets.ISO_8859_1));
+      if (!request.toString().contains("\r\n\r\n")) {
+        return;
+      }
+      var key = KEY.matcher(request);
+      if (!key.find()) {
+        socket.close();
+        return;
+      }
+      upgraded = true;
+      socket.write("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+          + "Sec-WebSocket-Accept: " + accept(key.group(1)) + "\r\n\r\n");
+    }
+
+    private static String accept(String key) {
+      try {
+        var sha1 = MessageDigest.getInstance("SHA-1")
+            .digest((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").getBytes(StandardCharsets.ISO_8859_1));
+        return Base64.getEncoder().encodeToString(sha1);
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    }
+  }
+}
