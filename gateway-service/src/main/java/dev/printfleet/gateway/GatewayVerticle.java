@@ -56,6 +56,9 @@ final class GatewayVerticle extends AbstractVerticle {
         new PresenceRegistry(runtime.redis(), runtime.settings().redis(), runtime.instanceId(), config.presenceTtl());
     var hub = new RoomHub(vertx, config.statusWindow(), metrics);
     agents = new AgentEndpoint(vertx, runtime, config, presence, registry, metrics);
+    // Redis lost its data (the guard found this node's state gone and put it back): the agents'
+    // presence went with it, and their queued jobs wait for it.
+    runtime.clusterGuard().ifPresent(guard -> guard.onHealed(loss -> agents.restorePresence()));
     clients = new ClientEndpoint(vertx, runtime, config, registry, metrics, hub);
 
     listen(Addresses.EVENTS_PRINTER, PrinterStatusEvent::fromJson, hub::onPrinterStatus);

@@ -54,6 +54,9 @@ public final class AgentEndpoint {
 
   private static final Logger log = LoggerFactory.getLogger(AgentEndpoint.class);
 
+  /** Tries to tell printing that agents are reachable again: about 12 s of retries. */
+  private static final int ANNOUNCE_ATTEMPTS = 7;
+
   private final Vertx vertx;
   private final ServiceRuntime runtime;
   private final GatewayConfig config;
@@ -318,15 +321,21 @@ public final class AgentEndpoint {
    * few times. Writes are idempotent, so a retry after a lost reply does no harm.
    */
   private Future<JsonObject> requestPrinting(String address, JsonObject body, int attempt) {
+    return requestPrinting(address, body, attempt, 3);
+  }
+
+  /** Retried up to {@code attempts} times, the wait doubling from 200 ms. */
+  private Future<JsonObject> requestPrinting(String address, JsonObject body, int attempt, int attempts) {
     return vertx.eventBus()
         .<JsonObject>request(address, body, new DeliveryOptions().setSendTimeout(5_000))
         .map(reply -> reply.body() == null ? new JsonObject() : reply.body())
         .recover(e -> {
-          if (attempt >= 3) {
+          if (attempt >= attempts) {
             return Future.failedFuture(e);
           }
           Promise<JsonObject> retry = Promise.promise();
-          vertx.setTimer(200L * attempt, id -> requestPrinting(address, body, attempt + 1).onComplete(retry));
+          vertx.setTimer(200L << Math.min(attempt - 1, 6),
+              id -> requestPrinting(address, body, attempt + 1, attempts).onComplete(retry));
           return retry.future();
         });
   }
@@ -499,7 +508,9 @@ public final class AgentEndpoint {
     for (int from = 0; from < agents.size(); from += PresenceRestored.MAX_AGENTS) {
       var message = new PresenceRestored(runtime.instanceId(),
           agents.subList(from, Math.min(agents.size(), from + PresenceRestored.MAX_AGENTS)));
-      chain = chain.compose(v -> requestPrinting(Addresses.PRINTING_AGENTS, message.toJson(), 1)
+      // Patient: after Redis lost its data, printing's consumers are unreachable until its own
+      // guard has put them back (a few seconds), and a release not heard leaves jobs waiting.
+      chain = chain.compose(v -> requestPrinting(Addresses.PRINTING_AGENTS, message.toJson(), 1, ANNOUNCE_ATTEMPTS)
           .onFailure(e -> log.warn("Printing not told that presence is back agents={}: {}", message.agents().size(),
               e.toString()))
           .<Void>mapEmpty()
