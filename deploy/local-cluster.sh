@@ -3,6 +3,7 @@
 #   Redis and PostgreSQL (embedded, from the dev launcher's fat jar: --infra-only),
 #   gateway-1, gateway-2, printing-1, printing-2, monitoring (their fat jars),
 #   nginx (Debian's) routed exactly as the compose ingress (deploy/nginx/printfleet-locations.conf),
+#     to the gateways whose /health/ready answers (as Kubernetes routes to ready pods only),
 #   Prometheus (Debian's) scraping every /metrics.
 # Ctrl-C, SIGTERM or the end of LC_MAX_SECONDS stops everything and removes its files.
 #
@@ -150,8 +151,7 @@ http {
     scgi_temp_path $WORK/nginx/scgi;
     map \$http_upgrade \$connection_upgrade { default upgrade; '' close; }
     upstream gateway {
-        server 127.0.0.1:${GATEWAY_PORTS[0]} max_fails=2 fail_timeout=10s;
-        server 127.0.0.1:${GATEWAY_PORTS[1]} max_fails=2 fail_timeout=10s;
+        include $WORK/nginx/gateway-upstream.conf;
     }
     upstream printing {
         server 127.0.0.1:${PRINTING_PORTS[0]} max_fails=2 fail_timeout=10s;
@@ -169,6 +169,13 @@ http {
     }
 }
 NGINX
+# The gateways nginx routes to: the ready ones, as a Kubernetes Service's endpoints are (see
+# follow_gateways below); all of them until one is known not to be.
+gateway_upstream() { # ports...
+  local port
+  for port in "$@"; do echo "server 127.0.0.1:$port max_fails=2 fail_timeout=10s;"; done
+}
+gateway_upstream "${GATEWAY_PORTS[@]}" > "$WORK/nginx/gateway-upstream.conf"
 "$NGINX" -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -e "$WORK/nginx/error.log" -g 'daemon off;' \
   > "$WORK/nginx/stdout.log" 2>&1 &
 started nginx $! "$NGINX_PORT"
@@ -219,6 +226,36 @@ until [[ "$(http_status "$NGINX_PORT" /nginx-health)" == "200" && "$(http_status
   (( SECONDS > deadline )) && { echo "local-cluster: nginx or prometheus did not come up" >&2; tail -n 20 "$WORK"/*/*.log >&2; exit 1; }
   sleep 0.5
 done
+
+# Like Kubernetes' endpoints: a gateway whose /health/ready fails twice in a row (or does not
+# answer within a second: a frozen process) leaves nginx's upstream until it is ready again. nginx
+# alone would keep handing new agent connections to a frozen gateway (its TCP accepts and nothing
+# answers). Never empty: with no gateway ready, all of them stay.
+follow_gateways() {
+  local current="${GATEWAY_PORTS[*]}" port ready want
+  declare -A fails
+  while sleep 1; do
+    ready=()
+    for port in "${GATEWAY_PORTS[@]}"; do
+      if [[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "http://127.0.0.1:$port/health/ready" 2>/dev/null)" == "200" ]]; then
+        fails[$port]=0
+      else
+        fails[$port]=$(( ${fails[$port]:-0} + 1 ))
+      fi
+      (( ${fails[$port]:-0} < 2 )) && ready+=("$port")
+    done
+    (( ${#ready[@]} == 0 )) && ready=("${GATEWAY_PORTS[@]}")
+    want="${ready[*]}"
+    if [[ "$want" != "$current" ]]; then
+      gateway_upstream "${ready[@]}" > "$WORK/nginx/gateway-upstream.conf"
+      "$NGINX" -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -e "$WORK/nginx/error.log" -s reload 2>/dev/null || true
+      echo "local-cluster: nginx routes agents and dashboards to the ready gateways :${want// / :}" >&2
+      current="$want"
+    fi
+  done
+}
+follow_gateways &
+PIDS+=("$!")
 
 cat <<INFO
 printfleet local cluster is up (files in $WORK). Ctrl-C stops everything.

@@ -67,7 +67,7 @@ public record PrintingConfig(
         settings.integer("PRINTFLEET_DISPATCH_MAX_PER_AGENT", 8, 1, 10_000),
         settings.bytes("PRINTFLEET_DISPATCH_MAX_BYTES", 16 * 1024 * 1024),
         settings.duration("PRINTFLEET_DISPATCH_BUSY_WAIT", Duration.ofSeconds(1)),
-        settings.duration("PRINTFLEET_DISPATCH_ROUTE_WAIT", Duration.ofSeconds(1)),
+        settings.duration("PRINTFLEET_DISPATCH_ROUTE_WAIT", Duration.ofSeconds(5)),
         // Above two heartbeat intervals (5 s), so one late beat is not a death; below the agents'
         // 15 s pong timeout, so a frozen gateway is left before its agents come back elsewhere.
         settings.duration("PRINTFLEET_GATEWAY_DEAD_AFTER", Duration.ofSeconds(12)));

@@ -106,6 +106,8 @@ public final class PrintingService implements ServiceDefinition<PrintingConfig> 
     var metrics = new JobMetrics(runtime.registry(), breakers::countByState);
     var liveness = new GatewayLiveness(config.gatewayDeadAfter());
     var loop = new DispatchLoop(vertx, jobs, presence, breakers, config, metrics, liveness);
+    // Redis lost its data: the agents' presence went with it, for a few seconds.
+    runtime.clusterGuard().ifPresent(guard -> guard.onHealed(loss -> loop.afterPresenceLoss()));
     var results = new ResultsConsumer(jobs, loop);
     var registry = new PrinterRegistry(printers, jobs, loop);
     vertx.eventBus().<JsonObject>consumer(Addresses.PRINTING_RESULTS, results::handle);

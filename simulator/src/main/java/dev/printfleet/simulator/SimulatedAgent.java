@@ -79,12 +79,15 @@ public final class SimulatedAgent {
   private long statusTimer = -1;
   private long backoffMs = 500;
   private long livenessTimer = -1;
+  private long lastPingNanos;
   /** When this connection last received a frame (a pong included), System.nanoTime. */
   private volatile long lastFrameNanos;
 
   /** PROTOCOL.md §2.4: ping every 5 s, give up on a server silent for 15 s, bound the handshake. */
   static final long PING_EVERY_MS = 5_000;
   static final long SILENT_AFTER_MS = 15_000;
+  /** How often the silence is checked: a server silent for 15 s is left within a second of it. */
+  static final long CHECK_EVERY_MS = 1_000;
   static final int HANDSHAKE_TIMEOUT_MS = 5_000;
 
   public SimulatedAgent(
@@ -167,6 +170,10 @@ public final class SimulatedAgent {
             .setHost(host)
             .setPort(port)
             .setURI("/ws/agent")
+            // Vert.x's handshake timer: it closes the connection it gave up on. Left open, a proxy
+            // in front (nginx) would hand that upgrade to another gateway later, and the stale
+            // connection would replace the agent's live one there (4409).
+            .setIdleTimeout(HANDSHAKE_TIMEOUT_MS)
             .addHeader("Authorization", "Bearer " + token.get());
     // A gateway frozen behind the load balancer accepts the TCP connection and answers nothing: the
     // handshake is given up after HANDSHAKE_TIMEOUT_MS, and a socket that opens after all is closed.
@@ -200,7 +207,8 @@ public final class SimulatedAgent {
     ws.pongHandler(pong -> lastFrameNanos = System.nanoTime());
     ws.textMessageHandler(this::onFrame);
     vertx.cancelTimer(livenessTimer);
-    livenessTimer = vertx.setPeriodic(PING_EVERY_MS, id -> checkServer(ws, id));
+    lastPingNanos = System.nanoTime();
+    livenessTimer = vertx.setPeriodic(CHECK_EVERY_MS, id -> checkServer(ws, id));
     ws.closeHandler(v -> {
       vertx.cancelTimer(livenessTimer);
       if (socket != ws) {
@@ -236,7 +244,10 @@ public final class SimulatedAgent {
       scheduleReconnect();
       return;
     }
-    ws.writePing(io.vertx.core.buffer.Buffer.buffer("p")).onFailure(e -> { });
+    if (System.nanoTime() - lastPingNanos >= PING_EVERY_MS * 1_000_000) {
+      lastPingNanos = System.nanoTime();
+      ws.writePing(io.vertx.core.buffer.Buffer.buffer("p")).onFailure(e -> { });
+    }
   }
 
   private void scheduleReconnect() {

@@ -33,11 +33,17 @@ class SimulatedAgentLivenessTest {
   @Test
   void anAgentLeavesAGatewayThatFreezesAfterTheHandshakeAndOneThatNeverCompletesIt() throws Exception {
     var connections = new AtomicInteger();
+    var abandonedClosed = new java.util.concurrent.CountDownLatch(1);
     var server = vertx.createNetServer().connectHandler(socket -> {
       int n = connections.incrementAndGet();
       // The first connection completes the handshake, then freezes; the second never answers it.
       if (n == 1) {
         socket.handler(new HandshakeThenSilence(socket));
+      } else if (n == 2) {
+        // A handshake given up on must be closed, not left open: a proxy in front (nginx) would
+        // otherwise hand it to another gateway later, and that stale connection would replace the
+        // agent's live one there (4409).
+        socket.closeHandler(v -> abandonedClosed.countDown());
       }
     });
     int port = server.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS)
@@ -51,6 +57,7 @@ class SimulatedAgentLivenessTest {
       Thread.sleep(100);
     }
     agent.stop();
+    assertThat(abandonedClosed.await(10, TimeUnit.SECONDS)).as("the agent closed the handshake it gave up on").isTrue();
     assertThat(connections.get()).as("connections made: frozen after the handshake, handshake never answered, then again")
         .isGreaterThanOrEqualTo(3);
   }

@@ -43,6 +43,7 @@ class ClusterFaultsIT {
       drill.startLoad(JOBS_PER_SECOND);
       Thread.sleep(10_000);
       long faultAt = System.nanoTime();
+      System.out.println("printfleet-drill fault " + name + " at " + java.time.LocalTime.now());
       fault.inject(cluster);
       Thread.sleep(20_000);
       drill.stopLoad();
@@ -55,6 +56,7 @@ class ClusterFaultsIT {
           + " longest-wait-after-fault-ms=%d not-ready-seconds=%s%n", name, recovered,
           drill.longestWaitMs(faultAt, Long.MAX_VALUE), drill.notReadySeconds());
       drill.waitsPerSecond(faultAt, 20).forEach(line -> System.out.println("printfleet-figure redis-loss-" + name + line));
+      drill.slowestJobHistory(faultAt, Long.MAX_VALUE).forEach(line -> System.out.println("printfleet-drill " + line));
 
       assertThat(allFinal).as("every job final within 30 s of the fault: %s", states).isTrue();
       assertThat(states).as("job states").containsOnlyKeys("printed");
@@ -80,9 +82,11 @@ class ClusterFaultsIT {
       long held = drill.agentsOn(gateway);
       drill.unwatch(gateway);
       long frozenAt = System.nanoTime();
+      System.out.println("printfleet-drill freeze " + gateway + " at " + java.time.LocalTime.now());
       cluster.signal(gateway, "STOP");
       Thread.sleep(40_000);
       long killedAt = System.nanoTime();
+      System.out.println("printfleet-drill kill " + gateway + " at " + java.time.LocalTime.now());
       cluster.kill(gateway);
       Thread.sleep(15_000);
       drill.stopLoad();
@@ -96,6 +100,8 @@ class ClusterFaultsIT {
           + " longest-wait-after-kill-ms=%d most-open-circuits=%d seconds-until-every-agent-receives-jobs=%.1f%n",
           duringFreeze, afterKill, drill.mostOpenCircuits(), drill.secondsUntilEveryAgentReceives(frozenAt));
       drill.waitsPerSecond(frozenAt, 25).forEach(line -> System.out.println("printfleet-figure gateway-frozen" + line));
+      drill.slowestJobHistory(frozenAt - TimeUnit.SECONDS.toNanos(2), killedAt)
+          .forEach(line -> System.out.println("printfleet-drill " + line));
 
       assertThat(held).as("agents on the frozen gateway").isPositive();
       assertThat(allFinal).as("every job final: %s", states).isTrue();

@@ -35,16 +35,21 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class FaultDrill implements AutoCloseable {
 
-  /** One accepted job: when its 201 came, and when it first reached an agent (0: not yet). */
   private static final int MAX_IN_FLIGHT = 1_000;
 
-  record Job(String id, String agent, long acceptedNanos, AtomicLong deliveredNanos) {}
+  /** One accepted job: when its 201 came. */
+  record Job(String id, String agent, long acceptedNanos) {}
 
   private final LocalCluster cluster;
   private final Vertx vertx = Vertx.vertx();
   private final String user;
   private final List<SimulatedAgent> agents = new ArrayList<>();
   private final Map<String, Job> jobs = new ConcurrentHashMap<>();
+  /**
+   * When each job first reached an agent, by id: kept apart from {@link #jobs}, since a job may
+   * reach its agent before its 201 reaches this client.
+   */
+  private final Map<String, Long> delivered = new ConcurrentHashMap<>();
   private final Map<String, AtomicLong> refusals = new ConcurrentSkipListMap<>();
   /** Per service, the times its readiness was not 200 (or did not answer). */
   private final Map<String, List<Long>> notReady = new ConcurrentHashMap<>();
@@ -69,12 +74,7 @@ final class FaultDrill implements AutoCloseable {
       String token = issuer.agent(id, "acme", "b" + i, Duration.ofHours(2));
       var agent = new SimulatedAgent(vertx, client, "127.0.0.1", cluster.nginx, id,
           SimulatedAgent.printerIdsFor(id, 1), () -> token, new SimulatedAgent.Behaviour(20, 0.0, 0));
-      agent.onDispatch(data -> {
-        Job job = jobs.get(data.getString("jobId"));
-        if (job != null) {
-          job.deliveredNanos().compareAndSet(0, System.nanoTime());
-        }
-      });
+      agent.onDispatch(data -> delivered.putIfAbsent(data.getString("jobId"), System.nanoTime()));
       agents.add(agent);
     }
     Future.all(agents.stream().map(SimulatedAgent::start).toList())
@@ -144,7 +144,7 @@ final class FaultDrill implements AutoCloseable {
         refusals.computeIfAbsent("error " + error.getClass().getSimpleName(), k -> new AtomicLong()).incrementAndGet();
       } else if (response.statusCode() == 201) {
         String id = new JsonObject(response.body()).getString("id");
-        jobs.put(id, new Job(id, agent.agentId(), System.nanoTime(), new AtomicLong()));
+        jobs.put(id, new Job(id, agent.agentId(), System.nanoTime()));
       } else {
         refusals.computeIfAbsent("http " + response.statusCode(), k -> new AtomicLong()).incrementAndGet();
       }
@@ -228,19 +228,50 @@ final class FaultDrill implements AutoCloseable {
         .allMatch(s -> ServiceProcess.status(cluster.port(s), "/health/ready") == 200);
   }
 
-  /** The longest time from 201 to an agent of the jobs accepted in [from, to), in ms; -1 if one never arrived. */
+  /**
+   * The longest time from 201 to an agent of the jobs accepted in [from, to), in ms (a job that
+   * reached its agent before its 201 reached this client waited 0); -1 if one never arrived.
+   */
   long longestWaitMs(long fromNanos, long toNanos) {
     long longest = 0;
     for (Job job : jobs.values()) {
       if (job.acceptedNanos() >= fromNanos && job.acceptedNanos() < toNanos) {
-        long delivered = job.deliveredNanos().get();
-        if (delivered == 0) {
+        Long at = delivered.get(job.id());
+        if (at == null) {
           return -1;
         }
-        longest = Math.max(longest, delivered - job.acceptedNanos());
+        longest = Math.max(longest, at - job.acceptedNanos());
       }
     }
     return TimeUnit.NANOSECONDS.toMillis(longest);
+  }
+
+  /**
+   * The history of the job that waited longest among those accepted in [from, to), for the report:
+   * where the wait went.
+   */
+  List<String> slowestJobHistory(long fromNanos, long toNanos) throws Exception {
+    Job slowest = null;
+    long longest = -1;
+    for (Job job : jobs.values()) {
+      if (job.acceptedNanos() >= fromNanos && job.acceptedNanos() < toNanos) {
+        Long at = delivered.get(job.id());
+        long wait = at == null ? Long.MAX_VALUE : at - job.acceptedNanos();
+        if (wait > longest) {
+          longest = wait;
+          slowest = job;
+        }
+      }
+    }
+    if (slowest == null) {
+      return List.of();
+    }
+    List<String> lines = new ArrayList<>();
+    lines.add("slowest job " + slowest.id() + " agent " + slowest.agent() + " waited "
+        + (longest == Long.MAX_VALUE ? "forever" : TimeUnit.NANOSECONDS.toMillis(longest) + " ms"));
+    lines.addAll(cluster.query("SELECT to_char(at, 'HH24:MI:SS.MS'), state, detail FROM job_history WHERE job_id = '"
+        + slowest.id() + "' ORDER BY seq"));
+    return lines;
   }
 
   /**
@@ -250,9 +281,9 @@ final class FaultDrill implements AutoCloseable {
   double secondsUntilEveryAgentReceives(long faultNanos) {
     Map<String, Long> first = new ConcurrentHashMap<>();
     for (Job job : jobs.values()) {
-      long delivered = job.deliveredNanos().get();
-      if (job.acceptedNanos() >= faultNanos && delivered != 0) {
-        first.merge(job.agent(), delivered, Math::min);
+      Long at = delivered.get(job.id());
+      if (job.acceptedNanos() >= faultNanos && at != null) {
+        first.merge(job.agent(), at, Math::min);
       }
     }
     if (first.size() < agents.size()) {

@@ -77,6 +77,11 @@ final class LocalCluster implements AutoCloseable {
         "LC_MONITORING_PORT", String.valueOf(monitoringPort),
         "LC_MAX_SECONDS", "900"));
     builder.environment().putAll(settings);
+    // -Dprintfleet.cluster.logLevel=DEBUG: the services' own log level, to see what a drill did.
+    String logLevel = System.getProperty("printfleet.cluster.logLevel");
+    if (logLevel != null) {
+      builder.environment().put("PRINTFLEET_LOG_LEVEL", logLevel);
+    }
     builder.redirectErrorStream(true);
     script = builder.start();
     Thread.ofVirtual().start(() -> {
@@ -256,8 +261,26 @@ final class LocalCluster implements AutoCloseable {
     }
   }
 
+  /** Keeps the services' logs under system-tests/target/cluster-logs/ (the script removes its files). */
+  private void keepLogs() {
+    if (files == null) {
+      return;
+    }
+    Path into = Path.of("target", "cluster-logs", java.time.LocalDateTime.now().toString().replace(':', '-'));
+    try (var logs = Files.list(files)) {
+      Files.createDirectories(into);
+      for (Path log : logs.filter(f -> f.toString().endsWith(".log")).toList()) {
+        Files.copy(log, into.resolve(log.getFileName()));
+      }
+      System.out.println("local cluster logs kept in " + into.toAbsolutePath());
+    } catch (IOException e) {
+      System.out.println("local cluster logs not kept: " + e);
+    }
+  }
+
   @Override
   public void close() throws Exception {
+    keepLogs();
     for (String name : List.copyOf(pids.keySet())) {
       // A frozen process ignores SIGTERM until it runs again.
       new ProcessBuilder("kill", "-CONT", String.valueOf(pids.get(name))).start().waitFor();

@@ -72,8 +72,14 @@ public final class DispatchLoop {
   private int inFlight;
   private long bytesInFlight;
   private final Map<AgentKey, Integer> perAgent = new HashMap<>();
+  /** Claimed jobs waiting here for one of their agent's dispatches to end, in claim order. */
+  private final Map<AgentKey, java.util.ArrayDeque<Runnable>> heldForAgent = new HashMap<>();
   /** Agents whose gateway answered busy, until when: their jobs wait without their content read. */
   private final Map<AgentKey, Long> busyUntil = new HashMap<>();
+  /** How long after a loss of Redis's data a missing presence is not trusted to mean offline. */
+  private static final Duration PRESENCE_LOSS_WINDOW = Duration.ofSeconds(60);
+  /** Until when (System.nanoTime) a missing presence may be a lost one; see {@link #afterPresenceLoss}. */
+  private long presenceLostUntil = System.nanoTime();
 
   public DispatchLoop(Vertx vertx, JobStore jobs, PresenceRegistry presence, Breakers breakers, PrintingConfig config,
       JobMetrics metrics, GatewayLiveness liveness) {
@@ -183,6 +189,15 @@ public final class DispatchLoop {
       busyUntil.remove(agent);
     }
     if (perAgent.getOrDefault(agent, 0) >= config.dispatchMaxPerAgent()) {
+      // The agent's dispatches are all out: the job waits here, leased and in order, for the first
+      // to end (one more round at most, so well within its lease), rather than going back to the
+      // queue for a second and losing its place to younger jobs. Past that, back to the queue.
+      var waitingHere = heldForAgent.computeIfAbsent(agent, k -> new java.util.ArrayDeque<>());
+      if (waitingHere.size() < config.dispatchMaxPerAgent()) {
+        Promise<Void> done = Promise.promise();
+        waitingHere.add(() -> dispatch(job).onComplete(done));
+        return done.future();
+      }
       return requeue(job, false, config.busyWait(), "agent busy: " + config.dispatchMaxPerAgent() + " dispatches wait on it");
     }
     // One job bigger than the cap still goes, alone: it could never go otherwise.
@@ -191,12 +206,21 @@ public final class DispatchLoop {
     }
     perAgent.merge(agent, 1, Integer::sum);
     bytesInFlight += job.contentBytes();
-    var held = new Held(job.contentBytes());
+    var held = new Held(job.contentBytes(), agent);
     return presence.lookup(agent)
+        .recover(e -> {
+          // Redis not answering says nothing about the agent: the job tries again soon, no attempt used.
+          held.release();
+          return requeueNotSent(job, "its agent's presence could not be read: " + e.getMessage())
+              .compose(v -> Future.failedFuture(new NotRouted()));
+        })
         .compose(instance -> {
           if (instance.isEmpty()) {
             held.release();
-            return requeue(job, false, config.offlineWait(), "agent offline");
+            // Right after Redis lost its data, a missing presence more likely means the entry went
+            // with it than that the agent left: try again soon rather than after the offline wait.
+            boolean presenceLost = System.nanoTime() - presenceLostUntil < 0;
+            return requeue(job, false, presenceLost ? config.routeWait() : config.offlineWait(), JobStore.OFFLINE);
           }
           if (liveness.isDead(instance.get(), System.nanoTime())) {
             held.release();
@@ -211,10 +235,34 @@ public final class DispatchLoop {
             return send(job, instance.get(), new AtomicReference<>(content.get()), held, breaker);
           });
         })
-        .onComplete(done -> onLoop(() -> {
+        .onComplete(done -> {
           held.release();
-          perAgent.computeIfPresent(agent, (k, n) -> n > 1 ? n - 1 : null);
-        }));
+          held.freeSlot();
+        });
+  }
+
+  /** A dispatch that ended in a re-queue already written: nothing more to do. */
+  private static final class NotRouted extends RuntimeException {
+    NotRouted() {
+      super("not routed", null, false, false);
+    }
+  }
+
+  /**
+   * Redis lost its data (this instance's cluster guard found and healed the loss): agents' presence
+   * entries went with it until their gateways write them again. Jobs that waited as offline since
+   * are due now, and for a while a missing presence waits only {@code PRINTFLEET_DISPATCH_ROUTE_WAIT}.
+   */
+  public void afterPresenceLoss() {
+    onLoop(() -> presenceLostUntil = System.nanoTime() + PRESENCE_LOSS_WINDOW.toNanos());
+    jobs.releaseOffline()
+        .onSuccess(released -> {
+          log.info("Redis lost its data: jobs waiting for an offline agent are due again jobs={}", released);
+          if (released > 0) {
+            nudge();
+          }
+        })
+        .onFailure(e -> log.warn("Jobs waiting for an offline agent not released: {}", e.toString()));
   }
 
   /**
@@ -223,9 +271,38 @@ public final class DispatchLoop {
    */
   private final class Held {
     private long bytes;
+    private final AgentKey agent;
+    private boolean slotFreed;
 
-    Held(long bytes) {
+    Held(long bytes, AgentKey agent) {
       this.bytes = bytes;
+      this.agent = agent;
+    }
+
+    /**
+     * The agent's dispatch slot ({@code PRINTFLEET_DISPATCH_MAX_PER_AGENT}) is free once the agent
+     * answered (or the dispatch ended before): what follows is this instance's own write, which
+     * must not hold the next job for the agent back. Freed once, on the loop's context; the next
+     * job held here for the agent goes.
+     */
+    void freeSlot() {
+      onLoop(() -> {
+        if (slotFreed) {
+          return;
+        }
+        slotFreed = true;
+        perAgent.computeIfPresent(agent, (k, n) -> n > 1 ? n - 1 : null);
+        var next = heldForAgent.get(agent);
+        if (next != null) {
+          Runnable waiting = next.poll();
+          if (next.isEmpty()) {
+            heldForAgent.remove(agent);
+          }
+          if (waiting != null) {
+            waiting.run();
+          }
+        }
+      });
     }
 
     void release() {
@@ -313,10 +390,12 @@ public final class DispatchLoop {
     var body = new DispatchRequest(job.id().toString(), job.company(), job.agentId(), job.printerId(),
         job.contentType(), Base64.getEncoder().encodeToString(content), job.copies(), job.createdAt().toInstant())
         .toJson();
+    log.debug("Dispatching job={} agent={} via={}", job.id(), job.agentId(), instance);
     Promise<AgentReply> result = Promise.promise();
     waiting.computeIfAbsent(instance, k -> ConcurrentHashMap.newKeySet()).add(result);
     result.future().onComplete(done -> {
       held.release();
+      held.freeSlot();
       waiting.computeIfPresent(instance, (k, set) -> {
         set.remove(result);
         return set.isEmpty() ? null : set;

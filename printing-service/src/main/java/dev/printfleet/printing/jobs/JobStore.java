@@ -21,6 +21,9 @@ import java.util.UUID;
  */
 public final class JobStore {
 
+  /** The reason recorded on a job whose agent had no presence when it was claimed. */
+  public static final String OFFLINE = "agent offline";
+
   static final String COLUMNS =
       "id, company, branch, printer_id, state, attempts, copies, content_type, created_at, updated_at, error";
 
@@ -101,12 +104,21 @@ public final class JobStore {
           + " error = NULL WHERE id = $1 AND state = 'queued' RETURNING " + COLUMNS, "$2::text", null);
 
   /**
+   * When a job put back after a wait is due: after the wait, unless it was released while this
+   * instance held it (its agent connected, or its presence came back: a release makes it due from
+   * its creation, where the claim had put it a lease ahead), when it stays due. Without this, a job
+   * whose dispatch was under way when its agent reconnected would miss that release and wait.
+   */
+  private static final String AFTER_WAIT =
+      "CASE WHEN %1$s <= now() THEN %1$s ELSE now() + make_interval(secs => %2$s) END";
+
+  /**
    * Back to the queue. A failed attempt writes its reason to the history (at most one row per
    * attempt), and so does becoming failed; a job that was not tried (agent offline or busy, circuit
    * open) writes nothing, however often it comes back.
    */
   static final String REQUEUE = recorded(
-      "UPDATE jobs SET state = $2, attempts = attempts + $3, next_attempt_at = now() + make_interval(secs => $4),"
+      "UPDATE jobs SET state = $2, attempts = attempts + $3, next_attempt_at = " + AFTER_WAIT.formatted("next_attempt_at", "$4") + ","
           + " error = $5, updated_at = now() WHERE id = $1 AND state = 'queued' RETURNING " + COLUMNS,
       "$5::text", "state = 'failed' OR $3 = 1");
 
@@ -142,13 +154,23 @@ public final class JobStore {
           + " AND (dispatched_to = $3 OR (dispatched_to IS NULL AND dispatched_at IS NOT NULL))"
           + " AND state NOT IN ('queued', 'dispatched')";
 
+  /**
+   * An agent's queued jobs are due now. Released jobs are due from their creation, so the claim
+   * (oldest due first) takes them in the order they were accepted: the job that waited longest for
+   * its agent goes first, not a random one of them.
+   */
   static final String RELEASE_FOR_AGENT =
-      "UPDATE jobs SET next_attempt_at = now() WHERE state = 'queued' AND company = $1"
+      "UPDATE jobs SET next_attempt_at = created_at WHERE state = 'queued' AND company = $1"
           + " AND printer_id IN (SELECT id FROM printers WHERE company = $1 AND agent_id = $2)";
+
+  /** Jobs waiting because their agent looked offline: due now (presence may have been lost, not the agent). */
+  static final String RELEASE_OFFLINE =
+      "UPDATE jobs SET next_attempt_at = created_at WHERE state = 'queued' AND next_attempt_at > now()"
+          + " AND error = '" + OFFLINE + "'";
 
   /** Agents whose presence came back ({@code $1} companies, {@code $2} agent ids): their queued jobs are due now. */
   static final String RELEASE_FOR_AGENTS =
-      "UPDATE jobs j SET next_attempt_at = now() FROM printers p,"
+      "UPDATE jobs j SET next_attempt_at = j.created_at FROM printers p,"
           + " unnest($1::text[], $2::text[]) AS a(company, agent_id)"
           + " WHERE p.company = a.company AND p.agent_id = a.agent_id"
           + " AND j.state = 'queued' AND j.company = p.company AND j.printer_id = p.id";
@@ -160,7 +182,7 @@ public final class JobStore {
    */
   static final String REQUEUE_NOT_SENT =
       "WITH was AS (SELECT id, error FROM jobs WHERE id = $1 AND state = 'queued' FOR UPDATE),"
-          + " changed AS (UPDATE jobs j SET next_attempt_at = now() + make_interval(secs => $2), error = $3,"
+          + " changed AS (UPDATE jobs j SET next_attempt_at = " + AFTER_WAIT.formatted("j.next_attempt_at", "$2") + ", error = $3,"
           + " updated_at = now() FROM was WHERE j.id = was.id"
           + " RETURNING " + COLUMNS.replaceAll("(\\w+)", "j.$1") + ", was.error IS DISTINCT FROM $3 AS new_reason),"
           + " logged AS (INSERT INTO job_history (job_id, state, detail) SELECT id, state, $3::text FROM changed"
@@ -331,6 +353,11 @@ public final class JobStore {
   /** An agent connected: its queued jobs are due now. */
   public Future<Integer> releaseForAgent(String company, String agentId) {
     return pool.preparedQuery(RELEASE_FOR_AGENT).execute(Tuple.of(company, agentId)).map(RowSet::rowCount);
+  }
+
+  /** Every job waiting because its agent looked offline is due now; how many. */
+  public Future<Integer> releaseOffline() {
+    return pool.query(RELEASE_OFFLINE).execute().map(RowSet::rowCount);
   }
 
   /** Agents reachable again: their queued jobs are due now, in one statement. */

@@ -54,6 +54,8 @@ public final class PrinterRegistry {
       case CONNECTED -> printers.setOnline(event.company(), event.agentId(), true, event.at())
           .compose(v -> jobs.releaseForAgent(event.company(), event.agentId()))
           .onSuccess(released -> {
+            log.debug("Agent connect recorded agent={} company={} via={} released={}", event.agentId(), event.company(),
+                event.instanceId(), released);
             message.reply(new JsonObject().put("released", released));
             loop.nudge();
           })
