@@ -24,6 +24,10 @@ import java.time.Duration;
  *     try; the agent connecting, or its presence coming back, releases it at once
  * @param gatewayDeadAfter a gateway whose heartbeats stopped this long gets no dispatch, and the
  *     dispatches waiting on it are re-queued at once
+ * @param routeTimeout how long the gateway has to say it wrote a dispatch to the agent's socket (the
+ *     first of its two steps, milliseconds when all is well); past it the job was not sent: a
+ *     gateway killed mid-request never answers, and its dispatches must not wait out the whole
+ *     {@code dispatchTimeout}
  */
 public record PrintingConfig(
     PostgresSettings postgres,
@@ -45,7 +49,8 @@ public record PrintingConfig(
     long dispatchMaxBytes,
     Duration busyWait,
     Duration routeWait,
-    Duration gatewayDeadAfter) {
+    Duration gatewayDeadAfter,
+    Duration routeTimeout) {
 
   public static PrintingConfig from(Settings settings) {
     var config = new PrintingConfig(
@@ -70,7 +75,8 @@ public record PrintingConfig(
         settings.duration("PRINTFLEET_DISPATCH_ROUTE_WAIT", Duration.ofSeconds(5)),
         // Above two heartbeat intervals (5 s), so one late beat is not a death; below the agents'
         // 15 s pong timeout, so a frozen gateway is left before its agents come back elsewhere.
-        settings.duration("PRINTFLEET_GATEWAY_DEAD_AFTER", Duration.ofSeconds(12)));
+        settings.duration("PRINTFLEET_GATEWAY_DEAD_AFTER", Duration.ofSeconds(12)),
+        settings.duration("PRINTFLEET_DISPATCH_ROUTE_TIMEOUT", Duration.ofSeconds(3)));
     // A lease that ran out while its dispatch still waits would let a second instance send the job too.
     if (config.dispatchLease().compareTo(config.dispatchTimeout()) <= 0) {
       throw new ConfigException("PRINTFLEET_DISPATCH_LEASE",

@@ -5,6 +5,8 @@ import dev.printfleet.common.config.Settings;
 import dev.printfleet.common.lifecycle.ServiceDefinition;
 import dev.printfleet.common.lifecycle.ServiceRuntime;
 import dev.printfleet.common.messages.Addresses;
+import dev.printfleet.common.presence.AgentKey;
+import dev.printfleet.common.messages.AgentEvent;
 import dev.printfleet.common.messages.ControlCommand;
 import dev.printfleet.common.messages.Heartbeat;
 import dev.printfleet.common.presence.PresenceRegistry;
@@ -124,6 +126,18 @@ public final class PrintingService implements ServiceDefinition<PrintingConfig> 
       }
     });
     vertx.eventBus().<JsonObject>consumer(Addresses.EVENTS_PRINTER, registry::onPrinterStatus);
+    // Every instance hears an agent connect (one instance writes it, on PRINTING_AGENTS): its
+    // dispatches waiting here on the gateway it left go back for the new one.
+    vertx.eventBus().<JsonObject>consumer(Addresses.EVENTS_AGENT, message -> {
+      try {
+        var event = AgentEvent.fromJson(message.body());
+        if (event.kind() == AgentEvent.Kind.CONNECTED) {
+          loop.agentConnected(new AgentKey(event.company(), event.agentId()), event.instanceId());
+        }
+      } catch (RuntimeException e) {
+        // A malformed event is the gateways' to report; here it only does not count.
+      }
+    });
     runtime.heartbeat().reportCircuits(breakers::circuits);
     runtime.onControl(ControlCommand.CIRCUIT_RESET, command -> breakers.reset(command.target())
         ? Future.succeededFuture(new JsonObject().put("reset", command.target()))

@@ -88,6 +88,8 @@ class LocalClusterIT {
             + " seconds-until-every-agent-receives-jobs=%.1f%n", afterKill, drill.mostOpenCircuits(),
             drill.secondsUntilEveryAgentReceives(killedAt));
         drill.waitsPerSecond(killedAt, 10).forEach(line -> System.out.println("printfleet-figure gateway-killed" + line));
+        drill.slowestJobHistory(killedAt - TimeUnit.SECONDS.toNanos(2), Long.MAX_VALUE)
+            .forEach(line -> System.out.println("printfleet-drill " + line));
 
         assertThat(held).as("agents on the killed gateway").isPositive();
         assertThat(allFinal).as("every job final: %s", states).isTrue();

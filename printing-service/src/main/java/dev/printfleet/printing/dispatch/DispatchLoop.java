@@ -62,8 +62,14 @@ public final class DispatchLoop {
   private final PrintingConfig config;
   private final JobMetrics metrics;
   private final GatewayLiveness liveness;
-  /** Dispatches waiting on each gateway: failed at once as not sent when it stops beating. */
-  private final Map<String, Set<Promise<AgentReply>>> waiting = new ConcurrentHashMap<>();
+  /** A dispatch waiting on a gateway: for whom, and its outcome to complete early. */
+  private record Waiting(AgentKey agent, Promise<AgentReply> outcome) {}
+
+  /**
+   * Dispatches waiting on each gateway: failed at once as not sent when it stops beating, or when
+   * their agent connects to another gateway (the one they wait on lost it, and may never answer).
+   */
+  private final Map<String, Set<Waiting>> waiting = new ConcurrentHashMap<>();
   private final List<Long> timers = new ArrayList<>();
   private io.vertx.core.Context context;
   private boolean claiming;
@@ -369,8 +375,25 @@ public final class DispatchLoop {
       if (liveness.isDead(instance, now) && !dispatches.isEmpty()) {
         log.warn("Gateway stopped its heartbeats, its dispatches are re-queued gateway={} dispatches={}", instance,
             dispatches.size());
-        List.copyOf(dispatches).forEach(p -> p.tryComplete(
+        List.copyOf(dispatches).forEach(w -> w.outcome().tryComplete(
             AgentReply.notSent("unavailable", "gateway " + instance + " stopped its heartbeats")));
+      }
+    });
+  }
+
+  /**
+   * An agent connected to {@code instance}: its dispatches still waiting on another gateway are not
+   * sent (that gateway lost the agent; killed, it would never answer and they would wait out the
+   * dispatch timeout holding the agent's slots). They go back for the agent's new location.
+   */
+  public void agentConnected(AgentKey agent, String instance) {
+    waiting.forEach((other, dispatches) -> {
+      if (!other.equals(instance)) {
+        for (Waiting w : List.copyOf(dispatches)) {
+          if (w.agent().equals(agent)) {
+            w.outcome().tryComplete(AgentReply.notSent("not_found", "the agent connected to " + instance + " since"));
+          }
+        }
       }
     });
   }
@@ -392,18 +415,21 @@ public final class DispatchLoop {
         .toJson();
     log.debug("Dispatching job={} agent={} via={}", job.id(), job.agentId(), instance);
     Promise<AgentReply> result = Promise.promise();
-    waiting.computeIfAbsent(instance, k -> ConcurrentHashMap.newKeySet()).add(result);
+    var entry = new Waiting(new AgentKey(job.company(), job.agentId()), result);
+    waiting.computeIfAbsent(instance, k -> ConcurrentHashMap.newKeySet()).add(entry);
     result.future().onComplete(done -> {
       held.release();
       held.freeSlot();
       waiting.computeIfPresent(instance, (k, set) -> {
-        set.remove(result);
+        set.remove(entry);
         return set.isEmpty() ? null : set;
       });
     });
+    // The first step is the gateway's own work (milliseconds): it has PRINTFLEET_DISPATCH_ROUTE_TIMEOUT.
+    long firstMs = Math.min(config.routeTimeout().toMillis(), config.dispatchTimeout().toMillis());
     vertx.eventBus()
         .<JsonObject>request(Addresses.gateway(instance), body,
-            new DeliveryOptions(options).addHeader(Addresses.ACTION_HEADER, DispatchRequest.ACTION))
+            new DeliveryOptions(options).setSendTimeout(firstMs).addHeader(Addresses.ACTION_HEADER, DispatchRequest.ACTION))
         .onComplete(first -> held.release())
         .compose(first -> {
           AgentReply reply = AgentReply.fromJson(first.body());
