@@ -330,6 +330,12 @@ public final class DispatchLoop {
     // as busy does, so it neither counts nor opens the circuit.
     return breaker.<DispatchOutcome>execute(promise -> request(job, instance, content.getAndSet(null), held, written)
             .onComplete(ar -> {
+              if (!written.get() && ar.cause() instanceof io.vertx.core.eventbus.ReplyException e
+                  && e.failureType() == io.vertx.core.eventbus.ReplyFailure.TIMEOUT) {
+                // Not even the first step in PRINTFLEET_DISPATCH_ROUTE_TIMEOUT: leave the gateway
+                // until it beats again, so its other jobs do not each wait that long too.
+                liveness.suspect(instance);
+              }
               var outcome = DispatchOutcome.of(ar.result(), ar.cause(), written.get(),
                   liveness.isDead(instance, System.nanoTime()));
               if (outcome.kind() == DispatchOutcome.Kind.PRINTER_FAILED) {

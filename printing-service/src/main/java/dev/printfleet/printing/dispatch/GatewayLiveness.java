@@ -14,6 +14,8 @@ public final class GatewayLiveness {
 
   private final long deadAfterNanos;
   private final Map<String, Long> lastBeat = new ConcurrentHashMap<>();
+  /** Gateways that let a dispatch's first step time out, until their next heartbeat. */
+  private final Map<String, Boolean> suspected = new ConcurrentHashMap<>();
 
   public GatewayLiveness(Duration deadAfter) {
     this.deadAfterNanos = deadAfter.toNanos();
@@ -21,6 +23,19 @@ public final class GatewayLiveness {
 
   public void beat(String instance, long nowNanos) {
     lastBeat.put(instance, nowNanos);
+    suspected.remove(instance);
+  }
+
+  /**
+   * The gateway did not even say it wrote a dispatch (milliseconds of its own work) in time: it is
+   * frozen or gone, most likely, and is left until its next heartbeat says otherwise, rather than
+   * for the seconds its heartbeats take to be missed. A gateway merely slow costs its jobs a
+   * heartbeat interval.
+   */
+  public void suspect(String instance) {
+    if (lastBeat.containsKey(instance)) {
+      suspected.put(instance, Boolean.TRUE);
+    }
   }
 
   /** An instance that left (drained, dropped by the cluster): forgotten, so it is not "silent" forever. */
@@ -30,17 +45,24 @@ public final class GatewayLiveness {
 
   public boolean isDead(String instance, long nowNanos) {
     Long last = lastBeat.get(instance);
-    if (last == null || nowNanos - last <= deadAfterNanos) {
+    if (last == null || nowNanos - last <= deadAfterNanos && !suspected.containsKey(instance)) {
       return false;
     }
     // Every gateway silent at once is more likely this instance's event bus (or its own pause) than
     // every gateway: routing nothing would strand every job, so dispatches keep going and the
     // dispatch timeout decides, as without this check.
-    return lastBeat.values().stream().anyMatch(other -> nowNanos - other <= deadAfterNanos);
+    return lastBeat.entrySet().stream().anyMatch(other -> !other.getKey().equals(instance)
+        && nowNanos - other.getValue() <= deadAfterNanos && !suspected.containsKey(other.getKey()));
   }
 
   /** Drops instances silent for ten times the limit: gone for good, and the map stays bounded. */
   public void evictLongGone(long nowNanos) {
-    lastBeat.values().removeIf(last -> nowNanos - last > 10 * deadAfterNanos);
+    lastBeat.entrySet().removeIf(e -> {
+      boolean gone = nowNanos - e.getValue() > 10 * deadAfterNanos;
+      if (gone) {
+        suspected.remove(e.getKey());
+      }
+      return gone;
+    });
   }
 }

@@ -36,6 +36,22 @@ class GatewayLivenessTest {
   }
 
   @Test
+  void aGatewaySuspectedAfterAFirstStepTimedOutIsLeftUntilItsNextHeartbeat() {
+    liveness.beat("g1", 0);
+    liveness.beat("g2", 0);
+    liveness.suspect("g1");
+    assertThat(liveness.isDead("g1", 1 * S)).as("suspected, while g2 beats").isTrue();
+    assertThat(liveness.isDead("g2", 1 * S)).isFalse();
+    liveness.beat("g1", 2 * S);
+    assertThat(liveness.isDead("g1", 2 * S)).as("beating again").isFalse();
+    liveness.suspect("g1");
+    liveness.suspect("g2");
+    assertThat(liveness.isDead("g1", 3 * S)).as("every gateway suspected: the bus more likely").isFalse();
+    liveness.suspect("g3");
+    assertThat(liveness.isDead("g3", 3 * S)).as("never heard from: not suspected").isFalse();
+  }
+
+  @Test
   void longGoneGatewaysAreForgotten() {
     liveness.beat("g1", 0);
     liveness.beat("g2", 200 * S);
