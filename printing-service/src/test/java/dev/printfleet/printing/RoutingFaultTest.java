@@ -126,7 +126,9 @@ class RoutingFaultTest extends PrintingTestBase {
     restartGateway(Map.of("PRINTFLEET_HEARTBEAT_INTERVAL", "200ms"));
     restartPrinting(Map.of("PRINTFLEET_DISPATCH_TIMEOUT", "60s", "PRINTFLEET_DISPATCH_LEASE", "90s",
         "PRINTFLEET_GATEWAY_DEAD_AFTER", "1500ms", "PRINTFLEET_DISPATCH_ROUTE_WAIT", "200ms",
-        "PRINTFLEET_CIRCUIT_MAX_FAILURES", "1"));
+        // A job for a dead gateway's agent waits the offline wait unless the agent's connect
+        // releases it; here the presence moves without a connect.
+        "PRINTFLEET_OFFLINE_WAIT", "1s", "PRINTFLEET_CIRCUIT_MAX_FAILURES", "1"));
     var printed = new AtomicInteger();
     printingAgent("agent-frozen", "frozen-p1", printed);
     var received = new AtomicInteger();

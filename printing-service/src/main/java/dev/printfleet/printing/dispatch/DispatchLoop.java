@@ -230,7 +230,7 @@ public final class DispatchLoop {
           }
           if (liveness.isDead(instance.get(), System.nanoTime())) {
             held.release();
-            return requeueNotSent(job, "gateway " + instance.get() + " stopped its heartbeats");
+            return requeueNotSent(job, "gateway " + instance.get() + " stopped its heartbeats", config.offlineWait());
           }
           return jobs.content(job.id()).compose(content -> {
             if (content.isEmpty()) {
@@ -348,7 +348,8 @@ public final class DispatchLoop {
             outcome -> switch (outcome.kind()) {
               case BUSY -> markBusy(new AgentKey(job.company(), job.agentId()))
                   .compose(v -> requeue(job, false, config.busyWait(), "agent busy: " + outcome.reason()));
-              case NOT_SENT -> requeueNotSent(job, outcome.reason() + " (via " + instance + ")");
+              case NOT_SENT -> requeueNotSent(job, outcome.reason() + " (via " + instance + ")",
+                  liveness.isDead(instance, System.nanoTime()) ? config.offlineWait() : config.routeWait());
               default -> jobs.markDispatched(job.id(), "sent to " + job.agentId() + " via " + instance)
                   .onSuccess(this::publish).<Void>mapEmpty();
             },
@@ -367,9 +368,18 @@ public final class DispatchLoop {
    * gateway is not hammered; the agent connecting (or its presence coming back) releases it at once.
    */
   private Future<Void> requeueNotSent(JobStore.Claimed job, String reason) {
+    return requeueNotSent(job, reason, config.routeWait());
+  }
+
+  /**
+   * {@code wait}: the offline wait when the agent's gateway is dead or left (its agents will
+   * connect elsewhere, and that releases the job at once, even one held here at that moment: see
+   * JobStore's AFTER_WAIT), so jobs for a frozen gateway's agents are not claimed again and again
+   * meanwhile; the route wait otherwise.
+   */
+  private Future<Void> requeueNotSent(JobStore.Claimed job, String reason, Duration wait) {
     log.debug("Dispatch not sent job={} printer={}: {}", job.id(), job.printerId(), reason);
-    return jobs.requeueNotSent(job.id(), config.routeWait(),
-            "not sent: " + reason + ", re-queued for the agent's next location")
+    return jobs.requeueNotSent(job.id(), wait, "not sent: " + reason + ", re-queued for the agent's next location")
         .mapEmpty();
   }
 

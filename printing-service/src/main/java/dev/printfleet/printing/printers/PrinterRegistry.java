@@ -51,13 +51,15 @@ public final class PrinterRegistry {
     }
     switch (event.kind()) {
       case PRINTERS_SYNCED -> message.reply(new JsonObject());
-      case CONNECTED -> printers.setOnline(event.company(), event.agentId(), true, event.at())
-          .compose(v -> jobs.releaseForAgent(event.company(), event.agentId()))
+      // The release first: the agent's jobs wait for it, while marking its printers online may wait
+      // for the agent's printer list being written at the same moment (they share a lock).
+      case CONNECTED -> jobs.releaseForAgent(event.company(), event.agentId())
+          .onSuccess(released -> loop.nudge())
+          .compose(released -> printers.setOnline(event.company(), event.agentId(), true, event.at()).map(released))
           .onSuccess(released -> {
             log.debug("Agent connect recorded agent={} company={} via={} released={}", event.agentId(), event.company(),
                 event.instanceId(), released);
             message.reply(new JsonObject().put("released", released));
-            loop.nudge();
           })
           .onFailure(e -> {
             log.warn("Agent not marked online agent={} company={}: {}", event.agentId(), event.company(), e.toString());
