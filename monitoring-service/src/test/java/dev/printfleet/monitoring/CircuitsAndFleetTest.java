@@ -108,7 +108,15 @@ class CircuitsAndFleetTest {
     var presence = new PresenceRegistry(monitoring.redis(), monitoring.settings().redis(), "gateway-ghost",
         Duration.ofMinutes(5));
     await().atMost(Duration.ofSeconds(10)).until(() -> join(presence.lookup(new dev.printfleet.common.presence.AgentKey("acme", "agent-c"))).isEmpty());
-    // The agent now seems held by a gateway that is not there: the dispatch fails and opens the circuit.
+    // The agent now seems held by a stand-in gateway whose agent answers every dispatch with its
+    // printer's error: the printer's own failures open its circuit (a gateway that is merely not
+    // there would not: that is the route's failure, not the printer's).
+    var failing = monitoring.vertx().eventBus().<JsonObject>consumer(
+        dev.printfleet.common.messages.Addresses.gateway("gateway-ghost"),
+        message -> message.reply(dev.printfleet.common.messages.AgentReply.failed("printer_error", "paper jam").toJson()));
+    var registered = io.vertx.core.Promise.<Void>promise();
+    failing.completionHandler(registered);
+    join(registered.future());
     join(presence.register(new dev.printfleet.common.presence.AgentKey("acme", "agent-c")));
     var job = new JsonObject().put("printerId", "agent-c-p1").put("contentType", "text/plain")
         .put("content", Base64.getEncoder().encodeToString("table 4".getBytes()));
@@ -123,6 +131,7 @@ class CircuitsAndFleetTest {
         .anyMatch(a -> a.getString("kind").equals("circuit_open")
             && a.getString("subject").equals("acme/agent-c-p1@" + printing.instanceId())));
     join(presence.unregister(new dev.printfleet.common.presence.AgentKey("acme", "agent-c")));
+    join(failing.unregister());
 
     var reset = post(monitoring, "/monitoring/circuits/acme%2Fagent-c-p1/reset", set.sreToken(), null);
 

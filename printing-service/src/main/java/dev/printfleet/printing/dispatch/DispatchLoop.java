@@ -85,7 +85,7 @@ public final class DispatchLoop {
   /** How long after a loss of Redis's data a missing presence is not trusted to mean offline. */
   private static final Duration PRESENCE_LOSS_WINDOW = Duration.ofSeconds(60);
   /** Until when (System.nanoTime) a missing presence may be a lost one; see {@link #afterPresenceLoss}. */
-  private long presenceLostUntil = System.nanoTime();
+  private volatile long presenceLostUntil = System.nanoTime();
 
   public DispatchLoop(Vertx vertx, JobStore jobs, PresenceRegistry presence, Breakers breakers, PrintingConfig config,
       JobMetrics metrics, GatewayLiveness liveness) {
@@ -230,7 +230,8 @@ public final class DispatchLoop {
           }
           if (liveness.isDead(instance.get(), System.nanoTime())) {
             held.release();
-            return requeueNotSent(job, "gateway " + instance.get() + " stopped its heartbeats", config.offlineWait());
+            return requeueNotSent(job, "gateway " + instance.get() + " stopped its heartbeats",
+                waitFor(instance.get()));
           }
           return jobs.content(job.id()).compose(content -> {
             if (content.isEmpty()) {
@@ -348,8 +349,7 @@ public final class DispatchLoop {
             outcome -> switch (outcome.kind()) {
               case BUSY -> markBusy(new AgentKey(job.company(), job.agentId()))
                   .compose(v -> requeue(job, false, config.busyWait(), "agent busy: " + outcome.reason()));
-              case NOT_SENT -> requeueNotSent(job, outcome.reason() + " (via " + instance + ")",
-                  liveness.isDead(instance, System.nanoTime()) ? config.offlineWait() : config.routeWait());
+              case NOT_SENT -> requeueNotSent(job, outcome.reason() + " (via " + instance + ")", waitFor(instance));
               default -> jobs.markDispatched(job.id(), "sent to " + job.agentId() + " via " + instance)
                   .onSuccess(this::publish).<Void>mapEmpty();
             },
@@ -369,6 +369,15 @@ public final class DispatchLoop {
    */
   private Future<Void> requeueNotSent(JobStore.Claimed job, String reason) {
     return requeueNotSent(job, reason, config.routeWait());
+  }
+
+  /**
+   * How long a job not sent through {@code instance} waits: the offline wait when the gateway's
+   * heartbeats stopped (its agents connect elsewhere, and that releases the job); the route wait
+   * when it is only suspected after a slow answer (a live gateway's agents do not reconnect).
+   */
+  private Duration waitFor(String instance) {
+    return liveness.heartbeatsStopped(instance, System.nanoTime()) ? config.offlineWait() : config.routeWait();
   }
 
   /**
@@ -432,7 +441,12 @@ public final class DispatchLoop {
     log.debug("Dispatching job={} agent={} via={}", job.id(), job.agentId(), instance);
     Promise<AgentReply> result = Promise.promise();
     var entry = new Waiting(new AgentKey(job.company(), job.agentId()), result);
-    waiting.computeIfAbsent(instance, k -> ConcurrentHashMap.newKeySet()).add(entry);
+    // Added inside compute: the removal below may drop an emptied set at the same moment.
+    waiting.compute(instance, (k, set) -> {
+      Set<Waiting> dispatches = set == null ? ConcurrentHashMap.newKeySet() : set;
+      dispatches.add(entry);
+      return dispatches;
+    });
     result.future().onComplete(done -> {
       held.release();
       held.freeSlot();

@@ -29,8 +29,8 @@ public final class GatewayLiveness {
   /**
    * The gateway did not even say it wrote a dispatch (milliseconds of its own work) in time: it is
    * frozen or gone, most likely, and is left until its next heartbeat says otherwise, rather than
-   * for the seconds its heartbeats take to be missed. A gateway merely slow costs its jobs a
-   * heartbeat interval.
+   * for the seconds its heartbeats take to be missed. A gateway merely slow costs its jobs the
+   * route wait, until its next heartbeat clears it.
    */
   public void suspect(String instance) {
     if (lastBeat.containsKey(instance)) {
@@ -53,6 +53,15 @@ public final class GatewayLiveness {
     // dispatch timeout decides, as without this check.
     return lastBeat.entrySet().stream().anyMatch(other -> !other.getKey().equals(instance)
         && nowNanos - other.getValue() <= deadAfterNanos && !suspected.containsKey(other.getKey()));
+  }
+
+  /**
+   * Whether the gateway's heartbeats stopped (not merely suspected after one slow answer): then its
+   * agents will connect elsewhere, and that releases their jobs.
+   */
+  public boolean heartbeatsStopped(String instance, long nowNanos) {
+    Long last = lastBeat.get(instance);
+    return last != null && nowNanos - last > deadAfterNanos && isDead(instance, nowNanos);
   }
 
   /** Drops instances silent for ten times the limit: gone for good, and the map stays bounded. */
