@@ -64,6 +64,9 @@ class ClusterFaultsIT {
       assertThat(recovered).as("every agent received jobs accepted after the fault").isPositive();
       assertThat(drill.everyWatchedServiceReady()).as("every service ready again, not ready for %s",
           drill.notReadySeconds()).isTrue();
+      // Not ready only while healing, if at all: seconds, not the rest of the run.
+      assertThat(drill.notReadySeconds()).as("seconds not ready, by service").allSatisfy((service, seconds) ->
+          assertThat(seconds).as(service).isLessThanOrEqualTo(10.0));
     }
   }
 
