@@ -502,13 +502,15 @@ public final class DispatchLoop {
   private void sweep() {
     long now = System.nanoTime();
     busyUntil.values().removeIf(until -> now - until >= 0);
+    // Failures here are the database's (the claim's WARN says so once per outage): retried next sweep.
     jobs.redispatchStale(config.resultDeadline()).onSuccess(list -> {
       list.forEach(job -> publish(Optional.of(job)));
       if (!list.isEmpty()) {
         nudge();
       }
-    });
-    jobs.expire(config.jobTtl()).onSuccess(list -> list.forEach(job -> publish(Optional.of(job))));
+    }).onFailure(e -> log.debug("Stale dispatches not swept: {}", e.toString()));
+    jobs.expire(config.jobTtl()).onSuccess(list -> list.forEach(job -> publish(Optional.of(job))))
+        .onFailure(e -> log.debug("Expired jobs not swept: {}", e.toString()));
   }
 
   /** Publishes a written state change on printfleet.events.job. */

@@ -38,11 +38,6 @@ public final class GatewayLiveness {
     }
   }
 
-  /** An instance that left (drained, dropped by the cluster): forgotten, so it is not "silent" forever. */
-  public void forget(String instance) {
-    lastBeat.remove(instance);
-  }
-
   public boolean isDead(String instance, long nowNanos) {
     Long last = lastBeat.get(instance);
     if (last == null || nowNanos - last <= deadAfterNanos && !suspected.containsKey(instance)) {
