@@ -86,8 +86,6 @@ public final class SimulatedAgent {
   /** PROTOCOL.md §2.4: ping every 5 s, give up on a server silent for 15 s, bound the handshake. */
   static final long PING_EVERY_MS = 5_000;
   static final long SILENT_AFTER_MS = 15_000;
-  /** How often the silence is checked: a server silent for 15 s is left within a second of it. */
-  static final long CHECK_EVERY_MS = 1_000;
   static final int HANDSHAKE_TIMEOUT_MS = 5_000;
 
   public SimulatedAgent(
@@ -208,7 +206,7 @@ public final class SimulatedAgent {
     ws.textMessageHandler(this::onFrame);
     vertx.cancelTimer(livenessTimer);
     lastPingNanos = System.nanoTime();
-    livenessTimer = vertx.setPeriodic(CHECK_EVERY_MS, id -> checkServer(ws, id));
+    livenessTimer = vertx.setTimer(PING_EVERY_MS, id -> checkServer(ws));
     ws.closeHandler(v -> {
       vertx.cancelTimer(livenessTimer);
       if (socket != ws) {
@@ -228,14 +226,14 @@ public final class SimulatedAgent {
    * A frozen gateway keeps the TCP connection open and answers nothing: without this the agent
    * would wait for the kernel to notice, minutes, while its jobs cannot reach it.
    */
-  private void checkServer(WebSocket ws, long timerId) {
+  private void checkServer(WebSocket ws) {
     if (ws.isClosed()) {
-      vertx.cancelTimer(timerId);
       return;
     }
-    if (System.nanoTime() - lastFrameNanos > SILENT_AFTER_MS * 1_000_000) {
+    long now = System.nanoTime();
+    long silentNanos = now - lastFrameNanos;
+    if (silentNanos >= SILENT_AFTER_MS * 1_000_000) {
       log.info("Gateway silent, reconnecting agent={} instance={}", agentId, instance);
-      vertx.cancelTimer(timerId);
       instance = null;
       socket = null;
       // The close handshake would wait for the frozen server (the client's closing timeout): the
@@ -244,10 +242,15 @@ public final class SimulatedAgent {
       scheduleReconnect();
       return;
     }
-    if (System.nanoTime() - lastPingNanos >= PING_EVERY_MS * 1_000_000) {
-      lastPingNanos = System.nanoTime();
+    if (now - lastPingNanos >= PING_EVERY_MS * 1_000_000) {
+      lastPingNanos = now;
       ws.writePing(io.vertx.core.buffer.Buffer.buffer("p")).onFailure(e -> { });
     }
+    // Next look: at the next ping or the moment the silence would reach its limit, whichever comes
+    // first, so the 15 s are not rounded up (a frame received meanwhile moves that moment on).
+    long untilSilentMs = SILENT_AFTER_MS - silentNanos / 1_000_000;
+    long untilPingMs = PING_EVERY_MS - (now - lastPingNanos) / 1_000_000;
+    livenessTimer = vertx.setTimer(Math.max(1, Math.min(untilSilentMs, untilPingMs)), id -> checkServer(ws));
   }
 
   private void scheduleReconnect() {

@@ -42,7 +42,7 @@ class ClusterFaultsIT {
   private void redisLoss(String name, Fault fault) throws Exception {
     try (var cluster = LocalCluster.start(Map.of()); var drill = new FaultDrill(cluster, AGENTS)) {
       drill.startLoad(JOBS_PER_SECOND);
-      Thread.sleep(10_000);
+      drill.awaitSteady();
       long faultAt = System.nanoTime();
       System.out.println("printfleet-drill fault " + name + " at " + java.time.LocalTime.now());
       fault.inject(cluster);
@@ -56,7 +56,7 @@ class ClusterFaultsIT {
       System.out.printf("printfleet-figure redis-loss-%s seconds-until-every-agent-receives-jobs=%.1f"
           + " longest-wait-after-fault-ms=%d not-ready-seconds=%s%n", name, recovered,
           drill.longestWaitMs(faultAt, Long.MAX_VALUE), drill.notReadySeconds());
-      drill.waitsPerSecond(faultAt, 20).forEach(line -> System.out.println("printfleet-figure redis-loss-" + name + line));
+      drill.waitsPerSecond(faultAt, -3, 20).forEach(line -> System.out.println("printfleet-figure redis-loss-" + name + line));
       drill.slowestJobHistory(faultAt, Long.MAX_VALUE).forEach(line -> System.out.println("printfleet-drill " + line));
 
       assertThat(allFinal).as("every job final within 30 s of the fault: %s", states).isTrue();
@@ -81,7 +81,7 @@ class ClusterFaultsIT {
   void aGatewayFrozenThenKilledFailsNoJobAndItsAgentsGetTheirJobsWithinSeconds() throws Exception {
     try (var cluster = LocalCluster.start(Map.of()); var drill = new FaultDrill(cluster, AGENTS)) {
       drill.startLoad(JOBS_PER_SECOND);
-      Thread.sleep(10_000);
+      drill.awaitSteady();
       String gateway = drill.busiestGateway();
       long held = drill.agentsOn(gateway);
       drill.unwatch(gateway);
@@ -106,7 +106,7 @@ class ClusterFaultsIT {
       System.out.printf("printfleet-figure gateway-frozen acceptance: longest wait during the freeze <= 20 s %s;"
           + " after the kill <= 5 s %s%n", duringFreeze >= 0 && duringFreeze <= 20_000 ? "MET" : "NOT MET",
           afterKill >= 0 && afterKill <= 5_000 ? "MET" : "NOT MET");
-      drill.waitsPerSecond(frozenAt, 25).forEach(line -> System.out.println("printfleet-figure gateway-frozen" + line));
+      drill.waitsPerSecond(frozenAt, -5, 25).forEach(line -> System.out.println("printfleet-figure gateway-frozen" + line));
       drill.slowestJobHistory(frozenAt - TimeUnit.SECONDS.toNanos(2), killedAt)
           .forEach(line -> System.out.println("printfleet-drill " + line));
 

@@ -36,6 +36,10 @@ import java.util.concurrent.atomic.AtomicLong;
 final class FaultDrill implements AutoCloseable {
 
   private static final int MAX_IN_FLIGHT = 1_000;
+  private static final Duration STEADY_MIN = Duration.ofSeconds(8);
+  private static final Duration STEADY_MAX = Duration.ofSeconds(45);
+  private static final Duration STEADY_WAIT = Duration.ofSeconds(1);
+  private static final int STEADY_SECONDS = 3;
 
   /** One accepted job: when its 201 came. */
   record Job(String id, String agent, long acceptedNanos) {}
@@ -141,7 +145,10 @@ final class FaultDrill implements AutoCloseable {
         .POST(HttpRequest.BodyPublishers.ofString(body.encode())).build();
     return ServiceProcess.HTTP.sendAsync(request, HttpResponse.BodyHandlers.ofString()).handle((response, error) -> {
       if (error != null) {
-        refusals.computeIfAbsent("error " + error.getClass().getSimpleName(), k -> new AtomicLong()).incrementAndGet();
+        // The client's own failure (a reset, a timeout), named by its cause: the wrapper says nothing.
+        Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+            ? error.getCause() : error;
+        refusals.computeIfAbsent("error " + cause.getClass().getSimpleName(), k -> new AtomicLong()).incrementAndGet();
       } else if (response.statusCode() == 201) {
         String id = new JsonObject(response.body()).getString("id");
         jobs.put(id, new Job(id, agent.agentId(), System.nanoTime()));
@@ -292,14 +299,44 @@ final class FaultDrill implements AutoCloseable {
     return (first.values().stream().mapToLong(Long::longValue).max().orElseThrow() - faultNanos) / 1e9;
   }
 
-  /** Per second after the fault (by 201 time): jobs accepted and the longest wait of any of them. */
-  List<String> waitsPerSecond(long faultNanos, int seconds) {
+  /**
+   * Waits until the cluster keeps up with the load: each of the last {@code STEADY_SECONDS} whole
+   * seconds' jobs all reached their agents within {@code STEADY_WAIT}. A fault should strike a
+   * cluster in its steady state, not one whose JVMs are still warming up with a backlog (jobs queued
+   * at the moment of the fault wait through it too, and the figure would be the warm-up's). Load
+   * runs at least {@code STEADY_MIN}, at most {@code STEADY_MAX}; says how it went either way.
+   */
+  void awaitSteady() throws InterruptedException {
+    long started = System.nanoTime();
+    Thread.sleep(STEADY_MIN.toMillis());
+    long bound = STEADY_WAIT.toNanos();
+    while (System.nanoTime() - started < STEADY_MAX.toNanos()) {
+      long end = System.nanoTime() - bound;
+      boolean steady = true;
+      for (int s = 1; s <= STEADY_SECONDS && steady; s++) {
+        long from = end - TimeUnit.SECONDS.toNanos(s);
+        long longest = longestWaitMs(from, from + TimeUnit.SECONDS.toNanos(1));
+        steady = longest >= 0 && longest <= STEADY_WAIT.toMillis();
+      }
+      if (steady) {
+        System.out.printf("printfleet-drill steady after %.1f s of load (every job of the last %d s reached its agent"
+            + " within %d ms)%n", (System.nanoTime() - started) / 1e9, STEADY_SECONDS, STEADY_WAIT.toMillis());
+        return;
+      }
+      Thread.sleep(250);
+    }
+    System.out.printf("printfleet-drill NOT steady after %d s of load: the fault strikes a cluster with a backlog%n",
+        STEADY_MAX.toSeconds());
+  }
+
+  /** Per second around the fault (by 201 time; negative: before it): jobs accepted and the longest wait of any of them. */
+  List<String> waitsPerSecond(long faultNanos, int fromSecond, int toSecond) {
     List<String> lines = new ArrayList<>();
-    for (int s = 0; s < seconds; s++) {
+    for (int s = fromSecond; s < toSecond; s++) {
       long from = faultNanos + TimeUnit.SECONDS.toNanos(s);
       long to = from + TimeUnit.SECONDS.toNanos(1);
       long count = jobs.values().stream().filter(j -> j.acceptedNanos() >= from && j.acceptedNanos() < to).count();
-      lines.add(String.format("  +%2ds  jobs %4d  longest wait %6d ms", s, count, longestWaitMs(from, to)));
+      lines.add(String.format("  %+3ds  jobs %4d  longest wait %6d ms", s, count, longestWaitMs(from, to)));
     }
     return lines;
   }

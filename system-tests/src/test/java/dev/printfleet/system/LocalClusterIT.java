@@ -71,7 +71,7 @@ class LocalClusterIT {
 
       try (var drill = new FaultDrill(cluster, ClusterFaultsIT.AGENTS)) {
         drill.startLoad(ClusterFaultsIT.JOBS_PER_SECOND);
-        Thread.sleep(10_000);
+        drill.awaitSteady();
         String gateway = drill.busiestGateway();
         long held = drill.agentsOn(gateway);
         drill.unwatch(gateway);
@@ -87,7 +87,7 @@ class LocalClusterIT {
         System.out.printf("printfleet-figure gateway-killed longest-wait-after-kill-ms=%d most-open-circuits=%d"
             + " seconds-until-every-agent-receives-jobs=%.1f%n", afterKill, drill.mostOpenCircuits(),
             drill.secondsUntilEveryAgentReceives(killedAt));
-        drill.waitsPerSecond(killedAt, 10).forEach(line -> System.out.println("printfleet-figure gateway-killed" + line));
+        drill.waitsPerSecond(killedAt, -3, 10).forEach(line -> System.out.println("printfleet-figure gateway-killed" + line));
         drill.slowestJobHistory(killedAt - TimeUnit.SECONDS.toNanos(2), Long.MAX_VALUE)
             .forEach(line -> System.out.println("printfleet-drill " + line));
 
