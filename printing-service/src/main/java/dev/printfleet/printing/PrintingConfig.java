@@ -50,7 +50,9 @@ public record PrintingConfig(
     Duration busyWait,
     Duration routeWait,
     Duration gatewayDeadAfter,
-    Duration routeTimeout) {
+    Duration routeTimeout,
+    boolean dispatchOnAccept,
+    Duration resultGrace) {
 
   public static PrintingConfig from(Settings settings) {
     var config = new PrintingConfig(
@@ -76,11 +78,20 @@ public record PrintingConfig(
         // Above two heartbeat intervals (5 s), so one late beat is not a death; below the agents'
         // 15 s pong timeout, so a frozen gateway is left before its agents come back elsewhere.
         settings.duration("PRINTFLEET_GATEWAY_DEAD_AFTER", Duration.ofSeconds(12)),
-        settings.duration("PRINTFLEET_DISPATCH_ROUTE_TIMEOUT", Duration.ofSeconds(3)));
+        settings.duration("PRINTFLEET_DISPATCH_ROUTE_TIMEOUT", Duration.ofSeconds(3)),
+        settings.bool("PRINTFLEET_DISPATCH_ON_ACCEPT", true),
+        settings.duration("PRINTFLEET_DISPATCH_RESULT_GRACE", Duration.ofSeconds(2)));
     // A lease that ran out while its dispatch still waits would let a second instance send the job too.
     if (config.dispatchLease().compareTo(config.dispatchTimeout()) <= 0) {
       throw new ConfigException("PRINTFLEET_DISPATCH_LEASE",
           "must be longer than PRINTFLEET_DISPATCH_TIMEOUT (" + config.dispatchTimeout().toMillis() + "ms), got "
+              + config.dispatchLease().toMillis() + "ms");
+    }
+    // A job the agent accepted stays leased until its dispatched is written: the same reason.
+    if (config.dispatchLease().compareTo(config.dispatchTimeout().plus(config.resultGrace())) <= 0) {
+      throw new ConfigException("PRINTFLEET_DISPATCH_LEASE",
+          "must be longer than PRINTFLEET_DISPATCH_TIMEOUT plus PRINTFLEET_DISPATCH_RESULT_GRACE ("
+              + config.dispatchTimeout().plus(config.resultGrace()).toMillis() + "ms), got "
               + config.dispatchLease().toMillis() + "ms");
     }
     return config;

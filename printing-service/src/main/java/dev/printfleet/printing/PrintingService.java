@@ -12,6 +12,7 @@ import dev.printfleet.common.messages.Heartbeat;
 import dev.printfleet.common.presence.PresenceRegistry;
 import dev.printfleet.printing.api.PrintingApi;
 import dev.printfleet.printing.dispatch.Breakers;
+import dev.printfleet.printing.dispatch.AgentRoutes;
 import dev.printfleet.printing.dispatch.DispatchLoop;
 import dev.printfleet.printing.dispatch.GatewayLiveness;
 import dev.printfleet.printing.dispatch.ResultsConsumer;
@@ -107,7 +108,8 @@ public final class PrintingService implements ServiceDefinition<PrintingConfig> 
     var presence = new PresenceRegistry(runtime.redis(), runtime.settings().redis(), runtime.instanceId(), Duration.ZERO);
     var metrics = new JobMetrics(runtime.registry(), breakers::countByState);
     var liveness = new GatewayLiveness(config.gatewayDeadAfter());
-    var loop = new DispatchLoop(vertx, jobs, presence, breakers, config, metrics, liveness);
+    var routes = new AgentRoutes(presence);
+    var loop = new DispatchLoop(vertx, jobs, routes, breakers, config, metrics, liveness);
     // Redis lost its data: the agents' presence went with it, for a few seconds.
     runtime.clusterGuard().ifPresent(guard -> guard.onHealed(loss -> loop.afterPresenceLoss()));
     var results = new ResultsConsumer(jobs, loop);
@@ -126,13 +128,17 @@ public final class PrintingService implements ServiceDefinition<PrintingConfig> 
       }
     });
     vertx.eventBus().<JsonObject>consumer(Addresses.EVENTS_PRINTER, registry::onPrinterStatus);
-    // Every instance hears an agent connect (one instance writes it, on PRINTING_AGENTS): its
-    // dispatches waiting here on the gateway it left go back for the new one.
+    // Every instance hears an agent connect (one instance writes it, on PRINTING_AGENTS): its route
+    // is kept, and its dispatches waiting here on the gateway it left go back for the new one.
     vertx.eventBus().<JsonObject>consumer(Addresses.EVENTS_AGENT, message -> {
       try {
         var event = AgentEvent.fromJson(message.body());
+        var agent = new AgentKey(event.company(), event.agentId());
         if (event.kind() == AgentEvent.Kind.CONNECTED) {
-          loop.agentConnected(new AgentKey(event.company(), event.agentId()), event.instanceId());
+          routes.connected(agent, event.instanceId());
+          loop.agentConnected(agent, event.instanceId());
+        } else if (event.kind() == AgentEvent.Kind.DISCONNECTED) {
+          routes.disconnected(agent, event.instanceId());
         }
       } catch (RuntimeException e) {
         // A malformed event is the gateways' to report; here it only does not count.
@@ -142,10 +148,7 @@ public final class PrintingService implements ServiceDefinition<PrintingConfig> 
     runtime.onControl(ControlCommand.CIRCUIT_RESET, command -> breakers.reset(command.target())
         ? Future.succeededFuture(new JsonObject().put("reset", command.target()))
         : Future.failedFuture("no circuit " + command.target()));
-    runtime.onDrain(() -> {
-      loop.stop();
-      return pool.close();
-    });
+    runtime.onDrain(() -> loop.stop().compose(v -> pool.close()));
     var router = Router.router(vertx);
     var testLimit = new TestPrintLimit(runtime.redis(), runtime.settings().redis(), config.testPrintsPerPrinter(),
         config.testPrintsPerBranch(), Duration.ofMinutes(1));

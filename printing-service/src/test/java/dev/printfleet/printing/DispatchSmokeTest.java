@@ -42,12 +42,14 @@ class DispatchSmokeTest extends PrintingTestBase {
 
   @Test
   void theRunFailsAndNamesTheJobWhenOneIsLost() throws Exception {
-    // A dispatcher that forgets one job: job 7 of the run is pushed a day into the future.
+    // A dispatcher that forgets one job: job 7 of the run is put a day into the future, and not
+    // leased for its agent at acceptance (which would send it at once).
     String url = "jdbc:postgresql://" + env.get("PGHOST") + ":" + env.get("PGPORT") + "/" + env.get("PGDATABASE");
     try (var connection = DriverManager.getConnection(url, env.get("PGUSER"), env.get("PGPASSWORD"));
         var sql = connection.createStatement()) {
       sql.execute("CREATE FUNCTION forget_one() RETURNS trigger AS $$ BEGIN"
-          + " IF NEW.idempotency_key = 'lose-7' THEN NEW.next_attempt_at := now() + interval '1 day'; END IF;"
+          + " IF NEW.idempotency_key = 'lose-7' THEN NEW.next_attempt_at := now() + interval '1 day';"
+          + " NEW.dispatched_to := NULL; END IF;"
           + " RETURN NEW; END $$ LANGUAGE plpgsql");
       sql.execute("CREATE TRIGGER forget_one BEFORE INSERT ON jobs FOR EACH ROW EXECUTE FUNCTION forget_one()");
     }

@@ -89,6 +89,29 @@ public final class PresenceRegistry {
     return chain.map(v -> missing);
   }
 
+  /**
+   * Where each of {@code agents} is (null where it is connected nowhere), in the order given, read in
+   * pipelined batches of {@link #REFRESH_BATCH} one after the other, as {@link #refresh} writes.
+   */
+  public Future<List<String>> lookupAll(List<AgentKey> agents) {
+    List<String> found = new ArrayList<>(agents.size());
+    Future<Void> chain = Future.succeededFuture();
+    for (int from = 0; from < agents.size(); from += REFRESH_BATCH) {
+      List<AgentKey> chunk = agents.subList(from, Math.min(agents.size(), from + REFRESH_BATCH));
+      chain = chain.compose(v -> {
+        List<Request> batch = new ArrayList<>(chunk.size());
+        for (AgentKey agent : chunk) {
+          batch.add(Request.cmd(Command.GET).arg(key(settings, agent)));
+        }
+        return redis.batch(batch).map(replies -> {
+          replies.forEach(reply -> found.add(reply == null ? null : reply.toString()));
+          return null;
+        });
+      });
+    }
+    return chain.map(v -> found);
+  }
+
   /** The instance holding the agent, if it is connected anywhere. */
   public Future<Optional<String>> lookup(AgentKey agent) {
     return redis

@@ -166,14 +166,15 @@ public final class PrintingApi {
       throw ApiError.invalid("Idempotency-Key", "the Idempotency-Key header must be 1 to 200 characters");
     }
     List<String> visible = caller.branches().isEmpty() ? null : List.copyOf(caller.branches());
-    jobs.insert(caller.company(), visible, printerId, copies, contentType, content, key)
+    jobs.insert(caller.company(), visible, printerId, copies, contentType, content, key, loop.pushLease())
         .compose(inserted -> inserted
             .map(Future::succeededFuture)
             .orElseGet(() -> Future.failedFuture(new ApiError(404, "not_found", "no printer " + printerId, "printerId"))))
         .onSuccess(inserted -> {
           if (inserted.created()) {
             loop.publish(Optional.of(inserted.job()));
-            loop.nudge();
+            // Leased to this instance for its online agent: sent now. Otherwise the claim loop's.
+            inserted.leased().ifPresentOrElse(job -> loop.dispatchAccepted(job, content), loop::nudge);
           }
           json(ctx, inserted.created() ? 201 : 200, inserted.job().toJson());
         })

@@ -5,7 +5,6 @@ import dev.printfleet.common.messages.AgentReply;
 import dev.printfleet.common.messages.DispatchRequest;
 import dev.printfleet.common.messages.JobEvent;
 import dev.printfleet.common.presence.AgentKey;
-import dev.printfleet.common.presence.PresenceRegistry;
 import dev.printfleet.printing.PrintingConfig;
 import dev.printfleet.printing.jobs.Job;
 import dev.printfleet.printing.jobs.JobMetrics;
@@ -56,7 +55,7 @@ public final class DispatchLoop {
 
   private final Vertx vertx;
   private final JobStore jobs;
-  private final PresenceRegistry presence;
+  private final AgentRoutes routes;
   private final Breakers breakers;
   private final RetryPolicy retries;
   private final PrintingConfig config;
@@ -71,6 +70,13 @@ public final class DispatchLoop {
    */
   private final Map<String, Set<Waiting>> waiting = new ConcurrentHashMap<>();
   private final List<Long> timers = new ArrayList<>();
+  /**
+   * Jobs the agent accepted whose {@code dispatched} is not written yet, by id, with the timer that
+   * will write it: their result usually comes first and writes it (one write fewer per job).
+   */
+  private final Map<java.util.UUID, Long> dispatchedUnwritten = new HashMap<>();
+  /** {@link #inFlight}, readable from any thread: whether an accepted job may be pushed at once. */
+  private volatile int inFlightNow;
   private io.vertx.core.Context context;
   private boolean claiming;
   private boolean again;
@@ -84,16 +90,18 @@ public final class DispatchLoop {
   private final Map<AgentKey, Long> busyUntil = new HashMap<>();
   /** How long after a loss of Redis's data a missing presence is not trusted to mean offline. */
   private static final Duration PRESENCE_LOSS_WINDOW = Duration.ofSeconds(60);
+  /** How often the kept agent routes are checked against Redis's presence. */
+  private static final Duration ROUTE_REFRESH = Duration.ofSeconds(10);
   /** Until when (System.nanoTime) a missing presence may be a lost one; see {@link #afterPresenceLoss}. */
   private volatile long presenceLostUntil = System.nanoTime();
 
-  public DispatchLoop(Vertx vertx, JobStore jobs, PresenceRegistry presence, Breakers breakers, PrintingConfig config,
+  public DispatchLoop(Vertx vertx, JobStore jobs, AgentRoutes routes, Breakers breakers, PrintingConfig config,
       JobMetrics metrics, GatewayLiveness liveness) {
     this.vertx = vertx;
     this.liveness = liveness;
     this.metrics = metrics;
     this.jobs = jobs;
-    this.presence = presence;
+    this.routes = routes;
     this.breakers = breakers;
     this.config = config;
     this.retries = new RetryPolicy(config.maxAttempts(), config.retryBackoff(), Duration.ofMinutes(5));
@@ -105,13 +113,68 @@ public final class DispatchLoop {
     timers.add(vertx.setPeriodic(5_000, id -> sweep()));
     timers.add(vertx.setPeriodic(60_000, id -> breakers.evictIdle()));
     timers.add(vertx.setPeriodic(1_000, id -> leaveSilentGateways()));
+    timers.add(vertx.setPeriodic(ROUTE_REFRESH.toMillis(), id -> routes.refresh()
+        .onFailure(e -> log.debug("Agent routes not refreshed, kept as they are: {}", e.toString()))));
     timers.add(vertx.setPeriodic(5_000, id -> jobs.depth()
         .onSuccess(depth -> metrics.depth(depth[0], depth[1]))
         .onFailure(e -> log.debug("Queue depth not read: {}", e.toString()))));
   }
 
-  public void stop() {
+  /**
+   * Stops the timers, and writes now the {@code dispatched} of the jobs whose write was waiting for
+   * their result: left unwritten, they would look queued until their lease ends and go out again.
+   */
+  public Future<Void> stop() {
     timers.forEach(vertx::cancelTimer);
+    Promise<Void> done = Promise.promise();
+    onLoop(() -> {
+      List<Future<?>> writes = new ArrayList<>();
+      for (var id : List.copyOf(dispatchedUnwritten.keySet())) {
+        vertx.cancelTimer(dispatchedUnwritten.remove(id));
+        writes.add(jobs.markDispatched(id, "sent; written at shutdown").onSuccess(this::publish));
+      }
+      Future.join(writes).<Void>mapEmpty().otherwiseEmpty().onComplete(done);
+    });
+    return done.future();
+  }
+
+  /**
+   * The lease to write an accepted job with, when it may go to its agent at once ({@link
+   * #dispatchAccepted}); null when dispatch on accept is off or this instance has no room for it
+   * (the job is then queued for the claim loop). Any thread.
+   */
+  public Duration pushLease() {
+    return config.dispatchOnAccept() && inFlightNow < config.dispatchMaxInFlight() ? config.dispatchLease() : null;
+  }
+
+  /**
+   * A job leased to this instance in the statement that accepted it: sent now, with the content the
+   * request carried (no claim, no read), through the same path as a claimed job. If this instance
+   * dies first, the lease runs out and the claim loop takes the job.
+   */
+  public void dispatchAccepted(JobStore.Claimed job, byte[] content) {
+    onLoop(() -> {
+      inFlight++;
+      inFlightNow = inFlight;
+      metrics.dispatchStarted(true);
+      dispatch(job, content).onComplete(done -> onLoop(() -> {
+        inFlight--;
+        inFlightNow = inFlight;
+        if (again) {
+          nudge();
+        }
+      }));
+    });
+  }
+
+  /** The result of a job was written (by this instance): its {@code dispatched} needs no write of its own. */
+  public void resultWritten(java.util.UUID id) {
+    onLoop(() -> {
+      Long timer = dispatchedUnwritten.remove(id);
+      if (timer != null) {
+        vertx.cancelTimer(timer);
+      }
+    });
   }
 
   /**
@@ -156,9 +219,12 @@ public final class DispatchLoop {
       }
       List<JobStore.Claimed> claimed = ar.result();
       inFlight += claimed.size();
+      inFlightNow = inFlight;
       for (JobStore.Claimed job : claimed) {
-        dispatch(job).onComplete(done -> onLoop(() -> {
+        metrics.dispatchStarted(false);
+        dispatch(job, null).onComplete(done -> onLoop(() -> {
           inFlight--;
+          inFlightNow = inFlight;
           if (again) {
             nudge();
           }
@@ -178,7 +244,8 @@ public final class DispatchLoop {
     }
   }
 
-  private Future<Void> dispatch(JobStore.Claimed job) {
+  /** {@code content}: the job's, when it is at hand (accepted just now); null: read just before the send. */
+  private Future<Void> dispatch(JobStore.Claimed job, byte[] content) {
     if (job.agentId() == null) {
       return requeue(job, false, config.offlineWait(), "printer unknown, waiting for its agent to sync it");
     }
@@ -201,7 +268,7 @@ public final class DispatchLoop {
       var waitingHere = heldForAgent.computeIfAbsent(agent, k -> new java.util.ArrayDeque<>());
       if (waitingHere.size() < config.dispatchMaxPerAgent()) {
         Promise<Void> done = Promise.promise();
-        waitingHere.add(() -> dispatch(job).onComplete(done));
+        waitingHere.add(() -> dispatch(job, content).onComplete(done));
         return done.future();
       }
       return requeue(job, false, config.busyWait(), "agent busy: " + config.dispatchMaxPerAgent() + " dispatches wait on it");
@@ -213,7 +280,7 @@ public final class DispatchLoop {
     perAgent.merge(agent, 1, Integer::sum);
     bytesInFlight += job.contentBytes();
     var held = new Held(job.contentBytes(), agent);
-    return presence.lookup(agent)
+    return routes.lookup(agent)
         .recover(e -> {
           // Redis not answering says nothing about the agent: the job tries again soon, no attempt used.
           held.release();
@@ -230,16 +297,20 @@ public final class DispatchLoop {
           }
           if (liveness.isDead(instance.get(), System.nanoTime())) {
             held.release();
+            routes.notThere(agent, instance.get());
             return requeueNotSent(job, "gateway " + instance.get() + " stopped its heartbeats",
                 waitFor(instance.get()));
           }
-          return jobs.content(job.id()).compose(content -> {
-            if (content.isEmpty()) {
+          if (content != null) {
+            return send(job, instance.get(), new AtomicReference<>(content), held, breaker);
+          }
+          return jobs.content(job.id()).compose(read -> {
+            if (read.isEmpty()) {
               // Cancelled or expired since the claim: nothing to send.
               held.release();
               return Future.<Void>succeededFuture();
             }
-            return send(job, instance.get(), new AtomicReference<>(content.get()), held, breaker);
+            return send(job, instance.get(), new AtomicReference<>(read.get()), held, breaker);
           });
         })
         .onComplete(done -> {
@@ -349,9 +420,11 @@ public final class DispatchLoop {
             outcome -> switch (outcome.kind()) {
               case BUSY -> markBusy(new AgentKey(job.company(), job.agentId()))
                   .compose(v -> requeue(job, false, config.busyWait(), "agent busy: " + outcome.reason()));
-              case NOT_SENT -> requeueNotSent(job, outcome.reason() + " (via " + instance + ")", waitFor(instance));
-              default -> jobs.markDispatched(job.id(), "sent to " + job.agentId() + " via " + instance)
-                  .onSuccess(this::publish).<Void>mapEmpty();
+              case NOT_SENT -> {
+                routes.notThere(new AgentKey(job.company(), job.agentId()), instance);
+                yield requeueNotSent(job, outcome.reason() + " (via " + instance + ")", waitFor(instance));
+              }
+              default -> writeDispatchedLater(job, instance);
             },
             e -> {
               int attempts = job.attempts() + 1;
@@ -360,6 +433,24 @@ public final class DispatchLoop {
                   .onSuccess(v -> log.info("Dispatch failed job={} printer={} attempts={} next={}: {}",
                       job.id(), job.printerId(), attempts, next.wire(), e.getMessage()));
             });
+  }
+
+  /**
+   * The agent accepted the job: its {@code dispatched} is written {@code PRINTFLEET_DISPATCH_RESULT_GRACE}
+   * later, unless its result comes first and writes it (the common case: a printer answers within a
+   * second or two), so a job costs two writes, its acceptance and its result. The job stays leased to
+   * this instance meanwhile; the dispatch itself is over, and its slot free.
+   */
+  private Future<Void> writeDispatchedLater(JobStore.Claimed job, String instance) {
+    String detail = "sent to " + job.agentId() + " via " + instance;
+    onLoop(() -> dispatchedUnwritten.put(job.id(), vertx.setTimer(config.resultGrace().toMillis(), id -> {
+      if (dispatchedUnwritten.remove(job.id()) != null) {
+        // A no-op when the result was written meanwhile (on another instance): the job is no longer queued.
+        jobs.markDispatched(job.id(), detail).onSuccess(this::publish)
+            .onFailure(e -> log.debug("Dispatched not written job={}: {}", job.id(), e.toString()));
+      }
+    })));
+    return Future.succeededFuture();
   }
 
   /**

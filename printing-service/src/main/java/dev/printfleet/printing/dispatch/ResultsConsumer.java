@@ -45,6 +45,7 @@ public final class ResultsConsumer {
         .compose(recorded -> {
           if (recorded.isPresent()) {
             var r = recorded.get();
+            loop.resultWritten(id);
             if (r.dispatchWrittenWithIt()) {
               // Watchers see the contract's queued, dispatched, then the outcome, as the history has it.
               loop.publish(Optional.of(r.job().inState(JobState.DISPATCHED)));

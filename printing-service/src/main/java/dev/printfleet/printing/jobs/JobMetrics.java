@@ -23,6 +23,8 @@ public final class JobMetrics {
   private final Timer toDispatched;
   private final Timer toPrinted;
   private final Counter retries;
+  private final Counter sentOnAccept;
+  private final Counter sentOnClaim;
   private final AtomicLong queued = new AtomicLong();
   private final AtomicLong dispatched = new AtomicLong();
 
@@ -34,6 +36,13 @@ public final class JobMetrics {
     }
     toDispatched = latency(registry, "dispatched");
     toPrinted = latency(registry, "printed");
+    // Not "path": Vert.x's metrics filter drops that tag name (an HTTP label it leaves off) from every meter.
+    sentOnAccept = Counter.builder("printfleet.dispatch.started").tag("from", "accept")
+        .description("Dispatches started: from the request that accepted the job, or by the claim loop")
+        .register(registry);
+    sentOnClaim = Counter.builder("printfleet.dispatch.started").tag("from", "claim")
+        .description("Dispatches started: from the request that accepted the job, or by the claim loop")
+        .register(registry);
     retries = Counter.builder("printfleet.jobs.retries")
         .description("Failed dispatches sent back to the queue for another attempt").register(registry);
     Gauge.builder("printfleet.jobs.current", queued, AtomicLong::get).tag("state", "queued")
@@ -66,6 +75,11 @@ public final class JobMetrics {
     } else if (job.state() == JobState.PRINTED) {
       toPrinted.record(sinceAccepted);
     }
+  }
+
+  /** A dispatch started: {@code onAccept}, from the request that accepted the job; else claimed. */
+  public void dispatchStarted(boolean onAccept) {
+    (onAccept ? sentOnAccept : sentOnClaim).increment();
   }
 
   public void retried() {

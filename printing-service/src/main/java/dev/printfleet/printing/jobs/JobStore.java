@@ -42,13 +42,24 @@ public final class JobStore {
    * Accepts a job for a printer the caller may see ({@code $8}: the caller's branches, NULL for all);
    * the job takes the printer's branch. No row: no such printer for the caller, or the idempotency
    * key was used already.
+   *
+   * <p>With a lease ({@code $9} seconds, NULL for none), the printer's agent online and no older job
+   * of the printer due and waiting (jobs keep their order: a released backlog goes first), the job is
+   * written already leased to this instance and marked as that agent's, as a claim would: the caller
+   * sends it at once ({@code agent_id} not null), and the claim loop takes it only if the lease runs
+   * out first.
    */
   static final String INSERT = recorded(
-      "INSERT INTO jobs (id, company, branch, printer_id, state, copies, content_type, content, idempotency_key)"
-          + " SELECT $1, $2, p.branch, $3, 'queued', $4, $5, $6, $7 FROM printers p"
+      "INSERT INTO jobs (id, company, branch, printer_id, state, copies, content_type, content, idempotency_key,"
+          + " next_attempt_at, dispatched_to)"
+          + " SELECT $1, $2, p.branch, $3, 'queued', $4, $5, $6, $7,"
+          + " CASE WHEN push THEN now() + make_interval(secs => $9) ELSE now() END,"
+          + " CASE WHEN push THEN p.agent_id END"
+          + " FROM printers p, LATERAL (SELECT $9::float8 IS NOT NULL AND p.online AND NOT EXISTS (SELECT 1 FROM jobs w"
+          + "   WHERE w.company = $2 AND w.printer_id = $3 AND w.state = 'queued' AND w.next_attempt_at <= now())) AS go(push)"
           + " WHERE p.company = $2 AND p.id = $3 AND ($8::text[] IS NULL OR p.branch = ANY($8))"
           + " ON CONFLICT (company, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING"
-          + " RETURNING " + COLUMNS, "'accepted'", null);
+          + " RETURNING " + COLUMNS + ", dispatched_to AS agent_id", "'accepted'", null);
 
   static final String FIND_BY_KEY =
       "SELECT " + COLUMNS + " FROM jobs WHERE company = $1 AND idempotency_key = $2";
@@ -141,7 +152,7 @@ public final class JobStore {
           + ", was.state = 'queued' AS was_queued),"
           + " logged AS (INSERT INTO job_history (job_id, state, detail)"
           + " SELECT changed.id, entry.state, entry.detail FROM changed, LATERAL (VALUES"
-          + " (1, 'dispatched', 'the result came before the dispatch was written'), (2, changed.state, $4::text))"
+          + " (1, 'dispatched', 'sent; written with its result'), (2, changed.state, $4::text))"
           + " AS entry(n, state, detail) WHERE entry.n = 2 OR changed.was_queued ORDER BY entry.n)"
           + " SELECT * FROM changed";
 
@@ -203,8 +214,11 @@ public final class JobStore {
   public record Claimed(UUID id, String company, String branch, String printerId, String agentId,
       int attempts, int copies, String contentType, int contentBytes, OffsetDateTime createdAt) {}
 
-  /** The outcome of an insert: the job, and whether it is new (false: same idempotency key). */
-  public record Inserted(Job job, boolean created) {}
+  /**
+   * The outcome of an insert: the job, whether it is new (false: same idempotency key), and, when it
+   * was written leased to this instance for its online agent, what to send it with.
+   */
+  public record Inserted(Job job, boolean created, Optional<Claimed> leased) {}
 
   /** A result written: the job, and whether it was still queued (its dispatch was written with it). */
   public record Recorded(Job job, boolean dispatchWrittenWithIt) {}
@@ -220,14 +234,21 @@ public final class JobStore {
    * key names a job of a branch the caller may not see).
    */
   public Future<Optional<Inserted>> insert(String company, List<String> visibleBranches, String printerId, int copies,
-      String contentType, byte[] content, String idempotencyKey) {
+      String contentType, byte[] content, String idempotencyKey, Duration lease) {
     String[] branches = visibleBranches == null ? null : visibleBranches.toArray(String[]::new);
     return pool.preparedQuery(INSERT)
         .execute(Tuple.tuple().addValue(UUID.randomUUID()).addValue(company).addValue(printerId).addValue(copies)
-            .addValue(contentType).addValue(Buffer.buffer(content)).addValue(idempotencyKey).addValue(branches))
+            .addValue(contentType).addValue(Buffer.buffer(content)).addValue(idempotencyKey).addValue(branches)
+            .addValue(lease == null ? null : lease.toMillis() / 1000.0))
         .compose(rows -> {
           if (rows.size() == 1) {
-            return Future.succeededFuture(Optional.of(new Inserted(Job.fromRow(rows.iterator().next()), true)));
+            Row row = rows.iterator().next();
+            Job job = Job.fromRow(row);
+            String agent = row.getString("agent_id");
+            Optional<Claimed> leased = agent == null ? Optional.empty()
+                : Optional.of(new Claimed(job.id(), job.company(), job.branch(), job.printerId(), agent, job.attempts(),
+                    job.copies(), job.contentType(), content.length, job.createdAt()));
+            return Future.succeededFuture(Optional.of(new Inserted(job, true, leased)));
           }
           if (idempotencyKey == null) {
             return Future.succeededFuture(Optional.empty());
@@ -236,7 +257,7 @@ public final class JobStore {
           return pool.preparedQuery(FIND_BY_KEY).execute(Tuple.of(company, idempotencyKey))
               .map(existing -> first(existing)
                   .filter(job -> visibleBranches == null || visibleBranches.contains(job.branch()))
-                  .map(job -> new Inserted(job, false)));
+                  .map(job -> new Inserted(job, false, Optional.empty())));
         });
   }
 

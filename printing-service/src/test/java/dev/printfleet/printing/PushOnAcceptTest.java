@@ -1,0 +1,100 @@
+package dev.printfleet.printing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.printfleet.testing.PrometheusText;
+import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.sql.DriverManager;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A job for an agent that is online goes out from the request that accepted it, written already
+ * leased: no claim, no read of its content (printing's {@code printfleet_dispatch_started_total}
+ * counts the two paths apart). Its history still reads queued, dispatched, printed.
+ */
+class PushOnAcceptTest extends PrintingTestBase {
+
+  private static final Map<String, String> NO_CLAIM_LOOP = Map.of("PRINTFLEET_DISPATCH_INTERVAL", "1h");
+
+  private double started(String from) {
+    var metrics = PrometheusText.parse(send(HttpRequest.newBuilder(
+        URI.create("http://127.0.0.1:" + printing.httpPort() + "/metrics")).build()).body());
+    return metrics.value("printfleet_dispatch_started_total", Map.of("from", from));
+  }
+
+  private List<String> agentReceives(String agentId, String branch) {
+    var received = new CopyOnWriteArrayList<String>();
+    var agent = agent(gateway, agentId, branch);
+    agent.onDispatch(data -> received.add(data.getString("jobId")));
+    awaitPrinterKnown(agentId + "-p1");
+    // Its connect written: the printer is online, which the push looks at.
+    await().atMost(Duration.ofSeconds(10)).until(() ->
+        count("SELECT count(*) FROM printers WHERE agent_id = '" + agentId + "' AND online") == 2);
+    return received;
+  }
+
+  @Test
+  void aJobForAnOnlineAgentGoesOutFromTheRequestThatAcceptedIt() {
+    restartPrinting(NO_CLAIM_LOOP);
+    var received = agentReceives("push-1", "b1");
+
+    var created = post("/api/v1/jobs", userToken("acme"), job("push-1-p1"), null);
+    assertThat(created.statusCode()).isEqualTo(201);
+    String id = new JsonObject(created.body()).getString("id");
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> "printed".equals(state(id)));
+    assertThat(received).containsExactly(id);
+    assertThat(historyStates(id)).containsExactly("queued", "dispatched", "printed");
+    assertThat(count("SELECT attempts FROM jobs WHERE id = '" + id + "'")).isEqualTo(1);
+    assertThat(started("accept")).isEqualTo(1.0);
+    assertThat(started("claim")).isZero();
+  }
+
+  @Test
+  void withThePushOffTheSameJobGoesThroughAClaim() {
+    var settings = new java.util.HashMap<>(NO_CLAIM_LOOP);
+    settings.put("PRINTFLEET_DISPATCH_ON_ACCEPT", "false");
+    restartPrinting(settings);
+    var received = agentReceives("push-2", "b1");
+
+    var created = post("/api/v1/jobs", userToken("acme"), job("push-2-p1"), null);
+    String id = new JsonObject(created.body()).getString("id");
+
+    // The accept nudges the claim loop: the job goes that way.
+    await().atMost(Duration.ofSeconds(10)).until(() -> "printed".equals(state(id)));
+    assertThat(received).containsExactly(id);
+    assertThat(historyStates(id)).containsExactly("queued", "dispatched", "printed");
+    assertThat(started("accept")).isZero();
+    assertThat(started("claim")).isEqualTo(1.0);
+  }
+
+  @Test
+  void aPrinterWithAnOlderJobWaitingKeepsItsOrder() throws Exception {
+    restartPrinting(NO_CLAIM_LOOP);
+    var received = agentReceives("push-3", "b1");
+    // An older job of the printer, due and waiting (as a backlog released by a reconnect is).
+    String older = java.util.UUID.randomUUID().toString();
+    String url = "jdbc:postgresql://" + env.get("PGHOST") + ":" + env.get("PGPORT") + "/" + env.get("PGDATABASE");
+    try (var connection = DriverManager.getConnection(url, env.get("PGUSER"), env.get("PGPASSWORD"));
+        var sql = connection.createStatement()) {
+      sql.execute("INSERT INTO jobs (id, company, branch, printer_id, state, copies, content_type, content,"
+          + " created_at, next_attempt_at) VALUES ('" + older + "', 'acme', 'b1', 'push-3-p1', 'queued', 1,"
+          + " 'text/plain', 'older'::bytea, now() - interval '1 minute', now() - interval '1 minute')");
+    }
+
+    var created = post("/api/v1/jobs", userToken("acme"), job("push-3-p1"), null);
+    String newer = new JsonObject(created.body()).getString("id");
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> "printed".equals(state(newer)));
+    await().atMost(Duration.ofSeconds(10)).until(() -> "printed".equals(state(older)));
+    assertThat(received).as("the older job first: the newer one was not pushed past it").containsExactly(older, newer);
+    assertThat(started("accept")).isZero();
+  }
+}
