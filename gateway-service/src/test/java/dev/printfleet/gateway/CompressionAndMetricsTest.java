@@ -13,10 +13,17 @@ import dev.printfleet.testing.RealServersExtension;
 import dev.printfleet.testing.RedisServerHandle;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.json.JsonArray;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -111,5 +118,73 @@ class CompressionAndMetricsTest {
       assertThat(metrics.value("printfleet_gateway_errors_total", Map.of("code", "bad_json"))).isEqualTo(1.0);
       assertThat(metrics.hasFamily("printfleet_gateway_status_batch_size")).isTrue();
     });
+  }
+
+  /**
+   * Every series the Grafana dashboard queries (printfleet's own metric names in its expressions,
+   * with the labels it selects on or groups by) is on the gateway's {@code /metrics}, and no event
+   * bus series carries the address: {@code printfleet.gateway.<instanceId>} would make one series
+   * per instance on every node, and looking meters up by address costs a lookup per message.
+   */
+  @Test
+  void dashboardSeriesAreScrapedAndEventBusSeriesCarryNoAddress() throws Exception {
+    var dashboard = dashboard(false);
+    gateway.vertx().eventBus().publish(Addresses.EVENTS_PRINTER,
+        new PrinterStatusEvent("a1", "c1", "b1", "p1", "busy", null, Instant.now()).toJson());
+    dashboard.awaitFrame(e -> e.type().equals("printer.status"));
+    GatewayHarness.get(gateway, "/health/live");
+    List<String> expressions = dashboardExpressions(Path.of("../deploy/grafana/dashboards/printfleet.json"));
+    assertThat(expressions).isNotEmpty();
+
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+      var metrics = PrometheusText.parse(GatewayHarness.get(gateway, "/metrics"));
+      for (String expression : expressions) {
+        assertDashboardSeries(metrics, expression);
+      }
+      assertThat(metrics.samples())
+          .filteredOn(sample -> sample.family().startsWith("vertx_eventbus_"))
+          .as("event bus samples")
+          .isNotEmpty()
+          .allSatisfy(sample -> assertThat(sample.labels()).doesNotContainKey("address"));
+    });
+  }
+
+  private static final Pattern SERIES = Pattern.compile(
+      "\\b((?:vertx|printfleet|jvm|process|system)_[a-z0-9_]+)(\\{([^}]*)\\})?");
+  private static final Pattern EQUALS_MATCHER = Pattern.compile("([a-z_]+)=\"([^\"]*)\"");
+  private static final Pattern GROUPING = Pattern.compile("by \\(([a-z_, ]+)\\)");
+
+  private static List<String> dashboardExpressions(Path file) throws Exception {
+    List<String> expressions = new ArrayList<>();
+    JsonArray panels = new JsonObject(Files.readString(file)).getJsonArray("panels");
+    for (int i = 0; i < panels.size(); i++) {
+      JsonArray targets = panels.getJsonObject(i).getJsonArray("targets", new JsonArray());
+      for (int j = 0; j < targets.size(); j++) {
+        expressions.add(targets.getJsonObject(j).getString("expr"));
+      }
+    }
+    return expressions;
+  }
+
+  /** The series an expression names exist, with a sample matching its label matchers and groupings. */
+  private static void assertDashboardSeries(PrometheusText metrics, String expression) {
+    Matcher series = SERIES.matcher(expression);
+    Matcher grouping = GROUPING.matcher(expression);
+    List<String> groupedBy = grouping.find() ? List.of(grouping.group(1).split(",\\s*")) : List.of();
+    while (series.find()) {
+      String name = series.group(1);
+      Map<String, String> selected = new HashMap<>();
+      if (series.group(3) != null) {
+        Matcher matcher = EQUALS_MATCHER.matcher(series.group(3));
+        while (matcher.find()) {
+          selected.put(matcher.group(1), matcher.group(2));
+        }
+      }
+      assertThat(metrics.samples(name))
+          .as("%s in the dashboard's %s", name, expression)
+          .anySatisfy(sample -> assertThat(sample.labels())
+              .containsAllEntriesOf(selected)
+              .containsKeys(groupedBy.toArray(String[]::new)));
+    }
   }
 }

@@ -3,28 +3,49 @@ package dev.printfleet.gateway.connection;
 import dev.printfleet.common.protocol.Envelope;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.util.EnumMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.function.Function;
 import java.util.function.ToIntFunction;
 
-/** The gateway's own Prometheus metrics. Tag values come from fixed sets, so series stay bounded. */
+/**
+ * The gateway's own Prometheus metrics. Tag values come from fixed sets, so series stay bounded.
+ * They are counted on every frame: each meter is resolved once, on its first use, and kept in maps
+ * keyed by an enum or by strings the caller already holds (a frame's type, a contract code), so a
+ * frame builds no tag, no key and no builder, and Micrometer's filters never run on the hot path.
+ */
 public final class GatewayMetrics {
 
   private static final Set<String> KNOWN_TYPES = Set.of(
       "welcome", "job.dispatch", "printer.test", "error", "response", "printers.sync", "printer.status",
       "job.result", "subscribe", "unsubscribe", "job.update", "agent.presence");
+  /** Close codes are 1000 to 4999 (RFC 6455); one slot per code, the last for anything else. */
+  private static final int CLOSE_CODES = 5000;
 
   private final MeterRegistry registry;
-  private final Map<String, Counter> counters = new ConcurrentHashMap<>();
+  private final Map<Connection.Kind, ConcurrentMap<String, Counter>> framesIn = new EnumMap<>(Connection.Kind.class);
+  private final Map<Connection.Kind, ConcurrentMap<String, Counter>> framesOut = new EnumMap<>(Connection.Kind.class);
+  private final ConcurrentMap<Envelope.Code, Counter> errors = new ConcurrentHashMap<>();
+  private final ConcurrentMap<String, ConcurrentMap<String, Counter>> tooBig = new ConcurrentHashMap<>();
+  private final AtomicReferenceArray<Counter> closes = new AtomicReferenceArray<>(CLOSE_CODES + 1);
+  private final ConcurrentMap<String, ConcurrentMap<String, Timer>> agentRequests = new ConcurrentHashMap<>();
   private final DistributionSummary batchSize;
 
   public GatewayMetrics(MeterRegistry registry) {
     this.registry = registry;
+    for (Connection.Kind kind : Connection.Kind.values()) {
+      framesIn.put(kind, new ConcurrentHashMap<>());
+      framesOut.put(kind, new ConcurrentHashMap<>());
+    }
     this.batchSize = DistributionSummary.builder("printfleet.gateway.status.batch.size")
         .description("Printer updates per printer.status frame sent to a room")
         .publishPercentiles(0.5, 0.99)
@@ -32,22 +53,27 @@ public final class GatewayMetrics {
   }
 
   public void connectionGauge(Connection.Kind kind, Object source, ToIntFunction<Object> count) {
-    io.micrometer.core.instrument.Gauge.builder("printfleet.gateway.connections", source, o -> count.applyAsInt(o))
+    Gauge.builder("printfleet.gateway.connections", source, o -> count.applyAsInt(o))
         .description("Open WebSocket connections")
         .tag("role", role(kind))
         .register(registry);
   }
 
   void frameIn(Connection.Kind kind, String type) {
-    counter("printfleet.gateway.frames.in", "Frames received", "role", role(kind), "type", typeTag(type)).increment();
+    String tag = typeTag(type);
+    resolve(framesIn.get(kind), tag, t -> Counter.builder("printfleet.gateway.frames.in")
+        .description("Frames received").tags("role", role(kind), "type", t).register(registry)).increment();
   }
 
   void frameOut(Connection.Kind kind, String type) {
-    counter("printfleet.gateway.frames.out", "Frames sent", "role", role(kind), "type", typeTag(type)).increment();
+    String tag = typeTag(type);
+    resolve(framesOut.get(kind), tag, t -> Counter.builder("printfleet.gateway.frames.out")
+        .description("Frames sent").tags("role", role(kind), "type", t).register(registry)).increment();
   }
 
   public void error(Envelope.Code code) {
-    counter("printfleet.gateway.errors", "Error answers sent, by contract code", "code", code.wire()).increment();
+    resolve(errors, code, c -> Counter.builder("printfleet.gateway.errors")
+        .description("Error answers sent, by contract code").tag("code", c.wire()).register(registry)).increment();
   }
 
   /**
@@ -55,31 +81,45 @@ public final class GatewayMetrics {
    * it, {@code message} when a message's frames added up past it. Closed 1009.
    */
   void messageTooBig(Connection.Kind kind, String where) {
-    counter("printfleet.gateway.messages.too.big", "Received messages over the size limit, closed 1009",
-        "role", kind == null ? "unknown" : role(kind), "where", where).increment();
+    String role = kind == null ? "unknown" : role(kind);
+    resolve(resolve(tooBig, role, r -> new ConcurrentHashMap<>()), where,
+        w -> Counter.builder("printfleet.gateway.messages.too.big")
+            .description("Received messages over the size limit, closed 1009")
+            .tags("role", role, "where", w).register(registry)).increment();
   }
 
   void closed(short code) {
-    counter("printfleet.gateway.closes", "Sockets closed by the gateway, by close code", "code", String.valueOf(code)).increment();
+    int slot = code >= 0 && code < CLOSE_CODES ? code : CLOSE_CODES;
+    Counter counter = closes.get(slot);
+    if (counter == null) {
+      // Registering the same id twice gives the same counter, so losing this race is harmless.
+      closes.compareAndSet(slot, null, Counter.builder("printfleet.gateway.closes")
+          .description("Sockets closed by the gateway, by close code")
+          .tag("code", slot == CLOSE_CODES ? "other" : String.valueOf(code)).register(registry));
+      counter = closes.get(slot);
+    }
+    counter.increment();
   }
 
   public void batch(int updates) {
     batchSize.record(updates);
   }
 
+  /** {@code outcome} is one of a fixed set: ok, busy, agent_error or a contract error code. */
   public void agentRequest(String type, String outcome, Duration latency) {
-    Timer.builder("printfleet.gateway.agent.request")
-        .description("Time from a request sent to an agent to its answer")
-        .tag("type", typeTag(type))
-        .tag("outcome", outcome)
-        .publishPercentiles(0.5, 0.95, 0.99)
-        .register(registry)
-        .record(latency);
+    String tag = typeTag(type);
+    resolve(resolve(agentRequests, tag, t -> new ConcurrentHashMap<>()), outcome,
+        o -> Timer.builder("printfleet.gateway.agent.request")
+            .description("Time from a request sent to an agent to its answer")
+            .tags("type", tag, "outcome", o)
+            .publishPercentiles(0.5, 0.95, 0.99)
+            .register(registry)).record(latency);
   }
 
-  private Counter counter(String name, String description, String... tags) {
-    String key = name + String.join(",", tags);
-    return counters.computeIfAbsent(key, k -> Counter.builder(name).description(description).tags(tags).register(registry));
+  /** The meter for this label value, made on its first use; a hit is a plain map read. */
+  private static <K, T> T resolve(ConcurrentMap<K, T> meters, K key, Function<K, T> make) {
+    T meter = meters.get(key);
+    return meter != null ? meter : meters.computeIfAbsent(key, make);
   }
 
   private static String role(Connection.Kind kind) {
