@@ -19,6 +19,7 @@ import dev.printfleet.printing.dispatch.ResultsConsumer;
 import dev.printfleet.printing.dispatch.TestPrints;
 import dev.printfleet.printing.jobs.JobMetrics;
 import dev.printfleet.printing.jobs.JobStore;
+import dev.printfleet.printing.jobs.QueuedPerCompany;
 import dev.printfleet.printing.jobs.SchemaMigration;
 import dev.printfleet.printing.printers.PrinterRegistry;
 import dev.printfleet.printing.printers.PrinterStore;
@@ -153,12 +154,20 @@ public final class PrintingService implements ServiceDefinition<PrintingConfig> 
     var testLimit = new TestPrintLimit(runtime.redis(), runtime.settings().redis(), config.testPrintsPerPrinter(),
         config.testPrintsPerBranch(), Duration.ofMinutes(1));
     var testPrints = new TestPrints(vertx, presence, breakers, config.dispatchTimeout());
-    new PrintingApi(runtime.tokens(), jobs, printers, breakers, loop, testLimit, testPrints).mount(router);
+    var queued = new QueuedPerCompany(pool, config.maxQueuedPerCompany());
+    new PrintingApi(runtime.tokens(), jobs, printers, breakers, loop, testLimit, testPrints, queued).mount(router);
     return SchemaMigration.migrate(vertx, pg)
         // No h2c upgrade (the ingress speaks HTTP/1.1 to the services): a client offering it on a
         // request refused before its body is read (no or bad token) was left waiting, unanswered.
         .compose(v -> runtime.serve(router, new HttpServerOptions().setHttp2ClearTextEnabled(false)))
-        .onSuccess(server -> loop.start())
+        .onSuccess(server -> {
+          loop.start();
+          long counting = queued.start(vertx);
+          runtime.onDrain(() -> {
+            vertx.cancelTimer(counting);
+            return Future.succeededFuture();
+          });
+        })
         .mapEmpty();
   }
 }

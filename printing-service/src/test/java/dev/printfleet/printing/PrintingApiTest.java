@@ -259,7 +259,7 @@ class PrintingApiTest extends PrintingTestBase {
     contract().operations().forEach(op -> documented.add(op.getHttpMethod().name() + " " + op.getOpenAPIPath()));
 
     var router = Router.router(client);
-    new PrintingApi(null, null, null, null, null, null, null).mount(router);
+    new PrintingApi(null, null, null, null, null, null, null, null).mount(router);
     Set<String> served = new HashSet<>();
     router.getRoutes().forEach(route -> {
       if (route.getPath() == null || route.getPath().endsWith("*") || route.methods() == null) {

@@ -11,6 +11,7 @@ import dev.printfleet.printing.jobs.Job;
 import dev.printfleet.printing.jobs.JobCursor;
 import dev.printfleet.printing.jobs.JobState;
 import dev.printfleet.printing.jobs.JobStore;
+import dev.printfleet.printing.jobs.QueuedPerCompany;
 import dev.printfleet.printing.printers.PrinterStore;
 import dev.printfleet.printing.printers.TestPrintLimit;
 import io.vertx.core.json.JsonArray;
@@ -44,9 +45,10 @@ public final class PrintingApi {
   private final DispatchLoop loop;
   private final TestPrintLimit testLimit;
   private final TestPrints testPrints;
+  private final QueuedPerCompany queued;
 
   public PrintingApi(TokenVerifier tokens, JobStore jobs, PrinterStore printers, Breakers breakers, DispatchLoop loop,
-      TestPrintLimit testLimit, TestPrints testPrints) {
+      TestPrintLimit testLimit, TestPrints testPrints, QueuedPerCompany queued) {
     this.tokens = tokens;
     this.jobs = jobs;
     this.printers = printers;
@@ -54,6 +56,7 @@ public final class PrintingApi {
     this.loop = loop;
     this.testLimit = testLimit;
     this.testPrints = testPrints;
+    this.queued = queued;
   }
 
   public void mount(Router router) {
@@ -165,6 +168,11 @@ public final class PrintingApi {
     if (key != null && (key.isBlank() || key.length() > 200)) {
       throw ApiError.invalid("Idempotency-Key", "the Idempotency-Key header must be 1 to 200 characters");
     }
+    if (!queued.mayQueue(caller.company())) {
+      // Retried after a few seconds: by then some of the backlog may have printed or expired.
+      throw ApiError.rateLimited("the company has " + queued.cap() + " jobs queued already"
+          + " (PRINTFLEET_MAX_QUEUED_PER_COMPANY); try again once some have printed", 5);
+    }
     List<String> visible = caller.branches().isEmpty() ? null : List.copyOf(caller.branches());
     jobs.insert(caller.company(), visible, printerId, copies, contentType, content, key, loop.pushLease())
         .compose(inserted -> inserted
@@ -172,6 +180,7 @@ public final class PrintingApi {
             .orElseGet(() -> Future.failedFuture(new ApiError(404, "not_found", "no printer " + printerId, "printerId"))))
         .onSuccess(inserted -> {
           if (inserted.created()) {
+            queued.accepted(caller.company());
             loop.publish(Optional.of(inserted.job()));
             // Leased to this instance for its online agent: sent now. Otherwise the claim loop's.
             inserted.leased().ifPresentOrElse(job -> loop.dispatchAccepted(job, content), loop::nudge);

@@ -88,6 +88,9 @@ public final class DispatchLoop {
   private final Map<AgentKey, java.util.ArrayDeque<Runnable>> heldForAgent = new HashMap<>();
   /** Agents whose gateway answered busy, until when: their jobs wait without their content read. */
   private final Map<AgentKey, Long> busyUntil = new HashMap<>();
+  /** Agents, and printers, whose due jobs were all put back lately, until when: not again before. */
+  private final Map<AgentKey, Long> deferredAgents = new HashMap<>();
+  private final Map<PrinterKey, Long> deferredPrinters = new HashMap<>();
   /** How long after a loss of Redis's data a missing presence is not trusted to mean offline. */
   private static final Duration PRESENCE_LOSS_WINDOW = Duration.ofSeconds(60);
   /** How often the kept agent routes are checked against Redis's presence. */
@@ -251,6 +254,7 @@ public final class DispatchLoop {
     }
     var breaker = breakers.forPrinter(job.company(), job.printerId());
     if (breaker.state() == CircuitBreakerState.OPEN) {
+      deferPrinter(job.company(), job.printerId());
       return requeue(job, false, config.circuitReset(), "circuit open");
     }
     var agent = new AgentKey(job.company(), job.agentId());
@@ -293,6 +297,9 @@ public final class DispatchLoop {
             // Right after Redis lost its data, a missing presence more likely means the entry went
             // with it than that the agent left: try again soon rather than after the offline wait.
             boolean presenceLost = System.nanoTime() - presenceLostUntil < 0;
+            if (!presenceLost) {
+              deferAgent(agent);
+            }
             return requeue(job, false, presenceLost ? config.routeWait() : config.offlineWait(), JobStore.OFFLINE);
           }
           if (liveness.isDead(instance.get(), System.nanoTime())) {
@@ -318,6 +325,42 @@ public final class DispatchLoop {
           held.freeSlot();
         });
   }
+
+  /**
+   * The agent is offline: all its due jobs wait the offline wait, in one statement, at most once per
+   * offline wait (its connect releases them at once, see {@link #agentConnected}).
+   */
+  private void deferAgent(AgentKey agent) {
+    onLoop(() -> {
+      long now = System.nanoTime();
+      Long until = deferredAgents.get(agent);
+      if (until != null && now - until < 0) {
+        return;
+      }
+      deferredAgents.put(agent, now + config.offlineWait().toNanos());
+      jobs.deferAgent(agent.company(), agent.agentId(), config.offlineWait(), JobStore.OFFLINE)
+          .onSuccess(n -> log.debug("Jobs of an offline agent put back agent={} company={} jobs={}", agent.agentId(),
+              agent.company(), n))
+          .onFailure(e -> log.debug("Jobs of an offline agent not put back agent={}: {}", agent.agentId(), e.toString()));
+    });
+  }
+
+  /** The printer's circuit is open: all its due jobs wait the circuit's reset, in one statement. */
+  private void deferPrinter(String company, String printerId) {
+    onLoop(() -> {
+      long now = System.nanoTime();
+      var printer = new PrinterKey(company, printerId);
+      Long until = deferredPrinters.get(printer);
+      if (until != null && now - until < 0) {
+        return;
+      }
+      deferredPrinters.put(printer, now + config.circuitReset().toNanos());
+      jobs.deferPrinter(company, printerId, config.circuitReset(), "circuit open")
+          .onFailure(e -> log.debug("Jobs of an open circuit not put back printer={}: {}", printerId, e.toString()));
+    });
+  }
+
+  private record PrinterKey(String company, String printerId) {}
 
   /** A dispatch that ended in a re-queue already written: nothing more to do. */
   private static final class NotRouted extends RuntimeException {
@@ -503,6 +546,15 @@ public final class DispatchLoop {
    * dispatch timeout holding the agent's slots). They go back for the agent's new location.
    */
   public void agentConnected(AgentKey agent, String instance) {
+    onLoop(() -> {
+      // Its jobs put back here may have been put back just after its connect released them: again.
+      if (deferredAgents.remove(agent) != null) {
+        jobs.releaseForAgent(agent.company(), agent.agentId())
+            .onSuccess(released -> nudge())
+            .onFailure(e -> log.debug("Jobs of a connected agent not released agent={}: {}", agent.agentId(),
+                e.toString()));
+      }
+    });
     waiting.forEach((other, dispatches) -> {
       if (!other.equals(instance)) {
         for (Waiting w : List.copyOf(dispatches)) {
@@ -593,6 +645,8 @@ public final class DispatchLoop {
   private void sweep() {
     long now = System.nanoTime();
     busyUntil.values().removeIf(until -> now - until >= 0);
+    deferredAgents.values().removeIf(until -> now - until >= 0);
+    deferredPrinters.values().removeIf(until -> now - until >= 0);
     // Failures here are the database's (the claim's WARN says so once per outage): retried next sweep.
     jobs.redispatchStale(config.resultDeadline()).onSuccess(list -> {
       list.forEach(job -> publish(Optional.of(job)));

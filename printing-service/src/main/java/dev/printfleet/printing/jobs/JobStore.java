@@ -187,6 +187,23 @@ public final class JobStore {
           + " AND j.state = 'queued' AND j.company = p.company AND j.printer_id = p.id";
 
   /**
+   * An agent's due jobs wait {@code $3} seconds more, in one statement: one claimed job found the
+   * agent offline, and its others would each be claimed, looked up and put back one by one (100,000
+   * jobs for an offline agent would be 100,000 writes every offline wait, taking the database from
+   * every other tenant). Leased jobs (not due) are left to their dispatch. No history, as for any
+   * job not tried.
+   */
+  static final String DEFER_AGENT =
+      "UPDATE jobs j SET next_attempt_at = now() + make_interval(secs => $3), error = $4, updated_at = now()"
+          + " FROM printers p WHERE p.company = $1 AND p.agent_id = $2"
+          + " AND j.company = $1 AND j.printer_id = p.id AND j.state = 'queued' AND j.next_attempt_at <= now()";
+
+  /** A printer's due jobs wait {@code $3} seconds more (its circuit is open), in one statement. */
+  static final String DEFER_PRINTER =
+      "UPDATE jobs SET next_attempt_at = now() + make_interval(secs => $3), error = $4, updated_at = now()"
+          + " WHERE company = $1 AND printer_id = $2 AND state = 'queued' AND next_attempt_at <= now()";
+
+  /**
    * A job not sent because its route was gone goes back to the queue without an attempt. Its history
    * says so once per reason: a row only when the reason differs from the job's last one, so a job
    * retried every second for a minute writes one row, not sixty.
@@ -385,6 +402,18 @@ public final class JobStore {
   public Future<Integer> releaseForAgents(List<String> companies, List<String> agentIds) {
     return pool.preparedQuery(RELEASE_FOR_AGENTS)
         .execute(Tuple.tuple().addValue(companies.toArray(String[]::new)).addValue(agentIds.toArray(String[]::new)))
+        .map(RowSet::rowCount);
+  }
+
+  /** Every due job of the agent waits {@code wait} more; how many. See {@link #DEFER_AGENT}. */
+  public Future<Integer> deferAgent(String company, String agentId, Duration wait, String reason) {
+    return pool.preparedQuery(DEFER_AGENT).execute(Tuple.of(company, agentId, wait.toMillis() / 1000.0, reason))
+        .map(RowSet::rowCount);
+  }
+
+  /** Every due job of the printer waits {@code wait} more; how many. */
+  public Future<Integer> deferPrinter(String company, String printerId, Duration wait, String reason) {
+    return pool.preparedQuery(DEFER_PRINTER).execute(Tuple.of(company, printerId, wait.toMillis() / 1000.0, reason))
         .map(RowSet::rowCount);
   }
 

@@ -1,0 +1,80 @@
+package dev.printfleet.printing.jobs;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * At most {@code PRINTFLEET_MAX_QUEUED_PER_COMPANY} queued jobs per company, so one tenant's backlog
+ * (an agent offline for a day, a printer that never answers) cannot grow without bound and take the
+ * database from the others. Counting a company's queued jobs on every request would cost a query
+ * each; instead the companies at half the cap or more are counted every {@link #REFRESH}, and what
+ * this instance accepts meanwhile is added to their count. A company can go over the cap by what
+ * the other printing instances accept within one refresh, no more; a job printed meanwhile frees
+ * its place at the next count.
+ */
+public final class QueuedPerCompany {
+
+  private static final Logger log = LoggerFactory.getLogger(QueuedPerCompany.class);
+  static final Duration REFRESH = Duration.ofSeconds(2);
+
+  /** The companies with at least {@code $1} queued jobs, from the index of queued jobs by printer. */
+  static final String NEAR_THE_CAP =
+      "SELECT company, count(*) AS queued FROM jobs WHERE state = 'queued' GROUP BY company HAVING count(*) >= $1";
+
+  private final Pool pool;
+  private final int cap;
+  /**
+   * Companies near the cap at the last count, with their queued jobs then, plus those accepted here
+   * since (and any company that had jobs accepted here since, from zero).
+   */
+  private volatile Map<String, AtomicLong> near = new ConcurrentHashMap<>();
+
+  public QueuedPerCompany(Pool pool, int cap) {
+    this.pool = pool;
+    this.cap = cap;
+  }
+
+  public int cap() {
+    return cap;
+  }
+
+  /** Counts again now, then every {@link #REFRESH}; returns the timer. */
+  public long start(Vertx vertx) {
+    refresh();
+    return vertx.setPeriodic(REFRESH.toMillis(), id -> refresh());
+  }
+
+  Future<Void> refresh() {
+    return pool.preparedQuery(NEAR_THE_CAP).execute(Tuple.of((long) cap / 2)).map(rows -> {
+      Map<String, AtomicLong> counted = new ConcurrentHashMap<>();
+      for (Row row : rows) {
+        counted.put(row.getString("company"), new AtomicLong(row.getLong("queued")));
+      }
+      near = counted;
+      return (Void) null;
+    }).onFailure(e -> log.debug("Queued jobs per company not counted, the last count stays: {}", e.toString()));
+  }
+
+  /** Whether the company may queue one more job now. */
+  public boolean mayQueue(String company) {
+    AtomicLong queued = near.get(company);
+    return queued == null || queued.get() < cap;
+  }
+
+  /**
+   * A job of the company was accepted here: counted until the next count from the database (which
+   * includes it) replaces the figure, so a burst within one refresh cannot pass the cap here.
+   */
+  public void accepted(String company) {
+    near.computeIfAbsent(company, c -> new AtomicLong()).incrementAndGet();
+  }
+}
