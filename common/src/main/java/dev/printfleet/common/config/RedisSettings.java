@@ -76,8 +76,11 @@ public record RedisSettings(
   /**
    * The threads and connections of the cluster manager's Redis client. Redisson's defaults (32
    * netty threads, 24 idle connections per Redis node, pools of 64 and 50) cost about 110 open
-   * files per JVM, which a gateway holding 19,900 agents cannot spare. The cluster manager's traffic
-   * is small (membership, event bus subscriptions), so the defaults here are small too.
+   * files per JVM, which a gateway holding 19,900 agents cannot spare. Few connections stay open
+   * while idle; the pool, though, matches the work: this cluster manager looks up the handlers of
+   * every clustered send and publish in Redis with a blocking call on one of Vert.x's 20 worker
+   * threads, and a pool smaller than those (16) made the workers queue for connections and delayed
+   * a dashboard fan-out test past its bounds.
    *
    * @param nettyThreads netty event loops (each holds a selector, and a DNS socket once it resolves)
    * @param idleConnections connections per Redis node kept open while idle
@@ -88,7 +91,7 @@ public record RedisSettings(
       int nettyThreads, int idleConnections, int connectionPool, int subscriptionPool) {
 
     public static ClusterClientSizes from(Settings settings) {
-      int connectionPool = settings.integer("PRINTFLEET_CLUSTER_REDIS_POOL", 16, 1, 1024);
+      int connectionPool = settings.integer("PRINTFLEET_CLUSTER_REDIS_POOL", 32, 1, 1024);
       int idle = settings.integer("PRINTFLEET_CLUSTER_REDIS_IDLE_CONNECTIONS", 1, 1, 1024);
       if (idle > connectionPool) {
         throw new ConfigException(

@@ -55,7 +55,7 @@ class ClusterClientSizingTest {
     SingleServerConfig server = config.useSingleServer();
     assertThat(server.getAddress()).isEqualTo("redis://127.0.0.1:6379");
     assertThat(server.getConnectionMinimumIdleSize()).isEqualTo(1);
-    assertThat(server.getConnectionPoolSize()).isEqualTo(16);
+    assertThat(server.getConnectionPoolSize()).isEqualTo(32);
     assertThat(server.getSubscriptionConnectionMinimumIdleSize()).isEqualTo(1);
     assertThat(server.getSubscriptionConnectionPoolSize()).isEqualTo(8);
   }
@@ -144,9 +144,9 @@ class ClusterClientSizingTest {
 
   private static void assertDefaultPools(BaseMasterSlaveServersConfig<?> servers) {
     assertThat(servers.getMasterConnectionMinimumIdleSize()).isEqualTo(1);
-    assertThat(servers.getMasterConnectionPoolSize()).isEqualTo(16);
+    assertThat(servers.getMasterConnectionPoolSize()).isEqualTo(32);
     assertThat(servers.getSlaveConnectionMinimumIdleSize()).isEqualTo(1);
-    assertThat(servers.getSlaveConnectionPoolSize()).isEqualTo(16);
+    assertThat(servers.getSlaveConnectionPoolSize()).isEqualTo(32);
     assertThat(servers.getSubscriptionConnectionMinimumIdleSize()).isEqualTo(1);
     assertThat(servers.getSubscriptionConnectionPoolSize()).isEqualTo(8);
   }

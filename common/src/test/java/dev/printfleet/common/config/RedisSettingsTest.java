@@ -120,7 +120,7 @@ class RedisSettingsTest {
   @Test
   void clusterClientIsSmallUnlessTheOperatorSaysOtherwise() {
     assertThat(read(Map.of()).clusterClient())
-        .isEqualTo(new RedisSettings.ClusterClientSizes(2, 1, 16, 8));
+        .isEqualTo(new RedisSettings.ClusterClientSizes(2, 1, 32, 8));
     assertThat(
             read(
                     Map.of(
