@@ -32,20 +32,26 @@ public final class ClusterBootstrap {
     if (metrics != null) {
       options.setMetricsOptions(metrics);
     }
-    return Vertx.builder()
-        .with(options)
-        .withClusterManager(new TrackingRedisClusterManager(redisConfig(redis)))
-        .buildClustered()
+    // Future.future turns a manager this library version cannot size into a failed start.
+    return Future.<TrackingRedisClusterManager>future(
+            created -> created.complete(clusterManager(redis)))
+        .compose(manager -> Vertx.builder().with(options).withClusterManager(manager).buildClustered())
         .onSuccess(vertx -> ClusterGuard.start(vertx, eventBus.clusterCheckInterval()))
         .onSuccess(
             vertx ->
                 log.info(
-                    "Joined the cluster redis={} eventBusHost={} eventBusPort={}",
+                    "Joined the cluster redis={} eventBusHost={} eventBusPort={} redisClient={}",
                     redis.endpoints(),
                     eventBus.host(),
-                    eventBus.port()))
+                    eventBus.port(),
+                    redis.clusterClient()))
         .onFailure(
             e -> log.error("Could not join the cluster redis={}: {}", redis.endpoints(), e.toString()));
+  }
+
+  static TrackingRedisClusterManager clusterManager(RedisSettings redis) {
+    return new TrackingRedisClusterManager(
+        redisConfig(redis), redis.clientType(), redis.clusterClient());
   }
 
   static RedisConfig redisConfig(RedisSettings redis) {

@@ -2,6 +2,8 @@ package dev.printfleet.common.cluster;
 
 import com.retailsvc.vertx.spi.cluster.redis.RedisClusterManager;
 import com.retailsvc.vertx.spi.cluster.redis.config.RedisConfig;
+import dev.printfleet.common.config.RedisSettings.ClientType;
+import dev.printfleet.common.config.RedisSettings.ClusterClientSizes;
 import io.vertx.core.Promise;
 import io.vertx.core.spi.cluster.RegistrationInfo;
 import java.util.HashMap;
@@ -13,7 +15,7 @@ import java.util.Set;
  * The Redis cluster manager, remembering which cluster-wide registrations this node made, so the
  * {@link ClusterGuard} can tell when Redis lost them and put exactly those back (with the same
  * sequence number, so a later unregister still removes them). Local-only registrations never
- * reach Redis and are not tracked.
+ * reach Redis and are not tracked. Its Redisson client is sized by {@link ClusterClientSizing}.
  */
 final class TrackingRedisClusterManager extends RedisClusterManager {
 
@@ -22,8 +24,13 @@ final class TrackingRedisClusterManager extends RedisClusterManager {
   private final Set<RegistrationInfo> writing = new HashSet<>();
   private volatile ClusterGuard guard;
 
-  TrackingRedisClusterManager(RedisConfig config) {
+  /**
+   * @throws IllegalStateException when this version of the library keeps its Redisson Config where
+   *     {@link ClusterClientSizing} cannot reach it
+   */
+  TrackingRedisClusterManager(RedisConfig config, ClientType type, ClusterClientSizes sizes) {
     super(config);
+    ClusterClientSizing.apply(this, type, sizes);
   }
 
   @Override

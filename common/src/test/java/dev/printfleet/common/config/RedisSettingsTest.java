@@ -116,4 +116,32 @@ class RedisSettingsTest {
         .contains("redis://127.0.0.1:6379")
         .contains("pf");
   }
+
+  @Test
+  void clusterClientIsSmallUnlessTheOperatorSaysOtherwise() {
+    assertThat(read(Map.of()).clusterClient())
+        .isEqualTo(new RedisSettings.ClusterClientSizes(2, 1, 32, 8));
+    assertThat(
+            read(
+                    Map.of(
+                        "PRINTFLEET_CLUSTER_REDIS_NETTY_THREADS", "4",
+                        "PRINTFLEET_CLUSTER_REDIS_IDLE_CONNECTIONS", "2",
+                        "PRINTFLEET_CLUSTER_REDIS_POOL", "32",
+                        "PRINTFLEET_CLUSTER_REDIS_SUBSCRIPTION_POOL", "10"))
+                .clusterClient())
+        .isEqualTo(new RedisSettings.ClusterClientSizes(4, 2, 32, 10));
+  }
+
+  @Test
+  void moreIdleConnectionsThanThePoolIsRefused() {
+    assertThatThrownBy(
+            () ->
+                read(
+                    Map.of(
+                        "PRINTFLEET_CLUSTER_REDIS_IDLE_CONNECTIONS", "20",
+                        "PRINTFLEET_CLUSTER_REDIS_POOL", "16")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("PRINTFLEET_CLUSTER_REDIS_IDLE_CONNECTIONS ")
+        .hasMessageContaining("must not exceed PRINTFLEET_CLUSTER_REDIS_POOL");
+  }
 }
