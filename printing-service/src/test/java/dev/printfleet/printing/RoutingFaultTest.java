@@ -61,8 +61,20 @@ class RoutingFaultTest extends PrintingTestBase {
     });
   }
 
-  /** Points the agent's presence at an instance, as that instance's registration would. */
+  /**
+   * Points the agent's presence at an instance and says so on the event bus, as that instance's
+   * registration of a connecting agent would (printing keeps routes from these events). The event
+   * is dated before the real agent's connection, so the gateway holding that one keeps it (a newer
+   * connect elsewhere would close it).
+   */
   private void presenceAt(String agentId, String instance) {
+    presenceOnlyAt(agentId, instance);
+    printing.vertx().eventBus().publish(Addresses.EVENTS_AGENT, new AgentEvent(AgentEvent.Kind.CONNECTED, agentId,
+        "acme", "b1", instance, List.of(), Instant.EPOCH).toJson());
+  }
+
+  /** Points the agent's presence at an instance in Redis only, with no event. */
+  private void presenceOnlyAt(String agentId, String instance) {
     join(new PresenceRegistry(printing.redis(), printing.settings().redis(), instance, Duration.ofMinutes(5))
         .register(new AgentKey("acme", agentId)));
   }
@@ -148,8 +160,9 @@ class RoutingFaultTest extends PrintingTestBase {
     String id = new JsonObject(post("/api/v1/jobs", userToken("acme"), job("frozen-p1"), null).body()).getString("id");
     await().atMost(Duration.ofSeconds(10)).until(() -> received.get() >= 1);
     gateway.vertx().cancelTimer(beats);
-    // The agent reconnects elsewhere, as it does when its pings go unanswered.
-    presenceAt("agent-frozen", gateway.instanceId());
+    // The agent reconnects elsewhere, as it does when its pings go unanswered; no connect is heard:
+    // the dead gateway's route is dropped and Redis's presence read again.
+    presenceOnlyAt("agent-frozen", gateway.instanceId());
 
     await().atMost(Duration.ofSeconds(30)).until(() -> !"queued".equals(state(id)));
     assertThat(state(id)).isIn("dispatched", "printed");
