@@ -78,7 +78,10 @@ port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 # Prints why the peer cannot run, or nothing.
 peer_prereqs() {
   [[ -n "${PEER_DIR:-}" && -f "$PEER_DIR/run-dispatch.sh" ]] || { echo "the peer is not found (set PEER_DIR)"; return; }
-  command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || { echo "node and npm are not installed"; return; }
+  if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    echo "node and npm are not installed"
+    return
+  fi
   if ! command -v redis-server >/dev/null 2>&1; then
     local sudo=""
     if [[ "$(id -u)" != "0" ]] && command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then sudo="sudo -n"; fi
@@ -144,7 +147,7 @@ for rate in "${RATE_LIST[@]}"; do
     wait "$SIDE_PID" || true
     SIDE_PID=""
     PEER_REDIS_PIDFILE=""
-    peer_json="$(ls -t "$peer_out"/results/dispatch-*.json 2>/dev/null | head -1 || true)"
+    peer_json="$(find "$peer_out/results" -name 'dispatch-*.json' 2>/dev/null | sort | tail -1 || true)"
     if [[ -n "$peer_json" ]]; then
       cp "$peer_json" "$REPORT_DIR/peer-$rate.json"
       peer_json="$REPORT_DIR/peer-$rate.json"

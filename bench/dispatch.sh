@@ -58,7 +58,7 @@ done
   cpu_seconds "${SERVICE_PROCS[@]}" >"$WORK/cpu-end"
 ) &
 CPU_WATCH=$!
-PIDS+=($CPU_WATCH)
+PIDS+=("$CPU_WATCH")
 status=0
 java $PRINTFLEET_JAVA_OPTS -Xmx1g -jar simulator/target/simulator.jar jobs --port "$GW" --api-port "$PR" --secret "$SECRET" \
   --agents "$AGENTS" --rate "$RATE" --duration "$DURATION" --warmup "$WARMUP_S" --ready-file "$WORK/measuring" \
