@@ -44,17 +44,50 @@ WARMUP_S="${DISPATCH_WARMUP_S:-20}"
 mkdir -p target/bench
 REPORT="target/bench/dispatch-$(date -u +%Y%m%dT%H%M%SZ).json"
 t0=$(awk '{print $14 + $15}' "/proc/$SVC_PID/stat")
+# Every service process (the JVM, its embedded Redis, PostgreSQL's postmaster and backends) over
+# the measured run only: from the load generator's ready file to its summary line.
+SERVICE_PROCS=("$SVC_PID")
+for infra in Redis PostgreSQL; do
+  port=$(sed -n "s/.*$infra started port=\([0-9]*\).*/\1/p" "$WORK/services.log" | head -1)
+  [[ -n "$port" ]] && SERVICE_PROCS+=(":$port")
+done
+(
+  until [[ -e "$WORK/measuring" ]]; do sleep 0.05; done
+  cpu_seconds "${SERVICE_PROCS[@]}" >"$WORK/cpu-start"
+  until grep -q '^accepted ' "$WORK/load.log"; do sleep 0.05; done
+  cpu_seconds "${SERVICE_PROCS[@]}" >"$WORK/cpu-end"
+) &
+CPU_WATCH=$!
+PIDS+=("$CPU_WATCH")
 status=0
 java $PRINTFLEET_JAVA_OPTS -Xmx1g -jar simulator/target/simulator.jar jobs --port "$GW" --api-port "$PR" --secret "$SECRET" \
-  --agents "$AGENTS" --rate "$RATE" --duration "$DURATION" --warmup "$WARMUP_S" \
+  --agents "$AGENTS" --rate "$RATE" --duration "$DURATION" --warmup "$WARMUP_S" --ready-file "$WORK/measuring" \
   --sample "http://127.0.0.1:$GW" --report "$REPORT" >"$WORK/load.log" 2>&1 || status=$?
 t1=$(awk '{print $14 + $15}' "/proc/$SVC_PID/stat")
+kill "$CPU_WATCH" 2>/dev/null || true
 rss=$(rss_mib "$SVC_PID")
 
 echo "printfleet dispatch benchmark ($(nproc) cores, $(java -version 2>&1 | head -1))"
 echo "target ${RATE} jobs/s for ${DURATION} s to ${AGENTS} agents (2 printers each, 20 ms prints), after ${WARMUP_S} s of warm-up"
 grep -E '^(submitting|accepted|latency|            POST)' "$WORK/load.log" || { tail -30 "$WORK/load.log"; }
 echo "services JVM (gateway + printing, embedded Redis/PostgreSQL are separate processes): RSS ${rss} MiB, CPU $(python3 -c "print(round(($t1 - $t0) / $(getconf CLK_TCK), 1))") s over the run"
+if [[ -s "$WORK/cpu-start" && -s "$WORK/cpu-end" && -s "$REPORT" ]]; then
+  python3 - "$REPORT" "$WORK/cpu-start" "$WORK/cpu-end" <<'PY'
+import json, sys
+report = json.load(open(sys.argv[1]))
+s0, s1 = (open(f).read().split() for f in sys.argv[2:4])
+seconds = round(float(s1[0]) - float(s0[0]), 2)
+delivered = report.get("receivedByAgents", 0)
+per1000 = round(seconds / delivered * 1000, 3) if delivered else None
+report["servicesCpu"] = {"seconds": seconds, "perThousandJobs": per1000, "jobs": delivered,
+                         "window": "measured run: from its first POST until every job is final",
+                         "processes": "services JVM, embedded Redis, PostgreSQL postmaster and backends",
+                         "pids": s1[1] if len(s1) > 1 else ""}
+json.dump(report, open(sys.argv[1], "w"), indent=2)
+print(f"all service processes (JVM, Redis, PostgreSQL) over the measured run: CPU {seconds} s, "
+      f"{per1000} s per 1,000 jobs delivered")
+PY
+fi
 echo "report: $REPORT (charts: ${REPORT%.json}.html)"
 if [[ "$status" -ne 0 ]]; then
   echo "the load generator exited $status (1: lost jobs; see the report)" >&2

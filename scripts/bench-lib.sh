@@ -52,3 +52,58 @@ PY
   exec > >(tee "$REPORT_DIR/summary.txt")
   echo "report directory: $REPORT_DIR" >&2
 }
+
+# CPU seconds (user + system, reaped children included) used so far by processes and all their
+# descendants; an argument ":PORT" names the process listening on that TCP port (PostgreSQL's
+# postmaster leaves its starter, so it is found by its port). Prints the seconds and the pids
+# counted: cpu_seconds PID|:PORT ...
+cpu_seconds() {
+  python3 - "$@" <<'PY'
+import os, sys
+tck = os.sysconf("SC_CLK_TCK")
+procs = {}
+for d in os.listdir("/proc"):
+    if d.isdigit():
+        try:
+            s = open(f"/proc/{d}/stat").read()
+            procs[int(d)] = s[s.rindex(")") + 2:].split()
+        except OSError:
+            pass
+
+def listener(port):
+    inodes = set()
+    for name in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            for line in open(name).readlines()[1:]:
+                f = line.split()
+                if f[3] == "0A" and int(f[1].rsplit(":", 1)[1], 16) == port:
+                    inodes.add(f"socket:[{f[9]}]")
+        except OSError:
+            pass
+    for pid in procs:
+        try:
+            for fd in os.listdir(f"/proc/{pid}/fd"):
+                if os.readlink(f"/proc/{pid}/fd/{fd}") in inodes:
+                    return pid
+        except OSError:
+            pass
+    return None
+
+roots = set()
+for a in sys.argv[1:]:
+    pid = listener(int(a[1:])) if a.startswith(":") else int(a)
+    if pid in procs:
+        roots.add(pid)
+children = {}
+for pid, f in procs.items():
+    children.setdefault(int(f[1]), []).append(pid)
+counted, todo = set(), list(roots)
+while todo:
+    pid = todo.pop()
+    if pid not in counted:
+        counted.add(pid)
+        todo.extend(children.get(pid, []))
+ticks = sum(sum(int(x) for x in procs[p][11:15]) for p in counted)
+print(f"{ticks / tck:.2f} {','.join(str(p) for p in sorted(counted))}")
+PY
+}
