@@ -96,6 +96,25 @@ class RedisPauseTest {
   }
 
   @Test
+  void aNodeReachesItsOwnConsumerOnAnAddressItNeverLookedUpWhileRedisSleeps() {
+    // Vert.x looks an address up in the cluster manager the first time it sends to it; this
+    // node's own consumers it knows without Redis.
+    register(nodeA.eventBus().<String>consumer("pause.cold", m -> m.reply("A:" + m.body())));
+    register(nodeB.eventBus().<String>consumer("pause.cold", m -> m.reply("B:" + m.body())));
+
+    Future<Response> sleep =
+        commands.send(Request.cmd(Command.DEBUG).arg("SLEEP").arg(PAUSE_SECONDS));
+    Redis probe = Redis.createClient(client, redis.address());
+    await().atMost(Duration.ofSeconds(5)).until(() -> unanswered(probe));
+
+    String answer = request(nodeA, "pause.cold", "during");
+    assertThat(sleep.isComplete()).isFalse();
+    assertThat(answer).isEqualTo("A:during");
+    await(sleep, Duration.ofSeconds(PAUSE_SECONDS + 10));
+    probe.close();
+  }
+
+  @Test
   void aConsumerRegisteredOnAnotherNodeAfterTheAddressWasLookedUpIsReachedWithinSeconds() {
     // Nobody listens yet: the sender learns that and must not keep believing it.
     assertThat(requestFailure(nodeA, "pause.late")).isNotNull();
