@@ -156,6 +156,25 @@ class RedisPauseTest {
         .until(() -> answersOnlyFromA(10));
   }
 
+  @Test
+  void aNodeThatLeftTheClusterGetsNoMoreMessagesFromTheOthers() {
+    register(nodeA.eventBus().<String>consumer("pause.leaving", m -> m.reply("A")));
+    register(nodeB.eventBus().<String>consumer("pause.leaving", m -> m.reply("B")));
+    Set<String> answeredBy = new HashSet<>();
+    await()
+        .atMost(Duration.ofSeconds(3))
+        .pollInterval(Duration.ofMillis(50))
+        .until(() -> answeredBy.add(request(nodeA, "pause.leaving", "x")) && answeredBy.size() == 2);
+
+    await(nodeB.close());
+    nodes.remove(nodeB);
+    await()
+        .atMost(Duration.ofSeconds(3))
+        .pollInterval(Duration.ofMillis(50))
+        .ignoreExceptions()
+        .until(() -> answersOnlyFromA(10));
+  }
+
   private boolean answersOnlyFromA(int requests) {
     for (int i = 0; i < requests; i++) {
       if (!request(nodeA, "pause.leaving", "x").equals("A")) {
