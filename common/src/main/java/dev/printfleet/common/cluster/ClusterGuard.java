@@ -189,7 +189,8 @@ public final class ClusterGuard {
     own.forEach(
         (address, infos) -> {
           Promise<List<RegistrationInfo>> stored = Promise.promise();
-          manager.getRegistrations(address, stored);
+          // From Redis itself: the manager's own answers would still list what Redis lost.
+          manager.storedRegistrations(address, stored);
           reads.add(
               stored.future()
                   .onSuccess(

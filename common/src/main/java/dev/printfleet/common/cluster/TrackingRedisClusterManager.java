@@ -4,20 +4,57 @@ import com.retailsvc.vertx.spi.cluster.redis.RedisClusterManager;
 import com.retailsvc.vertx.spi.cluster.redis.config.RedisConfig;
 import dev.printfleet.common.config.RedisSettings.ClientType;
 import dev.printfleet.common.config.RedisSettings.ClusterClientSizes;
+import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.spi.cluster.NodeSelector;
 import io.vertx.core.spi.cluster.RegistrationInfo;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 
 /**
  * The Redis cluster manager, remembering which cluster-wide registrations this node made, so the
  * {@link ClusterGuard} can tell when Redis lost them and put exactly those back (with the same
  * sequence number, so a later unregister still removes them). Local-only registrations never
  * reach Redis and are not tracked. Its Redisson client is sized by {@link ClusterClientSizing}.
+ *
+ * <p>It also answers Vert.x's lookups of an address's subscribers from what it last read, so a
+ * stalled Redis does not stall the event bus. Vert.x keeps each address it resolved and the
+ * library's pub/sub updates refresh it, but it asks again on its first send to an address, after
+ * an update that failed to read Redis (the library then reports no subscribers) and after the
+ * library dropped its registrations; the library reads Redis every time, on a worker, with no
+ * bound, and a Redis that stalls hangs rather than fails. Here an answer read within {@link
+ * #FRESH} is served as is; an older one is read again, and if Redis has not answered within
+ * {@link #REDIS_BOUND} (or failed) the old one is served; with nothing read yet, this node's own
+ * consumers are. Empty answers are not kept, so a service that just started is found at once.
+ * This node's own registrations are always as it knows them, and a node that left has its
+ * registrations dropped at once. The {@link ClusterGuard} reads Redis itself ({@link
+ * #storedRegistrations}), so nothing kept here hides a registration Redis lost.
  */
 final class TrackingRedisClusterManager extends RedisClusterManager {
+
+  /** How long an answer read from Redis is served without asking again. */
+  static final Duration FRESH = Duration.ofSeconds(1);
+  /** How long a lookup waits on Redis before it takes the last answer read. */
+  static final Duration REDIS_BOUND = Duration.ofMillis(500);
+
+  private record Known(List<RegistrationInfo> registrations, long readAtNanos) {}
+
+  /** The last non-empty answer read per address, with this node's own changes applied. */
+  private final ConcurrentMap<String, Known> known = new ConcurrentHashMap<>();
+  /** One read of Redis per address at a time, whoever asks meanwhile shares it. */
+  private final ConcurrentMap<String, Future<List<RegistrationInfo>>> reading =
+      new ConcurrentHashMap<>();
+  /** Every registration of this node, local-only ones too, from the moment it is made. */
+  private final ConcurrentMap<String, Set<RegistrationInfo>> mine = new ConcurrentHashMap<>();
+  private volatile Vertx vertx;
 
   private final Map<String, Set<RegistrationInfo>> own = new HashMap<>();
   /** Registrations being written; one removed meanwhile is not remembered when the write ends. */
@@ -34,7 +71,15 @@ final class TrackingRedisClusterManager extends RedisClusterManager {
   }
 
   @Override
+  public void init(Vertx vertx, NodeSelector nodeSelector) {
+    this.vertx = vertx;
+    super.init(vertx, nodeSelector);
+  }
+
+  @Override
   public void addRegistration(String address, RegistrationInfo info, Promise<Void> promise) {
+    mine.computeIfAbsent(address, a -> ConcurrentHashMap.newKeySet()).add(info);
+    known.computeIfPresent(address, (a, k) -> withMine(a, k.registrations(), k.readAtNanos()));
     if (info.localOnly()) {
       super.addRegistration(address, info, promise);
       return;
@@ -49,8 +94,123 @@ final class TrackingRedisClusterManager extends RedisClusterManager {
 
   @Override
   public void removeRegistration(String address, RegistrationInfo info, Promise<Void> promise) {
+    mine.computeIfPresent(address, (a, infos) -> infos.remove(info) && infos.isEmpty() ? null : infos);
+    known.computeIfPresent(address, (a, k) -> withMine(a, k.registrations(), k.readAtNanos()));
     forget(address, info);
     super.removeRegistration(address, info, promise);
+  }
+
+  @Override
+  public void getRegistrations(String address, Promise<List<RegistrationInfo>> promise) {
+    Known last = known.get(address);
+    if (last != null && System.nanoTime() - last.readAtNanos() < FRESH.toNanos()) {
+      promise.complete(last.registrations());
+      return;
+    }
+    Future<List<RegistrationInfo>> read = read(address);
+    if (read.isComplete() || vertx == null) {
+      read.onComplete(promise);
+      return;
+    }
+    // A stalled Redis hangs rather than fails: wait on it only so long.
+    long timer =
+        vertx.setTimer(
+            REDIS_BOUND.toMillis(),
+            id -> {
+              List<RegistrationInfo> fallback = fallback(address);
+              if (!fallback.isEmpty()) {
+                promise.tryComplete(fallback);
+              }
+            });
+    read.onComplete(
+        done -> {
+          vertx.cancelTimer(timer);
+          if (done.succeeded()) {
+            promise.tryComplete(done.result());
+          } else {
+            List<RegistrationInfo> fallback = fallback(address);
+            if (fallback.isEmpty()) {
+              promise.tryFail(done.cause());
+            } else {
+              promise.tryComplete(fallback);
+            }
+          }
+        });
+  }
+
+  /** The subscribers of an address as Redis holds them now, with this node's local-only ones. */
+  void storedRegistrations(String address, Promise<List<RegistrationInfo>> promise) {
+    super.getRegistrations(address, promise);
+  }
+
+  /** A node left or was found dead: its registrations are not served any more. */
+  @Override
+  public void memberRemoved(String nodeId) {
+    // The library removes this node itself when Redis lost its entry, and registers it again.
+    if (nodeId.equals(getNodeId())) {
+      super.memberRemoved(nodeId);
+      return;
+    }
+    known.replaceAll(
+        (address, k) ->
+            new Known(
+                k.registrations().stream().filter(info -> !info.nodeId().equals(nodeId)).toList(),
+                k.readAtNanos()));
+    known.values().removeIf(k -> k.registrations().isEmpty());
+    super.memberRemoved(nodeId);
+  }
+
+  private Future<List<RegistrationInfo>> read(String address) {
+    Promise<List<RegistrationInfo>> started = Promise.promise();
+    Future<List<RegistrationInfo>> shared = reading.putIfAbsent(address, started.future());
+    if (shared != null) {
+      return shared;
+    }
+    long readAt = System.nanoTime();
+    Promise<List<RegistrationInfo>> stored = Promise.promise();
+    super.getRegistrations(address, stored);
+    stored
+        .future()
+        .map(found -> remember(address, found, readAt))
+        .onComplete(done -> reading.remove(address, started.future()))
+        .onComplete(started);
+    return started.future();
+  }
+
+  /** Keeps a non-empty answer; an empty one drops what was kept, so a newcomer is found at once. */
+  private List<RegistrationInfo> remember(String address, List<RegistrationInfo> found, long readAt) {
+    Known read = withMine(address, found, readAt);
+    if (read.registrations().isEmpty()) {
+      known.remove(address);
+    } else {
+      known.put(address, read);
+    }
+    return read.registrations();
+  }
+
+  /** The last answer read, or else this node's own subscribers, when Redis gives none. */
+  private List<RegistrationInfo> fallback(String address) {
+    Known last = known.get(address);
+    if (last != null) {
+      return last.registrations();
+    }
+    return List.copyOf(mine.getOrDefault(address, Set.of()));
+  }
+
+  /**
+   * This node's registrations as it knows them, the other nodes' as read: a read that began
+   * before this node registered or unregistered does not undo that.
+   */
+  private Known withMine(String address, List<RegistrationInfo> registrations, long readAt) {
+    String self = getNodeId();
+    List<RegistrationInfo> merged = new ArrayList<>();
+    for (RegistrationInfo info : registrations) {
+      if (!info.nodeId().equals(self)) {
+        merged.add(info);
+      }
+    }
+    merged.addAll(mine.getOrDefault(address, Set.of()));
+    return new Known(List.copyOf(merged), readAt);
   }
 
   /** This node's cluster-wide registrations now, by address. */
