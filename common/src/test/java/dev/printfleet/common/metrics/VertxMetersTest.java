@@ -62,7 +62,9 @@ class VertxMetersTest {
     Router router = Router.router(vertx);
     router.get("/ping").handler(ctx -> ctx.end("pong"));
     router.get("/metrics").handler(PrometheusScrapingHandler.create(registry));
-    HttpServer server = result(vertx.createHttpServer().requestHandler(router).listen(0));
+    // Loopback IPv4 on both ends: "localhost" may resolve to ::1, where another test's server can
+    // hold the same port number and answer instead.
+    HttpServer server = result(vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1"));
     port = server.actualPort();
     client = Vertx.vertx();
     http = client.createHttpClient();
@@ -139,7 +141,7 @@ class VertxMetersTest {
   }
 
   private String get(String path) throws Exception {
-    return result(http.request(HttpMethod.GET, port, "localhost", path)
+    return result(http.request(HttpMethod.GET, port, "127.0.0.1", path)
         .compose(request -> request.send())
         .compose(response -> response.body())
         .map(Buffer::toString));
