@@ -160,13 +160,7 @@ public final class DispatchLoop {
       inFlight++;
       inFlightNow = inFlight;
       metrics.dispatchStarted(true);
-      dispatch(job, content).onComplete(done -> onLoop(() -> {
-        inFlight--;
-        inFlightNow = inFlight;
-        if (again) {
-          nudge();
-        }
-      }));
+      dispatch(job, content).onComplete(done -> onLoop(this::dispatchEnded));
     });
   }
 
@@ -225,18 +219,21 @@ public final class DispatchLoop {
       inFlightNow = inFlight;
       for (JobStore.Claimed job : claimed) {
         metrics.dispatchStarted(false);
-        dispatch(job, null).onComplete(done -> onLoop(() -> {
-          inFlight--;
-          inFlightNow = inFlight;
-          if (again) {
-            nudge();
-          }
-        }));
+        dispatch(job, null).onComplete(done -> onLoop(this::dispatchEnded));
       }
       if (again || claimed.size() == want) {
         nudge();
       }
     }));
+  }
+
+  /** A dispatch is over, however it ended: its room goes to the claim that waits for it, if any. */
+  private void dispatchEnded() {
+    inFlight--;
+    inFlightNow = inFlight;
+    if (again) {
+      nudge();
+    }
   }
 
   private void onLoop(Runnable action) {
