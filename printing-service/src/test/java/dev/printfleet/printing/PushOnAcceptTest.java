@@ -76,6 +76,21 @@ class PushOnAcceptTest extends PrintingTestBase {
   }
 
   @Test
+  void withAResultGraceTheResultWritesTheDispatchWithIt() {
+    restartPrinting(Map.of("PRINTFLEET_DISPATCH_INTERVAL", "1h", "PRINTFLEET_DISPATCH_RESULT_GRACE", "2s"));
+    var received = agentReceives("push-4", "b1");
+
+    String id = new JsonObject(post("/api/v1/jobs", userToken("acme"), job("push-4-p1"), null).body()).getString("id");
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> "printed".equals(state(id)));
+    assertThat(received).containsExactly(id);
+    assertThat(historyStates(id)).containsExactly("queued", "dispatched", "printed");
+    assertThat(count("SELECT count(*) FROM job_history WHERE job_id = '" + id + "' AND state = 'dispatched'"
+        + " AND detail = 'sent; written with its result'")).as("the dispatch written by the result, not on its own")
+        .isEqualTo(1);
+  }
+
+  @Test
   void aPrinterWithAnOlderJobWaitingKeepsItsOrder() throws Exception {
     restartPrinting(NO_CLAIM_LOOP);
     var received = agentReceives("push-3", "b1");

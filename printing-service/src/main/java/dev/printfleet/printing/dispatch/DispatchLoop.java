@@ -77,6 +77,8 @@ public final class DispatchLoop {
   private final Map<java.util.UUID, Long> dispatchedUnwritten = new HashMap<>();
   /** {@link #inFlight}, readable from any thread: whether an accepted job may be pushed at once. */
   private volatile int inFlightNow;
+  /** Draining: no job is pushed, and a dispatched is written at once. */
+  private volatile boolean stopping;
   private io.vertx.core.Context context;
   private boolean claiming;
   private boolean again;
@@ -128,6 +130,7 @@ public final class DispatchLoop {
    * their result: left unwritten, they would look queued until their lease ends and go out again.
    */
   public Future<Void> stop() {
+    stopping = true;
     timers.forEach(vertx::cancelTimer);
     Promise<Void> done = Promise.promise();
     onLoop(() -> {
@@ -147,7 +150,8 @@ public final class DispatchLoop {
    * (the job is then queued for the claim loop). Any thread.
    */
   public Duration pushLease() {
-    return config.dispatchOnAccept() && inFlightNow < config.dispatchMaxInFlight() ? config.dispatchLease() : null;
+    return config.dispatchOnAccept() && !stopping && inFlightNow < config.dispatchMaxInFlight()
+        ? config.dispatchLease() : null;
   }
 
   /**
@@ -269,7 +273,9 @@ public final class DispatchLoop {
       var waitingHere = heldForAgent.computeIfAbsent(agent, k -> new java.util.ArrayDeque<>());
       if (waitingHere.size() < config.dispatchMaxPerAgent()) {
         Promise<Void> done = Promise.promise();
-        waitingHere.add(() -> dispatch(job, content).onComplete(done));
+        // Without the content it may hold: read again when its turn comes, so waiting jobs do not
+        // hold content outside PRINTFLEET_DISPATCH_MAX_BYTES.
+        waitingHere.add(() -> dispatch(job, null).onComplete(done));
         return done.future();
       }
       return requeue(job, false, config.busyWait(), "agent busy: " + config.dispatchMaxPerAgent() + " dispatches wait on it");
@@ -483,6 +489,10 @@ public final class DispatchLoop {
    */
   private Future<Void> writeDispatchedLater(JobStore.Claimed job, String instance) {
     String detail = "sent to " + job.agentId() + " via " + instance;
+    if (config.resultGrace().toMillis() < 1 || stopping) {
+      // No grace (the default), or shutting down: written now, as the job leaves the queue.
+      return jobs.markDispatched(job.id(), detail).onSuccess(this::publish).mapEmpty();
+    }
     onLoop(() -> dispatchedUnwritten.put(job.id(), vertx.setTimer(config.resultGrace().toMillis(), id -> {
       if (dispatchedUnwritten.remove(job.id()) != null) {
         // A no-op when the result was written meanwhile (on another instance): the job is no longer queued.

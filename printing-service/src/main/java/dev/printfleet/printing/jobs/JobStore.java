@@ -43,8 +43,8 @@ public final class JobStore {
    * the job takes the printer's branch. No row: no such printer for the caller, or the idempotency
    * key was used already.
    *
-   * <p>With a lease ({@code $9} seconds, NULL for none), the printer's agent online and no older job
-   * of the printer due and waiting (jobs keep their order: a released backlog goes first), the job is
+   * <p>With a lease ({@code $9} seconds, NULL for none), the printer's agent online and no other job
+   * of the printer queued (jobs keep their order: one waiting, due or under way goes first), the job is
    * written already leased to this instance and marked as that agent's, as a claim would: the caller
    * sends it at once ({@code agent_id} not null), and the claim loop takes it only if the lease runs
    * out first.
@@ -56,7 +56,7 @@ public final class JobStore {
           + " CASE WHEN push THEN now() + make_interval(secs => $9) ELSE now() END,"
           + " CASE WHEN push THEN p.agent_id END"
           + " FROM printers p, LATERAL (SELECT $9::float8 IS NOT NULL AND p.online AND NOT EXISTS (SELECT 1 FROM jobs w"
-          + "   WHERE w.company = $2 AND w.printer_id = $3 AND w.state = 'queued' AND w.next_attempt_at <= now())) AS go(push)"
+          + "   WHERE w.company = $2 AND w.printer_id = $3 AND w.state = 'queued')) AS go(push)"
           + " WHERE p.company = $2 AND p.id = $3 AND ($8::text[] IS NULL OR p.branch = ANY($8))"
           + " ON CONFLICT (company, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING"
           + " RETURNING " + COLUMNS + ", dispatched_to AS agent_id", "'accepted'", null);
@@ -190,12 +190,13 @@ public final class JobStore {
    * An agent's due jobs wait {@code $3} seconds more, in one statement: one claimed job found the
    * agent offline, and its others would each be claimed, looked up and put back one by one (100,000
    * jobs for an offline agent would be 100,000 writes every offline wait, taking the database from
-   * every other tenant). Leased jobs (not due) are left to their dispatch. No history, as for any
-   * job not tried.
+   * every other tenant). Leased jobs (not due) are left to their dispatch, and printers marked online
+   * too (the agent's connect may have released them since this instance found no presence). No
+   * history, as for any job not tried.
    */
   static final String DEFER_AGENT =
       "UPDATE jobs j SET next_attempt_at = now() + make_interval(secs => $3), error = $4, updated_at = now()"
-          + " FROM printers p WHERE p.company = $1 AND p.agent_id = $2"
+          + " FROM printers p WHERE p.company = $1 AND p.agent_id = $2 AND NOT p.online"
           + " AND j.company = $1 AND j.printer_id = p.id AND j.state = 'queued' AND j.next_attempt_at <= now()";
 
   /** A printer's due jobs wait {@code $3} seconds more (its circuit is open), in one statement. */
