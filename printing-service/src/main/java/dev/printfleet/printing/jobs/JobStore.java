@@ -44,10 +44,11 @@ public final class JobStore {
    * key was used already.
    *
    * <p>With a lease ({@code $9} seconds, NULL for none), the printer's agent online and no other job
-   * of the printer queued (jobs keep their order: one waiting, due or under way goes first), the job is
+   * of the printer due or waiting after a re-queue (jobs keep their order: those go first), the job is
    * written already leased to this instance and marked as that agent's, as a claim would: the caller
    * sends it at once ({@code agent_id} not null), and the claim loop takes it only if the lease runs
-   * out first.
+   * out first. A job of the printer only being sent (leased, never re-queued: no error) does not
+   * hold the new one back: under load most printers have one, and every job would go by the claim.
    */
   static final String INSERT = recorded(
       "INSERT INTO jobs (id, company, branch, printer_id, state, copies, content_type, content, idempotency_key,"
@@ -56,7 +57,8 @@ public final class JobStore {
           + " CASE WHEN push THEN now() + make_interval(secs => $9) ELSE now() END,"
           + " CASE WHEN push THEN p.agent_id END"
           + " FROM printers p, LATERAL (SELECT $9::float8 IS NOT NULL AND p.online AND NOT EXISTS (SELECT 1 FROM jobs w"
-          + "   WHERE w.company = $2 AND w.printer_id = $3 AND w.state = 'queued')) AS go(push)"
+          + "   WHERE w.company = $2 AND w.printer_id = $3 AND w.state = 'queued'"
+          + "   AND (w.next_attempt_at <= now() OR w.error IS NOT NULL))) AS go(push)"
           + " WHERE p.company = $2 AND p.id = $3 AND ($8::text[] IS NULL OR p.branch = ANY($8))"
           + " ON CONFLICT (company, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING"
           + " RETURNING " + COLUMNS + ", dispatched_to AS agent_id", "'accepted'", null);
