@@ -24,7 +24,9 @@ class QueueFairnessTest extends PrintingTestBase {
     await().atMost(Duration.ofSeconds(10)).until(() ->
         !new JsonObject(get("/api/v1/printers/cap-1-p1", userToken("acme")).body()).getBoolean("online"));
 
-    for (int i = 0; i < 3; i++) {
+    var first = post("/api/v1/jobs", userToken("acme"), job("cap-1-p1"), "cap-key-1");
+    assertThat(first.statusCode()).isEqualTo(201);
+    for (int i = 0; i < 2; i++) {
       assertThat(post("/api/v1/jobs", userToken("acme"), job("cap-1-p1"), null).statusCode()).isEqualTo(201);
     }
     var refused = post("/api/v1/jobs", userToken("acme"), job("cap-1-p1"), null);
@@ -32,6 +34,11 @@ class QueueFairnessTest extends PrintingTestBase {
     assertThat(refused.statusCode()).isEqualTo(429);
     assertThat(refused.headers().firstValue("Retry-After")).hasValue("5");
     assertThat(new JsonObject(refused.body()).getJsonObject("error").getString("code")).isEqualTo("rate_limited");
+    // At the cap, the retry of an accepted job is still that job (200), never refused, never a second.
+    var retry = post("/api/v1/jobs", userToken("acme"), job("cap-1-p1"), "cap-key-1");
+    assertThat(retry.statusCode()).isEqualTo(200);
+    assertThat(new JsonObject(retry.body()).getString("id")).isEqualTo(new JsonObject(first.body()).getString("id"));
+    assertThat(post("/api/v1/jobs", userToken("acme"), job("cap-1-p1"), "cap-key-new").statusCode()).isEqualTo(429);
     assertThat(count("SELECT count(*) FROM jobs WHERE company = 'acme'")).isEqualTo(3);
     // Another company is not held back by acme's backlog: its request goes on to the printer lookup.
     assertThat(post("/api/v1/jobs", userToken("globex"), job("cap-1-p1"), null).statusCode()).isEqualTo(404);

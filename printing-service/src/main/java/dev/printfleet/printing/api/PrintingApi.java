@@ -168,12 +168,21 @@ public final class PrintingApi {
     if (key != null && (key.isBlank() || key.length() > 200)) {
       throw ApiError.invalid("Idempotency-Key", "the Idempotency-Key header must be 1 to 200 characters");
     }
-    if (!queued.mayQueue(caller.company())) {
-      // Retried after a few seconds: by then some of the backlog may have printed or expired.
-      throw ApiError.rateLimited("the company has " + queued.cap() + " jobs queued already"
-          + " (PRINTFLEET_MAX_QUEUED_PER_COMPANY); try again once some have printed", 5);
-    }
     List<String> visible = caller.branches().isEmpty() ? null : List.copyOf(caller.branches());
+    if (!queued.mayQueue(caller.company())) {
+      // Retried after a few seconds: by then some of the backlog may have printed or expired. A
+      // retry of a job accepted before is not a new one: it is answered 200 with that job, as always.
+      var full = ApiError.rateLimited("the company has " + queued.cap() + " jobs queued already"
+          + " (PRINTFLEET_MAX_QUEUED_PER_COMPANY); try again once some have printed", 5);
+      if (key == null) {
+        throw full;
+      }
+      jobs.findByKey(caller.company(), key, visible)
+          .compose(existing -> existing.map(Future::succeededFuture).orElseGet(() -> Future.failedFuture(full)))
+          .onSuccess(job -> json(ctx, 200, job.toJson()))
+          .onFailure(ctx::fail);
+      return;
+    }
     jobs.insert(caller.company(), visible, printerId, copies, contentType, content, key, loop.pushLease())
         .compose(inserted -> inserted
             .map(Future::succeededFuture)

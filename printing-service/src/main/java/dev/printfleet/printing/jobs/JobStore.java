@@ -274,11 +274,16 @@ public final class JobStore {
             return Future.succeededFuture(Optional.empty());
           }
           // The key may be taken: ON CONFLICT waited for that insert to commit, so its job is visible.
-          return pool.preparedQuery(FIND_BY_KEY).execute(Tuple.of(company, idempotencyKey))
-              .map(existing -> first(existing)
-                  .filter(job -> visibleBranches == null || visibleBranches.contains(job.branch()))
-                  .map(job -> new Inserted(job, false, Optional.empty())));
+          return findByKey(company, idempotencyKey, visibleBranches)
+              .map(existing -> existing.map(job -> new Inserted(job, false, Optional.empty())));
         });
+  }
+
+  /** The job accepted earlier with this idempotency key, if the caller may see it. */
+  public Future<Optional<Job>> findByKey(String company, String idempotencyKey, List<String> visibleBranches) {
+    return pool.preparedQuery(FIND_BY_KEY).execute(Tuple.of(company, idempotencyKey))
+        .map(existing -> first(existing)
+            .filter(job -> visibleBranches == null || visibleBranches.contains(job.branch())));
   }
 
   public Future<Optional<Job>> find(UUID id) {
