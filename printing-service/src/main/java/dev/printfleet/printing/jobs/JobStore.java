@@ -11,6 +11,7 @@ import io.vertx.sqlclient.Tuple;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -26,6 +27,24 @@ public final class JobStore {
 
   static final String COLUMNS =
       "id, company, branch, printer_id, state, attempts, copies, content_type, created_at, updated_at, error";
+
+  /** {@link #COLUMNS} of the updated row {@code j}, in statements that join it to {@link #KEYED}. */
+  private static final String J_COLUMNS = COLUMNS.replaceAll("(\\w+)", "j.$1");
+
+  /**
+   * The job {@code $1} found by its key alone and locked, as {@code k}; the statement then decides
+   * on its state. With the state in the same scan ({@code id = $1 AND state = 'queued'}), a generic
+   * plan made while the table is young (every pooled connection makes one after five runs) scans a
+   * partial index of all queued jobs, or an index of the whole company, for each single job: a cost
+   * that grows with the queue, on the writes every job makes. A locking CTE is planned on its own
+   * (the state test is not pushed into it, as it would be into a subquery), so it keeps to the key.
+   */
+  private static final String KEYED = "k AS (SELECT id, state FROM jobs WHERE id = $1 FOR UPDATE)";
+
+  /** {@link #recorded} for an update of the job {@code $1} that joins it as {@code k} ({@link #KEYED}). */
+  static String recordedByKey(String update, String detail, String onlyWhen) {
+    return "WITH " + KEYED + "," + recorded(update, detail, onlyWhen).substring("WITH".length());
+  }
 
   /**
    * A state change and its history row in one statement: atomic on its own and one round trip.
@@ -89,9 +108,9 @@ public final class JobStore {
   static final String HISTORY =
       "SELECT state, at, detail FROM job_history WHERE job_id = $1 ORDER BY seq";
 
-  static final String CANCEL = recorded(
-      "UPDATE jobs SET state = 'cancelled', updated_at = now() WHERE id = $1 AND state = 'queued'"
-          + " RETURNING " + COLUMNS, "'cancelled by request'", null);
+  static final String CANCEL = recordedByKey(
+      "UPDATE jobs j SET state = 'cancelled', updated_at = now() FROM k"
+          + " WHERE j.id = k.id AND k.state = 'queued' RETURNING " + J_COLUMNS, "'cancelled by request'", null);
 
   /**
    * Leases due queued jobs to this dispatcher: their next attempt moves past the lease, so another
@@ -109,12 +128,16 @@ public final class JobStore {
           + " RETURNING j.id, j.company, j.branch, j.printer_id, j.attempts, j.copies, j.content_type, octet_length(j.content) AS content_bytes,"
           + " j.created_at, j.dispatched_to AS agent_id";
 
-  /** One leased job's content, while it is still queued (not cancelled or expired meanwhile). */
-  static final String CONTENT = "SELECT content FROM jobs WHERE id = $1 AND state = 'queued'";
+  /**
+   * One leased job's content, while it is still queued (not cancelled or expired meanwhile): NULL
+   * otherwise. The state is looked at on the row found by its key (see {@link #KEYED}).
+   */
+  static final String CONTENT = "SELECT CASE WHEN state = 'queued' THEN content END AS content FROM jobs WHERE id = $1";
 
-  static final String MARK_DISPATCHED = recorded(
-      "UPDATE jobs SET state = 'dispatched', attempts = attempts + 1, dispatched_at = now(), updated_at = now(),"
-          + " error = NULL WHERE id = $1 AND state = 'queued' RETURNING " + COLUMNS, "$2::text", null);
+  static final String MARK_DISPATCHED = recordedByKey(
+      "UPDATE jobs j SET state = 'dispatched', attempts = j.attempts + 1, dispatched_at = now(), updated_at = now(),"
+          + " error = NULL FROM k WHERE j.id = k.id AND k.state = 'queued' RETURNING " + J_COLUMNS,
+      "$2::text", null);
 
   /**
    * When a job put back after a wait is due: after the wait, unless it was released while this
@@ -130,9 +153,11 @@ public final class JobStore {
    * attempt), and so does becoming failed; a job that was not tried (agent offline or busy, circuit
    * open) writes nothing, however often it comes back.
    */
-  static final String REQUEUE = recorded(
-      "UPDATE jobs SET state = $2, attempts = attempts + $3, next_attempt_at = " + AFTER_WAIT.formatted("next_attempt_at", "$4") + ","
-          + " error = $5, updated_at = now() WHERE id = $1 AND state = 'queued' RETURNING " + COLUMNS,
+  static final String REQUEUE = recordedByKey(
+      "UPDATE jobs j SET state = $2, attempts = j.attempts + $3,"
+          + " next_attempt_at = " + AFTER_WAIT.formatted("j.next_attempt_at", "$4") + ","
+          + " error = $5, updated_at = now() FROM k WHERE j.id = k.id AND k.state = 'queued'"
+          + " RETURNING " + J_COLUMNS,
       "$5::text", "state = 'failed' OR $3 = 1");
 
   /**
@@ -143,14 +168,13 @@ public final class JobStore {
    * agent the job was leased to ({@code $5}, of company {@code $2}) may report it.
    */
   static final String RECORD_RESULT =
-      "WITH was AS (SELECT id, state FROM jobs WHERE id = $1 AND company = $2 AND dispatched_to = $5"
-          + " AND state IN ('dispatched', 'queued')"
-          + " FOR UPDATE),"
+      "WITH was AS (SELECT id, state, company, dispatched_to FROM jobs WHERE id = $1 FOR UPDATE),"
           + " changed AS (UPDATE jobs j SET state = $3, error = $4, updated_at = now(),"
           + " dispatched_at = COALESCE(j.dispatched_at, now()),"
           + " attempts = CASE WHEN was.state = 'queued' THEN j.attempts + 1 ELSE j.attempts END"
-          + " FROM was WHERE j.id = was.id"
-          + " RETURNING " + COLUMNS.replaceAll("(\\w+)", "j.$1")
+          + " FROM was WHERE j.id = was.id AND was.company = $2 AND was.dispatched_to = $5"
+          + " AND was.state IN ('dispatched', 'queued')"
+          + " RETURNING " + J_COLUMNS
           + ", was.state = 'queued' AS was_queued),"
           + " logged AS (INSERT INTO job_history (job_id, state, detail)"
           + " SELECT changed.id, entry.state, entry.detail FROM changed, LATERAL (VALUES"
@@ -163,9 +187,8 @@ public final class JobStore {
    * dispatched before jobs recorded their agent); anything else was never sent to this agent.
    */
   static final String FINAL_FOR_AGENT =
-      "SELECT 1 FROM jobs WHERE id = $1 AND company = $2"
-          + " AND (dispatched_to = $3 OR (dispatched_to IS NULL AND dispatched_at IS NOT NULL))"
-          + " AND state NOT IN ('queued', 'dispatched')";
+      "SELECT company = $2 AND (dispatched_to = $3 OR (dispatched_to IS NULL AND dispatched_at IS NOT NULL))"
+          + " AND state NOT IN ('queued', 'dispatched') AS duplicate FROM jobs WHERE id = $1";
 
   /**
    * An agent's queued jobs are due now. Released jobs are due from their creation, so the claim
@@ -212,10 +235,10 @@ public final class JobStore {
    * retried every second for a minute writes one row, not sixty.
    */
   static final String REQUEUE_NOT_SENT =
-      "WITH was AS (SELECT id, error FROM jobs WHERE id = $1 AND state = 'queued' FOR UPDATE),"
+      "WITH was AS (SELECT id, state, error FROM jobs WHERE id = $1 FOR UPDATE),"
           + " changed AS (UPDATE jobs j SET next_attempt_at = " + AFTER_WAIT.formatted("j.next_attempt_at", "$2") + ", error = $3,"
-          + " updated_at = now() FROM was WHERE j.id = was.id"
-          + " RETURNING " + COLUMNS.replaceAll("(\\w+)", "j.$1") + ", was.error IS DISTINCT FROM $3 AS new_reason),"
+          + " updated_at = now() FROM was WHERE j.id = was.id AND was.state = 'queued'"
+          + " RETURNING " + J_COLUMNS + ", was.error IS DISTINCT FROM $3 AS new_reason),"
           + " logged AS (INSERT INTO job_history (job_id, state, detail) SELECT id, state, $3::text FROM changed"
           + " WHERE new_reason)"
           + " SELECT * FROM changed";
@@ -225,9 +248,15 @@ public final class JobStore {
           + " WHERE state = 'dispatched' AND dispatched_at < now() - make_interval(secs => $1) RETURNING " + COLUMNS,
       "'no result before the deadline, dispatching again'", null);
 
+  /**
+   * Not a job leased on its first try (a lease ahead, no error yet): it may be at its agent already,
+   * its {@code dispatched} waiting for the result ({@code PRINTFLEET_DISPATCH_RESULT_GRACE}). A job
+   * waiting after a failed or deferred try carries its reason and expires as any other.
+   */
   static final String EXPIRE = recorded(
       "UPDATE jobs SET state = 'expired', updated_at = now()"
-          + " WHERE state = 'queued' AND created_at < now() - make_interval(secs => $1) RETURNING " + COLUMNS,
+          + " WHERE state = 'queued' AND created_at < now() - make_interval(secs => $1)"
+          + " AND NOT (next_attempt_at > now() AND error IS NULL) RETURNING " + COLUMNS,
       "'queued longer than the job TTL'", null);
 
   /** A job leased for dispatch, with what the agent needs but its content, read by {@link #content}. */
@@ -243,10 +272,25 @@ public final class JobStore {
   /** A result written: the job, and whether it was still queued (its dispatch was written with it). */
   public record Recorded(Job job, boolean dispatchWrittenWithIt) {}
 
+  /**
+   * Runs of each per-job write under way at once; more calls meanwhile go in the next run, together
+   * ({@link GroupCommit}). Three writes per job each up to this many: within a pool of 16, room is left
+   * for the claim, content reads and the API's reads.
+   */
+  private static final int GROUP_COMMITS = 3;
+  private static final int GROUP_MAX = 64;
+  private static final Comparator<Tuple> BY_JOB_ID = Comparator.comparing(args -> (UUID) args.getValue(0));
+
   private final Pool pool;
+  private final GroupCommit inserts;
+  private final GroupCommit dispatches;
+  private final GroupCommit results;
 
   public JobStore(Pool pool) {
     this.pool = pool;
+    this.inserts = new GroupCommit(pool, INSERT, GROUP_COMMITS, GROUP_MAX, null);
+    this.dispatches = new GroupCommit(pool, MARK_DISPATCHED, GROUP_COMMITS, GROUP_MAX, BY_JOB_ID);
+    this.results = new GroupCommit(pool, RECORD_RESULT, GROUP_COMMITS, GROUP_MAX, BY_JOB_ID);
   }
 
   /**
@@ -256,7 +300,7 @@ public final class JobStore {
   public Future<Optional<Inserted>> insert(String company, List<String> visibleBranches, String printerId, int copies,
       String contentType, byte[] content, String idempotencyKey, Duration lease) {
     String[] branches = visibleBranches == null ? null : visibleBranches.toArray(String[]::new);
-    return pool.preparedQuery(INSERT)
+    return inserts
         .execute(Tuple.tuple().addValue(UUID.randomUUID()).addValue(company).addValue(printerId).addValue(copies)
             .addValue(contentType).addValue(Buffer.buffer(content)).addValue(idempotencyKey).addValue(branches)
             .addValue(lease == null ? null : lease.toMillis() / 1000.0))
@@ -358,11 +402,12 @@ public final class JobStore {
   /** A leased job's content; empty when the job is no longer queued. */
   public Future<Optional<byte[]>> content(UUID id) {
     return pool.preparedQuery(CONTENT).execute(Tuple.of(id))
-        .map(rows -> rows.size() == 0 ? Optional.empty() : Optional.of(rows.iterator().next().getBuffer("content").getBytes()));
+        .map(rows -> rows.size() == 0 ? Optional.<byte[]>empty()
+            : Optional.ofNullable(rows.iterator().next().getBuffer("content")).map(Buffer::getBytes));
   }
 
   public Future<Optional<Job>> markDispatched(UUID id, String detail) {
-    return pool.preparedQuery(MARK_DISPATCHED).execute(Tuple.of(id, detail)).map(JobStore::first);
+    return dispatches.execute(Tuple.of(id, detail)).map(JobStore::first);
   }
 
   /**
@@ -381,7 +426,7 @@ public final class JobStore {
    */
   public Future<Optional<Recorded>> recordResult(UUID id, String company, String agentId, JobState outcome,
       String error) {
-    return pool.preparedQuery(RECORD_RESULT).execute(Tuple.of(id, company, outcome.wire(), error, agentId))
+    return results.execute(Tuple.of(id, company, outcome.wire(), error, agentId))
         .map(rows -> {
           if (rows.size() == 0) {
             return Optional.empty();
@@ -393,7 +438,8 @@ public final class JobStore {
 
   /** Whether the job is final and was this agent's: its result again is a harmless duplicate. */
   public Future<Boolean> isFinalFor(UUID id, String company, String agentId) {
-    return pool.preparedQuery(FINAL_FOR_AGENT).execute(Tuple.of(id, company, agentId)).map(rows -> rows.size() > 0);
+    return pool.preparedQuery(FINAL_FOR_AGENT).execute(Tuple.of(id, company, agentId))
+        .map(rows -> rows.size() > 0 && Boolean.TRUE.equals(rows.iterator().next().getBoolean("duplicate")));
   }
 
   /** An agent connected: its queued jobs are due now. */
