@@ -98,10 +98,13 @@ abstract class PrintingTestBase {
   }
 
   protected SimulatedAgent agent(ServiceRuntime on, String agentId, String branch) {
+    return agent(on, agentId, branch, new SimulatedAgent.Behaviour(20, 0.0, 0));
+  }
+
+  protected SimulatedAgent agent(ServiceRuntime on, String agentId, String branch, SimulatedAgent.Behaviour behaviour) {
     String token = issuer.agent(agentId, "acme", branch, Duration.ofHours(1));
     var agent = new SimulatedAgent(client, client.createWebSocketClient(new WebSocketClientOptions()), "127.0.0.1",
-        on.httpPort(), agentId, SimulatedAgent.printerIdsFor(agentId, 2), () -> token,
-        new SimulatedAgent.Behaviour(20, 0.0, 0));
+        on.httpPort(), agentId, SimulatedAgent.printerIdsFor(agentId, 2), () -> token, behaviour);
     agents.add(agent);
     join(agent.start());
     await().atMost(Duration.ofSeconds(10)).until(agent::isConnected);

@@ -3,6 +3,7 @@ package dev.printfleet.printing;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.printfleet.simulator.SimulatedAgent;
 import dev.printfleet.testing.PrometheusText;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
@@ -88,6 +89,24 @@ class PushOnAcceptTest extends PrintingTestBase {
     assertThat(count("SELECT count(*) FROM job_history WHERE job_id = '" + id + "' AND state = 'dispatched'"
         + " AND detail = 'sent; written with its result'")).as("the dispatch written by the result, not on its own")
         .isEqualTo(1);
+  }
+
+  @Test
+  void aJobAtItsAgentDoesNotExpireWhileItsDispatchedWaitsForTheResult() {
+    // The job is older than its TTL long before its result: the expiry sweep (every 5 s) must leave
+    // it to its agent, who has it.
+    restartPrinting(Map.of("PRINTFLEET_JOB_TTL", "1s", "PRINTFLEET_DISPATCH_RESULT_GRACE", "20s",
+        "PRINTFLEET_DISPATCH_LEASE", "60s"));
+    agent(gateway, "push-5", "b1", new SimulatedAgent.Behaviour(8_000, 0.0, 0));
+    awaitPrinterKnown("push-5-p1");
+    await().atMost(Duration.ofSeconds(10)).until(() ->
+        count("SELECT count(*) FROM printers WHERE agent_id = 'push-5' AND online") == 2);
+
+    String id = new JsonObject(post("/api/v1/jobs", userToken("acme"), job("push-5-p1"), null).body()).getString("id");
+
+    await().atMost(Duration.ofSeconds(20)).until(() -> !"queued".equals(state(id)));
+    assertThat(state(id)).isEqualTo("printed");
+    assertThat(historyStates(id)).containsExactly("queued", "dispatched", "printed");
   }
 
   @Test

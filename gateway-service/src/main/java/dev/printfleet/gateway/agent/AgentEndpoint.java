@@ -56,6 +56,13 @@ public final class AgentEndpoint {
 
   /** Tries to tell printing that agents are reachable again: about 12 s of retries. */
   private static final int ANNOUNCE_ATTEMPTS = 7;
+  private static final long REQUEST_TIMEOUT_MS = 5_000;
+  /**
+   * A result not answered within this is sent again. Longer than other requests: under load its
+   * write can wait its turn for the database, and a copy sent while the first still waits is only
+   * more work for it (both are written, the second as a duplicate).
+   */
+  private static final long RESULT_TIMEOUT_MS = 15_000;
 
   private final Vertx vertx;
   private final ServiceRuntime runtime;
@@ -300,7 +307,7 @@ public final class AgentEndpoint {
     var result =
         new JobResult(jobId, session.principal().subject(), session.principal().company(), outcome,
             (String) error, Instant.now());
-    requestPrinting(Addresses.PRINTING_RESULTS, result.toJson(), 1)
+    requestPrinting(Addresses.PRINTING_RESULTS, result.toJson(), 1, 3, RESULT_TIMEOUT_MS)
         .onSuccess(reply -> {
           if (JobResult.NOT_DISPATCHED_TO_AGENT.equals(reply.getString("reason"))) {
             log.info("Job result refused, the job was not dispatched to this agent job={} agent={} company={}",
@@ -324,10 +331,15 @@ public final class AgentEndpoint {
     return requestPrinting(address, body, attempt, 3);
   }
 
-  /** Retried up to {@code attempts} times, the wait doubling from 200 ms. */
   private Future<JsonObject> requestPrinting(String address, JsonObject body, int attempt, int attempts) {
+    return requestPrinting(address, body, attempt, attempts, REQUEST_TIMEOUT_MS);
+  }
+
+  /** Retried up to {@code attempts} times, the wait doubling from 200 ms. */
+  private Future<JsonObject> requestPrinting(String address, JsonObject body, int attempt, int attempts,
+      long timeoutMs) {
     return vertx.eventBus()
-        .<JsonObject>request(address, body, new DeliveryOptions().setSendTimeout(5_000))
+        .<JsonObject>request(address, body, new DeliveryOptions().setSendTimeout(timeoutMs))
         .map(reply -> reply.body() == null ? new JsonObject() : reply.body())
         .recover(e -> {
           if (attempt >= attempts) {
@@ -335,7 +347,7 @@ public final class AgentEndpoint {
           }
           Promise<JsonObject> retry = Promise.promise();
           vertx.setTimer(200L << Math.min(attempt - 1, 6),
-              id -> requestPrinting(address, body, attempt + 1, attempts).onComplete(retry));
+              id -> requestPrinting(address, body, attempt + 1, attempts, timeoutMs).onComplete(retry));
           return retry.future();
         });
   }
