@@ -102,7 +102,7 @@ public final class PrintingService implements ServiceDefinition<PrintingConfig> 
             .map(rows -> Status.OK())
             .otherwise(e -> Status.KO(new JsonObject().put("error", String.valueOf(e.getMessage()))))
             .onComplete(promise));
-    var jobs = new JobStore(pool);
+    var jobs = new JobStore(pool, pg.poolSize());
     var printers = new PrinterStore(pool);
     var breakers = new Breakers(vertx, config.circuitMaxFailures(), config.circuitWindow(), config.circuitReset(),
         Duration.ofMinutes(10));

@@ -12,12 +12,13 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
-import io.vertx.core.http.HttpMethod;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpServer;
 import io.vertx.ext.web.Router;
 import io.vertx.micrometer.PrometheusScrapingHandler;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -34,7 +35,6 @@ class VertxMetersTest {
   private final LongAdder vertxMeterLookups = new LongAdder();
   private PrometheusMeterRegistry registry;
   private Vertx vertx;
-  private Vertx client;
   private HttpClient http;
   private int port;
 
@@ -66,13 +66,13 @@ class VertxMetersTest {
     // hold the same port number and answer instead.
     HttpServer server = result(vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1"));
     port = server.actualPort();
-    client = Vertx.vertx();
-    http = client.createHttpClient();
+    // The JDK's client: a Vert.x client called from the test's thread can miss a short body (its
+    // response ends before the body handler is set), which reads as an empty answer.
+    http = HttpClient.newHttpClient();
   }
 
   @AfterEach
   void stop() throws Exception {
-    result(client.close());
     result(vertx.close());
     registry.close();
   }
@@ -141,10 +141,9 @@ class VertxMetersTest {
   }
 
   private String get(String path) throws Exception {
-    return result(http.request(HttpMethod.GET, port, "127.0.0.1", path)
-        .compose(request -> request.send())
-        .compose(response -> response.body())
-        .map(Buffer::toString));
+    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+            .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString())
+        .body();
   }
 
   private static <T> T result(Future<T> future) throws Exception {

@@ -4,14 +4,18 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One statement run for many callers in one transaction: a group commit. At most {@code maxInFlight}
@@ -21,13 +25,22 @@ import java.util.List;
  * themselves, so the database does one commit for many jobs instead of one each.
  *
  * <p>A batch is one implicit transaction (the extended protocol's single Sync): it commits or fails
- * as a whole. When it fails, each call of it runs again on its own, so one bad call fails only
- * itself. Calls are ordered by {@code order} within a batch, so two batches lock the rows they
- * share in the same order and cannot deadlock each other.
+ * as a whole. When the server refused it (one call's error, a deadlock), each call of it runs
+ * again on its own, so one bad call fails only itself; when the connection failed, whether it
+ * committed is unknown and every call fails with that error, as a lone statement would. Calls are
+ * ordered by {@code order} within a batch, so two batches lock the rows they share in the same
+ * order and cannot deadlock each other (a statement over many rows still can: PostgreSQL then
+ * refuses one of them, and a refused batch runs its calls alone).
  *
- * <p>Each caller's future completes on the caller's context, as a plain query's would.
+ * <p>Bounded as the pool's own wait queue is: at most {@link #MAX_WAITING} calls wait, and one that
+ * waited {@link #MAX_WAIT} fails rather than run late (an API call answers 503 then). Each caller's
+ * future completes on the caller's context, as a plain query's would.
  */
 final class GroupCommit {
+
+  private static final Logger log = LoggerFactory.getLogger(GroupCommit.class);
+  static final int MAX_WAITING = 10_000;
+  static final Duration MAX_WAIT = Duration.ofSeconds(5);
 
   private final Pool pool;
   private final String sql;
@@ -35,9 +48,10 @@ final class GroupCommit {
   private final int maxBatch;
   private final Comparator<Tuple> order;
   private final ArrayDeque<Call> waiting = new ArrayDeque<>();
+  private final List<Call> lateCalls = new ArrayList<>();
   private int inFlight;
 
-  private record Call(Tuple args, Promise<RowSet<Row>> result, Context context) {
+  private record Call(Tuple args, Promise<RowSet<Row>> result, Context context, long since) {
     void complete(RowSet<Row> rows, Throwable failure) {
       if (context == null || context == Vertx.currentContext()) {
         finish(rows, failure);
@@ -46,11 +60,16 @@ final class GroupCommit {
       }
     }
 
+    /** A caller's handler that throws must not stop the batch: the others complete, and the run ends. */
     private void finish(RowSet<Row> rows, Throwable failure) {
-      if (failure == null) {
-        result.complete(rows);
-      } else {
-        result.fail(failure);
+      try {
+        if (failure == null) {
+          result.complete(rows);
+        } else {
+          result.fail(failure);
+        }
+      } catch (RuntimeException e) {
+        log.error("A handler of a group commit's result failed", e);
       }
     }
   }
@@ -68,7 +87,11 @@ final class GroupCommit {
     Promise<RowSet<Row>> result = Promise.promise();
     List<Call> batch;
     synchronized (this) {
-      waiting.add(new Call(args, result, Vertx.currentContext()));
+      if (waiting.size() >= MAX_WAITING) {
+        return Future.failedFuture(new IllegalStateException(
+            "the database is behind: " + MAX_WAITING + " writes already wait for it"));
+      }
+      waiting.add(new Call(args, result, Vertx.currentContext(), System.nanoTime()));
       batch = takeBatch();
     }
     if (batch != null) {
@@ -77,25 +100,42 @@ final class GroupCommit {
     return result.future();
   }
 
-  /** The next batch, when a run may start now; null otherwise. Holding the lock. */
+  /**
+   * The next batch, when a run may start now; null otherwise. Calls that waited too long are failed
+   * on the way (after the lock is released, see {@link #run}). Holding the lock.
+   */
   private List<Call> takeBatch() {
     if (waiting.isEmpty() || inFlight >= maxInFlight) {
       return null;
     }
     inFlight++;
     var batch = new ArrayList<Call>(Math.min(waiting.size(), maxBatch));
+    long now = System.nanoTime();
     while (!waiting.isEmpty() && batch.size() < maxBatch) {
-      batch.add(waiting.poll());
+      Call call = waiting.poll();
+      if (now - call.since() > MAX_WAIT.toNanos()) {
+        lateCalls.add(call);
+      } else {
+        batch.add(call);
+      }
     }
     return batch;
   }
 
   private void run(List<Call> batch) {
+    failLate();
+    if (batch.isEmpty()) {
+      ended();
+      return;
+    }
     if (batch.size() == 1) {
       Call call = batch.get(0);
       pool.preparedQuery(sql).execute(call.args()).onComplete(ar -> {
-        call.complete(ar.result(), ar.cause());
-        ended();
+        try {
+          call.complete(ar.result(), ar.cause());
+        } finally {
+          ended();
+        }
       });
       return;
     }
@@ -106,21 +146,49 @@ final class GroupCommit {
     batch.forEach(call -> args.add(call.args()));
     pool.preparedQuery(sql).executeBatch(args).onComplete(ar -> {
       if (ar.succeeded()) {
-        RowSet<Row> rows = ar.result();
-        for (Call call : batch) {
-          call.complete(rows, null);
-          rows = rows.next();
+        try {
+          RowSet<Row> rows = ar.result();
+          for (Call call : batch) {
+            call.complete(rows, null);
+            rows = rows.next();
+          }
+        } finally {
+          ended();
         }
-        ended();
         return;
       }
-      // One call's failure rolled back the others with it: each goes again alone.
-      var alone = new ArrayList<Future<RowSet<Row>>>(batch.size());
-      for (Call call : batch) {
-        alone.add(pool.preparedQuery(sql).execute(call.args()).onComplete(each -> call.complete(each.result(), each.cause())));
+      if (!(ar.cause() instanceof PgException)) {
+        // The connection failed: whether the batch committed is unknown, so nothing runs again.
+        try {
+          batch.forEach(call -> call.complete(null, ar.cause()));
+        } finally {
+          ended();
+        }
+        return;
       }
-      Future.join(alone).onComplete(v -> ended());
+      // The server refused one call (or chose the batch as a deadlock's victim) and rolled back the
+      // others with it: each goes again alone, one after the other, within this run's slot.
+      Future<Void> chain = Future.succeededFuture();
+      for (Call call : batch) {
+        chain = chain.eventually(v -> pool.preparedQuery(sql).execute(call.args())
+            .onComplete(each -> call.complete(each.result(), each.cause())));
+      }
+      chain.onComplete(v -> ended());
     });
+  }
+
+  /** Fails, outside the lock, the calls {@link #takeBatch} found waiting longer than {@link #MAX_WAIT}. */
+  private void failLate() {
+    List<Call> late;
+    synchronized (this) {
+      if (lateCalls.isEmpty()) {
+        return;
+      }
+      late = List.copyOf(lateCalls);
+      lateCalls.clear();
+    }
+    var failure = new IllegalStateException("the database is behind: a write waited " + MAX_WAIT.toSeconds() + " s for it");
+    late.forEach(call -> call.complete(null, failure));
   }
 
   private void ended() {

@@ -39,7 +39,7 @@ public final class JobStore {
    * that grows with the queue, on the writes every job makes. A locking CTE is planned on its own
    * (the state test is not pushed into it, as it would be into a subquery), so it keeps to the key.
    */
-  private static final String KEYED = "k AS (SELECT id, state FROM jobs WHERE id = $1 FOR UPDATE)";
+  private static final String KEYED = "k AS (SELECT id, state FROM jobs WHERE id = $1 FOR NO KEY UPDATE)";
 
   /** {@link #recorded} for an update of the job {@code $1} that joins it as {@code k} ({@link #KEYED}). */
   static String recordedByKey(String update, String detail, String onlyWhen) {
@@ -168,7 +168,7 @@ public final class JobStore {
    * agent the job was leased to ({@code $5}, of company {@code $2}) may report it.
    */
   static final String RECORD_RESULT =
-      "WITH was AS (SELECT id, state, company, dispatched_to FROM jobs WHERE id = $1 FOR UPDATE),"
+      "WITH was AS (SELECT id, state, company, dispatched_to FROM jobs WHERE id = $1 FOR NO KEY UPDATE),"
           + " changed AS (UPDATE jobs j SET state = $3, error = $4, updated_at = now(),"
           + " dispatched_at = COALESCE(j.dispatched_at, now()),"
           + " attempts = CASE WHEN was.state = 'queued' THEN j.attempts + 1 ELSE j.attempts END"
@@ -235,7 +235,7 @@ public final class JobStore {
    * retried every second for a minute writes one row, not sixty.
    */
   static final String REQUEUE_NOT_SENT =
-      "WITH was AS (SELECT id, state, error FROM jobs WHERE id = $1 FOR UPDATE),"
+      "WITH was AS (SELECT id, state, error FROM jobs WHERE id = $1 FOR NO KEY UPDATE),"
           + " changed AS (UPDATE jobs j SET next_attempt_at = " + AFTER_WAIT.formatted("j.next_attempt_at", "$2") + ", error = $3,"
           + " updated_at = now() FROM was WHERE j.id = was.id AND was.state = 'queued'"
           + " RETURNING " + J_COLUMNS + ", was.error IS DISTINCT FROM $3 AS new_reason),"
@@ -272,12 +272,7 @@ public final class JobStore {
   /** A result written: the job, and whether it was still queued (its dispatch was written with it). */
   public record Recorded(Job job, boolean dispatchWrittenWithIt) {}
 
-  /**
-   * Runs of each per-job write under way at once; more calls meanwhile go in the next run, together
-   * ({@link GroupCommit}). Three writes per job each up to this many: within a pool of 16, room is left
-   * for the claim, content reads and the API's reads.
-   */
-  private static final int GROUP_COMMITS = 3;
+  /** Calls of one per-job write that go in one run at most ({@link GroupCommit}). */
   private static final int GROUP_MAX = 64;
   private static final Comparator<Tuple> BY_JOB_ID = Comparator.comparing(args -> (UUID) args.getValue(0));
 
@@ -286,11 +281,17 @@ public final class JobStore {
   private final GroupCommit dispatches;
   private final GroupCommit results;
 
-  public JobStore(Pool pool) {
+  /**
+   * {@code poolSize}: the pool's connections. Each of the three per-job writes runs at most a fifth
+   * of them at once (more calls meanwhile go in the next run, together), so three fifths at most:
+   * the rest stays for the claim, content reads, the API's reads and the readiness check.
+   */
+  public JobStore(Pool pool, int poolSize) {
     this.pool = pool;
-    this.inserts = new GroupCommit(pool, INSERT, GROUP_COMMITS, GROUP_MAX, null);
-    this.dispatches = new GroupCommit(pool, MARK_DISPATCHED, GROUP_COMMITS, GROUP_MAX, BY_JOB_ID);
-    this.results = new GroupCommit(pool, RECORD_RESULT, GROUP_COMMITS, GROUP_MAX, BY_JOB_ID);
+    int runs = Math.max(1, poolSize / 5);
+    this.inserts = new GroupCommit(pool, INSERT, runs, GROUP_MAX, null);
+    this.dispatches = new GroupCommit(pool, MARK_DISPATCHED, runs, GROUP_MAX, BY_JOB_ID);
+    this.results = new GroupCommit(pool, RECORD_RESULT, runs, GROUP_MAX, BY_JOB_ID);
   }
 
   /**
