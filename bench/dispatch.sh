@@ -59,6 +59,30 @@ done
 ) &
 CPU_WATCH=$!
 PIDS+=("$CPU_WATCH")
+# DISPATCH_REDIS_PAUSE=AT:SECONDS (bench/redis-pause.sh sets it): AT s into the measured run, the
+# embedded Redis is frozen (SIGSTOP: its sockets stay open, nothing answers) for SECONDS s, then
+# let go; the per-second lines at the end show what went through meanwhile.
+REDIS_PID=""
+if [[ -n "${DISPATCH_REDIS_PAUSE:-}" ]]; then
+  [[ "$DISPATCH_REDIS_PAUSE" =~ ^([0-9]+):([0-9]+)$ ]] || { echo "DISPATCH_REDIS_PAUSE must be AT:SECONDS" >&2; exit 2; }
+  PAUSE_AT=${BASH_REMATCH[1]}
+  PAUSE_S=${BASH_REMATCH[2]}
+  redis_port=$(sed -n "s/.*Redis started port=\([0-9]*\).*/\1/p" "$WORK/services.log" | head -1)
+  REDIS_PID=$(ss -Hltnp "sport = :$redis_port" | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2)
+  [[ -n "$REDIS_PID" ]] || { echo "no Redis found listening on port ${redis_port:-?}" >&2; exit 1; }
+  # Never leave Redis frozen, however the run ends: its JVM could not stop it.
+  trap 'kill -CONT "$REDIS_PID" 2>/dev/null || true; bench_cleanup' EXIT
+  (
+    until [[ -e "$WORK/measuring" ]]; do sleep 0.05; done
+    sleep "$PAUSE_AT"
+    kill -STOP "$REDIS_PID"
+    # Its state from /proc: T (stopped) is the proof that the pause took.
+    echo "Redis (pid $REDIS_PID) state during the pause: $(awk '{print $3}' "/proc/$REDIS_PID/stat")" >"$WORK/pause.log"
+    sleep "$PAUSE_S"
+    kill -CONT "$REDIS_PID"
+  ) &
+  PIDS+=("$!")
+fi
 status=0
 java $PRINTFLEET_JAVA_OPTS -Xmx1g -jar simulator/target/simulator.jar jobs --port "$GW" --api-port "$PR" --secret "$SECRET" \
   --agents "$AGENTS" --rate "$RATE" --duration "$DURATION" --warmup "$WARMUP_S" --ready-file "$WORK/measuring" \
@@ -86,6 +110,21 @@ report["servicesCpu"] = {"seconds": seconds, "perThousandJobs": per1000, "jobs":
 json.dump(report, open(sys.argv[1], "w"), indent=2)
 print(f"all service processes (JVM, Redis, PostgreSQL) over the measured run: CPU {seconds} s, "
       f"{per1000} s per 1,000 jobs delivered")
+PY
+fi
+if [[ -n "$REDIS_PID" ]]; then
+  kill -CONT "$REDIS_PID" 2>/dev/null || true
+  cat "$WORK/pause.log" 2>/dev/null || echo "Redis was not paused: the run ended before the pause" >&2
+  echo "Redis frozen from +${PAUSE_AT} s to +$((PAUSE_AT + PAUSE_S)) s of the measured run; per second (jobs accepted, jobs reaching an agent, POST -> agent p99 of the jobs accepted in that second):"
+  python3 - "$REPORT" "$PAUSE_AT" "$PAUSE_S" <<'PY'
+import json, sys
+report, at, seconds = json.load(open(sys.argv[1])), int(sys.argv[2]), int(sys.argv[3])
+for e in report.get("timeline", []):
+    if at - 3 <= e["s"] <= at + seconds + 5:
+        mark = "paused" if at <= e["s"] < at + seconds else ""
+        p99 = e.get("toAgentP99Ms")
+        print(f"  +{e['s']:>3}s  accepted {e['accepted']:>5}  reached an agent {e['received']:>5}"
+              f"  p99 {'-' if p99 is None else round(p99)} ms  {mark}")
 PY
 fi
 echo "report: $REPORT (charts: ${REPORT%.json}.html)"
