@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Gateway figures on this machine: agent connections one gateway holds, heap and RSS per
 # connection, CPU while they idle. (Status delivery to dashboards: bench/fanout.sh.)
-# Usage: bench/gateway-capacity.sh [AGENTS]     (default: 10000, at most 19,500)
+# Usage: bench/gateway-capacity.sh [AGENTS]     (default: 10000, at most 19,900)
 # The report goes to target/bench/gateway-capacity-<time>/: summary.txt, machine.json, and each load
 # process's agents-N.json with its HTML chart (connections per second, connect time, gateway heap/CPU).
 # One gateway (with embedded Redis) runs in its own JVM; the load comes from separate processes,
@@ -15,7 +15,7 @@ find_jdk
 drop_root "$ROOT/bench/gateway-capacity.sh" "$@"
 
 AGENTS="${1:-10000}"
-[[ "$AGENTS" =~ ^[0-9]+$ && "$AGENTS" -ge 1 && "$AGENTS" -le 19500 ]] || { echo "AGENTS must be 1..19500 (one gateway process holds at most 20,000 files)" >&2; exit 2; }
+[[ "$AGENTS" =~ ^[0-9]+$ && "$AGENTS" -ge 1 && "$AGENTS" -le 19900 ]] || { echo "AGENTS must be 1..19900 (one gateway process holds at most 20,000 files)" >&2; exit 2; }
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 ./printfleet build >/dev/null
 
