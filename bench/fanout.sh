@@ -33,13 +33,18 @@ source "$ROOT/scripts/bench-lib.sh"
 
 SECRET="bench-secret-0123456789-0123456789-0123456789"
 GW=$(free_port)
+PR=$(free_port)
 # Each agent sends RATE / AGENTS statuses a second: the per-socket rate limit must allow them.
 PER_AGENT=$(( RATE / AGENTS + 10 ))
-PRINTFLEET_JWT_SECRET=$SECRET PRINTFLEET_GATEWAY_HTTP_PORT=$GW PRINTFLEET_WS_RATE_PER_SECOND=$(( PER_AGENT * 2 )) \
-  java $PRINTFLEET_JAVA_OPTS -Xmx2g -jar dev-launcher/target/dev-launcher.jar --services gateway --agents 0 --duration 60m >"$WORK/gateway.log" 2>&1 &
+# Printing runs too: the gateway takes statuses only for printers an agent synced, and a sync is
+# stored by printing before the gateway answers it.
+PRINTFLEET_JWT_SECRET=$SECRET PRINTFLEET_GATEWAY_HTTP_PORT=$GW PRINTFLEET_PRINTING_HTTP_PORT=$PR \
+  PRINTFLEET_WS_RATE_PER_SECOND=$(( PER_AGENT * 2 )) \
+  java $PRINTFLEET_JAVA_OPTS -Xmx2g -jar dev-launcher/target/dev-launcher.jar --services gateway,printing --agents 0 \
+  --duration 60m >"$WORK/gateway.log" 2>&1 &
 GW_PID=$!
 PIDS+=($GW_PID)
-for _ in $(seq 1 600); do ready "$GW" && break; sleep 0.1; done
+for _ in $(seq 1 600); do ready "$GW" && ready "$PR" && break; sleep 0.1; done
 ready "$GW" || { echo "gateway did not start; log: $WORK/gateway.log" >&2; tail -20 "$WORK/gateway.log" >&2; exit 1; }
 
 keep_report fanout
