@@ -22,6 +22,7 @@ import dev.printfleet.printing.jobs.JobStore;
 import dev.printfleet.printing.jobs.QueuedPerCompany;
 import dev.printfleet.printing.jobs.SchemaMigration;
 import dev.printfleet.printing.printers.PrinterRegistry;
+import dev.printfleet.printing.printers.StatusWrites;
 import dev.printfleet.printing.printers.PrinterStore;
 import dev.printfleet.printing.printers.TestPrintLimit;
 import java.time.Duration;
@@ -114,7 +115,7 @@ public final class PrintingService implements ServiceDefinition<PrintingConfig> 
     // Redis lost its data: the agents' presence went with it, for a few seconds.
     runtime.clusterGuard().ifPresent(guard -> guard.onHealed(loss -> loop.afterPresenceLoss()));
     var results = new ResultsConsumer(jobs, loop);
-    var registry = new PrinterRegistry(printers, jobs, loop);
+    var registry = new PrinterRegistry(printers, new StatusWrites(vertx, printers, runtime.registry()), jobs, loop);
     vertx.eventBus().<JsonObject>consumer(Addresses.PRINTING_RESULTS, results::handle);
     vertx.eventBus().<JsonObject>consumer(Addresses.PRINTING_PRINTERS, registry::onPrintersSync);
     vertx.eventBus().<JsonObject>consumer(Addresses.PRINTING_AGENTS, registry::onAgent);

@@ -4,12 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.printfleet.common.protocol.Envelope;
+import dev.printfleet.testing.PrometheusText;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.net.http.HttpRequest;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 
@@ -165,5 +169,34 @@ class AgentFramesTest extends PrintingTestBase {
     String id = new JsonObject(post("/api/v1/jobs", userToken("acme"), job("shared-p1"), null).body()).getString("id");
     await().atMost(Duration.ofSeconds(15)).until(() -> dispatched.contains(id));
     assertThat(thiefFrames).noneMatch(f -> "job.dispatch".equals(f.getString("type")));
+  }
+
+  @Test
+  void aStormOfStatusesIsWrittenAsEachPrintersLatestInFewStatements() {
+    var agent = connect("agent-storm", "acme", "b1");
+    agent.send("printers.sync", "sync", printers(3, "storm-"));
+    assertThat(agent.errorCode("sync")).isNull();
+
+    // 90 statuses at once (within the socket's burst), each printer's last one different.
+    List<String> last = List.of("error", "offline", "busy");
+    for (int round = 0; round < 30; round++) {
+      for (int p = 0; p < 3; p++) {
+        String status = round == 29 ? last.get(p) : (round % 2 == 0 ? "busy" : "online");
+        agent.ws().writeTextMessage(Envelope.event("printer.status", new JsonObject()
+            .put("printerId", "storm-" + p).put("status", status)).encode());
+      }
+    }
+
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+      for (int p = 0; p < 3; p++) {
+        assertThat(new JsonObject(get("/api/v1/printers/storm-" + p, userToken("acme")).body()).getString("status"))
+            .isEqualTo(last.get(p));
+      }
+    });
+    var metrics = PrometheusText.parse(send(HttpRequest.newBuilder(
+        URI.create("http://127.0.0.1:" + printing.httpPort() + "/metrics")).build()).body());
+    assertThat(metrics.value("printfleet_printer_statuses_total", Map.of())).as("statuses heard").isEqualTo(90.0);
+    assertThat(metrics.value("printfleet_printer_status_writes_total", Map.of()))
+        .as("statements that wrote them: the latest of each printer, a flush at a time").isLessThan(10.0);
   }
 }

@@ -23,10 +23,12 @@ public final class PrinterRegistry {
   private static final Logger log = LoggerFactory.getLogger(PrinterRegistry.class);
 
   private final PrinterStore printers;
+  private final StatusWrites statuses;
   private final JobStore jobs;
   private final DispatchLoop loop;
 
-  public PrinterRegistry(PrinterStore printers, JobStore jobs, DispatchLoop loop) {
+  public PrinterRegistry(PrinterStore printers, StatusWrites statuses, JobStore jobs, DispatchLoop loop) {
+    this.statuses = statuses;
     this.printers = printers;
     this.jobs = jobs;
     this.loop = loop;
@@ -135,8 +137,7 @@ public final class PrinterRegistry {
   public void onPrinterStatus(Message<JsonObject> message) {
     try {
       var event = PrinterStatusEvent.fromJson(message.body());
-      printers.setStatus(event.company(), event.agentId(), event.printerId(), event.status())
-          .onFailure(e -> log.warn("Printer status not written printer={}: {}", event.printerId(), e.toString()));
+      statuses.report(event.company(), event.agentId(), event.printerId(), event.status());
     } catch (RuntimeException e) {
       log.warn("Dropped a malformed printer event: {}", e.getMessage());
     }

@@ -62,9 +62,19 @@ public final class PrinterStore {
   /** PostgreSQL's SQLSTATE for a deadlock it broke by failing one statement. */
   private static final String DEADLOCK = "40P01";
 
-  static final String SET_STATUS =
-      "UPDATE printers SET status = $3, last_seen = now(), updated_at = now() WHERE company = $1 AND id = $2"
-          + " AND agent_id = $4";
+  /**
+   * The latest status of many printers in one statement ({@code $1..$4}: companies, printer ids,
+   * reporting agents, statuses), each only from the printer's own agent. Rows are locked in key
+   * order, so two instances writing the same printers wait for each other rather than deadlock.
+   */
+  static final String SET_STATUSES =
+      "WITH reported AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])"
+          + " AS r(company, id, agent_id, status)),"
+          + " target AS (SELECT p.company, p.id, reported.status FROM printers p JOIN reported"
+          + " ON p.company = reported.company AND p.id = reported.id AND p.agent_id = reported.agent_id"
+          + " ORDER BY p.company, p.id FOR NO KEY UPDATE OF p)"
+          + " UPDATE printers p SET status = target.status, last_seen = now(), updated_at = now() FROM target"
+          + " WHERE p.company = target.company AND p.id = target.id";
 
   static final String FIND =
       "SELECT id, name, branch, agent_id, status, online, last_seen FROM printers WHERE company = $1 AND id = $2";
@@ -104,9 +114,25 @@ public final class PrinterStore {
         .mapEmpty();
   }
 
-  /** A printer's status, as its own agent reports it: another agent's report changes nothing. */
-  public Future<Void> setStatus(String company, String agentId, String printerId, String status) {
-    return pool.preparedQuery(SET_STATUS).execute(Tuple.of(company, printerId, status, agentId)).mapEmpty();
+  /** A status reported by a printer's agent, waiting to be written with others ({@link #setStatuses}). */
+  public record ReportedStatus(String company, String printerId, String agentId, String status) {}
+
+  /** The latest statuses of many printers in one statement; see {@link #SET_STATUSES}. */
+  public Future<Void> setStatuses(List<ReportedStatus> statuses) {
+    int n = statuses.size();
+    String[] companies = new String[n];
+    String[] ids = new String[n];
+    String[] agents = new String[n];
+    String[] values = new String[n];
+    for (int i = 0; i < n; i++) {
+      var s = statuses.get(i);
+      companies[i] = s.company();
+      ids[i] = s.printerId();
+      agents[i] = s.agentId();
+      values[i] = s.status();
+    }
+    return pool.preparedQuery(SET_STATUSES)
+        .execute(Tuple.tuple().addValue(companies).addValue(ids).addValue(agents).addValue(values)).mapEmpty();
   }
 
   public Future<Optional<Printer>> find(String company, String printerId) {
