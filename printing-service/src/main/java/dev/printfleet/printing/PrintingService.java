@@ -115,7 +115,8 @@ public final class PrintingService implements ServiceDefinition<PrintingConfig> 
     // Redis lost its data: the agents' presence went with it, for a few seconds.
     runtime.clusterGuard().ifPresent(guard -> guard.onHealed(loss -> loop.afterPresenceLoss()));
     var results = new ResultsConsumer(jobs, loop);
-    var registry = new PrinterRegistry(printers, new StatusWrites(vertx, printers, runtime.registry()), jobs, loop);
+    var statuses = new StatusWrites(vertx, printers, runtime.registry());
+    var registry = new PrinterRegistry(printers, statuses, jobs, loop);
     vertx.eventBus().<JsonObject>consumer(Addresses.PRINTING_RESULTS, results::handle);
     vertx.eventBus().<JsonObject>consumer(Addresses.PRINTING_PRINTERS, registry::onPrintersSync);
     vertx.eventBus().<JsonObject>consumer(Addresses.PRINTING_AGENTS, registry::onAgent);
@@ -150,7 +151,7 @@ public final class PrintingService implements ServiceDefinition<PrintingConfig> 
     runtime.onControl(ControlCommand.CIRCUIT_RESET, command -> breakers.reset(command.target())
         ? Future.succeededFuture(new JsonObject().put("reset", command.target()))
         : Future.failedFuture("no circuit " + command.target()));
-    runtime.onDrain(() -> loop.stop().compose(v -> pool.close()));
+    runtime.onDrain(() -> Future.join(loop.stop(), statuses.stop()).compose(v -> pool.close()));
     var router = Router.router(vertx);
     var testLimit = new TestPrintLimit(runtime.redis(), runtime.settings().redis(), config.testPrintsPerPrinter(),
         config.testPrintsPerBranch(), Duration.ofMinutes(1));

@@ -237,7 +237,7 @@ public final class AgentEndpoint {
     Set<String> before = state.ids;
     state.ids = Set.copyOf(printers.stream().map(PrinterInfo::id).toList());
     state.writing = true;
-    requestPrinting(Addresses.PRINTING_PRINTERS, sync.toJson(), 1)
+    requestPrinting(Addresses.PRINTING_PRINTERS, sync.toJson())
         .onComplete(done -> state.writing = false)
         .onSuccess(reply -> {
           if (reply.getValue(PrintersSync.OTHER_BRANCH) instanceof JsonArray taken && !taken.isEmpty()) {
@@ -307,7 +307,7 @@ public final class AgentEndpoint {
     var result =
         new JobResult(jobId, session.principal().subject(), session.principal().company(), outcome,
             (String) error, Instant.now());
-    requestPrinting(Addresses.PRINTING_RESULTS, result.toJson(), 1, 3, RESULT_TIMEOUT_MS)
+    requestPrinting(Addresses.PRINTING_RESULTS, result.toJson(), 3, RESULT_TIMEOUT_MS)
         .onSuccess(reply -> {
           if (JobResult.NOT_DISPATCHED_TO_AGENT.equals(reply.getString("reason"))) {
             log.info("Job result refused, the job was not dispatched to this agent job={} agent={} company={}",
@@ -327,17 +327,17 @@ public final class AgentEndpoint {
    * A result or a printer list is acknowledged by the printing instance that wrote it; retried a
    * few times. Writes are idempotent, so a retry after a lost reply does no harm.
    */
-  private Future<JsonObject> requestPrinting(String address, JsonObject body, int attempt) {
-    return requestPrinting(address, body, attempt, 3);
+  private Future<JsonObject> requestPrinting(String address, JsonObject body) {
+    return requestPrinting(address, body, 3, REQUEST_TIMEOUT_MS);
   }
 
-  private Future<JsonObject> requestPrinting(String address, JsonObject body, int attempt, int attempts) {
-    return requestPrinting(address, body, attempt, attempts, REQUEST_TIMEOUT_MS);
+  /** Tried up to {@code attempts} times, each waiting {@code timeoutMs} for its answer. */
+  private Future<JsonObject> requestPrinting(String address, JsonObject body, int attempts, long timeoutMs) {
+    return tryRequest(address, body, 1, attempts, timeoutMs);
   }
 
-  /** Retried up to {@code attempts} times, the wait doubling from 200 ms. */
-  private Future<JsonObject> requestPrinting(String address, JsonObject body, int attempt, int attempts,
-      long timeoutMs) {
+  /** The wait before each retry doubles from 200 ms. */
+  private Future<JsonObject> tryRequest(String address, JsonObject body, int attempt, int attempts, long timeoutMs) {
     return vertx.eventBus()
         .<JsonObject>request(address, body, new DeliveryOptions().setSendTimeout(timeoutMs))
         .map(reply -> reply.body() == null ? new JsonObject() : reply.body())
@@ -347,7 +347,7 @@ public final class AgentEndpoint {
           }
           Promise<JsonObject> retry = Promise.promise();
           vertx.setTimer(200L << Math.min(attempt - 1, 6),
-              id -> requestPrinting(address, body, attempt + 1, attempts, timeoutMs).onComplete(retry));
+              id -> tryRequest(address, body, attempt + 1, attempts, timeoutMs).onComplete(retry));
           return retry.future();
         });
   }
@@ -482,7 +482,7 @@ public final class AgentEndpoint {
     var event = new AgentEvent(kind, principal.subject(), principal.company(), branchOf(session), runtime.instanceId(), printers, Instant.now());
     vertx.eventBus().publish(Addresses.EVENTS_AGENT, event.toJson());
     if (kind != AgentEvent.Kind.PRINTERS_SYNCED) {
-      requestPrinting(Addresses.PRINTING_AGENTS, event.toJson(), 1)
+      requestPrinting(Addresses.PRINTING_AGENTS, event.toJson())
           .onFailure(e -> log.warn("Agent {} not recorded by printing agent={} company={}: {}",
               kind == AgentEvent.Kind.CONNECTED ? "connect" : "disconnect", principal.subject(), principal.company(),
               e.toString()));
@@ -522,7 +522,7 @@ public final class AgentEndpoint {
           agents.subList(from, Math.min(agents.size(), from + PresenceRestored.MAX_AGENTS)));
       // Patient: after Redis lost its data, printing's consumers are unreachable until its own
       // guard has put them back (a few seconds), and a release not heard leaves jobs waiting.
-      chain = chain.compose(v -> requestPrinting(Addresses.PRINTING_AGENTS, message.toJson(), 1, ANNOUNCE_ATTEMPTS)
+      chain = chain.compose(v -> requestPrinting(Addresses.PRINTING_AGENTS, message.toJson(), ANNOUNCE_ATTEMPTS, REQUEST_TIMEOUT_MS)
           .onFailure(e -> log.warn("Printing not told that presence is back agents={}: {}", message.agents().size(),
               e.toString()))
           .<Void>mapEmpty()

@@ -32,21 +32,22 @@ import org.slf4j.LoggerFactory;
  * order and cannot deadlock each other (a statement over many rows still can: PostgreSQL then
  * refuses one of them, and a refused batch runs its calls alone).
  *
- * <p>Bounded as the pool's own wait queue is: at most {@link #MAX_WAITING} calls wait, and one that
- * waited {@link #MAX_WAIT} fails rather than run late (an API call answers 503 then). Each caller's
+ * <p>Bounded as the pool's own wait queue is: at most {@link #MAX_WAITING} calls wait, and one whose
+ * turn comes after it waited longer than {@code maxWait} fails rather than run late (an API call
+ * answers 503 then; its client, that gave up meanwhile, retries with its key). Each caller's
  * future completes on the caller's context, as a plain query's would.
  */
 final class GroupCommit {
 
   private static final Logger log = LoggerFactory.getLogger(GroupCommit.class);
   static final int MAX_WAITING = 10_000;
-  static final Duration MAX_WAIT = Duration.ofSeconds(5);
 
   private final Pool pool;
   private final String sql;
   private final int maxInFlight;
   private final int maxBatch;
   private final Comparator<Tuple> order;
+  private final long maxWaitNanos;
   private final ArrayDeque<Call> waiting = new ArrayDeque<>();
   private final List<Call> lateCalls = new ArrayList<>();
   private int inFlight;
@@ -74,7 +75,8 @@ final class GroupCommit {
     }
   }
 
-  GroupCommit(Pool pool, String sql, int maxInFlight, int maxBatch, Comparator<Tuple> order) {
+  GroupCommit(Pool pool, String sql, int maxInFlight, int maxBatch, Duration maxWait, Comparator<Tuple> order) {
+    this.maxWaitNanos = maxWait.toNanos();
     this.pool = pool;
     this.sql = sql;
     this.maxInFlight = maxInFlight;
@@ -113,7 +115,7 @@ final class GroupCommit {
     long now = System.nanoTime();
     while (!waiting.isEmpty() && batch.size() < maxBatch) {
       Call call = waiting.poll();
-      if (now - call.since() > MAX_WAIT.toNanos()) {
+      if (now - call.since() > maxWaitNanos) {
         lateCalls.add(call);
       } else {
         batch.add(call);
@@ -177,7 +179,7 @@ final class GroupCommit {
     });
   }
 
-  /** Fails, outside the lock, the calls {@link #takeBatch} found waiting longer than {@link #MAX_WAIT}. */
+  /** Fails, outside the lock, the calls {@link #takeBatch} found waiting longer than {@code maxWait}. */
   private void failLate() {
     List<Call> late;
     synchronized (this) {
@@ -187,7 +189,8 @@ final class GroupCommit {
       late = List.copyOf(lateCalls);
       lateCalls.clear();
     }
-    var failure = new IllegalStateException("the database is behind: a write waited " + MAX_WAIT.toSeconds() + " s for it");
+    var failure = new IllegalStateException(
+        "the database is behind: a write waited more than " + maxWaitNanos / 1_000_000 + " ms for it");
     late.forEach(call -> call.complete(null, failure));
   }
 

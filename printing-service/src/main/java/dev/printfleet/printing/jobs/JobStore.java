@@ -274,6 +274,8 @@ public final class JobStore {
 
   /** Calls of one per-job write that go in one run at most ({@link GroupCommit}). */
   private static final int GROUP_MAX = 64;
+  /** As long as a request waits for a connection of the pool (its connection timeout). */
+  private static final Duration GROUP_MAX_WAIT = Duration.ofSeconds(5);
   private static final Comparator<Tuple> BY_JOB_ID = Comparator.comparing(args -> (UUID) args.getValue(0));
 
   private final Pool pool;
@@ -289,9 +291,9 @@ public final class JobStore {
   public JobStore(Pool pool, int poolSize) {
     this.pool = pool;
     int runs = Math.max(1, poolSize / 5);
-    this.inserts = new GroupCommit(pool, INSERT, runs, GROUP_MAX, null);
-    this.dispatches = new GroupCommit(pool, MARK_DISPATCHED, runs, GROUP_MAX, BY_JOB_ID);
-    this.results = new GroupCommit(pool, RECORD_RESULT, runs, GROUP_MAX, BY_JOB_ID);
+    this.inserts = new GroupCommit(pool, INSERT, runs, GROUP_MAX, GROUP_MAX_WAIT, null);
+    this.dispatches = new GroupCommit(pool, MARK_DISPATCHED, runs, GROUP_MAX, GROUP_MAX_WAIT, BY_JOB_ID);
+    this.results = new GroupCommit(pool, RECORD_RESULT, runs, GROUP_MAX, GROUP_MAX_WAIT, BY_JOB_ID);
   }
 
   /**

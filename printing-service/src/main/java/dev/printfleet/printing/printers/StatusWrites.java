@@ -2,13 +2,13 @@ package dev.printfleet.printing.printers;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,19 +26,35 @@ public final class StatusWrites {
 
   private record Printer(String company, String printerId) {}
 
+  private final Vertx vertx;
   private final PrinterStore store;
   private final Map<Printer, PrinterStore.ReportedStatus> latest = new ConcurrentHashMap<>();
-  private final AtomicBoolean writing = new AtomicBoolean();
   private final Counter reported;
   private final Counter written;
+  private final long timer;
+  /** The write under way, if any: one at a time. Guarded by this. */
+  private Future<Void> writing = Future.succeededFuture();
+  /** Said once per database outage, not every flush. Guarded by this. */
+  private boolean failing;
 
   public StatusWrites(Vertx vertx, PrinterStore store, MeterRegistry registry) {
+    this.vertx = vertx;
     this.store = store;
     this.reported = Counter.builder("printfleet.printer.statuses")
         .description("Printer statuses reported by agents and heard by this instance").register(registry);
     this.written = Counter.builder("printfleet.printer.status.writes")
         .description("Statements that wrote printers' latest statuses (each for many printers)").register(registry);
-    vertx.setPeriodic(EVERY.toMillis(), id -> flush());
+    this.timer = vertx.setPeriodic(EVERY.toMillis(), id -> flush());
+  }
+
+  /** No more flushes on the timer; what was reported is written now (before the pool closes). */
+  public Future<Void> stop() {
+    vertx.cancelTimer(timer);
+    Future<Void> pending;
+    synchronized (this) {
+      pending = writing;
+    }
+    return pending.transform(v -> flush());
   }
 
   /** The printer's latest status, written at the next flush (a later report of it replaces this one). */
@@ -47,9 +63,9 @@ public final class StatusWrites {
     latest.put(new Printer(company, printerId), new PrinterStore.ReportedStatus(company, printerId, agentId, status));
   }
 
-  private void flush() {
-    if (latest.isEmpty() || !writing.compareAndSet(false, true)) {
-      return;
+  private synchronized Future<Void> flush() {
+    if (latest.isEmpty() || !writing.isComplete()) {
+      return writing;
     }
     List<PrinterStore.ReportedStatus> batch = new ArrayList<>(latest.size());
     for (var printer : List.copyOf(latest.keySet())) {
@@ -59,12 +75,26 @@ public final class StatusWrites {
       }
     }
     written.increment();
-    store.setStatuses(batch)
-        .onFailure(e -> {
-          // Back for the next flush, unless the printer reported again meanwhile (newer wins).
-          batch.forEach(s -> latest.putIfAbsent(new Printer(s.company(), s.printerId()), s));
-          log.warn("Printer statuses not written printers={}, trying again: {}", batch.size(), e.toString());
-        })
-        .onComplete(done -> writing.set(false));
+    writing = store.setStatuses(batch).andThen(ar -> outcome(batch, ar.cause())).otherwiseEmpty();
+    return writing;
+  }
+
+  private synchronized void outcome(List<PrinterStore.ReportedStatus> batch, Throwable failure) {
+    if (failure == null) {
+      if (failing) {
+        failing = false;
+        log.info("Printer statuses written again");
+      }
+      return;
+    }
+    // Back for the next flush, unless the printer reported again meanwhile (newer wins).
+    batch.forEach(s -> latest.putIfAbsent(new Printer(s.company(), s.printerId()), s));
+    if (!failing) {
+      failing = true;
+      log.warn("Printer statuses not written, trying again every {} ms printers={}: {}", EVERY.toMillis(),
+          batch.size(), failure.toString());
+    } else {
+      log.debug("Printer statuses still not written printers={}: {}", batch.size(), failure.toString());
+    }
   }
 }

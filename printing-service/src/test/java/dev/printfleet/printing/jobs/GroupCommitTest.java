@@ -56,7 +56,7 @@ class GroupCommitTest {
 
   @Test
   void aCallTheServerRefusesFailsAloneAndTheOthersOfItsBatchAreWritten() throws Exception {
-    var commit = new GroupCommit(pool, INSERT, 1, 64, null);
+    var commit = new GroupCommit(pool, INSERT, 1, 64, Duration.ofSeconds(30), null);
     List<Future<?>> calls = new ArrayList<>();
     // The first runs alone; the others wait for it and go as one batch, with the bad one in it.
     for (int i = 0; i < 50; i++) {
@@ -71,7 +71,7 @@ class GroupCommitTest {
 
   @Test
   void callsPastTheWaitingBoundFailAtOnceAndTheOthersGoOnceTheDatabaseAnswers() throws Exception {
-    var commit = new GroupCommit(pool, INSERT, 1, 64, null);
+    var commit = new GroupCommit(pool, INSERT, 1, 64, Duration.ofSeconds(30), null);
     List<Future<?>> calls = new ArrayList<>();
     try (var blocker = DriverManager.getConnection(url, postgres.user(), postgres.password());
         var sql = blocker.createStatement()) {
@@ -91,7 +91,7 @@ class GroupCommitTest {
 
   @Test
   void aHandlerThatThrowsDoesNotStopTheStatement() throws Exception {
-    var commit = new GroupCommit(pool, INSERT, 1, 64, null);
+    var commit = new GroupCommit(pool, INSERT, 1, 64, Duration.ofSeconds(30), null);
     commit.execute(Tuple.of(1, 1)).onSuccess(rows -> {
       throw new IllegalStateException("a caller's bug");
     });
@@ -101,6 +101,29 @@ class GroupCommitTest {
       commit.execute(Tuple.of(i, i)).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
     assertThat(rows()).isEqualTo(5);
+  }
+
+  @Test
+  void aCallWhoseTurnComesAfterItsLongestWaitFailsAndIsNotWritten() throws Exception {
+    var commit = new GroupCommit(pool, INSERT, 1, 64, Duration.ofMillis(300), null);
+    Future<?> first;
+    List<Future<?>> late = new ArrayList<>();
+    try (var blocker = DriverManager.getConnection(url, postgres.user(), postgres.password());
+        var sql = blocker.createStatement()) {
+      blocker.setAutoCommit(false);
+      sql.execute("LOCK TABLE t IN EXCLUSIVE MODE");
+      first = commit.execute(Tuple.of(0, 0));
+      for (int i = 1; i <= 3; i++) {
+        late.add(commit.execute(Tuple.of(i, i)));
+      }
+      // Held past the longest wait: the time passing is what this test is about.
+      Thread.sleep(600);
+      blocker.commit();
+    }
+    first.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    Future.join(late).otherwiseEmpty().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    assertThat(late).allSatisfy(call -> assertThat(call.cause()).hasMessageContaining("waited more than 300 ms"));
+    assertThat(rows()).as("only the call under way when the table was held").isEqualTo(1);
   }
 
   private long rows() throws Exception {
