@@ -6,6 +6,9 @@
 # DISPATCH_WARMUP_S (default 20): seconds of the same load first, not measured (0: none).
 # The gateway and printing service run in one JVM on embedded Redis and PostgreSQL (dev launcher);
 # the load generator is a separate JVM. The JSON report is written to target/bench/.
+# DISPATCH_LOAD_ARGS: more options for the load generator's jobs command (bench/fairness.sh sets
+# --backlog); DISPATCH_SERVICE_JAVA_OPTS: more JVM options for the services' JVM only, e.g. a flight recording
+# of the measured run: -XX:StartFlightRecording=delay=30s,duration=30s,filename=/tmp/jfr/svc.jfr
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -29,8 +32,8 @@ SECRET="bench-secret-0123456789-0123456789-0123456789"
 GW=$(free_port); PR=$(free_port)
 PRINTFLEET_JWT_SECRET=$SECRET PRINTFLEET_GATEWAY_HTTP_PORT=$GW PRINTFLEET_PRINTING_HTTP_PORT=$PR \
   PRINTFLEET_PG_POOL_SIZE=${PRINTFLEET_PG_POOL_SIZE:-16} \
-  java $PRINTFLEET_JAVA_OPTS -Xmx2g -jar dev-launcher/target/dev-launcher.jar --services gateway,printing --agents 0 \
-  --duration 60m >"$WORK/services.log" 2>&1 &
+  java $PRINTFLEET_JAVA_OPTS ${DISPATCH_SERVICE_JAVA_OPTS:-} -Xmx2g -jar dev-launcher/target/dev-launcher.jar \
+  --services gateway,printing --agents 0 --duration 60m >"$WORK/services.log" 2>&1 &
 SVC_PID=$!
 PIDS+=($SVC_PID)
 for _ in $(seq 1 900); do ready "$GW" && ready "$PR" && break; sleep 0.1; done
@@ -86,14 +89,14 @@ fi
 status=0
 java $PRINTFLEET_JAVA_OPTS -Xmx1g -jar simulator/target/simulator.jar jobs --port "$GW" --api-port "$PR" --secret "$SECRET" \
   --agents "$AGENTS" --rate "$RATE" --duration "$DURATION" --warmup "$WARMUP_S" --ready-file "$WORK/measuring" \
-  --sample "http://127.0.0.1:$GW" --report "$REPORT" >"$WORK/load.log" 2>&1 || status=$?
+  --sample "http://127.0.0.1:$GW" --report "$REPORT" ${DISPATCH_LOAD_ARGS:-} >"$WORK/load.log" 2>&1 || status=$?
 t1=$(awk '{print $14 + $15}' "/proc/$SVC_PID/stat")
 kill "$CPU_WATCH" 2>/dev/null || true
 rss=$(rss_mib "$SVC_PID")
 
 echo "printfleet dispatch benchmark ($(nproc) cores, $(java -version 2>&1 | head -1))"
 echo "target ${RATE} jobs/s for ${DURATION} s to ${AGENTS} agents (2 printers each, 20 ms prints), after ${WARMUP_S} s of warm-up"
-grep -E '^(submitting|accepted|latency|            POST)' "$WORK/load.log" || { tail -30 "$WORK/load.log"; }
+grep -E '^(backlog|queueing|submitting|accepted|latency|            POST)' "$WORK/load.log" || { tail -30 "$WORK/load.log"; }
 echo "services JVM (gateway + printing, embedded Redis/PostgreSQL are separate processes): RSS ${rss} MiB, CPU $(python3 -c "print(round(($t1 - $t0) / $(getconf CLK_TCK), 1))") s over the run"
 if [[ -s "$WORK/cpu-start" && -s "$WORK/cpu-end" && -s "$REPORT" ]]; then
   python3 - "$REPORT" "$WORK/cpu-start" "$WORK/cpu-end" <<'PY'

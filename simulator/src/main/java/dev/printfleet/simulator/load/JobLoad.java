@@ -90,6 +90,15 @@ final class JobLoad implements Callable<Integer> {
   @Option(names = "--stop-file", description = "Stop submitting as soon as this file exists (before --duration ends), then wait for the jobs to end and report.")
   java.nio.file.Path stopFile;
 
+  @Option(names = "--backlog", description = {
+      "Before the run, queue this many jobs for another company's agent that then stays offline (its",
+      "printer synced once, then disconnected), as fast as the API takes them: the fairness bench's",
+      "backlog. 0: none (default: ${DEFAULT-VALUE})."}, defaultValue = "0")
+  int backlog;
+
+  @Option(names = "--backlog-company", description = "The company of that backlog (default: ${DEFAULT-VALUE}).", defaultValue = "backlog")
+  String backlogCompany;
+
 
   /** What is known of one submitted job, by submission number. */
   private static final class Tracked {
@@ -119,6 +128,10 @@ final class JobLoad implements Callable<Integer> {
       System.err.println("loadgen jobs: --agents must be 1..5000, --printers, --rate and --duration at least 1");
       return 2;
     }
+    if (backlog < 0 || backlog > 10_000_000 || (backlog > 0 && backlogCompany.equals(target.company))) {
+      System.err.println("loadgen jobs: --backlog must be 0..10000000 and --backlog-company another company than --company");
+      return 2;
+    }
     var run = new LoadGenerator.Run(target);
     var vertx = run.vertx;
     HttpClient api = vertx.createHttpClient(
@@ -146,6 +159,7 @@ final class JobLoad implements Callable<Integer> {
       run.finish(new JsonObject().put("mode", "jobs").put("error", "agents not ready"));
       return 1;
     }
+    JsonObject backlogReport = backlog > 0 ? queueBacklog(run, vertx, api) : null;
     watchDashboard(run, vertx);
     for (int d = 0; d < dashboards; d++) {
       run.dashboard(d % 10, frame -> {
@@ -206,6 +220,12 @@ final class JobLoad implements Callable<Integer> {
     long notConnected = fleet.stream().filter(a -> !a.isConnected()).count();
     var report = report(started, submittedAt, lost);
     report.put("agentReconnects", reconnects).put("agentsNotConnectedAtEnd", notConnected);
+    if (backlogReport != null) {
+      report.put("backlog", backlogReport.put("queuedAtEnd",
+          queuedCount(api, backlogReport.getString("token"), backlogReport.getString("printerId"))));
+      backlogReport.remove("token");
+      System.out.printf("backlog of %s still queued at the end: %d jobs%n", backlogCompany, backlogReport.getLong("queuedAtEnd"));
+    }
     System.out.printf("honest agents: %d reconnects during the run, %d not connected at the end%n", reconnects, notConnected);
     try {
       Future.join(fleet.stream().map(SimulatedAgent::stop).toList()).toCompletionStage().toCompletableFuture()
@@ -239,6 +259,94 @@ final class JobLoad implements Callable<Integer> {
     waitFor(() -> next.get() >= total || (stopFile != null && java.nio.file.Files.exists(stopFile)), seconds + 30);
     vertx.cancelTimer(timer);
     return next.get();
+  }
+
+  /**
+   * The fairness bench's backlog: one agent of {@link #backlogCompany} connects and syncs its
+   * printer, leaves, and {@link #backlog} jobs are posted for that printer, 64 in flight, as fast as
+   * the API takes them. Answers what was accepted and refused (the company's queued-jobs limit).
+   */
+  private JsonObject queueBacklog(LoadGenerator.Run run, io.vertx.core.Vertx vertx, HttpClient api) throws Exception {
+    String agentId = target.idPrefix + "backlog0";
+    String agentToken = run.issuer.agent(agentId, backlogCompany, "b0", Duration.ofHours(6));
+    String user = run.issuer.user("loadgen-backlog", Role.USER, backlogCompany, List.of(), Duration.ofHours(6));
+    var agent = new SimulatedAgent(vertx, run.client(0), target.host, target.port, agentId,
+        SimulatedAgent.printerIdsFor(agentId, 1), () -> agentToken, new SimulatedAgent.Behaviour(printDelayMs, 0, 0));
+    agent.start().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    if (!waitFor(() -> knownPrinters(api, user) >= 1, 60)) {
+      throw new IllegalStateException("the backlog agent's printer did not appear within 60 s");
+    }
+    agent.stop().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    String printerId = agent.printerIds().get(0);
+    System.out.printf("queueing a backlog of %d jobs for %s's offline printer %s%n", backlog, backlogCompany, printerId);
+    long started = System.nanoTime();
+    var next = new AtomicInteger();
+    var accepted = new AtomicInteger();
+    var refused = new AtomicInteger();
+    var failed = new AtomicInteger();
+    var done = new java.util.concurrent.CountDownLatch(64);
+    for (int w = 0; w < 64; w++) {
+      postBacklog(api, user, printerId, next, accepted, refused, failed, done);
+    }
+    if (!done.await(30, TimeUnit.MINUTES)) {
+      throw new IllegalStateException("the backlog was not queued within 30 minutes");
+    }
+    double seconds = (System.nanoTime() - started) / 1e9;
+    System.out.printf("backlog: %d accepted, %d refused (429), %d failed in %.1f s%n",
+        accepted.get(), refused.get(), failed.get(), seconds);
+    return new JsonObject().put("company", backlogCompany).put("printerId", printerId).put("posted", backlog)
+        .put("accepted", accepted.get()).put("refused429", refused.get()).put("failed", failed.get())
+        .put("seconds", Math.round(seconds * 10) / 10.0).put("token", user);
+  }
+
+  /** One of the backlog's posting workers: posts the next job when its last one is answered. */
+  private void postBacklog(HttpClient api, String user, String printerId, AtomicInteger next, AtomicInteger accepted,
+      AtomicInteger refused, AtomicInteger failed, java.util.concurrent.CountDownLatch done) {
+    int n = next.getAndIncrement();
+    if (n >= backlog) {
+      done.countDown();
+      return;
+    }
+    var body = new JsonObject().put("printerId", printerId).put("contentType", "text/plain")
+        .put("content", Base64.getEncoder().encodeToString(("backlog " + n + "\n").getBytes(StandardCharsets.UTF_8)));
+    api.request(new RequestOptions().setMethod(HttpMethod.POST).setURI("/api/v1/jobs")
+            .putHeader("Authorization", "Bearer " + user).putHeader("Content-Type", "application/json"))
+        .compose(request -> request.send(body.encode()))
+        .compose(response -> response.body().map(b -> response.statusCode()))
+        .onComplete(ar -> {
+          if (ar.succeeded() && (ar.result() == 201 || ar.result() == 200)) {
+            accepted.incrementAndGet();
+          } else if (ar.succeeded() && ar.result() == 429) {
+            refused.incrementAndGet();
+          } else {
+            failed.incrementAndGet();
+          }
+          postBacklog(api, user, printerId, next, accepted, refused, failed, done);
+        });
+  }
+
+  /** Queued jobs of the printer, paged through the API (-1 when it does not answer). */
+  private long queuedCount(HttpClient api, String user, String printerId) {
+    long count = 0;
+    String after = null;
+    try {
+      for (int page = 0; page < 100_000; page++) {
+        String uri = "/api/v1/jobs?state=queued&limit=500&printerId=" + printerId + (after == null ? "" : "&after=" + after);
+        JsonObject body = api.request(HttpMethod.GET, uri)
+            .compose(r -> r.putHeader("Authorization", "Bearer " + user).send())
+            .compose(r -> r.body())
+            .map(JsonObject::new)
+            .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        count += body.getJsonArray("items").size();
+        after = body.getString("next");
+        if (after == null) {
+          return count;
+        }
+      }
+      return count;
+    } catch (Exception e) {
+      return -1;
+    }
   }
 
   private List<Tracked> accepted() {
