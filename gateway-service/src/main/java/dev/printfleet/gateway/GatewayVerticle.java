@@ -62,7 +62,7 @@ final class GatewayVerticle extends AbstractVerticle {
     clients = new ClientEndpoint(vertx, runtime, config, registry, metrics, hub);
 
     listen(Addresses.EVENTS_PRINTER, PrinterStatusEvent::fromJson, hub::onPrinterStatus);
-    listen(Addresses.EVENTS_JOB, JobEvent::fromJson, hub::onJobEvent);
+    listen(Addresses.EVENTS_JOB, JobEvent::listFromJson, events -> events.forEach(hub::onJobEvent));
     listen(Addresses.EVENTS_AGENT, AgentEvent::fromJson, hub::onAgentEvent);
 
     var router = Router.router(vertx);

@@ -129,7 +129,8 @@ public final class Monitor {
   }
 
   public void onJobEvent(JsonObject body) {
-    jobMeter.record(JobEvent.fromJson(body), now());
+    Instant now = now();
+    JobEvent.listFromJson(body).forEach(event -> jobMeter.record(event, now));
   }
 
   private void saveAgent(dev.printfleet.monitoring.fleet.AgentRecord record) {

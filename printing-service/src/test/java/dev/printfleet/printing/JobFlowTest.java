@@ -19,6 +19,35 @@ import org.junit.jupiter.api.Test;
 class JobFlowTest extends PrintingTestBase {
 
   @Test
+  void jobEventsLeaveInBatchesAndKeepEachJobsOrder() {
+    agent(gateway, "agent-batch", "b1");
+    awaitPrinterKnown("agent-batch-p1");
+    var messages = new java.util.concurrent.atomic.AtomicInteger();
+    var statesByJob = new java.util.concurrent.ConcurrentHashMap<String, List<String>>();
+    gateway.vertx().eventBus().<JsonObject>consumer(dev.printfleet.common.messages.Addresses.EVENTS_JOB, m -> {
+      messages.incrementAndGet();
+      dev.printfleet.common.messages.JobEvent.listFromJson(m.body()).forEach(e ->
+          statesByJob.computeIfAbsent(e.jobId(), k -> new java.util.concurrent.CopyOnWriteArrayList<>()).add(e.state()));
+    });
+
+    int jobs = 50;
+    var posts = java.util.stream.IntStream.range(0, jobs).mapToObj(i -> http.sendAsync(HttpRequest.newBuilder(
+            URI.create("http://127.0.0.1:" + printing.httpPort() + "/api/v1/jobs"))
+        .header("Authorization", "Bearer " + userToken("acme")).header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(job("agent-batch-p" + (1 + i % 2)).encode())).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString())).toList();
+    var ids = posts.stream().map(f -> new JsonObject(f.join().body()).getString("id")).toList();
+
+    await().atMost(Duration.ofSeconds(30)).until(() ->
+        ids.stream().allMatch(id -> statesByJob.getOrDefault(id, List.of()).contains("printed")));
+    for (String id : ids) {
+      assertThat(statesByJob.get(id)).as(id).containsExactly("queued", "dispatched", "printed");
+    }
+    // 150 events: one message each before batches.
+    assertThat(messages.get()).isLessThan(jobs * 3 / 2);
+  }
+
+  @Test
   void jobGoesQueuedDispatchedPrintedAndADashboardSeesEachUpdate() {
     var agent = agent(gateway, "agent-1", "b1");
     awaitPrinterKnown("agent-1-p1");

@@ -47,7 +47,7 @@ abstract class PrintingTestBase {
 
 
   static final String SECRET = "printing-test-secret-0123456789-0123456789";
-  private static final HttpClient http = HttpClient.newHttpClient();
+  protected static final HttpClient http = HttpClient.newHttpClient();
 
   protected final Map<String, String> env = new HashMap<>();
   protected final List<ServiceRuntime> services = new ArrayList<>();

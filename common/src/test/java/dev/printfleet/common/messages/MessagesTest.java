@@ -140,6 +140,31 @@ class MessagesTest {
         .hasMessageContaining("'jobId'");
   }
 
+  @Test
+  void jobEventsTravelInBatchesInOrderAndASingleEventStillReads() {
+    var printed = new JobEvent("j2", "p1", "c1", "b7", "printed", 1, null, AT);
+    JsonObject batch = new JsonObject(JobEvent.batchJson(List.of(JOB_EVENT, printed)).encode());
+
+    assertThat(batch.getInteger("v")).isEqualTo(1);
+    assertThat(JobEvent.listFromJson(batch)).containsExactly(JOB_EVENT, printed);
+    assertThat(JobEvent.listFromJson(JOB_EVENT.toJson())).containsExactly(JOB_EVENT);
+  }
+
+  @Test
+  void aJobEventBatchIsBounded() {
+    var tooMany = java.util.Collections.nCopies(JobEvent.MAX_BATCH + 1, JOB_EVENT);
+    assertThatThrownBy(() -> JobEvent.batchJson(tooMany)).isInstanceOf(IllegalArgumentException.class);
+    var array = new io.vertx.core.json.JsonArray();
+    tooMany.forEach(e -> array.add(e.toJson()));
+    assertThatThrownBy(() -> JobEvent.listFromJson(new JsonObject().put("v", 1).put("events", array)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("over " + JobEvent.MAX_BATCH);
+    assertThatThrownBy(() -> JobEvent.listFromJson(new JsonObject().put("v", 1)
+        .put("events", new io.vertx.core.json.JsonArray().add(JOB_EVENT.toJson().put("jobId", "")))))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("'jobId'");
+  }
+
   private static <T> void assertRoundTrip(
       T message, Function<T, JsonObject> toJson, Function<JsonObject, T> fromJson) {
     JsonObject json = toJson.apply(message);

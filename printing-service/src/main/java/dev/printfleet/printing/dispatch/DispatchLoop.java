@@ -61,6 +61,7 @@ public final class DispatchLoop {
   private final PrintingConfig config;
   private final JobMetrics metrics;
   private final GatewayLiveness liveness;
+  private final JobEventBatches events;
   /** A dispatch waiting on a gateway: for whom, and its outcome to complete early. */
   private record Waiting(AgentKey agent, Promise<AgentReply> outcome) {}
 
@@ -110,6 +111,7 @@ public final class DispatchLoop {
     this.breakers = breakers;
     this.config = config;
     this.retries = new RetryPolicy(config.maxAttempts(), config.retryBackoff(), Duration.ofMinutes(5));
+    this.events = new JobEventBatches(vertx);
   }
 
   public void start() {
@@ -139,7 +141,10 @@ public final class DispatchLoop {
         vertx.cancelTimer(dispatchedUnwritten.remove(id));
         writes.add(jobs.markDispatched(id, "sent; written at shutdown").onSuccess(this::publish));
       }
-      Future.join(writes).<Void>mapEmpty().otherwiseEmpty().onComplete(done);
+      Future.join(writes).<Void>mapEmpty().otherwiseEmpty().onComplete(v -> {
+        events.flush();
+        done.handle(v);
+      });
     });
     return done.future();
   }
@@ -665,10 +670,10 @@ public final class DispatchLoop {
         .onFailure(e -> log.debug("Expired jobs not swept: {}", e.toString()));
   }
 
-  /** Publishes a written state change on printfleet.events.job. */
+  /** Publishes a written state change on printfleet.events.job, in the next batch ({@link JobEventBatches}). */
   public void publish(Optional<Job> job) {
     job.ifPresent(metrics::changed);
-    job.ifPresent(j -> vertx.eventBus().publish(Addresses.EVENTS_JOB, new JobEvent(j.id().toString(), j.printerId(),
-        j.company(), j.branch(), j.state().wire(), j.attempts(), j.error(), Instant.now()).toJson()));
+    job.ifPresent(j -> events.add(new JobEvent(j.id().toString(), j.printerId(),
+        j.company(), j.branch(), j.state().wire(), j.attempts(), j.error(), Instant.now())));
   }
 }
