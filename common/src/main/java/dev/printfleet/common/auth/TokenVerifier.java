@@ -23,7 +23,21 @@ import java.util.Set;
  */
 public final class TokenVerifier {
 
+  /** Verified tokens kept, so a client's every request does not check the signature again. */
+  static final int CACHE_SIZE = 4_096;
+  /** How long a verified token is kept (never past its expiry). */
+  static final long CACHE_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+
   private final JWTAuth jwt;
+  /**
+   * Only tokens that verified, by their whole text: a token differing in one byte is verified
+   * afresh. Bounded by emptying it when full, so many distinct tokens cost what they did before
+   * (a verification each), never memory.
+   */
+  private final java.util.concurrent.ConcurrentHashMap<String, Verified> verified =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  private record Verified(Principal principal, long keptUntilNanos) {}
 
   public TokenVerifier(Vertx vertx, JwtSettings settings) {
     var key = new PubSecKeyOptions().setAlgorithm(settings.algorithm());
@@ -49,9 +63,22 @@ public final class TokenVerifier {
   }
 
   public Future<Principal> verify(String token) {
+    Verified kept = verified.get(token);
+    if (kept != null) {
+      if (System.nanoTime() - kept.keptUntilNanos() < 0 && kept.principal().expiresAt().isAfter(Instant.now())) {
+        return Future.succeededFuture(kept.principal());
+      }
+      verified.remove(token, kept);
+    }
     return jwt.authenticate(new TokenCredentials(token))
         .recover(e -> Future.failedFuture(AuthException.unauthorized(describe(e))))
-        .compose(user -> principalOf(claimsOf(user)));
+        .compose(user -> principalOf(claimsOf(user)))
+        .onSuccess(principal -> {
+          if (verified.size() >= CACHE_SIZE) {
+            verified.clear();
+          }
+          verified.put(token, new Verified(principal, System.nanoTime() + CACHE_NANOS));
+        });
   }
 
   /**

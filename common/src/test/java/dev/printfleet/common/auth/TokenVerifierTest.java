@@ -136,6 +136,27 @@ class TokenVerifierTest {
   }
 
   @Test
+  void aVerifiedTokenIsRefusedOnceItExpiresThoughItWasKept() {
+    long soon = Instant.now().plusSeconds(2).getEpochSecond();
+    String token = signed(hs256Signer(SECRET), userClaims().put("exp", soon));
+    assertThat(verified(verifier, token).subject()).isEqualTo("u1");
+
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200))
+        .until(() -> await(verifier.verify(token).map(p -> "kept").otherwise(e -> e.getMessage())).equals("token expired"));
+  }
+
+  @Test
+  void aKeptTokenWithOneByteChangedIsVerifiedAfreshAndRefused() {
+    String token = issuer.user("u1", Role.USER, "c1", List.of(), HOUR);
+    assertThat(verified(verifier, token).subject()).isEqualTo("u1");
+    char last = token.charAt(token.length() - 2);
+    String tampered = token.substring(0, token.length() - 2) + (last == 'A' ? 'B' : 'A') + token.charAt(token.length() - 1);
+
+    assertThat(refused(verifier, tampered)).hasMessage("invalid token");
+    assertThat(verified(verifier, token).subject()).isEqualTo("u1");
+  }
+
+  @Test
   void tokenSignedWithAnotherSecretIsRefusedAsUnauthorized() {
     String token =
         new TokenIssuer(vertx, "another-secret-that-is-long-enough-0123")
