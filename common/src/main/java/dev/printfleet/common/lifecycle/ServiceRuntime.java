@@ -173,8 +173,10 @@ public final class ServiceRuntime {
       Handler<HttpConnection> connectionHandler) {
     OperationsRoutes.mount(vertx, router, readiness, registry);
     Map<String, Handler<HttpServerRequest>> raw = Map.copyOf(rawPaths);
-    HttpServer http =
-        vertx.createHttpServer(options.setHost(settings.httpHost()).setPort(settings.httpPort()));
+    // A second server of this instance (one per event loop) shares the port the first bound: Vert.x
+    // shares a port between servers only when it is given, and port 0 would bind a new one.
+    int port = settings.httpPort() == 0 && httpPort > 0 ? httpPort : settings.httpPort();
+    HttpServer http = vertx.createHttpServer(options.setHost(settings.httpHost()).setPort(port));
     if (connectionHandler != null) {
       http.connectionHandler(connectionHandler);
     }
