@@ -81,6 +81,6 @@ public record GatewayConfig(
         settings.integer("PRINTFLEET_MAX_PRINTERS_PER_AGENT", 1000, 1, 100_000),
         settings.bytes("PRINTFLEET_WS_AGENT_WRITE_QUEUE", 1024 * 1024),
         settings.bytes("PRINTFLEET_WS_AGENT_DISPATCH_BYTES", 8 * 1024 * 1024),
-        settings.integer("PRINTFLEET_GATEWAY_VERTICLES", Runtime.getRuntime().availableProcessors(), 1, 1024));
+        settings.integer("PRINTFLEET_GATEWAY_VERTICLES", 1, 1, 1024));
   }
 }
