@@ -173,9 +173,9 @@ public final class ServiceRuntime {
       Handler<HttpConnection> connectionHandler) {
     OperationsRoutes.mount(vertx, router, readiness, registry);
     Map<String, Handler<HttpServerRequest>> raw = Map.copyOf(rawPaths);
-    // A second server of this instance (one per event loop) shares the port the first bound: Vert.x
-    // shares a port between servers only when it is given, and port 0 would bind a new one.
-    int port = settings.httpPort() == 0 && httpPort > 0 ? httpPort : settings.httpPort();
+    // Servers of this instance (one per event loop) share one port. Vert.x never shares port 0 (each
+    // server would bind its own), but shares the random port of a negative one among its servers.
+    int port = settings.httpPort() == 0 ? -1 : settings.httpPort();
     HttpServer http = vertx.createHttpServer(options.setHost(settings.httpHost()).setPort(port));
     if (connectionHandler != null) {
       http.connectionHandler(connectionHandler);
