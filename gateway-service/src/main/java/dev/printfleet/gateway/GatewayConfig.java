@@ -27,7 +27,7 @@ import java.util.List;
  * @param agentDispatchBytes content of dispatches sent to one agent and not yet answered above
  *     which further dispatches to it are refused {@code busy}
  * @param verticles gateway verticles, each on its own event loop, sharing the HTTP port: the
- *     sockets spread over them
+ *     sockets spread over them; by default one per core the JVM sees
  */
 public record GatewayConfig(
     long maxMessageBytes,
@@ -81,6 +81,6 @@ public record GatewayConfig(
         settings.integer("PRINTFLEET_MAX_PRINTERS_PER_AGENT", 1000, 1, 100_000),
         settings.bytes("PRINTFLEET_WS_AGENT_WRITE_QUEUE", 1024 * 1024),
         settings.bytes("PRINTFLEET_WS_AGENT_DISPATCH_BYTES", 8 * 1024 * 1024),
-        settings.integer("PRINTFLEET_GATEWAY_VERTICLES", 1, 1, 1024));
+        settings.integer("PRINTFLEET_GATEWAY_VERTICLES", Runtime.getRuntime().availableProcessors(), 1, 1024));
   }
 }
