@@ -26,6 +26,8 @@ import java.util.List;
  *     to it are refused {@code busy} until it drains to half
  * @param agentDispatchBytes content of dispatches sent to one agent and not yet answered above
  *     which further dispatches to it are refused {@code busy}
+ * @param verticles gateway verticles, each on its own event loop, sharing the HTTP port: the
+ *     sockets spread over them; by default one per core the JVM sees
  */
 public record GatewayConfig(
     long maxMessageBytes,
@@ -45,7 +47,8 @@ public record GatewayConfig(
     long socketSendBufferBytes,
     int maxPrintersPerAgent,
     long agentWriteQueueBytes,
-    long agentDispatchBytes) {
+    long agentDispatchBytes,
+    int verticles) {
 
   public static GatewayConfig from(Settings settings) {
     var pingInterval = settings.duration("PRINTFLEET_WS_PING_INTERVAL", Duration.ofSeconds(25));
@@ -77,6 +80,7 @@ public record GatewayConfig(
         settings.bytes("PRINTFLEET_WS_SEND_BUFFER", 0),
         settings.integer("PRINTFLEET_MAX_PRINTERS_PER_AGENT", 1000, 1, 100_000),
         settings.bytes("PRINTFLEET_WS_AGENT_WRITE_QUEUE", 1024 * 1024),
-        settings.bytes("PRINTFLEET_WS_AGENT_DISPATCH_BYTES", 8 * 1024 * 1024));
+        settings.bytes("PRINTFLEET_WS_AGENT_DISPATCH_BYTES", 8 * 1024 * 1024),
+        settings.integer("PRINTFLEET_GATEWAY_VERTICLES", Runtime.getRuntime().availableProcessors(), 1, 1024));
   }
 }

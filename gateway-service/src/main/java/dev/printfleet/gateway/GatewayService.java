@@ -4,6 +4,7 @@ import dev.printfleet.common.config.CommonSettings;
 import dev.printfleet.common.config.Settings;
 import dev.printfleet.common.lifecycle.ServiceDefinition;
 import dev.printfleet.common.lifecycle.ServiceRuntime;
+import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 
 /** The gateway: {@code /ws/agent} for printer agents, its event bus address for dispatches. */
@@ -26,8 +27,19 @@ public final class GatewayService implements ServiceDefinition<GatewayConfig> {
     return GatewayConfig.from(settings);
   }
 
+  /**
+   * One verticle per event loop ({@code PRINTFLEET_GATEWAY_VERTICLES}), the first alone, so the
+   * others share the port it bound (port 0 in tests) and the process-wide work it started.
+   */
   @Override
   public Future<Void> deploy(ServiceRuntime runtime, GatewayConfig config) {
-    return runtime.vertx().deployVerticle(new GatewayVerticle(runtime, config)).mapEmpty();
+    var vertx = runtime.vertx();
+    var node = new GatewayNode(runtime, config);
+    return vertx.deployVerticle(new GatewayVerticle(runtime, config, node, true))
+        .compose(first -> config.verticles() == 1
+            ? Future.succeededFuture()
+            : vertx.deployVerticle(() -> new GatewayVerticle(runtime, config, node, false),
+                new DeploymentOptions().setInstances(config.verticles() - 1)))
+        .mapEmpty();
   }
 }

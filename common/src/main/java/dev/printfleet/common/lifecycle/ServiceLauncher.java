@@ -7,6 +7,7 @@ import dev.printfleet.common.config.ConfigException;
 import dev.printfleet.common.config.Settings;
 import dev.printfleet.common.metrics.MetricsSetup;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,11 +45,16 @@ public final class ServiceLauncher {
             vertx -> {
               var runtime =
                   new ServiceRuntime(vertx, common, registry, RedisClients.create(vertx, common.redis()));
-              return service
+              // Settled without a context: a failed start closes this Vert.x, and a future of one
+              // of its contexts is completed on that context's event loop, stopped by then (the
+              // start would never end, and a port already taken would read as a timeout).
+              Promise<ServiceRuntime> outcome = Promise.promise();
+              service
                   .deploy(runtime, config)
                   .compose(v -> runtime.startBackground())
-                  .map(v -> runtime)
-                  .recover(e -> vertx.close().transform(closed -> Future.failedFuture(e)));
+                  .onSuccess(v -> outcome.complete(runtime))
+                  .onFailure(e -> vertx.close().onComplete(closed -> outcome.fail(e)));
+              return outcome.future();
             })
         .onSuccess(
             runtime ->

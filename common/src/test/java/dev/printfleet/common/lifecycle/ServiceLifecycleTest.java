@@ -14,6 +14,9 @@ import io.vertx.core.Future;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
+import java.net.BindException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -150,6 +153,26 @@ class ServiceLifecycleTest {
     await().atMost(Duration.ofSeconds(10)).until(() ->
         observer.vertx().eventBus().request(Addresses.control("target-1"), new JsonObject())
             .toCompletionStage().toCompletableFuture().handle((ok, e) -> e != null).get(5, TimeUnit.SECONDS));
+  }
+
+  @Test
+  void startThatFailsEndsWithItsCauseOnceItsVertxIsClosed(RedisServerHandle redis) throws Exception {
+    Map<String, String> env = new HashMap<>();
+    env.put("PRINTFLEET_JWT_SECRET", "lifecycle-secret-0123456789-0123456789");
+    env.put("REDIS_CONNECTION_ADDRESS", redis.address());
+    env.put("REDIS_KEY_NAMESPACE", namespace());
+    env.put("PRINTFLEET_HTTP_HOST", "127.0.0.1");
+    try (var taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+      env.put("PRINTFLEET_HTTP_PORT", String.valueOf(taken.getLocalPort()));
+
+      // The deploy fails on a context of the Vert.x the failure closes: the start must still end,
+      // with the bind's cause, well within the wait a service's main gives it.
+      var outcome = ServiceLauncher.start(new BareService(), new Settings(env))
+          .toCompletionStage().toCompletableFuture().handle((runtime, e) -> e);
+      Throwable failure = outcome.get(30, TimeUnit.SECONDS);
+
+      assertThat(failure).isInstanceOf(BindException.class);
+    }
   }
 
   private static String namespace() {

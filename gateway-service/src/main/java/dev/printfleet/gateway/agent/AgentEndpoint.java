@@ -11,9 +11,7 @@ import dev.printfleet.common.messages.AgentReply;
 import dev.printfleet.common.messages.DispatchRequest;
 import dev.printfleet.common.messages.JobResult;
 import dev.printfleet.common.messages.PrinterInfo;
-import dev.printfleet.common.messages.PresenceRestored;
 import dev.printfleet.common.messages.PrinterStatusEvent;
-import dev.printfleet.common.messages.PrinterTestRequest;
 import dev.printfleet.common.messages.PrintersSync;
 import dev.printfleet.common.protocol.Envelope;
 import dev.printfleet.common.protocol.Envelope.Code;
@@ -25,38 +23,35 @@ import dev.printfleet.gateway.connection.GatewayMetrics;
 import dev.printfleet.gateway.connection.Handshake;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
-import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.http.HttpServerRequest;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.Executor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code /ws/agent}: authenticates agents before the upgrade, keeps one session per agent (company
- * and agent id: agent ids are unique only within a company),
- * registers presence, turns agent frames into cluster events and event bus requests into agent
- * requests. Confined to the gateway verticle's event loop.
+ * {@code /ws/agent} on one event loop: authenticates agents before the upgrade, holds their
+ * sessions in the process's {@link AgentDirectory} (one per agent, company and agent id: agent ids
+ * are unique only within a company), registers presence, turns agent frames into cluster events and
+ * event bus requests into agent requests. Confined to its verticle's event loop: the directory hops
+ * here ({@link #onLoop}) to reach a socket of this loop.
  */
 public final class AgentEndpoint {
 
   private static final Logger log = LoggerFactory.getLogger(AgentEndpoint.class);
 
-  /** Tries to tell printing that agents are reachable again: about 12 s of retries. */
-  private static final int ANNOUNCE_ATTEMPTS = 7;
-  private static final long REQUEST_TIMEOUT_MS = 5_000;
   /**
    * A result not answered within this is sent again. Longer than other requests: under load its
    * write can wait its turn for the database, and a copy sent while the first still waits is only
@@ -65,59 +60,48 @@ public final class AgentEndpoint {
   private static final long RESULT_TIMEOUT_MS = 15_000;
 
   private final Vertx vertx;
+  /** Runs a task on this endpoint's event loop: at once when already there, else queued to it. */
+  private final Executor loop;
   private final ServiceRuntime runtime;
   private final GatewayConfig config;
+  private final AgentDirectory directory;
   private final PresenceRegistry presence;
   private final ConnectionRegistry registry;
   private final GatewayMetrics metrics;
   private final Handshake handshake;
-  private final Map<AgentKey, Connection> sessions = new HashMap<>();
   /** Per agent connection: the printers of its last valid sync, which alone it may report on. */
   private final Map<Connection, SyncedPrinters> synced = new HashMap<>();
   private final PendingRequests pending;
-  private final AtomicLong correlation = new AtomicLong();
-  private final List<Long> timers = new ArrayList<>();
-  private final List<MessageConsumer<?>> consumers = new ArrayList<>();
-  private boolean draining;
 
-  public AgentEndpoint(Vertx vertx, ServiceRuntime runtime, GatewayConfig config, PresenceRegistry presence,
-      ConnectionRegistry registry, GatewayMetrics metrics) {
+  public AgentEndpoint(Vertx vertx, Context context, ServiceRuntime runtime, GatewayConfig config,
+      AgentDirectory directory, ConnectionRegistry registry, GatewayMetrics metrics) {
     this.vertx = vertx;
+    this.loop = task -> {
+      if (Vertx.currentContext() == context) {
+        task.run();
+      } else {
+        context.runOnContext(v -> task.run());
+      }
+    };
     this.runtime = runtime;
     this.config = config;
-    this.presence = presence;
+    this.directory = directory;
+    this.presence = directory.presence();
     this.registry = registry;
     this.metrics = metrics;
     this.handshake = new Handshake(runtime.tokens(), Set.of(Role.AGENT), List.of());
-    this.pending = new PendingRequests(config.maxPendingRequests());
+    this.pending = directory.pending();
   }
 
-  /** Registers the event bus consumers and the periodic work; completes once they are in place. */
-  public Future<Void> start() {
-    var bus = vertx.eventBus();
-    MessageConsumer<JsonObject> requests = bus.consumer(Addresses.gateway(runtime.instanceId()), this::onGatewayRequest);
-    MessageConsumer<JsonObject> agentEvents = bus.consumer(Addresses.EVENTS_AGENT, this::onAgentEvent);
-    consumers.add(requests);
-    consumers.add(agentEvents);
-    long refreshMs = Math.max(1000, presence.ttl().toMillis() / 3);
-    timers.add(vertx.setPeriodic(refreshMs, id -> refreshPresence()));
-    timers.add(vertx.setPeriodic(1000, id -> pending.sweep(System.nanoTime())));
-    return Future.all(registered(requests), registered(agentEvents)).mapEmpty();
-  }
-
-  public void stop() {
-    timers.forEach(vertx::cancelTimer);
-    consumers.forEach(MessageConsumer::unregister);
-  }
-
-  public int connectionCount() {
-    return sessions.size();
+  /** Runs a task on this endpoint's event loop, the only thread that may touch its sockets. */
+  void onLoop(Runnable task) {
+    loop.execute(task);
   }
 
   // ---- connecting ----
 
   public void upgrade(HttpServerRequest request) {
-    handshake.upgrade(request, draining, this::accept);
+    handshake.upgrade(request, directory.draining(), this::accept);
   }
 
   private void accept(Principal principal, ServerWebSocket socket) {
@@ -125,10 +109,11 @@ public final class AgentEndpoint {
     var session = new Connection(Connection.Kind.AGENT, principal, socket, config.limits(), metrics);
     String agentId = principal.subject();
     AgentKey key = keyOf(session);
-    Connection older = sessions.put(key, session);
+    var older = directory.hold(key, new AgentDirectory.Held(session, this));
     if (older != null) {
       log.info("Agent connected again, closing the older socket agent={} company={}", agentId, principal.company());
-      older.close(CloseCodes.REPLACED, "replaced by a newer connection");
+      // The older socket may be on another event loop: closed there.
+      older.endpoint().onLoop(() -> older.session().close(CloseCodes.REPLACED, "replaced by a newer connection"));
     }
     registry.add(session);
     socket.textMessageHandler(text -> onFrame(session, text));
@@ -161,8 +146,7 @@ public final class AgentEndpoint {
     }
     String agentId = session.principal().subject();
     AgentKey key = keyOf(session);
-    if (sessions.get(key) == session) {
-      sessions.remove(key);
+    if (directory.release(key, new AgentDirectory.Held(session, this))) {
       pending.failAgent(key, Code.NOT_FOUND, "the agent disconnected");
       // Replaced by a newer connection on another gateway: the agent is still online there, so
       // neither its presence nor a disconnect event may go out from here.
@@ -237,7 +221,7 @@ public final class AgentEndpoint {
     Set<String> before = state.ids;
     state.ids = Set.copyOf(printers.stream().map(PrinterInfo::id).toList());
     state.writing = true;
-    requestPrinting(Addresses.PRINTING_PRINTERS, sync.toJson())
+    directory.requestPrinting(Addresses.PRINTING_PRINTERS, sync.toJson())
         .onComplete(done -> state.writing = false)
         .onSuccess(reply -> {
           if (reply.getValue(PrintersSync.OTHER_BRANCH) instanceof JsonArray taken && !taken.isEmpty()) {
@@ -307,7 +291,7 @@ public final class AgentEndpoint {
     var result =
         new JobResult(jobId, session.principal().subject(), session.principal().company(), outcome,
             (String) error, Instant.now());
-    requestPrinting(Addresses.PRINTING_RESULTS, result.toJson(), 3, RESULT_TIMEOUT_MS)
+    directory.requestPrinting(Addresses.PRINTING_RESULTS, result.toJson(), 3, RESULT_TIMEOUT_MS)
         .onSuccess(reply -> {
           if (JobResult.NOT_DISPATCHED_TO_AGENT.equals(reply.getString("reason"))) {
             log.info("Job result refused, the job was not dispatched to this agent job={} agent={} company={}",
@@ -323,35 +307,6 @@ public final class AgentEndpoint {
         });
   }
 
-  /**
-   * A result or a printer list is acknowledged by the printing instance that wrote it; retried a
-   * few times. Writes are idempotent, so a retry after a lost reply does no harm.
-   */
-  private Future<JsonObject> requestPrinting(String address, JsonObject body) {
-    return requestPrinting(address, body, 3, REQUEST_TIMEOUT_MS);
-  }
-
-  /** Tried up to {@code attempts} times, each waiting {@code timeoutMs} for its answer. */
-  private Future<JsonObject> requestPrinting(String address, JsonObject body, int attempts, long timeoutMs) {
-    return tryRequest(address, body, 1, attempts, timeoutMs);
-  }
-
-  /** The wait before each retry doubles from 200 ms. */
-  private Future<JsonObject> tryRequest(String address, JsonObject body, int attempt, int attempts, long timeoutMs) {
-    return vertx.eventBus()
-        .<JsonObject>request(address, body, new DeliveryOptions().setSendTimeout(timeoutMs))
-        .map(reply -> reply.body() == null ? new JsonObject() : reply.body())
-        .recover(e -> {
-          if (attempt >= attempts) {
-            return Future.failedFuture(e);
-          }
-          Promise<JsonObject> retry = Promise.promise();
-          vertx.setTimer(200L << Math.min(attempt - 1, 6),
-              id -> tryRequest(address, body, attempt + 1, attempts, timeoutMs).onComplete(retry));
-          return retry.future();
-        });
-  }
-
   private static void acknowledge(Connection session, Envelope request, JsonObject data) {
     if (request.id() != null) {
       session.send(Envelope.response(request.id(), data));
@@ -364,44 +319,20 @@ public final class AgentEndpoint {
 
   // ---- requests from the cluster to agents ----
 
-  private void onGatewayRequest(Message<JsonObject> message) {
-    String action = message.headers().get(Addresses.ACTION_HEADER);
-    AgentKey agent;
-    String type;
-    JsonObject data;
-    long contentBytes = 0;
-    try {
-      if (DispatchRequest.ACTION.equals(action)) {
-        var request = DispatchRequest.fromJson(message.body());
-        agent = new AgentKey(request.company(), request.agentId());
-        type = "job.dispatch";
-        data = new JsonObject()
-            .put("jobId", request.jobId())
-            .put("printerId", request.printerId())
-            .put("contentType", request.contentType())
-            .put("content", request.content())
-            .put("copies", request.copies())
-            .put("createdAt", request.createdAt().toString());
-        contentBytes = request.content().length();
-      } else if (PrinterTestRequest.ACTION.equals(action)) {
-        var request = PrinterTestRequest.fromJson(message.body());
-        agent = new AgentKey(request.company(), request.agentId());
-        type = "printer.test";
-        data = new JsonObject().put("printerId", request.printerId());
-      } else {
-        message.reply(AgentReply.failed("invalid_data", "unknown action " + action).toJson());
-        return;
-      }
-    } catch (IllegalArgumentException e) {
-      message.reply(AgentReply.failed("invalid_data", e.getMessage()).toJson());
+  /**
+   * Sends a request from the cluster to an agent whose socket this loop holds; called on this loop
+   * by the directory, which took the request off the event bus.
+   */
+  void send(Connection session, Message<JsonObject> message, AgentDirectory.AgentRequest request) {
+    AgentKey agent = request.agent();
+    String type = request.type();
+    JsonObject data = request.data();
+    long contentBytes = request.contentBytes();
+    if (session.isClosed()) {
+      message.reply(directory.notConnected(agent).toJson());
       return;
     }
-    Connection session = sessions.get(agent);
-    if (session == null || session.isClosed()) {
-      message.reply(AgentReply.notSent("not_found", "agent " + agent + " is not connected to " + runtime.instanceId()).toJson());
-      return;
-    }
-    if (draining) {
+    if (directory.draining()) {
       message.reply(AgentReply.notSent("unavailable", "gateway is draining").toJson());
       return;
     }
@@ -415,12 +346,12 @@ public final class AgentEndpoint {
       message.reply(AgentReply.failed(AgentReply.BUSY, "agent " + agent + " is behind on its socket").toJson());
       return;
     }
-    String correlationId = "g-" + correlation.incrementAndGet();
+    String correlationId = directory.nextCorrelationId();
     long sentAt = System.nanoTime();
     long bytes = contentBytes;
     Promise<AgentReply> answer = Promise.promise();
     // Captures neither the request's message nor its data: what waits here is a few small objects.
-    pending.add(correlationId, agent, config.agentRequestTimeout().toNanos(), outcome -> {
+    pending.add(correlationId, agent, config.agentRequestTimeout().toNanos(), loop, outcome -> {
       String result = outcome.response() == null ? outcome.errorCode().wire()
           : outcome.response().error() != null ? "agent_error" : "ok";
       metrics.agentRequest(type, result, Duration.ofNanos(System.nanoTime() - sentAt));
@@ -452,25 +383,6 @@ public final class AgentEndpoint {
         .onFailure(e -> log.debug("No follow-up for a dispatch agent={}: {}", agent, e.toString()));
   }
 
-  /** Another gateway accepted an agent we hold: the newer connection wins everywhere. */
-  private void onAgentEvent(Message<JsonObject> message) {
-    AgentEvent event;
-    try {
-      event = AgentEvent.fromJson(message.body());
-    } catch (RuntimeException e) {
-      return;
-    }
-    if (event.kind() == AgentEvent.Kind.CONNECTED && !event.instanceId().equals(runtime.instanceId())) {
-      // Keyed by company too: another company's agent with the same id is a different agent.
-      Connection local = sessions.get(new AgentKey(event.company(), event.agentId()));
-      if (local != null && local.connectedAt().isBefore(event.at())) {
-        log.info("Agent connected to another gateway, closing here agent={} company={} other={}", event.agentId(),
-            event.company(), event.instanceId());
-        local.close(CloseCodes.REPLACED, "replaced by a newer connection");
-      }
-    }
-  }
-
   /**
    * Connects and disconnects go to one printing instance, which writes them (printers online,
    * queued jobs released) once however many printing instances run; they are also published for
@@ -482,71 +394,21 @@ public final class AgentEndpoint {
     var event = new AgentEvent(kind, principal.subject(), principal.company(), branchOf(session), runtime.instanceId(), printers, Instant.now());
     vertx.eventBus().publish(Addresses.EVENTS_AGENT, event.toJson());
     if (kind != AgentEvent.Kind.PRINTERS_SYNCED) {
-      requestPrinting(Addresses.PRINTING_AGENTS, event.toJson())
+      directory.requestPrinting(Addresses.PRINTING_AGENTS, event.toJson())
           .onFailure(e -> log.warn("Agent {} not recorded by printing agent={} company={}: {}",
               kind == AgentEvent.Kind.CONNECTED ? "connect" : "disconnect", principal.subject(), principal.company(),
               e.toString()));
     }
   }
 
-  // ---- periodic work ----
-
-  private void refreshPresence() {
-    presence.refresh(List.copyOf(sessions.keySet()))
-        .onSuccess(missing -> {
-          if (!missing.isEmpty()) {
-            log.warn("Presence entries were missing and are written again agents={}", missing.size());
-            announcePresence(missing);
-          }
-        })
-        .onFailure(e -> log.warn("Presence refresh failed agents={}: {}", sessions.size(), e.toString()));
-  }
-
-  /**
-   * Writes the presence of every agent held here again and tells printing that their queued jobs
-   * can reach them: for when Redis lost its data (the cluster guard calls it), so their jobs go out
-   * now rather than at the next refresh or their offline wait.
-   */
-  public Future<Void> restorePresence() {
-    List<AgentKey> held = List.copyOf(sessions.keySet());
-    return presence.refresh(held)
-        .onSuccess(missing -> log.info("Presence written again agents={} missing={}", held.size(), missing.size()))
-        .compose(missing -> announcePresence(held));
-  }
-
-  /** Tells one printing instance, in chunks, that these agents are reachable here again. */
-  private Future<Void> announcePresence(List<AgentKey> agents) {
-    Future<Void> chain = Future.succeededFuture();
-    for (int from = 0; from < agents.size(); from += PresenceRestored.MAX_AGENTS) {
-      var message = new PresenceRestored(runtime.instanceId(),
-          agents.subList(from, Math.min(agents.size(), from + PresenceRestored.MAX_AGENTS)));
-      // Patient: after Redis lost its data, printing's consumers are unreachable until its own
-      // guard has put them back (a few seconds), and a release not heard leaves jobs waiting.
-      chain = chain.compose(v -> requestPrinting(Addresses.PRINTING_AGENTS, message.toJson(), ANNOUNCE_ATTEMPTS, REQUEST_TIMEOUT_MS)
-          .onFailure(e -> log.warn("Printing not told that presence is back agents={}: {}", message.agents().size(),
-              e.toString()))
-          .<Void>mapEmpty()
-          .recover(e -> Future.succeededFuture()));
-    }
-    return chain;
-  }
-
-  /** Drain: refuse new agents, answer waiting requests, close every socket with 1012. */
+  /** Drain: close every socket of this loop with 1012 (the directory refuses new agents first). */
   public Future<Void> closeAllForDrain() {
-    draining = true;
-    pending.failAll(Code.UNAVAILABLE, "gateway is draining");
-    var all = List.copyOf(sessions.values());
+    var all = directory.heldBy(this);
     log.info("Closing agent sockets for drain agents={}", all.size());
     all.forEach(s -> s.close(CloseCodes.SERVICE_RESTART, "instance draining, reconnect"));
     Promise<Void> settled = Promise.promise();
     // Give the close frames a moment to leave and the presence deletes to land.
     vertx.setTimer(all.isEmpty() ? 1 : 500, id -> settled.complete());
     return settled.future();
-  }
-
-  private static Future<Void> registered(MessageConsumer<?> consumer) {
-    Promise<Void> promise = Promise.promise();
-    consumer.completionHandler(promise);
-    return promise.future();
   }
 }

@@ -10,9 +10,10 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Every open connection of this gateway instance: pings them, closes the silent (1001) and the
- * expired (4401), and reports the counts of {@code /health/websocket/metrics}. Confined to the
- * gateway verticle's event loop.
+ * Every open connection of one gateway verticle (one event loop): pings them, closes the silent
+ * (1001) and the expired (4401), and takes its share of {@code /health/websocket/metrics}, which
+ * {@link #toJson} adds up over the loops. Confined to its verticle's event loop; the process-wide
+ * counts are in {@link ConnectionCounts}.
  */
 public final class ConnectionRegistry {
 
@@ -21,15 +22,14 @@ public final class ConnectionRegistry {
   private final Duration pongTimeout;
   private final Map<String, Connection> open = new HashMap<>();
   private final int[] countByKind = new int[Connection.Kind.values().length];
+  private final ConnectionCounts counts;
   private long sweepTimer = -1;
 
-  public ConnectionRegistry(Vertx vertx, Duration pingInterval, Duration pongTimeout, GatewayMetrics metrics) {
+  public ConnectionRegistry(Vertx vertx, Duration pingInterval, Duration pongTimeout, ConnectionCounts counts) {
     this.vertx = vertx;
     this.pingInterval = pingInterval;
     this.pongTimeout = pongTimeout;
-    for (Connection.Kind kind : Connection.Kind.values()) {
-      metrics.connectionGauge(kind, this, o -> count(kind));
-    }
+    this.counts = counts;
   }
 
   public void start() {
@@ -45,6 +45,7 @@ public final class ConnectionRegistry {
   public void add(Connection connection) {
     open.put(connection.id(), connection);
     countByKind[connection.kind().ordinal()]++;
+    counts.opened(connection.kind());
     connection.socket().pongHandler(b -> connection.pong(System.nanoTime()));
     long untilExpiry = Duration.between(Instant.now(), connection.principal().expiresAt()).toMillis();
     connection.expiryTimer(vertx.setTimer(Math.max(1, untilExpiry),
@@ -58,6 +59,7 @@ public final class ConnectionRegistry {
       return false;
     }
     countByKind[connection.kind().ordinal()]--;
+    counts.closed(connection.kind());
     vertx.cancelTimer(connection.expiryTimer());
     return true;
   }
@@ -90,11 +92,14 @@ public final class ConnectionRegistry {
     }
   }
 
-  /** The body of {@code GET /health/websocket/metrics} (PROTOCOL.md §4). */
-  public JsonObject stats() {
+  /** This loop's share of {@code /health/websocket/metrics}: sums, so loops add up. */
+  public record Snapshot(int agents, int clients, int compressed, long messages, long ageNanos,
+      Map<String, Integer> byCompany, Map<String, Integer> byBranch) {}
+
+  public Snapshot snapshot() {
     long now = System.nanoTime();
-    Map<String, Integer> byCompany = new TreeMap<>();
-    Map<String, Integer> byBranch = new TreeMap<>();
+    Map<String, Integer> byCompany = new HashMap<>();
+    Map<String, Integer> byBranch = new HashMap<>();
     long messages = 0;
     long ageNanos = 0;
     int compressed = 0;
@@ -108,12 +113,34 @@ public final class ConnectionRegistry {
       messages += connection.messages();
       ageNanos += connection.ageNanos(now);
     }
-    int total = open.size();
+    return new Snapshot(count(Connection.Kind.AGENT), count(Connection.Kind.CLIENT), compressed, messages, ageNanos,
+        byCompany, byBranch);
+  }
+
+  /** The body of {@code GET /health/websocket/metrics} (PROTOCOL.md §4), over every loop's share. */
+  public static JsonObject toJson(List<Snapshot> loops) {
+    Map<String, Integer> byCompany = new TreeMap<>();
+    Map<String, Integer> byBranch = new TreeMap<>();
+    long messages = 0;
+    long ageNanos = 0;
+    int compressed = 0;
+    int agents = 0;
+    int clients = 0;
+    for (Snapshot loop : loops) {
+      loop.byCompany().forEach((k, n) -> byCompany.merge(k, n, Integer::sum));
+      loop.byBranch().forEach((k, n) -> byBranch.merge(k, n, Integer::sum));
+      messages += loop.messages();
+      ageNanos += loop.ageNanos();
+      compressed += loop.compressed();
+      agents += loop.agents();
+      clients += loop.clients();
+    }
+    int total = agents + clients;
     return new JsonObject()
         .put("totalConnections", total)
         .put("connectionsByRole", new JsonObject()
-            .put("agent", count(Connection.Kind.AGENT))
-            .put("client", count(Connection.Kind.CLIENT)))
+            .put("agent", agents)
+            .put("client", clients))
         .put("compressedConnections", compressed)
         .put("connectionsByCompany", new JsonObject(new HashMap<>(byCompany)))
         .put("connectionsByBranch", new JsonObject(new HashMap<>(byBranch)))

@@ -1,0 +1,157 @@
+package dev.printfleet.gateway;
+
+import dev.printfleet.common.lifecycle.ServiceRuntime;
+import dev.printfleet.common.messages.Addresses;
+import dev.printfleet.common.messages.AgentEvent;
+import dev.printfleet.common.messages.JobEvent;
+import dev.printfleet.common.messages.PrinterStatusEvent;
+import dev.printfleet.common.presence.PresenceRegistry;
+import dev.printfleet.gateway.agent.AgentDirectory;
+import dev.printfleet.gateway.agent.AgentEndpoint;
+import dev.printfleet.gateway.client.ClientEndpoint;
+import dev.printfleet.gateway.connection.ConnectionCounts;
+import dev.printfleet.gateway.connection.ConnectionRegistry;
+import dev.printfleet.gateway.connection.GatewayMetrics;
+import dev.printfleet.gateway.fanout.RoomHub;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BiConsumer;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What one gateway process shares across its verticles (one per event loop): the agents and the
+ * requests waiting on them, the connection counts and meters, the consumers that must hear a
+ * message once, the drain. Each verticle keeps its own sockets, registry, rooms and dashboards,
+ * and is reached only on its own context: events are decoded once here and handed to every loop's
+ * rooms there, so a dashboard hears an event from its own loop, once.
+ */
+final class GatewayNode {
+
+  private static final Logger log = LoggerFactory.getLogger(GatewayNode.class);
+
+  /** One verticle's parts, touched only on its context. */
+  record Loop(Context context, ConnectionRegistry registry, RoomHub hub, AgentEndpoint agents, ClientEndpoint clients) {
+    <T> Future<T> call(Supplier<T> work) {
+      Promise<T> promise = Promise.promise();
+      run(() -> promise.complete(work.get()));
+      return promise.future();
+    }
+
+    void run(Runnable work) {
+      if (Vertx.currentContext() == context) {
+        work.run();
+      } else {
+        context.runOnContext(v -> work.run());
+      }
+    }
+  }
+
+  private final Vertx vertx;
+  private final ServiceRuntime runtime;
+  private final GatewayMetrics metrics;
+  private final ConnectionCounts counts;
+  private final AgentDirectory directory;
+  private final List<Loop> loops = new CopyOnWriteArrayList<>();
+  private final List<MessageConsumer<JsonObject>> consumers = new ArrayList<>();
+
+  GatewayNode(ServiceRuntime runtime, GatewayConfig config) {
+    this.vertx = runtime.vertx();
+    this.runtime = runtime;
+    this.metrics = new GatewayMetrics(runtime.registry());
+    this.counts = new ConnectionCounts(metrics);
+    var presence =
+        new PresenceRegistry(runtime.redis(), runtime.settings().redis(), runtime.instanceId(), config.presenceTtl());
+    this.directory = new AgentDirectory(vertx, runtime, config, presence);
+  }
+
+  GatewayMetrics metrics() {
+    return metrics;
+  }
+
+  ConnectionCounts counts() {
+    return counts;
+  }
+
+  AgentDirectory directory() {
+    return directory;
+  }
+
+  void add(Loop loop) {
+    loops.add(loop);
+  }
+
+  void remove(Loop loop) {
+    loops.remove(loop);
+  }
+
+  /** Registers what the process does once, on the calling (the first verticle's) context. */
+  Future<Void> start() {
+    // Redis lost its data (the guard found this node's state gone and put it back): the agents'
+    // presence went with it, and their queued jobs wait for it.
+    runtime.clusterGuard().ifPresent(guard -> guard.onHealed(loss -> directory.restorePresence()));
+    runtime.heartbeat().reportConnections(counts::total);
+    runtime.onDrain(this::drain);
+    var events = List.of(
+        listen(Addresses.EVENTS_PRINTER, PrinterStatusEvent::fromJson, RoomHub::onPrinterStatus),
+        // A batch of job events is decoded once and handed to each loop whole: one hop per loop.
+        listen(Addresses.EVENTS_JOB, JobEvent::listFromJson, (hub, batch) -> batch.forEach(hub::onJobEvent)),
+        listen(Addresses.EVENTS_AGENT, AgentEvent::fromJson, RoomHub::onAgentEvent));
+    return Future.all(directory.start(), Future.all(events)).mapEmpty();
+  }
+
+  void stop() {
+    consumers.forEach(MessageConsumer::unregister);
+    directory.stop();
+  }
+
+  private <T> Future<Void> listen(String address, Function<JsonObject, T> decode, BiConsumer<RoomHub, T> handler) {
+    var consumer = vertx.eventBus().<JsonObject>consumer(address, message -> {
+      T event;
+      try {
+        event = decode.apply(message.body());
+      } catch (RuntimeException e) {
+        log.warn("Dropped a malformed event address={}: {}", address, e.getMessage());
+        return;
+      }
+      for (Loop loop : loops) {
+        loop.run(() -> handler.accept(loop.hub(), event));
+      }
+    });
+    consumers.add(consumer);
+    Promise<Void> registered = Promise.promise();
+    consumer.completionHandler(registered);
+    return registered.future();
+  }
+
+  /** {@code /health/websocket/metrics}: each loop counts its own sockets on its own thread. */
+  Future<JsonObject> stats() {
+    List<Future<ConnectionRegistry.Snapshot>> shares = new ArrayList<>();
+    for (Loop loop : loops) {
+      shares.add(loop.call(() -> loop.registry().snapshot()));
+    }
+    return Future.all(shares).map(all -> ConnectionRegistry.toJson(all.list()));
+  }
+
+  /** SIGTERM: agents close 1012 and reconnect elsewhere, dashboards too, on every loop; waiting requests are answered. */
+  private Future<?> drain() {
+    directory.startDraining();
+    List<Future<Void>> closed = new ArrayList<>();
+    for (Loop loop : loops) {
+      closed.add(loop.<Future<Void>>call(() -> {
+        loop.clients().closeAllForDrain();
+        return loop.agents().closeAllForDrain();
+      }).compose(f -> f));
+    }
+    return Future.all(closed);
+  }
+}
