@@ -57,8 +57,10 @@ done
 (
   until [[ -e "$WORK/measuring" ]]; do sleep 0.05; done
   cpu_seconds "${SERVICE_PROCS[@]}" >"$WORK/cpu-start"
+  awk '{print $14 + $15}' "/proc/$SVC_PID/stat" >"$WORK/jvm-cpu-start"
   until grep -q '^accepted ' "$WORK/load.log"; do sleep 0.05; done
   cpu_seconds "${SERVICE_PROCS[@]}" >"$WORK/cpu-end"
+  awk '{print $14 + $15}' "/proc/$SVC_PID/stat" >"$WORK/jvm-cpu-end"
 ) &
 CPU_WATCH=$!
 PIDS+=("$CPU_WATCH")
@@ -99,20 +101,22 @@ echo "target ${RATE} jobs/s for ${DURATION} s to ${AGENTS} agents (2 printers ea
 grep -E '^(backlog|queueing|submitting|accepted|latency|            POST)' "$WORK/load.log" || { tail -30 "$WORK/load.log"; }
 echo "services JVM (gateway + printing, embedded Redis/PostgreSQL are separate processes): RSS ${rss} MiB, CPU $(python3 -c "print(round(($t1 - $t0) / $(getconf CLK_TCK), 1))") s over the run"
 if [[ -s "$WORK/cpu-start" && -s "$WORK/cpu-end" && -s "$REPORT" ]]; then
-  python3 - "$REPORT" "$WORK/cpu-start" "$WORK/cpu-end" <<'PY'
+  python3 - "$REPORT" "$WORK/cpu-start" "$WORK/cpu-end" "$WORK/jvm-cpu-start" "$WORK/jvm-cpu-end" "$(getconf CLK_TCK)" <<'PY'
 import json, sys
 report = json.load(open(sys.argv[1]))
 s0, s1 = (open(f).read().split() for f in sys.argv[2:4])
 seconds = round(float(s1[0]) - float(s0[0]), 2)
+jvm = round((float(open(sys.argv[5]).read()) - float(open(sys.argv[4]).read())) / int(sys.argv[6]), 2)
 delivered = report.get("receivedByAgents", 0)
 per1000 = round(seconds / delivered * 1000, 3) if delivered else None
 report["servicesCpu"] = {"seconds": seconds, "perThousandJobs": per1000, "jobs": delivered,
                          "window": "measured run: from its first POST until every job is final",
                          "processes": "services JVM, embedded Redis, PostgreSQL postmaster and backends",
-                         "pids": s1[1] if len(s1) > 1 else ""}
+                         "pids": s1[1] if len(s1) > 1 else "", "jvmSeconds": jvm,
+                         "redisAndPostgresqlSeconds": round(seconds - jvm, 2)}
 json.dump(report, open(sys.argv[1], "w"), indent=2)
 print(f"all service processes (JVM, Redis, PostgreSQL) over the measured run: CPU {seconds} s, "
-      f"{per1000} s per 1,000 jobs delivered")
+      f"{per1000} s per 1,000 jobs delivered (JVM {jvm} s, Redis and PostgreSQL {round(seconds - jvm, 2)} s)")
 PY
 fi
 if [[ -n "$REDIS_PID" ]]; then
