@@ -56,11 +56,11 @@ for infra in Redis PostgreSQL; do
 done
 (
   until [[ -e "$WORK/measuring" ]]; do sleep 0.05; done
-  cpu_seconds "${SERVICE_PROCS[@]}" >"$WORK/cpu-start"
   awk '{print $14 + $15}' "/proc/$SVC_PID/stat" >"$WORK/jvm-cpu-start"
-  until grep -q '^accepted ' "$WORK/load.log"; do sleep 0.05; done
-  cpu_seconds "${SERVICE_PROCS[@]}" >"$WORK/cpu-end"
+  cpu_seconds "${SERVICE_PROCS[@]}" >"$WORK/cpu-start"
+  until grep -q '^accepted ' "$WORK/load.log"; do sleep 0.5; done
   awk '{print $14 + $15}' "/proc/$SVC_PID/stat" >"$WORK/jvm-cpu-end"
+  cpu_seconds "${SERVICE_PROCS[@]}" >"$WORK/cpu-end"
 ) &
 CPU_WATCH=$!
 PIDS+=("$CPU_WATCH")
@@ -93,14 +93,19 @@ java $PRINTFLEET_JAVA_OPTS -Xmx1g -jar simulator/target/simulator.jar jobs --por
   --agents "$AGENTS" --rate "$RATE" --duration "$DURATION" --warmup "$WARMUP_S" --ready-file "$WORK/measuring" \
   --sample "http://127.0.0.1:$GW" --report "$REPORT" ${DISPATCH_LOAD_ARGS:-} >"$WORK/load.log" 2>&1 || status=$?
 t1=$(awk '{print $14 + $15}' "/proc/$SVC_PID/stat")
-kill "$CPU_WATCH" 2>/dev/null || true
+# The watcher reads the end figures once the summary is out: let it finish (it scans /proc).
+if grep -q '^accepted ' "$WORK/load.log"; then
+  wait "$CPU_WATCH" 2>/dev/null || true
+else
+  kill "$CPU_WATCH" 2>/dev/null || true
+fi
 rss=$(rss_mib "$SVC_PID")
 
 echo "printfleet dispatch benchmark ($(nproc) cores, $(java -version 2>&1 | head -1))"
 echo "target ${RATE} jobs/s for ${DURATION} s to ${AGENTS} agents (2 printers each, 20 ms prints), after ${WARMUP_S} s of warm-up"
 grep -E '^(backlog|queueing|submitting|accepted|latency|            POST)' "$WORK/load.log" || { tail -30 "$WORK/load.log"; }
 echo "services JVM (gateway + printing, embedded Redis/PostgreSQL are separate processes): RSS ${rss} MiB, CPU $(python3 -c "print(round(($t1 - $t0) / $(getconf CLK_TCK), 1))") s over the run"
-if [[ -s "$WORK/cpu-start" && -s "$WORK/cpu-end" && -s "$REPORT" ]]; then
+if [[ -s "$WORK/cpu-start" && -s "$WORK/cpu-end" && -s "$WORK/jvm-cpu-end" && -s "$REPORT" ]]; then
   python3 - "$REPORT" "$WORK/cpu-start" "$WORK/cpu-end" "$WORK/jvm-cpu-start" "$WORK/jvm-cpu-end" "$(getconf CLK_TCK)" <<'PY'
 import json, sys
 report = json.load(open(sys.argv[1]))

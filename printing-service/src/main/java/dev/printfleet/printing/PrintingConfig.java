@@ -81,7 +81,8 @@ public record PrintingConfig(
         settings.duration("PRINTFLEET_GATEWAY_DEAD_AFTER", Duration.ofSeconds(12)),
         settings.duration("PRINTFLEET_DISPATCH_ROUTE_TIMEOUT", Duration.ofSeconds(3)),
         settings.bool("PRINTFLEET_DISPATCH_ON_ACCEPT", true),
-        settings.duration("PRINTFLEET_DISPATCH_RESULT_GRACE", Duration.ZERO),
+        // Long enough for most prints (a receipt takes well under a second) to be written once.
+        settings.duration("PRINTFLEET_DISPATCH_RESULT_GRACE", Duration.ofSeconds(2)),
         settings.integer("PRINTFLEET_MAX_QUEUED_PER_COMPANY", 100_000, 1, 100_000_000));
     // A lease that ran out while its dispatch still waits would let a second instance send the job too.
     if (config.dispatchLease().compareTo(config.dispatchTimeout()) <= 0) {

@@ -137,4 +137,40 @@ class PushOnAcceptTest extends PrintingTestBase {
       assertThat(started("claim")).isEqualTo(2.0);
     }
   }
+
+  @Test
+  void aJobItsAgentIsPrintingIsNeitherSentAgainOnItsReconnectNorCancelled() {
+    // The job reads queued while its dispatched waits for the result (the grace): the agent's
+    // reconnect releases its queued jobs, and must leave this one, which it may be printing.
+    restartPrinting(Map.of("PRINTFLEET_DISPATCH_RESULT_GRACE", "20s", "PRINTFLEET_DISPATCH_LEASE", "60s"));
+    var dispatches = new CopyOnWriteArrayList<String>();
+    java.util.function.BiConsumer<io.vertx.core.http.WebSocket, JsonObject> accepting = (socket, envelope) -> {
+      if ("job.dispatch".equals(envelope.getString("type"))) {
+        dispatches.add(envelope.getJsonObject("data").getString("jobId"));
+        socket.writeTextMessage(dev.printfleet.common.protocol.Envelope.response(envelope.getString("id"),
+            new JsonObject().put("accepted", true)).encode());
+      }
+    };
+    var first = rawAgent("lease-1", "b1", "lease-1-p1", accepting);
+    await().atMost(Duration.ofSeconds(10)).until(() ->
+        count("SELECT count(*) FROM printers WHERE agent_id = 'lease-1' AND online") == 1);
+
+    String id = new JsonObject(post("/api/v1/jobs", userToken("acme"), job("lease-1-p1"), null).body()).getString("id");
+    await().atMost(Duration.ofSeconds(10)).until(() -> dispatches.size() == 1);
+    assertThat(state(id)).isEqualTo("queued");
+    var cancel = post("/api/v1/jobs/" + id + "/cancel", userToken("acme"), new JsonObject(), null);
+    assertThat(cancel.statusCode()).as(cancel.body()).isEqualTo(409);
+
+    join(first.close());
+    var second = rawAgent("lease-1", "b1", "lease-1-p1", accepting);
+    await().atMost(Duration.ofSeconds(10)).until(() ->
+        count("SELECT count(*) FROM jobs WHERE id = '" + id + "' AND released_at IS NOT NULL") == 1);
+    await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5)).until(() -> dispatches.size() == 1);
+
+    second.writeTextMessage(dev.printfleet.common.protocol.Envelope.request("job.result", "r1",
+        new JsonObject().put("jobId", id).put("outcome", "printed")).encode());
+    await().atMost(Duration.ofSeconds(10)).until(() -> "printed".equals(state(id)));
+    assertThat(dispatches).containsExactly(id);
+    assertThat(historyStates(id)).containsExactly("queued", "dispatched", "printed");
+  }
 }

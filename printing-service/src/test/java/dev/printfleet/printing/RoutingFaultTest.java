@@ -59,6 +59,10 @@ class RoutingFaultTest extends PrintingTestBase {
       socket.writeTextMessage(Envelope.request("job.result", "r-" + jobId,
           new JsonObject().put("jobId", jobId).put("outcome", "printed")).encode());
     });
+    // Its connect written, so its gateway's CONNECTED event (published just before) reached printing:
+    // a route a test then sets by an event of its own is not overtaken by the real one.
+    await().atMost(Duration.ofSeconds(10)).until(() ->
+        count("SELECT count(*) FROM printers WHERE agent_id = '" + agentId + "' AND online") == 1);
   }
 
   /**

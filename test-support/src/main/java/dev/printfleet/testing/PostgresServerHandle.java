@@ -47,7 +47,7 @@ public final class PostgresServerHandle implements AutoCloseable {
       return;
     }
     try {
-      server =
+      var builder =
           EmbeddedPostgres.builder()
               .setPort(port)
               .setOverrideWorkingDirectory(workDir.resolve("bin").toFile())
@@ -58,12 +58,33 @@ public final class PostgresServerHandle implements AutoCloseable {
               .setServerConfig("fsync", "on")
               // zonky turns synchronous_commit off for speed; a job answered 201 must survive a crash.
               .setServerConfig("synchronous_commit", "on")
-              .setRegisterShutdownHook(false)
-              .start();
+              .setRegisterShutdownHook(false);
+      extraServerConfig().forEach(builder::setServerConfig);
+      server = builder.start();
       log.info("PostgreSQL started port={}", port);
     } catch (IOException e) {
       throw new UncheckedIOException("could not start PostgreSQL on port " + port, e);
     }
+  }
+
+  /**
+   * More server settings from {@code PRINTFLEET_PG_SERVER_CONFIG} ({@code name=value;name=value}), for
+   * a look inside a benchmark's database, e.g. {@code shared_preload_libraries=pg_stat_statements}.
+   */
+  static java.util.Map<String, String> extraServerConfig() {
+    String raw = System.getenv("PRINTFLEET_PG_SERVER_CONFIG");
+    var settings = new java.util.LinkedHashMap<String, String>();
+    if (raw == null || raw.isBlank()) {
+      return settings;
+    }
+    for (String pair : raw.split(";")) {
+      int eq = pair.indexOf('=');
+      if (eq <= 0) {
+        throw new IllegalArgumentException("PRINTFLEET_PG_SERVER_CONFIG: expected name=value;name=value, got '" + pair + "'");
+      }
+      settings.put(pair.substring(0, eq).trim(), pair.substring(eq + 1).trim());
+    }
+    return settings;
   }
 
   /** Stops the server and keeps its data, so {@link #start()} brings the same databases back. */

@@ -280,7 +280,8 @@ public final class PrintingApi {
           }
           return jobs.cancel(job.id()).compose(cancelled -> cancelled
               .map(Future::succeededFuture)
-              .orElseGet(() -> Future.failedFuture(ApiError.conflict("the job left the queue meanwhile"))));
+              .orElseGet(() -> Future.failedFuture(ApiError.conflict(
+                  "the job is on its way to its agent or printing there, or left the queue meanwhile"))));
         })
         .onSuccess(job -> {
           loop.publish(Optional.of(job));

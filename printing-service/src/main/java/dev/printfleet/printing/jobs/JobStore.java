@@ -39,7 +39,15 @@ public final class JobStore {
    * that grows with the queue, on the writes every job makes. A locking CTE is planned on its own
    * (the state test is not pushed into it, as it would be into a subquery), so it keeps to the key.
    */
-  private static final String KEYED = "k AS (SELECT id, state FROM jobs WHERE id = $1 FOR NO KEY UPDATE)";
+  private static final String KEYED =
+      "k AS (SELECT id, state, leased_at, next_attempt_at FROM jobs WHERE id = $1 FOR NO KEY UPDATE)";
+
+  /**
+   * A queued job whose lease runs: a claim (or its accepting statement) leased it and it is on its
+   * way to its agent or at it, its {@code dispatched} maybe still unwritten (the result grace).
+   * {@code %s} is the row's alias.
+   */
+  private static final String LIVE_LEASE = "(%1$s.leased_at IS NOT NULL AND %1$s.next_attempt_at > now())";
 
   /** {@link #recorded} for an update of the job {@code $1} that joins it as {@code k} ({@link #KEYED}). */
   static String recordedByKey(String update, String detail, String onlyWhen) {
@@ -71,10 +79,10 @@ public final class JobStore {
    */
   static final String INSERT = recorded(
       "INSERT INTO jobs (id, company, branch, printer_id, state, copies, content_type, content, idempotency_key,"
-          + " next_attempt_at, dispatched_to)"
+          + " next_attempt_at, dispatched_to, leased_at)"
           + " SELECT $1, $2, p.branch, $3, 'queued', $4, $5, $6, $7,"
           + " CASE WHEN push THEN now() + make_interval(secs => $9) ELSE now() END,"
-          + " CASE WHEN push THEN p.agent_id END"
+          + " CASE WHEN push THEN p.agent_id END, CASE WHEN push THEN now() END"
           + " FROM printers p, LATERAL (SELECT $9::float8 IS NOT NULL AND p.online AND NOT EXISTS (SELECT 1 FROM jobs w"
           + "   WHERE w.company = $2 AND w.printer_id = $3 AND w.state = 'queued'"
           + "   AND (w.next_attempt_at <= now() OR w.error IS NOT NULL))) AS go(push)"
@@ -108,9 +116,11 @@ public final class JobStore {
   static final String HISTORY =
       "SELECT state, at, detail FROM job_history WHERE job_id = $1 ORDER BY seq";
 
+  /** Not a job whose lease runs ({@link #LIVE_LEASE}): it is on its way to its agent, or printing. */
   static final String CANCEL = recordedByKey(
-      "UPDATE jobs j SET state = 'cancelled', updated_at = now() FROM k"
-          + " WHERE j.id = k.id AND k.state = 'queued' RETURNING " + J_COLUMNS, "'cancelled by request'", null);
+      "UPDATE jobs j SET state = 'cancelled', leased_at = NULL, updated_at = now() FROM k"
+          + " WHERE j.id = k.id AND k.state = 'queued' AND NOT " + LIVE_LEASE.formatted("k")
+          + " RETURNING " + J_COLUMNS, "'cancelled by request'", null);
 
   /**
    * Leases due queued jobs to this dispatcher: their next attempt moves past the lease, so another
@@ -120,7 +130,7 @@ public final class JobStore {
    * agent's before it is sent: only that agent's result counts.
    */
   static final String CLAIM =
-      "UPDATE jobs j SET next_attempt_at = now() + make_interval(secs => $2), updated_at = now(),"
+      "UPDATE jobs j SET next_attempt_at = now() + make_interval(secs => $2), leased_at = now(), updated_at = now(),"
           + " dispatched_to = (SELECT p.agent_id FROM printers p WHERE p.company = j.company AND p.id = j.printer_id)"
           + " FROM (SELECT id FROM jobs WHERE state = 'queued' AND next_attempt_at <= now()"
           + "       ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED) due"
@@ -136,17 +146,20 @@ public final class JobStore {
 
   static final String MARK_DISPATCHED = recordedByKey(
       "UPDATE jobs j SET state = 'dispatched', attempts = j.attempts + 1, dispatched_at = now(), updated_at = now(),"
-          + " error = NULL FROM k WHERE j.id = k.id AND k.state = 'queued' RETURNING " + J_COLUMNS,
+          + " error = NULL, leased_at = NULL FROM k WHERE j.id = k.id AND k.state = 'queued' RETURNING " + J_COLUMNS,
       "$2::text", null);
 
   /**
-   * When a job put back after a wait is due: after the wait, unless it was released while this
-   * instance held it (its agent connected, or its presence came back: a release makes it due from
-   * its creation, where the claim had put it a lease ahead), when it stays due. Without this, a job
-   * whose dispatch was under way when its agent reconnected would miss that release and wait.
+   * When a job put back after a wait is due: after the wait, unless its lease ran out meanwhile (it
+   * stays due) or it was released while this instance held it (its agent connected, or its presence
+   * came back, after the lease began: {@code released_at}), when it is due from its creation. Without
+   * this, a job whose dispatch was under way when its agent reconnected would miss that release and
+   * wait. {@code %1$s} is the row's alias, {@code %2$s} the wait in seconds.
    */
   private static final String AFTER_WAIT =
-      "CASE WHEN %1$s <= now() THEN %1$s ELSE now() + make_interval(secs => %2$s) END";
+      "CASE WHEN %1$s.next_attempt_at <= now() THEN %1$s.next_attempt_at"
+          + " WHEN %1$s.released_at >= %1$s.leased_at THEN %1$s.created_at"
+          + " ELSE now() + make_interval(secs => %2$s) END";
 
   /**
    * Back to the queue. A failed attempt writes its reason to the history (at most one row per
@@ -155,7 +168,7 @@ public final class JobStore {
    */
   static final String REQUEUE = recordedByKey(
       "UPDATE jobs j SET state = $2, attempts = j.attempts + $3,"
-          + " next_attempt_at = " + AFTER_WAIT.formatted("j.next_attempt_at", "$4") + ","
+          + " next_attempt_at = " + AFTER_WAIT.formatted("j", "$4") + ", leased_at = NULL,"
           + " error = $5, updated_at = now() FROM k WHERE j.id = k.id AND k.state = 'queued'"
           + " RETURNING " + J_COLUMNS,
       "$5::text", "state = 'failed' OR $3 = 1");
@@ -191,22 +204,33 @@ public final class JobStore {
           + " AND state NOT IN ('queued', 'dispatched') AS duplicate FROM jobs WHERE id = $1";
 
   /**
+   * What a release writes on a queued job ({@code %s}: the row): due now, unless its lease runs
+   * ({@link #LIVE_LEASE}): then it may be printing at its agent, and sending it again would print it
+   * twice; it keeps its lease, and the release is noted ({@code released_at}, the time of the write,
+   * not of the transaction: a release that waited for the claim's lock is after it), so that a send
+   * failing afterwards puts it back due at once ({@link #AFTER_WAIT}).
+   */
+  private static final String RELEASED =
+      "next_attempt_at = CASE WHEN " + LIVE_LEASE + " THEN %1$s.next_attempt_at"
+          + " ELSE %1$s.created_at END, released_at = clock_timestamp()";
+
+  /**
    * An agent's queued jobs are due now. Released jobs are due from their creation, so the claim
    * (oldest due first) takes them in the order they were accepted: the job that waited longest for
    * its agent goes first, not a random one of them.
    */
   static final String RELEASE_FOR_AGENT =
-      "UPDATE jobs SET next_attempt_at = created_at WHERE state = 'queued' AND company = $1"
+      "UPDATE jobs SET " + RELEASED.formatted("jobs") + " WHERE state = 'queued' AND company = $1"
           + " AND printer_id IN (SELECT id FROM printers WHERE company = $1 AND agent_id = $2)";
 
   /** Jobs waiting because their agent looked offline: due now (presence may have been lost, not the agent). */
   static final String RELEASE_OFFLINE =
-      "UPDATE jobs SET next_attempt_at = created_at WHERE state = 'queued' AND next_attempt_at > now()"
+      "UPDATE jobs SET " + RELEASED.formatted("jobs") + " WHERE state = 'queued' AND next_attempt_at > now()"
           + " AND error = '" + OFFLINE + "'";
 
   /** Agents whose presence came back ({@code $1} companies, {@code $2} agent ids): their queued jobs are due now. */
   static final String RELEASE_FOR_AGENTS =
-      "UPDATE jobs j SET next_attempt_at = j.created_at FROM printers p,"
+      "UPDATE jobs j SET " + RELEASED.formatted("j") + " FROM printers p,"
           + " unnest($1::text[], $2::text[]) AS a(company, agent_id)"
           + " WHERE p.company = a.company AND p.agent_id = a.agent_id"
           + " AND j.state = 'queued' AND j.company = p.company AND j.printer_id = p.id";
@@ -220,14 +244,14 @@ public final class JobStore {
    * history, as for any job not tried.
    */
   static final String DEFER_AGENT =
-      "UPDATE jobs j SET next_attempt_at = now() + make_interval(secs => $3), error = $4, updated_at = now()"
-          + " FROM printers p WHERE p.company = $1 AND p.agent_id = $2 AND NOT p.online"
+      "UPDATE jobs j SET next_attempt_at = now() + make_interval(secs => $3), error = $4, leased_at = NULL,"
+          + " updated_at = now() FROM printers p WHERE p.company = $1 AND p.agent_id = $2 AND NOT p.online"
           + " AND j.company = $1 AND j.printer_id = p.id AND j.state = 'queued' AND j.next_attempt_at <= now()";
 
   /** A printer's due jobs wait {@code $3} seconds more (its circuit is open), in one statement. */
   static final String DEFER_PRINTER =
-      "UPDATE jobs SET next_attempt_at = now() + make_interval(secs => $3), error = $4, updated_at = now()"
-          + " WHERE company = $1 AND printer_id = $2 AND state = 'queued' AND next_attempt_at <= now()";
+      "UPDATE jobs SET next_attempt_at = now() + make_interval(secs => $3), error = $4, leased_at = NULL,"
+          + " updated_at = now() WHERE company = $1 AND printer_id = $2 AND state = 'queued' AND next_attempt_at <= now()";
 
   /**
    * A job not sent because its route was gone goes back to the queue without an attempt. Its history
@@ -236,7 +260,7 @@ public final class JobStore {
    */
   static final String REQUEUE_NOT_SENT =
       "WITH was AS (SELECT id, state, error FROM jobs WHERE id = $1 FOR NO KEY UPDATE),"
-          + " changed AS (UPDATE jobs j SET next_attempt_at = " + AFTER_WAIT.formatted("j.next_attempt_at", "$2") + ", error = $3,"
+          + " changed AS (UPDATE jobs j SET next_attempt_at = " + AFTER_WAIT.formatted("j", "$2") + ", error = $3, leased_at = NULL,"
           + " updated_at = now() FROM was WHERE j.id = was.id AND was.state = 'queued'"
           + " RETURNING " + J_COLUMNS + ", was.error IS DISTINCT FROM $3 AS new_reason),"
           + " logged AS (INSERT INTO job_history (job_id, state, detail) SELECT id, state, $3::text FROM changed"
@@ -244,19 +268,19 @@ public final class JobStore {
           + " SELECT * FROM changed";
 
   static final String REDISPATCH_STALE = recorded(
-      "UPDATE jobs SET state = 'queued', next_attempt_at = now(), updated_at = now()"
+      "UPDATE jobs SET state = 'queued', next_attempt_at = now(), leased_at = NULL, updated_at = now()"
           + " WHERE state = 'dispatched' AND dispatched_at < now() - make_interval(secs => $1) RETURNING " + COLUMNS,
       "'no result before the deadline, dispatching again'", null);
 
   /**
-   * Not a job leased on its first try (a lease ahead, no error yet): it may be at its agent already,
-   * its {@code dispatched} waiting for the result ({@code PRINTFLEET_DISPATCH_RESULT_GRACE}). A job
-   * waiting after a failed or deferred try carries its reason and expires as any other.
+   * Not a job whose lease runs ({@link #LIVE_LEASE}): it may be at its agent already, its {@code
+   * dispatched} waiting for the result ({@code PRINTFLEET_DISPATCH_RESULT_GRACE}). A job waiting in
+   * the queue, however it came there, expires.
    */
   static final String EXPIRE = recorded(
-      "UPDATE jobs SET state = 'expired', updated_at = now()"
+      "UPDATE jobs SET state = 'expired', leased_at = NULL, updated_at = now()"
           + " WHERE state = 'queued' AND created_at < now() - make_interval(secs => $1)"
-          + " AND NOT (next_attempt_at > now() AND error IS NULL) RETURNING " + COLUMNS,
+          + " AND NOT " + LIVE_LEASE.formatted("jobs") + " RETURNING " + COLUMNS,
       "'queued longer than the job TTL'", null);
 
   /** A job leased for dispatch, with what the agent needs but its content, read by {@link #content}. */
