@@ -6,5 +6,8 @@
 -- released_at is the last time an agent's reconnect (or its presence coming back) released its
 -- printers' jobs: a job whose send then fails goes out at once if that release came during its lease.
 -- Both are added without a default: no rewrite of the table, existing jobs read NULL (not leased).
+-- Each ALTER needs a brief exclusive lock: fail (and let the start be retried) rather than hold
+-- every job write behind a long transaction.
+SET LOCAL lock_timeout = '10s';
 ALTER TABLE jobs ADD COLUMN leased_at timestamptz;
 ALTER TABLE jobs ADD COLUMN released_at timestamptz;

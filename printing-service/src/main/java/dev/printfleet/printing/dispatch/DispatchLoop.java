@@ -495,7 +495,7 @@ public final class DispatchLoop {
   private Future<Void> writeDispatchedLater(JobStore.Claimed job, String instance) {
     String detail = "sent to " + job.agentId() + " via " + instance;
     if (config.resultGrace().toMillis() < 1 || stopping) {
-      // No grace (the default), or shutting down: written now, as the job leaves the queue.
+      // No grace (PRINTFLEET_DISPATCH_RESULT_GRACE=0s), or shutting down: written now.
       return jobs.markDispatched(job.id(), detail).onSuccess(this::publish).mapEmpty();
     }
     onLoop(() -> dispatchedUnwritten.put(job.id(), vertx.setTimer(config.resultGrace().toMillis(), id -> {

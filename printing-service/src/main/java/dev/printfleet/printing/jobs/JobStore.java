@@ -82,7 +82,7 @@ public final class JobStore {
           + " next_attempt_at, dispatched_to, leased_at)"
           + " SELECT $1, $2, p.branch, $3, 'queued', $4, $5, $6, $7,"
           + " CASE WHEN push THEN now() + make_interval(secs => $9) ELSE now() END,"
-          + " CASE WHEN push THEN p.agent_id END, CASE WHEN push THEN now() END"
+          + " CASE WHEN push THEN p.agent_id END, CASE WHEN push THEN clock_timestamp() END"
           + " FROM printers p, LATERAL (SELECT $9::float8 IS NOT NULL AND p.online AND NOT EXISTS (SELECT 1 FROM jobs w"
           + "   WHERE w.company = $2 AND w.printer_id = $3 AND w.state = 'queued'"
           + "   AND (w.next_attempt_at <= now() OR w.error IS NOT NULL))) AS go(push)"
@@ -130,7 +130,8 @@ public final class JobStore {
    * agent's before it is sent: only that agent's result counts.
    */
   static final String CLAIM =
-      "UPDATE jobs j SET next_attempt_at = now() + make_interval(secs => $2), leased_at = now(), updated_at = now(),"
+      "UPDATE jobs j SET next_attempt_at = now() + make_interval(secs => $2), leased_at = clock_timestamp(),"
+          + " updated_at = now(),"
           + " dispatched_to = (SELECT p.agent_id FROM printers p WHERE p.company = j.company AND p.id = j.printer_id)"
           + " FROM (SELECT id FROM jobs WHERE state = 'queued' AND next_attempt_at <= now()"
           + "       ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED) due"
@@ -206,9 +207,10 @@ public final class JobStore {
   /**
    * What a release writes on a queued job ({@code %s}: the row): due now, unless its lease runs
    * ({@link #LIVE_LEASE}): then it may be printing at its agent, and sending it again would print it
-   * twice; it keeps its lease, and the release is noted ({@code released_at}, the time of the write,
-   * not of the transaction: a release that waited for the claim's lock is after it), so that a send
-   * failing afterwards puts it back due at once ({@link #AFTER_WAIT}).
+   * twice; it keeps its lease, and the release is noted ({@code released_at}), so that a send failing
+   * afterwards puts it back due at once ({@link #AFTER_WAIT}). Both times are those of the row's write
+   * ({@code clock_timestamp()}), not of their transactions' start: a release that waited for a
+   * claim's lock is after that lease, and one the claim waited for (it skips locked rows) is not.
    */
   private static final String RELEASED =
       "next_attempt_at = CASE WHEN " + LIVE_LEASE + " THEN %1$s.next_attempt_at"
