@@ -41,9 +41,16 @@ final class GatewayNode {
 
   /** One verticle's parts, touched only on its context. */
   record Loop(Context context, ConnectionRegistry registry, RoomHub hub, AgentEndpoint agents, ClientEndpoint clients) {
+    /** Fails (never hangs) when the work throws: a drain or a snapshot waits on every loop's answer. */
     <T> Future<T> call(Supplier<T> work) {
       Promise<T> promise = Promise.promise();
-      run(() -> promise.complete(work.get()));
+      run(() -> {
+        try {
+          promise.complete(work.get());
+        } catch (RuntimeException e) {
+          promise.fail(e);
+        }
+      });
       return promise.future();
     }
 

@@ -177,6 +177,38 @@ class RoutingFaultTest extends PrintingTestBase {
   }
 
   @Test
+  void anOfflineAgentsJobsStayParkedUntouchedUntilItsPresenceIsFoundEvenWithoutAConnect() {
+    restartPrinting(Map.of("PRINTFLEET_OFFLINE_WAIT", "1s"));
+    var socket = rawAgent("agent-parked", "b1", "parked-p1", (s, e) -> { });
+    await().atMost(Duration.ofSeconds(10)).until(() ->
+        count("SELECT count(*) FROM printers WHERE agent_id = 'agent-parked' AND online") == 1);
+    join(socket.close());
+    await().atMost(Duration.ofSeconds(10)).until(() ->
+        count("SELECT count(*) FROM printers WHERE agent_id = 'agent-parked' AND online") == 0);
+
+    for (int i = 0; i < 3; i++) {
+      assertThat(post("/api/v1/jobs", userToken("acme"), job("parked-p1"), null).statusCode()).isEqualTo(201);
+    }
+    String parked = "SELECT count(*) FROM jobs WHERE printer_id = 'parked-p1' AND state = 'queued'"
+        + " AND next_attempt_at = 'infinity'";
+    await().atMost(Duration.ofSeconds(10)).until(() -> count(parked) == 3);
+    // Three offline waits: a parked job is not claimed, looked up and written back each time.
+    String lastWrite = "SELECT (extract(epoch FROM max(updated_at)) * 1000000)::bigint FROM jobs WHERE printer_id = 'parked-p1'";
+    long written = count(lastWrite);
+    await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5)).until(() -> count(lastWrite) == written);
+
+    // The agent turns up where printing heard no connect from: the sweep finds its presence.
+    var received = new AtomicInteger();
+    standInGateway("parked-gateway", message -> {
+      received.incrementAndGet();
+      message.reply(AgentReply.failed("not_found", "a stand-in").toJson());
+    });
+    presenceOnlyAt("agent-parked", "parked-gateway");
+    await().atMost(Duration.ofSeconds(10)).until(() -> received.get() >= 1);
+    assertThat(count(parked)).isLessThan(3);
+  }
+
+  @Test
   void theAgentsPresenceReappearingReleasesItsQueuedJobs() {
     // Presence refreshed every second; a job of an agent without presence waits a minute unless released.
     restartGateway(Map.of("PRINTFLEET_PRESENCE_TTL", "3s"));

@@ -105,6 +105,11 @@ public final class AgentEndpoint {
   }
 
   private void accept(Principal principal, ServerWebSocket socket) {
+    if (directory.draining()) {
+      // The drain began while the token was checked: this socket missed the drain's close.
+      socket.close(CloseCodes.SERVICE_RESTART, "instance draining, reconnect");
+      return;
+    }
     socket.setWriteQueueMaxSize((int) Math.min(Integer.MAX_VALUE, config.agentWriteQueueBytes()));
     var session = new Connection(Connection.Kind.AGENT, principal, socket, config.limits(), metrics);
     String agentId = principal.subject();
@@ -135,7 +140,13 @@ public final class AgentEndpoint {
     presence
         .register(key)
         .onFailure(e -> log.warn("Could not register presence agent={}: {}", key, e.toString()))
-        .onComplete(v -> publishAgentEvent(session, AgentEvent.Kind.CONNECTED, List.of()));
+        .onComplete(v -> {
+          // Gone during the write: its DISCONNECTED went out already, and a CONNECTED after it
+          // would leave printing and the dashboards believing it online.
+          if (!session.isClosed()) {
+            publishAgentEvent(session, AgentEvent.Kind.CONNECTED, List.of());
+          }
+        });
     log.info("Agent connected agent={} company={} branch={}", agentId, principal.company(), branchOf(session));
   }
 

@@ -68,6 +68,11 @@ public final class ClientEndpoint {
   }
 
   private void accept(Principal principal, ServerWebSocket socket) {
+    if (draining) {
+      // The drain began while the token was checked: this socket missed the drain's close.
+      socket.close(CloseCodes.SERVICE_RESTART, "instance draining, reconnect");
+      return;
+    }
     socket.setWriteQueueMaxSize((int) Math.min(Integer.MAX_VALUE, config.clientWriteQueueBytes()));
     var connection = new Connection(Connection.Kind.CLIENT, principal, socket, config.limits(), metrics);
     var session = new ClientSession(connection);

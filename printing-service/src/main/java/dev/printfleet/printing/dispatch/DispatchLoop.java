@@ -118,6 +118,7 @@ public final class DispatchLoop {
     context = vertx.getOrCreateContext();
     timers.add(vertx.setPeriodic(config.dispatchInterval().toMillis(), id -> nudge()));
     timers.add(vertx.setPeriodic(5_000, id -> sweep()));
+    timers.add(vertx.setPeriodic(config.offlineWait().toMillis(), id -> releasePresentParked()));
     timers.add(vertx.setPeriodic(60_000, id -> breakers.evictIdle()));
     timers.add(vertx.setPeriodic(1_000, id -> leaveSilentGateways()));
     timers.add(vertx.setPeriodic(ROUTE_REFRESH.toMillis(), id -> routes.refresh()
@@ -308,7 +309,7 @@ public final class DispatchLoop {
             if (!presenceLost) {
               deferAgent(agent);
             }
-            return requeue(job, false, presenceLost ? config.routeWait() : config.offlineWait(), JobStore.OFFLINE);
+            return requeue(job, false, presenceLost ? config.routeWait() : JobStore.PARKED, JobStore.OFFLINE);
           }
           if (liveness.isDead(instance.get(), System.nanoTime())) {
             held.release();
@@ -335,8 +336,9 @@ public final class DispatchLoop {
   }
 
   /**
-   * The agent is offline: all its due jobs wait the offline wait, in one statement, at most once per
-   * offline wait (its connect releases them at once, see {@link #agentConnected}).
+   * The agent is offline: all its due jobs are parked (JobStore.PARKED), in one statement, at most
+   * once per offline wait; its connect releases them ({@link #agentConnected}), and so does
+   * {@link #releasePresentParked} if the connect went unheard.
    */
   private void deferAgent(AgentKey agent) {
     onLoop(() -> {
@@ -346,11 +348,38 @@ public final class DispatchLoop {
         return;
       }
       deferredAgents.put(agent, now + config.offlineWait().toNanos());
-      jobs.deferAgent(agent.company(), agent.agentId(), config.offlineWait(), JobStore.OFFLINE)
+      jobs.deferAgent(agent.company(), agent.agentId(), JobStore.PARKED, JobStore.OFFLINE)
           .onSuccess(n -> log.debug("Jobs of an offline agent put back agent={} company={} jobs={}", agent.agentId(),
               agent.company(), n))
           .onFailure(e -> log.debug("Jobs of an offline agent not put back agent={}: {}", agent.agentId(), e.toString()));
     });
+  }
+
+  /** Agents with parked jobs looked up each offline wait, at most this many (picked at random past it). */
+  private static final int PARKED_SWEEP = 1_000;
+
+  /**
+   * Parked jobs wait for a release; this is the net under it, every offline wait: agents with parked
+   * jobs whose presence is in Redis after all (their connect was not heard here, or was written
+   * while a claim parked their jobs) have their jobs released. One probe per printer and one
+   * presence lookup per such agent, whatever the number of parked jobs.
+   */
+  private void releasePresentParked() {
+    jobs.parkedAgents(PARKED_SWEEP).onSuccess(agents -> {
+      for (String[] a : agents) {
+        var agent = new AgentKey(a[0], a[1]);
+        routes.lookup(agent).onSuccess(instance -> {
+          if (instance.isPresent()) {
+            jobs.releaseForAgent(agent.company(), agent.agentId()).onSuccess(n -> {
+              log.info("Released the parked jobs of an agent found present agent={} company={} jobs={}",
+                  agent.agentId(), agent.company(), n);
+              onLoop(() -> deferredAgents.remove(agent));
+              nudge();
+            });
+          }
+        });
+      }
+    }).onFailure(e -> log.debug("Parked jobs not swept: {}", e.toString()));
   }
 
   /** The printer's circuit is open: all its due jobs wait the circuit's reset, in one statement. */

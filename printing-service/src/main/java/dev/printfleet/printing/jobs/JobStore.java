@@ -25,6 +25,24 @@ public final class JobStore {
   /** The reason recorded on a job whose agent had no presence when it was claimed. */
   public static final String OFFLINE = "agent offline";
 
+  /**
+   * The wait of a job parked for its offline agent: it is not due again until a release (the agent
+   * connecting, its presence coming back, or {@link #PARKED_AGENTS}' sweep finding it present).
+   * Parked jobs are never looked at by the claim, and a backlog of 100,000 of them costs nothing
+   * between releases; before, they were rewritten every offline wait, taking PostgreSQL from every
+   * other tenant. Stored as {@code next_attempt_at = 'infinity'}.
+   */
+  public static final Duration PARKED = Duration.ofSeconds(Long.MAX_VALUE);
+
+  /** The time a wait of {@code %s} seconds (NULL: {@link #PARKED}) ends. */
+  private static final String UNTIL =
+      "CASE WHEN %1$s::float8 IS NULL THEN 'infinity'::timestamptz ELSE now() + make_interval(secs => %1$s::float8) END";
+
+  /** The statements' wait parameter: seconds, or NULL for {@link #PARKED}. */
+  private static Double seconds(Duration wait) {
+    return wait == PARKED ? null : wait.toMillis() / 1000.0;
+  }
+
   static final String COLUMNS =
       "id, company, branch, printer_id, state, attempts, copies, content_type, created_at, updated_at, error";
 
@@ -160,7 +178,7 @@ public final class JobStore {
   private static final String AFTER_WAIT =
       "CASE WHEN %1$s.next_attempt_at <= now() THEN %1$s.next_attempt_at"
           + " WHEN %1$s.released_at >= %1$s.leased_at THEN %1$s.created_at"
-          + " ELSE now() + make_interval(secs => %2$s) END";
+          + " ELSE " + UNTIL.replace("%1$s", "%2$s") + " END";
 
   /**
    * Back to the queue. A failed attempt writes its reason to the history (at most one row per
@@ -238,17 +256,28 @@ public final class JobStore {
           + " AND j.state = 'queued' AND j.company = p.company AND j.printer_id = p.id";
 
   /**
-   * An agent's due jobs wait {@code $3} seconds more, in one statement: one claimed job found the
-   * agent offline, and its others would each be claimed, looked up and put back one by one (100,000
-   * jobs for an offline agent would be 100,000 writes every offline wait, taking the database from
-   * every other tenant). Leased jobs (not due) are left to their dispatch, and printers marked online
+   * An agent's due jobs wait {@code $3} seconds more (NULL: parked, see {@link #PARKED}), in one
+   * statement: one claimed job found the agent offline, and its others would each be claimed, looked
+   * up and put back one by one (100,000 jobs for an offline agent would be 100,000 writes, taking the
+   * database from every other tenant). Leased jobs (not due) are left to their dispatch, and printers marked online
    * too (the agent's connect may have released them since this instance found no presence). No
    * history, as for any job not tried.
    */
   static final String DEFER_AGENT =
-      "UPDATE jobs j SET next_attempt_at = now() + make_interval(secs => $3), error = $4, leased_at = NULL,"
+      "UPDATE jobs j SET next_attempt_at = " + UNTIL.formatted("$3") + ", error = $4, leased_at = NULL,"
           + " updated_at = now() FROM printers p WHERE p.company = $1 AND p.agent_id = $2 AND NOT p.online"
           + " AND j.company = $1 AND j.printer_id = p.id AND j.state = 'queued' AND j.next_attempt_at <= now()";
+
+  /**
+   * Agents that have parked jobs ({@link #PARKED}), for the sweep that releases those whose agent is
+   * present after all (its connect was missed, or written while a claim parked its jobs): one probe
+   * of {@code jobs_queued_by_printer} per printer, never a scan of the parked jobs.
+   */
+  static final String PARKED_AGENTS =
+      "SELECT company, agent_id FROM (SELECT DISTINCT p.company, p.agent_id FROM printers p"
+          + " WHERE p.agent_id IS NOT NULL AND EXISTS (SELECT 1 FROM jobs j WHERE j.company = p.company"
+          + " AND j.printer_id = p.id AND j.state = 'queued' AND j.next_attempt_at = 'infinity')) parked"
+          + " ORDER BY random() LIMIT $1";
 
   /** A printer's due jobs wait {@code $3} seconds more (its circuit is open), in one statement. */
   static final String DEFER_PRINTER =
@@ -445,7 +474,7 @@ public final class JobStore {
    */
   public Future<Optional<Job>> requeue(UUID id, JobState state, boolean countsAsAttempt, Duration wait, String error) {
     return pool.preparedQuery(REQUEUE)
-        .execute(Tuple.of(id, state.wire(), countsAsAttempt ? 1 : 0, wait.toMillis() / 1000.0, error))
+        .execute(Tuple.of(id, state.wire(), countsAsAttempt ? 1 : 0, seconds(wait), error))
         .map(JobStore::first);
   }
 
@@ -490,7 +519,7 @@ public final class JobStore {
 
   /** Every due job of the agent waits {@code wait} more; how many. See {@link #DEFER_AGENT}. */
   public Future<Integer> deferAgent(String company, String agentId, Duration wait, String reason) {
-    return pool.preparedQuery(DEFER_AGENT).execute(Tuple.of(company, agentId, wait.toMillis() / 1000.0, reason))
+    return pool.preparedQuery(DEFER_AGENT).execute(Tuple.of(company, agentId, seconds(wait), reason))
         .map(RowSet::rowCount);
   }
 
@@ -504,6 +533,15 @@ public final class JobStore {
   public Future<Optional<Job>> requeueNotSent(UUID id, Duration wait, String reason) {
     return pool.preparedQuery(REQUEUE_NOT_SENT).execute(Tuple.of(id, wait.toMillis() / 1000.0, reason))
         .map(JobStore::first);
+  }
+
+  /** Agents with parked jobs ({@link #PARKED_AGENTS}), at most {@code limit}. */
+  public Future<List<String[]>> parkedAgents(int limit) {
+    return pool.preparedQuery(PARKED_AGENTS).execute(Tuple.of(limit)).map(rows -> {
+      List<String[]> agents = new ArrayList<>();
+      rows.forEach(row -> agents.add(new String[] {row.getString("company"), row.getString("agent_id")}));
+      return agents;
+    });
   }
 
   public Future<List<Job>> redispatchStale(Duration deadline) {
