@@ -38,7 +38,7 @@ class PrintingCrashIT {
     Map<String, String> env = ServiceProcess.environment(SECRET, redis, postgres, "crash");
     env.put("PRINTFLEET_DISPATCH_INTERVAL", "100ms");
     env.put("PRINTFLEET_DISPATCH_TIMEOUT", "3s");
-    env.put("PRINTFLEET_DISPATCH_LEASE", "4s");
+    env.put("PRINTFLEET_DISPATCH_LEASE", "6s");
     env.put("PRINTFLEET_RESULT_DEADLINE", "5s");
     env.put("PRINTFLEET_RETRY_BACKOFF", "200ms");
     env.put("PRINTFLEET_OFFLINE_WAIT", "2s");
