@@ -196,10 +196,6 @@ public final class ClientEndpoint {
     }
   }
 
-  public int connectionCount() {
-    return sessions.size();
-  }
-
   public void closeAllForDrain() {
     draining = true;
     for (ClientSession session : List.copyOf(sessions.values())) {

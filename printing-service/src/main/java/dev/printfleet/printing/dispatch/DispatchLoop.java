@@ -366,8 +366,7 @@ public final class DispatchLoop {
    */
   private void releasePresentParked() {
     jobs.parkedAgents(PARKED_SWEEP).onSuccess(agents -> {
-      for (String[] a : agents) {
-        var agent = new AgentKey(a[0], a[1]);
+      for (AgentKey agent : agents) {
         routes.lookup(agent).onSuccess(instance -> {
           if (instance.isPresent()) {
             jobs.releaseForAgent(agent.company(), agent.agentId()).onSuccess(n -> {

@@ -1,5 +1,6 @@
 package dev.printfleet.printing.jobs;
 
+import dev.printfleet.common.presence.AgentKey;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
@@ -536,10 +537,10 @@ public final class JobStore {
   }
 
   /** Agents with parked jobs ({@link #PARKED_AGENTS}), at most {@code limit}. */
-  public Future<List<String[]>> parkedAgents(int limit) {
+  public Future<List<AgentKey>> parkedAgents(int limit) {
     return pool.preparedQuery(PARKED_AGENTS).execute(Tuple.of(limit)).map(rows -> {
-      List<String[]> agents = new ArrayList<>();
-      rows.forEach(row -> agents.add(new String[] {row.getString("company"), row.getString("agent_id")}));
+      List<AgentKey> agents = new ArrayList<>();
+      rows.forEach(row -> agents.add(new AgentKey(row.getString("company"), row.getString("agent_id"))));
       return agents;
     });
   }
