@@ -23,6 +23,10 @@ public final class JobStats {
   public static final Duration WINDOW = Duration.ofMinutes(15);
   private static final int MAX_LATENCY_ROWS = 20_000;
 
+  private static final String SNAPSHOT = "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY";
+
+  private record Read(Row queue, Row outcomes, Histogram latency) {}
+
   private final Pool pool;
   private volatile JsonObject latest = new JsonObject().put("available", false).put("error", "not read yet");
   private volatile AlertRules.JobFailures failures;
@@ -41,22 +45,30 @@ public final class JobStats {
     return failures;
   }
 
+  /**
+   * Reads the figures in one read-only transaction on one snapshot, so they agree with each other
+   * (a job seen printed is never also counted queued, as it could be when the queries ran on
+   * separate connections at slightly different moments).
+   */
   public Future<Void> refresh() {
     double windowS = WINDOW.toSeconds();
-    Future<Row> queue = pool.query(JobQueries.QUEUE).execute().map(rows -> rows.iterator().next());
-    Future<Row> outcomes = pool.preparedQuery(JobQueries.OUTCOMES).execute(Tuple.of(windowS))
-        .map(rows -> rows.iterator().next());
-    Future<Histogram> latency = pool.preparedQuery(JobQueries.DISPATCH_LATENCY)
-        .execute(Tuple.of(windowS, MAX_LATENCY_ROWS))
-        .map(rows -> {
-          var h = new Histogram(Duration.ofDays(2).toMillis(), 2);
-          rows.forEach(r -> h.recordValue(Math.max(0, Math.min(h.getHighestTrackableValue(), r.getLong("ms")))));
-          return h;
-        });
-    return Future.all(queue, outcomes, latency)
-        .onSuccess(all -> {
-          Row q = queue.result();
-          Row o = outcomes.result();
+    return pool.withTransaction(conn -> conn.query(SNAPSHOT).execute().compose(begun -> {
+      Future<Row> queue = conn.query(JobQueries.QUEUE).execute().map(rows -> rows.iterator().next());
+      Future<Row> outcomes = conn.preparedQuery(JobQueries.OUTCOMES).execute(Tuple.of(windowS))
+          .map(rows -> rows.iterator().next());
+      Future<Histogram> latency = conn.preparedQuery(JobQueries.DISPATCH_LATENCY)
+          .execute(Tuple.of(windowS, MAX_LATENCY_ROWS))
+          .map(rows -> {
+            var h = new Histogram(Duration.ofDays(2).toMillis(), 2);
+            rows.forEach(r -> h.recordValue(Math.max(0, Math.min(h.getHighestTrackableValue(), r.getLong("ms")))));
+            return h;
+          });
+      return Future.all(queue, outcomes, latency).map(all -> new Read(queue.result(), outcomes.result(),
+          latency.result()));
+    }))
+        .onSuccess(read -> {
+          Row q = read.queue();
+          Row o = read.outcomes();
           long printed = o.getLong("printed");
           long failed = o.getLong("failed");
           failures = new AlertRules.JobFailures(printed + failed, failed);
@@ -73,7 +85,7 @@ public final class JobStats {
               .put("failureRate", printed + failed == 0 ? 0.0
                   : Math.round(failed * 10000.0 / (printed + failed)) / 10000.0)
               .put("throughputPerMinute", Math.round((printed + failed) * 60.0 / WINDOW.toSeconds() * 100) / 100.0)
-              .put("dispatchLatencyMs", Percentiles.of(latency.result()));
+              .put("dispatchLatencyMs", Percentiles.of(read.latency()));
           if (failing) {
             log.info("Job figures readable again from the database");
             failing = false;
