@@ -89,7 +89,7 @@ if [[ -n "${DISPATCH_REDIS_PAUSE:-}" ]]; then
   PIDS+=("$!")
 fi
 status=0
-java $PRINTFLEET_JAVA_OPTS -Xmx1g -jar simulator/target/simulator.jar jobs --port "$GW" --api-port "$PR" --secret "$SECRET" \
+java $PRINTFLEET_JAVA_OPTS -Xmx1g ${DISPATCH_LOAD_JAVA_OPTS:-} -jar simulator/target/simulator.jar jobs --port "$GW" --api-port "$PR" --secret "$SECRET" \
   --agents "$AGENTS" --rate "$RATE" --duration "$DURATION" --warmup "$WARMUP_S" --ready-file "$WORK/measuring" \
   --sample "http://127.0.0.1:$GW" --report "$REPORT" ${DISPATCH_LOAD_ARGS:-} >"$WORK/load.log" 2>&1 || status=$?
 t1=$(awk '{print $14 + $15}' "/proc/$SVC_PID/stat")

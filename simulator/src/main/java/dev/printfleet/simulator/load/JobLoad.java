@@ -168,6 +168,10 @@ final class JobLoad implements Callable<Integer> {
       }, errors).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     }
 
+    // Sampling starts with the warm-up: the services' first scrapes run interpreted code, and they
+    // must not land in the measured run's first seconds.
+    sampler = new MetricsSampler(vertx, target.sampled);
+    sampler.start();
     if (warmupS > 0) {
       // The same load first, not measured: both ends run compiled code by the time it counts.
       System.out.printf("warming up: %d jobs/s for %d s (not measured)%n", rate, warmupS);
@@ -185,8 +189,7 @@ final class JobLoad implements Callable<Integer> {
       statusUpdates.set(0);
       numberBase = warmupJobs;
     }
-    sampler = new MetricsSampler(vertx, target.sampled);
-    sampler.start();
+    sampler.reset();
     System.out.printf("submitting %d jobs/s for %d s to %d printers of %d agents%n", rate, durationS, printerIds.size(), agents);
     long started = System.nanoTime();
     long connectsBefore = fleet.stream().mapToLong(SimulatedAgent::connects).sum();

@@ -26,7 +26,7 @@ final class MetricsSampler {
   private final Vertx vertx;
   private final HttpClient http;
   private final Map<String, List<Sample>> series = new LinkedHashMap<>();
-  private final long startedMs = System.currentTimeMillis();
+  private volatile long startedMs = System.currentTimeMillis();
   private long timer = -1;
 
   MetricsSampler(Vertx vertx, List<String> baseUrls) {
@@ -40,6 +40,14 @@ final class MetricsSampler {
       return;
     }
     timer = vertx.setPeriodic(0, 1_000, id -> series.keySet().forEach(this::sample));
+  }
+
+  /** Forgets the samples so far: the series start again now (the warm-up's are not reported). */
+  void reset() {
+    synchronized (series) {
+      series.values().forEach(List::clear);
+      startedMs = System.currentTimeMillis();
+    }
   }
 
   void stop() {
