@@ -75,4 +75,28 @@ class QueueFairnessTest extends PrintingTestBase {
         java.net.URI.create("http://127.0.0.1:" + printing.httpPort() + "/metrics")).build()).body());
     assertThat(metrics.value("printfleet_dispatch_started_total", Map.of("from", "claim"))).isLessThan(1000.0);
   }
+
+  @Test
+  void aJobForAnOfflineAgentIsParkedAsItIsAcceptedNeverClaimedAndItsConnectSendsIt() {
+    var agent = agent(gateway, "off-2", "b1");
+    awaitPrinterKnown("off-2-p1");
+    join(agent.stop());
+    await().atMost(Duration.ofSeconds(10)).until(() ->
+        !new JsonObject(get("/api/v1/printers/off-2-p1", userToken("acme")).body()).getBoolean("online"));
+
+    for (int i = 0; i < 3; i++) {
+      assertThat(post("/api/v1/jobs", userToken("acme"), job("off-2-p1"), null).statusCode()).isEqualTo(201);
+    }
+
+    // Parked by the statement that accepted them, before the 201: no claim found them due first.
+    assertThat(count("SELECT count(*) FROM jobs WHERE printer_id = 'off-2-p1' AND state = 'queued'"
+        + " AND next_attempt_at = 'infinity' AND error = 'agent offline'")).isEqualTo(3);
+    var metrics = dev.printfleet.testing.PrometheusText.parse(send(java.net.http.HttpRequest.newBuilder(
+        java.net.URI.create("http://127.0.0.1:" + printing.httpPort() + "/metrics")).build()).body());
+    assertThat(metrics.value("printfleet_dispatch_started_total", Map.of("from", "claim"))).isZero();
+
+    agent(gateway, "off-2", "b1");
+    await().atMost(Duration.ofSeconds(15)).until(() ->
+        count("SELECT count(*) FROM jobs WHERE printer_id = 'off-2-p1' AND state = 'printed'") == 3);
+  }
 }

@@ -35,6 +35,14 @@ public final class JobStore {
    */
   public static final Duration PARKED = Duration.ofSeconds(Long.MAX_VALUE);
 
+  /**
+   * The accepting statement's test that the printer {@code p} is still offline, under a share lock
+   * (in READ COMMITTED, a row updated by a transaction that committed meanwhile is read again, in its
+   * new version, before the test): a connect that marked it online decides against parking.
+   */
+  private static final String PARK =
+      "SELECT 1 FROM printers q WHERE q.company = p.company AND q.id = p.id AND NOT q.online FOR SHARE";
+
   /** The time a wait of {@code %s} seconds (NULL: {@link #PARKED}) ends. */
   private static final String UNTIL =
       "CASE WHEN %1$s::float8 IS NULL THEN 'infinity'::timestamptz ELSE now() + make_interval(secs => %1$s::float8) END";
@@ -95,16 +103,24 @@ public final class JobStore {
    * sends it at once ({@code agent_id} not null), and the claim loop takes it only if the lease runs
    * out first. A job of the printer only being sent (leased, never re-queued: no error) does not
    * hold the new one back: under load most printers have one, and every job would go by the claim.
+   *
+   * <p>A job for a printer whose agent is offline is written parked ({@link #PARKED}, {@link #OFFLINE}),
+   * as the claim would park it: a backlog for an offline agent is written once, never claimed and
+   * rewritten. The printer row is then share-locked and read again, so an agent's connect cannot
+   * slip between: its {@code online} write waits for this statement to commit (and the release that
+   * follows it sees the job), or it committed first and the job is written due ({@link #PARK}).
    */
   static final String INSERT = recorded(
       "INSERT INTO jobs (id, company, branch, printer_id, state, copies, content_type, content, idempotency_key,"
-          + " next_attempt_at, dispatched_to, leased_at)"
+          + " next_attempt_at, dispatched_to, leased_at, error)"
           + " SELECT $1, $2, p.branch, $3, 'queued', $4, $5, $6, $7,"
-          + " CASE WHEN push THEN now() + make_interval(secs => $9) ELSE now() END,"
-          + " CASE WHEN push THEN p.agent_id END, CASE WHEN push THEN clock_timestamp() END"
+          + " CASE WHEN push THEN now() + make_interval(secs => $9) WHEN park THEN 'infinity' ELSE now() END,"
+          + " CASE WHEN push THEN p.agent_id END, CASE WHEN push THEN clock_timestamp() END,"
+          + " CASE WHEN park THEN '" + OFFLINE + "' END"
           + " FROM printers p, LATERAL (SELECT $9::float8 IS NOT NULL AND p.online AND NOT EXISTS (SELECT 1 FROM jobs w"
           + "   WHERE w.company = $2 AND w.printer_id = $3 AND w.state = 'queued'"
-          + "   AND (w.next_attempt_at <= now() OR w.error IS NOT NULL))) AS go(push)"
+          + "   AND (w.next_attempt_at <= now() OR w.error IS NOT NULL))) AS go(push),"
+          + " LATERAL (SELECT CASE WHEN p.online THEN false ELSE EXISTS (" + PARK + ") END) AS offline(park)"
           + " WHERE p.company = $2 AND p.id = $3 AND ($8::text[] IS NULL OR p.branch = ANY($8))"
           + " ON CONFLICT (company, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING"
           + " RETURNING " + COLUMNS + ", dispatched_to AS agent_id", "'accepted'", null);

@@ -53,11 +53,12 @@ public final class PrinterRegistry {
     }
     switch (event.kind()) {
       case PRINTERS_SYNCED -> message.reply(new JsonObject());
-      // The release first: the agent's jobs wait for it, while marking its printers online may wait
-      // for the agent's printer list being written at the same moment (they share a lock).
-      case CONNECTED -> jobs.releaseForAgent(event.company(), event.agentId())
+      // Online first, then the release: a job accepted meanwhile for one of the agent's printers is
+      // parked only if its statement share-locked the printer before this write, which then waits
+      // for it to commit, so the release that follows sees it (JobStore.INSERT).
+      case CONNECTED -> printers.setOnline(event.company(), event.agentId(), true, event.at())
+          .compose(v -> jobs.releaseForAgent(event.company(), event.agentId()))
           .onSuccess(released -> loop.nudge())
-          .compose(released -> printers.setOnline(event.company(), event.agentId(), true, event.at()).map(released))
           .onSuccess(released -> {
             log.debug("Agent connect recorded agent={} company={} via={} released={}", event.agentId(), event.company(),
                 event.instanceId(), released);
