@@ -3,11 +3,12 @@
 # stored in PostgreSQL, dispatched through the gateway to simulated agents, results seen by a
 # dashboard. Prints accepted and dispatched jobs/s and latency percentiles, names lost jobs.
 # Usage: bench/dispatch.sh [RATE] [DURATION_S] [AGENTS]      (defaults: 1000, 60, 50)
-# DISPATCH_WARMUP_S (default 20): seconds of the same load first, not measured (0: none).
+# DISPATCH_WARMUP_S (default 20): seconds of load first, not measured (0: none): the rate ramps up over
+# its first half and holds; the measured run follows without a pause.
 # The gateway and printing service run in one JVM on embedded Redis and PostgreSQL (dev launcher);
 # the load generator is a separate JVM. The JSON report is written to target/bench/.
 # DISPATCH_LOAD_ARGS: more options for the load generator's jobs command (bench/fairness.sh sets
-# --backlog); DISPATCH_SERVICE_JAVA_OPTS: more JVM options for the services' JVM only, e.g. a flight recording
+# --backlog); DISPATCH_LOAD_JAVA_OPTS: more JVM options for the load generator; DISPATCH_SERVICE_JAVA_OPTS: more JVM options for the services' JVM only, e.g. a flight recording
 # of the measured run: -XX:StartFlightRecording=delay=30s,duration=30s,filename=/tmp/jfr/svc.jfr
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -39,7 +40,7 @@ PIDS+=($SVC_PID)
 for _ in $(seq 1 900); do ready "$GW" && ready "$PR" && break; sleep 0.1; done
 ready "$GW" && ready "$PR" || { echo "services did not start; log: $WORK/services.log" >&2; tail -20 "$WORK/services.log" >&2; exit 1; }
 
-# A JVM runs its first seconds interpreted: the load generator first sends the same load for
+# A JVM runs its first seconds interpreted: the load generator first sends the load (ramped up) for
 # WARMUP_S seconds, not measured, so the figures are those of compiled code at both ends.
 WARMUP_S="${DISPATCH_WARMUP_S:-20}"
 [[ "$WARMUP_S" =~ ^[0-9]+$ ]] || { echo "DISPATCH_WARMUP_S must be a whole number" >&2; exit 2; }
@@ -52,7 +53,9 @@ t0=$(awk '{print $14 + $15}' "/proc/$SVC_PID/stat")
 SERVICE_PROCS=("$SVC_PID")
 for infra in Redis PostgreSQL; do
   port=$(sed -n "s/.*$infra started port=\([0-9]*\).*/\1/p" "$WORK/services.log" | head -1)
-  [[ -n "$port" ]] && SERVICE_PROCS+=(":$port")
+  pid=""
+  [[ -n "$port" ]] && pid=$(listening_pid "$port")
+  [[ -n "$pid" ]] && SERVICE_PROCS+=("$pid")
 done
 (
   until [[ -e "$WORK/measuring" ]]; do sleep 0.05; done

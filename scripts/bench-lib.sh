@@ -57,6 +57,8 @@ PY
 # descendants; an argument ":PORT" names the process listening on that TCP port (PostgreSQL's
 # postmaster leaves its starter, so it is found by its port). Prints the seconds and the pids
 # counted: cpu_seconds PID|:PORT ...
+# Finding a port's process reads every process's open files (a JVM holding 1,000 sockets has
+# 1,000): resolve ports before a measured run with listening_pid, not at its start.
 cpu_seconds() {
   python3 - "$@" <<'PY'
 import os, sys
@@ -89,6 +91,9 @@ def listener(port):
             pass
     return None
 
+if sys.argv[1:2] == ["--pid-of"]:
+    print(listener(int(sys.argv[2])) or "")
+    sys.exit(0)
 roots = set()
 for a in sys.argv[1:]:
     pid = listener(int(a[1:])) if a.startswith(":") else int(a)
@@ -106,4 +111,9 @@ while todo:
 ticks = sum(sum(int(x) for x in procs[p][11:15]) for p in counted)
 print(f"{ticks / tck:.2f} {','.join(str(p) for p in sorted(counted))}")
 PY
+}
+
+# The pid of the process listening on TCP port $1 (empty when none): listening_pid PORT
+listening_pid() {
+  cpu_seconds --pid-of "$1"
 }

@@ -63,7 +63,7 @@ final class JobLoad implements Callable<Integer> {
   @Option(names = "--duration", description = "Seconds of submission (default: ${DEFAULT-VALUE}).", defaultValue = "30")
   int durationS;
 
-  @Option(names = "--warmup", description = "Seconds of the same load before the measured run, not counted (default: ${DEFAULT-VALUE}).", defaultValue = "0")
+  @Option(names = "--warmup", description = "Seconds of load before the measured run, not counted: the rate ramps up over its first half, and the measured run follows without a pause (default: ${DEFAULT-VALUE}).", defaultValue = "0")
   int warmupS;
 
   @Option(names = "--grace", description = "Seconds to wait after the last submission for every job to be final (default: ${DEFAULT-VALUE}).", defaultValue = "60")
@@ -120,7 +120,6 @@ final class JobLoad implements Callable<Integer> {
   private final AtomicLong statusFrames = new AtomicLong();
   private final AtomicLong statusUpdates = new AtomicLong();
   private MetricsSampler sampler;
-  private int numberBase;
 
   @Override
   public Integer call() throws Exception {
@@ -172,31 +171,39 @@ final class JobLoad implements Callable<Integer> {
     // must not land in the measured run's first seconds.
     sampler = new MetricsSampler(vertx, target.sampled);
     sampler.start();
-    if (warmupS > 0) {
-      // The same load first, not measured: both ends run compiled code by the time it counts.
-      System.out.printf("warming up: %d jobs/s for %d s (not measured)%n", rate, warmupS);
-      long warmupStarted = System.nanoTime();
-      int warmupJobs = submitAtRate(vertx, api, user, printerIds, warmupS, 0);
-      waitFor(() -> submitted.values().stream().allMatch(t -> t.acceptedAt != 0), 60);
-      waitFor(() -> accepted().stream().allMatch(t -> finalAt.containsKey(t.id)), graceS);
-      System.out.printf("warm-up done: %d jobs in %.1f s%n", warmupJobs, (System.nanoTime() - warmupStarted) / 1e9);
-      submitted.clear();
-      finalAt.clear();
-      finalState.clear();
+    // The warm-up is the same load (ramped up over its first half), without a gap: the measured run begins at a job number, while
+    // jobs keep going out at the rate (a warm-up that drained first and started again measured a
+    // restart from idle, seconds of it, not the steady state). Warm-up jobs are then forgotten.
+    int rampS = warmupS / 2;
+    int warmupJobs = (int) dueAfter(warmupS * 1_000_000_000L, rampS);
+    var measuredFrom = new java.util.concurrent.CompletableFuture<Long>();
+    var connectsBefore = new AtomicLong();
+    Runnable measure = () -> {
+      connectsBefore.set(fleet.stream().mapToLong(SimulatedAgent::connects).sum());
+      submitted.keySet().removeIf(n -> n < warmupJobs);
       errors.clear();
       duplicatesReceived.set(0);
       statusFrames.set(0);
       statusUpdates.set(0);
-      numberBase = warmupJobs;
+      sampler.reset();
+      measuredFrom.complete(System.nanoTime());
+      if (readyFile != null) {
+        try {
+          java.nio.file.Files.writeString(readyFile, "submitting");
+        } catch (java.io.IOException e) {
+          System.err.println("loadgen jobs: could not write the ready file: " + e);
+        }
+      }
+    };
+    if (warmupS > 0) {
+      System.out.printf("warming up: up to %d jobs/s over %d s, then %d s at that rate (not measured); measured without a pause after%n",
+          rate, rampS, warmupS - rampS);
+    } else {
+      measure.run();
     }
-    sampler.reset();
     System.out.printf("submitting %d jobs/s for %d s to %d printers of %d agents%n", rate, durationS, printerIds.size(), agents);
-    long started = System.nanoTime();
-    long connectsBefore = fleet.stream().mapToLong(SimulatedAgent::connects).sum();
-    if (readyFile != null) {
-      java.nio.file.Files.writeString(readyFile, "submitting");
-    }
-    submitAtRate(vertx, api, user, printerIds, durationS, numberBase);
+    submitAtRate(vertx, api, user, printerIds, warmupS + durationS, rampS, warmupJobs, measure);
+    long started = measuredFrom.getNow(System.nanoTime());
     long submittedAt = System.nanoTime();
     waitFor(() -> submitted.values().stream().allMatch(t -> t.acceptedAt != 0), 60);
     waitFor(() -> accepted().stream().allMatch(t -> finalAt.containsKey(t.id)), graceS);
@@ -219,7 +226,7 @@ final class JobLoad implements Callable<Integer> {
     sampler.stop();
     // An agent whose socket closed during the measured run connected again: each such connect
     // is a neighbour disconnected (an honest agent has no reason to lose its socket).
-    long reconnects = fleet.stream().mapToLong(SimulatedAgent::connects).sum() - connectsBefore;
+    long reconnects = fleet.stream().mapToLong(SimulatedAgent::connects).sum() - connectsBefore.get();
     long notConnected = fleet.stream().filter(a -> !a.isConnected()).count();
     var report = report(started, submittedAt, lost);
     report.put("agentReconnects", reconnects).put("agentsNotConnectedAtEnd", notConnected);
@@ -246,16 +253,36 @@ final class JobLoad implements Callable<Integer> {
   }
 
   /** Submits jobs numbered from {@code base} at the rate for the duration; how many it submitted. */
+  /**
+   * Jobs due {@code nanos} after the start: the rate ramps up linearly over the first {@code rampS}
+   * seconds (the warm-up's first half: a cold JVM at full rate falls seconds behind and is still
+   * catching up when the measured run begins), then holds.
+   */
+  private long dueAfter(long nanos, int rampS) {
+    double t = nanos / 1e9;
+    if (t < rampS) {
+      return (long) (rate * t * t / (2.0 * rampS));
+    }
+    return (long) (rate * (t - rampS / 2.0));
+  }
+
+  /**
+   * Submits jobs for {@code seconds}, numbered from 0, ramping up over {@code rampS} seconds, then at
+   * the rate; {@code atJob} runs just before job number {@code boundary} goes out (0: never).
+   */
   private int submitAtRate(io.vertx.core.Vertx vertx, HttpClient api, String user, List<String> printerIds,
-      int seconds, int base) throws InterruptedException {
+      int seconds, int rampS, int boundary, Runnable atJob) throws InterruptedException {
     long started = System.nanoTime();
     var next = new AtomicInteger();
-    int total = rate * seconds;
+    long total = dueAfter(seconds * 1_000_000_000L, rampS);
     // Every 10 ms, the jobs due by now: a steady rate, not bursts of a second's worth.
     long timer = vertx.setPeriodic(10, id -> {
-      long due = Math.min(total, (System.nanoTime() - started) * rate / 1_000_000_000L);
+      long due = Math.min(total, dueAfter(System.nanoTime() - started, rampS));
       while (next.get() < due) {
-        int n = base + next.getAndIncrement();
+        int n = next.getAndIncrement();
+        if (n == boundary && boundary > 0) {
+          atJob.run();
+        }
         submit(api, user, n, printerIds.get(n % printerIds.size()));
       }
     });
