@@ -85,7 +85,10 @@ class QueueFairnessTest extends PrintingTestBase {
         !new JsonObject(get("/api/v1/printers/off-2-p1", userToken("acme")).body()).getBoolean("online"));
 
     for (int i = 0; i < 3; i++) {
-      assertThat(post("/api/v1/jobs", userToken("acme"), job("off-2-p1"), null).statusCode()).isEqualTo(201);
+      var accepted = post("/api/v1/jobs", userToken("acme"), job("off-2-p1"), null);
+      assertThat(accepted.statusCode()).isEqualTo(201);
+      // The 201 says why the job waits (PROTOCOL §3).
+      assertThat(new JsonObject(accepted.body()).getString("error")).isEqualTo("agent offline");
     }
 
     // Parked by the statement that accepted them, before the 201: no claim found them due first.

@@ -171,9 +171,10 @@ final class JobLoad implements Callable<Integer> {
     // must not land in the measured run's first seconds.
     sampler = new MetricsSampler(vertx, target.sampled);
     sampler.start();
-    // The warm-up is the same load (ramped up over its first half), without a gap: the measured run begins at a job number, while
-    // jobs keep going out at the rate (a warm-up that drained first and started again measured a
-    // restart from idle, seconds of it, not the steady state). Warm-up jobs are then forgotten.
+    // The warm-up is the same load (ramped up over its first half) without a gap: the measured run
+    // begins at a job number while jobs keep going out at the rate (a warm-up that drained first and
+    // started again measured seconds of a restart from idle, not the steady state). Warm-up jobs are
+    // then forgotten.
     int rampS = warmupS / 2;
     int warmupJobs = (int) dueAfter(warmupS * 1_000_000_000L, rampS);
     var measuredFrom = new java.util.concurrent.CompletableFuture<Long>();
@@ -252,7 +253,6 @@ final class JobLoad implements Callable<Integer> {
     return lost.isEmpty() ? 0 : 1;
   }
 
-  /** Submits jobs numbered from {@code base} at the rate for the duration; how many it submitted. */
   /**
    * Jobs due {@code nanos} after the start: the rate ramps up linearly over the first {@code rampS}
    * seconds (the warm-up's first half: a cold JVM at full rate falls seconds behind and is still
