@@ -9,6 +9,8 @@ import static org.awaitility.Awaitility.await;
 
 import dev.printfleet.common.auth.Role;
 import dev.printfleet.common.lifecycle.ServiceRuntime;
+import dev.printfleet.common.messages.Addresses;
+import dev.printfleet.common.messages.AgentEvent;
 import dev.printfleet.common.presence.PresenceRegistry;
 import dev.printfleet.gateway.GatewayService;
 import dev.printfleet.printing.PrintingService;
@@ -17,7 +19,9 @@ import dev.printfleet.testing.RealServersExtension;
 import dev.printfleet.testing.RedisServerHandle;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
@@ -118,6 +122,10 @@ class CircuitsAndFleetTest {
     failing.completionHandler(registered);
     join(registered.future());
     join(presence.register(new dev.printfleet.common.presence.AgentKey("acme", "agent-c")));
+    // Its connect there, as that gateway would report it: printing marks the agent's printers online
+    // (a job for a printer marked offline is parked as it is accepted, and never sent).
+    join(monitoring.vertx().eventBus().request(Addresses.PRINTING_AGENTS, new AgentEvent(AgentEvent.Kind.CONNECTED,
+        "agent-c", "acme", "b1", "gateway-ghost", List.of(), Instant.now()).toJson()));
     var job = new JsonObject().put("printerId", "agent-c-p1").put("contentType", "text/plain")
         .put("content", Base64.getEncoder().encodeToString("table 4".getBytes()));
     assertThat(post(printing, "/api/v1/jobs", user, job).statusCode()).isEqualTo(201);
