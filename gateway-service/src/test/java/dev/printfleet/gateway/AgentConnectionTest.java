@@ -103,6 +103,23 @@ class AgentConnectionTest {
   }
 
   @Test
+  void aRefreshNeverPointsAnAgentBackAtAGatewayItLeft() {
+    var now = new PresenceRegistry(gateway.redis(), gateway.settings().redis(), "gateway-new", Duration.ofSeconds(30));
+    var before = new PresenceRegistry(gateway.redis(), gateway.settings().redis(), "gateway-old", Duration.ofSeconds(30));
+    var moved = new AgentKey("c1", "agent-moved-on");
+    var gone = new AgentKey("c1", "agent-gone");
+    await(before.register(moved));
+    // The agent connects to another gateway while its old one's refresh is under way.
+    await(now.register(moved));
+
+    assertThat(await(before.refresh(List.of(moved, gone), agent -> !agent.equals(gone))))
+        .as("entries missing, written by this refresh").isEmpty();
+
+    assertThat(await(now.lookup(moved))).contains("gateway-new");
+    assertThat(await(now.lookup(gone))).as("an agent no longer held when its batch went out").isEmpty();
+  }
+
+  @Test
   void refreshKeepsTwentyThousandAgentsPresent() {
     var presence = new PresenceRegistry(gateway.redis(), gateway.settings().redis(), "gateway-big", Duration.ofSeconds(30));
     var ids = java.util.stream.IntStream.range(0, 20017).mapToObj(i -> new AgentKey("c1", "bulk-" + i)).toList();

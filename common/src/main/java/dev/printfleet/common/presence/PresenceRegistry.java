@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Predicate;
 
 /**
  * Where each agent is connected: {@code presence:agent:<company>:<agentId> → instanceId} in Redis
@@ -22,6 +23,15 @@ public final class PresenceRegistry {
   /** Deletes the entry only if it still names this instance: a newer connection elsewhere wins. */
   private static final String DELETE_IF_OURS =
       "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end";
+
+  /**
+   * A refresh: the entry's TTL starts again when it is this instance's, and the entry is written
+   * when it is missing (Redis lost it, or it expired); an entry naming another instance is left as
+   * it is (the agent connected there since). Answers the value found: nil when it was missing.
+   */
+  private static final String REFRESH_IF_OURS_OR_MISSING =
+      "local v = redis.call('GET', KEYS[1]) if v == false or v == ARGV[1] then"
+          + " redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) end return v";
 
   public static final int REFRESH_BATCH = 1000;
 
@@ -61,20 +71,25 @@ public final class PresenceRegistry {
    * Refreshes the TTL of every agent held here, in pipelined batches of {@link #REFRESH_BATCH}
    * one after the other, so a gateway with 20,000 agents never floods its Redis connection. The
    * answer is the agents whose entry was missing (Redis lost it, or it expired): their entry is
-   * back now, and their queued jobs can find them again.
+   * back now, and their queued jobs can find them again. An agent that connected to another
+   * instance meanwhile keeps that instance's entry, and one no longer {@code held} here when its
+   * batch goes out is skipped: a refresh never points an agent back at a gateway it left.
    */
-  public Future<List<AgentKey>> refresh(Collection<AgentKey> agents) {
+  public Future<List<AgentKey>> refresh(Collection<AgentKey> agents, Predicate<AgentKey> held) {
     List<AgentKey> ids = List.copyOf(agents);
     List<AgentKey> missing = new ArrayList<>();
     Future<Void> chain = Future.succeededFuture();
     for (int from = 0; from < ids.size(); from += REFRESH_BATCH) {
-      List<AgentKey> chunk = ids.subList(from, Math.min(ids.size(), from + REFRESH_BATCH));
+      List<AgentKey> listed = ids.subList(from, Math.min(ids.size(), from + REFRESH_BATCH));
       chain = chain.compose(v -> {
+        List<AgentKey> chunk = listed.stream().filter(held).toList();
+        if (chunk.isEmpty()) {
+          return Future.succeededFuture();
+        }
         List<Request> batch = new ArrayList<>(chunk.size());
         for (AgentKey agent : chunk) {
-          // GET returns the entry's value before the SET: nil when there was none.
-          batch.add(Request.cmd(Command.SET).arg(key(settings, agent)).arg(instanceId).arg("PX").arg(ttl.toMillis())
-              .arg("GET"));
+          batch.add(Request.cmd(Command.EVAL).arg(REFRESH_IF_OURS_OR_MISSING).arg(1).arg(key(settings, agent))
+              .arg(instanceId).arg(ttl.toMillis()));
         }
         return redis.batch(batch).map(replies -> {
           for (int i = 0; i < replies.size(); i++) {
@@ -87,6 +102,11 @@ public final class PresenceRegistry {
       });
     }
     return chain.map(v -> missing);
+  }
+
+  /** {@link #refresh(Collection, Predicate)} of agents all still held. */
+  public Future<List<AgentKey>> refresh(Collection<AgentKey> agents) {
+    return refresh(agents, agent -> true);
   }
 
   /**

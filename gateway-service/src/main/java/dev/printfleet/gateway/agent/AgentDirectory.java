@@ -224,7 +224,7 @@ public final class AgentDirectory {
   // ---- presence, once per process ----
 
   private void refreshPresence() {
-    presence.refresh(List.copyOf(held.keySet()))
+    presence.refresh(List.copyOf(held.keySet()), held::containsKey)
         .onSuccess(missing -> {
           if (!missing.isEmpty()) {
             log.warn("Presence entries were missing and are written again agents={}", missing.size());
@@ -241,7 +241,7 @@ public final class AgentDirectory {
    */
   public Future<Void> restorePresence() {
     List<AgentKey> agents = List.copyOf(held.keySet());
-    return presence.refresh(agents)
+    return presence.refresh(agents, held::containsKey)
         .onSuccess(missing -> log.info("Presence written again agents={} missing={}", agents.size(), missing.size()))
         .compose(missing -> announcePresence(agents));
   }
