@@ -75,7 +75,7 @@ public final class DispatchLoop {
    * Jobs the agent accepted whose {@code dispatched} is not written yet, by id, with the timer that
    * will write it: their result usually comes first and writes it (one write fewer per job).
    */
-  private final Map<java.util.UUID, Long> dispatchedUnwritten = new HashMap<>();
+  private final Map<java.util.UUID, Unwritten> dispatchedUnwritten = new HashMap<>();
   /** {@link #inFlight}, readable from any thread: whether an accepted job may be pushed at once. */
   private volatile int inFlightNow;
   /** Draining: no job is pushed, and a dispatched is written at once. */
@@ -139,8 +139,9 @@ public final class DispatchLoop {
     onLoop(() -> {
       List<Future<?>> writes = new ArrayList<>();
       for (var id : List.copyOf(dispatchedUnwritten.keySet())) {
-        vertx.cancelTimer(dispatchedUnwritten.remove(id));
-        writes.add(jobs.markDispatched(id, "sent; written at shutdown").onSuccess(this::publish));
+        Unwritten unwritten = dispatchedUnwritten.remove(id);
+        vertx.cancelTimer(unwritten.timer());
+        writes.add(jobs.markDispatched(unwritten.job(), "sent; written at shutdown").onSuccess(this::publish));
       }
       Future.join(writes).<Void>mapEmpty().otherwiseEmpty().onComplete(v -> {
         events.flush();
@@ -177,9 +178,9 @@ public final class DispatchLoop {
   /** The result of a job was written (by this instance): its {@code dispatched} needs no write of its own. */
   public void resultWritten(java.util.UUID id) {
     onLoop(() -> {
-      Long timer = dispatchedUnwritten.remove(id);
-      if (timer != null) {
-        vertx.cancelTimer(timer);
+      Unwritten unwritten = dispatchedUnwritten.remove(id);
+      if (unwritten != null) {
+        vertx.cancelTimer(unwritten.timer());
       }
     });
   }
@@ -524,17 +525,20 @@ public final class DispatchLoop {
     String detail = "sent to " + job.agentId() + " via " + instance;
     if (config.resultGrace().toMillis() < 1 || stopping) {
       // No grace (PRINTFLEET_DISPATCH_RESULT_GRACE=0s), or shutting down: written now.
-      return jobs.markDispatched(job.id(), detail).onSuccess(this::publish).mapEmpty();
+      return jobs.markDispatched(job, detail).onSuccess(this::publish).mapEmpty();
     }
-    onLoop(() -> dispatchedUnwritten.put(job.id(), vertx.setTimer(config.resultGrace().toMillis(), id -> {
+    onLoop(() -> dispatchedUnwritten.put(job.id(), new Unwritten(vertx.setTimer(config.resultGrace().toMillis(), id -> {
       if (dispatchedUnwritten.remove(job.id()) != null) {
         // A no-op when the result was written meanwhile (on another instance): the job is no longer queued.
-        jobs.markDispatched(job.id(), detail).onSuccess(this::publish)
+        jobs.markDispatched(job, detail).onSuccess(this::publish)
             .onFailure(e -> log.debug("Dispatched not written job={}: {}", job.id(), e.toString()));
       }
-    })));
+    }), job)));
     return Future.succeededFuture();
   }
+
+  /** A job whose {@code dispatched} waits for its result: the timer that writes it, and its lease. */
+  private record Unwritten(long timer, JobStore.Claimed job) {}
 
   /**
    * The route to the agent failed: the job goes back for the agent's next location without an
@@ -562,7 +566,7 @@ public final class DispatchLoop {
    */
   private Future<Void> requeueNotSent(JobStore.Claimed job, String reason, Duration wait) {
     log.debug("Dispatch not sent job={} printer={}: {}", job.id(), job.printerId(), reason);
-    return jobs.requeueNotSent(job.id(), wait, "not sent: " + reason + ", re-queued for the agent's next location")
+    return jobs.requeueNotSent(job, wait, "not sent: " + reason + ", re-queued for the agent's next location")
         .mapEmpty();
   }
 
@@ -671,7 +675,7 @@ public final class DispatchLoop {
 
   private Future<Void> requeue(JobStore.Claimed job, boolean attempt, Duration wait, String reason) {
     JobState state = attempt ? retries.afterFailure(job.attempts() + 1) : JobState.QUEUED;
-    return jobs.requeue(job.id(), state, attempt, wait, reason)
+    return jobs.requeue(job, state, attempt, wait, reason)
         .onSuccess(updated -> {
           if (state == JobState.FAILED) {
             publish(updated);

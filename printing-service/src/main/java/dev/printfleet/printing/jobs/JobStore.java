@@ -123,7 +123,7 @@ public final class JobStore {
           + " LATERAL (SELECT CASE WHEN p.online THEN false ELSE EXISTS (" + PARK + ") END) AS offline(park)"
           + " WHERE p.company = $2 AND p.id = $3 AND ($8::text[] IS NULL OR p.branch = ANY($8))"
           + " ON CONFLICT (company, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING"
-          + " RETURNING " + COLUMNS + ", dispatched_to AS agent_id", "'accepted'", null);
+          + " RETURNING " + COLUMNS + ", dispatched_to AS agent_id, leased_at", "'accepted'", null);
 
   static final String FIND_BY_KEY =
       "SELECT " + COLUMNS + " FROM jobs WHERE company = $1 AND idempotency_key = $2";
@@ -172,7 +172,7 @@ public final class JobStore {
           + "       ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED) due"
           + " WHERE j.id = due.id"
           + " RETURNING j.id, j.company, j.branch, j.printer_id, j.attempts, j.copies, j.content_type, octet_length(j.content) AS content_bytes,"
-          + " j.created_at, j.dispatched_to AS agent_id";
+          + " j.created_at, j.dispatched_to AS agent_id, j.leased_at";
 
   /**
    * One leased job's content, while it is still queued (not cancelled or expired meanwhile): NULL
@@ -182,7 +182,8 @@ public final class JobStore {
 
   static final String MARK_DISPATCHED = recordedByKey(
       "UPDATE jobs j SET state = 'dispatched', attempts = j.attempts + 1, dispatched_at = now(), updated_at = now(),"
-          + " error = NULL, leased_at = NULL FROM k WHERE j.id = k.id AND k.state = 'queued' RETURNING " + J_COLUMNS,
+          + " error = NULL, leased_at = NULL FROM k WHERE j.id = k.id AND k.state = 'queued' AND k.leased_at = $3"
+          + " RETURNING " + J_COLUMNS,
       "$2::text", null);
 
   /**
@@ -205,7 +206,7 @@ public final class JobStore {
   static final String REQUEUE = recordedByKey(
       "UPDATE jobs j SET state = $2, attempts = j.attempts + $3,"
           + " next_attempt_at = " + AFTER_WAIT.formatted("j", "$4") + ", leased_at = NULL,"
-          + " error = $5, updated_at = now() FROM k WHERE j.id = k.id AND k.state = 'queued'"
+          + " error = $5, updated_at = now() FROM k WHERE j.id = k.id AND k.state = 'queued' AND k.leased_at = $6"
           + " RETURNING " + J_COLUMNS,
       "$5::text", "state = 'failed' OR $3 = 1");
 
@@ -307,9 +308,9 @@ public final class JobStore {
    * retried every second for a minute writes one row, not sixty.
    */
   static final String REQUEUE_NOT_SENT =
-      "WITH was AS (SELECT id, state, error FROM jobs WHERE id = $1 FOR NO KEY UPDATE),"
+      "WITH was AS (SELECT id, state, error, leased_at FROM jobs WHERE id = $1 FOR NO KEY UPDATE),"
           + " changed AS (UPDATE jobs j SET next_attempt_at = " + AFTER_WAIT.formatted("j", "$2") + ", error = $3, leased_at = NULL,"
-          + " updated_at = now() FROM was WHERE j.id = was.id AND was.state = 'queued'"
+          + " updated_at = now() FROM was WHERE j.id = was.id AND was.state = 'queued' AND was.leased_at = $4"
           + " RETURNING " + J_COLUMNS + ", was.error IS DISTINCT FROM $3 AS new_reason),"
           + " logged AS (INSERT INTO job_history (job_id, state, detail) SELECT id, state, $3::text FROM changed"
           + " WHERE new_reason)"
@@ -332,8 +333,15 @@ public final class JobStore {
       "'queued longer than the job TTL'", null);
 
   /** A job leased for dispatch, with what the agent needs but its content, read by {@link #content}. */
+  /**
+   * A job leased to this instance, with what to send it with. {@code leasedAt} is the lease's mark:
+   * the writes that end this lease ({@link #markDispatched}, {@link #requeue}, {@link #requeueNotSent})
+   * change the job only while it still carries that mark, so a dispatch that outlived its lease (a
+   * long pause) cannot undo another instance's claim of the job made since.
+   */
   public record Claimed(UUID id, String company, String branch, String printerId, String agentId,
-      int attempts, int copies, String contentType, int contentBytes, OffsetDateTime createdAt) {}
+      int attempts, int copies, String contentType, int contentBytes, OffsetDateTime createdAt,
+      OffsetDateTime leasedAt) {}
 
   /**
    * The outcome of an insert: the job, whether it is new (false: same idempotency key), and, when it
@@ -386,7 +394,7 @@ public final class JobStore {
             String agent = row.getString("agent_id");
             Optional<Claimed> leased = agent == null ? Optional.empty()
                 : Optional.of(new Claimed(job.id(), job.company(), job.branch(), job.printerId(), agent, job.attempts(),
-                    job.copies(), job.contentType(), content.length, job.createdAt()));
+                    job.copies(), job.contentType(), content.length, job.createdAt(), row.getOffsetDateTime("leased_at")));
             return Future.succeededFuture(Optional.of(new Inserted(job, true, leased)));
           }
           if (idempotencyKey == null) {
@@ -468,7 +476,7 @@ public final class JobStore {
         claimed.add(new Claimed(row.getUUID("id"), row.getString("company"), row.getString("branch"),
             row.getString("printer_id"), row.getString("agent_id"), row.getInteger("attempts"),
             row.getInteger("copies"), row.getString("content_type"), row.getInteger("content_bytes"),
-            row.getOffsetDateTime("created_at")));
+            row.getOffsetDateTime("created_at"), row.getOffsetDateTime("leased_at")));
       }
       return claimed;
     });
@@ -481,17 +489,17 @@ public final class JobStore {
             : Optional.ofNullable(rows.iterator().next().getBuffer("content")).map(Buffer::getBytes));
   }
 
-  public Future<Optional<Job>> markDispatched(UUID id, String detail) {
-    return dispatches.execute(Tuple.of(id, detail)).map(JobStore::first);
+  public Future<Optional<Job>> markDispatched(Claimed job, String detail) {
+    return dispatches.execute(Tuple.of(job.id(), detail, job.leasedAt())).map(JobStore::first);
   }
 
   /**
    * Puts a leased job back: {@code queued} to try again after {@code wait}, or {@code failed};
    * {@code countsAsAttempt} is false when the job was not really tried (agent offline, circuit open).
    */
-  public Future<Optional<Job>> requeue(UUID id, JobState state, boolean countsAsAttempt, Duration wait, String error) {
+  public Future<Optional<Job>> requeue(Claimed job, JobState state, boolean countsAsAttempt, Duration wait, String error) {
     return pool.preparedQuery(REQUEUE)
-        .execute(Tuple.of(id, state.wire(), countsAsAttempt ? 1 : 0, seconds(wait), error))
+        .execute(Tuple.of(job.id(), state.wire(), countsAsAttempt ? 1 : 0, seconds(wait), error, job.leasedAt()))
         .map(JobStore::first);
   }
 
@@ -547,8 +555,9 @@ public final class JobStore {
   }
 
   /** A leased job not sent (its route was gone) back to the queue, no attempt used; see {@link #REQUEUE_NOT_SENT}. */
-  public Future<Optional<Job>> requeueNotSent(UUID id, Duration wait, String reason) {
-    return pool.preparedQuery(REQUEUE_NOT_SENT).execute(Tuple.of(id, wait.toMillis() / 1000.0, reason))
+  public Future<Optional<Job>> requeueNotSent(Claimed job, Duration wait, String reason) {
+    return pool.preparedQuery(REQUEUE_NOT_SENT).execute(Tuple.of(job.id(), wait.toMillis() / 1000.0, reason,
+            job.leasedAt()))
         .map(JobStore::first);
   }
 
