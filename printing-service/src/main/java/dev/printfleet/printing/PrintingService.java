@@ -116,7 +116,7 @@ public final class PrintingService implements ServiceDefinition<PrintingConfig> 
     runtime.clusterGuard().ifPresent(guard -> guard.onHealed(loss -> loop.afterPresenceLoss()));
     var results = new ResultsConsumer(jobs, loop);
     var statuses = new StatusWrites(vertx, printers, runtime.registry());
-    var registry = new PrinterRegistry(printers, statuses, jobs, loop);
+    var registry = new PrinterRegistry(printers, statuses, jobs, loop, presence);
     vertx.eventBus().<JsonObject>consumer(Addresses.PRINTING_RESULTS, results::handle);
     vertx.eventBus().<JsonObject>consumer(Addresses.PRINTING_PRINTERS, registry::onPrintersSync);
     vertx.eventBus().<JsonObject>consumer(Addresses.PRINTING_AGENTS, registry::onAgent);

@@ -209,6 +209,26 @@ class RoutingFaultTest extends PrintingTestBase {
   }
 
   @Test
+  void aLateDisconnectFromAGatewayTheAgentLeftLeavesItsPrintersOnline() {
+    var printed = new AtomicInteger();
+    printingAgent("agent-moved", "moved-p1", printed);
+    String online = "SELECT count(*) FROM printers WHERE agent_id = 'agent-moved' AND online";
+
+    // The agent's old gateway saw its dead socket only now, after the agent connected here.
+    join(printing.vertx().eventBus().request(Addresses.PRINTING_AGENTS, new AgentEvent(AgentEvent.Kind.DISCONNECTED,
+        "agent-moved", "acme", "b1", "gateway-left-behind", List.of(), Instant.now()).toJson()));
+
+    assertThat(count(online)).as("printers of the connected agent still online").isEqualTo(1);
+    String id = new JsonObject(post("/api/v1/jobs", userToken("acme"), job("moved-p1"), null).body()).getString("id");
+    await().atMost(Duration.ofSeconds(10)).until(() -> "printed".equals(state(id)));
+
+    // Its own gateway's disconnect is written.
+    join(printing.vertx().eventBus().request(Addresses.PRINTING_AGENTS, new AgentEvent(AgentEvent.Kind.DISCONNECTED,
+        "agent-moved", "acme", "b1", gateway.instanceId(), List.of(), Instant.now()).toJson()));
+    assertThat(count(online)).isZero();
+  }
+
+  @Test
   void theAgentsPresenceReappearingReleasesItsQueuedJobs() {
     // Presence refreshed every second; a job of an agent without presence waits a minute unless released.
     restartGateway(Map.of("PRINTFLEET_PRESENCE_TTL", "3s"));

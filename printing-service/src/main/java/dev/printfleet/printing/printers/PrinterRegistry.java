@@ -4,12 +4,15 @@ import dev.printfleet.common.messages.AgentEvent;
 import dev.printfleet.common.messages.PresenceRestored;
 import dev.printfleet.common.messages.PrinterStatusEvent;
 import dev.printfleet.common.presence.AgentKey;
+import dev.printfleet.common.presence.PresenceRegistry;
 import dev.printfleet.common.messages.PrintersSync;
 import dev.printfleet.printing.dispatch.DispatchLoop;
 import dev.printfleet.printing.jobs.JobStore;
+import io.vertx.core.Future;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,8 +29,11 @@ public final class PrinterRegistry {
   private final StatusWrites statuses;
   private final JobStore jobs;
   private final DispatchLoop loop;
+  private final PresenceRegistry presence;
 
-  public PrinterRegistry(PrinterStore printers, StatusWrites statuses, JobStore jobs, DispatchLoop loop) {
+  public PrinterRegistry(PrinterStore printers, StatusWrites statuses, JobStore jobs, DispatchLoop loop,
+      PresenceRegistry presence) {
+    this.presence = presence;
     this.statuses = statuses;
     this.printers = printers;
     this.jobs = jobs;
@@ -68,13 +74,34 @@ public final class PrinterRegistry {
             log.warn("Agent not marked online agent={} company={}: {}", event.agentId(), event.company(), e.toString());
             message.fail(503, "agent not marked online");
           });
-      case DISCONNECTED -> printers.setOnline(event.company(), event.agentId(), false, event.at())
+      case DISCONNECTED -> heldElsewhere(event)
+          .compose(holder -> {
+            if (holder.isPresent()) {
+              log.info("Disconnect not written, the agent is held by another gateway agent={} company={} via={} heldBy={}",
+                  event.agentId(), event.company(), event.instanceId(), holder.get());
+              return Future.<Void>succeededFuture();
+            }
+            return printers.setOnline(event.company(), event.agentId(), false, event.at());
+          })
           .onSuccess(v -> message.reply(new JsonObject()))
           .onFailure(e -> {
             log.warn("Agent not marked offline agent={} company={}: {}", event.agentId(), event.company(), e.toString());
             message.fail(503, "agent not marked offline");
           });
     }
+  }
+
+  /**
+   * The gateway other than the disconnect's that holds the agent now, if any. A gateway that saw a
+   * dead socket late (a ping timeout) reports a disconnect dated after the agent's connect to another
+   * gateway: written, it would mark the printers of a connected agent offline, and every job accepted
+   * for them would be parked until the parked-jobs sweep. Redis unreadable: the disconnect is taken
+   * as it is.
+   */
+  private Future<Optional<String>> heldElsewhere(AgentEvent event) {
+    return presence.lookup(new AgentKey(event.company(), event.agentId()))
+        .map(holder -> holder.filter(instance -> !instance.equals(event.instanceId())))
+        .otherwise(Optional.empty());
   }
 
   private void onPresenceRestored(Message<JsonObject> message) {
