@@ -527,13 +527,23 @@ public final class DispatchLoop {
       // No grace (PRINTFLEET_DISPATCH_RESULT_GRACE=0s), or shutting down: written now.
       return jobs.markDispatched(job, detail).onSuccess(this::publish).mapEmpty();
     }
-    onLoop(() -> dispatchedUnwritten.put(job.id(), new Unwritten(vertx.setTimer(config.resultGrace().toMillis(), id -> {
-      if (dispatchedUnwritten.remove(job.id()) != null) {
-        // A no-op when the result was written meanwhile (on another instance): the job is no longer queued.
-        jobs.markDispatched(job, detail).onSuccess(this::publish)
-            .onFailure(e -> log.debug("Dispatched not written job={}: {}", job.id(), e.toString()));
+    onLoop(() -> {
+      // The same job sent again by this instance within the grace (a new lease): only the newest
+      // write is kept; the older one, fenced by its lease's mark, would change nothing.
+      Unwritten previous = dispatchedUnwritten.put(job.id(), new Unwritten(vertx.setTimer(config.resultGrace().toMillis(),
+          id -> {
+            Unwritten due = dispatchedUnwritten.get(job.id());
+            if (due != null && due.job() == job) {
+              dispatchedUnwritten.remove(job.id());
+              // A no-op when the result was written meanwhile (on another instance): the job is no longer queued.
+              jobs.markDispatched(job, detail).onSuccess(this::publish)
+                  .onFailure(e -> log.debug("Dispatched not written job={}: {}", job.id(), e.toString()));
+            }
+          }), job));
+      if (previous != null) {
+        vertx.cancelTimer(previous.timer());
       }
-    }), job)));
+    });
     return Future.succeededFuture();
   }
 

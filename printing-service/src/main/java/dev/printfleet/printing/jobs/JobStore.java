@@ -332,12 +332,12 @@ public final class JobStore {
           + " AND NOT " + LIVE_LEASE.formatted("jobs") + " RETURNING " + COLUMNS,
       "'queued longer than the job TTL'", null);
 
-  /** A job leased for dispatch, with what the agent needs but its content, read by {@link #content}. */
   /**
-   * A job leased to this instance, with what to send it with. {@code leasedAt} is the lease's mark:
-   * the writes that end this lease ({@link #markDispatched}, {@link #requeue}, {@link #requeueNotSent})
-   * change the job only while it still carries that mark, so a dispatch that outlived its lease (a
-   * long pause) cannot undo another instance's claim of the job made since.
+   * A job leased to this instance for dispatch, with what the agent needs but its content (read by
+   * {@link #content}). {@code leasedAt} is the lease's mark: the writes that end this lease
+   * ({@link #markDispatched}, {@link #requeue}, {@link #requeueNotSent}) change the job only while it
+   * still carries that mark, so a dispatch that outlived its lease (a long pause) cannot undo another
+   * instance's claim of the job made since.
    */
   public record Claimed(UUID id, String company, String branch, String printerId, String agentId,
       int attempts, int copies, String contentType, int contentBytes, OffsetDateTime createdAt,
@@ -358,6 +358,14 @@ public final class JobStore {
   private static final Duration GROUP_MAX_WAIT = Duration.ofSeconds(5);
   private static final Comparator<Tuple> BY_JOB_ID = Comparator.comparing(args -> (UUID) args.getValue(0));
 
+  /**
+   * The accepting statement's calls by printer ({@code $2} company, {@code $3} printer): a batch
+   * share-locks the printers it parks jobs for in key order, as the connect and printer-list writes
+   * lock them, so it waits for those rather than deadlock with them.
+   */
+  private static final Comparator<Tuple> BY_PRINTER = Comparator.<Tuple, String>comparing(args -> args.getString(1))
+      .thenComparing(args -> args.getString(2));
+
   private final Pool pool;
   private final GroupCommit inserts;
   private final GroupCommit dispatches;
@@ -371,7 +379,7 @@ public final class JobStore {
   public JobStore(Pool pool, int poolSize) {
     this.pool = pool;
     int runs = Math.max(1, poolSize / 5);
-    this.inserts = new GroupCommit(pool, INSERT, runs, GROUP_MAX, GROUP_MAX_WAIT, null);
+    this.inserts = new GroupCommit(pool, INSERT, runs, GROUP_MAX, GROUP_MAX_WAIT, BY_PRINTER);
     this.dispatches = new GroupCommit(pool, MARK_DISPATCHED, runs, GROUP_MAX, GROUP_MAX_WAIT, BY_JOB_ID);
     this.results = new GroupCommit(pool, RECORD_RESULT, runs, GROUP_MAX, GROUP_MAX_WAIT, BY_JOB_ID);
   }
