@@ -72,8 +72,9 @@ public final class PresenceRegistry {
    * one after the other, so a gateway with 20,000 agents never floods its Redis connection. The
    * answer is the agents whose entry was missing (Redis lost it, or it expired): their entry is
    * back now, and their queued jobs can find them again. An agent that connected to another
-   * instance meanwhile keeps that instance's entry, and one no longer {@code held} here when its
-   * batch goes out is skipped: a refresh never points an agent back at a gateway it left.
+   * instance meanwhile keeps that instance's entry; one no longer {@code held} here when its batch
+   * goes out is skipped, and one that left while its entry was being written again has it removed
+   * once more: a refresh points an agent back at a gateway it left for one round trip at most.
    */
   public Future<List<AgentKey>> refresh(Collection<AgentKey> agents, Predicate<AgentKey> held) {
     List<AgentKey> ids = List.copyOf(agents);
@@ -91,13 +92,21 @@ public final class PresenceRegistry {
           batch.add(Request.cmd(Command.EVAL).arg(REFRESH_IF_OURS_OR_MISSING).arg(1).arg(key(settings, agent))
               .arg(instanceId).arg(ttl.toMillis()));
         }
-        return redis.batch(batch).map(replies -> {
+        return redis.batch(batch).compose(replies -> {
+          List<Future<Void>> undone = new ArrayList<>();
           for (int i = 0; i < replies.size(); i++) {
-            if (replies.get(i) == null) {
-              missing.add(chunk.get(i));
+            if (replies.get(i) != null) {
+              continue;
+            }
+            AgentKey agent = chunk.get(i);
+            if (held.test(agent)) {
+              missing.add(agent);
+            } else {
+              // It left while its entry was written again (its own removal ran first): removed again.
+              undone.add(unregister(agent));
             }
           }
-          return null;
+          return Future.join(undone).<Void>mapEmpty().otherwiseEmpty();
         });
       });
     }
