@@ -92,6 +92,16 @@ class RoutingFaultTest extends PrintingTestBase {
     standIns.add(consumer);
   }
 
+  /** A stand-in gateway that does not hold the agent: it answers every dispatch not_found; how many it got. */
+  private AtomicInteger refusingGateway(String instance) {
+    var refused = new AtomicInteger();
+    standInGateway(instance, message -> {
+      refused.incrementAndGet();
+      message.reply(AgentReply.failed("not_found", "agent is not connected to " + instance).toJson());
+    });
+    return refused;
+  }
+
   private long attempts(String jobId) {
     return count("SELECT attempts FROM jobs WHERE id = '" + jobId + "'");
   }
@@ -117,11 +127,7 @@ class RoutingFaultTest extends PrintingTestBase {
     assertThat(state(id)).isEqualTo("queued");
     assertThat(attempts(id)).as("attempts used by a missing route").isZero();
 
-    var refused = new AtomicInteger();
-    standInGateway("moved-gateway", message -> {
-      refused.incrementAndGet();
-      message.reply(AgentReply.failed("not_found", "agent is not connected to moved-gateway").toJson());
-    });
+    var refused = refusingGateway("moved-gateway");
     presenceAt("agent-route", "moved-gateway");
     await().atMost(Duration.ofSeconds(15)).until(() -> refused.get() >= 6);
     assertThat(state(id)).isEqualTo("queued");
@@ -198,11 +204,7 @@ class RoutingFaultTest extends PrintingTestBase {
     await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5)).until(() -> count(lastWrite) == written);
 
     // The agent turns up where printing heard no connect from: the sweep finds its presence.
-    var received = new AtomicInteger();
-    standInGateway("parked-gateway", message -> {
-      received.incrementAndGet();
-      message.reply(AgentReply.failed("not_found", "a stand-in").toJson());
-    });
+    var received = refusingGateway("parked-gateway");
     presenceOnlyAt("agent-parked", "parked-gateway");
     await().atMost(Duration.ofSeconds(10)).until(() -> received.get() >= 1);
     assertThat(count(parked)).isLessThan(3);

@@ -270,7 +270,7 @@ final class JobLoad implements Callable<Integer> {
    * Submits jobs for {@code seconds}, numbered from 0, ramping up over {@code rampS} seconds, then at
    * the rate; {@code atJob} runs just before job number {@code boundary} goes out (0: never).
    */
-  private int submitAtRate(io.vertx.core.Vertx vertx, HttpClient api, String user, List<String> printerIds,
+  private void submitAtRate(io.vertx.core.Vertx vertx, HttpClient api, String user, List<String> printerIds,
       int seconds, int rampS, int boundary, Runnable atJob) throws InterruptedException {
     long started = System.nanoTime();
     var next = new AtomicInteger();
@@ -288,7 +288,6 @@ final class JobLoad implements Callable<Integer> {
     });
     waitFor(() -> next.get() >= total || (stopFile != null && java.nio.file.Files.exists(stopFile)), seconds + 30);
     vertx.cancelTimer(timer);
-    return next.get();
   }
 
   /**
