@@ -8,6 +8,8 @@
 #        second a room; a room's window opens at its first update, so at 40 a second a dashboard
 #        gets about 8 frames a second: some 64,000 frames/s asked of the gateway)
 # FANOUT_WARMUP_S (default 20): seconds of the same load first, not measured (0: none).
+# FANOUT_SERVICE_JAVA_OPTS, FANOUT_LOAD_JAVA_OPTS: more JVM options for the services' JVM or the load
+# generator's only, e.g. a flight recording.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -40,7 +42,7 @@ PER_AGENT=$(( RATE / AGENTS + 10 ))
 # stored by printing before the gateway answers it.
 PRINTFLEET_JWT_SECRET=$SECRET PRINTFLEET_GATEWAY_HTTP_PORT=$GW PRINTFLEET_PRINTING_HTTP_PORT=$PR \
   PRINTFLEET_WS_RATE_PER_SECOND=$(( PER_AGENT * 2 )) \
-  java $PRINTFLEET_JAVA_OPTS -Xmx2g -jar dev-launcher/target/dev-launcher.jar --services gateway,printing --agents 0 \
+  java $PRINTFLEET_JAVA_OPTS ${FANOUT_SERVICE_JAVA_OPTS:-} -Xmx2g -jar dev-launcher/target/dev-launcher.jar --services gateway,printing --agents 0 \
   --duration 60m >"$WORK/gateway.log" 2>&1 &
 GW_PID=$!
 PIDS+=($GW_PID)
@@ -49,7 +51,7 @@ ready "$GW" || { echo "gateway did not start; log: $WORK/gateway.log" >&2; tail 
 
 keep_report fanout
 status=0
-java $PRINTFLEET_JAVA_OPTS -Xmx2g -jar simulator/target/simulator.jar fanout --port "$GW" --secret "$SECRET" \
+java $PRINTFLEET_JAVA_OPTS ${FANOUT_LOAD_JAVA_OPTS:-} -Xmx2g -jar simulator/target/simulator.jar fanout --port "$GW" --secret "$SECRET" \
   --agents "$AGENTS" --dashboards "$DASHBOARDS" --branches "$BRANCHES" --rate "$RATE" --duration "$DURATION" \
   --warmup "${FANOUT_WARMUP_S:-20}" --id-prefix f --source-ips 127.0.0.20,127.0.0.21 --sample "http://127.0.0.1:$GW" \
   --report "$REPORT_DIR/fanout.json" >"$WORK/fanout.log" 2>&1 || status=$?

@@ -109,8 +109,8 @@ final class GatewayNode {
     runtime.heartbeat().reportConnections(counts::total);
     runtime.onDrain(this::drain);
     var events = List.of(
-        listen(Addresses.EVENTS_PRINTER, PrinterStatusEvent::fromJson, RoomHub::onPrinterStatus),
-        // A batch of job events is decoded once and handed to each loop whole: one hop per loop.
+        // A batch of events is decoded once and handed to each loop whole: one hop per loop.
+        listen(Addresses.EVENTS_PRINTER, PrinterStatusEvent::listFromJson, (hub, batch) -> batch.forEach(hub::onPrinterStatus)),
         listen(Addresses.EVENTS_JOB, JobEvent::listFromJson, (hub, batch) -> batch.forEach(hub::onJobEvent)),
         listen(Addresses.EVENTS_AGENT, AgentEvent::fromJson, RoomHub::onAgentEvent));
     return Future.all(directory.start(), Future.all(events)).mapEmpty();

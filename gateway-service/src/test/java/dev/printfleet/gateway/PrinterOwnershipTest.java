@@ -34,7 +34,7 @@ class PrinterOwnershipTest extends GatewayTestBase {
     GatewayHarness.storePrinterLists(gateway);
     var forwarded = new CopyOnWriteArrayList<String>();
     gateway.vertx().eventBus().<JsonObject>consumer(Addresses.EVENTS_PRINTER,
-        m -> forwarded.add(PrinterStatusEvent.fromJson(m.body()).printerId()));
+        m -> PrinterStatusEvent.listFromJson(m.body()).forEach(e -> forwarded.add(e.printerId())));
     var agent = TestSocket.open(client, gateway.httpPort(), "/ws/agent",
         GatewayHarness.issuer(gateway).agent("agent-own", "c1", "b1", Duration.ofHours(1)));
     agent.awaitFrame(e -> e.type().equals("welcome"));
@@ -67,7 +67,7 @@ class PrinterOwnershipTest extends GatewayTestBase {
     GatewayHarness.storePrinterLists(gateway);
     var forwarded = new CopyOnWriteArrayList<String>();
     gateway.vertx().eventBus().<JsonObject>consumer(Addresses.EVENTS_PRINTER,
-        m -> forwarded.add(PrinterStatusEvent.fromJson(m.body()).detail()));
+        m -> PrinterStatusEvent.listFromJson(m.body()).forEach(e -> forwarded.add(e.detail())));
     var results = new CopyOnWriteArrayList<JsonObject>();
     gateway.vertx().eventBus().<JsonObject>consumer(Addresses.PRINTING_RESULTS, m -> {
       results.add(m.body());

@@ -4,6 +4,7 @@ import dev.printfleet.common.messages.AgentEvent;
 import dev.printfleet.common.messages.Heartbeat;
 import dev.printfleet.common.messages.JobEvent;
 import dev.printfleet.common.messages.PrinterStatusEvent;
+import dev.printfleet.common.presence.AgentKey;
 import dev.printfleet.monitoring.alerts.Alert;
 import dev.printfleet.monitoring.alerts.AlertBook;
 import dev.printfleet.monitoring.alerts.AlertMetrics;
@@ -12,6 +13,7 @@ import dev.printfleet.monitoring.alerts.AlertStore;
 import dev.printfleet.monitoring.circuits.CircuitDirectory;
 import dev.printfleet.monitoring.cluster.ClusterStore;
 import dev.printfleet.monitoring.cluster.ClusterView;
+import dev.printfleet.monitoring.fleet.AgentRecord;
 import dev.printfleet.monitoring.fleet.Fleet;
 import dev.printfleet.monitoring.fleet.FleetStore;
 import dev.printfleet.monitoring.jobs.JobMeter;
@@ -22,6 +24,8 @@ import io.vertx.core.json.JsonObject;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -124,8 +128,16 @@ public final class Monitor {
     fleet.apply(AgentEvent.fromJson(body)).ifPresent(this::saveAgent);
   }
 
+  /** A batch of statuses: each agent they changed is written to the shared store once, as it ends. */
   public void onPrinterStatus(JsonObject body) {
-    fleet.apply(PrinterStatusEvent.fromJson(body)).ifPresent(this::saveAgent);
+    Map<AgentKey, AgentRecord> changed = new LinkedHashMap<>();
+    for (PrinterStatusEvent event : PrinterStatusEvent.listFromJson(body)) {
+      fleet.apply(event).ifPresent(record -> changed.put(Fleet.keyOf(record), record));
+    }
+    if (!changed.isEmpty()) {
+      fleetStore.saveAll(changed.values()).onFailure(e -> log.warn("Could not store agents count={}: {}",
+          changed.size(), e.toString()));
+    }
   }
 
   public void onJobEvent(JsonObject body) {
@@ -133,7 +145,7 @@ public final class Monitor {
     JobEvent.listFromJson(body).forEach(event -> jobMeter.record(event, now));
   }
 
-  private void saveAgent(dev.printfleet.monitoring.fleet.AgentRecord record) {
+  private void saveAgent(AgentRecord record) {
     fleetStore.save(record).onFailure(e -> log.warn("Could not store an agent agent={}: {}", record.agentId(),
         e.toString()));
   }

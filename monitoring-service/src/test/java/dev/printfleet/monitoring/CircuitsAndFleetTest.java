@@ -12,6 +12,7 @@ import dev.printfleet.common.lifecycle.ServiceRuntime;
 import dev.printfleet.common.messages.Addresses;
 import dev.printfleet.common.messages.AgentEvent;
 import dev.printfleet.common.presence.PresenceRegistry;
+import dev.printfleet.common.protocol.Envelope;
 import dev.printfleet.gateway.GatewayService;
 import dev.printfleet.printing.PrintingService;
 import dev.printfleet.testing.PostgresServerHandle;
@@ -73,7 +74,7 @@ class CircuitsAndFleetTest {
 
   @Test
   void fleetCountsFollowSimulatedAgentsConnectingAndLeaving() {
-    set.agent(gateway, "agent-a", "acme", "b1");
+    var reporting = set.agent(gateway, "agent-a", "acme", "b1");
     var leaving = set.agent(gateway, "agent-b", "acme", "b1");
     set.agent(gateway, "agent-c", "acme", "b2");
     set.agent(gateway, "agent-z", "zeta", "b1");
@@ -100,6 +101,16 @@ class CircuitsAndFleetTest {
     await().atMost(Duration.ofSeconds(10)).until(() -> fleet().getJsonObject("agents").getInteger("online") == 4);
     assertThat(fleet().getJsonArray("reconnects").stream().map(JsonObject.class::cast)
         .anyMatch(r -> r.getString("agentId").equals("agent-b") && r.getInteger("perMinute") == 1)).isTrue();
+
+    // Statuses sent back to back may leave the gateway in one batch: each of them counts.
+    for (String printerId : reporting.printerIds()) {
+      reporting.send(Envelope.request("printer.status", "off-" + printerId,
+          new JsonObject().put("printerId", printerId).put("status", "offline")));
+    }
+    await().atMost(Duration.ofSeconds(10)).until(() -> fleet().getJsonObject("printers").getInteger("offline") == 2);
+    assertThat(fleet().getJsonObject("printers").getInteger("online")).isEqualTo(6);
+    assertThat(branch("acme", "b1").orElseThrow().getJsonObject("printers").getMap())
+        .containsEntry("online", 2).containsEntry("offline", 2);
   }
 
   @Test

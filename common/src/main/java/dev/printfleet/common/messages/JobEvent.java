@@ -1,15 +1,12 @@
 package dev.printfleet.common.messages;
 
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
  * A job's state change, once written. Published on {@link Addresses#EVENTS_JOB} in batches
- * ({@link #batchJson}: {@code {"v":1,"events":[...]}}, in the order written); a message holding one
- * event alone (the shape before batches) is still read.
+ * ({@link #batchJson}, in the order written; see {@link EventBatch}).
  */
 public record JobEvent(
     String jobId,
@@ -44,28 +41,12 @@ public record JobEvent(
   public static final int MAX_BATCH = 1_000;
 
   public static JsonObject batchJson(List<JobEvent> events) {
-    if (events.size() > MAX_BATCH) {
-      throw new IllegalArgumentException("at most " + MAX_BATCH + " job events in one message, not " + events.size());
-    }
-    var array = new JsonArray();
-    events.forEach(e -> array.add(e.toJson()));
-    return new JsonObject().put("v", VERSION).put("events", array);
+    return EventBatch.toJson(events, JobEvent::toJson, MAX_BATCH, "job events");
   }
 
   /** The events of a message: a batch, or one event alone. */
   public static List<JobEvent> listFromJson(JsonObject json) {
-    JsonArray array = json.getJsonArray("events");
-    if (array == null) {
-      return List.of(fromJson(json));
-    }
-    if (array.size() > MAX_BATCH) {
-      throw new IllegalArgumentException("a batch of " + array.size() + " job events, over " + MAX_BATCH);
-    }
-    List<JobEvent> events = new ArrayList<>(array.size());
-    for (int i = 0; i < array.size(); i++) {
-      events.add(fromJson(array.getJsonObject(i)));
-    }
-    return events;
+    return EventBatch.fromJson(json, JobEvent::fromJson, MAX_BATCH, "job events");
   }
 
   public static JobEvent fromJson(JsonObject json) {

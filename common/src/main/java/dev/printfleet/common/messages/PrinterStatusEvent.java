@@ -2,8 +2,12 @@ package dev.printfleet.common.messages;
 
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
+import java.util.List;
 
-/** Published on {@link Addresses#EVENTS_PRINTER} when an agent reports a printer's status. */
+/**
+ * An agent reported a printer's status. Published on {@link Addresses#EVENTS_PRINTER} in batches
+ * ({@link #batchJson}, in the order received; see {@link EventBatch}).
+ */
 public record PrinterStatusEvent(
     String agentId,
     String company,
@@ -14,6 +18,9 @@ public record PrinterStatusEvent(
     Instant at) {
 
   public static final int VERSION = 1;
+
+  /** At most this many statuses in one message. */
+  public static final int MAX_BATCH = 1_000;
 
   public JsonObject toJson() {
     var json =
@@ -29,6 +36,15 @@ public record PrinterStatusEvent(
       json.put("detail", detail);
     }
     return json;
+  }
+
+  public static JsonObject batchJson(List<PrinterStatusEvent> events) {
+    return EventBatch.toJson(events, PrinterStatusEvent::toJson, MAX_BATCH, "printer statuses");
+  }
+
+  /** The statuses of a message: a batch, or one status alone. */
+  public static List<PrinterStatusEvent> listFromJson(JsonObject json) {
+    return EventBatch.fromJson(json, PrinterStatusEvent::fromJson, MAX_BATCH, "printer statuses");
   }
 
   public static PrinterStatusEvent fromJson(JsonObject json) {

@@ -3,8 +3,10 @@ package dev.printfleet.common.messages;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
+import java.util.Collections;
 import java.util.List;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
@@ -151,16 +153,36 @@ class MessagesTest {
   }
 
   @Test
+  void printerStatusesTravelInBatchesInOrderAndASingleStatusStillReads() {
+    var busy = new PrinterStatusEvent("a1", "c1", "b7", "p2", "busy", null, AT);
+    JsonObject batch = new JsonObject(PrinterStatusEvent.batchJson(List.of(STATUS, busy)).encode());
+
+    assertThat(PrinterStatusEvent.listFromJson(batch)).containsExactly(STATUS, busy);
+    assertThat(PrinterStatusEvent.listFromJson(STATUS.toJson())).containsExactly(STATUS);
+  }
+
+  @Test
+  void aBatchOverItsLimitIsRefusedBothWays() {
+    var tooMany = Collections.nCopies(PrinterStatusEvent.MAX_BATCH + 1, STATUS);
+    assertThatThrownBy(() -> PrinterStatusEvent.batchJson(tooMany)).isInstanceOf(IllegalArgumentException.class);
+    var array = new JsonArray();
+    tooMany.forEach(s -> array.add(s.toJson()));
+    assertThatThrownBy(() -> PrinterStatusEvent.listFromJson(new JsonObject().put("v", 1).put("events", array)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("over " + PrinterStatusEvent.MAX_BATCH);
+  }
+
+  @Test
   void aJobEventBatchIsBounded() {
-    var tooMany = java.util.Collections.nCopies(JobEvent.MAX_BATCH + 1, JOB_EVENT);
+    var tooMany = Collections.nCopies(JobEvent.MAX_BATCH + 1, JOB_EVENT);
     assertThatThrownBy(() -> JobEvent.batchJson(tooMany)).isInstanceOf(IllegalArgumentException.class);
-    var array = new io.vertx.core.json.JsonArray();
+    var array = new JsonArray();
     tooMany.forEach(e -> array.add(e.toJson()));
     assertThatThrownBy(() -> JobEvent.listFromJson(new JsonObject().put("v", 1).put("events", array)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("over " + JobEvent.MAX_BATCH);
     assertThatThrownBy(() -> JobEvent.listFromJson(new JsonObject().put("v", 1)
-        .put("events", new io.vertx.core.json.JsonArray().add(JOB_EVENT.toJson().put("jobId", "")))))
+        .put("events", new JsonArray().add(JOB_EVENT.toJson().put("jobId", "")))))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("'jobId'");
   }

@@ -72,6 +72,7 @@ public final class AgentEndpoint {
   /** Per agent connection: the printers of its last valid sync, which alone it may report on. */
   private final Map<Connection, SyncedPrinters> synced = new HashMap<>();
   private final PendingRequests pending;
+  private final StatusPublisher statuses;
 
   public AgentEndpoint(Vertx vertx, Context context, ServiceRuntime runtime, GatewayConfig config,
       AgentDirectory directory, ConnectionRegistry registry, GatewayMetrics metrics) {
@@ -91,6 +92,7 @@ public final class AgentEndpoint {
     this.metrics = metrics;
     this.handshake = new Handshake(runtime.tokens(), Set.of(Role.AGENT), List.of());
     this.pending = directory.pending();
+    this.statuses = new StatusPublisher(vertx, context);
   }
 
   /** Runs a task on this endpoint's event loop, the only thread that may touch its sockets. */
@@ -280,7 +282,7 @@ public final class AgentEndpoint {
         new PrinterStatusEvent(
             session.principal().subject(), session.principal().company(), branchOf(session), printerId, status,
             (String) detail, Instant.now());
-    vertx.eventBus().publish(Addresses.EVENTS_PRINTER, event.toJson());
+    statuses.add(event);
     acknowledge(session, envelope, new JsonObject());
   }
 

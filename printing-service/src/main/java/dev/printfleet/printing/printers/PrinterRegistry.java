@@ -164,8 +164,9 @@ public final class PrinterRegistry {
 
   public void onPrinterStatus(Message<JsonObject> message) {
     try {
-      var event = PrinterStatusEvent.fromJson(message.body());
-      statuses.report(event.company(), event.agentId(), event.printerId(), event.status());
+      for (PrinterStatusEvent event : PrinterStatusEvent.listFromJson(message.body())) {
+        statuses.report(event.company(), event.agentId(), event.printerId(), event.status());
+      }
     } catch (RuntimeException e) {
       log.warn("Dropped a malformed printer event: {}", e.getMessage());
     }
