@@ -28,7 +28,8 @@ public final class ClusterBootstrap {
     var eventBusOptions = new EventBusOptions().setHost(eventBus.host()).setPort(eventBus.port());
     eventBus.publicHost().ifPresent(eventBusOptions::setClusterPublicHost);
     eventBus.publicPort().ifPresent(eventBusOptions::setClusterPublicPort);
-    var options = new VertxOptions().setEventBusOptions(eventBusOptions);
+    // epoll on Linux (fewer syscalls and allocations per socket than NIO's selector); NIO elsewhere.
+    var options = new VertxOptions().setEventBusOptions(eventBusOptions).setPreferNativeTransport(true);
     if (metrics != null) {
       options.setMetricsOptions(metrics);
     }
@@ -40,11 +41,12 @@ public final class ClusterBootstrap {
         .onSuccess(
             vertx ->
                 log.info(
-                    "Joined the cluster redis={} eventBusHost={} eventBusPort={} redisClient={}",
+                    "Joined the cluster redis={} eventBusHost={} eventBusPort={} redisClient={} nativeTransport={}",
                     redis.endpoints(),
                     eventBus.host(),
                     eventBus.port(),
-                    redis.clusterClient()))
+                    redis.clusterClient(),
+                    vertx.isNativeTransportEnabled()))
         .onFailure(
             e -> log.error("Could not join the cluster redis={}: {}", redis.endpoints(), e.toString()));
   }
