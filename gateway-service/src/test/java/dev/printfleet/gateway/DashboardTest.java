@@ -81,8 +81,11 @@ class DashboardTest extends GatewayTestBase {
     publishStatus(gateway, "c1", "b1", "p-c1", "busy", Instant.now());
 
     await().atMost(Duration.ofSeconds(10)).until(() -> !statusUpdates(c1).isEmpty());
-    await().pollDelay(Duration.ofMillis(300)).atMost(Duration.ofSeconds(1)).until(() -> true);
-    assertThat(statusUpdates(c2)).isEmpty();
+    // c2's own status goes the same way after c1's: once it has arrived, a leak of c1's would have too.
+    publishStatus(gateway, "c2", "b1", "p-c2", "online", Instant.now());
+    await().atMost(Duration.ofSeconds(10)).until(() -> !statusUpdates(c2).isEmpty());
+    assertThat(statusUpdates(c2)).extracting(u -> u.getString("printerId")).containsOnly("p-c2");
+    assertThat(statusUpdates(c1)).extracting(u -> u.getString("printerId")).containsOnly("p-c1");
   }
 
   @Test
@@ -120,11 +123,16 @@ class DashboardTest extends GatewayTestBase {
     });
 
     await().atMost(Duration.ofSeconds(10)).until(() -> !statusUpdates(dashboard).isEmpty());
-    await().pollDelay(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(3)).until(() -> true);
+    // Another printer's status opens the next window: when its frame arrives, any second frame of
+    // the first window's updates would have arrived before it.
+    publishStatus(gateway, "c1", "b1", "p2", "busy", Instant.now());
+    await().atMost(Duration.ofSeconds(10)).until(() -> statusUpdates(dashboard).size() >= 2);
     var frames = dashboard.received.stream().filter(e -> e.type().equals("printer.status")).toList();
-    assertThat(frames).hasSize(1);
-    assertThat(statusUpdates(dashboard)).singleElement()
-        .satisfies(u -> assertThat(u.getString("status")).isEqualTo("online"));
+    assertThat(frames).hasSize(2);
+    assertThat(frames.get(0).data().getJsonArray("updates")).singleElement()
+        .satisfies(u -> assertThat(((JsonObject) u).getString("status")).isEqualTo("online"));
+    assertThat(frames.get(1).data().getJsonArray("updates")).singleElement()
+        .satisfies(u -> assertThat(((JsonObject) u).getString("printerId")).isEqualTo("p2"));
   }
 
   @Test

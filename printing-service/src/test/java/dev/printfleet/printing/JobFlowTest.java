@@ -88,8 +88,7 @@ class JobFlowTest extends PrintingTestBase {
     await().atMost(Duration.ofSeconds(10)).until(() -> !new JsonObject(get("/api/v1/printers/agent-2-p1", userToken("acme")).body()).getBoolean("online"));
 
     String id = new JsonObject(post("/api/v1/jobs", userToken("acme"), job("agent-2-p2"), null).body()).getString("id");
-    await().pollDelay(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(3)).until(() -> true);
-    assertThat(state(id)).isEqualTo("queued");
+    await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(4)).until(() -> state(id).equals("queued"));
     assertThat(new JsonObject(get("/api/v1/jobs/" + id, userToken("acme")).body()).getInteger("attempts")).isZero();
 
     var otherGateway = start(new GatewayService(), Map.of());
@@ -163,7 +162,7 @@ class JobFlowTest extends PrintingTestBase {
 
     await().atMost(Duration.ofSeconds(10)).until(() -> state(id).equals("printed"));
     // The dispatcher's own write comes 300 ms later and finds the job final: it must change nothing.
-    await().pollDelay(Duration.ofMillis(600)).atMost(Duration.ofSeconds(5)).until(() -> true);
+    await().during(Duration.ofMillis(600)).atMost(Duration.ofSeconds(5)).until(() -> state(id).equals("printed"));
     var job = new JsonObject(get("/api/v1/jobs/" + id, userToken("acme")).body());
     assertThat(job.getString("state")).isEqualTo("printed");
     assertThat(job.getInteger("attempts")).isEqualTo(1);

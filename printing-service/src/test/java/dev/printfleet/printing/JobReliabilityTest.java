@@ -116,8 +116,8 @@ class JobReliabilityTest extends PrintingTestBase {
       assertThat(new JsonObject(refused.body()).getJsonObject("error").getString("code")).isEqualTo("unavailable");
       assertThat(refused.headers().firstValue("Retry-After")).isPresent();
       // A restart takes seconds: longer than the pool's 5 s connection timeout, whose timers outlive
-      // the queries that failed at once (vertx-sql-client #1706).
-      await().pollDelay(Duration.ofSeconds(7)).atMost(Duration.ofSeconds(8)).until(() -> true);
+      // the queries that failed at once (vertx-sql-client #1706). Not ready all that time.
+      await().during(Duration.ofSeconds(7)).atMost(Duration.ofSeconds(9)).until(() -> readyStatus(own.httpPort()) == 503);
 
       ownPostgres.start();
       await().atMost(Duration.ofSeconds(30)).until(() -> readyStatus(own.httpPort()) == 200);
