@@ -4,11 +4,7 @@ import dev.printfleet.common.config.CommonSettings;
 import dev.printfleet.common.config.Settings;
 import dev.printfleet.common.lifecycle.ServiceDefinition;
 import dev.printfleet.common.lifecycle.ServiceRuntime;
-import dev.printfleet.common.messages.Addresses;
-import dev.printfleet.common.presence.AgentKey;
-import dev.printfleet.common.messages.AgentEvent;
 import dev.printfleet.common.messages.ControlCommand;
-import dev.printfleet.common.messages.Heartbeat;
 import dev.printfleet.common.presence.PresenceRegistry;
 import dev.printfleet.printing.api.PrintingApi;
 import dev.printfleet.printing.dispatch.Breakers;
@@ -27,10 +23,8 @@ import dev.printfleet.printing.printers.PrinterStore;
 import dev.printfleet.printing.printers.TestPrintLimit;
 import java.time.Duration;
 import io.vertx.core.Future;
-import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.healthchecks.Status;
-import io.vertx.ext.web.Router;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.pgclient.PgPool;
 import io.vertx.sqlclient.Pool;
@@ -117,59 +111,23 @@ public final class PrintingService implements ServiceDefinition<PrintingConfig> 
     var results = new ResultsConsumer(jobs, loop);
     var statuses = new StatusWrites(vertx, printers, runtime.registry());
     var registry = new PrinterRegistry(printers, statuses, jobs, loop, presence);
-    vertx.eventBus().<JsonObject>consumer(Addresses.PRINTING_RESULTS, results::handle);
-    vertx.eventBus().<JsonObject>consumer(Addresses.PRINTING_PRINTERS, registry::onPrintersSync);
-    vertx.eventBus().<JsonObject>consumer(Addresses.PRINTING_AGENTS, registry::onAgent);
-    vertx.eventBus().<JsonObject>consumer(Addresses.MONITORING_HEARTBEAT, message -> {
-      try {
-        var beat = Heartbeat.fromJson(message.body());
-        if ("gateway".equals(beat.service())) {
-          liveness.beat(beat.instanceId(), System.nanoTime());
-        }
-      } catch (RuntimeException e) {
-        // A malformed heartbeat is monitoring's to report; here it only does not count.
-      }
-    });
-    vertx.eventBus().<JsonObject>consumer(Addresses.EVENTS_PRINTER, registry::onPrinterStatus);
-    // Every instance hears an agent connect (one instance writes it, on PRINTING_AGENTS): its route
-    // is kept, and its dispatches waiting here on the gateway it left go back for the new one.
-    vertx.eventBus().<JsonObject>consumer(Addresses.EVENTS_AGENT, message -> {
-      try {
-        var event = AgentEvent.fromJson(message.body());
-        var agent = new AgentKey(event.company(), event.agentId());
-        if (event.kind() == AgentEvent.Kind.CONNECTED) {
-          routes.connected(agent, event.instanceId());
-          loop.agentConnected(agent, event.instanceId());
-        } else if (event.kind() == AgentEvent.Kind.DISCONNECTED) {
-          routes.disconnected(agent, event.instanceId());
-        }
-      } catch (RuntimeException e) {
-        // A malformed event is the gateways' to report; here it only does not count.
-      }
-    });
     runtime.heartbeat().reportCircuits(breakers::circuits);
     runtime.onControl(ControlCommand.CIRCUIT_RESET, command -> breakers.reset(command.target())
         ? Future.succeededFuture(new JsonObject().put("reset", command.target()))
         : Future.failedFuture("no circuit " + command.target()));
-    runtime.onDrain(() -> Future.join(loop.stop(), statuses.stop()).compose(v -> pool.close()));
-    var router = Router.router(vertx);
     var testLimit = new TestPrintLimit(runtime.redis(), runtime.settings().redis(), config.testPrintsPerPrinter(),
         config.testPrintsPerBranch(), Duration.ofMinutes(1));
     var testPrints = new TestPrints(vertx, presence, breakers, config.dispatchTimeout());
     var queued = new QueuedPerCompany(pool, config.maxQueuedPerCompany());
-    new PrintingApi(runtime.tokens(), jobs, printers, breakers, loop, testLimit, testPrints, queued).mount(router);
+    var api = new PrintingApi(runtime.tokens(), jobs, printers, breakers, loop, testLimit, testPrints, queued);
+    // The dispatcher first: a job the API accepts may be handed to the loop at once.
     return SchemaMigration.migrate(vertx, pg)
-        // No h2c upgrade (the ingress speaks HTTP/1.1 to the services): a client offering it on a
-        // request refused before its body is read (no or bad token) was left waiting, unanswered.
-        .compose(v -> runtime.serve(router, new HttpServerOptions().setHttp2ClearTextEnabled(false)))
-        .onSuccess(server -> {
-          loop.start();
-          long counting = queued.start(vertx);
-          runtime.onDrain(() -> {
-            vertx.cancelTimer(counting);
-            return Future.succeededFuture();
-          });
-        })
+        .compose(v -> vertx.deployVerticle(new DispatchVerticle(loop, results, registry, statuses, routes, liveness)))
+        .onSuccess(dispatcher ->
+            // Undeployed on drain: the loop stops and writes what it owes before the pool closes.
+            runtime.onDrain(() -> vertx.undeploy(dispatcher).recover(e -> Future.succeededFuture())
+                .compose(v -> pool.close())))
+        .compose(v -> vertx.deployVerticle(new ApiVerticle(runtime, api, queued)))
         .mapEmpty();
   }
 }

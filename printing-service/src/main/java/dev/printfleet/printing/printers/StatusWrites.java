@@ -31,7 +31,7 @@ public final class StatusWrites {
   private final Map<Printer, PrinterStore.ReportedStatus> latest = new ConcurrentHashMap<>();
   private final Counter reported;
   private final Counter written;
-  private final long timer;
+  private long timer = -1;
   /** The write under way, if any: one at a time. Guarded by this. */
   private Future<Void> writing = Future.succeededFuture();
   /** Said once per database outage, not every flush. Guarded by this. */
@@ -44,7 +44,11 @@ public final class StatusWrites {
         .description("Printer statuses reported by agents and heard by this instance").register(registry);
     this.written = Counter.builder("printfleet.printer.status.writes")
         .description("Statements that wrote printers' latest statuses (each for many printers)").register(registry);
-    this.timer = vertx.setPeriodic(EVERY.toMillis(), id -> flush());
+  }
+
+  /** Writes what was reported every {@link #EVERY}, on the calling verticle's context. */
+  public void start() {
+    timer = vertx.setPeriodic(EVERY.toMillis(), id -> flush());
   }
 
   /** No more flushes on the timer; what was reported is written now (before the pool closes). */
