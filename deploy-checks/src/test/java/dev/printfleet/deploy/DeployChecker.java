@@ -23,18 +23,19 @@ import java.util.stream.Stream;
 /**
  * Checks k8s/, docker-compose.yml, deploy/ and the Dockerfiles against what the services really
  * are, read from their sources: the environment variables their config classes read, the HTTP
- * routes they mount, their default ports. Every problem is one line; an empty list means all
- * holds. It works on any copy of the repository, so tests can break a copy and see it caught.
+ * routes they mount, their default ports. Every problem is one line; an empty list means all holds.
+ * It works on any copy of the repository, so tests can break a copy and see it caught.
  */
 final class DeployChecker {
 
   /** The three services: module, Kubernetes/compose name stem, the ingress paths it serves. */
   record Service(String module, String name) {}
 
-  static final List<Service> SERVICES = List.of(
-      new Service("gateway-service", "gateway"),
-      new Service("printing-service", "printing"),
-      new Service("monitoring-service", "monitoring"));
+  static final List<Service> SERVICES =
+      List.of(
+          new Service("gateway-service", "gateway"),
+          new Service("printing-service", "printing"),
+          new Service("monitoring-service", "monitoring"));
 
   /**
    * One location of an ingress (a compose/local-cluster nginx {@code location}, a Kubernetes
@@ -62,31 +63,54 @@ final class DeployChecker {
    * Requests no ingress may pass to a service: metrics and health name companies, branches and
    * printers (the gateway's connection counts too); Prometheus and the probes reach pods directly.
    */
-  static final List<String> INSIDE_ONLY = List.of("/metrics", "/health/live", "/health/ready",
-      "/health/websocket/metrics", "/index.html", "/monitoringx", "/wsx", "/apix");
+  static final List<String> INSIDE_ONLY =
+      List.of(
+          "/metrics",
+          "/health/live",
+          "/health/ready",
+          "/health/websocket/metrics",
+          "/index.html",
+          "/monitoringx",
+          "/wsx",
+          "/apix");
 
-  /** The service an ingress passes {@code path} to (null: none): an exact match, else the longest prefix. */
+  /**
+   * The service an ingress passes {@code path} to (null: none): an exact match, else the longest
+   * prefix.
+   */
   static String resolve(List<IngressPath> ingress, String path) {
     IngressPath best = null;
     for (IngressPath p : ingress) {
       if (p.exact() && p.path().equals(path)) {
         return p.service();
       }
-      if (!p.exact() && path.startsWith(p.path()) && (best == null || p.path().length() > best.path().length())) {
+      if (!p.exact()
+          && path.startsWith(p.path())
+          && (best == null || p.path().length() > best.path().length())) {
         best = p;
       }
     }
     return best == null ? null : best.service();
   }
 
-  /** Checks an ingress routes every {@link #ROUTED} request and passes no {@link #INSIDE_ONLY} one. */
+  /**
+   * Checks an ingress routes every {@link #ROUTED} request and passes no {@link #INSIDE_ONLY} one.
+   */
   void checkRouting(String where, List<IngressPath> ingress) {
-    ROUTED.forEach((path, service) -> {
-      String to = resolve(ingress, path);
-      if (!service.equals(to)) {
-        problems.add(where + ": GET " + path + " goes to " + (to == null ? "no service" : to) + ", not " + service);
-      }
-    });
+    ROUTED.forEach(
+        (path, service) -> {
+          String to = resolve(ingress, path);
+          if (!service.equals(to)) {
+            problems.add(
+                where
+                    + ": GET "
+                    + path
+                    + " goes to "
+                    + (to == null ? "no service" : to)
+                    + ", not "
+                    + service);
+          }
+        });
     for (String path : INSIDE_ONLY) {
       String to = resolve(ingress, path);
       if (to != null) {
@@ -95,10 +119,13 @@ final class DeployChecker {
     }
   }
 
-  private static final Pattern SETTING = Pattern.compile(
-      "\\.(?:string|optional|required|integer|port|bool|duration|bytes|list|enumValue)\\(\\s*\"([A-Z][A-Z0-9_]*)\"");
-  private static final Pattern RESOURCE_VARIABLE = Pattern.compile("\\$\\{([A-Z][A-Z0-9_]*)(?::-[^}]*)?}");
-  private static final Pattern ROUTE = Pattern.compile("router\\.(?:get|post|put|delete|route)\\(\\s*\"(/[^\"]*)\"");
+  private static final Pattern SETTING =
+      Pattern.compile(
+          "\\.(?:string|optional|required|integer|port|bool|duration|bytes|list|enumValue)\\(\\s*\"([A-Z][A-Z0-9_]*)\"");
+  private static final Pattern RESOURCE_VARIABLE =
+      Pattern.compile("\\$\\{([A-Z][A-Z0-9_]*)(?::-[^}]*)?}");
+  private static final Pattern ROUTE =
+      Pattern.compile("router\\.(?:get|post|put|delete|route)\\(\\s*\"(/[^\"]*)\"");
   private static final Pattern WEBSOCKET = Pattern.compile("\"(/ws/[A-Za-z0-9_-]+)\"");
   private static final Pattern DEFAULT_PORT = Pattern.compile("DEFAULT_HTTP_PORT\\s*=\\s*(\\d+)");
   private static final Pattern URL = Pattern.compile("https?://[^\\s\"',\\]]+");
@@ -127,7 +154,8 @@ final class DeployChecker {
   // --- what the services really are ---
 
   void readSources() {
-    for (String module : List.of("common", "gateway-service", "printing-service", "monitoring-service")) {
+    for (String module :
+        List.of("common", "gateway-service", "printing-service", "monitoring-service")) {
       for (Path file : files(root.resolve(module).resolve("src/main"))) {
         String text = read(file);
         if (file.toString().endsWith(".java")) {
@@ -165,7 +193,8 @@ final class DeployChecker {
 
   private boolean isRoute(String path) {
     for (String route : routes) {
-      if (route.equals(path) || (route.endsWith("/*") && path.startsWith(route.substring(0, route.length() - 1)))) {
+      if (route.equals(path)
+          || (route.endsWith("/*") && path.startsWith(route.substring(0, route.length() - 1)))) {
         return true;
       }
     }
@@ -174,7 +203,11 @@ final class DeployChecker {
 
   private void checkVariable(String where, String name) {
     if (!variables.contains(name)) {
-      problems.add(where + ": " + name + " is not a variable any printfleet service reads (known: config classes and logback)");
+      problems.add(
+          where
+              + ": "
+              + name
+              + " is not a variable any printfleet service reads (known: config classes and logback)");
     }
   }
 
@@ -192,12 +225,14 @@ final class DeployChecker {
     Path k8s = root.resolve("k8s");
     List<ObjectNode> all = new ArrayList<>();
     for (Path file : files(k8s)) {
-      if (!file.toString().endsWith(".yaml") || file.getFileName().toString().equals("kustomization.yaml")) {
+      if (!file.toString().endsWith(".yaml")
+          || file.getFileName().toString().equals("kustomization.yaml")) {
         continue;
       }
       String source = root.relativize(file).toString();
       // Overlay patches are partial objects: they are checked rendered, below.
-      boolean whole = source.startsWith("k8s/base/") || file.getFileName().toString().endsWith(".example.yaml");
+      boolean whole =
+          source.startsWith("k8s/base/") || file.getFileName().toString().endsWith(".example.yaml");
       if (whole) {
         for (ObjectNode object : Yaml.documents(file)) {
           problems.addAll(KubernetesModel.validate(source, object));
@@ -236,25 +271,41 @@ final class DeployChecker {
     if (config == null) {
       problems.add(where + ": no ConfigMap printfleet-config");
     } else {
-      config.path("data").fields().forEachRemaining(e -> {
-        checkVariable(where + " ConfigMap/printfleet-config", e.getKey());
-        shared.put(e.getKey(), e.getValue().asText());
-      });
+      config
+          .path("data")
+          .fields()
+          .forEachRemaining(
+              e -> {
+                checkVariable(where + " ConfigMap/printfleet-config", e.getKey());
+                shared.put(e.getKey(), e.getValue().asText());
+              });
     }
     ObjectNode secret = byId.get("Secret/printfleet-secrets");
     if (secret != null) {
-      secret.path("stringData").fieldNames().forEachRemaining(n -> checkVariable(where + " Secret/printfleet-secrets", n));
+      secret
+          .path("stringData")
+          .fieldNames()
+          .forEachRemaining(n -> checkVariable(where + " Secret/printfleet-secrets", n));
     } else if (overlay.equals("dev")) {
       problems.add(where + ": the dev overlay has no example Secret printfleet-secrets");
     }
-    int eventBusPort = parseInt(shared.get("PRINTFLEET_EVENTBUS_PORT"), where + " PRINTFLEET_EVENTBUS_PORT", 0);
+    int eventBusPort =
+        parseInt(shared.get("PRINTFLEET_EVENTBUS_PORT"), where + " PRINTFLEET_EVENTBUS_PORT", 0);
     if (eventBusPort == 0) {
-      problems.add(where + ": PRINTFLEET_EVENTBUS_PORT must be a fixed port (the NetworkPolicy opens exactly it)");
+      problems.add(
+          where
+              + ": PRINTFLEET_EVENTBUS_PORT must be a fixed port (the NetworkPolicy opens exactly it)");
     }
     Duration shutdown = duration(shared.getOrDefault("PRINTFLEET_SHUTDOWN_TIMEOUT", "25s"));
     Duration drain = duration(shared.getOrDefault("PRINTFLEET_DRAIN_DELAY", "5s"));
     if (drain.compareTo(shutdown) >= 0) {
-      problems.add(where + ": PRINTFLEET_DRAIN_DELAY (" + drain + ") must be shorter than PRINTFLEET_SHUTDOWN_TIMEOUT (" + shutdown + "), which includes it");
+      problems.add(
+          where
+              + ": PRINTFLEET_DRAIN_DELAY ("
+              + drain
+              + ") must be shorter than PRINTFLEET_SHUTDOWN_TIMEOUT ("
+              + shutdown
+              + "), which includes it");
     }
 
     for (Service s : SERVICES) {
@@ -266,13 +317,20 @@ final class DeployChecker {
       }
       JsonNode pod = deployment.path("spec").path("template");
       JsonNode selector = deployment.path("spec").path("selector").path("matchLabels");
-      selector.fields().forEachRemaining(e -> {
-        if (!e.getValue().equals(pod.path("metadata").path("labels").path(e.getKey()))) {
-          problems.add(at + ": selector label " + e.getKey() + " is not on the pod template");
-        }
-      });
-      if (!"printfleet".equals(pod.path("metadata").path("labels").path("app.kubernetes.io/part-of").asText())) {
-        problems.add(at + ": pod template lacks app.kubernetes.io/part-of=printfleet (NetworkPolicies select on it)");
+      selector
+          .fields()
+          .forEachRemaining(
+              e -> {
+                if (!e.getValue().equals(pod.path("metadata").path("labels").path(e.getKey()))) {
+                  problems.add(
+                      at + ": selector label " + e.getKey() + " is not on the pod template");
+                }
+              });
+      if (!"printfleet"
+          .equals(pod.path("metadata").path("labels").path("app.kubernetes.io/part-of").asText())) {
+        problems.add(
+            at
+                + ": pod template lacks app.kubernetes.io/part-of=printfleet (NetworkPolicies select on it)");
       }
       JsonNode containers = pod.path("spec").path("containers");
       if (containers.size() != 1) {
@@ -281,23 +339,41 @@ final class DeployChecker {
       }
       JsonNode c = containers.get(0);
       Map<String, Integer> ports = new LinkedHashMap<>();
-      c.path("ports").forEach(p -> ports.put(p.path("name").asText(), p.path("containerPort").asInt()));
+      c.path("ports")
+          .forEach(p -> ports.put(p.path("name").asText(), p.path("containerPort").asInt()));
       Map<String, JsonNode> env = new LinkedHashMap<>();
       c.path("env").forEach(e -> env.put(e.path("name").asText(), e));
       env.keySet().forEach(n -> checkVariable(at, n));
       int defaultPort = defaultPorts.getOrDefault(s.name(), -1);
-      int httpPort = env.containsKey("PRINTFLEET_HTTP_PORT")
-          ? parseInt(env.get("PRINTFLEET_HTTP_PORT").path("value").asText(), at + " PRINTFLEET_HTTP_PORT", -1)
-          : defaultPort;
+      int httpPort =
+          env.containsKey("PRINTFLEET_HTTP_PORT")
+              ? parseInt(
+                  env.get("PRINTFLEET_HTTP_PORT").path("value").asText(),
+                  at + " PRINTFLEET_HTTP_PORT",
+                  -1)
+              : defaultPort;
       if (!Integer.valueOf(httpPort).equals(ports.get("http"))) {
-        problems.add(at + ": container port 'http' is " + ports.get("http") + " but the service listens on " + httpPort);
+        problems.add(
+            at
+                + ": container port 'http' is "
+                + ports.get("http")
+                + " but the service listens on "
+                + httpPort);
       }
       if (!Integer.valueOf(eventBusPort).equals(ports.get("eventbus"))) {
-        problems.add(at + ": container port 'eventbus' is " + ports.get("eventbus") + " but PRINTFLEET_EVENTBUS_PORT is " + eventBusPort);
+        problems.add(
+            at
+                + ": container port 'eventbus' is "
+                + ports.get("eventbus")
+                + " but PRINTFLEET_EVENTBUS_PORT is "
+                + eventBusPort);
       }
       JsonNode host = env.get("PRINTFLEET_EVENTBUS_HOST");
-      if (host == null || !"status.podIP".equals(host.path("valueFrom").path("fieldRef").path("fieldPath").asText())) {
-        problems.add(at + ": PRINTFLEET_EVENTBUS_HOST must come from the pod IP (fieldRef status.podIP)");
+      if (host == null
+          || !"status.podIP"
+              .equals(host.path("valueFrom").path("fieldRef").path("fieldPath").asText())) {
+        problems.add(
+            at + ": PRINTFLEET_EVENTBUS_HOST must come from the pod IP (fieldRef status.podIP)");
       }
       boolean refsConfig = false;
       for (JsonNode from : c.path("envFrom")) {
@@ -314,11 +390,16 @@ final class DeployChecker {
           }
           continue;
         }
-        checkProbe(at, probe, get.path("path").asText(), probe.equals("readinessProbe") ? "/health/ready" : "/health/live");
+        checkProbe(
+            at,
+            probe,
+            get.path("path").asText(),
+            probe.equals("readinessProbe") ? "/health/ready" : "/health/live");
         JsonNode port = get.path("port");
         int resolved = port.isInt() ? port.asInt() : ports.getOrDefault(port.asText(), -1);
         if (resolved != httpPort) {
-          problems.add(at + ": " + probe + " port " + port.asText() + " is not the HTTP port " + httpPort);
+          problems.add(
+              at + ": " + probe + " port " + port.asText() + " is not the HTTP port " + httpPort);
         }
       }
       long preStop = 0;
@@ -330,10 +411,18 @@ final class DeployChecker {
       }
       long grace = pod.path("spec").path("terminationGracePeriodSeconds").asLong(30);
       if (grace < preStop + shutdown.toSeconds()) {
-        problems.add(at + ": terminationGracePeriodSeconds " + grace + " is shorter than preStop " + preStop
-            + " s + PRINTFLEET_SHUTDOWN_TIMEOUT " + shutdown.toSeconds() + " s: the kubelet would kill a draining instance");
+        problems.add(
+            at
+                + ": terminationGracePeriodSeconds "
+                + grace
+                + " is shorter than preStop "
+                + preStop
+                + " s + PRINTFLEET_SHUTDOWN_TIMEOUT "
+                + shutdown.toSeconds()
+                + " s: the kubelet would kill a draining instance");
       }
-      if (c.path("resources").path("requests").isMissingNode() || c.path("resources").path("limits").path("memory").isMissingNode()) {
+      if (c.path("resources").path("requests").isMissingNode()
+          || c.path("resources").path("limits").path("memory").isMissingNode()) {
         problems.add(at + ": resources need requests and a memory limit");
       }
 
@@ -341,24 +430,46 @@ final class DeployChecker {
       if (service == null) {
         problems.add(where + ": no Service " + s.name());
       } else {
-        selector.fields().forEachRemaining(e -> {
-          if (!e.getValue().equals(service.path("spec").path("selector").path(e.getKey()))) {
-            problems.add(where + " Service/" + s.name() + ": selector does not match the Deployment's pods");
-          }
-        });
+        selector
+            .fields()
+            .forEachRemaining(
+                e -> {
+                  if (!e.getValue()
+                      .equals(service.path("spec").path("selector").path(e.getKey()))) {
+                    problems.add(
+                        where
+                            + " Service/"
+                            + s.name()
+                            + ": selector does not match the Deployment's pods");
+                  }
+                });
         for (JsonNode p : service.path("spec").path("ports")) {
           JsonNode target = p.path("targetPort");
           if (target.isTextual() && !ports.containsKey(target.asText())) {
-            problems.add(where + " Service/" + s.name() + ": targetPort " + target.asText() + " is not a container port");
+            problems.add(
+                where
+                    + " Service/"
+                    + s.name()
+                    + ": targetPort "
+                    + target.asText()
+                    + " is not a container port");
           }
         }
       }
     }
     for (String hpa : List.of("gateway", "printing")) {
       ObjectNode h = byId.get("HorizontalPodAutoscaler/" + hpa);
-      if (h == null || h.path("spec").path("minReplicas").asInt() != 2 || h.path("spec").path("maxReplicas").asInt() != 10
+      if (h == null
+          || h.path("spec").path("minReplicas").asInt() != 2
+          || h.path("spec").path("maxReplicas").asInt() != 10
           || !hpa.equals(h.path("spec").path("scaleTargetRef").path("name").asText())) {
-        problems.add(where + ": HorizontalPodAutoscaler " + hpa + " must scale Deployment " + hpa + " between 2 and 10");
+        problems.add(
+            where
+                + ": HorizontalPodAutoscaler "
+                + hpa
+                + " must scale Deployment "
+                + hpa
+                + " between 2 and 10");
       }
       if (!byId.containsKey("PodDisruptionBudget/" + hpa)) {
         problems.add(where + ": no PodDisruptionBudget " + hpa);
@@ -374,27 +485,53 @@ final class DeployChecker {
           String svc = p.path("backend").path("service").path("name").asText();
           String type = p.path("pathType").asText();
           if (!type.equals("Exact") && !type.equals("Prefix")) {
-            problems.add(where + " Ingress/printfleet: path " + p.path("path").asText() + " has pathType " + type
-                + "; only Exact and Prefix have a meaning the checks can hold the controller to");
+            problems.add(
+                where
+                    + " Ingress/printfleet: path "
+                    + p.path("path").asText()
+                    + " has pathType "
+                    + type
+                    + "; only Exact and Prefix have a meaning the checks can hold the controller to");
           }
           paths.add(new IngressPath(p.path("path").asText(), type.equals("Exact"), svc));
           ObjectNode backend = byId.get("Service/" + svc);
           String portName = p.path("backend").path("service").path("port").path("name").asText();
-          boolean found = backend != null && Stream.of(backend.path("spec").path("ports"))
-              .flatMap(ps -> java.util.stream.StreamSupport.stream(ps.spliterator(), false))
-              .anyMatch(sp -> sp.path("name").asText().equals(portName));
+          boolean found =
+              backend != null
+                  && Stream.of(backend.path("spec").path("ports"))
+                      .flatMap(ps -> java.util.stream.StreamSupport.stream(ps.spliterator(), false))
+                      .anyMatch(sp -> sp.path("name").asText().equals(portName));
           if (!found) {
-            problems.add(where + " Ingress/printfleet: path " + p.path("path").asText() + " goes to " + svc + ":" + portName + ", which no Service has");
+            problems.add(
+                where
+                    + " Ingress/printfleet: path "
+                    + p.path("path").asText()
+                    + " goes to "
+                    + svc
+                    + ":"
+                    + portName
+                    + ", which no Service has");
           }
         }
       }
       if (ingress.path("spec").has("defaultBackend")) {
-        problems.add(where + " Ingress/printfleet: a defaultBackend routes every unmatched path to a service");
+        problems.add(
+            where
+                + " Ingress/printfleet: a defaultBackend routes every unmatched path to a service");
       }
       checkRouting(where + " Ingress/printfleet", paths);
-      String timeout = ingress.path("metadata").path("annotations").path("nginx.ingress.kubernetes.io/proxy-read-timeout").asText("60");
+      String timeout =
+          ingress
+              .path("metadata")
+              .path("annotations")
+              .path("nginx.ingress.kubernetes.io/proxy-read-timeout")
+              .asText("60");
       if (parseInt(timeout, "proxy-read-timeout", 0) < 3600) {
-        problems.add(where + " Ingress/printfleet: proxy-read-timeout " + timeout + " is too short for agent WebSockets");
+        problems.add(
+            where
+                + " Ingress/printfleet: proxy-read-timeout "
+                + timeout
+                + " is too short for agent WebSockets");
       }
     }
     boolean eventBusPolicy = false;
@@ -407,9 +544,19 @@ final class DeployChecker {
           if (p.path("port").asInt(-1) == eventBusPort) {
             eventBusPolicy = true;
             for (JsonNode from : rule.path("from")) {
-              if (!"printfleet".equals(from.path("podSelector").path("matchLabels").path("app.kubernetes.io/part-of").asText())
-                  || from.has("namespaceSelector") || from.has("ipBlock")) {
-                problems.add(where + " " + Yaml.id(o) + ": the event bus port is open to more than printfleet pods");
+              if (!"printfleet"
+                      .equals(
+                          from.path("podSelector")
+                              .path("matchLabels")
+                              .path("app.kubernetes.io/part-of")
+                              .asText())
+                  || from.has("namespaceSelector")
+                  || from.has("ipBlock")) {
+                problems.add(
+                    where
+                        + " "
+                        + Yaml.id(o)
+                        + ": the event bus port is open to more than printfleet pods");
               }
             }
           }
@@ -417,7 +564,11 @@ final class DeployChecker {
       }
     }
     if (!eventBusPolicy) {
-      problems.add(where + ": no NetworkPolicy opens the event bus port " + eventBusPort + " between printfleet pods");
+      problems.add(
+          where
+              + ": no NetworkPolicy opens the event bus port "
+              + eventBusPort
+              + " between printfleet pods");
     }
     ObjectNode monitor = byId.get("ServiceMonitor/printfleet");
     if (monitor == null) {
@@ -425,7 +576,11 @@ final class DeployChecker {
     } else {
       for (JsonNode endpoint : monitor.path("spec").path("endpoints")) {
         if (!isRoute(endpoint.path("path").asText())) {
-          problems.add(where + " ServiceMonitor/printfleet: path " + endpoint.path("path").asText() + " is not a route");
+          problems.add(
+              where
+                  + " ServiceMonitor/printfleet: path "
+                  + endpoint.path("path").asText()
+                  + " is not a route");
         }
       }
     }
@@ -440,7 +595,18 @@ final class DeployChecker {
     Path file = root.resolve("docker-compose.yml");
     ObjectNode compose = Yaml.single(file);
     JsonNode services = compose.path("services");
-    for (String name : List.of("redis", "postgres", "gateway-1", "gateway-2", "printing-1", "printing-2", "monitoring", "nginx", "prometheus", "grafana")) {
+    for (String name :
+        List.of(
+            "redis",
+            "postgres",
+            "gateway-1",
+            "gateway-2",
+            "printing-1",
+            "printing-2",
+            "monitoring",
+            "nginx",
+            "prometheus",
+            "grafana")) {
       if (!services.has(name)) {
         problems.add("docker-compose.yml: no service " + name);
       }
@@ -456,73 +622,115 @@ final class DeployChecker {
         problems.add("docker-compose.yml " + profiled + ": not under the monitoring profile");
       }
     }
-    services.fields().forEachRemaining(e -> {
-      String name = e.getKey();
-      JsonNode svc = e.getValue();
-      String where = "docker-compose.yml " + name;
-      svc.path("depends_on").fields().forEachRemaining(d -> {
-        JsonNode dependency = services.path(d.getKey());
-        if (dependency.has("healthcheck") && !"service_healthy".equals(d.getValue().path("condition").asText())) {
-          problems.add(where + ": depends on " + d.getKey() + " without condition service_healthy");
-        }
-      });
-      Optional<Service> printfleet = SERVICES.stream().filter(s -> name.startsWith(s.name())).findFirst();
-      if (printfleet.isEmpty() || !svc.has("build")) {
-        return;
-      }
-      Service s = printfleet.get();
-      Map<String, String> env = new LinkedHashMap<>();
-      if (svc.has("env_file")) {
-        List<String> envFiles = new ArrayList<>();
-        if (svc.path("env_file").isArray()) {
-          svc.path("env_file").forEach(f -> envFiles.add(f.isTextual() ? f.asText() : f.path("path").asText()));
-        } else {
-          envFiles.add(svc.path("env_file").asText());
-        }
-        for (String envFile : envFiles) {
-          for (String line : read(root.resolve(envFile)).lines().toList()) {
-            if (!line.isBlank() && !line.startsWith("#")) {
-              String[] kv = line.split("=", 2);
-              checkVariable(where + " (" + envFile + ")", kv[0].trim());
-              env.put(kv[0].trim(), kv.length > 1 ? kv[1].trim() : "");
-            }
-          }
-        }
-      }
-      svc.path("environment").fields().forEachRemaining(v -> {
-        checkVariable(where, v.getKey());
-        env.put(v.getKey(), v.getValue().asText());
-      });
-      JsonNode build = svc.path("build");
-      String buildArgs = "SERVICE=" + build.path("args").path("SERVICE").asText() + " PORT=" + build.path("args").path("PORT").asText();
-      String expectedArgs = "SERVICE=" + s.module() + " PORT=" + defaultPorts.get(s.name());
-      if (!"Dockerfile".equals(build.path("dockerfile").asText()) || !buildArgs.equals(expectedArgs)) {
-        problems.add(where + ": builds " + build.path("dockerfile").asText() + " with " + buildArgs
-            + ", expected Dockerfile with " + expectedArgs);
-      }
-      int port = env.containsKey("PRINTFLEET_HTTP_PORT")
-          ? parseInt(env.get("PRINTFLEET_HTTP_PORT"), where + " PRINTFLEET_HTTP_PORT", -1) : defaultPorts.getOrDefault(s.name(), -1);
-      String eventBusHost = env.getOrDefault("PRINTFLEET_EVENTBUS_HOST", "127.0.0.1");
-      if (!eventBusHost.equals(name)) {
-        problems.add(where + ": PRINTFLEET_EVENTBUS_HOST is " + eventBusHost + "; other containers reach this one as " + name);
-      }
-      String test = svc.path("healthcheck").path("test").toString();
-      Matcher url = URL.matcher(test);
-      if (!url.find()) {
-        problems.add(where + ": the health check calls no URL");
-      } else {
-        URI uri = URI.create(url.group());
-        if (uri.getPort() != port) {
-          problems.add(where + ": the health check calls port " + uri.getPort() + " but the service listens on " + port);
-        }
-        checkProbe(where, "healthcheck", uri.getPath(), "/health/ready");
-      }
-      for (String dep : List.of("redis")) {
-        if (!"service_healthy".equals(svc.path("depends_on").path(dep).path("condition").asText())) {
-          problems.add(where + ": must wait for " + dep + " to be healthy");
-        }
-      }
-    });
+    services
+        .fields()
+        .forEachRemaining(
+            e -> {
+              String name = e.getKey();
+              JsonNode svc = e.getValue();
+              String where = "docker-compose.yml " + name;
+              svc.path("depends_on")
+                  .fields()
+                  .forEachRemaining(
+                      d -> {
+                        JsonNode dependency = services.path(d.getKey());
+                        if (dependency.has("healthcheck")
+                            && !"service_healthy".equals(d.getValue().path("condition").asText())) {
+                          problems.add(
+                              where
+                                  + ": depends on "
+                                  + d.getKey()
+                                  + " without condition service_healthy");
+                        }
+                      });
+              Optional<Service> printfleet =
+                  SERVICES.stream().filter(s -> name.startsWith(s.name())).findFirst();
+              if (printfleet.isEmpty() || !svc.has("build")) {
+                return;
+              }
+              Service s = printfleet.get();
+              Map<String, String> env = new LinkedHashMap<>();
+              if (svc.has("env_file")) {
+                List<String> envFiles = new ArrayList<>();
+                if (svc.path("env_file").isArray()) {
+                  svc.path("env_file")
+                      .forEach(
+                          f -> envFiles.add(f.isTextual() ? f.asText() : f.path("path").asText()));
+                } else {
+                  envFiles.add(svc.path("env_file").asText());
+                }
+                for (String envFile : envFiles) {
+                  for (String line : read(root.resolve(envFile)).lines().toList()) {
+                    if (!line.isBlank() && !line.startsWith("#")) {
+                      String[] kv = line.split("=", 2);
+                      checkVariable(where + " (" + envFile + ")", kv[0].trim());
+                      env.put(kv[0].trim(), kv.length > 1 ? kv[1].trim() : "");
+                    }
+                  }
+                }
+              }
+              svc.path("environment")
+                  .fields()
+                  .forEachRemaining(
+                      v -> {
+                        checkVariable(where, v.getKey());
+                        env.put(v.getKey(), v.getValue().asText());
+                      });
+              JsonNode build = svc.path("build");
+              String buildArgs =
+                  "SERVICE="
+                      + build.path("args").path("SERVICE").asText()
+                      + " PORT="
+                      + build.path("args").path("PORT").asText();
+              String expectedArgs = "SERVICE=" + s.module() + " PORT=" + defaultPorts.get(s.name());
+              if (!"Dockerfile".equals(build.path("dockerfile").asText())
+                  || !buildArgs.equals(expectedArgs)) {
+                problems.add(
+                    where
+                        + ": builds "
+                        + build.path("dockerfile").asText()
+                        + " with "
+                        + buildArgs
+                        + ", expected Dockerfile with "
+                        + expectedArgs);
+              }
+              int port =
+                  env.containsKey("PRINTFLEET_HTTP_PORT")
+                      ? parseInt(
+                          env.get("PRINTFLEET_HTTP_PORT"), where + " PRINTFLEET_HTTP_PORT", -1)
+                      : defaultPorts.getOrDefault(s.name(), -1);
+              String eventBusHost = env.getOrDefault("PRINTFLEET_EVENTBUS_HOST", "127.0.0.1");
+              if (!eventBusHost.equals(name)) {
+                problems.add(
+                    where
+                        + ": PRINTFLEET_EVENTBUS_HOST is "
+                        + eventBusHost
+                        + "; other containers reach this one as "
+                        + name);
+              }
+              String test = svc.path("healthcheck").path("test").toString();
+              Matcher url = URL.matcher(test);
+              if (!url.find()) {
+                problems.add(where + ": the health check calls no URL");
+              } else {
+                URI uri = URI.create(url.group());
+                if (uri.getPort() != port) {
+                  problems.add(
+                      where
+                          + ": the health check calls port "
+                          + uri.getPort()
+                          + " but the service listens on "
+                          + port);
+                }
+                checkProbe(where, "healthcheck", uri.getPath(), "/health/ready");
+              }
+              for (String dep : List.of("redis")) {
+                if (!"service_healthy"
+                    .equals(svc.path("depends_on").path(dep).path("condition").asText())) {
+                  problems.add(where + ": must wait for " + dep + " to be healthy");
+                }
+              }
+            });
   }
 
   // --- nginx, Prometheus ---
@@ -533,7 +741,12 @@ final class DeployChecker {
     List<IngressPath> routing = new ArrayList<>(nginxLocations(locations));
     while (m.find()) {
       if (m.group(2).equals("/ws/")) {
-        for (String needed : List.of("proxy_http_version 1.1", "Upgrade $http_upgrade", "Connection $connection_upgrade", "proxy_read_timeout 3600s")) {
+        for (String needed :
+            List.of(
+                "proxy_http_version 1.1",
+                "Upgrade $http_upgrade",
+                "Connection $connection_upgrade",
+                "proxy_read_timeout 3600s")) {
           if (!m.group(3).contains(needed)) {
             problems.add("deploy/nginx/printfleet-locations.conf /ws/: lacks '" + needed + "'");
           }
@@ -548,50 +761,76 @@ final class DeployChecker {
     checkRouting("compose nginx (deploy/nginx)", routing);
     String cluster = read(root.resolve("deploy/local-cluster.sh"));
     if (!cluster.contains("include $ROOT/deploy/nginx/printfleet-locations.conf;")) {
-      problems.add("deploy/local-cluster.sh: its nginx does not include deploy/nginx/printfleet-locations.conf");
+      problems.add(
+          "deploy/local-cluster.sh: its nginx does not include deploy/nginx/printfleet-locations.conf");
     }
     List<IngressPath> local = new ArrayList<>(nginxLocations(locations));
     local.addAll(nginxLocations(cluster));
     checkRouting("local cluster nginx (deploy/local-cluster.sh)", local);
     for (String route : routes) {
-      String to = resolve(routing, route.endsWith("/*") ? route.substring(0, route.length() - 1) + "x" : route);
+      String to =
+          resolve(
+              routing, route.endsWith("/*") ? route.substring(0, route.length() - 1) + "x" : route);
       if (to == null && !INSIDE_ONLY.contains(route) && !route.startsWith("/health/")) {
-        problems.add("nginx: route " + route + " is served by a service but not routed by the ingress");
+        problems.add(
+            "nginx: route " + route + " is served by a service but not routed by the ingress");
       }
     }
     String prometheus = read(root.resolve("deploy/prometheus/prometheus.yml"));
     JsonNode services = Yaml.single(root.resolve("docker-compose.yml")).path("services");
-    services.fieldNames().forEachRemaining(name -> {
-      Optional<Service> s = SERVICES.stream().filter(x -> name.startsWith(x.name())).findFirst();
-      if (s.isEmpty() || !services.path(name).has("build")) {
-        return;
-      }
-      String port = services.path(name).path("environment").path("PRINTFLEET_HTTP_PORT").asText(String.valueOf(defaultPorts.get(s.get().name())));
-      if (!nginx.contains("server " + name + ":" + port + " ")) {
-        problems.add("deploy/nginx/nginx.conf: upstream " + s.get().name() + " lacks server " + name + ":" + port);
-      }
-      if (!prometheus.contains("\"" + name + ":" + port + "\"")) {
-        problems.add("deploy/prometheus/prometheus.yml: does not scrape " + name + ":" + port);
-      }
-    });
+    services
+        .fieldNames()
+        .forEachRemaining(
+            name -> {
+              Optional<Service> s =
+                  SERVICES.stream().filter(x -> name.startsWith(x.name())).findFirst();
+              if (s.isEmpty() || !services.path(name).has("build")) {
+                return;
+              }
+              String port =
+                  services
+                      .path(name)
+                      .path("environment")
+                      .path("PRINTFLEET_HTTP_PORT")
+                      .asText(String.valueOf(defaultPorts.get(s.get().name())));
+              if (!nginx.contains("server " + name + ":" + port + " ")) {
+                problems.add(
+                    "deploy/nginx/nginx.conf: upstream "
+                        + s.get().name()
+                        + " lacks server "
+                        + name
+                        + ":"
+                        + port);
+              }
+              if (!prometheus.contains("\"" + name + ":" + port + "\"")) {
+                problems.add(
+                    "deploy/prometheus/prometheus.yml: does not scrape " + name + ":" + port);
+              }
+            });
     Matcher path = Pattern.compile("metrics_path:\\s*(\\S+)").matcher(prometheus);
     while (path.find()) {
       if (!isRoute(path.group(1))) {
-        problems.add("deploy/prometheus/prometheus.yml: metrics_path " + path.group(1) + " is not a route");
+        problems.add(
+            "deploy/prometheus/prometheus.yml: metrics_path " + path.group(1) + " is not a route");
       }
     }
   }
 
-  private static final Pattern LOCATION = Pattern.compile("location\\s+(=\\s*)?(\\S+)\\s*\\{([^}]*)}");
+  private static final Pattern LOCATION =
+      Pattern.compile("location\\s+(=\\s*)?(\\S+)\\s*\\{([^}]*)}");
   private static final Pattern PROXY_PASS = Pattern.compile("proxy_pass\\s+http://([a-z]+)");
 
-  /** The locations of an nginx configuration: {@code location = /x} is exact, a proxy_pass names the service. */
+  /**
+   * The locations of an nginx configuration: {@code location = /x} is exact, a proxy_pass names the
+   * service.
+   */
   static List<IngressPath> nginxLocations(String conf) {
     List<IngressPath> locations = new ArrayList<>();
     Matcher m = LOCATION.matcher(conf);
     while (m.find()) {
       Matcher pass = PROXY_PASS.matcher(m.group(3));
-      locations.add(new IngressPath(m.group(2), m.group(1) != null, pass.find() ? pass.group(1) : null));
+      locations.add(
+          new IngressPath(m.group(2), m.group(1) != null, pass.find() ? pass.group(1) : null));
     }
     return locations;
   }
@@ -622,10 +861,12 @@ final class DeployChecker {
     }
     // The build refuses a SERVICE outside its case list: every module must be in it.
     Matcher allowed = Pattern.compile("case \"\\$SERVICE\" in ([^)]*)\\)").matcher(text);
-    List<String> modules = allowed.find() ? List.of(allowed.group(1).trim().split("\\|")) : List.of();
+    List<String> modules =
+        allowed.find() ? List.of(allowed.group(1).trim().split("\\|")) : List.of();
     for (Service s : SERVICES) {
       if (!modules.contains(s.module())) {
-        problems.add(where + ": SERVICE may not be " + s.module() + " (the build accepts " + modules + ")");
+        problems.add(
+            where + ": SERVICE may not be " + s.module() + " (the build accepts " + modules + ")");
       }
     }
     Matcher health = Pattern.compile("(?ms)^HEALTHCHECK.*?(http://[^\"\\s]+)").matcher(text);
@@ -637,7 +878,8 @@ final class DeployChecker {
       checkProbe(where, "HEALTHCHECK", URI.create(url).getPath(), "/health/live");
     }
     if (!text.contains("PRINTFLEET_HTTP_PORT=${PORT}") || !text.contains("EXPOSE ${PORT}")) {
-      problems.add(where + ": PRINTFLEET_HTTP_PORT and EXPOSE must both come from the PORT build argument");
+      problems.add(
+          where + ": PRINTFLEET_HTTP_PORT and EXPOSE must both come from the PORT build argument");
     }
     Matcher vars = Pattern.compile("\\b((?:PRINTFLEET|REDIS|PG)[A-Z0-9_]*)=").matcher(text);
     while (vars.find()) {
@@ -649,7 +891,8 @@ final class DeployChecker {
     String compose = read(root.resolve("deploy/grafana/dashboards/printfleet.json"));
     String k8s = read(root.resolve("k8s/base/grafana/printfleet.json"));
     if (!compose.equals(k8s)) {
-      problems.add("k8s/base/grafana/printfleet.json differs from deploy/grafana/dashboards/printfleet.json");
+      problems.add(
+          "k8s/base/grafana/printfleet.json differs from deploy/grafana/dashboards/printfleet.json");
     }
   }
 

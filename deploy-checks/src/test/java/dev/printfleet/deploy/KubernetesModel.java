@@ -13,35 +13,46 @@ import java.util.Map;
 
 /**
  * Validates Kubernetes objects without a cluster against the fabric8 Kubernetes model (the API
- * types generated from Kubernetes' OpenAPI; fabric8 7.4, Kubernetes 1.33), read strictly:
- * scalars are not coerced (a port written as a string fails), and a field the API type does not
- * have fails. fabric8 keeps unknown fields in each object's {@code additionalProperties}
- * instead of refusing them, so every object of the parsed tree is walked for those. The
- * prometheus-operator ServiceMonitor (a CRD) is checked against fabric8's model of that CRD
- * ({@code monitoring.coreos.com/v1}). A kind this class does not know fails.
+ * types generated from Kubernetes' OpenAPI; fabric8 7.4, Kubernetes 1.33), read strictly: scalars
+ * are not coerced (a port written as a string fails), and a field the API type does not have fails.
+ * fabric8 keeps unknown fields in each object's {@code additionalProperties} instead of refusing
+ * them, so every object of the parsed tree is walked for those. The prometheus-operator
+ * ServiceMonitor (a CRD) is checked against fabric8's model of that CRD ({@code
+ * monitoring.coreos.com/v1}). A kind this class does not know fails.
  */
 final class KubernetesModel {
 
-  private static final Map<String, Class<?>> KINDS = Map.ofEntries(
-      Map.entry("v1/Namespace", io.fabric8.kubernetes.api.model.Namespace.class),
-      Map.entry("v1/ConfigMap", io.fabric8.kubernetes.api.model.ConfigMap.class),
-      Map.entry("v1/Secret", io.fabric8.kubernetes.api.model.Secret.class),
-      Map.entry("v1/Service", io.fabric8.kubernetes.api.model.Service.class),
-      Map.entry("apps/v1/Deployment", io.fabric8.kubernetes.api.model.apps.Deployment.class),
-      Map.entry("autoscaling/v2/HorizontalPodAutoscaler",
-          io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler.class),
-      Map.entry("policy/v1/PodDisruptionBudget", io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget.class),
-      Map.entry("networking.k8s.io/v1/Ingress", io.fabric8.kubernetes.api.model.networking.v1.Ingress.class),
-      Map.entry("networking.k8s.io/v1/NetworkPolicy", io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy.class),
-      Map.entry("monitoring.coreos.com/v1/ServiceMonitor", io.fabric8.openshift.api.model.monitoring.v1.ServiceMonitor.class));
+  private static final Map<String, Class<?>> KINDS =
+      Map.ofEntries(
+          Map.entry("v1/Namespace", io.fabric8.kubernetes.api.model.Namespace.class),
+          Map.entry("v1/ConfigMap", io.fabric8.kubernetes.api.model.ConfigMap.class),
+          Map.entry("v1/Secret", io.fabric8.kubernetes.api.model.Secret.class),
+          Map.entry("v1/Service", io.fabric8.kubernetes.api.model.Service.class),
+          Map.entry("apps/v1/Deployment", io.fabric8.kubernetes.api.model.apps.Deployment.class),
+          Map.entry(
+              "autoscaling/v2/HorizontalPodAutoscaler",
+              io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler.class),
+          Map.entry(
+              "policy/v1/PodDisruptionBudget",
+              io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget.class),
+          Map.entry(
+              "networking.k8s.io/v1/Ingress",
+              io.fabric8.kubernetes.api.model.networking.v1.Ingress.class),
+          Map.entry(
+              "networking.k8s.io/v1/NetworkPolicy",
+              io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy.class),
+          Map.entry(
+              "monitoring.coreos.com/v1/ServiceMonitor",
+              io.fabric8.openshift.api.model.monitoring.v1.ServiceMonitor.class));
 
-  private static final ObjectMapper STRICT = JsonMapper.builder()
-      .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
-      .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-      .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-      .enable(DeserializationFeature.FAIL_ON_NUMBERS_FOR_ENUMS)
-      .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY)
-      .build();
+  private static final ObjectMapper STRICT =
+      JsonMapper.builder()
+          .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
+          .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+          .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+          .enable(DeserializationFeature.FAIL_ON_NUMBERS_FOR_ENUMS)
+          .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY)
+          .build();
 
   private KubernetesModel() {}
 
@@ -69,7 +80,8 @@ final class KubernetesModel {
     return problems;
   }
 
-  private static void walk(Object value, String path, List<String> problems, String where, int depth) {
+  private static void walk(
+      Object value, String path, List<String> problems, String where, int depth) {
     if (value == null || depth > 40) {
       return;
     }
@@ -89,7 +101,9 @@ final class KubernetesModel {
       return;
     }
     for (Method m : value.getClass().getMethods()) {
-      if (m.getParameterCount() != 0 || Modifier.isStatic(m.getModifiers()) || !m.getName().startsWith("get")
+      if (m.getParameterCount() != 0
+          || Modifier.isStatic(m.getModifiers())
+          || !m.getName().startsWith("get")
           || m.getDeclaringClass() == Object.class) {
         continue;
       }
@@ -101,7 +115,12 @@ final class KubernetesModel {
       }
       if (m.getName().equals("getAdditionalProperties")) {
         if (child instanceof Map<?, ?> extra && !extra.isEmpty()) {
-          problems.add(where + ": unknown field(s) " + extra.keySet() + " at " + (path.isEmpty() ? "the top" : path.substring(1)));
+          problems.add(
+              where
+                  + ": unknown field(s) "
+                  + extra.keySet()
+                  + " at "
+                  + (path.isEmpty() ? "the top" : path.substring(1)));
         }
         continue;
       }

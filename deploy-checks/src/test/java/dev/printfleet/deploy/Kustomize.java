@@ -17,20 +17,29 @@ import java.util.Set;
 /**
  * A small kustomize for exactly the features k8s/ uses, so the overlays render in the test suite
  * without a kustomize binary (none comes from Debian, npm or Maven Central): {@code resources}
- * (files and directories), {@code namespace}, {@code labels} (without selectors),
- * {@code configMapGenerator} (files and literals, without the name hash), {@code patches}
- * (strategic merge from a file; JSON 6902 inline with a kind/name target) and {@code images}.
- * Any other field fails the render rather than being ignored. Strategic merge here merges maps,
- * merges lists of objects by {@code name} (containers, env, ports) and replaces other lists;
- * that covers every patch in k8s/overlays. Its output for both overlays was compared once with
- * {@code kubectl kustomize} (identical objects); no kubectl comes from the registries this project
- * installs from, so that comparison is not part of the suite.
+ * (files and directories), {@code namespace}, {@code labels} (without selectors), {@code
+ * configMapGenerator} (files and literals, without the name hash), {@code patches} (strategic merge
+ * from a file; JSON 6902 inline with a kind/name target) and {@code images}. Any other field fails
+ * the render rather than being ignored. Strategic merge here merges maps, merges lists of objects
+ * by {@code name} (containers, env, ports) and replaces other lists; that covers every patch in
+ * k8s/overlays. Its output for both overlays was compared once with {@code kubectl kustomize}
+ * (identical objects); no kubectl comes from the registries this project installs from, so that
+ * comparison is not part of the suite.
  */
 final class Kustomize {
 
   private static final Set<String> SUPPORTED =
-      Set.of("apiVersion", "kind", "namespace", "labels", "resources", "configMapGenerator", "patches", "images");
-  private static final Set<String> CLUSTER_SCOPED = Set.of("Namespace", "ClusterRole", "ClusterRoleBinding");
+      Set.of(
+          "apiVersion",
+          "kind",
+          "namespace",
+          "labels",
+          "resources",
+          "configMapGenerator",
+          "patches",
+          "images");
+  private static final Set<String> CLUSTER_SCOPED =
+      Set.of("Namespace", "ClusterRole", "ClusterRoleBinding");
 
   private Kustomize() {}
 
@@ -40,7 +49,8 @@ final class Kustomize {
     for (Iterator<String> it = k.fieldNames(); it.hasNext(); ) {
       String field = it.next();
       if (!SUPPORTED.contains(field)) {
-        throw new IllegalArgumentException(file + ": field '" + field + "' is not supported by this renderer");
+        throw new IllegalArgumentException(
+            file + ": field '" + field + "' is not supported by this renderer");
       }
     }
     List<ObjectNode> objects = new ArrayList<>();
@@ -50,7 +60,8 @@ final class Kustomize {
         objects.addAll(render(path));
       } else {
         if (!path.startsWith(dir.normalize())) {
-          throw new IllegalArgumentException(file + ": resource " + entry.asText() + " is outside the kustomization root");
+          throw new IllegalArgumentException(
+              file + ": resource " + entry.asText() + " is outside the kustomization root");
         }
         objects.addAll(Yaml.documents(path));
       }
@@ -73,8 +84,10 @@ final class Kustomize {
       }
     }
     for (JsonNode label : k.path("labels")) {
-      if (label.path("includeSelectors").asBoolean(false) || label.path("includeTemplates").asBoolean(false)) {
-        throw new IllegalArgumentException(file + ": labels with includeSelectors/includeTemplates are not supported");
+      if (label.path("includeSelectors").asBoolean(false)
+          || label.path("includeTemplates").asBoolean(false)) {
+        throw new IllegalArgumentException(
+            file + ": labels with includeSelectors/includeTemplates are not supported");
       }
       for (ObjectNode object : objects) {
         ObjectNode labels = object.with("metadata").with("labels");
@@ -83,13 +96,17 @@ final class Kustomize {
     }
     for (JsonNode image : k.path("images")) {
       for (ObjectNode object : objects) {
-        for (JsonNode container : object.path("spec").path("template").path("spec").path("containers")) {
+        for (JsonNode container :
+            object.path("spec").path("template").path("spec").path("containers")) {
           String current = container.path("image").asText();
           int colon = current.lastIndexOf(':');
           String name = colon > current.lastIndexOf('/') ? current.substring(0, colon) : current;
           if (name.equals(image.path("name").asText())) {
             String newName = image.path("newName").asText(name);
-            String tag = image.has("newTag") ? image.path("newTag").asText() : current.substring(name.length() + 1);
+            String tag =
+                image.has("newTag")
+                    ? image.path("newTag").asText()
+                    : current.substring(name.length() + 1);
             ((ObjectNode) container).put("image", newName + ":" + tag);
           }
         }
@@ -100,7 +117,8 @@ final class Kustomize {
 
   private static ObjectNode configMap(Path dir, JsonNode generator) {
     if (!generator.path("options").path("disableNameSuffixHash").asBoolean(false)) {
-      throw new IllegalArgumentException(dir + ": configMapGenerator without disableNameSuffixHash is not supported");
+      throw new IllegalArgumentException(
+          dir + ": configMapGenerator without disableNameSuffixHash is not supported");
     }
     var f = JsonNodeFactory.instance;
     ObjectNode cm = f.objectNode().put("apiVersion", "v1").put("kind", "ConfigMap");
@@ -127,14 +145,21 @@ final class Kustomize {
   private static void applyPatch(Path dir, JsonNode patch, List<ObjectNode> objects) {
     if (patch.has("path")) {
       for (ObjectNode smp : Yaml.documents(dir.resolve(patch.path("path").asText()))) {
-        ObjectNode target = find(objects, smp.path("kind").asText(), smp.path("metadata").path("name").asText(), dir);
+        ObjectNode target =
+            find(
+                objects,
+                smp.path("kind").asText(),
+                smp.path("metadata").path("name").asText(),
+                dir);
         merge(target, smp);
       }
       return;
     }
     JsonNode target = patch.path("target");
-    ObjectNode object = find(objects, target.path("kind").asText(), target.path("name").asText(), dir);
-    for (JsonNode op : Yaml.MAPPER.convertValue(readYamlList(patch.path("patch").asText()), ArrayNode.class)) {
+    ObjectNode object =
+        find(objects, target.path("kind").asText(), target.path("name").asText(), dir);
+    for (JsonNode op :
+        Yaml.MAPPER.convertValue(readYamlList(patch.path("patch").asText()), ArrayNode.class)) {
       jsonPatch(object, op);
     }
   }
@@ -149,9 +174,15 @@ final class Kustomize {
 
   private static ObjectNode find(List<ObjectNode> objects, String kind, String name, Path dir) {
     return objects.stream()
-        .filter(o -> o.path("kind").asText().equals(kind) && o.path("metadata").path("name").asText().equals(name))
+        .filter(
+            o ->
+                o.path("kind").asText().equals(kind)
+                    && o.path("metadata").path("name").asText().equals(name))
         .findFirst()
-        .orElseThrow(() -> new IllegalArgumentException(dir + ": a patch targets " + kind + "/" + name + ", which no resource is"));
+        .orElseThrow(
+            () ->
+                new IllegalArgumentException(
+                    dir + ": a patch targets " + kind + "/" + name + ", which no resource is"));
   }
 
   /** Strategic merge, as far as k8s/ needs it. */
@@ -164,7 +195,10 @@ final class Kustomize {
         target.remove(e.getKey());
       } else if (existing instanceof ObjectNode existingObject && value.isObject()) {
         merge(existingObject, value);
-      } else if (existing instanceof ArrayNode existingList && value.isArray() && byName(existingList) && byName(value)) {
+      } else if (existing instanceof ArrayNode existingList
+          && value.isArray()
+          && byName(existingList)
+          && byName(value)) {
         for (JsonNode item : value) {
           ObjectNode match = null;
           for (JsonNode old : existingList) {
@@ -204,7 +238,8 @@ final class Kustomize {
       String token = unescape(tokens[i]);
       parent = parent.isArray() ? parent.get(Integer.parseInt(token)) : parent.get(token);
       if (parent == null) {
-        throw new IllegalArgumentException(Yaml.id(object) + ": JSON patch path " + op.path("path").asText() + " does not exist");
+        throw new IllegalArgumentException(
+            Yaml.id(object) + ": JSON patch path " + op.path("path").asText() + " does not exist");
       }
     }
     String last = unescape(tokens[tokens.length - 1]);
@@ -213,7 +248,12 @@ final class Kustomize {
     if (parent instanceof ObjectNode p) {
       if (kind.equals("replace") || kind.equals("remove")) {
         if (!p.has(last)) {
-          throw new IllegalArgumentException(Yaml.id(object) + ": JSON patch " + kind + " of a missing " + op.path("path").asText());
+          throw new IllegalArgumentException(
+              Yaml.id(object)
+                  + ": JSON patch "
+                  + kind
+                  + " of a missing "
+                  + op.path("path").asText());
         }
       }
       if (kind.equals("remove")) {
@@ -229,7 +269,8 @@ final class Kustomize {
         case "add" -> a.insert(index, value);
         case "replace" -> a.set(index, value);
         case "remove" -> a.remove(index);
-        default -> throw new IllegalArgumentException("JSON patch op " + kind + " is not supported");
+        default ->
+            throw new IllegalArgumentException("JSON patch op " + kind + " is not supported");
       }
     }
   }

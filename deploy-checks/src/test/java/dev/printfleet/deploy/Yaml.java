@@ -49,7 +49,8 @@ final class Yaml {
   static ObjectNode single(Path file) {
     var documents = documents(file);
     if (documents.size() != 1) {
-      throw new IllegalArgumentException(file + " holds " + documents.size() + " documents, expected one");
+      throw new IllegalArgumentException(
+          file + " holds " + documents.size() + " documents, expected one");
     }
     return documents.get(0);
   }

@@ -20,8 +20,8 @@ import io.vertx.core.Vertx;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -53,37 +53,77 @@ public final class DevLauncher implements Callable<Integer> {
   private static final Logger log = LoggerFactory.getLogger(DevLauncher.class);
   private static final String COMPANY = "acme";
 
-  @Option(names = "--agents", paramLabel = "N", description = "Simulated agents to run (default: ${DEFAULT-VALUE}; 0 for none).", defaultValue = "5")
+  @Option(
+      names = "--agents",
+      paramLabel = "N",
+      description = "Simulated agents to run (default: ${DEFAULT-VALUE}; 0 for none).",
+      defaultValue = "5")
   int agents;
 
-  @Option(names = "--printers", paramLabel = "M", description = "Printers per simulated agent (default: ${DEFAULT-VALUE}).", defaultValue = "2")
+  @Option(
+      names = "--printers",
+      paramLabel = "M",
+      description = "Printers per simulated agent (default: ${DEFAULT-VALUE}).",
+      defaultValue = "2")
   int printersPerAgent;
 
-  @Option(names = "--branches", paramLabel = "B", description = "Branches the agents are spread over (default: ${DEFAULT-VALUE}).", defaultValue = "3")
+  @Option(
+      names = "--branches",
+      paramLabel = "B",
+      description = "Branches the agents are spread over (default: ${DEFAULT-VALUE}).",
+      defaultValue = "3")
   int branches;
 
-  @Option(names = "--failure-rate", paramLabel = "F", description = "Share of simulated prints that fail, 0..1 (default: ${DEFAULT-VALUE}).", defaultValue = "0.02")
+  @Option(
+      names = "--failure-rate",
+      paramLabel = "F",
+      description = "Share of simulated prints that fail, 0..1 (default: ${DEFAULT-VALUE}).",
+      defaultValue = "0.02")
   double failureRate;
 
-  @Option(names = "--print-delay", paramLabel = "MS", description = "How long a simulated printer takes, in ms (default: ${DEFAULT-VALUE}).", defaultValue = "300")
+  @Option(
+      names = "--print-delay",
+      paramLabel = "MS",
+      description = "How long a simulated printer takes, in ms (default: ${DEFAULT-VALUE}).",
+      defaultValue = "300")
   long printDelayMs;
 
-  @Option(names = "--gateway-port", paramLabel = "PORT", description = "Gateway HTTP port (default: PRINTFLEET_GATEWAY_HTTP_PORT or 8080).")
+  @Option(
+      names = "--gateway-port",
+      paramLabel = "PORT",
+      description = "Gateway HTTP port (default: PRINTFLEET_GATEWAY_HTTP_PORT or 8080).")
   Integer gatewayPort;
 
-  @Option(names = "--printing-port", paramLabel = "PORT", description = "Printing HTTP port (default: PRINTFLEET_PRINTING_HTTP_PORT or 8081).")
+  @Option(
+      names = "--printing-port",
+      paramLabel = "PORT",
+      description = "Printing HTTP port (default: PRINTFLEET_PRINTING_HTTP_PORT or 8081).")
   Integer printingPort;
 
-  @Option(names = "--monitoring-port", paramLabel = "PORT", description = "Monitoring HTTP port (default: PRINTFLEET_MONITORING_HTTP_PORT or 8082).")
+  @Option(
+      names = "--monitoring-port",
+      paramLabel = "PORT",
+      description = "Monitoring HTTP port (default: PRINTFLEET_MONITORING_HTTP_PORT or 8082).")
   Integer monitoringPort;
 
-  @Option(names = "--services", split = ",", paramLabel = "NAME", description = "Services to run: gateway, printing, monitoring (default: all three). PostgreSQL starts only for printing.")
+  @Option(
+      names = "--services",
+      split = ",",
+      paramLabel = "NAME",
+      description =
+          "Services to run: gateway, printing, monitoring (default: all three). PostgreSQL starts only for printing.")
   List<String> only = List.of("gateway", "printing", "monitoring");
 
-  @Option(names = "--infra-only", description = "Start only embedded Redis and PostgreSQL, print one line PRINTFLEET_INFRA with their settings, and wait (deploy/local-cluster.sh).")
+  @Option(
+      names = "--infra-only",
+      description =
+          "Start only embedded Redis and PostgreSQL, print one line PRINTFLEET_INFRA with their settings, and wait (deploy/local-cluster.sh).")
   boolean infraOnly;
 
-  @Option(names = "--duration", paramLabel = "DURATION", description = "Stop by itself after this long, e.g. 90s or 10m (default: run until Ctrl-C).")
+  @Option(
+      names = "--duration",
+      paramLabel = "DURATION",
+      description = "Stop by itself after this long, e.g. 90s or 10m (default: run until Ctrl-C).")
   String duration;
 
   private final List<ServiceRuntime> services = new ArrayList<>();
@@ -106,31 +146,54 @@ public final class DevLauncher implements Callable<Integer> {
     int monitoring;
     Duration stopAfter;
     try {
-      gateway = gatewayPort != null ? gatewayPort : env.port("PRINTFLEET_GATEWAY_HTTP_PORT", GatewayService.DEFAULT_HTTP_PORT);
-      printing = printingPort != null ? printingPort : env.port("PRINTFLEET_PRINTING_HTTP_PORT", PrintingService.DEFAULT_HTTP_PORT);
-      monitoring = monitoringPort != null ? monitoringPort : env.port("PRINTFLEET_MONITORING_HTTP_PORT", MonitoringService.DEFAULT_HTTP_PORT);
-      stopAfter = duration == null ? null : new Settings(Map.of("--duration", duration)).duration("--duration", null);
+      gateway =
+          gatewayPort != null
+              ? gatewayPort
+              : env.port("PRINTFLEET_GATEWAY_HTTP_PORT", GatewayService.DEFAULT_HTTP_PORT);
+      printing =
+          printingPort != null
+              ? printingPort
+              : env.port("PRINTFLEET_PRINTING_HTTP_PORT", PrintingService.DEFAULT_HTTP_PORT);
+      monitoring =
+          monitoringPort != null
+              ? monitoringPort
+              : env.port("PRINTFLEET_MONITORING_HTTP_PORT", MonitoringService.DEFAULT_HTTP_PORT);
+      stopAfter =
+          duration == null
+              ? null
+              : new Settings(Map.of("--duration", duration)).duration("--duration", null);
     } catch (ConfigException e) {
       System.err.println("printfleet dev: " + e.getMessage());
       return 2;
     }
     if (!List.of("gateway", "printing", "monitoring").containsAll(only) || only.isEmpty()) {
-      System.err.println("printfleet dev: --services takes gateway, printing and monitoring, comma-separated");
+      System.err.println(
+          "printfleet dev: --services takes gateway, printing and monitoring, comma-separated");
       return 2;
     }
     if (failureRate < 0 || failureRate > 1 || agents < 0 || printersPerAgent < 1 || branches < 1) {
-      System.err.println("printfleet dev: --failure-rate must be within 0..1, --agents >= 0, --printers and --branches >= 1");
+      System.err.println(
+          "printfleet dev: --failure-rate must be within 0..1, --agents >= 0, --printers and --branches >= 1");
       return 2;
     }
     String secret = env.optional("PRINTFLEET_JWT_SECRET").orElseGet(DevLauncher::randomSecret);
     if (secret.length() < JwtSettings.MIN_SECRET_LENGTH) {
-      System.err.println("printfleet dev: PRINTFLEET_JWT_SECRET is too short; HS256 needs at least " + JwtSettings.MIN_SECRET_LENGTH + " characters");
+      System.err.println(
+          "printfleet dev: PRINTFLEET_JWT_SECRET is too short; HS256 needs at least "
+              + JwtSettings.MIN_SECRET_LENGTH
+              + " characters");
       return 2;
     }
 
     long startedAt = System.nanoTime();
     CountDownLatch stop = new CountDownLatch(1);
-    Thread cleanup = new Thread(() -> { stopAll(); stop.countDown(); }, "printfleet-dev-stop");
+    Thread cleanup =
+        new Thread(
+            () -> {
+              stopAll();
+              stop.countDown();
+            },
+            "printfleet-dev-stop");
     Runtime.getRuntime().addShutdownHook(cleanup);
 
     log.info("Starting embedded Redis and PostgreSQL");
@@ -147,9 +210,21 @@ public final class DevLauncher implements Callable<Integer> {
     }
 
     if (infraOnly) {
-      System.out.println("PRINTFLEET_INFRA REDIS_CONNECTION_ADDRESS=" + redis.address()
-          + (postgres == null ? "" : " PGHOST=" + postgres.host() + " PGPORT=" + postgres.port() + " PGDATABASE=" + database
-              + " PGUSER=" + postgres.user() + " PGPASSWORD=" + postgres.password()));
+      System.out.println(
+          "PRINTFLEET_INFRA REDIS_CONNECTION_ADDRESS="
+              + redis.address()
+              + (postgres == null
+                  ? ""
+                  : " PGHOST="
+                      + postgres.host()
+                      + " PGPORT="
+                      + postgres.port()
+                      + " PGDATABASE="
+                      + database
+                      + " PGUSER="
+                      + postgres.user()
+                      + " PGPASSWORD="
+                      + postgres.password()));
       System.out.flush();
       if (stopAfter != null) {
         stop.await(stopAfter.toMillis(), TimeUnit.MILLISECONDS);
@@ -186,11 +261,26 @@ public final class DevLauncher implements Callable<Integer> {
 
     if (agents > 0 && only.contains("gateway")) {
       simulatorVertx = Vertx.vertx();
-      fleet = new AgentFleet(simulatorVertx, "127.0.0.1", gateway, secret, COMPANY, agents, printersPerAgent, branches,
-          new SimulatedAgent.Behaviour(printDelayMs, failureRate, 10_000));
+      fleet =
+          new AgentFleet(
+              simulatorVertx,
+              "127.0.0.1",
+              gateway,
+              secret,
+              COMPANY,
+              agents,
+              printersPerAgent,
+              branches,
+              new SimulatedAgent.Behaviour(printDelayMs, failureRate, 10_000));
       fleet.start();
     }
-    printWelcome(secret, gateway, printing, monitoring, database, (System.nanoTime() - startedAt) / 1_000_000);
+    printWelcome(
+        secret,
+        gateway,
+        printing,
+        monitoring,
+        database,
+        (System.nanoTime() - startedAt) / 1_000_000);
 
     if (stopAfter != null) {
       if (!stop.await(stopAfter.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -202,7 +292,8 @@ public final class DevLauncher implements Callable<Integer> {
     return 0;
   }
 
-  private static <C> Future<ServiceRuntime> start(ServiceDefinition<C> service, Map<String, String> base, int port, String instanceId) {
+  private static <C> Future<ServiceRuntime> start(
+      ServiceDefinition<C> service, Map<String, String> base, int port, String instanceId) {
     Map<String, String> env = new HashMap<>(base);
     env.put("PRINTFLEET_HTTP_PORT", String.valueOf(port));
     env.putIfAbsent("PRINTFLEET_INSTANCE_ID", instanceId);
@@ -212,31 +303,64 @@ public final class DevLauncher implements Callable<Integer> {
     return ServiceLauncher.start(service, new Settings(env));
   }
 
-  private void printWelcome(String secret, int gateway, int printing, int monitoring, String database, long startMs) {
+  private void printWelcome(
+      String secret, int gateway, int printing, int monitoring, String database, long startMs) {
     Vertx vertx = services.get(0).vertx();
     var issuer = new TokenIssuer(vertx, secret);
     Duration day = Duration.ofDays(1);
     String agentToken = issuer.agent("acme-agent-try", COMPANY, "b1", day);
     String userToken = issuer.user("alice", Role.USER, COMPANY, List.of(), day);
     String sreToken = issuer.user("sam", Role.SRE, COMPANY, List.of(), day);
-    String out = String.join("\n",
-        "",
-        "printfleet is running (started in " + startMs + " ms). Ctrl-C stops everything.",
-        "",
-        "  gateway     http://127.0.0.1:" + gateway + "     agents: ws://127.0.0.1:" + gateway + "/ws/agent   dashboards: ws://127.0.0.1:" + gateway + "/ws/client",
-        "  printing    http://127.0.0.1:" + printing + "     REST API: http://127.0.0.1:" + printing + "/api/v1",
-        "  monitoring  http://127.0.0.1:" + monitoring + "     SRE dashboard: http://127.0.0.1:" + monitoring + "/",
-        "  health      /health/live  /health/ready  /metrics on each",
-        "  redis       " + redis.address() + (postgres == null ? "" : "   postgres  127.0.0.1:" + postgres.port() + "/" + database + " (user postgres)"),
-        "  agents      " + agents + " simulated (company " + COMPANY + ", " + printersPerAgent + " printers each, branches b1..b" + branches + ")",
-        "",
-        "Tokens (valid 24 h, company " + COMPANY + "):",
-        "  agent (acme-agent-try, branch b1): " + agentToken,
-        "  user  (alice):                     " + userToken,
-        "  sre   (sam):                       " + sreToken,
-        "",
-        "Try:  curl -s http://127.0.0.1:" + printing + "/health/ready",
-        "");
+    String out =
+        String.join(
+            "\n",
+            "",
+            "printfleet is running (started in " + startMs + " ms). Ctrl-C stops everything.",
+            "",
+            "  gateway     http://127.0.0.1:"
+                + gateway
+                + "     agents: ws://127.0.0.1:"
+                + gateway
+                + "/ws/agent   dashboards: ws://127.0.0.1:"
+                + gateway
+                + "/ws/client",
+            "  printing    http://127.0.0.1:"
+                + printing
+                + "     REST API: http://127.0.0.1:"
+                + printing
+                + "/api/v1",
+            "  monitoring  http://127.0.0.1:"
+                + monitoring
+                + "     SRE dashboard: http://127.0.0.1:"
+                + monitoring
+                + "/",
+            "  health      /health/live  /health/ready  /metrics on each",
+            "  redis       "
+                + redis.address()
+                + (postgres == null
+                    ? ""
+                    : "   postgres  127.0.0.1:"
+                        + postgres.port()
+                        + "/"
+                        + database
+                        + " (user postgres)"),
+            "  agents      "
+                + agents
+                + " simulated (company "
+                + COMPANY
+                + ", "
+                + printersPerAgent
+                + " printers each, branches b1..b"
+                + branches
+                + ")",
+            "",
+            "Tokens (valid 24 h, company " + COMPANY + "):",
+            "  agent (acme-agent-try, branch b1): " + agentToken,
+            "  user  (alice):                     " + userToken,
+            "  sre   (sam):                       " + sreToken,
+            "",
+            "Try:  curl -s http://127.0.0.1:" + printing + "/health/ready",
+            "");
     System.out.println(out);
     System.out.flush();
   }

@@ -22,8 +22,8 @@ import java.util.List;
  * @param slowClientTimeout a dashboard behind for longer than this is closed
  * @param socketSendBufferBytes the kernel send buffer of each socket; 0 lets the OS size it
  * @param maxPrintersPerAgent the longest printer list an agent may sync; a longer one is refused
- * @param agentWriteQueueBytes an agent socket whose unsent bytes exceed this is full: dispatches
- *     to it are refused {@code busy} until it drains to half
+ * @param agentWriteQueueBytes an agent socket whose unsent bytes exceed this is full: dispatches to
+ *     it are refused {@code busy} until it drains to half
  * @param agentDispatchBytes content of dispatches sent to one agent and not yet answered above
  *     which further dispatches to it are refused {@code busy}
  * @param verticles gateway verticles, each on its own event loop, sharing the HTTP port: the
@@ -54,8 +54,13 @@ public record GatewayConfig(
     var pingInterval = settings.duration("PRINTFLEET_WS_PING_INTERVAL", Duration.ofSeconds(25));
     var pongTimeout = settings.duration("PRINTFLEET_WS_PONG_TIMEOUT", Duration.ofSeconds(60));
     if (pingInterval.isZero() || pongTimeout.compareTo(pingInterval) <= 0) {
-      throw new ConfigException("PRINTFLEET_WS_PONG_TIMEOUT",
-          "must be longer than PRINTFLEET_WS_PING_INTERVAL (" + pingInterval.toMillis() + " ms), got " + pongTimeout.toMillis() + " ms");
+      throw new ConfigException(
+          "PRINTFLEET_WS_PONG_TIMEOUT",
+          "must be longer than PRINTFLEET_WS_PING_INTERVAL ("
+              + pingInterval.toMillis()
+              + " ms), got "
+              + pongTimeout.toMillis()
+              + " ms");
     }
     long maxMessage = settings.bytes("PRINTFLEET_WS_MAX_MESSAGE", 1024 * 1024);
     return new GatewayConfig(
@@ -81,6 +86,7 @@ public record GatewayConfig(
         settings.integer("PRINTFLEET_MAX_PRINTERS_PER_AGENT", 1000, 1, 100_000),
         settings.bytes("PRINTFLEET_WS_AGENT_WRITE_QUEUE", 1024 * 1024),
         settings.bytes("PRINTFLEET_WS_AGENT_DISPATCH_BYTES", 8 * 1024 * 1024),
-        settings.integer("PRINTFLEET_GATEWAY_VERTICLES", Runtime.getRuntime().availableProcessors(), 1, 1024));
+        settings.integer(
+            "PRINTFLEET_GATEWAY_VERTICLES", Runtime.getRuntime().availableProcessors(), 1, 1024));
   }
 }

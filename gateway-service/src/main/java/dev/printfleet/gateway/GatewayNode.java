@@ -31,26 +31,34 @@ import org.slf4j.LoggerFactory;
 /**
  * What one gateway process shares across its verticles (one per event loop): the agents and the
  * requests waiting on them, the connection counts and meters, the consumers that must hear a
- * message once, the drain. Each verticle keeps its own sockets, registry, rooms and dashboards,
- * and is reached only on its own context: events are decoded once here and handed to every loop's
- * rooms there, so a dashboard hears an event from its own loop, once.
+ * message once, the drain. Each verticle keeps its own sockets, registry, rooms and dashboards, and
+ * is reached only on its own context: events are decoded once here and handed to every loop's rooms
+ * there, so a dashboard hears an event from its own loop, once.
  */
 final class GatewayNode {
 
   private static final Logger log = LoggerFactory.getLogger(GatewayNode.class);
 
   /** One verticle's parts, touched only on its context. */
-  record Loop(Context context, ConnectionRegistry registry, RoomHub hub, AgentEndpoint agents, ClientEndpoint clients) {
-    /** Fails (never hangs) when the work throws: a drain or a snapshot waits on every loop's answer. */
+  record Loop(
+      Context context,
+      ConnectionRegistry registry,
+      RoomHub hub,
+      AgentEndpoint agents,
+      ClientEndpoint clients) {
+    /**
+     * Fails (never hangs) when the work throws: a drain or a snapshot waits on every loop's answer.
+     */
     <T> Future<T> call(Supplier<T> work) {
       Promise<T> promise = Promise.promise();
-      run(() -> {
-        try {
-          promise.complete(work.get());
-        } catch (RuntimeException e) {
-          promise.fail(e);
-        }
-      });
+      run(
+          () -> {
+            try {
+              promise.complete(work.get());
+            } catch (RuntimeException e) {
+              promise.fail(e);
+            }
+          });
       return promise.future();
     }
 
@@ -77,7 +85,11 @@ final class GatewayNode {
     this.metrics = new GatewayMetrics(runtime.registry());
     this.counts = new ConnectionCounts(metrics);
     var presence =
-        new PresenceRegistry(runtime.redis(), runtime.settings().redis(), runtime.instanceId(), config.presenceTtl());
+        new PresenceRegistry(
+            runtime.redis(),
+            runtime.settings().redis(),
+            runtime.instanceId(),
+            config.presenceTtl());
     this.directory = new AgentDirectory(vertx, runtime, config, presence);
   }
 
@@ -108,11 +120,18 @@ final class GatewayNode {
     runtime.clusterGuard().ifPresent(guard -> guard.onHealed(loss -> directory.restorePresence()));
     runtime.heartbeat().reportConnections(counts::total);
     runtime.onDrain(this::drain);
-    var events = List.of(
-        // A batch of events is decoded once and handed to each loop whole: one hop per loop.
-        listen(Addresses.EVENTS_PRINTER, PrinterStatusEvent::listFromJson, (hub, batch) -> batch.forEach(hub::onPrinterStatus)),
-        listen(Addresses.EVENTS_JOB, JobEvent::listFromJson, (hub, batch) -> batch.forEach(hub::onJobEvent)),
-        listen(Addresses.EVENTS_AGENT, AgentEvent::fromJson, RoomHub::onAgentEvent));
+    var events =
+        List.of(
+            // A batch of events is decoded once and handed to each loop whole: one hop per loop.
+            listen(
+                Addresses.EVENTS_PRINTER,
+                PrinterStatusEvent::listFromJson,
+                (hub, batch) -> batch.forEach(hub::onPrinterStatus)),
+            listen(
+                Addresses.EVENTS_JOB,
+                JobEvent::listFromJson,
+                (hub, batch) -> batch.forEach(hub::onJobEvent)),
+            listen(Addresses.EVENTS_AGENT, AgentEvent::fromJson, RoomHub::onAgentEvent));
     return Future.all(directory.start(), Future.all(events)).mapEmpty();
   }
 
@@ -121,19 +140,25 @@ final class GatewayNode {
     directory.stop();
   }
 
-  private <T> Future<Void> listen(String address, Function<JsonObject, T> decode, BiConsumer<RoomHub, T> handler) {
-    var consumer = vertx.eventBus().<JsonObject>consumer(address, message -> {
-      T event;
-      try {
-        event = decode.apply(message.body());
-      } catch (RuntimeException e) {
-        log.warn("Dropped a malformed event address={}: {}", address, e.getMessage());
-        return;
-      }
-      for (Loop loop : loops) {
-        loop.run(() -> handler.accept(loop.hub(), event));
-      }
-    });
+  private <T> Future<Void> listen(
+      String address, Function<JsonObject, T> decode, BiConsumer<RoomHub, T> handler) {
+    var consumer =
+        vertx
+            .eventBus()
+            .<JsonObject>consumer(
+                address,
+                message -> {
+                  T event;
+                  try {
+                    event = decode.apply(message.body());
+                  } catch (RuntimeException e) {
+                    log.warn("Dropped a malformed event address={}: {}", address, e.getMessage());
+                    return;
+                  }
+                  for (Loop loop : loops) {
+                    loop.run(() -> handler.accept(loop.hub(), event));
+                  }
+                });
     consumers.add(consumer);
     Promise<Void> registered = Promise.promise();
     consumer.completionHandler(registered);
@@ -149,15 +174,21 @@ final class GatewayNode {
     return Future.all(shares).map(all -> ConnectionRegistry.toJson(all.list()));
   }
 
-  /** SIGTERM: agents close 1012 and reconnect elsewhere, dashboards too, on every loop; waiting requests are answered. */
+  /**
+   * SIGTERM: agents close 1012 and reconnect elsewhere, dashboards too, on every loop; waiting
+   * requests are answered.
+   */
   private Future<?> drain() {
     directory.startDraining();
     List<Future<Void>> closed = new ArrayList<>();
     for (Loop loop : loops) {
-      closed.add(loop.<Future<Void>>call(() -> {
-        loop.clients().closeAllForDrain();
-        return loop.agents().closeAllForDrain();
-      }).compose(f -> f));
+      closed.add(
+          loop.<Future<Void>>call(
+                  () -> {
+                    loop.clients().closeAllForDrain();
+                    return loop.agents().closeAllForDrain();
+                  })
+              .compose(f -> f));
     }
     return Future.all(closed);
   }

@@ -35,11 +35,15 @@ public final class GatewayService implements ServiceDefinition<GatewayConfig> {
   public Future<Void> deploy(ServiceRuntime runtime, GatewayConfig config) {
     var vertx = runtime.vertx();
     var node = new GatewayNode(runtime, config);
-    return vertx.deployVerticle(new GatewayVerticle(runtime, config, node, true))
-        .compose(first -> config.verticles() == 1
-            ? Future.succeededFuture()
-            : vertx.deployVerticle(() -> new GatewayVerticle(runtime, config, node, false),
-                new DeploymentOptions().setInstances(config.verticles() - 1)))
+    return vertx
+        .deployVerticle(new GatewayVerticle(runtime, config, node, true))
+        .compose(
+            first ->
+                config.verticles() == 1
+                    ? Future.succeededFuture()
+                    : vertx.deployVerticle(
+                        () -> new GatewayVerticle(runtime, config, node, false),
+                        new DeploymentOptions().setInstances(config.verticles() - 1)))
         .mapEmpty();
   }
 }

@@ -17,8 +17,8 @@ import java.util.Map;
 /**
  * One event loop of the gateway: its share of the sockets (the HTTP server is shared by every
  * verticle of the process, which spreads connections over their loops), their frame loops, its
- * dashboards' rooms. Its state is confined to its event loop; what the process shares is in
- * {@link GatewayNode}, which the first verticle starts.
+ * dashboards' rooms. Its state is confined to its event loop; what the process shares is in {@link
+ * GatewayNode}, which the first verticle starts.
  */
 final class GatewayVerticle extends AbstractVerticle {
 
@@ -38,21 +38,33 @@ final class GatewayVerticle extends AbstractVerticle {
   @Override
   public void start(Promise<Void> started) {
     var metrics = node.metrics();
-    var registry = new ConnectionRegistry(vertx, config.pingInterval(), config.pongTimeout(), node.counts());
+    var registry =
+        new ConnectionRegistry(vertx, config.pingInterval(), config.pongTimeout(), node.counts());
     var hub = new RoomHub(vertx, config.statusWindow(), metrics);
-    var agents = new AgentEndpoint(vertx, context, runtime, config, node.directory(), registry, metrics);
+    var agents =
+        new AgentEndpoint(vertx, context, runtime, config, node.directory(), registry, metrics);
     var clients = new ClientEndpoint(vertx, runtime, config, registry, metrics, hub);
     loop = new GatewayNode.Loop(context, registry, hub, agents, clients);
     node.add(loop);
 
     var router = Router.router(vertx);
-    router.get("/health/websocket/metrics").handler(ctx -> node.stats().onComplete(stats -> loop.run(() -> {
-      if (stats.succeeded()) {
-        ctx.response().putHeader("Content-Type", "application/json").end(stats.result().encode());
-      } else {
-        ctx.fail(stats.cause());
-      }
-    })));
+    router
+        .get("/health/websocket/metrics")
+        .handler(
+            ctx ->
+                node.stats()
+                    .onComplete(
+                        stats ->
+                            loop.run(
+                                () -> {
+                                  if (stats.succeeded()) {
+                                    ctx.response()
+                                        .putHeader("Content-Type", "application/json")
+                                        .end(stats.result().encode());
+                                  } else {
+                                    ctx.fail(stats.cause());
+                                  }
+                                })));
 
     // Twice the limit: MessageSizeGuard closes a message over the limit with a proper 1009 (it also
     // bounds the inflated size); only a frame past twice the limit is cut off by the frame decoder.
@@ -66,7 +78,8 @@ final class GatewayVerticle extends AbstractVerticle {
             .setPerMessageWebSocketCompressionSupported(config.compression())
             .setPerFrameWebSocketCompressionSupported(false)
             .setWebSocketCompressionLevel(config.compressionLevel())
-            // Ask clients to drop their context after each message, so the server's inflater can too.
+            // Ask clients to drop their context after each message, so the server's inflater can
+            // too.
             .setWebSocketAllowServerNoContext(true)
             .setWebSocketPreferredClientNoContext(true);
 
@@ -77,8 +90,15 @@ final class GatewayVerticle extends AbstractVerticle {
     clients.start();
     Future<Void> shared = first ? node.start() : Future.succeededFuture();
     shared
-        .compose(v -> runtime.serve(router, options, Map.of("/ws/agent", agents::upgrade, "/ws/client", clients::upgrade),
-            connection -> MessageSizeGuard.install(connection, options, config.maxMessageBytes(), metrics)))
+        .compose(
+            v ->
+                runtime.serve(
+                    router,
+                    options,
+                    Map.of("/ws/agent", agents::upgrade, "/ws/client", clients::upgrade),
+                    connection ->
+                        MessageSizeGuard.install(
+                            connection, options, config.maxMessageBytes(), metrics)))
         .<Void>mapEmpty()
         .onComplete(started);
   }

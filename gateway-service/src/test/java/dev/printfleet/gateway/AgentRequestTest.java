@@ -24,23 +24,42 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 
-/** Requests from the cluster to agents through {@code printfleet.gateway.<instanceId>}, and results back. */
+/**
+ * Requests from the cluster to agents through {@code printfleet.gateway.<instanceId>}, and results
+ * back.
+ */
 class AgentRequestTest extends GatewayTestBase {
 
-
   private static DispatchRequest dispatch(String jobId, String agentId) {
-    return new DispatchRequest(jobId, "c1", agentId, "p1", "text/plain",
-        Base64.getEncoder().encodeToString("hello".getBytes()), 1, Instant.now());
+    return new DispatchRequest(
+        jobId,
+        "c1",
+        agentId,
+        "p1",
+        "text/plain",
+        Base64.getEncoder().encodeToString("hello".getBytes()),
+        1,
+        Instant.now());
   }
 
-  /** A request as printing sends it: a dispatch written by the gateway is followed up for the agent's answer. */
-  private static Future<AgentReply> request(ServiceRuntime from, String instance, String action, JsonObject body) {
-    return from.vertx().eventBus()
-        .<JsonObject>request(Addresses.gateway(instance), body,
+  /**
+   * A request as printing sends it: a dispatch written by the gateway is followed up for the
+   * agent's answer.
+   */
+  private static Future<AgentReply> request(
+      ServiceRuntime from, String instance, String action, JsonObject body) {
+    return from.vertx()
+        .eventBus()
+        .<JsonObject>request(
+            Addresses.gateway(instance),
+            body,
             new DeliveryOptions().addHeader(Addresses.ACTION_HEADER, action).setSendTimeout(30_000))
-        .compose(m -> AgentReply.fromJson(m.body()).isWritten()
-            ? m.<JsonObject>replyAndRequest(new JsonObject(), new DeliveryOptions().setSendTimeout(30_000))
-            : Future.succeededFuture(m))
+        .compose(
+            m ->
+                AgentReply.fromJson(m.body()).isWritten()
+                    ? m.<JsonObject>replyAndRequest(
+                        new JsonObject(), new DeliveryOptions().setSendTimeout(30_000))
+                    : Future.succeededFuture(m))
         .map(m -> AgentReply.fromJson(m.body()));
   }
 
@@ -49,17 +68,37 @@ class AgentRequestTest extends GatewayTestBase {
     var gateway = gateway(Map.of());
     var caller = gateway(Map.of());
     String token = GatewayHarness.issuer(gateway).agent("agent-1", "c1", "b1", Duration.ofHours(1));
-    var agent = new SimulatedAgent(client, client.createWebSocketClient(new WebSocketClientOptions()), "127.0.0.1",
-        gateway.httpPort(), "agent-1", List.of("p1"), () -> token, SimulatedAgent.Behaviour.defaults());
+    var agent =
+        new SimulatedAgent(
+            client,
+            client.createWebSocketClient(new WebSocketClientOptions()),
+            "127.0.0.1",
+            gateway.httpPort(),
+            "agent-1",
+            List.of("p1"),
+            () -> token,
+            SimulatedAgent.Behaviour.defaults());
     await(agent.start());
     await().atMost(Duration.ofSeconds(10)).until(agent::isConnected);
 
-    var reply = await(request(caller, gateway.instanceId(), DispatchRequest.ACTION, dispatch("job-1", "agent-1").toJson()));
+    var reply =
+        await(
+            request(
+                caller,
+                gateway.instanceId(),
+                DispatchRequest.ACTION,
+                dispatch("job-1", "agent-1").toJson()));
     assertThat(reply.ok()).isTrue();
     assertThat(reply.data().getBoolean("accepted")).isTrue();
     assertThat(agent.jobsReceived()).isEqualTo(1);
 
-    var test = await(request(caller, gateway.instanceId(), PrinterTestRequest.ACTION, new PrinterTestRequest("c1", "agent-1", "p1").toJson()));
+    var test =
+        await(
+            request(
+                caller,
+                gateway.instanceId(),
+                PrinterTestRequest.ACTION,
+                new PrinterTestRequest("c1", "agent-1", "p1").toJson()));
     assertThat(test.ok()).isTrue();
     assertThat(test.data().getBoolean("ok")).isTrue();
   }
@@ -69,20 +108,39 @@ class AgentRequestTest extends GatewayTestBase {
     var gateway = gateway(Map.of());
     var caller = gateway(Map.of());
     var results = new java.util.concurrent.atomic.AtomicInteger();
-    caller.vertx().eventBus().<JsonObject>consumer(Addresses.PRINTING_RESULTS, m -> {
-      results.incrementAndGet();
-      m.reply(new JsonObject().put("recorded", true));
-    });
-    String token = GatewayHarness.issuer(gateway).agent("agent-busy", "c1", "b1", Duration.ofHours(1));
-    var agent = new SimulatedAgent(client, client.createWebSocketClient(new WebSocketClientOptions()), "127.0.0.1",
-        gateway.httpPort(), "agent-busy", List.of("p1"), () -> token, new SimulatedAgent.Behaviour(1, 0.0, 0));
+    caller
+        .vertx()
+        .eventBus()
+        .<JsonObject>consumer(
+            Addresses.PRINTING_RESULTS,
+            m -> {
+              results.incrementAndGet();
+              m.reply(new JsonObject().put("recorded", true));
+            });
+    String token =
+        GatewayHarness.issuer(gateway).agent("agent-busy", "c1", "b1", Duration.ofHours(1));
+    var agent =
+        new SimulatedAgent(
+            client,
+            client.createWebSocketClient(new WebSocketClientOptions()),
+            "127.0.0.1",
+            gateway.httpPort(),
+            "agent-busy",
+            List.of("p1"),
+            () -> token,
+            new SimulatedAgent.Behaviour(1, 0.0, 0));
     await(agent.start());
     await().atMost(Duration.ofSeconds(10)).until(agent::isConnected);
 
     // 400 dispatches: 800 frames back (responses and results), eight times the burst of 100.
     List<Future<AgentReply>> replies = new java.util.ArrayList<>();
     for (int i = 0; i < 400; i++) {
-      replies.add(request(caller, gateway.instanceId(), DispatchRequest.ACTION, dispatch("job-busy-" + i, "agent-busy").toJson()));
+      replies.add(
+          request(
+              caller,
+              gateway.instanceId(),
+              DispatchRequest.ACTION,
+              dispatch("job-busy-" + i, "agent-busy").toJson()));
     }
     var all = GatewayHarness.await(Future.all(replies), Duration.ofSeconds(30));
     assertThat(replies).allMatch(r -> r.result().ok());
@@ -95,14 +153,24 @@ class AgentRequestTest extends GatewayTestBase {
   @Test
   void dispatchForAnAgentThatIsGoneFailsFastWithNotFound() {
     var gateway = gateway(Map.of("PRINTFLEET_AGENT_REQUEST_TIMEOUT", "60s"));
-    var socket = TestSocket.open(client, gateway.httpPort(), "/ws/agent",
-        GatewayHarness.issuer(gateway).agent("agent-gone", "c1", "b1", Duration.ofHours(1)));
+    var socket =
+        TestSocket.open(
+            client,
+            gateway.httpPort(),
+            "/ws/agent",
+            GatewayHarness.issuer(gateway).agent("agent-gone", "c1", "b1", Duration.ofHours(1)));
     socket.awaitFrame(e -> e.type().equals("welcome"));
     await(socket.socket.close());
 
     // Well before the 60 s request timeout: the gateway knows the agent is not there.
-    var reply = GatewayHarness.await(request(gateway, gateway.instanceId(), DispatchRequest.ACTION, dispatch("job-2", "agent-gone").toJson()),
-        Duration.ofSeconds(5));
+    var reply =
+        GatewayHarness.await(
+            request(
+                gateway,
+                gateway.instanceId(),
+                DispatchRequest.ACTION,
+                dispatch("job-2", "agent-gone").toJson()),
+            Duration.ofSeconds(5));
     assertThat(reply.ok()).isFalse();
     assertThat(reply.code()).isEqualTo("not_found");
   }
@@ -110,11 +178,20 @@ class AgentRequestTest extends GatewayTestBase {
   @Test
   void requestWaitingWhenTheAgentDisconnectsIsAnsweredNotFoundAtOnce() {
     var gateway = gateway(Map.of("PRINTFLEET_AGENT_REQUEST_TIMEOUT", "60s"));
-    var socket = TestSocket.open(client, gateway.httpPort(), "/ws/agent",
-        GatewayHarness.issuer(gateway).agent("agent-leaves", "c1", "b1", Duration.ofHours(1)));
+    var socket =
+        TestSocket.open(
+            client,
+            gateway.httpPort(),
+            "/ws/agent",
+            GatewayHarness.issuer(gateway).agent("agent-leaves", "c1", "b1", Duration.ofHours(1)));
     socket.awaitFrame(e -> e.type().equals("welcome"));
 
-    var reply = request(gateway, gateway.instanceId(), DispatchRequest.ACTION, dispatch("job-3", "agent-leaves").toJson());
+    var reply =
+        request(
+            gateway,
+            gateway.instanceId(),
+            DispatchRequest.ACTION,
+            dispatch("job-3", "agent-leaves").toJson());
     socket.awaitFrame(e -> e.type().equals("job.dispatch"));
     socket.socket.close();
 
@@ -125,36 +202,80 @@ class AgentRequestTest extends GatewayTestBase {
   @Test
   void agentThatNeverAnswersTimesOut() {
     var gateway = gateway(Map.of("PRINTFLEET_AGENT_REQUEST_TIMEOUT", "500ms"));
-    var socket = TestSocket.open(client, gateway.httpPort(), "/ws/agent",
-        GatewayHarness.issuer(gateway).agent("agent-mute", "c1", "b1", Duration.ofHours(1)));
+    var socket =
+        TestSocket.open(
+            client,
+            gateway.httpPort(),
+            "/ws/agent",
+            GatewayHarness.issuer(gateway).agent("agent-mute", "c1", "b1", Duration.ofHours(1)));
     socket.awaitFrame(e -> e.type().equals("welcome"));
 
-    var reply = await(request(gateway, gateway.instanceId(), DispatchRequest.ACTION, dispatch("job-4", "agent-mute").toJson()));
+    var reply =
+        await(
+            request(
+                gateway,
+                gateway.instanceId(),
+                DispatchRequest.ACTION,
+                dispatch("job-4", "agent-mute").toJson()));
 
     assertThat(reply.code()).isEqualTo("timeout");
     var forwarded = socket.awaitFrame(e -> e.type().equals("job.dispatch"));
     assertThat(forwarded.id()).isNotBlank();
     assertThat(forwarded.data().getString("jobId")).isEqualTo("job-4");
-    assertThat(forwarded.data().getString("content")).isEqualTo(Base64.getEncoder().encodeToString("hello".getBytes()));
+    assertThat(forwarded.data().getString("content"))
+        .isEqualTo(Base64.getEncoder().encodeToString("hello".getBytes()));
   }
 
   @Test
   void pendingRequestsAreBoundedAndTheOldestIsAnsweredWithAnError() {
-    var gateway = gateway(Map.of("PRINTFLEET_MAX_PENDING_REQUESTS", "2", "PRINTFLEET_AGENT_REQUEST_TIMEOUT", "60s"));
-    var socket = TestSocket.open(client, gateway.httpPort(), "/ws/agent",
-        GatewayHarness.issuer(gateway).agent("agent-slow", "c1", "b1", Duration.ofHours(1)));
+    var gateway =
+        gateway(
+            Map.of(
+                "PRINTFLEET_MAX_PENDING_REQUESTS", "2", "PRINTFLEET_AGENT_REQUEST_TIMEOUT", "60s"));
+    var socket =
+        TestSocket.open(
+            client,
+            gateway.httpPort(),
+            "/ws/agent",
+            GatewayHarness.issuer(gateway).agent("agent-slow", "c1", "b1", Duration.ofHours(1)));
     socket.awaitFrame(e -> e.type().equals("welcome"));
 
-    var first = request(gateway, gateway.instanceId(), DispatchRequest.ACTION, dispatch("job-a", "agent-slow").toJson());
-    await().atMost(Duration.ofSeconds(5)).until(() -> socket.received.stream().filter(e -> e.type().equals("job.dispatch")).count() == 1);
-    var second = request(gateway, gateway.instanceId(), DispatchRequest.ACTION, dispatch("job-b", "agent-slow").toJson());
-    await().atMost(Duration.ofSeconds(5)).until(() -> socket.received.stream().filter(e -> e.type().equals("job.dispatch")).count() == 2);
-    var third = request(gateway, gateway.instanceId(), DispatchRequest.ACTION, dispatch("job-c", "agent-slow").toJson());
+    var first =
+        request(
+            gateway,
+            gateway.instanceId(),
+            DispatchRequest.ACTION,
+            dispatch("job-a", "agent-slow").toJson());
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(
+            () ->
+                socket.received.stream().filter(e -> e.type().equals("job.dispatch")).count() == 1);
+    var second =
+        request(
+            gateway,
+            gateway.instanceId(),
+            DispatchRequest.ACTION,
+            dispatch("job-b", "agent-slow").toJson());
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(
+            () ->
+                socket.received.stream().filter(e -> e.type().equals("job.dispatch")).count() == 2);
+    var third =
+        request(
+            gateway,
+            gateway.instanceId(),
+            DispatchRequest.ACTION,
+            dispatch("job-c", "agent-slow").toJson());
 
     assertThat(GatewayHarness.await(first, Duration.ofSeconds(5)).code()).isEqualTo("unavailable");
     assertThat(second.isComplete()).isFalse();
-    var thirdDispatch = socket.awaitFrame(e -> e.type().equals("job.dispatch") && e.data().getString("jobId").equals("job-c"));
-    socket.sendRaw(Envelope.response(thirdDispatch.id(), new JsonObject().put("accepted", true)).encode());
+    var thirdDispatch =
+        socket.awaitFrame(
+            e -> e.type().equals("job.dispatch") && e.data().getString("jobId").equals("job-c"));
+    socket.sendRaw(
+        Envelope.response(thirdDispatch.id(), new JsonObject().put("accepted", true)).encode());
     assertThat(GatewayHarness.await(third, Duration.ofSeconds(5)).ok()).isTrue();
   }
 
@@ -162,34 +283,54 @@ class AgentRequestTest extends GatewayTestBase {
   void jobResultGoesToOnePrintingInstanceAndIsAcknowledgedToTheAgent() {
     var gateway = gateway(Map.of());
     var results = new CopyOnWriteArrayList<JobResult>();
-    gateway.vertx().eventBus().<JsonObject>consumer(Addresses.PRINTING_RESULTS, m -> {
-      results.add(JobResult.fromJson(m.body()));
-      m.reply(new JsonObject().put("recorded", true));
-    });
-    var socket = TestSocket.open(client, gateway.httpPort(), "/ws/agent",
-        GatewayHarness.issuer(gateway).agent("agent-r", "c1", "b1", Duration.ofHours(1)));
+    gateway
+        .vertx()
+        .eventBus()
+        .<JsonObject>consumer(
+            Addresses.PRINTING_RESULTS,
+            m -> {
+              results.add(JobResult.fromJson(m.body()));
+              m.reply(new JsonObject().put("recorded", true));
+            });
+    var socket =
+        TestSocket.open(
+            client,
+            gateway.httpPort(),
+            "/ws/agent",
+            GatewayHarness.issuer(gateway).agent("agent-r", "c1", "b1", Duration.ofHours(1)));
     socket.awaitFrame(e -> e.type().equals("welcome"));
 
-    socket.send("job.result", "r1", new JsonObject().put("jobId", "job-9").put("outcome", "failed").put("error", "paper jam"));
+    socket.send(
+        "job.result",
+        "r1",
+        new JsonObject().put("jobId", "job-9").put("outcome", "failed").put("error", "paper jam"));
 
     assertThat(socket.awaitResponse("r1").error()).isNull();
-    assertThat(results).singleElement().satisfies(r -> {
-      assertThat(r.jobId()).isEqualTo("job-9");
-      assertThat(r.agentId()).isEqualTo("agent-r");
-      assertThat(r.company()).isEqualTo("c1");
-      assertThat(r.outcome()).isEqualTo("failed");
-      assertThat(r.error()).isEqualTo("paper jam");
-    });
+    assertThat(results)
+        .singleElement()
+        .satisfies(
+            r -> {
+              assertThat(r.jobId()).isEqualTo("job-9");
+              assertThat(r.agentId()).isEqualTo("agent-r");
+              assertThat(r.company()).isEqualTo("c1");
+              assertThat(r.outcome()).isEqualTo("failed");
+              assertThat(r.error()).isEqualTo("paper jam");
+            });
   }
 
   @Test
   void jobResultThatNoPrintingInstanceTakesIsAnsweredUnavailableSoTheAgentSendsItAgain() {
     var gateway = gateway(Map.of());
-    var socket = TestSocket.open(client, gateway.httpPort(), "/ws/agent",
-        GatewayHarness.issuer(gateway).agent("agent-x", "c1", "b1", Duration.ofHours(1)));
+    var socket =
+        TestSocket.open(
+            client,
+            gateway.httpPort(),
+            "/ws/agent",
+            GatewayHarness.issuer(gateway).agent("agent-x", "c1", "b1", Duration.ofHours(1)));
     socket.awaitFrame(e -> e.type().equals("welcome"));
 
-    socket.send("job.result", "r2", new JsonObject().put("jobId", "job-10").put("outcome", "printed"));
+    socket.send(
+        "job.result", "r2", new JsonObject().put("jobId", "job-10").put("outcome", "printed"));
 
     assertThat(socket.awaitResponse("r2").error().code()).isEqualTo("unavailable");
   }

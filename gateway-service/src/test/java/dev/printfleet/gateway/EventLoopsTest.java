@@ -31,43 +31,68 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
- * One gateway process on several event loops ({@code PRINTFLEET_GATEWAY_VERTICLES}): sockets
- * spread over the loops, and the agents, requests, rooms, limits and drain still those of one
- * instance. Connections are accepted round-robin over the loops, so consecutive sockets land on
- * different loops.
+ * One gateway process on several event loops ({@code PRINTFLEET_GATEWAY_VERTICLES}): sockets spread
+ * over the loops, and the agents, requests, rooms, limits and drain still those of one instance.
+ * Connections are accepted round-robin over the loops, so consecutive sockets land on different
+ * loops.
  */
 class EventLoopsTest extends GatewayTestBase {
 
   private static final Map<String, String> FOUR_LOOPS = Map.of("PRINTFLEET_GATEWAY_VERTICLES", "4");
 
   private TestSocket agent(ServiceRuntime gateway, String agentId) {
-    var socket = TestSocket.open(client, gateway.httpPort(), "/ws/agent",
-        GatewayHarness.issuer(gateway).agent(agentId, "c1", "b1", Duration.ofHours(1)));
+    var socket =
+        TestSocket.open(
+            client,
+            gateway.httpPort(),
+            "/ws/agent",
+            GatewayHarness.issuer(gateway).agent(agentId, "c1", "b1", Duration.ofHours(1)));
     socket.awaitFrame(e -> e.type().equals("welcome"));
     return socket;
   }
 
   private TestSocket dashboard(ServiceRuntime gateway, String room) {
-    var socket = TestSocket.open(client, gateway.httpPort(), "/ws/client",
-        GatewayHarness.issuer(gateway).user("user-1", Role.USER, "c1", List.of(), Duration.ofHours(1)));
+    var socket =
+        TestSocket.open(
+            client,
+            gateway.httpPort(),
+            "/ws/client",
+            GatewayHarness.issuer(gateway)
+                .user("user-1", Role.USER, "c1", List.of(), Duration.ofHours(1)));
     socket.send("subscribe", "sub", new JsonObject().put("rooms", List.of(room)));
     assertThat(socket.awaitResponse("sub").error()).isNull();
     return socket;
   }
 
   private static DispatchRequest dispatch(String jobId, String agentId) {
-    return new DispatchRequest(jobId, "c1", agentId, "p1", "text/plain",
-        Base64.getEncoder().encodeToString("hello".getBytes()), 1, Instant.now());
+    return new DispatchRequest(
+        jobId,
+        "c1",
+        agentId,
+        "p1",
+        "text/plain",
+        Base64.getEncoder().encodeToString("hello".getBytes()),
+        1,
+        Instant.now());
   }
 
   /** A dispatch as printing sends it: once written, followed up for the agent's answer. */
-  private static Future<AgentReply> send(ServiceRuntime from, String instance, DispatchRequest request) {
-    return from.vertx().eventBus()
-        .<JsonObject>request(Addresses.gateway(instance), request.toJson(),
-            new DeliveryOptions().addHeader(Addresses.ACTION_HEADER, DispatchRequest.ACTION).setSendTimeout(30_000))
-        .compose(m -> AgentReply.fromJson(m.body()).isWritten()
-            ? m.<JsonObject>replyAndRequest(new JsonObject(), new DeliveryOptions().setSendTimeout(30_000))
-            : Future.succeededFuture(m))
+  private static Future<AgentReply> send(
+      ServiceRuntime from, String instance, DispatchRequest request) {
+    return from.vertx()
+        .eventBus()
+        .<JsonObject>request(
+            Addresses.gateway(instance),
+            request.toJson(),
+            new DeliveryOptions()
+                .addHeader(Addresses.ACTION_HEADER, DispatchRequest.ACTION)
+                .setSendTimeout(30_000))
+        .compose(
+            m ->
+                AgentReply.fromJson(m.body()).isWritten()
+                    ? m.<JsonObject>replyAndRequest(
+                        new JsonObject(), new DeliveryOptions().setSendTimeout(30_000))
+                    : Future.succeededFuture(m))
         .map(m -> AgentReply.fromJson(m.body()));
   }
 
@@ -96,7 +121,9 @@ class EventLoopsTest extends GatewayTestBase {
     for (int i = 0; i < 8; i++) {
       sockets.add(agent(gateway, "agent-" + i));
     }
-    assertThat(new JsonObject(GatewayHarness.get(gateway, "/health/websocket/metrics")).getInteger("totalConnections"))
+    assertThat(
+            new JsonObject(GatewayHarness.get(gateway, "/health/websocket/metrics"))
+                .getInteger("totalConnections"))
         .isEqualTo(8);
   }
 
@@ -104,7 +131,8 @@ class EventLoopsTest extends GatewayTestBase {
   void agentConnectingAgainOnAnotherLoopClosesTheOlderSocketWith4409() {
     var gateway = gateway(FOUR_LOOPS);
 
-    // Four sockets in a row, one per loop: each newer one replaces the one before, whatever its loop.
+    // Four sockets in a row, one per loop: each newer one replaces the one before, whatever its
+    // loop.
     List<TestSocket> sockets = new ArrayList<>();
     for (int i = 0; i < 4; i++) {
       sockets.add(agent(gateway, "agent-twice"));
@@ -128,8 +156,16 @@ class EventLoopsTest extends GatewayTestBase {
     for (int i = 0; i < 8; i++) {
       String agentId = "agent-" + i;
       String token = GatewayHarness.issuer(gateway).agent(agentId, "c1", "b1", Duration.ofHours(1));
-      var agent = new SimulatedAgent(client, client.createWebSocketClient(new WebSocketClientOptions()), "127.0.0.1",
-          gateway.httpPort(), agentId, List.of("p1"), () -> token, SimulatedAgent.Behaviour.defaults());
+      var agent =
+          new SimulatedAgent(
+              client,
+              client.createWebSocketClient(new WebSocketClientOptions()),
+              "127.0.0.1",
+              gateway.httpPort(),
+              agentId,
+              List.of("p1"),
+              () -> token,
+              SimulatedAgent.Behaviour.defaults());
       await(agent.start());
       await().atMost(Duration.ofSeconds(10)).until(agent::isConnected);
       agents.add(agent);
@@ -144,7 +180,9 @@ class EventLoopsTest extends GatewayTestBase {
 
   @Test
   void dashboardsOnEveryLoopReceiveThePresenceAndBatchedStatusOfAnAgentOnAnotherOnce() {
-    var gateway = gateway(Map.of("PRINTFLEET_GATEWAY_VERTICLES", "4", "PRINTFLEET_STATUS_BATCH_WINDOW", "50ms"));
+    var gateway =
+        gateway(
+            Map.of("PRINTFLEET_GATEWAY_VERTICLES", "4", "PRINTFLEET_STATUS_BATCH_WINDOW", "50ms"));
     GatewayHarness.storePrinterLists(gateway);
     // Four dashboards in a row, one per loop; the agent lands on one of those loops.
     List<TestSocket> dashboards = new ArrayList<>();
@@ -152,31 +190,48 @@ class EventLoopsTest extends GatewayTestBase {
       dashboards.add(dashboard(gateway, "company:c1"));
     }
     var agent = agent(gateway, "agent-status");
-    agent.send("printers.sync", "sync", new JsonObject().put("printers",
-        new JsonArray().add(new JsonObject().put("id", "p1")).add(new JsonObject().put("id", "p2"))));
+    agent.send(
+        "printers.sync",
+        "sync",
+        new JsonObject()
+            .put(
+                "printers",
+                new JsonArray()
+                    .add(new JsonObject().put("id", "p1"))
+                    .add(new JsonObject().put("id", "p2"))));
     assertThat(agent.awaitResponse("sync").error()).isNull();
 
-    agent.send("printer.status", "s1", new JsonObject().put("printerId", "p1").put("status", "busy"));
-    agent.send("printer.status", "s2", new JsonObject().put("printerId", "p2").put("status", "online"));
+    agent.send(
+        "printer.status", "s1", new JsonObject().put("printerId", "p1").put("status", "busy"));
+    agent.send(
+        "printer.status", "s2", new JsonObject().put("printerId", "p2").put("status", "online"));
     agent.awaitResponse("s2");
 
     for (TestSocket dashboard : dashboards) {
-      await().atMost(Duration.ofSeconds(10))
+      await()
+          .atMost(Duration.ofSeconds(10))
           .until(() -> updates(dashboard).size() >= 2 && presence(dashboard, "agent-status") >= 1);
     }
     // An event handed to a room twice shows as a second presence (sent at once; statuses of one
     // window coalesce per printer) or as a status again in a later window.
-    await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2)).until(() -> dashboards.stream()
-        .allMatch(d -> updates(d).size() == 2 && presence(d, "agent-status") == 1));
+    await()
+        .during(Duration.ofMillis(500))
+        .atMost(Duration.ofSeconds(2))
+        .until(
+            () ->
+                dashboards.stream()
+                    .allMatch(d -> updates(d).size() == 2 && presence(d, "agent-status") == 1));
     for (TestSocket dashboard : dashboards) {
-      assertThat(updates(dashboard)).extracting(u -> u.getString("printerId") + ":" + u.getString("status"))
+      assertThat(updates(dashboard))
+          .extracting(u -> u.getString("printerId") + ":" + u.getString("status"))
           .containsExactlyInAnyOrder("p1:busy", "p2:online");
     }
   }
 
   private static long presence(TestSocket socket, String agentId) {
     return socket.received.stream()
-        .filter(e -> e.type().equals("agent.presence") && agentId.equals(e.data().getString("agentId")))
+        .filter(
+            e -> e.type().equals("agent.presence") && agentId.equals(e.data().getString("agentId")))
         .count();
   }
 
@@ -192,7 +247,9 @@ class EventLoopsTest extends GatewayTestBase {
 
   @Test
   void pendingRequestLimitAndConnectionCountsAreTheInstancesAcrossLoops() {
-    var gateway = gateway(Map.of("PRINTFLEET_GATEWAY_VERTICLES", "4", "PRINTFLEET_MAX_PENDING_REQUESTS", "2"));
+    var gateway =
+        gateway(
+            Map.of("PRINTFLEET_GATEWAY_VERTICLES", "4", "PRINTFLEET_MAX_PENDING_REQUESTS", "2"));
     var caller = gateway(Map.of());
     // Agents that never answer, one per loop: their requests wait until the instance's limit.
     List<TestSocket> agents = new ArrayList<>();
@@ -217,13 +274,16 @@ class EventLoopsTest extends GatewayTestBase {
     assertThat(stats.getJsonObject("connectionsByRole").getInteger("agent")).isEqualTo(4);
     assertThat(stats.getJsonObject("connectionsByCompany").getInteger("c1")).isEqualTo(5);
     var metrics = PrometheusText.parse(GatewayHarness.get(gateway, "/metrics"));
-    assertThat(metrics.value("printfleet_gateway_connections", Map.of("role", "agent"))).isEqualTo(4.0);
-    assertThat(metrics.value("printfleet_gateway_connections", Map.of("role", "client"))).isEqualTo(1.0);
+    assertThat(metrics.value("printfleet_gateway_connections", Map.of("role", "agent")))
+        .isEqualTo(4.0);
+    assertThat(metrics.value("printfleet_gateway_connections", Map.of("role", "client")))
+        .isEqualTo(1.0);
   }
 
   @Test
   void drainClosesTheSocketsOfEveryLoopWith1012() {
-    var gateway = harness.start(Map.of("PRINTFLEET_GATEWAY_VERTICLES", "4", "PRINTFLEET_DRAIN_DELAY", "1s"));
+    var gateway =
+        harness.start(Map.of("PRINTFLEET_GATEWAY_VERTICLES", "4", "PRINTFLEET_DRAIN_DELAY", "1s"));
     List<TestSocket> sockets = new ArrayList<>();
     for (int i = 0; i < 4; i++) {
       sockets.add(agent(gateway, "agent-" + i));

@@ -40,11 +40,21 @@ final class GatewayHarness {
    * to be stored, as a printing instance does once it wrote it.
    */
   static void storePrinterLists(ServiceRuntime on) {
-    on.vertx().eventBus().<io.vertx.core.json.JsonObject>consumer(dev.printfleet.common.messages.Addresses.PRINTING_PRINTERS,
-        m -> m.reply(new io.vertx.core.json.JsonObject().put("stored", m.body().getJsonArray("printers").size())));
-    // And each connect, disconnect and presence restored, as printing acknowledges them once written.
-    on.vertx().eventBus().<io.vertx.core.json.JsonObject>consumer(dev.printfleet.common.messages.Addresses.PRINTING_AGENTS,
-        m -> m.reply(new io.vertx.core.json.JsonObject()));
+    on.vertx()
+        .eventBus()
+        .<io.vertx.core.json.JsonObject>consumer(
+            dev.printfleet.common.messages.Addresses.PRINTING_PRINTERS,
+            m ->
+                m.reply(
+                    new io.vertx.core.json.JsonObject()
+                        .put("stored", m.body().getJsonArray("printers").size())));
+    // And each connect, disconnect and presence restored, as printing acknowledges them once
+    // written.
+    on.vertx()
+        .eventBus()
+        .<io.vertx.core.json.JsonObject>consumer(
+            dev.printfleet.common.messages.Addresses.PRINTING_AGENTS,
+            m -> m.reply(new io.vertx.core.json.JsonObject()));
   }
 
   static TokenIssuer issuer(ServiceRuntime runtime) {
@@ -53,16 +63,28 @@ final class GatewayHarness {
 
   /** Signs exactly these claims (no exp is added), for tokens the gateway must refuse. */
   static String signRaw(io.vertx.core.Vertx vertx, io.vertx.core.json.JsonObject claims) {
-    var jwt = io.vertx.ext.auth.jwt.JWTAuth.create(vertx, new io.vertx.ext.auth.jwt.JWTAuthOptions()
-        .addPubSecKey(new io.vertx.ext.auth.PubSecKeyOptions().setAlgorithm("HS256").setBuffer(SECRET)));
-    return jwt.generateToken(claims, new io.vertx.ext.auth.JWTOptions().setAlgorithm("HS256").setNoTimestamp(true));
+    var jwt =
+        io.vertx.ext.auth.jwt.JWTAuth.create(
+            vertx,
+            new io.vertx.ext.auth.jwt.JWTAuthOptions()
+                .addPubSecKey(
+                    new io.vertx.ext.auth.PubSecKeyOptions()
+                        .setAlgorithm("HS256")
+                        .setBuffer(SECRET)));
+    return jwt.generateToken(
+        claims, new io.vertx.ext.auth.JWTOptions().setAlgorithm("HS256").setNoTimestamp(true));
   }
 
   static String get(ServiceRuntime runtime, String path) {
     try {
       var client = java.net.http.HttpClient.newHttpClient();
-      return client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + runtime.httpPort() + path)).build(),
-          java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+      return client
+          .send(
+              java.net.http.HttpRequest.newBuilder(
+                      java.net.URI.create("http://127.0.0.1:" + runtime.httpPort() + path))
+                  .build(),
+              java.net.http.HttpResponse.BodyHandlers.ofString())
+          .body();
     } catch (Exception e) {
       throw new AssertionError(e);
     }
@@ -74,7 +96,10 @@ final class GatewayHarness {
 
   static <T> T await(Future<T> future, java.time.Duration timeout) {
     try {
-      return future.toCompletionStage().toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      return future
+          .toCompletionStage()
+          .toCompletableFuture()
+          .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (Exception e) {
       throw new AssertionError("future did not complete: " + e, e);
     }

@@ -14,8 +14,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * Gateways started per test in a cluster of the test's own on the shared Redis, a client Vert.x
- * for sockets, and everything stopped afterwards.
+ * Gateways started per test in a cluster of the test's own on the shared Redis, a client Vert.x for
+ * sockets, and everything stopped afterwards.
  */
 @ExtendWith(RealServersExtension.class)
 abstract class GatewayTestBase {

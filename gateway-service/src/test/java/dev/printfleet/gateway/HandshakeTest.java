@@ -30,7 +30,9 @@ class HandshakeTest {
 
   @BeforeEach
   void start(RedisServerHandle redis) {
-    gateway = new GatewayHarness(redis).start(Map.of("PRINTFLEET_ALLOWED_ORIGINS", "https://dash.example.com"));
+    gateway =
+        new GatewayHarness(redis)
+            .start(Map.of("PRINTFLEET_ALLOWED_ORIGINS", "https://dash.example.com"));
     client = Vertx.vertx();
     issuer = GatewayHarness.issuer(gateway);
     port = gateway.httpPort();
@@ -57,19 +59,28 @@ class HandshakeTest {
 
   @Test
   void tokenSignedWithAnotherSecretIsRefused401() {
-    String forged = new TokenIssuer(client, "another-secret-0123456789-0123456789-xyz").agent("agent-1", "c1", "b1", Duration.ofHours(1));
+    String forged =
+        new TokenIssuer(client, "another-secret-0123456789-0123456789-xyz")
+            .agent("agent-1", "c1", "b1", Duration.ofHours(1));
     assertThat(TestSocket.refusal(client, port, "/ws/agent", forged, null)).isEqualTo(401);
   }
 
   @Test
   void garbageTokenIsRefused401() {
-    assertThat(TestSocket.refusal(client, port, "/ws/client", "not.a.jwt", "https://dash.example.com")).isEqualTo(401);
+    assertThat(
+            TestSocket.refusal(client, port, "/ws/client", "not.a.jwt", "https://dash.example.com"))
+        .isEqualTo(401);
   }
 
   @Test
   void expiredTokenIsRefused401() {
-    var claims = new JsonObject().put("sub", "agent-1").put("role", "agent").put("company", "c1").put("branch", "b1")
-        .put("exp", System.currentTimeMillis() / 1000 - 60);
+    var claims =
+        new JsonObject()
+            .put("sub", "agent-1")
+            .put("role", "agent")
+            .put("company", "c1")
+            .put("branch", "b1")
+            .put("exp", System.currentTimeMillis() / 1000 - 60);
     String expired = GatewayHarness.signRaw(client, claims);
     assertThat(TestSocket.refusal(client, port, "/ws/agent", expired, null)).isEqualTo(401);
   }
@@ -81,32 +92,56 @@ class HandshakeTest {
 
   @Test
   void agentTokenOnTheClientEndpointIsRefused403() {
-    assertThat(TestSocket.refusal(client, port, "/ws/client", agentToken(), "https://dash.example.com")).isEqualTo(403);
+    assertThat(
+            TestSocket.refusal(
+                client, port, "/ws/client", agentToken(), "https://dash.example.com"))
+        .isEqualTo(403);
   }
 
   @Test
   void dashboardFromAnOriginOutsideTheAllowlistIsRefused403() {
-    assertThat(TestSocket.refusal(client, port, "/ws/client", userToken(), "https://evil.example.com")).isEqualTo(403);
+    assertThat(
+            TestSocket.refusal(client, port, "/ws/client", userToken(), "https://evil.example.com"))
+        .isEqualTo(403);
     assertThat(TestSocket.refusal(client, port, "/ws/client", userToken(), null)).isEqualTo(403);
   }
 
   @Test
   void dashboardFromAnAllowedOriginWithTheTokenInTheQueryIsAccepted() {
-    var socket = await(TestSocket.connect(client, port, "/ws/client?access_token=" + userToken(), null, false, "https://dash.example.com"));
+    var socket =
+        await(
+            TestSocket.connect(
+                client,
+                port,
+                "/ws/client?access_token=" + userToken(),
+                null,
+                false,
+                "https://dash.example.com"));
     socket.send("subscribe", "s1", new JsonObject().put("rooms", List.of("company:c1")));
-    assertThat(socket.awaitResponse("s1").data().getJsonArray("rooms").getList()).containsExactly("company:c1");
+    assertThat(socket.awaitResponse("s1").data().getJsonArray("rooms").getList())
+        .containsExactly("company:c1");
   }
 
   @Test
   void malformedBranchesClaimIsRefused401BeforeTheUpgrade() {
-    List<Object> malformed = List.of("b1", 7, new JsonArray(), new JsonArray().add("b1").add(""),
-        new JsonArray().add("b1").add(2));
+    List<Object> malformed =
+        List.of(
+            "b1",
+            7,
+            new JsonArray(),
+            new JsonArray().add("b1").add(""),
+            new JsonArray().add("b1").add(2));
     for (Object branches : malformed) {
-      var claims = new JsonObject().put("sub", "alice").put("role", "user").put("company", "c1")
-          .put("branches", branches);
+      var claims =
+          new JsonObject()
+              .put("sub", "alice")
+              .put("role", "user")
+              .put("company", "c1")
+              .put("branches", branches);
       String token = issuer.sign(claims, Duration.ofHours(1));
       assertThat(TestSocket.refusal(client, port, "/ws/client", token, "https://dash.example.com"))
-          .as("branches=%s", branches).isEqualTo(401);
+          .as("branches=%s", branches)
+          .isEqualTo(401);
     }
   }
 

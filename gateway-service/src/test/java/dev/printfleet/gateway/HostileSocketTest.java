@@ -28,14 +28,20 @@ class HostileSocketTest extends GatewayTestBase {
   private static final int OPCODE_CONTINUATION = 0x0;
 
   private TestSocket agent(ServiceRuntime gateway, String agentId) {
-    var socket = TestSocket.open(client, gateway.httpPort(), "/ws/agent",
-        GatewayHarness.issuer(gateway).agent(agentId, "c1", "b1", Duration.ofHours(1)));
+    var socket =
+        TestSocket.open(
+            client,
+            gateway.httpPort(),
+            "/ws/agent",
+            GatewayHarness.issuer(gateway).agent(agentId, "c1", "b1", Duration.ofHours(1)));
     socket.awaitFrame(e -> e.type().equals("welcome"));
     return socket;
   }
 
   private TestSocket dashboard(ServiceRuntime gateway, List<String> branches) {
-    String token = GatewayHarness.issuer(gateway).user("user-1", Role.USER, "c1", branches, Duration.ofHours(1));
+    String token =
+        GatewayHarness.issuer(gateway)
+            .user("user-1", Role.USER, "c1", branches, Duration.ofHours(1));
     return TestSocket.open(client, gateway.httpPort(), "/ws/client", token);
   }
 
@@ -66,24 +72,40 @@ class HostileSocketTest extends GatewayTestBase {
   }
 
   private static double tooBig(ServiceRuntime gateway, String role, String where) {
-    var line = Pattern.compile("^printfleet_gateway_messages_too_big_total\\{(?=[^}]*role=\"" + role + "\")(?=[^}]*where=\""
-        + where + "\")[^}]*} (\\S+)$", Pattern.MULTILINE).matcher(GatewayHarness.get(gateway, "/metrics"));
+    var line =
+        Pattern.compile(
+                "^printfleet_gateway_messages_too_big_total\\{(?=[^}]*role=\""
+                    + role
+                    + "\")(?=[^}]*where=\""
+                    + where
+                    + "\")[^}]*} (\\S+)$",
+                Pattern.MULTILINE)
+            .matcher(GatewayHarness.get(gateway, "/metrics"));
     return line.find() ? Double.parseDouble(line.group(1)) : 0;
   }
 
   @Test
-  void compressedMessageInflatingFarPastTheLimitClosesWith1009AndSparesTheNeighbours() throws Exception {
+  void compressedMessageInflatingFarPastTheLimitClosesWith1009AndSparesTheNeighbours()
+      throws Exception {
     var gateway = gateway(Map.of("PRINTFLEET_WS_MAX_MESSAGE", "1MiB"));
     GatewayHarness.storePrinterLists(gateway);
     var neighbour = agent(gateway, "agent-honest");
-    neighbour.send("printers.sync", "sync", new JsonObject().put("printers",
-        new io.vertx.core.json.JsonArray().add(new JsonObject().put("id", "p1"))));
+    neighbour.send(
+        "printers.sync",
+        "sync",
+        new JsonObject()
+            .put(
+                "printers",
+                new io.vertx.core.json.JsonArray().add(new JsonObject().put("id", "p1"))));
     assertThat(neighbour.awaitResponse("sync").error()).isNull();
     byte[] bomb = deflatedSpaces(64 * 1024 * 1024);
     assertThat(bomb.length).as("on the wire, well under the frame limit").isLessThan(128 * 1024);
 
-    try (var attacker = RawWebSocket.openDeflating(gateway.httpPort(), "/ws/agent",
-        GatewayHarness.issuer(gateway).agent("agent-bomb", "c1", "b1", Duration.ofHours(1)))) {
+    try (var attacker =
+        RawWebSocket.openDeflating(
+            gateway.httpPort(),
+            "/ws/agent",
+            GatewayHarness.issuer(gateway).agent("agent-bomb", "c1", "b1", Duration.ofHours(1)))) {
       attacker.readTimeout(Duration.ofSeconds(15));
       attacker.sendFrame(true, true, OPCODE_TEXT, bomb);
       attacker.sendFrame(true, true, OPCODE_TEXT, bomb);
@@ -92,7 +114,8 @@ class HostileSocketTest extends GatewayTestBase {
 
     await().atMost(Duration.ofSeconds(10)).until(() -> tooBig(gateway, "agent", "inflated") == 1.0);
     assertThat(neighbour.isOpen()).isTrue();
-    neighbour.send("printer.status", "after", new JsonObject().put("printerId", "p1").put("status", "online"));
+    neighbour.send(
+        "printer.status", "after", new JsonObject().put("printerId", "p1").put("status", "online"));
     assertThat(neighbour.awaitResponse("after").error()).isNull();
   }
 
@@ -104,12 +127,19 @@ class HostileSocketTest extends GatewayTestBase {
     int pieces = 64;
     int step = (message.length + pieces - 1) / pieces;
 
-    try (var attacker = RawWebSocket.openDeflating(gateway.httpPort(), "/ws/agent",
-        GatewayHarness.issuer(gateway).agent("agent-fragments", "c1", "b1", Duration.ofHours(1)))) {
+    try (var attacker =
+        RawWebSocket.openDeflating(
+            gateway.httpPort(),
+            "/ws/agent",
+            GatewayHarness.issuer(gateway)
+                .agent("agent-fragments", "c1", "b1", Duration.ofHours(1)))) {
       attacker.readTimeout(Duration.ofSeconds(15));
       for (int from = 0; from < message.length; from += step) {
         int to = Math.min(message.length, from + step);
-        attacker.sendFrame(to == message.length, from == 0, from == 0 ? OPCODE_TEXT : OPCODE_CONTINUATION,
+        attacker.sendFrame(
+            to == message.length,
+            from == 0,
+            from == 0 ? OPCODE_TEXT : OPCODE_CONTINUATION,
             Arrays.copyOfRange(message, from, to));
       }
       assertThat(attacker.readUntilClose()).isEqualTo(1009);
@@ -123,7 +153,8 @@ class HostileSocketTest extends GatewayTestBase {
 
     socket.send("subscribe", "company", new JsonObject().put("rooms", List.of("company:c1")));
     assertThat(socket.awaitResponse("company").error().code()).isEqualTo("forbidden");
-    socket.send("subscribe", "mixed", new JsonObject().put("rooms", List.of("branch:b1", "company:c1")));
+    socket.send(
+        "subscribe", "mixed", new JsonObject().put("rooms", List.of("branch:b1", "company:c1")));
     assertThat(socket.awaitResponse("mixed").error().code()).isEqualTo("forbidden");
     socket.send("subscribe", "own", new JsonObject().put("rooms", List.of("branch:b1")));
     assertThat(socket.awaitResponse("own").error()).isNull();
@@ -131,43 +162,62 @@ class HostileSocketTest extends GatewayTestBase {
 
   @Test
   void roomsAreCountedOverTheSessionAndTheRequestPassingTheCapIsRefusedWhole() {
-    var gateway = gateway(Map.of("PRINTFLEET_WS_MAX_ROOMS", "3", "PRINTFLEET_STATUS_BATCH_WINDOW", "20ms"));
+    var gateway =
+        gateway(Map.of("PRINTFLEET_WS_MAX_ROOMS", "3", "PRINTFLEET_STATUS_BATCH_WINDOW", "20ms"));
     var socket = dashboard(gateway, List.of());
 
-    socket.send("subscribe", "two", new JsonObject().put("rooms", List.of("branch:b1", "branch:b2")));
+    socket.send(
+        "subscribe", "two", new JsonObject().put("rooms", List.of("branch:b1", "branch:b2")));
     assertThat(socket.awaitResponse("two").error()).isNull();
-    socket.send("subscribe", "past-cap", new JsonObject().put("rooms", List.of("branch:b3", "branch:b4")));
+    socket.send(
+        "subscribe", "past-cap", new JsonObject().put("rooms", List.of("branch:b3", "branch:b4")));
     assertThat(socket.awaitResponse("past-cap").error().code()).isEqualTo("invalid_data");
-    socket.send("subscribe", "again", new JsonObject().put("rooms", List.of("branch:b1", "branch:b2", "branch:b3")));
-    assertThat(socket.awaitResponse("again").error()).as("rooms already joined do not count twice").isNull();
+    socket.send(
+        "subscribe",
+        "again",
+        new JsonObject().put("rooms", List.of("branch:b1", "branch:b2", "branch:b3")));
+    assertThat(socket.awaitResponse("again").error())
+        .as("rooms already joined do not count twice")
+        .isNull();
     socket.send("subscribe", "fourth", new JsonObject().put("rooms", List.of("branch:b4")));
     assertThat(socket.awaitResponse("fourth").error().code()).isEqualTo("invalid_data");
 
     // The refused requests joined nothing: b4's status never arrives, b1's does.
     publishStatus(gateway, "b4", "p4");
     publishStatus(gateway, "b1", "p1");
-    socket.awaitFrame(e -> e.type().equals("printer.status") && e.data().encode().contains("\"p1\""));
-    assertThat(socket.received).noneMatch(e -> e.type().equals("printer.status") && e.data().encode().contains("\"p4\""));
+    socket.awaitFrame(
+        e -> e.type().equals("printer.status") && e.data().encode().contains("\"p1\""));
+    assertThat(socket.received)
+        .noneMatch(e -> e.type().equals("printer.status") && e.data().encode().contains("\"p4\""));
 
     socket.send("unsubscribe", "leave", new JsonObject().put("rooms", List.of("branch:b2")));
     socket.awaitResponse("leave");
     socket.send("subscribe", "freed", new JsonObject().put("rooms", List.of("branch:b4")));
     assertThat(socket.awaitResponse("freed").error()).as("unsubscribe frees its room").isNull();
     publishStatus(gateway, "b4", "p4");
-    socket.awaitFrame(e -> e.type().equals("printer.status") && e.data().encode().contains("\"p4\""));
+    socket.awaitFrame(
+        e -> e.type().equals("printer.status") && e.data().encode().contains("\"p4\""));
   }
 
   @Test
   void dashboardTokenExpiringDuringTheSessionClosesWith4401() {
     var gateway = gateway(Map.of());
-    String token = GatewayHarness.issuer(gateway).user("user-short", Role.USER, "c1", List.of(), Duration.ofSeconds(2));
+    String token =
+        GatewayHarness.issuer(gateway)
+            .user("user-short", Role.USER, "c1", List.of(), Duration.ofSeconds(2));
     var socket = TestSocket.open(client, gateway.httpPort(), "/ws/client", token);
 
     assertThat(socket.awaitClose(Duration.ofSeconds(10))).isEqualTo((short) 4401);
   }
 
   private static void publishStatus(ServiceRuntime gateway, String branch, String printerId) {
-    gateway.vertx().eventBus().publish(Addresses.EVENTS_PRINTER,
-        new PrinterStatusEvent("agent-1", "c1", branch, printerId, "online", null, Instant.now()).toJson());
+    gateway
+        .vertx()
+        .eventBus()
+        .publish(
+            Addresses.EVENTS_PRINTER,
+            new PrinterStatusEvent(
+                    "agent-1", "c1", branch, printerId, "online", null, Instant.now())
+                .toJson());
   }
 }

@@ -8,7 +8,6 @@ import dev.printfleet.common.messages.PrinterStatusEvent;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
@@ -33,10 +32,20 @@ class PrinterOwnershipTest extends GatewayTestBase {
     var gateway = gateway(Map.of());
     GatewayHarness.storePrinterLists(gateway);
     var forwarded = new CopyOnWriteArrayList<String>();
-    gateway.vertx().eventBus().<JsonObject>consumer(Addresses.EVENTS_PRINTER,
-        m -> PrinterStatusEvent.listFromJson(m.body()).forEach(e -> forwarded.add(e.printerId())));
-    var agent = TestSocket.open(client, gateway.httpPort(), "/ws/agent",
-        GatewayHarness.issuer(gateway).agent("agent-own", "c1", "b1", Duration.ofHours(1)));
+    gateway
+        .vertx()
+        .eventBus()
+        .<JsonObject>consumer(
+            Addresses.EVENTS_PRINTER,
+            m ->
+                PrinterStatusEvent.listFromJson(m.body())
+                    .forEach(e -> forwarded.add(e.printerId())));
+    var agent =
+        TestSocket.open(
+            client,
+            gateway.httpPort(),
+            "/ws/agent",
+            GatewayHarness.issuer(gateway).agent("agent-own", "c1", "b1", Duration.ofHours(1)));
     agent.awaitFrame(e -> e.type().equals("welcome"));
 
     agent.send("printer.status", "before-sync", status("p1"));
@@ -57,7 +66,9 @@ class PrinterOwnershipTest extends GatewayTestBase {
     assertThat(agent.awaitResponse("kept").error()).isNull();
 
     await().atMost(Duration.ofSeconds(10)).until(() -> forwarded.contains("p2"));
-    assertThat(forwarded).as("only the statuses of synced printers are published").containsExactly("p1", "p2");
+    assertThat(forwarded)
+        .as("only the statuses of synced printers are published")
+        .containsExactly("p1", "p2");
     assertThat(agent.isOpen()).isTrue();
   }
 
@@ -66,19 +77,38 @@ class PrinterOwnershipTest extends GatewayTestBase {
     var gateway = gateway(Map.of());
     GatewayHarness.storePrinterLists(gateway);
     var forwarded = new CopyOnWriteArrayList<String>();
-    gateway.vertx().eventBus().<JsonObject>consumer(Addresses.EVENTS_PRINTER,
-        m -> PrinterStatusEvent.listFromJson(m.body()).forEach(e -> forwarded.add(e.detail())));
+    gateway
+        .vertx()
+        .eventBus()
+        .<JsonObject>consumer(
+            Addresses.EVENTS_PRINTER,
+            m -> PrinterStatusEvent.listFromJson(m.body()).forEach(e -> forwarded.add(e.detail())));
     var results = new CopyOnWriteArrayList<JsonObject>();
-    gateway.vertx().eventBus().<JsonObject>consumer(Addresses.PRINTING_RESULTS, m -> {
-      results.add(m.body());
-      m.reply(new JsonObject().put("recorded", true));
-    });
-    var agent = TestSocket.open(client, gateway.httpPort(), "/ws/agent",
-        GatewayHarness.issuer(gateway).agent("agent-text", "c1", "b1", Duration.ofHours(1)));
+    gateway
+        .vertx()
+        .eventBus()
+        .<JsonObject>consumer(
+            Addresses.PRINTING_RESULTS,
+            m -> {
+              results.add(m.body());
+              m.reply(new JsonObject().put("recorded", true));
+            });
+    var agent =
+        TestSocket.open(
+            client,
+            gateway.httpPort(),
+            "/ws/agent",
+            GatewayHarness.issuer(gateway).agent("agent-text", "c1", "b1", Duration.ofHours(1)));
     agent.awaitFrame(e -> e.type().equals("welcome"));
 
-    agent.send("printers.sync", "nul-name", new JsonObject().put("printers",
-        new JsonArray().add(new JsonObject().put("id", "p1").put("name", "Kitchen\u0000"))));
+    agent.send(
+        "printers.sync",
+        "nul-name",
+        new JsonObject()
+            .put(
+                "printers",
+                new JsonArray()
+                    .add(new JsonObject().put("id", "p1").put("name", "Kitchen\u0000"))));
     assertThat(agent.awaitResponse("nul-name").error().code()).isEqualTo("invalid_data");
     agent.send("printers.sync", "sync", printers("p1"));
     assertThat(agent.awaitResponse("sync").error()).isNull();
@@ -90,7 +120,10 @@ class PrinterOwnershipTest extends GatewayTestBase {
     agent.send("printer.status", "fine", status("p1").put("detail", "d".repeat(1024)));
     assertThat(agent.awaitResponse("fine").error()).isNull();
 
-    var result = new JsonObject().put("jobId", "00000000-0000-0000-0000-000000000001").put("outcome", "failed");
+    var result =
+        new JsonObject()
+            .put("jobId", "00000000-0000-0000-0000-000000000001")
+            .put("outcome", "failed");
     agent.send("job.result", "long-error", result.copy().put("error", "e".repeat(1025)));
     assertThat(agent.awaitResponse("long-error").error().code()).isEqualTo("invalid_data");
     agent.send("job.result", "long-id", result.copy().put("jobId", "j".repeat(65)));
@@ -98,7 +131,9 @@ class PrinterOwnershipTest extends GatewayTestBase {
     agent.send("job.result", "ok", result.copy().put("error", "paper jam"));
     assertThat(agent.awaitResponse("ok").error()).isNull();
 
-    await().atMost(Duration.ofSeconds(10)).until(() -> forwarded.size() == 1 && results.size() == 1);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> forwarded.size() == 1 && results.size() == 1);
     assertThat(forwarded).containsExactly("d".repeat(1024));
     assertThat(results).extracting(r -> r.getString("error")).containsExactly("paper jam");
   }
@@ -108,15 +143,25 @@ class PrinterOwnershipTest extends GatewayTestBase {
     var gateway = gateway(Map.of());
     // A printing stand-in that holds the first list and then fails to store anything.
     var held = new CopyOnWriteArrayList<io.vertx.core.eventbus.Message<JsonObject>>();
-    gateway.vertx().eventBus().<JsonObject>consumer(Addresses.PRINTING_PRINTERS, m -> {
-      if (held.isEmpty()) {
-        held.add(m);
-      } else {
-        m.fail(503, "printers not stored");
-      }
-    });
-    var agent = TestSocket.open(client, gateway.httpPort(), "/ws/agent",
-        GatewayHarness.issuer(gateway).agent("agent-unstored", "c1", "b1", Duration.ofHours(1)));
+    gateway
+        .vertx()
+        .eventBus()
+        .<JsonObject>consumer(
+            Addresses.PRINTING_PRINTERS,
+            m -> {
+              if (held.isEmpty()) {
+                held.add(m);
+              } else {
+                m.fail(503, "printers not stored");
+              }
+            });
+    var agent =
+        TestSocket.open(
+            client,
+            gateway.httpPort(),
+            "/ws/agent",
+            GatewayHarness.issuer(gateway)
+                .agent("agent-unstored", "c1", "b1", Duration.ofHours(1)));
     agent.awaitFrame(e -> e.type().equals("welcome"));
 
     agent.send("printers.sync", "first", printers("p1"));
@@ -127,7 +172,8 @@ class PrinterOwnershipTest extends GatewayTestBase {
     held.get(0).fail(503, "printers not stored");
     assertThat(agent.awaitResponse("first").error().code()).isEqualTo("unavailable");
     agent.send("printer.status", "after", status("p1"));
-    assertThat(agent.awaitResponse("after").error().code()).as("a list not stored gives the agent no printers")
+    assertThat(agent.awaitResponse("after").error().code())
+        .as("a list not stored gives the agent no printers")
         .isEqualTo("not_found");
   }
 }

@@ -23,13 +23,20 @@ final class RawWebSocket implements AutoCloseable {
     this.in = socket.getInputStream();
   }
 
-  static RawWebSocket open(int port, String path, String token, int receiveBuffer) throws IOException {
+  static RawWebSocket open(int port, String path, String token, int receiveBuffer)
+      throws IOException {
     return open(port, path, token, receiveBuffer, "");
   }
 
   /** Offers permessage-deflate; fails when the server does not take it. */
   static RawWebSocket openDeflating(int port, String path, String token) throws IOException {
-    var raw = open(port, path, token, 0, "Sec-WebSocket-Extensions: permessage-deflate; client_no_context_takeover\r\n");
+    var raw =
+        open(
+            port,
+            path,
+            token,
+            0,
+            "Sec-WebSocket-Extensions: permessage-deflate; client_no_context_takeover\r\n");
     if (!raw.headers.toLowerCase(java.util.Locale.ROOT).contains("permessage-deflate")) {
       raw.close();
       throw new IOException("the server did not negotiate permessage-deflate: " + raw.headers);
@@ -37,17 +44,31 @@ final class RawWebSocket implements AutoCloseable {
     return raw;
   }
 
-  private static RawWebSocket open(int port, String path, String token, int receiveBuffer, String extraHeaders) throws IOException {
+  private static RawWebSocket open(
+      int port, String path, String token, int receiveBuffer, String extraHeaders)
+      throws IOException {
     var socket = new Socket();
     if (receiveBuffer > 0) {
       socket.setReceiveBufferSize(receiveBuffer);
     }
     socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
     socket.setSoTimeout(30_000);
-    String key = Base64.getEncoder().encodeToString("printfleet-test-k".getBytes(StandardCharsets.US_ASCII));
-    String request = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nUpgrade: websocket\r\n"
-        + "Connection: Upgrade\r\nSec-WebSocket-Key: " + key + "\r\nSec-WebSocket-Version: 13\r\n"
-        + "Authorization: Bearer " + token + "\r\n" + extraHeaders + "\r\n";
+    String key =
+        Base64.getEncoder().encodeToString("printfleet-test-k".getBytes(StandardCharsets.US_ASCII));
+    String request =
+        "GET "
+            + path
+            + " HTTP/1.1\r\nHost: 127.0.0.1:"
+            + port
+            + "\r\nUpgrade: websocket\r\n"
+            + "Connection: Upgrade\r\nSec-WebSocket-Key: "
+            + key
+            + "\r\nSec-WebSocket-Version: 13\r\n"
+            + "Authorization: Bearer "
+            + token
+            + "\r\n"
+            + extraHeaders
+            + "\r\n";
     socket.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
     var raw = new RawWebSocket(socket);
     String status = raw.readHeaders();
@@ -116,7 +137,9 @@ final class RawWebSocket implements AutoCloseable {
     for (String room : rooms) {
       list.append(list.isEmpty() ? "" : ",").append('"').append(room).append('"');
     }
-    byte[] payload = ("{\"type\":\"subscribe\",\"id\":\"raw\",\"data\":{\"rooms\":[" + list + "]}}").getBytes(StandardCharsets.UTF_8);
+    byte[] payload =
+        ("{\"type\":\"subscribe\",\"id\":\"raw\",\"data\":{\"rooms\":[" + list + "]}}")
+            .getBytes(StandardCharsets.UTF_8);
     var frame = new ByteArrayOutputStream();
     frame.write(0x81);
     frame.write(0x80 | payload.length);
@@ -128,7 +151,10 @@ final class RawWebSocket implements AutoCloseable {
     socket.getOutputStream().write(frame.toByteArray());
   }
 
-  /** How long a read may wait before it fails, so a test that waits for a close that never comes ends. */
+  /**
+   * How long a read may wait before it fails, so a test that waits for a close that never comes
+   * ends.
+   */
   void readTimeout(java.time.Duration timeout) throws IOException {
     socket.setSoTimeout((int) timeout.toMillis());
   }

@@ -26,21 +26,27 @@ final class TestSocket {
 
   private TestSocket(WebSocket socket) {
     this.socket = socket;
-    socket.textMessageHandler(text -> {
-      try {
-        received.add(Envelope.parse(text));
-      } catch (Envelope.ParseException e) {
-        throw new AssertionError("server sent a frame that is not an envelope: " + text);
-      }
-    });
-    socket.closeHandler(v -> closeStatus.complete(socket.closeStatusCode() == null ? -1 : socket.closeStatusCode()));
+    socket.textMessageHandler(
+        text -> {
+          try {
+            received.add(Envelope.parse(text));
+          } catch (Envelope.ParseException e) {
+            throw new AssertionError("server sent a frame that is not an envelope: " + text);
+          }
+        });
+    socket.closeHandler(
+        v ->
+            closeStatus.complete(socket.closeStatusCode() == null ? -1 : socket.closeStatusCode()));
   }
 
-  static Future<TestSocket> connect(Vertx vertx, int port, String path, String token, boolean deflate, String origin) {
-    var client = vertx.createWebSocketClient(new WebSocketClientOptions()
-        .setTryUsePerMessageCompression(deflate)
-        .setMaxFrameSize(4 * 1024 * 1024)
-        .setMaxMessageSize(4 * 1024 * 1024));
+  static Future<TestSocket> connect(
+      Vertx vertx, int port, String path, String token, boolean deflate, String origin) {
+    var client =
+        vertx.createWebSocketClient(
+            new WebSocketClientOptions()
+                .setTryUsePerMessageCompression(deflate)
+                .setMaxFrameSize(4 * 1024 * 1024)
+                .setMaxMessageSize(4 * 1024 * 1024));
     var options = new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI(path);
     if (token != null) {
       options.addHeader("Authorization", "Bearer " + token);
@@ -63,7 +69,10 @@ final class TestSocket {
   /** The HTTP status the upgrade was refused with. */
   static int refusal(Vertx vertx, int port, String path, String token, String origin) {
     try {
-      connect(vertx, port, path, token, false, origin).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      connect(vertx, port, path, token, false, origin)
+          .toCompletionStage()
+          .toCompletableFuture()
+          .get(10, TimeUnit.SECONDS);
     } catch (java.util.concurrent.ExecutionException e) {
       if (e.getCause() instanceof UpgradeRejectedException rejected) {
         return rejected.getStatus();
@@ -93,7 +102,8 @@ final class TestSocket {
   }
 
   Envelope awaitError(String code) {
-    return awaitFrame(e -> Envelope.ERROR.equals(e.type()) && code.equals(e.data().getString("code")));
+    return awaitFrame(
+        e -> Envelope.ERROR.equals(e.type()) && code.equals(e.data().getString("code")));
   }
 
   short awaitClose(Duration timeout) {

@@ -50,8 +50,17 @@ public final class Monitor {
   private final AlertStore alertStore;
   private final AlertMetrics alertMetrics;
 
-  public Monitor(Clock clock, ClusterView cluster, ClusterStore clusterStore, Fleet fleet, FleetStore fleetStore,
-      JobMeter jobMeter, JobStats jobStats, AlertRules rules, AlertStore alertStore, AlertMetrics alertMetrics) {
+  public Monitor(
+      Clock clock,
+      ClusterView cluster,
+      ClusterStore clusterStore,
+      Fleet fleet,
+      FleetStore fleetStore,
+      JobMeter jobMeter,
+      JobStats jobStats,
+      AlertRules rules,
+      AlertStore alertStore,
+      AlertMetrics alertMetrics) {
     this.clock = clock;
     this.cluster = cluster;
     this.clusterStore = clusterStore;
@@ -92,24 +101,34 @@ public final class Monitor {
             clusterStore.loadAll().onSuccess(list -> list.forEach(cluster::adopt)),
             fleetStore.loadAll().onSuccess(list -> list.forEach(fleet::adopt)),
             alertStore.recent().onSuccess(list -> list.forEach(alerts::remember)))
-        .onSuccess(v -> log.info("State loaded from Redis instances={} agents={}", cluster.all().size(),
-            fleet.agents().size()))
+        .onSuccess(
+            v ->
+                log.info(
+                    "State loaded from Redis instances={} agents={}",
+                    cluster.all().size(),
+                    fleet.agents().size()))
         .mapEmpty();
   }
 
   /**
    * Redis lost its data (this instance's cluster guard found its own state gone): write back what
-   * this replica holds in memory, so its active alerts stay raised and its fleet is there for
-   * other replicas. Instance records come back with their next heartbeats; their history restarts.
+   * this replica holds in memory, so its active alerts stay raised and its fleet is there for other
+   * replicas. Instance records come back with their next heartbeats; their history restarts.
    */
   public Future<Void> restoreStore() {
     return Future.all(
             fleetStore.saveAll(fleet.agents()),
             alertStore.restore(alerts.active(), alerts.recent()),
             Future.all(cluster.all().stream().map(clusterStore::save).toList()))
-        .onSuccess(v -> log.warn("Monitoring state written back to Redis after a loss agents={} activeAlerts={} instances={}",
-            fleet.agents().size(), alerts.active().size(), cluster.all().size()))
-        .onFailure(e -> log.warn("Monitoring state could not be written back to Redis: {}", e.toString()))
+        .onSuccess(
+            v ->
+                log.warn(
+                    "Monitoring state written back to Redis after a loss agents={} activeAlerts={} instances={}",
+                    fleet.agents().size(),
+                    alerts.active().size(),
+                    cluster.all().size()))
+        .onFailure(
+            e -> log.warn("Monitoring state could not be written back to Redis: {}", e.toString()))
         .mapEmpty();
   }
 
@@ -118,25 +137,36 @@ public final class Monitor {
     boolean known = cluster.get(beat.instanceId()).isPresent();
     var record = cluster.record(beat, now());
     if (!known) {
-      log.info("Instance joined the view instance={} service={}", beat.instanceId(), beat.service());
+      log.info(
+          "Instance joined the view instance={} service={}", beat.instanceId(), beat.service());
     }
-    clusterStore.save(record).onFailure(e -> log.warn("Could not store a heartbeat instance={}: {}",
-        beat.instanceId(), e.toString()));
+    clusterStore
+        .save(record)
+        .onFailure(
+            e ->
+                log.warn(
+                    "Could not store a heartbeat instance={}: {}",
+                    beat.instanceId(),
+                    e.toString()));
   }
 
   public void onAgentEvent(JsonObject body) {
     fleet.apply(AgentEvent.fromJson(body)).ifPresent(this::saveAgent);
   }
 
-  /** A batch of statuses: each agent they changed is written to the shared store once, as it ends. */
+  /**
+   * A batch of statuses: each agent they changed is written to the shared store once, as it ends.
+   */
   public void onPrinterStatus(JsonObject body) {
     Map<AgentKey, AgentRecord> changed = new LinkedHashMap<>();
     for (PrinterStatusEvent event : PrinterStatusEvent.listFromJson(body)) {
       fleet.apply(event).ifPresent(record -> changed.put(Fleet.keyOf(record), record));
     }
     if (!changed.isEmpty()) {
-      fleetStore.saveAll(changed.values()).onFailure(e -> log.warn("Could not store agents count={}: {}",
-          changed.size(), e.toString()));
+      fleetStore
+          .saveAll(changed.values())
+          .onFailure(
+              e -> log.warn("Could not store agents count={}: {}", changed.size(), e.toString()));
     }
   }
 
@@ -146,27 +176,43 @@ public final class Monitor {
   }
 
   private void saveAgent(AgentRecord record) {
-    fleetStore.save(record).onFailure(e -> log.warn("Could not store an agent agent={}: {}", record.agentId(),
-        e.toString()));
+    fleetStore
+        .save(record)
+        .onFailure(
+            e -> log.warn("Could not store an agent agent={}: {}", record.agentId(), e.toString()));
   }
 
-  /** Re-evaluates alerts and forgets long-gone instances; run a few times per heartbeat interval. */
+  /**
+   * Re-evaluates alerts and forgets long-gone instances; run a few times per heartbeat interval.
+   */
   public void evaluate() {
     Instant now = now();
     for (String id : cluster.forget(now)) {
       log.info("Instance dropped from the view instance={}", id);
       clusterStore.remove(id);
     }
-    var firing = rules.evaluate(cluster.all(), circuits.all(now),
-        fleet.offlineLongerThan(rules.thresholds().agentOffline(), now), fleet.reconnectsPerMinute(now),
-        jobStats.failures(), now);
+    var firing =
+        rules.evaluate(
+            cluster.all(),
+            circuits.all(now),
+            fleet.offlineLongerThan(rules.thresholds().agentOffline(), now),
+            fleet.reconnectsPerMinute(now),
+            jobStats.failures(),
+            now);
     AlertBook.Changes changes = alerts.update(firing, now);
     for (Alert raised : changes.raised()) {
-      log.warn("Alert raised kind={} subject={} message=\"{}\"", raised.kind(), raised.subject(), raised.message());
+      log.warn(
+          "Alert raised kind={} subject={} message=\"{}\"",
+          raised.kind(),
+          raised.subject(),
+          raised.message());
       alertStore.raise(raised).onSuccess(since -> alerts.adoptSince(raised.key(), since));
     }
     for (Alert cleared : changes.cleared()) {
-      log.info("Alert cleared kind={} subject={} lastedMs={}", cleared.kind(), cleared.subject(),
+      log.info(
+          "Alert cleared kind={} subject={} lastedMs={}",
+          cleared.kind(),
+          cleared.subject(),
           Duration.between(cleared.since(), cleared.clearedAt()).toMillis());
       alertStore.clear(cleared);
     }

@@ -22,7 +22,8 @@ public record MonitoringConfig(
     Thresholds thresholds) {
 
   public static MonitoringConfig from(Settings settings) {
-    Duration jobStatsMaxAge = settings.duration("PRINTFLEET_JOB_STATS_MAX_AGE", Duration.ofSeconds(15));
+    Duration jobStatsMaxAge =
+        settings.duration("PRINTFLEET_JOB_STATS_MAX_AGE", Duration.ofSeconds(15));
     if (jobStatsMaxAge.compareTo(Duration.ofSeconds(60)) > 0 || jobStatsMaxAge.isZero()) {
       throw new dev.printfleet.common.config.ConfigException(
           "PRINTFLEET_JOB_STATS_MAX_AGE", "must be between 1ms and 60s, got " + jobStatsMaxAge);

@@ -48,20 +48,41 @@ public final class MonitoringService implements ServiceDefinition<MonitoringConf
     var health = new HealthRules(interval, config.missedBeatsForDown(), config.thresholds());
     var pg = config.postgres();
     // Two connections at most: the job figures are read on a timer, never per request.
-    var pool = PgPool.pool(vertx,
-        new PgConnectOptions().setHost(pg.host()).setPort(pg.port()).setDatabase(pg.database())
-            .setUser(pg.user()).setPassword(pg.password()),
-        new PoolOptions().setMaxSize(2).setConnectionTimeout(5));
+    var pool =
+        PgPool.pool(
+            vertx,
+            new PgConnectOptions()
+                .setHost(pg.host())
+                .setPort(pg.port())
+                .setDatabase(pg.database())
+                .setUser(pg.user())
+                .setPassword(pg.password()),
+            new PoolOptions().setMaxSize(2).setConnectionTimeout(5));
     var jobStats = new JobStats(pool);
-    var monitor = new Monitor(Clock.systemUTC(), new ClusterView(health, config.forgetAfter()),
-        new ClusterStore(runtime.redis(), redisSettings), new Fleet(), new FleetStore(runtime.redis(), redisSettings),
-        new JobMeter(), jobStats, new AlertRules(health, config.thresholds()),
-        new AlertStore(runtime.redis(), redisSettings), new AlertMetrics(runtime.registry()));
+    var monitor =
+        new Monitor(
+            Clock.systemUTC(),
+            new ClusterView(health, config.forgetAfter()),
+            new ClusterStore(runtime.redis(), redisSettings),
+            new Fleet(),
+            new FleetStore(runtime.redis(), redisSettings),
+            new JobMeter(),
+            jobStats,
+            new AlertRules(health, config.thresholds()),
+            new AlertStore(runtime.redis(), redisSettings),
+            new AlertMetrics(runtime.registry()));
     // Redis lost its data: what monitoring wrote there is gone too.
     runtime.clusterGuard().ifPresent(guard -> guard.onHealed(loss -> monitor.restoreStore()));
-    return vertx.deployVerticle(new MonitoringVerticle(runtime, config, monitor, jobStats))
-        .onSuccess(id -> runtime.onDrain(() -> vertx.undeploy(id).recover(e -> Future.succeededFuture())
-            .compose(v -> pool.close())))
+    return vertx
+        .deployVerticle(new MonitoringVerticle(runtime, config, monitor, jobStats))
+        .onSuccess(
+            id ->
+                runtime.onDrain(
+                    () ->
+                        vertx
+                            .undeploy(id)
+                            .recover(e -> Future.succeededFuture())
+                            .compose(v -> pool.close())))
         .mapEmpty();
   }
 }

@@ -35,7 +35,8 @@ final class MonitoringVerticle extends AbstractVerticle {
   private final JobStats jobStats;
   private DashboardRoutes dashboard;
 
-  MonitoringVerticle(ServiceRuntime runtime, MonitoringConfig config, Monitor monitor, JobStats jobStats) {
+  MonitoringVerticle(
+      ServiceRuntime runtime, MonitoringConfig config, Monitor monitor, JobStats jobStats) {
     this.runtime = runtime;
     this.config = config;
     this.monitor = monitor;
@@ -44,16 +45,22 @@ final class MonitoringVerticle extends AbstractVerticle {
 
   @Override
   public void start(Promise<Void> started) {
-    Counter beats = Counter.builder("printfleet.monitoring.heartbeats.received")
-        .description("Heartbeats received from every instance of the cluster")
-        .register(runtime.registry());
+    Counter beats =
+        Counter.builder("printfleet.monitoring.heartbeats.received")
+            .description("Heartbeats received from every instance of the cluster")
+            .register(runtime.registry());
     var bus = vertx.eventBus();
-    bus.<JsonObject>consumer(Addresses.MONITORING_HEARTBEAT, guarded("heartbeat", body -> {
-      beats.increment();
-      monitor.onHeartbeat(body);
-    }));
+    bus.<JsonObject>consumer(
+        Addresses.MONITORING_HEARTBEAT,
+        guarded(
+            "heartbeat",
+            body -> {
+              beats.increment();
+              monitor.onHeartbeat(body);
+            }));
     bus.<JsonObject>consumer(Addresses.EVENTS_AGENT, guarded("agent event", monitor::onAgentEvent));
-    bus.<JsonObject>consumer(Addresses.EVENTS_PRINTER, guarded("printer event", monitor::onPrinterStatus));
+    bus.<JsonObject>consumer(
+        Addresses.EVENTS_PRINTER, guarded("printer event", monitor::onPrinterStatus));
     bus.<JsonObject>consumer(Addresses.EVENTS_JOB, guarded("job event", monitor::onJobEvent));
 
     var router = Router.router(vertx);
@@ -64,14 +71,19 @@ final class MonitoringVerticle extends AbstractVerticle {
     long evaluateMs = Math.max(50, Math.min(1000, interval.toMillis() / 4));
     vertx.setPeriodic(evaluateMs, id -> monitor.evaluate());
     vertx.setPeriodic(config.jobStatsMaxAge().toMillis(), id -> jobStats.refresh());
-    monitor.load()
-        .onFailure(e -> log.warn("Could not load state from Redis, starting from heartbeats: {}", e.toString()))
+    monitor
+        .load()
+        .onFailure(
+            e ->
+                log.warn(
+                    "Could not load state from Redis, starting from heartbeats: {}", e.toString()))
         .recover(e -> Future.succeededFuture())
         .compose(v -> runtime.serve(router, new HttpServerOptions()))
-        .onSuccess(server -> {
-          dashboard.start();
-          jobStats.refresh();
-        })
+        .onSuccess(
+            server -> {
+              dashboard.start();
+              jobStats.refresh();
+            })
         .<Void>mapEmpty()
         .onComplete(started);
   }

@@ -22,8 +22,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Redis loses its data under a running cluster: monitoring writes back the alerts it holds, and
- * raises {@code cluster_state_lost}, which clears by itself once no instance has lost its state
- * for a while. On a Redis of its own, since the test flushes it.
+ * raises {@code cluster_state_lost}, which clears by itself once no instance has lost its state for
+ * a while. On a Redis of its own, since the test flushes it.
  */
 class ClusterStateLossTest {
 
@@ -38,7 +38,8 @@ class ClusterStateLossTest {
     set = new MonitoringSet(redis, null);
     set.env.put("PRINTFLEET_CLUSTER_CHECK_INTERVAL", "500ms");
     set.env.put("PRINTFLEET_ALERT_CLUSTER_LOSS_QUIET", "5s");
-    monitoring = set.start(new MonitoringService(), Map.of("PRINTFLEET_INSTANCE_ID", "monitoring-1"));
+    monitoring =
+        set.start(new MonitoringService(), Map.of("PRINTFLEET_INSTANCE_ID", "monitoring-1"));
     commands = Redis.createClient(set.client, redis.address());
   }
 
@@ -51,7 +52,8 @@ class ClusterStateLossTest {
   @Test
   void afterRedisLostItsDataActiveAlertsAreRaisedAgainAndClusterStateLostFiresThenClears() {
     set.start(new GatewayService(), Map.of("PRINTFLEET_INSTANCE_ID", "gw-1"));
-    ServiceRuntime victim = set.start(new GatewayService(), Map.of("PRINTFLEET_INSTANCE_ID", "gw-victim"));
+    ServiceRuntime victim =
+        set.start(new GatewayService(), Map.of("PRINTFLEET_INSTANCE_ID", "gw-victim"));
     await().atMost(Duration.ofSeconds(10)).until(() -> instanceKnown("gw-victim"));
     MonitoringSet.kill(victim);
     await().atMost(Duration.ofSeconds(10)).until(() -> alertActive("instance_down", "gw-victim"));
@@ -61,28 +63,46 @@ class ClusterStateLossTest {
     join(commands.send(Request.cmd(Command.FLUSHALL)));
 
     // The alert monitoring holds is in Redis again, for every replica to see.
-    await().atMost(Duration.ofSeconds(20)).until(() -> activeAlertsInRedis().contains("instance_down|gw-victim"));
-    await().atMost(Duration.ofSeconds(20)).until(() -> alertActive("cluster_state_lost", "cluster"));
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> activeAlertsInRedis().contains("instance_down|gw-victim"));
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> alertActive("cluster_state_lost", "cluster"));
     // Every instance that lost its state is named, as their heartbeats report it.
-    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
-      JsonObject lost = active().filter(a -> a.getString("kind").equals("cluster_state_lost")).findFirst().orElseThrow();
-      assertThat(lost.getString("severity")).isEqualTo("critical");
-      assertThat(lost.getString("message")).contains("monitoring-1").contains("gw-1");
-    });
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () -> {
+              JsonObject lost =
+                  active()
+                      .filter(a -> a.getString("kind").equals("cluster_state_lost"))
+                      .findFirst()
+                      .orElseThrow();
+              assertThat(lost.getString("severity")).isEqualTo("critical");
+              assertThat(lost.getString("message")).contains("monitoring-1").contains("gw-1");
+            });
     assertThat(alertActive("instance_down", "gw-victim")).isTrue();
 
     // The instance counted its heal, and is ready: its state was put back.
     var metrics = PrometheusText.parse(MonitoringSet.get(monitoring, "/metrics", null).body());
-    assertThat(metrics.sum("printfleet_cluster_heals_total", Map.of("what", "subscriptions"))).isPositive();
+    assertThat(metrics.sum("printfleet_cluster_heals_total", Map.of("what", "subscriptions")))
+        .isPositive();
     assertThat(metrics.sum("printfleet_cluster_heals_total", Map.of("what", "node"))).isPositive();
-    await().atMost(Duration.ofSeconds(10))
+    await()
+        .atMost(Duration.ofSeconds(10))
         .until(() -> MonitoringSet.get(monitoring, "/health/ready", null).statusCode() == 200);
 
     // Healthy for longer than the quiet period: it clears by itself and is listed as recent.
-    await().atMost(Duration.ofSeconds(30)).until(() -> !alertActive("cluster_state_lost", "cluster"));
-    assertThat(getJson(monitoring, "/monitoring/alerts", set.sreToken()).getJsonArray("recent").stream()
-            .map(JsonObject.class::cast)
-            .anyMatch(a -> a.getString("kind").equals("cluster_state_lost")))
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> !alertActive("cluster_state_lost", "cluster"));
+    assertThat(
+            getJson(monitoring, "/monitoring/alerts", set.sreToken())
+                .getJsonArray("recent")
+                .stream()
+                .map(JsonObject.class::cast)
+                .anyMatch(a -> a.getString("kind").equals("cluster_state_lost")))
         .isTrue();
   }
 
@@ -91,12 +111,17 @@ class ClusterStateLossTest {
   }
 
   private java.util.Set<String> activeAlertsInRedis() {
-    var response = join(commands.send(Request.cmd(Command.HGETALL).arg(namespace() + ":monitoring:alerts:active")));
+    var response =
+        join(
+            commands.send(
+                Request.cmd(Command.HGETALL).arg(namespace() + ":monitoring:alerts:active")));
     return response == null ? java.util.Set.of() : response.getKeys();
   }
 
   private boolean instanceKnown(String id) {
-    return getJson(monitoring, "/monitoring/cluster", set.sreToken()).getJsonArray("instances").stream()
+    return getJson(monitoring, "/monitoring/cluster", set.sreToken())
+        .getJsonArray("instances")
+        .stream()
         .map(JsonObject.class::cast)
         .anyMatch(i -> i.getString("id").equals(id));
   }
@@ -107,6 +132,7 @@ class ClusterStateLossTest {
   }
 
   private boolean alertActive(String kind, String subject) {
-    return active().anyMatch(a -> a.getString("kind").equals(kind) && a.getString("subject").equals(subject));
+    return active()
+        .anyMatch(a -> a.getString("kind").equals(kind) && a.getString("subject").equals(subject));
   }
 }

@@ -61,7 +61,9 @@ public final class MonitoringSet implements AutoCloseable {
     if (postgres != null) {
       env.put("PGHOST", postgres.host());
       env.put("PGPORT", String.valueOf(postgres.port()));
-      env.put("PGDATABASE", postgres.createDatabase("mon" + UUID.randomUUID().toString().substring(0, 8)));
+      env.put(
+          "PGDATABASE",
+          postgres.createDatabase("mon" + UUID.randomUUID().toString().substring(0, 8)));
       env.put("PGUSER", postgres.user());
       env.put("PGPASSWORD", postgres.password());
       env.put("PRINTFLEET_DISPATCH_INTERVAL", "100ms");
@@ -82,11 +84,19 @@ public final class MonitoringSet implements AutoCloseable {
     return runtime;
   }
 
-  public SimulatedAgent agent(ServiceRuntime gateway, String agentId, String company, String branch) {
+  public SimulatedAgent agent(
+      ServiceRuntime gateway, String agentId, String company, String branch) {
     String token = issuer.agent(agentId, company, branch, Duration.ofHours(1));
-    var agent = new SimulatedAgent(client, client.createWebSocketClient(new WebSocketClientOptions()), "127.0.0.1",
-        gateway.httpPort(), agentId, SimulatedAgent.printerIdsFor(agentId, 2), () -> token,
-        new SimulatedAgent.Behaviour(20, 0.0, 0));
+    var agent =
+        new SimulatedAgent(
+            client,
+            client.createWebSocketClient(new WebSocketClientOptions()),
+            "127.0.0.1",
+            gateway.httpPort(),
+            agentId,
+            SimulatedAgent.printerIdsFor(agentId, 2),
+            () -> token,
+            new SimulatedAgent.Behaviour(20, 0.0, 0));
     agents.add(agent);
     join(agent.start());
     await().atMost(Duration.ofSeconds(10)).until(agent::isConnected);
@@ -102,7 +112,8 @@ public final class MonitoringSet implements AutoCloseable {
   }
 
   public static HttpResponse<String> get(ServiceRuntime service, String path, String token) {
-    var request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + service.httpPort() + path)).GET();
+    var request =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + service.httpPort() + path)).GET();
     if (token != null) {
       request.header("Authorization", "Bearer " + token);
     }
@@ -112,15 +123,18 @@ public final class MonitoringSet implements AutoCloseable {
   public static JsonObject getJson(ServiceRuntime service, String path, String token) {
     var response = get(service, path, token);
     if (response.statusCode() != 200) {
-      throw new AssertionError("GET " + path + " answered " + response.statusCode() + ": " + response.body());
+      throw new AssertionError(
+          "GET " + path + " answered " + response.statusCode() + ": " + response.body());
     }
     return new JsonObject(response.body());
   }
 
-  public static HttpResponse<String> post(ServiceRuntime service, String path, String token, JsonObject body) {
-    var request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + service.httpPort() + path))
-        .header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(body == null ? "" : body.encode()));
+  public static HttpResponse<String> post(
+      ServiceRuntime service, String path, String token, JsonObject body) {
+    var request =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + service.httpPort() + path))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(body == null ? "" : body.encode()));
     if (token != null) {
       request.header("Authorization", "Bearer " + token);
     }
@@ -151,13 +165,14 @@ public final class MonitoringSet implements AutoCloseable {
 
   @Override
   public void close() {
-    agents.forEach(a -> {
-      try {
-        join(a.stop());
-      } catch (AssertionError ignored) {
-        // already stopped
-      }
-    });
+    agents.forEach(
+        a -> {
+          try {
+            join(a.stop());
+          } catch (AssertionError ignored) {
+            // already stopped
+          }
+        });
     for (var service : services) {
       try {
         join(service.shutdown());

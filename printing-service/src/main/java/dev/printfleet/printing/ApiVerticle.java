@@ -9,8 +9,8 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
 
 /**
- * The REST API and the operations routes on the service's port, and the per-company count of
- * queued jobs that the API's limit reads (refreshed on this verticle's timer).
+ * The REST API and the operations routes on the service's port, and the per-company count of queued
+ * jobs that the API's limit reads (refreshed on this verticle's timer).
  */
 final class ApiVerticle extends AbstractVerticle {
 
@@ -30,7 +30,8 @@ final class ApiVerticle extends AbstractVerticle {
     api.mount(router);
     // No h2c upgrade (the ingress speaks HTTP/1.1 to the services): a client offering it on a
     // request refused before its body is read (no or bad token) was left waiting, unanswered.
-    runtime.serve(router, new HttpServerOptions().setHttp2ClearTextEnabled(false))
+    runtime
+        .serve(router, new HttpServerOptions().setHttp2ClearTextEnabled(false))
         .onSuccess(server -> queued.start(vertx))
         .<Void>mapEmpty()
         .onComplete(started);

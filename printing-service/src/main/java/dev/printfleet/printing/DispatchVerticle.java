@@ -31,8 +31,13 @@ final class DispatchVerticle extends AbstractVerticle {
   private final AgentRoutes routes;
   private final GatewayLiveness liveness;
 
-  DispatchVerticle(DispatchLoop loop, ResultsConsumer results, PrinterRegistry registry, StatusWrites statuses,
-      AgentRoutes routes, GatewayLiveness liveness) {
+  DispatchVerticle(
+      DispatchLoop loop,
+      ResultsConsumer results,
+      PrinterRegistry registry,
+      StatusWrites statuses,
+      AgentRoutes routes,
+      GatewayLiveness liveness) {
     this.loop = loop;
     this.results = results;
     this.registry = registry;
@@ -60,8 +65,8 @@ final class DispatchVerticle extends AbstractVerticle {
   }
 
   /**
-   * Every instance hears an agent connect (one instance writes it, on PRINTING_AGENTS): its route is
-   * kept, and its dispatches waiting here on the gateway it left go back for the new one.
+   * Every instance hears an agent connect (one instance writes it, on PRINTING_AGENTS): its route
+   * is kept, and its dispatches waiting here on the gateway it left go back for the new one.
    */
   private void onAgentEvent(Message<JsonObject> message) {
     AgentEvent event;
@@ -80,7 +85,10 @@ final class DispatchVerticle extends AbstractVerticle {
     }
   }
 
-  /** A gateway that stops beating is suspected gone: its dispatches go back without waiting them out. */
+  /**
+   * A gateway that stops beating is suspected gone: its dispatches go back without waiting them
+   * out.
+   */
   private void onHeartbeat(Message<JsonObject> message) {
     Heartbeat beat;
     try {

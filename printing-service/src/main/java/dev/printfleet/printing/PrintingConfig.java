@@ -15,17 +15,17 @@ import java.time.Duration;
  *     agent connecting releases it at once)
  * @param dispatchMaxInFlight dispatches this instance waits on at once
  * @param dispatchMaxPerAgent dispatches this instance waits on at once for one agent
- * @param dispatchMaxBytes job content this instance holds for dispatches being sent (read from
- *     the database and not yet written by the gateway); one job bigger than this still goes alone
- * @param busyWait how long a job waits, queued and without using an attempt, when its agent is
- *     busy (these limits, or the gateway refused it {@code busy})
+ * @param dispatchMaxBytes job content this instance holds for dispatches being sent (read from the
+ *     database and not yet written by the gateway); one job bigger than this still goes alone
+ * @param busyWait how long a job waits, queued and without using an attempt, when its agent is busy
+ *     (these limits, or the gateway refused it {@code busy})
  * @param routeWait how long a job not sent because its route was gone (the gateway does not hold
  *     the agent, is gone or silent) waits, queued and without using an attempt, before the next
  *     try; the agent connecting, or its presence coming back, releases it at once
  * @param gatewayDeadAfter a gateway whose heartbeats stopped this long gets no dispatch, and the
  *     dispatches waiting on it are re-queued at once
- * @param routeTimeout how long the gateway has to say it wrote a dispatch to the agent's socket (the
- *     first of its two steps, milliseconds when all is well); past it the job was not sent: a
+ * @param routeTimeout how long the gateway has to say it wrote a dispatch to the agent's socket
+ *     (the first of its two steps, milliseconds when all is well); past it the job was not sent: a
  *     gateway killed mid-request never answers, and its dispatches must not wait out the whole
  *     {@code dispatchTimeout}
  */
@@ -56,46 +56,57 @@ public record PrintingConfig(
     int maxQueuedPerCompany) {
 
   public static PrintingConfig from(Settings settings) {
-    var config = new PrintingConfig(
-        PostgresSettings.from(settings),
-        settings.integer("PRINTFLEET_MAX_ATTEMPTS", 5, 1, 100),
-        settings.duration("PRINTFLEET_JOB_TTL", Duration.ofHours(24)),
-        settings.duration("PRINTFLEET_RETRY_BACKOFF", Duration.ofSeconds(2)),
-        settings.duration("PRINTFLEET_DISPATCH_INTERVAL", Duration.ofMillis(250)),
-        settings.duration("PRINTFLEET_DISPATCH_LEASE", Duration.ofSeconds(60)),
-        settings.duration("PRINTFLEET_DISPATCH_TIMEOUT", Duration.ofSeconds(15)),
-        settings.duration("PRINTFLEET_RESULT_DEADLINE", Duration.ofMinutes(5)),
-        settings.duration("PRINTFLEET_OFFLINE_WAIT", Duration.ofSeconds(30)),
-        settings.integer("PRINTFLEET_CIRCUIT_MAX_FAILURES", 5, 1, 1000),
-        settings.duration("PRINTFLEET_CIRCUIT_WINDOW", Duration.ofMinutes(5)),
-        settings.duration("PRINTFLEET_CIRCUIT_RESET", Duration.ofSeconds(60)),
-        settings.integer("PRINTFLEET_TEST_PRINTS_PER_PRINTER", 5, 1, 10_000),
-        settings.integer("PRINTFLEET_TEST_PRINTS_PER_BRANCH", 10, 1, 10_000),
-        settings.integer("PRINTFLEET_DISPATCH_MAX_IN_FLIGHT", 1000, 1, 100_000),
-        settings.integer("PRINTFLEET_DISPATCH_MAX_PER_AGENT", 8, 1, 10_000),
-        settings.bytes("PRINTFLEET_DISPATCH_MAX_BYTES", 16 * 1024 * 1024),
-        settings.duration("PRINTFLEET_DISPATCH_BUSY_WAIT", Duration.ofSeconds(1)),
-        settings.duration("PRINTFLEET_DISPATCH_ROUTE_WAIT", Duration.ofSeconds(5)),
-        // Above two heartbeat intervals (5 s), so one late beat is not a death; below the agents'
-        // 15 s pong timeout, so a frozen gateway is left before its agents come back elsewhere.
-        settings.duration("PRINTFLEET_GATEWAY_DEAD_AFTER", Duration.ofSeconds(12)),
-        settings.duration("PRINTFLEET_DISPATCH_ROUTE_TIMEOUT", Duration.ofSeconds(3)),
-        settings.bool("PRINTFLEET_DISPATCH_ON_ACCEPT", true),
-        // Long enough for most prints (a receipt takes well under a second) to be written once.
-        settings.duration("PRINTFLEET_DISPATCH_RESULT_GRACE", Duration.ofSeconds(2)),
-        settings.integer("PRINTFLEET_MAX_QUEUED_PER_COMPANY", 100_000, 1, 100_000_000));
-    // A lease that ran out while its dispatch still waits would let a second instance send the job too.
+    var config =
+        new PrintingConfig(
+            PostgresSettings.from(settings),
+            settings.integer("PRINTFLEET_MAX_ATTEMPTS", 5, 1, 100),
+            settings.duration("PRINTFLEET_JOB_TTL", Duration.ofHours(24)),
+            settings.duration("PRINTFLEET_RETRY_BACKOFF", Duration.ofSeconds(2)),
+            settings.duration("PRINTFLEET_DISPATCH_INTERVAL", Duration.ofMillis(250)),
+            settings.duration("PRINTFLEET_DISPATCH_LEASE", Duration.ofSeconds(60)),
+            settings.duration("PRINTFLEET_DISPATCH_TIMEOUT", Duration.ofSeconds(15)),
+            settings.duration("PRINTFLEET_RESULT_DEADLINE", Duration.ofMinutes(5)),
+            settings.duration("PRINTFLEET_OFFLINE_WAIT", Duration.ofSeconds(30)),
+            settings.integer("PRINTFLEET_CIRCUIT_MAX_FAILURES", 5, 1, 1000),
+            settings.duration("PRINTFLEET_CIRCUIT_WINDOW", Duration.ofMinutes(5)),
+            settings.duration("PRINTFLEET_CIRCUIT_RESET", Duration.ofSeconds(60)),
+            settings.integer("PRINTFLEET_TEST_PRINTS_PER_PRINTER", 5, 1, 10_000),
+            settings.integer("PRINTFLEET_TEST_PRINTS_PER_BRANCH", 10, 1, 10_000),
+            settings.integer("PRINTFLEET_DISPATCH_MAX_IN_FLIGHT", 1000, 1, 100_000),
+            settings.integer("PRINTFLEET_DISPATCH_MAX_PER_AGENT", 8, 1, 10_000),
+            settings.bytes("PRINTFLEET_DISPATCH_MAX_BYTES", 16 * 1024 * 1024),
+            settings.duration("PRINTFLEET_DISPATCH_BUSY_WAIT", Duration.ofSeconds(1)),
+            settings.duration("PRINTFLEET_DISPATCH_ROUTE_WAIT", Duration.ofSeconds(5)),
+            // Above two heartbeat intervals (5 s), so one late beat is not a death; below the
+            // agents'
+            // 15 s pong timeout, so a frozen gateway is left before its agents come back elsewhere.
+            settings.duration("PRINTFLEET_GATEWAY_DEAD_AFTER", Duration.ofSeconds(12)),
+            settings.duration("PRINTFLEET_DISPATCH_ROUTE_TIMEOUT", Duration.ofSeconds(3)),
+            settings.bool("PRINTFLEET_DISPATCH_ON_ACCEPT", true),
+            // Long enough for most prints (a receipt takes well under a second) to be written once.
+            settings.duration("PRINTFLEET_DISPATCH_RESULT_GRACE", Duration.ofSeconds(2)),
+            settings.integer("PRINTFLEET_MAX_QUEUED_PER_COMPANY", 100_000, 1, 100_000_000));
+    // A lease that ran out while its dispatch still waits would let a second instance send the job
+    // too.
     if (config.dispatchLease().compareTo(config.dispatchTimeout()) <= 0) {
-      throw new ConfigException("PRINTFLEET_DISPATCH_LEASE",
-          "must be longer than PRINTFLEET_DISPATCH_TIMEOUT (" + config.dispatchTimeout().toMillis() + "ms), got "
-              + config.dispatchLease().toMillis() + "ms");
+      throw new ConfigException(
+          "PRINTFLEET_DISPATCH_LEASE",
+          "must be longer than PRINTFLEET_DISPATCH_TIMEOUT ("
+              + config.dispatchTimeout().toMillis()
+              + "ms), got "
+              + config.dispatchLease().toMillis()
+              + "ms");
     }
     // A job the agent accepted stays leased until its dispatched is written: the same reason.
-    if (config.dispatchLease().compareTo(config.dispatchTimeout().plus(config.resultGrace())) <= 0) {
-      throw new ConfigException("PRINTFLEET_DISPATCH_LEASE",
+    if (config.dispatchLease().compareTo(config.dispatchTimeout().plus(config.resultGrace()))
+        <= 0) {
+      throw new ConfigException(
+          "PRINTFLEET_DISPATCH_LEASE",
           "must be longer than PRINTFLEET_DISPATCH_TIMEOUT plus PRINTFLEET_DISPATCH_RESULT_GRACE ("
-              + config.dispatchTimeout().plus(config.resultGrace()).toMillis() + "ms), got "
-              + config.dispatchLease().toMillis() + "ms");
+              + config.dispatchTimeout().plus(config.resultGrace()).toMillis()
+              + "ms), got "
+              + config.dispatchLease().toMillis()
+              + "ms");
     }
     return config;
   }

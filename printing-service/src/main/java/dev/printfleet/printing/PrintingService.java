@@ -7,8 +7,8 @@ import dev.printfleet.common.lifecycle.ServiceRuntime;
 import dev.printfleet.common.messages.ControlCommand;
 import dev.printfleet.common.presence.PresenceRegistry;
 import dev.printfleet.printing.api.PrintingApi;
-import dev.printfleet.printing.dispatch.Breakers;
 import dev.printfleet.printing.dispatch.AgentRoutes;
+import dev.printfleet.printing.dispatch.Breakers;
 import dev.printfleet.printing.dispatch.DispatchLoop;
 import dev.printfleet.printing.dispatch.GatewayLiveness;
 import dev.printfleet.printing.dispatch.ResultsConsumer;
@@ -18,10 +18,9 @@ import dev.printfleet.printing.jobs.JobStore;
 import dev.printfleet.printing.jobs.QueuedPerCompany;
 import dev.printfleet.printing.jobs.SchemaMigration;
 import dev.printfleet.printing.printers.PrinterRegistry;
-import dev.printfleet.printing.printers.StatusWrites;
 import dev.printfleet.printing.printers.PrinterStore;
+import dev.printfleet.printing.printers.StatusWrites;
 import dev.printfleet.printing.printers.TestPrintLimit;
-import java.time.Duration;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.healthchecks.Status;
@@ -29,6 +28,7 @@ import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.pgclient.PgPool;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
+import java.time.Duration;
 
 /** The printing service: the job store in PostgreSQL, the REST API and the dispatcher. */
 public final class PrintingService implements ServiceDefinition<PrintingConfig> {
@@ -50,24 +50,32 @@ public final class PrintingService implements ServiceDefinition<PrintingConfig> 
     return PrintingConfig.from(settings);
   }
 
-  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(PrintingService.class);
+  private static final org.slf4j.Logger log =
+      org.slf4j.LoggerFactory.getLogger(PrintingService.class);
 
   /**
-   * vertx-sql-client 4.5 (eclipse-vertx/vertx-sql-client#1706): a query that cannot get a connection
-   * at once (PostgreSQL refusing connections while it restarts) is failed with that error, but the
-   * pool's connection-timeout timer stays armed and, when it fires, completes the query's promise a
-   * second time and throws. The query was already answered with its real error (and the dispatcher
-   * logged the outage), so that throw is noise; every other unhandled exception stays an error.
+   * vertx-sql-client 4.5 (eclipse-vertx/vertx-sql-client#1706): a query that cannot get a
+   * connection at once (PostgreSQL refusing connections while it restarts) is failed with that
+   * error, but the pool's connection-timeout timer stays armed and, when it fires, completes the
+   * query's promise a second time and throws. The query was already answered with its real error
+   * (and the dispatcher logged the outage), so that throw is noise; every other unhandled exception
+   * stays an error.
    */
   static boolean isPoolTimerAfterFailure(Throwable e) {
-    return e instanceof IllegalStateException && "Result is already complete".equals(e.getMessage())
+    return e instanceof IllegalStateException
+        && "Result is already complete".equals(e.getMessage())
         && java.util.Arrays.stream(e.getStackTrace())
-            .anyMatch(frame -> frame.getClassName().startsWith("io.vertx.sqlclient.impl.pool.SqlConnectionPool"));
+            .anyMatch(
+                frame ->
+                    frame
+                        .getClassName()
+                        .startsWith("io.vertx.sqlclient.impl.pool.SqlConnectionPool"));
   }
 
   private static void onUnhandled(Throwable e) {
     if (isPoolTimerAfterFailure(e)) {
-      log.debug("A query's connection timeout fired after the query had failed (vertx-sql-client #1706)");
+      log.debug(
+          "A query's connection timeout fired after the query had failed (vertx-sql-client #1706)");
       return;
     }
     log.error("Unhandled exception", e);
@@ -91,17 +99,35 @@ public final class PrintingService implements ServiceDefinition<PrintingConfig> 
                 .setCachePreparedStatements(true)
                 .setReconnectAttempts(2)
                 .setReconnectInterval(500),
-            new PoolOptions().setMaxSize(pg.poolSize()).setMaxWaitQueueSize(10_000).setConnectionTimeout(5));
-    runtime.readiness().register("postgres", promise ->
-        pool.query("SELECT 1").execute()
-            .map(rows -> Status.OK())
-            .otherwise(e -> Status.KO(new JsonObject().put("error", String.valueOf(e.getMessage()))))
-            .onComplete(promise));
+            new PoolOptions()
+                .setMaxSize(pg.poolSize())
+                .setMaxWaitQueueSize(10_000)
+                .setConnectionTimeout(5));
+    runtime
+        .readiness()
+        .register(
+            "postgres",
+            promise ->
+                pool.query("SELECT 1")
+                    .execute()
+                    .map(rows -> Status.OK())
+                    .otherwise(
+                        e ->
+                            Status.KO(
+                                new JsonObject().put("error", String.valueOf(e.getMessage()))))
+                    .onComplete(promise));
     var jobs = new JobStore(pool, pg.poolSize());
     var printers = new PrinterStore(pool);
-    var breakers = new Breakers(vertx, config.circuitMaxFailures(), config.circuitWindow(), config.circuitReset(),
-        Duration.ofMinutes(10));
-    var presence = new PresenceRegistry(runtime.redis(), runtime.settings().redis(), runtime.instanceId(), Duration.ZERO);
+    var breakers =
+        new Breakers(
+            vertx,
+            config.circuitMaxFailures(),
+            config.circuitWindow(),
+            config.circuitReset(),
+            Duration.ofMinutes(10));
+    var presence =
+        new PresenceRegistry(
+            runtime.redis(), runtime.settings().redis(), runtime.instanceId(), Duration.ZERO);
     var metrics = new JobMetrics(runtime.registry(), breakers::countByState);
     var liveness = new GatewayLiveness(config.gatewayDeadAfter());
     var routes = new AgentRoutes(presence);
@@ -112,21 +138,40 @@ public final class PrintingService implements ServiceDefinition<PrintingConfig> 
     var statuses = new StatusWrites(vertx, printers, runtime.registry());
     var registry = new PrinterRegistry(printers, statuses, jobs, loop, presence);
     runtime.heartbeat().reportCircuits(breakers::circuits);
-    runtime.onControl(ControlCommand.CIRCUIT_RESET, command -> breakers.reset(command.target())
-        ? Future.succeededFuture(new JsonObject().put("reset", command.target()))
-        : Future.failedFuture("no circuit " + command.target()));
-    var testLimit = new TestPrintLimit(runtime.redis(), runtime.settings().redis(), config.testPrintsPerPrinter(),
-        config.testPrintsPerBranch(), Duration.ofMinutes(1));
+    runtime.onControl(
+        ControlCommand.CIRCUIT_RESET,
+        command ->
+            breakers.reset(command.target())
+                ? Future.succeededFuture(new JsonObject().put("reset", command.target()))
+                : Future.failedFuture("no circuit " + command.target()));
+    var testLimit =
+        new TestPrintLimit(
+            runtime.redis(),
+            runtime.settings().redis(),
+            config.testPrintsPerPrinter(),
+            config.testPrintsPerBranch(),
+            Duration.ofMinutes(1));
     var testPrints = new TestPrints(vertx, presence, breakers, config.dispatchTimeout());
     var queued = new QueuedPerCompany(pool, config.maxQueuedPerCompany());
-    var api = new PrintingApi(runtime.tokens(), jobs, printers, breakers, loop, testLimit, testPrints, queued);
+    var api =
+        new PrintingApi(
+            runtime.tokens(), jobs, printers, breakers, loop, testLimit, testPrints, queued);
     // The dispatcher first: a job the API accepts may be handed to the loop at once.
     return SchemaMigration.migrate(vertx, pg)
-        .compose(v -> vertx.deployVerticle(new DispatchVerticle(loop, results, registry, statuses, routes, liveness)))
-        .onSuccess(dispatcher ->
-            // Undeployed on drain: the loop stops and writes what it owes before the pool closes.
-            runtime.onDrain(() -> vertx.undeploy(dispatcher).recover(e -> Future.succeededFuture())
-                .compose(v -> pool.close())))
+        .compose(
+            v ->
+                vertx.deployVerticle(
+                    new DispatchVerticle(loop, results, registry, statuses, routes, liveness)))
+        .onSuccess(
+            dispatcher ->
+                // Undeployed on drain: the loop stops and writes what it owes before the pool
+                // closes.
+                runtime.onDrain(
+                    () ->
+                        vertx
+                            .undeploy(dispatcher)
+                            .recover(e -> Future.succeededFuture())
+                            .compose(v -> pool.close())))
         .compose(v -> vertx.deployVerticle(new ApiVerticle(runtime, api, queued)))
         .mapEmpty();
   }

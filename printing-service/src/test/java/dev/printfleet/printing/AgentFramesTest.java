@@ -18,8 +18,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 
 /**
- * What an agent may say about printers and jobs that are not its own (issue 12, points 4 and 8):
- * a printer list over the limits is refused whole, a result for a job another agent received is
+ * What an agent may say about printers and jobs that are not its own (issue 12, points 4 and 8): a
+ * printer list over the limits is refused whole, a result for a job another agent received is
  * refused and changes nothing.
  */
 class AgentFramesTest extends PrintingTestBase {
@@ -32,10 +32,19 @@ class AgentFramesTest extends PrintingTestBase {
     }
 
     JsonObject awaitResponse(String id) {
-      await().atMost(Duration.ofSeconds(15)).until(() -> frames.stream()
-          .anyMatch(f -> "response".equals(f.getString("type")) && id.equals(f.getString("id"))));
-      return frames.stream().filter(f -> "response".equals(f.getString("type")) && id.equals(f.getString("id")))
-          .findFirst().orElseThrow();
+      await()
+          .atMost(Duration.ofSeconds(15))
+          .until(
+              () ->
+                  frames.stream()
+                      .anyMatch(
+                          f ->
+                              "response".equals(f.getString("type"))
+                                  && id.equals(f.getString("id"))));
+      return frames.stream()
+          .filter(f -> "response".equals(f.getString("type")) && id.equals(f.getString("id")))
+          .findFirst()
+          .orElseThrow();
     }
 
     String errorCode(String id) {
@@ -46,9 +55,19 @@ class AgentFramesTest extends PrintingTestBase {
 
   private Socket connect(String agentId, String company, String branch) {
     var frames = new CopyOnWriteArrayList<JsonObject>();
-    var ws = join(client.createWebSocketClient().connect(new WebSocketConnectOptions().setHost("127.0.0.1")
-        .setPort(gateway.httpPort()).setURI("/ws/agent")
-        .addHeader("Authorization", "Bearer " + issuer.agent(agentId, company, branch, Duration.ofHours(1)))));
+    var ws =
+        join(
+            client
+                .createWebSocketClient()
+                .connect(
+                    new WebSocketConnectOptions()
+                        .setHost("127.0.0.1")
+                        .setPort(gateway.httpPort())
+                        .setURI("/ws/agent")
+                        .addHeader(
+                            "Authorization",
+                            "Bearer "
+                                + issuer.agent(agentId, company, branch, Duration.ofHours(1)))));
     ws.textMessageHandler(text -> frames.add(new JsonObject(text)));
     return new Socket(ws, frames);
   }
@@ -56,13 +75,18 @@ class AgentFramesTest extends PrintingTestBase {
   private static JsonObject printers(int count, String prefix) {
     var list = new JsonArray();
     for (int i = 0; i < count; i++) {
-      list.add(new JsonObject().put("id", prefix + i).put("name", "Printer " + i).put("status", "online"));
+      list.add(
+          new JsonObject()
+              .put("id", prefix + i)
+              .put("name", "Printer " + i)
+              .put("status", "online"));
     }
     return new JsonObject().put("printers", list);
   }
 
   private static JsonObject printer(String id, String name) {
-    return new JsonObject().put("printers", new JsonArray().add(new JsonObject().put("id", id).put("name", name)));
+    return new JsonObject()
+        .put("printers", new JsonArray().add(new JsonObject().put("id", id).put("name", name)));
   }
 
   @Test
@@ -75,8 +99,15 @@ class AgentFramesTest extends PrintingTestBase {
     assertThat(hostile.errorCode("long-id")).isEqualTo("invalid_data");
     hostile.send("printers.sync", "long-name", printer("p-long-name", "n".repeat(257)));
     assertThat(hostile.errorCode("long-name")).isEqualTo("invalid_data");
-    hostile.send("printers.sync", "twice", new JsonObject().put("printers", new JsonArray()
-        .add(new JsonObject().put("id", "p-twice")).add(new JsonObject().put("id", "p-twice"))));
+    hostile.send(
+        "printers.sync",
+        "twice",
+        new JsonObject()
+            .put(
+                "printers",
+                new JsonArray()
+                    .add(new JsonObject().put("id", "p-twice"))
+                    .add(new JsonObject().put("id", "p-twice"))));
     assertThat(hostile.errorCode("twice")).isEqualTo("invalid_data");
 
     // An honest sync through the same gateway and printing instance, stored after the refused ones.
@@ -93,8 +124,10 @@ class AgentFramesTest extends PrintingTestBase {
 
     agent.send("printers.sync", "full", printers(1000, "full-"));
     assertThat(agent.errorCode("full")).isNull();
-    assertThat(agent.awaitResponse("full").getJsonObject("data").getInteger("printers")).isEqualTo(1000);
-    assertThat(count("SELECT count(*) FROM printers WHERE agent_id = 'agent-full'")).isEqualTo(1000);
+    assertThat(agent.awaitResponse("full").getJsonObject("data").getInteger("printers"))
+        .isEqualTo(1000);
+    assertThat(count("SELECT count(*) FROM printers WHERE agent_id = 'agent-full'"))
+        .isEqualTo(1000);
 
     agent.send("printers.sync", "fewer", printers(3, "full-"));
     assertThat(agent.errorCode("fewer")).isNull();
@@ -104,12 +137,19 @@ class AgentFramesTest extends PrintingTestBase {
   @Test
   void resultForAJobDispatchedToAnotherAgentIsRefusedForbiddenAndChangesNothing() {
     var dispatched = new CopyOnWriteArrayList<String>();
-    var real = rawAgent("agent-real", "b1", "real-p1", (socket, frame) -> {
-      if ("job.dispatch".equals(frame.getString("type"))) {
-        dispatched.add(frame.getJsonObject("data").getString("jobId"));
-        socket.writeTextMessage(Envelope.response(frame.getString("id"), new JsonObject().put("accepted", true)).encode());
-      }
-    });
+    var real =
+        rawAgent(
+            "agent-real",
+            "b1",
+            "real-p1",
+            (socket, frame) -> {
+              if ("job.dispatch".equals(frame.getString("type"))) {
+                dispatched.add(frame.getJsonObject("data").getString("jobId"));
+                socket.writeTextMessage(
+                    Envelope.response(frame.getString("id"), new JsonObject().put("accepted", true))
+                        .encode());
+              }
+            });
     var sameCompany = connect("agent-thief", "acme", "b2");
     sameCompany.send("printers.sync", "s", printer("thief-p1", "Bar"));
     assertThat(sameCompany.errorCode("s")).isNull();
@@ -117,8 +157,12 @@ class AgentFramesTest extends PrintingTestBase {
     otherCompany.send("printers.sync", "s", printer("globex-p1", "Bar"));
     assertThat(otherCompany.errorCode("s")).isNull();
 
-    String id = new JsonObject(post("/api/v1/jobs", userToken("acme"), job("real-p1"), null).body()).getString("id");
-    await().atMost(Duration.ofSeconds(15)).until(() -> dispatched.contains(id) && state(id).equals("dispatched"));
+    String id =
+        new JsonObject(post("/api/v1/jobs", userToken("acme"), job("real-p1"), null).body())
+            .getString("id");
+    await()
+        .atMost(Duration.ofSeconds(15))
+        .until(() -> dispatched.contains(id) && state(id).equals("dispatched"));
     var before = get("/api/v1/jobs/" + id, userToken("acme")).body();
 
     var forged = new JsonObject().put("jobId", id).put("outcome", "failed").put("error", "forged");
@@ -130,43 +174,84 @@ class AgentFramesTest extends PrintingTestBase {
 
     var answered = new CopyOnWriteArrayList<JsonObject>();
     real.textMessageHandler(text -> answered.add(new JsonObject(text)));
-    real.writeTextMessage(Envelope.request("job.result", "mine", new JsonObject().put("jobId", id).put("outcome", "printed")).encode());
-    await().atMost(Duration.ofSeconds(15)).until(() -> answered.stream().anyMatch(f -> "mine".equals(f.getString("id"))));
-    assertThat(answered.stream().filter(f -> "mine".equals(f.getString("id"))).findFirst().orElseThrow().getJsonObject("error")).isNull();
+    real.writeTextMessage(
+        Envelope.request(
+                "job.result", "mine", new JsonObject().put("jobId", id).put("outcome", "printed"))
+            .encode());
+    await()
+        .atMost(Duration.ofSeconds(15))
+        .until(() -> answered.stream().anyMatch(f -> "mine".equals(f.getString("id"))));
+    assertThat(
+            answered.stream()
+                .filter(f -> "mine".equals(f.getString("id")))
+                .findFirst()
+                .orElseThrow()
+                .getJsonObject("error"))
+        .isNull();
     assertThat(state(id)).isEqualTo("printed");
     assertThat(historyStates(id)).containsExactly("queued", "dispatched", "printed");
 
-    real.writeTextMessage(Envelope.request("job.result", "again", new JsonObject().put("jobId", id).put("outcome", "printed")).encode());
-    await().atMost(Duration.ofSeconds(15)).until(() -> answered.stream().anyMatch(f -> "again".equals(f.getString("id"))));
-    assertThat(answered.stream().filter(f -> "again".equals(f.getString("id"))).findFirst().orElseThrow().getJsonObject("error"))
-        .as("a duplicate result for a final job is acknowledged").isNull();
+    real.writeTextMessage(
+        Envelope.request(
+                "job.result", "again", new JsonObject().put("jobId", id).put("outcome", "printed"))
+            .encode());
+    await()
+        .atMost(Duration.ofSeconds(15))
+        .until(() -> answered.stream().anyMatch(f -> "again".equals(f.getString("id"))));
+    assertThat(
+            answered.stream()
+                .filter(f -> "again".equals(f.getString("id")))
+                .findFirst()
+                .orElseThrow()
+                .getJsonObject("error"))
+        .as("a duplicate result for a final job is acknowledged")
+        .isNull();
   }
 
   @Test
   void printerOfAnotherBranchIsNotTakenOverBySyncingItsId() {
     var dispatched = new CopyOnWriteArrayList<String>();
-    rawAgent("agent-owner", "b1", "shared-p1", (socket, frame) -> {
-      if ("job.dispatch".equals(frame.getString("type"))) {
-        dispatched.add(frame.getJsonObject("data").getString("jobId"));
-        socket.writeTextMessage(Envelope.response(frame.getString("id"), new JsonObject().put("accepted", true)).encode());
-      }
-    });
+    rawAgent(
+        "agent-owner",
+        "b1",
+        "shared-p1",
+        (socket, frame) -> {
+          if ("job.dispatch".equals(frame.getString("type"))) {
+            dispatched.add(frame.getJsonObject("data").getString("jobId"));
+            socket.writeTextMessage(
+                Envelope.response(frame.getString("id"), new JsonObject().put("accepted", true))
+                    .encode());
+          }
+        });
     var thief = connect("agent-other-branch", "acme", "b2");
     var thiefFrames = thief.frames();
-    thief.send("printers.sync", "take", new JsonObject().put("printers", new JsonArray()
-        .add(new JsonObject().put("id", "shared-p1").put("name", "Mine now"))
-        .add(new JsonObject().put("id", "b2-own").put("name", "Bar"))));
+    thief.send(
+        "printers.sync",
+        "take",
+        new JsonObject()
+            .put(
+                "printers",
+                new JsonArray()
+                    .add(new JsonObject().put("id", "shared-p1").put("name", "Mine now"))
+                    .add(new JsonObject().put("id", "b2-own").put("name", "Bar"))));
     assertThat(thief.errorCode("take")).isEqualTo("forbidden");
-    thief.send("printer.status", "st", new JsonObject().put("printerId", "shared-p1").put("status", "error"));
+    thief.send(
+        "printer.status",
+        "st",
+        new JsonObject().put("printerId", "shared-p1").put("status", "error"));
     assertThat(thief.errorCode("st")).isEqualTo("not_found");
 
     var printer = new JsonObject(get("/api/v1/printers/shared-p1", userToken("acme")).body());
     assertThat(printer.getString("branch")).isEqualTo("b1");
     assertThat(printer.getString("agentId")).isEqualTo("agent-owner");
     assertThat(printer.getString("name")).isNotEqualTo("Mine now");
-    assertThat(get("/api/v1/printers/b2-own", userToken("acme")).statusCode()).as("a refused list stores nothing").isEqualTo(404);
+    assertThat(get("/api/v1/printers/b2-own", userToken("acme")).statusCode())
+        .as("a refused list stores nothing")
+        .isEqualTo(404);
 
-    String id = new JsonObject(post("/api/v1/jobs", userToken("acme"), job("shared-p1"), null).body()).getString("id");
+    String id =
+        new JsonObject(post("/api/v1/jobs", userToken("acme"), job("shared-p1"), null).body())
+            .getString("id");
     await().atMost(Duration.ofSeconds(15)).until(() -> dispatched.contains(id));
     assertThat(thiefFrames).noneMatch(f -> "job.dispatch".equals(f.getString("type")));
   }
@@ -182,21 +267,38 @@ class AgentFramesTest extends PrintingTestBase {
     for (int round = 0; round < 30; round++) {
       for (int p = 0; p < 3; p++) {
         String status = round == 29 ? last.get(p) : (round % 2 == 0 ? "busy" : "online");
-        agent.ws().writeTextMessage(Envelope.event("printer.status", new JsonObject()
-            .put("printerId", "storm-" + p).put("status", status)).encode());
+        agent
+            .ws()
+            .writeTextMessage(
+                Envelope.event(
+                        "printer.status",
+                        new JsonObject().put("printerId", "storm-" + p).put("status", status))
+                    .encode());
       }
     }
 
-    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
-      for (int p = 0; p < 3; p++) {
-        assertThat(new JsonObject(get("/api/v1/printers/storm-" + p, userToken("acme")).body()).getString("status"))
-            .isEqualTo(last.get(p));
-      }
-    });
-    var metrics = PrometheusText.parse(send(HttpRequest.newBuilder(
-        URI.create("http://127.0.0.1:" + printing.httpPort() + "/metrics")).build()).body());
-    assertThat(metrics.value("printfleet_printer_statuses_total", Map.of())).as("statuses heard").isEqualTo(90.0);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () -> {
+              for (int p = 0; p < 3; p++) {
+                assertThat(
+                        new JsonObject(get("/api/v1/printers/storm-" + p, userToken("acme")).body())
+                            .getString("status"))
+                    .isEqualTo(last.get(p));
+              }
+            });
+    var metrics =
+        PrometheusText.parse(
+            send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + printing.httpPort() + "/metrics"))
+                    .build())
+                .body());
+    assertThat(metrics.value("printfleet_printer_statuses_total", Map.of()))
+        .as("statuses heard")
+        .isEqualTo(90.0);
     assertThat(metrics.value("printfleet_printer_status_writes_total", Map.of()))
-        .as("statements that wrote them: the latest of each printer, a flush at a time").isLessThan(10.0);
+        .as("statements that wrote them: the latest of each printer, a flush at a time")
+        .isLessThan(10.0);
   }
 }

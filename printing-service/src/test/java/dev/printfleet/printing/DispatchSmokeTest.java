@@ -20,10 +20,30 @@ class DispatchSmokeTest extends PrintingTestBase {
   private JsonObject runLoad(String prefix, int expectedExit) throws Exception {
     Path report = Files.createTempFile("dispatch-smoke", ".json");
     try {
-      int exit = new CommandLine(new LoadGenerator()).execute("jobs",
-          "--port", String.valueOf(gateway.httpPort()), "--api-port", String.valueOf(printing.httpPort()),
-          "--secret", SECRET, "--company", "smoke-" + prefix, "--id-prefix", prefix,
-          "--agents", "4", "--rate", "50", "--duration", "4", "--grace", "10", "--report", report.toString());
+      int exit =
+          new CommandLine(new LoadGenerator())
+              .execute(
+                  "jobs",
+                  "--port",
+                  String.valueOf(gateway.httpPort()),
+                  "--api-port",
+                  String.valueOf(printing.httpPort()),
+                  "--secret",
+                  SECRET,
+                  "--company",
+                  "smoke-" + prefix,
+                  "--id-prefix",
+                  prefix,
+                  "--agents",
+                  "4",
+                  "--rate",
+                  "50",
+                  "--duration",
+                  "4",
+                  "--grace",
+                  "10",
+                  "--report",
+                  report.toString());
       assertThat(exit).as("loadgen exit status").isEqualTo(expectedExit);
       return new JsonObject(Files.readString(report));
     } finally {
@@ -37,27 +57,41 @@ class DispatchSmokeTest extends PrintingTestBase {
     assertThat(report.getInteger("accepted")).isEqualTo(200);
     assertThat(report.getInteger("lost")).isZero();
     assertThat(report.getJsonObject("finalStates").getInteger("printed")).isEqualTo(200);
-    assertThat(report.getJsonObject("latencyMs").getJsonObject("postToAgent").getLong("count")).isEqualTo(200L);
+    assertThat(report.getJsonObject("latencyMs").getJsonObject("postToAgent").getLong("count"))
+        .isEqualTo(200L);
   }
 
   @Test
   void theRunFailsAndNamesTheJobWhenOneIsLost() throws Exception {
     // A dispatcher that forgets one job: job 7 of the run is put a day into the future, and not
     // leased for its agent at acceptance (which would send it at once).
-    String url = "jdbc:postgresql://" + env.get("PGHOST") + ":" + env.get("PGPORT") + "/" + env.get("PGDATABASE");
-    try (var connection = DriverManager.getConnection(url, env.get("PGUSER"), env.get("PGPASSWORD"));
+    String url =
+        "jdbc:postgresql://"
+            + env.get("PGHOST")
+            + ":"
+            + env.get("PGPORT")
+            + "/"
+            + env.get("PGDATABASE");
+    try (var connection =
+            DriverManager.getConnection(url, env.get("PGUSER"), env.get("PGPASSWORD"));
         var sql = connection.createStatement()) {
-      sql.execute("CREATE FUNCTION forget_one() RETURNS trigger AS $$ BEGIN"
-          + " IF NEW.idempotency_key = 'lose-7' THEN NEW.next_attempt_at := now() + interval '1 day';"
-          + " NEW.dispatched_to := NULL; END IF;"
-          + " RETURN NEW; END $$ LANGUAGE plpgsql");
-      sql.execute("CREATE TRIGGER forget_one BEFORE INSERT ON jobs FOR EACH ROW EXECUTE FUNCTION forget_one()");
+      sql.execute(
+          "CREATE FUNCTION forget_one() RETURNS trigger AS $$ BEGIN"
+              + " IF NEW.idempotency_key = 'lose-7' THEN NEW.next_attempt_at := now() + interval '1 day';"
+              + " NEW.dispatched_to := NULL; END IF;"
+              + " RETURN NEW; END $$ LANGUAGE plpgsql");
+      sql.execute(
+          "CREATE TRIGGER forget_one BEFORE INSERT ON jobs FOR EACH ROW EXECUTE FUNCTION forget_one()");
     }
     var report = runLoad("lose", 1);
     assertThat(report.getInteger("lost")).isEqualTo(1);
     String forgotten;
-    try (var connection = DriverManager.getConnection(url, env.get("PGUSER"), env.get("PGPASSWORD"));
-        var rows = connection.createStatement().executeQuery("SELECT id FROM jobs WHERE idempotency_key = 'lose-7'")) {
+    try (var connection =
+            DriverManager.getConnection(url, env.get("PGUSER"), env.get("PGPASSWORD"));
+        var rows =
+            connection
+                .createStatement()
+                .executeQuery("SELECT id FROM jobs WHERE idempotency_key = 'lose-7'")) {
       rows.next();
       forgotten = rows.getString(1);
     }

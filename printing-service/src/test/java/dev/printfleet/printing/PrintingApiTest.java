@@ -28,7 +28,10 @@ import java.util.Set;
 import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 
-/** The REST API of PROTOCOL.md §3: lists, tenants, test prints, every error status, the OpenAPI document. */
+/**
+ * The REST API of PROTOCOL.md §3: lists, tenants, test prints, every error status, the OpenAPI
+ * document.
+ */
 class PrintingApiTest extends PrintingTestBase {
 
   private OpenAPIContract contract() throws Exception {
@@ -42,14 +45,22 @@ class PrintingApiTest extends PrintingTestBase {
   }
 
   private HttpResponse<String> getOpenApi() {
-    return send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + printing.httpPort() + OpenApiDocument.PATH)).GET().build());
+    return send(
+        HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + printing.httpPort() + OpenApiDocument.PATH))
+            .GET()
+            .build());
   }
 
   /** Checks a real response against the operation's response in the OpenAPI document. */
-  private void conforms(OpenAPIContract contract, String operationId, HttpResponse<String> response) {
-    var validatable = ValidatableResponse.create(response.statusCode(),
-        Map.of("Retry-After", response.headers().firstValue("Retry-After").orElse("1")),
-        Buffer.buffer(response.body()), "application/json");
+  private void conforms(
+      OpenAPIContract contract, String operationId, HttpResponse<String> response) {
+    var validatable =
+        ValidatableResponse.create(
+            response.statusCode(),
+            Map.of("Retry-After", response.headers().firstValue("Retry-After").orElse("1")),
+            Buffer.buffer(response.body()),
+            "application/json");
     join(ResponseValidator.create(client, contract).validate(validatable, operationId));
   }
 
@@ -66,8 +77,13 @@ class PrintingApiTest extends PrintingTestBase {
     var agent = agent(gateway, agentId, branch);
     awaitPrinterKnown(agentId + "-p2");
     join(agent.stop());
-    await().atMost(Duration.ofSeconds(10)).until(() ->
-        !new JsonObject(get("/api/v1/printers/" + agentId + "-p1", userToken("acme")).body()).getBoolean("online"));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                !new JsonObject(
+                        get("/api/v1/printers/" + agentId + "-p1", userToken("acme")).body())
+                    .getBoolean("online"));
   }
 
   @Test
@@ -75,7 +91,8 @@ class PrintingApiTest extends PrintingTestBase {
     offlinePrinters("agent-list", "b1");
     List<String> created = new ArrayList<>();
     for (int i = 0; i < 7; i++) {
-      var response = post("/api/v1/jobs", userToken("acme"), job("agent-list-p" + (i < 4 ? 1 : 2)), null);
+      var response =
+          post("/api/v1/jobs", userToken("acme"), job("agent-list-p" + (i < 4 ? 1 : 2)), null);
       assertThat(response.statusCode()).isEqualTo(201);
       created.add(0, new JsonObject(response.body()).getString("id"));
     }
@@ -84,7 +101,8 @@ class PrintingApiTest extends PrintingTestBase {
     String after = null;
     int pages = 0;
     do {
-      var page = get("/api/v1/jobs?limit=3" + (after == null ? "" : "&after=" + after), userToken("acme"));
+      var page =
+          get("/api/v1/jobs?limit=3" + (after == null ? "" : "&after=" + after), userToken("acme"));
       assertThat(page.statusCode()).isEqualTo(200);
       conforms(contract(), "listJobs", page);
       var body = new JsonObject(page.body());
@@ -95,32 +113,47 @@ class PrintingApiTest extends PrintingTestBase {
     assertThat(seen).as("every job once, newest first").containsExactlyElementsOf(created);
     assertThat(pages).isEqualTo(3);
 
-    assertThat(new JsonObject(get("/api/v1/jobs?printerId=agent-list-p2", userToken("acme")).body())
-        .getJsonArray("items")).hasSize(3);
-    assertThat(new JsonObject(get("/api/v1/jobs?state=queued&branch=b1", userToken("acme")).body())
-        .getJsonArray("items")).hasSize(7);
-    assertThat(new JsonObject(get("/api/v1/jobs?state=printed", userToken("acme")).body())
-        .getJsonArray("items")).isEmpty();
-    assertThat(new JsonObject(get("/api/v1/jobs", userOf("acme", "b9")).body()).getJsonArray("items"))
-        .as("a user limited to another branch").isEmpty();
+    assertThat(
+            new JsonObject(get("/api/v1/jobs?printerId=agent-list-p2", userToken("acme")).body())
+                .getJsonArray("items"))
+        .hasSize(3);
+    assertThat(
+            new JsonObject(get("/api/v1/jobs?state=queued&branch=b1", userToken("acme")).body())
+                .getJsonArray("items"))
+        .hasSize(7);
+    assertThat(
+            new JsonObject(get("/api/v1/jobs?state=printed", userToken("acme")).body())
+                .getJsonArray("items"))
+        .isEmpty();
+    assertThat(
+            new JsonObject(get("/api/v1/jobs", userOf("acme", "b9")).body()).getJsonArray("items"))
+        .as("a user limited to another branch")
+        .isEmpty();
   }
 
   @Test
   void otherTenantsAndOtherBranchesSeeNothing() {
     offlinePrinters("agent-tenant", "b1");
-    String id = new JsonObject(post("/api/v1/jobs", userToken("acme"), job("agent-tenant-p1"), null).body()).getString("id");
+    String id =
+        new JsonObject(post("/api/v1/jobs", userToken("acme"), job("agent-tenant-p1"), null).body())
+            .getString("id");
     String stranger = userToken("globex");
     String otherBranch = userOf("acme", "b2");
 
     for (String token : List.of(stranger, otherBranch)) {
       assertThat(get("/api/v1/jobs/" + id, token).statusCode()).isEqualTo(404);
       assertThat(get("/api/v1/printers/agent-tenant-p1", token).statusCode()).isEqualTo(404);
-      assertThat(post("/api/v1/jobs/" + id + "/cancel", token, null, null).statusCode()).isEqualTo(404);
-      assertThat(post("/api/v1/printers/agent-tenant-p1/test", token, null, null).statusCode()).isEqualTo(404);
-      assertThat(post("/api/v1/jobs", token, job("agent-tenant-p1"), null).statusCode()).isEqualTo(404);
-      assertThat(new JsonObject(get("/api/v1/printers", token).body()).getJsonArray("items")).isEmpty();
+      assertThat(post("/api/v1/jobs/" + id + "/cancel", token, null, null).statusCode())
+          .isEqualTo(404);
+      assertThat(post("/api/v1/printers/agent-tenant-p1/test", token, null, null).statusCode())
+          .isEqualTo(404);
+      assertThat(post("/api/v1/jobs", token, job("agent-tenant-p1"), null).statusCode())
+          .isEqualTo(404);
+      assertThat(new JsonObject(get("/api/v1/printers", token).body()).getJsonArray("items"))
+          .isEmpty();
     }
-    assertThat(new JsonObject(get("/api/v1/jobs", stranger).body()).getJsonArray("items")).isEmpty();
+    assertThat(new JsonObject(get("/api/v1/jobs", stranger).body()).getJsonArray("items"))
+        .isEmpty();
     var forbidden = get("/api/v1/jobs?branch=b1", otherBranch);
     assertThat(forbidden.statusCode()).isEqualTo(403);
     assertThat(errorCode(forbidden)).isEqualTo("forbidden");
@@ -141,29 +174,44 @@ class PrintingApiTest extends PrintingTestBase {
     conforms(contract, "testPrinter", ok);
     assertThat(new JsonObject(ok.body()).getBoolean("ok")).isTrue();
     for (int i = 0; i < 4; i++) {
-      assertThat(postTo(second, "/api/v1/printers/agent-t1-p1/test", userToken("acme"), null, null).statusCode()).isEqualTo(200);
+      assertThat(
+              postTo(second, "/api/v1/printers/agent-t1-p1/test", userToken("acme"), null, null)
+                  .statusCode())
+          .isEqualTo(200);
     }
     var perPrinter = post("/api/v1/printers/agent-t1-p1/test", userToken("acme"), null, null);
     assertThat(perPrinter.statusCode()).as("sixth test of one printer in a minute").isEqualTo(429);
     assertThat(errorCode(perPrinter)).isEqualTo("rate_limited");
-    assertThat(Integer.parseInt(perPrinter.headers().firstValue("Retry-After").orElseThrow())).isBetween(1, 61);
+    assertThat(Integer.parseInt(perPrinter.headers().firstValue("Retry-After").orElseThrow()))
+        .isBetween(1, 61);
     conforms(contract, "testPrinter", perPrinter);
 
     for (int i = 0; i < 5; i++) {
-      assertThat(post("/api/v1/printers/agent-t1-p2/test", userToken("acme"), null, null).statusCode()).isEqualTo(200);
+      assertThat(
+              post("/api/v1/printers/agent-t1-p2/test", userToken("acme"), null, null).statusCode())
+          .isEqualTo(200);
     }
-    var perBranch = postTo(second, "/api/v1/printers/agent-t2-p1/test", userToken("acme"), null, null);
-    assertThat(perBranch.statusCode()).as("eleventh test in the branch, on another instance").isEqualTo(429);
+    var perBranch =
+        postTo(second, "/api/v1/printers/agent-t2-p1/test", userToken("acme"), null, null);
+    assertThat(perBranch.statusCode())
+        .as("eleventh test in the branch, on another instance")
+        .isEqualTo(429);
   }
 
   @Test
   void aTestPrintTheAgentAnswersWithItsPrintersErrorIsOkFalse() throws Exception {
-    rawAgent("agent-jammed", "b6", "jammed-p1", (socket, envelope) -> {
-      if ("printer.test".equals(envelope.getString("type"))) {
-        socket.writeTextMessage(Envelope.errorResponse(envelope.getString("id"), Envelope.Code.INVALID_DATA,
-            "paper jam in tray 2").encode());
-      }
-    });
+    rawAgent(
+        "agent-jammed",
+        "b6",
+        "jammed-p1",
+        (socket, envelope) -> {
+          if ("printer.test".equals(envelope.getString("type"))) {
+            socket.writeTextMessage(
+                Envelope.errorResponse(
+                        envelope.getString("id"), Envelope.Code.INVALID_DATA, "paper jam in tray 2")
+                    .encode());
+          }
+        });
 
     var answer = post("/api/v1/printers/jammed-p1/test", userToken("acme"), null, null);
 
@@ -183,7 +231,10 @@ class PrintingApiTest extends PrintingTestBase {
     var unauthorized = post("/api/v1/jobs", null, job("x"), null);
     assertThat(errorCode(unauthorized)).isEqualTo("unauthorized");
     statuses.add(unauthorized.statusCode());
-    var expired = get("/api/v1/jobs", issuer.user("bob", Role.USER, "acme", List.of(), Duration.ofSeconds(-10)));
+    var expired =
+        get(
+            "/api/v1/jobs",
+            issuer.user("bob", Role.USER, "acme", List.of(), Duration.ofSeconds(-10)));
     assertThat(expired.statusCode()).isEqualTo(401);
 
     var agentToken = get("/api/v1/printers", issuer.agent("a", "acme", "b1", Duration.ofHours(1)));
@@ -191,13 +242,17 @@ class PrintingApiTest extends PrintingTestBase {
     statuses.add(agentToken.statusCode());
 
     var badLimit = get("/api/v1/jobs?limit=501", user);
-    assertThat(new JsonObject(badLimit.body()).getJsonObject("error").getString("field")).isEqualTo("limit");
+    assertThat(new JsonObject(badLimit.body()).getJsonObject("error").getString("field"))
+        .isEqualTo("limit");
     statuses.add(badLimit.statusCode());
     conforms(contract, "listJobs", badLimit);
-    for (String query : List.of("limit=0", "limit=x", "state=lost", "after=not-a-cursor", "printerId=")) {
+    for (String query :
+        List.of("limit=0", "limit=x", "state=lost", "after=not-a-cursor", "printerId=")) {
       var bad = get("/api/v1/jobs?" + query, user);
       assertThat(bad.statusCode()).as(query).isEqualTo(400);
-      assertThat(new JsonObject(bad.body()).getJsonObject("error").getString("field")).as(query).isEqualTo(query.split("=")[0]);
+      assertThat(new JsonObject(bad.body()).getJsonObject("error").getString("field"))
+          .as(query)
+          .isEqualTo(query.split("=")[0]);
     }
 
     var notFound = get("/api/v1/printers/nowhere", user);
@@ -207,15 +262,16 @@ class PrintingApiTest extends PrintingTestBase {
     assertThat(get("/api/v1/no-such-route", user).statusCode()).isEqualTo(404);
 
     // Never answers anything.
-    var mute = rawAgent("agent-silent", "b5", "silent-p1", (socket, envelope) -> { });
+    var mute = rawAgent("agent-silent", "b5", "silent-p1", (socket, envelope) -> {});
     var timeout = post("/api/v1/printers/silent-p1/test", user, null, null);
     assertThat(errorCode(timeout)).as("the agent never answers the test").isEqualTo("timeout");
     statuses.add(timeout.statusCode());
     conforms(contract, "testPrinter", timeout);
 
     join(mute.close());
-    await().atMost(Duration.ofSeconds(10)).until(() ->
-        post("/api/v1/printers/silent-p1/test", user, null, null).statusCode() == 503);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> post("/api/v1/printers/silent-p1/test", user, null, null).statusCode() == 503);
     var unavailable = post("/api/v1/printers/silent-p1/test", user, null, null);
     assertThat(errorCode(unavailable)).isEqualTo("unavailable");
     statuses.add(unavailable.statusCode());
@@ -227,8 +283,15 @@ class PrintingApiTest extends PrintingTestBase {
     assertThat(limited.headers().firstValue("Retry-After")).isPresent();
     statuses.add(limited.statusCode());
 
-    var tooLarge = post("/api/v1/jobs", user, job("silent-p1")
-        .put("content", java.util.Base64.getEncoder().encodeToString(new byte[1024 * 1024 + 1])), null);
+    var tooLarge =
+        post(
+            "/api/v1/jobs",
+            user,
+            job("silent-p1")
+                .put(
+                    "content",
+                    java.util.Base64.getEncoder().encodeToString(new byte[1024 * 1024 + 1])),
+            null);
     statuses.add(tooLarge.statusCode());
     conforms(contract, "createJob", tooLarge);
 
@@ -256,19 +319,26 @@ class PrintingApiTest extends PrintingTestBase {
     assertThat(document.headers().firstValue("Content-Type")).hasValue("application/yaml");
 
     Set<String> documented = new HashSet<>();
-    contract().operations().forEach(op -> documented.add(op.getHttpMethod().name() + " " + op.getOpenAPIPath()));
+    contract()
+        .operations()
+        .forEach(op -> documented.add(op.getHttpMethod().name() + " " + op.getOpenAPIPath()));
 
     var router = Router.router(client);
     new PrintingApi(null, null, null, null, null, null, null, null).mount(router);
     Set<String> served = new HashSet<>();
-    router.getRoutes().forEach(route -> {
-      if (route.getPath() == null || route.getPath().endsWith("*") || route.methods() == null) {
-        return;
-      }
-      for (HttpMethod method : route.methods()) {
-        served.add(method.name() + " " + route.getPath().replaceAll(":(\\w+)", "{$1}"));
-      }
-    });
+    router
+        .getRoutes()
+        .forEach(
+            route -> {
+              if (route.getPath() == null
+                  || route.getPath().endsWith("*")
+                  || route.methods() == null) {
+                return;
+              }
+              for (HttpMethod method : route.methods()) {
+                served.add(method.name() + " " + route.getPath().replaceAll(":(\\w+)", "{$1}"));
+              }
+            });
     assertThat(served).hasSize(8);
     assertThat(documented).isEqualTo(served);
   }

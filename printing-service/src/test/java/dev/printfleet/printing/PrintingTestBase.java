@@ -45,7 +45,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(RealServersExtension.class)
 abstract class PrintingTestBase {
 
-
   static final String SECRET = "printing-test-secret-0123456789-0123456789";
   protected static final HttpClient http = HttpClient.newHttpClient();
 
@@ -89,7 +88,8 @@ abstract class PrintingTestBase {
     services.forEach(s -> join(s.shutdown()));
   }
 
-  protected ServiceRuntime start(dev.printfleet.common.lifecycle.ServiceDefinition<?> service, Map<String, String> extra) {
+  protected ServiceRuntime start(
+      dev.printfleet.common.lifecycle.ServiceDefinition<?> service, Map<String, String> extra) {
     var settings = new HashMap<>(env);
     settings.putAll(extra);
     var runtime = join(ServiceLauncher.start(service, new Settings(settings)));
@@ -101,10 +101,19 @@ abstract class PrintingTestBase {
     return agent(on, agentId, branch, new SimulatedAgent.Behaviour(20, 0.0, 0));
   }
 
-  protected SimulatedAgent agent(ServiceRuntime on, String agentId, String branch, SimulatedAgent.Behaviour behaviour) {
+  protected SimulatedAgent agent(
+      ServiceRuntime on, String agentId, String branch, SimulatedAgent.Behaviour behaviour) {
     String token = issuer.agent(agentId, "acme", branch, Duration.ofHours(1));
-    var agent = new SimulatedAgent(client, client.createWebSocketClient(new WebSocketClientOptions()), "127.0.0.1",
-        on.httpPort(), agentId, SimulatedAgent.printerIdsFor(agentId, 2), () -> token, behaviour);
+    var agent =
+        new SimulatedAgent(
+            client,
+            client.createWebSocketClient(new WebSocketClientOptions()),
+            "127.0.0.1",
+            on.httpPort(),
+            agentId,
+            SimulatedAgent.printerIdsFor(agentId, 2),
+            () -> token,
+            behaviour);
     agents.add(agent);
     join(agent.start());
     await().atMost(Duration.ofSeconds(10)).until(agent::isConnected);
@@ -115,14 +124,17 @@ abstract class PrintingTestBase {
     return issuer.user("alice", Role.USER, company, List.of(), Duration.ofHours(1));
   }
 
-  protected HttpResponse<String> post(String path, String token, JsonObject body, String idempotencyKey) {
+  protected HttpResponse<String> post(
+      String path, String token, JsonObject body, String idempotencyKey) {
     return postTo(printing, path, token, body, idempotencyKey);
   }
 
-  protected HttpResponse<String> postTo(ServiceRuntime target, String path, String token, JsonObject body, String idempotencyKey) {
-    var request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + target.httpPort() + path))
-        .header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(body == null ? "" : body.encode()));
+  protected HttpResponse<String> postTo(
+      ServiceRuntime target, String path, String token, JsonObject body, String idempotencyKey) {
+    var request =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + target.httpPort() + path))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(body == null ? "" : body.encode()));
     if (token != null) {
       request.header("Authorization", "Bearer " + token);
     }
@@ -133,8 +145,11 @@ abstract class PrintingTestBase {
   }
 
   protected HttpResponse<String> get(String path, String token) {
-    return send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + printing.httpPort() + path))
-        .header("Authorization", "Bearer " + token).GET().build());
+    return send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + printing.httpPort() + path))
+            .header("Authorization", "Bearer " + token)
+            .GET()
+            .build());
   }
 
   protected static HttpResponse<String> send(HttpRequest request) {
@@ -146,16 +161,22 @@ abstract class PrintingTestBase {
   }
 
   protected static JsonObject job(String printerId) {
-    return new JsonObject().put("printerId", printerId).put("contentType", "text/plain")
-        .put("content", Base64.getEncoder().encodeToString("Table 7: 2x soup".getBytes())).put("copies", 2);
+    return new JsonObject()
+        .put("printerId", printerId)
+        .put("contentType", "text/plain")
+        .put("content", Base64.getEncoder().encodeToString("Table 7: 2x soup".getBytes()))
+        .put("copies", 2);
   }
 
   protected String state(String jobId) {
-    return new JsonObject(get("/api/v1/jobs/" + jobId, userToken("acme")).body()).getString("state");
+    return new JsonObject(get("/api/v1/jobs/" + jobId, userToken("acme")).body())
+        .getString("state");
   }
 
   protected void awaitPrinterKnown(String printerId) {
-    await().atMost(Duration.ofSeconds(10)).until(() -> get("/api/v1/printers/" + printerId, userToken("acme")).statusCode() == 200);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> get("/api/v1/printers/" + printerId, userToken("acme")).statusCode() == 200);
   }
 
   /**
@@ -163,14 +184,29 @@ abstract class PrintingTestBase {
    * gateway sends goes to {@code onFrame} with the socket to answer on. Returns once its one
    * printer is known to the API.
    */
-  protected WebSocket rawAgent(String agentId, String branch, String printerId,
-      BiConsumer<WebSocket, JsonObject> onFrame) {
-    var socket = join(client.createWebSocketClient().connect(new WebSocketConnectOptions().setHost("127.0.0.1")
-        .setPort(gateway.httpPort()).setURI("/ws/agent")
-        .addHeader("Authorization", "Bearer " + issuer.agent(agentId, "acme", branch, Duration.ofHours(1)))));
+  protected WebSocket rawAgent(
+      String agentId, String branch, String printerId, BiConsumer<WebSocket, JsonObject> onFrame) {
+    var socket =
+        join(
+            client
+                .createWebSocketClient()
+                .connect(
+                    new WebSocketConnectOptions()
+                        .setHost("127.0.0.1")
+                        .setPort(gateway.httpPort())
+                        .setURI("/ws/agent")
+                        .addHeader(
+                            "Authorization",
+                            "Bearer "
+                                + issuer.agent(agentId, "acme", branch, Duration.ofHours(1)))));
     socket.textMessageHandler(text -> onFrame.accept(socket, new JsonObject(text)));
-    socket.writeTextMessage(Envelope.request("printers.sync", "s", new JsonObject().put("printers",
-        new JsonArray().add(new JsonObject().put("id", printerId)))).encode());
+    socket.writeTextMessage(
+        Envelope.request(
+                "printers.sync",
+                "s",
+                new JsonObject()
+                    .put("printers", new JsonArray().add(new JsonObject().put("id", printerId))))
+            .encode());
     awaitPrinterKnown(printerId);
     return socket;
   }
@@ -179,25 +215,35 @@ abstract class PrintingTestBase {
   protected List<String> jobUpdates(String room) {
     var states = new CopyOnWriteArrayList<String>();
     var subscribed = new java.util.concurrent.atomic.AtomicBoolean();
-    var dashboard = join(client.createWebSocketClient().connect(new WebSocketConnectOptions().setHost("127.0.0.1")
-        .setPort(gateway.httpPort()).setURI("/ws/client").addHeader("Authorization", "Bearer " + userToken("acme"))));
-    dashboard.textMessageHandler(text -> {
-      var e = new JsonObject(text);
-      if ("job.update".equals(e.getString("type"))) {
-        states.add(e.getJsonObject("data").getString("state"));
-      } else if ("response".equals(e.getString("type"))) {
-        subscribed.set(true);
-      }
-    });
-    dashboard.writeTextMessage(Envelope.request("subscribe", "s", new JsonObject().put("rooms", List.of(room))).encode());
+    var dashboard =
+        join(
+            client
+                .createWebSocketClient()
+                .connect(
+                    new WebSocketConnectOptions()
+                        .setHost("127.0.0.1")
+                        .setPort(gateway.httpPort())
+                        .setURI("/ws/client")
+                        .addHeader("Authorization", "Bearer " + userToken("acme"))));
+    dashboard.textMessageHandler(
+        text -> {
+          var e = new JsonObject(text);
+          if ("job.update".equals(e.getString("type"))) {
+            states.add(e.getJsonObject("data").getString("state"));
+          } else if ("response".equals(e.getString("type"))) {
+            subscribed.set(true);
+          }
+        });
+    dashboard.writeTextMessage(
+        Envelope.request("subscribe", "s", new JsonObject().put("rooms", List.of(room))).encode());
     await().atMost(Duration.ofSeconds(5)).untilTrue(subscribed);
     return states;
   }
 
   /** The states of a job's history, oldest first. */
   protected List<String> historyStates(String jobId) {
-    return new JsonObject(get("/api/v1/jobs/" + jobId, userToken("acme")).body()).getJsonArray("history").stream()
-        .map(h -> ((JsonObject) h).getString("state")).toList();
+    return new JsonObject(get("/api/v1/jobs/" + jobId, userToken("acme")).body())
+        .getJsonArray("history").stream().map(h -> ((JsonObject) h).getString("state")).toList();
   }
 
   /** Replaces the gateway instance by one with these settings on top of the test's. */
@@ -218,8 +264,15 @@ abstract class PrintingTestBase {
 
   /** A count straight from the database, to check what was (not) written. */
   protected long count(String sql) {
-    String url = "jdbc:postgresql://" + env.get("PGHOST") + ":" + env.get("PGPORT") + "/" + env.get("PGDATABASE");
-    try (var connection = java.sql.DriverManager.getConnection(url, env.get("PGUSER"), env.get("PGPASSWORD"));
+    String url =
+        "jdbc:postgresql://"
+            + env.get("PGHOST")
+            + ":"
+            + env.get("PGPORT")
+            + "/"
+            + env.get("PGDATABASE");
+    try (var connection =
+            java.sql.DriverManager.getConnection(url, env.get("PGUSER"), env.get("PGPASSWORD"));
         var rows = connection.createStatement().executeQuery(sql)) {
       rows.next();
       return rows.getLong(1);

@@ -22,11 +22,16 @@ import org.junit.jupiter.api.Test;
  */
 class PushOnAcceptTest extends PrintingTestBase {
 
-  private static final Map<String, String> NO_CLAIM_LOOP = Map.of("PRINTFLEET_DISPATCH_INTERVAL", "1h");
+  private static final Map<String, String> NO_CLAIM_LOOP =
+      Map.of("PRINTFLEET_DISPATCH_INTERVAL", "1h");
 
   private double started(String from) {
-    var metrics = PrometheusText.parse(send(HttpRequest.newBuilder(
-        URI.create("http://127.0.0.1:" + printing.httpPort() + "/metrics")).build()).body());
+    var metrics =
+        PrometheusText.parse(
+            send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + printing.httpPort() + "/metrics"))
+                    .build())
+                .body());
     return metrics.value("printfleet_dispatch_started_total", Map.of("from", from));
   }
 
@@ -36,8 +41,12 @@ class PushOnAcceptTest extends PrintingTestBase {
     agent.onDispatch(data -> received.add(data.getString("jobId")));
     awaitPrinterKnown(agentId + "-p1");
     // Its connect written: the printer is online, which the push looks at.
-    await().atMost(Duration.ofSeconds(10)).until(() ->
-        count("SELECT count(*) FROM printers WHERE agent_id = '" + agentId + "' AND online") == 2);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                count("SELECT count(*) FROM printers WHERE agent_id = '" + agentId + "' AND online")
+                    == 2);
     return received;
   }
 
@@ -78,16 +87,24 @@ class PushOnAcceptTest extends PrintingTestBase {
 
   @Test
   void withAResultGraceTheResultWritesTheDispatchWithIt() {
-    restartPrinting(Map.of("PRINTFLEET_DISPATCH_INTERVAL", "1h", "PRINTFLEET_DISPATCH_RESULT_GRACE", "2s"));
+    restartPrinting(
+        Map.of("PRINTFLEET_DISPATCH_INTERVAL", "1h", "PRINTFLEET_DISPATCH_RESULT_GRACE", "2s"));
     var received = agentReceives("push-4", "b1");
 
-    String id = new JsonObject(post("/api/v1/jobs", userToken("acme"), job("push-4-p1"), null).body()).getString("id");
+    String id =
+        new JsonObject(post("/api/v1/jobs", userToken("acme"), job("push-4-p1"), null).body())
+            .getString("id");
 
     await().atMost(Duration.ofSeconds(10)).until(() -> "printed".equals(state(id)));
     assertThat(received).containsExactly(id);
     assertThat(historyStates(id)).containsExactly("queued", "dispatched", "printed");
-    assertThat(count("SELECT count(*) FROM job_history WHERE job_id = '" + id + "' AND state = 'dispatched'"
-        + " AND detail = 'sent; written with its result'")).as("the dispatch written by the result, not on its own")
+    assertThat(
+            count(
+                "SELECT count(*) FROM job_history WHERE job_id = '"
+                    + id
+                    + "' AND state = 'dispatched'"
+                    + " AND detail = 'sent; written with its result'"))
+        .as("the dispatch written by the result, not on its own")
         .isEqualTo(1);
   }
 
@@ -95,14 +112,24 @@ class PushOnAcceptTest extends PrintingTestBase {
   void aJobAtItsAgentDoesNotExpireWhileItsDispatchedWaitsForTheResult() {
     // The job is older than its TTL long before its result: the expiry sweep (every 5 s) must leave
     // it to its agent, who has it.
-    restartPrinting(Map.of("PRINTFLEET_JOB_TTL", "1s", "PRINTFLEET_DISPATCH_RESULT_GRACE", "20s",
-        "PRINTFLEET_DISPATCH_LEASE", "60s"));
+    restartPrinting(
+        Map.of(
+            "PRINTFLEET_JOB_TTL",
+            "1s",
+            "PRINTFLEET_DISPATCH_RESULT_GRACE",
+            "20s",
+            "PRINTFLEET_DISPATCH_LEASE",
+            "60s"));
     agent(gateway, "push-5", "b1", new SimulatedAgent.Behaviour(8_000, 0.0, 0));
     awaitPrinterKnown("push-5-p1");
-    await().atMost(Duration.ofSeconds(10)).until(() ->
-        count("SELECT count(*) FROM printers WHERE agent_id = 'push-5' AND online") == 2);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () -> count("SELECT count(*) FROM printers WHERE agent_id = 'push-5' AND online") == 2);
 
-    String id = new JsonObject(post("/api/v1/jobs", userToken("acme"), job("push-5-p1"), null).body()).getString("id");
+    String id =
+        new JsonObject(post("/api/v1/jobs", userToken("acme"), job("push-5-p1"), null).body())
+            .getString("id");
 
     await().atMost(Duration.ofSeconds(20)).until(() -> !"queued".equals(state(id)));
     assertThat(state(id)).isEqualTo("printed");
@@ -115,12 +142,22 @@ class PushOnAcceptTest extends PrintingTestBase {
     var received = agentReceives("push-3", "b1");
     // An older job of the printer, due and waiting (as a backlog released by a reconnect is).
     String older = java.util.UUID.randomUUID().toString();
-    String url = "jdbc:postgresql://" + env.get("PGHOST") + ":" + env.get("PGPORT") + "/" + env.get("PGDATABASE");
-    try (var connection = DriverManager.getConnection(url, env.get("PGUSER"), env.get("PGPASSWORD"));
+    String url =
+        "jdbc:postgresql://"
+            + env.get("PGHOST")
+            + ":"
+            + env.get("PGPORT")
+            + "/"
+            + env.get("PGDATABASE");
+    try (var connection =
+            DriverManager.getConnection(url, env.get("PGUSER"), env.get("PGPASSWORD"));
         var sql = connection.createStatement()) {
-      sql.execute("INSERT INTO jobs (id, company, branch, printer_id, state, copies, content_type, content,"
-          + " created_at, next_attempt_at) VALUES ('" + older + "', 'acme', 'b1', 'push-3-p1', 'queued', 1,"
-          + " 'text/plain', 'older'::bytea, now() - interval '1 minute', now() - interval '1 minute')");
+      sql.execute(
+          "INSERT INTO jobs (id, company, branch, printer_id, state, copies, content_type, content,"
+              + " created_at, next_attempt_at) VALUES ('"
+              + older
+              + "', 'acme', 'b1', 'push-3-p1', 'queued', 1,"
+              + " 'text/plain', 'older'::bytea, now() - interval '1 minute', now() - interval '1 minute')");
       // Held by this transaction until the new job is accepted: no claim (SKIP LOCKED) takes it
       // meanwhile, so it is still due, not being sent, when the new one comes.
       connection.setAutoCommit(false);
@@ -131,7 +168,9 @@ class PushOnAcceptTest extends PrintingTestBase {
       String newer = new JsonObject(created.body()).getString("id");
       connection.commit();
 
-      await().atMost(Duration.ofSeconds(10)).until(() -> "printed".equals(state(newer)) && "printed".equals(state(older)));
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> "printed".equals(state(newer)) && "printed".equals(state(older)));
       assertThat(received).containsExactlyInAnyOrder(older, newer);
       assertThat(started("accept")).as("the new job was not pushed past the older one").isZero();
       assertThat(started("claim")).isEqualTo(2.0);
@@ -142,20 +181,29 @@ class PushOnAcceptTest extends PrintingTestBase {
   void aJobItsAgentIsPrintingIsNeitherSentAgainOnItsReconnectNorCancelled() {
     // The job reads queued while its dispatched waits for the result (the grace): the agent's
     // reconnect releases its queued jobs, and must leave this one, which it may be printing.
-    restartPrinting(Map.of("PRINTFLEET_DISPATCH_RESULT_GRACE", "20s", "PRINTFLEET_DISPATCH_LEASE", "60s"));
+    restartPrinting(
+        Map.of("PRINTFLEET_DISPATCH_RESULT_GRACE", "20s", "PRINTFLEET_DISPATCH_LEASE", "60s"));
     var dispatches = new CopyOnWriteArrayList<String>();
-    java.util.function.BiConsumer<io.vertx.core.http.WebSocket, JsonObject> accepting = (socket, envelope) -> {
-      if ("job.dispatch".equals(envelope.getString("type"))) {
-        dispatches.add(envelope.getJsonObject("data").getString("jobId"));
-        socket.writeTextMessage(dev.printfleet.common.protocol.Envelope.response(envelope.getString("id"),
-            new JsonObject().put("accepted", true)).encode());
-      }
-    };
+    java.util.function.BiConsumer<io.vertx.core.http.WebSocket, JsonObject> accepting =
+        (socket, envelope) -> {
+          if ("job.dispatch".equals(envelope.getString("type"))) {
+            dispatches.add(envelope.getJsonObject("data").getString("jobId"));
+            socket.writeTextMessage(
+                dev.printfleet.common.protocol.Envelope.response(
+                        envelope.getString("id"), new JsonObject().put("accepted", true))
+                    .encode());
+          }
+        };
     var first = rawAgent("lease-1", "b1", "lease-1-p1", accepting);
-    await().atMost(Duration.ofSeconds(10)).until(() ->
-        count("SELECT count(*) FROM printers WHERE agent_id = 'lease-1' AND online") == 1);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                count("SELECT count(*) FROM printers WHERE agent_id = 'lease-1' AND online") == 1);
 
-    String id = new JsonObject(post("/api/v1/jobs", userToken("acme"), job("lease-1-p1"), null).body()).getString("id");
+    String id =
+        new JsonObject(post("/api/v1/jobs", userToken("acme"), job("lease-1-p1"), null).body())
+            .getString("id");
     await().atMost(Duration.ofSeconds(10)).until(() -> dispatches.size() == 1);
     assertThat(state(id)).isEqualTo("queued");
     var cancel = post("/api/v1/jobs/" + id + "/cancel", userToken("acme"), new JsonObject(), null);
@@ -163,12 +211,24 @@ class PushOnAcceptTest extends PrintingTestBase {
 
     join(first.close());
     var second = rawAgent("lease-1", "b1", "lease-1-p1", accepting);
-    await().atMost(Duration.ofSeconds(10)).until(() ->
-        count("SELECT count(*) FROM jobs WHERE id = '" + id + "' AND released_at IS NOT NULL") == 1);
-    await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5)).until(() -> dispatches.size() == 1);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                count(
+                        "SELECT count(*) FROM jobs WHERE id = '"
+                            + id
+                            + "' AND released_at IS NOT NULL")
+                    == 1);
+    await()
+        .during(Duration.ofSeconds(3))
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> dispatches.size() == 1);
 
-    second.writeTextMessage(dev.printfleet.common.protocol.Envelope.request("job.result", "r1",
-        new JsonObject().put("jobId", id).put("outcome", "printed")).encode());
+    second.writeTextMessage(
+        dev.printfleet.common.protocol.Envelope.request(
+                "job.result", "r1", new JsonObject().put("jobId", id).put("outcome", "printed"))
+            .encode());
     await().atMost(Duration.ofSeconds(10)).until(() -> "printed".equals(state(id)));
     assertThat(dispatches).containsExactly(id);
     assertThat(historyStates(id)).containsExactly("queued", "dispatched", "printed");

@@ -10,8 +10,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A number of simulated agents of one company, spread over branches, each with its printers and
- * an agent token signed with the shared secret.
+ * A number of simulated agents of one company, spread over branches, each with its printers and an
+ * agent token signed with the shared secret.
  */
 public final class AgentFleet {
 
@@ -33,7 +33,9 @@ public final class AgentFleet {
       SimulatedAgent.Behaviour behaviour) {
     this.client =
         vertx.createWebSocketClient(
-            new WebSocketClientOptions().setMaxFrameSize(2 * 1024 * 1024).setMaxMessageSize(2 * 1024 * 1024));
+            new WebSocketClientOptions()
+                .setMaxFrameSize(2 * 1024 * 1024)
+                .setMaxMessageSize(2 * 1024 * 1024));
     var issuer = new TokenIssuer(vertx, jwtSecret);
     for (int i = 1; i <= agentCount; i++) {
       String agentId = company + "-agent-" + i;
@@ -41,8 +43,14 @@ public final class AgentFleet {
       String token = issuer.agent(agentId, company, branch, Duration.ofDays(1));
       agents.add(
           new SimulatedAgent(
-              vertx, client, host, port, agentId,
-              SimulatedAgent.printerIdsFor(agentId, printersPerAgent), () -> token, behaviour));
+              vertx,
+              client,
+              host,
+              port,
+              agentId,
+              SimulatedAgent.printerIdsFor(agentId, printersPerAgent),
+              () -> token,
+              behaviour));
     }
   }
 

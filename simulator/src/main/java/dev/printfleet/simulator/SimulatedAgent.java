@@ -55,6 +55,7 @@ public final class SimulatedAgent {
               return size() > REMEMBERED_JOBS;
             }
           });
+
   /** Each printed job's result, to report again when the job is dispatched a second time. */
   private final Map<String, JsonObject> outcomes =
       new LinkedHashMap<>() {
@@ -63,8 +64,13 @@ public final class SimulatedAgent {
           return size() > REMEMBERED_JOBS;
         }
       };
-  /** Results sent and not acknowledged yet, by request id: a real agent keeps them until they are. */
-  private final Map<String, JsonObject> unacknowledged = new java.util.concurrent.ConcurrentHashMap<>();
+
+  /**
+   * Results sent and not acknowledged yet, by request id: a real agent keeps them until they are.
+   */
+  private final Map<String, JsonObject> unacknowledged =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
   private final AtomicLong jobsReceived = new AtomicLong();
   private final AtomicLong jobsPrinted = new AtomicLong();
   private final AtomicLong duplicates = new AtomicLong();
@@ -80,11 +86,13 @@ public final class SimulatedAgent {
   private long backoffMs = 500;
   private long livenessTimer = -1;
   private long lastPingNanos;
+
   /** When this connection last received a frame (a pong included), System.nanoTime. */
   private volatile long lastFrameNanos;
 
   /** PROTOCOL.md §2.4: ping every 5 s, give up on a server silent for 15 s, bound the handshake. */
   static final long PING_EVERY_MS = 5_000;
+
   static final long SILENT_AFTER_MS = 15_000;
   static final int HANDSHAKE_TIMEOUT_MS = 5_000;
 
@@ -144,7 +152,8 @@ public final class SimulatedAgent {
   public Future<Void> start() {
     stopped = false;
     if (behaviour.statusChangeEveryMs() > 0) {
-      long first = behaviour.statusChangeEveryMs() / 2 + random.nextLong(behaviour.statusChangeEveryMs());
+      long first =
+          behaviour.statusChangeEveryMs() / 2 + random.nextLong(behaviour.statusChangeEveryMs());
       statusTimer = vertx.setTimer(first, id -> changeStatus());
     }
     // A failed first attempt is retried with backoff like any later one. The connect runs on the
@@ -174,26 +183,33 @@ public final class SimulatedAgent {
             .setIdleTimeout(HANDSHAKE_TIMEOUT_MS)
             .addHeader("Authorization", "Bearer " + token.get());
     // A gateway frozen behind the load balancer accepts the TCP connection and answers nothing: the
-    // handshake is given up after HANDSHAKE_TIMEOUT_MS, and a socket that opens after all is closed.
+    // handshake is given up after HANDSHAKE_TIMEOUT_MS, and a socket that opens after all is
+    // closed.
     // (WebSocketConnectOptions#setTimeout would also close an open socket idle that long.)
     var outcome = io.vertx.core.Promise.<Void>promise();
-    long deadline = vertx.setTimer(HANDSHAKE_TIMEOUT_MS, id -> {
-      if (outcome.tryFail("handshake timed out")) {
-        log.debug("Agent handshake timed out agent={}", agentId);
-        scheduleReconnect();
-      }
-    });
-    client.connect(options).onComplete(ar -> {
-      vertx.cancelTimer(deadline);
-      if (ar.succeeded() && !outcome.tryComplete()) {
-        ar.result().close();
-      } else if (ar.succeeded()) {
-        onOpen(ar.result());
-      } else if (outcome.tryFail(ar.cause())) {
-        log.debug("Agent could not connect agent={}: {}", agentId, ar.cause().toString());
-        scheduleReconnect();
-      }
-    });
+    long deadline =
+        vertx.setTimer(
+            HANDSHAKE_TIMEOUT_MS,
+            id -> {
+              if (outcome.tryFail("handshake timed out")) {
+                log.debug("Agent handshake timed out agent={}", agentId);
+                scheduleReconnect();
+              }
+            });
+    client
+        .connect(options)
+        .onComplete(
+            ar -> {
+              vertx.cancelTimer(deadline);
+              if (ar.succeeded() && !outcome.tryComplete()) {
+                ar.result().close();
+              } else if (ar.succeeded()) {
+                onOpen(ar.result());
+              } else if (outcome.tryFail(ar.cause())) {
+                log.debug("Agent could not connect agent={}: {}", agentId, ar.cause().toString());
+                scheduleReconnect();
+              }
+            });
     return outcome.future();
   }
 
@@ -207,18 +223,19 @@ public final class SimulatedAgent {
     vertx.cancelTimer(livenessTimer);
     lastPingNanos = System.nanoTime();
     livenessTimer = vertx.setTimer(PING_EVERY_MS, id -> checkServer(ws));
-    ws.closeHandler(v -> {
-      vertx.cancelTimer(livenessTimer);
-      if (socket != ws) {
-        // Given up on already (the server went silent) and replaced: nothing to do.
-        return;
-      }
-      instance = null;
-      if (!stopped) {
-        log.debug("Agent socket closed agent={} status={}", agentId, ws.closeStatusCode());
-        scheduleReconnect();
-      }
-    });
+    ws.closeHandler(
+        v -> {
+          vertx.cancelTimer(livenessTimer);
+          if (socket != ws) {
+            // Given up on already (the server went silent) and replaced: nothing to do.
+            return;
+          }
+          instance = null;
+          if (!stopped) {
+            log.debug("Agent socket closed agent={} status={}", agentId, ws.closeStatusCode());
+            scheduleReconnect();
+          }
+        });
     ws.exceptionHandler(e -> log.debug("Agent socket error agent={}: {}", agentId, e.toString()));
   }
 
@@ -238,19 +255,20 @@ public final class SimulatedAgent {
       socket = null;
       // The close handshake would wait for the frozen server (the client's closing timeout): the
       // socket closes in the background while the agent connects again.
-      ws.close((short) 1001, "server silent").onFailure(e -> { });
+      ws.close((short) 1001, "server silent").onFailure(e -> {});
       scheduleReconnect();
       return;
     }
     if (now - lastPingNanos >= PING_EVERY_MS * 1_000_000) {
       lastPingNanos = now;
-      ws.writePing(io.vertx.core.buffer.Buffer.buffer("p")).onFailure(e -> { });
+      ws.writePing(io.vertx.core.buffer.Buffer.buffer("p")).onFailure(e -> {});
     }
     // Next look: at the next ping or the moment the silence would reach its limit, whichever comes
     // first, so the 15 s are not rounded up (a frame received meanwhile moves that moment on).
     long untilSilentMs = SILENT_AFTER_MS - silentNanos / 1_000_000;
     long untilPingMs = PING_EVERY_MS - (now - lastPingNanos) / 1_000_000;
-    livenessTimer = vertx.setTimer(Math.max(1, Math.min(untilSilentMs, untilPingMs)), id -> checkServer(ws));
+    livenessTimer =
+        vertx.setTimer(Math.max(1, Math.min(untilSilentMs, untilPingMs)), id -> checkServer(ws));
   }
 
   private void scheduleReconnect() {
@@ -259,11 +277,13 @@ public final class SimulatedAgent {
     }
     long delay = backoffMs / 2 + random.nextLong(backoffMs / 2 + 1);
     backoffMs = Math.min(backoffMs * 2, 30_000);
-    vertx.setTimer(delay, id -> {
-      if (!stopped) {
-        connect();
-      }
-    });
+    vertx.setTimer(
+        delay,
+        id -> {
+          if (!stopped) {
+            connect();
+          }
+        });
   }
 
   private void onFrame(String text) {
@@ -286,9 +306,17 @@ public final class SimulatedAgent {
       }
       case Envelope.RESPONSE -> onResponse(envelope);
       case "job.dispatch" -> onDispatch(envelope);
-      case "printer.test" -> send(Envelope.response(envelope.id(),
-          new JsonObject().put("ok", true).put("latencyMs", behaviour.printDelayMs()).put("detail", "test page printed")));
-      default -> { /* responses and errors need no action */ }
+      case "printer.test" ->
+          send(
+              Envelope.response(
+                  envelope.id(),
+                  new JsonObject()
+                      .put("ok", true)
+                      .put("latencyMs", behaviour.printDelayMs())
+                      .put("detail", "test page printed")));
+      default -> {
+        /* responses and errors need no action */
+      }
     }
   }
 
@@ -299,13 +327,17 @@ public final class SimulatedAgent {
   private void syncPrinters() {
     var printers = new JsonArray();
     for (String id : printerIds) {
-      printers.add(new JsonObject().put("id", id).put("name", "Printer " + id).put("status", "online"));
+      printers.add(
+          new JsonObject().put("id", id).put("name", "Printer " + id).put("status", "online"));
     }
     syncId = nextId();
     send(Envelope.request("printers.sync", syncId, new JsonObject().put("printers", printers)));
   }
 
-  /** Called with each {@code job.dispatch}'s data as it arrives (load tests time deliveries with it). */
+  /**
+   * Called with each {@code job.dispatch}'s data as it arrives (load tests time deliveries with
+   * it).
+   */
   public void onDispatch(java.util.function.Consumer<JsonObject> listener) {
     this.dispatchListener = listener;
   }
@@ -334,19 +366,22 @@ public final class SimulatedAgent {
       }
       return;
     }
-    vertx.setTimer(Math.max(1, behaviour.printDelayMs()), id -> {
-      boolean failed = random.nextDouble() < behaviour.failureRate();
-      var result = new JsonObject().put("jobId", jobId).put("outcome", failed ? "failed" : "printed");
-      if (failed) {
-        result.put("error", "simulated paper jam");
-      } else {
-        jobsPrinted.incrementAndGet();
-      }
-      synchronized (outcomes) {
-        outcomes.put(jobId, result);
-      }
-      reportResult(result);
-    });
+    vertx.setTimer(
+        Math.max(1, behaviour.printDelayMs()),
+        id -> {
+          boolean failed = random.nextDouble() < behaviour.failureRate();
+          var result =
+              new JsonObject().put("jobId", jobId).put("outcome", failed ? "failed" : "printed");
+          if (failed) {
+            result.put("error", "simulated paper jam");
+          } else {
+            jobsPrinted.incrementAndGet();
+          }
+          synchronized (outcomes) {
+            outcomes.put(jobId, result);
+          }
+          reportResult(result);
+        });
   }
 
   private void reportResult(JsonObject result) {
@@ -361,13 +396,19 @@ public final class SimulatedAgent {
    * A sync the server could not store is sent again too.
    */
   private void onResponse(Envelope response) {
-    if (response.id() != null && response.id().equals(syncId) && response.error() != null && !stopped
-        && ("unavailable".equals(response.error().code()) || "rate_limited".equals(response.error().code()))) {
-      vertx.setTimer(1_000, t -> {
-        if (isConnected() && !stopped) {
-          syncPrinters();
-        }
-      });
+    if (response.id() != null
+        && response.id().equals(syncId)
+        && response.error() != null
+        && !stopped
+        && ("unavailable".equals(response.error().code())
+            || "rate_limited".equals(response.error().code()))) {
+      vertx.setTimer(
+          1_000,
+          t -> {
+            if (isConnected() && !stopped) {
+              syncPrinters();
+            }
+          });
       return;
     }
     JsonObject result = response.id() == null ? null : unacknowledged.remove(response.id());
@@ -377,11 +418,13 @@ public final class SimulatedAgent {
     }
     if (result != null && response.error() != null && !stopped) {
       unacknowledged.put(response.id(), result);
-      vertx.setTimer(1_000, t -> {
-        if (unacknowledged.remove(response.id()) != null && !stopped) {
-          reportResult(result);
-        }
-      });
+      vertx.setTimer(
+          1_000,
+          t -> {
+            if (unacknowledged.remove(response.id()) != null && !stopped) {
+              reportResult(result);
+            }
+          });
     }
   }
 
@@ -392,9 +435,13 @@ public final class SimulatedAgent {
     if (isConnected()) {
       String printerId = printerIds.get(random.nextInt(printerIds.size()));
       double roll = random.nextDouble();
-      String status = roll < 0.6 ? "online" : roll < 0.85 ? "busy" : roll < 0.95 ? "paper_out" : "offline";
-      send(Envelope.request("printer.status", nextId(),
-          new JsonObject().put("printerId", printerId).put("status", status)));
+      String status =
+          roll < 0.6 ? "online" : roll < 0.85 ? "busy" : roll < 0.95 ? "paper_out" : "offline";
+      send(
+          Envelope.request(
+              "printer.status",
+              nextId(),
+              new JsonObject().put("printerId", printerId).put("status", status)));
     }
     statusTimer = vertx.setTimer(behaviour.statusChangeEveryMs(), id -> changeStatus());
   }

@@ -31,25 +31,46 @@ class SimulatedAgentLivenessTest {
   }
 
   @Test
-  void anAgentLeavesAGatewayThatFreezesAfterTheHandshakeAndOneThatNeverCompletesIt() throws Exception {
+  void anAgentLeavesAGatewayThatFreezesAfterTheHandshakeAndOneThatNeverCompletesIt()
+      throws Exception {
     var connections = new AtomicInteger();
     var abandonedClosed = new java.util.concurrent.CountDownLatch(1);
-    var server = vertx.createNetServer().connectHandler(socket -> {
-      int n = connections.incrementAndGet();
-      // The first connection completes the handshake, then freezes; the second never answers it.
-      if (n == 1) {
-        socket.handler(new HandshakeThenSilence(socket));
-      } else if (n == 2) {
-        // A handshake given up on must be closed, not left open: a proxy in front (nginx) would
-        // otherwise hand it to another gateway later, and that stale connection would replace the
-        // agent's live one there (4409).
-        socket.closeHandler(v -> abandonedClosed.countDown());
-      }
-    });
-    int port = server.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS)
-        .actualPort();
-    var agent = new SimulatedAgent(vertx, vertx.createWebSocketClient(new WebSocketClientOptions()), "127.0.0.1", port,
-        "agent-frozen", List.of("p1"), () -> "token", new SimulatedAgent.Behaviour(0, 0.0, 0));
+    var server =
+        vertx
+            .createNetServer()
+            .connectHandler(
+                socket -> {
+                  int n = connections.incrementAndGet();
+                  // The first connection completes the handshake, then freezes; the second never
+                  // answers it.
+                  if (n == 1) {
+                    socket.handler(new HandshakeThenSilence(socket));
+                  } else if (n == 2) {
+                    // A handshake given up on must be closed, not left open: a proxy in front
+                    // (nginx) would
+                    // otherwise hand it to another gateway later, and that stale connection would
+                    // replace the
+                    // agent's live one there (4409).
+                    socket.closeHandler(v -> abandonedClosed.countDown());
+                  }
+                });
+    int port =
+        server
+            .listen(0, "127.0.0.1")
+            .toCompletionStage()
+            .toCompletableFuture()
+            .get(10, TimeUnit.SECONDS)
+            .actualPort();
+    var agent =
+        new SimulatedAgent(
+            vertx,
+            vertx.createWebSocketClient(new WebSocketClientOptions()),
+            "127.0.0.1",
+            port,
+            "agent-frozen",
+            List.of("p1"),
+            () -> "token",
+            new SimulatedAgent.Behaviour(0, 0.0, 0));
     agent.start();
 
     long deadline = System.nanoTime() + Duration.ofSeconds(40).toNanos();
@@ -57,14 +78,18 @@ class SimulatedAgentLivenessTest {
       Thread.sleep(100);
     }
     agent.stop();
-    assertThat(abandonedClosed.await(10, TimeUnit.SECONDS)).as("the agent closed the handshake it gave up on").isTrue();
-    assertThat(connections.get()).as("connections made: frozen after the handshake, handshake never answered, then again")
+    assertThat(abandonedClosed.await(10, TimeUnit.SECONDS))
+        .as("the agent closed the handshake it gave up on")
+        .isTrue();
+    assertThat(connections.get())
+        .as("connections made: frozen after the handshake, handshake never answered, then again")
         .isGreaterThanOrEqualTo(3);
   }
 
   /** Answers the WebSocket upgrade, then reads and answers nothing (pings included). */
   private static final class HandshakeThenSilence implements io.vertx.core.Handler<Buffer> {
-    private static final Pattern KEY = Pattern.compile("Sec-WebSocket-Key: *(\\S+)", Pattern.CASE_INSENSITIVE);
+    private static final Pattern KEY =
+        Pattern.compile("Sec-WebSocket-Key: *(\\S+)", Pattern.CASE_INSENSITIVE);
     private final NetSocket socket;
     private final StringBuilder request = new StringBuilder();
     private boolean upgraded;
@@ -88,14 +113,20 @@ class SimulatedAgentLivenessTest {
         return;
       }
       upgraded = true;
-      socket.write("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-          + "Sec-WebSocket-Accept: " + accept(key.group(1)) + "\r\n\r\n");
+      socket.write(
+          "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+              + "Sec-WebSocket-Accept: "
+              + accept(key.group(1))
+              + "\r\n\r\n");
     }
 
     private static String accept(String key) {
       try {
-        var sha1 = MessageDigest.getInstance("SHA-1")
-            .digest((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").getBytes(StandardCharsets.ISO_8859_1));
+        var sha1 =
+            MessageDigest.getInstance("SHA-1")
+                .digest(
+                    (key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")
+                        .getBytes(StandardCharsets.ISO_8859_1));
         return Base64.getEncoder().encodeToString(sha1);
       } catch (Exception e) {
         throw new IllegalStateException(e);

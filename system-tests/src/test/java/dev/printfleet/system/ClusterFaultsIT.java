@@ -12,9 +12,9 @@ import org.junit.jupiter.api.Test;
  * nginx over two gateways, 100 jobs/s through nginx, and Redis losing its data (FLUSHALL, or killed
  * and started again empty), or a gateway host lost without a goodbye (frozen, then killed). Every
  * accepted job must print, none may fail, and the agents must get their jobs again within seconds
- * (the freeze's 20 s and 5 s bounds are printed as figures, not asserted: see that test).
- * Each prints its figures as {@code printfleet-figure} lines (bench/redis-loss.sh and
- * bench/failover.sh run these tests and collect them).
+ * (the freeze's 20 s and 5 s bounds are printed as figures, not asserted: see that test). Each
+ * prints its figures as {@code printfleet-figure} lines (bench/redis-loss.sh and bench/failover.sh
+ * run these tests and collect them).
  */
 class ClusterFaultsIT {
 
@@ -40,7 +40,8 @@ class ClusterFaultsIT {
    * printed within 30 s of the fault and none stays queued; every service is ready at the end.
    */
   private void redisLoss(String name, Fault fault) throws Exception {
-    try (var cluster = LocalCluster.start(Map.of()); var drill = new FaultDrill(cluster, AGENTS)) {
+    try (var cluster = LocalCluster.start(Map.of());
+        var drill = new FaultDrill(cluster, AGENTS)) {
       drill.startLoad(JOBS_PER_SECOND);
       drill.awaitSteady();
       long faultAt = System.nanoTime();
@@ -51,23 +52,32 @@ class ClusterFaultsIT {
       boolean allFinal = drill.awaitAllFinal(faultAt + TimeUnit.SECONDS.toNanos(30));
       var states = drill.states();
       double recovered = drill.secondsUntilEveryAgentReceives(faultAt);
-      System.out.printf("printfleet-figure redis-loss-%s accepted=%d states=%s refused=%s%n", name, drill.accepted(),
-          states, drill.refusals());
-      System.out.printf("printfleet-figure redis-loss-%s seconds-until-every-agent-receives-jobs=%.1f"
-          + " longest-wait-after-fault-ms=%d not-ready-seconds=%s%n", name, recovered,
-          drill.longestWaitMs(faultAt, Long.MAX_VALUE), drill.notReadySeconds());
-      drill.waitsPerSecond(faultAt, -3, 20).forEach(line -> System.out.println("printfleet-figure redis-loss-" + name + line));
-      drill.slowestJobHistory(faultAt, Long.MAX_VALUE).forEach(line -> System.out.println("printfleet-drill " + line));
+      System.out.printf(
+          "printfleet-figure redis-loss-%s accepted=%d states=%s refused=%s%n",
+          name, drill.accepted(), states, drill.refusals());
+      System.out.printf(
+          "printfleet-figure redis-loss-%s seconds-until-every-agent-receives-jobs=%.1f"
+              + " longest-wait-after-fault-ms=%d not-ready-seconds=%s%n",
+          name, recovered, drill.longestWaitMs(faultAt, Long.MAX_VALUE), drill.notReadySeconds());
+      drill
+          .waitsPerSecond(faultAt, -3, 20)
+          .forEach(line -> System.out.println("printfleet-figure redis-loss-" + name + line));
+      drill
+          .slowestJobHistory(faultAt, Long.MAX_VALUE)
+          .forEach(line -> System.out.println("printfleet-drill " + line));
 
       assertThat(allFinal).as("every job final within 30 s of the fault: %s", states).isTrue();
       assertThat(states).as("job states").containsOnlyKeys("printed");
       assertThat(states.get("printed")).isGreaterThanOrEqualTo(drill.accepted());
       assertThat(recovered).as("every agent received jobs accepted after the fault").isPositive();
-      assertThat(drill.everyWatchedServiceReady()).as("every service ready again, not ready for %s",
-          drill.notReadySeconds()).isTrue();
+      assertThat(drill.everyWatchedServiceReady())
+          .as("every service ready again, not ready for %s", drill.notReadySeconds())
+          .isTrue();
       // Not ready only while healing, if at all: seconds, not the rest of the run.
-      assertThat(drill.notReadySeconds()).as("seconds not ready, by service").allSatisfy((service, seconds) ->
-          assertThat(seconds).as(service).isLessThanOrEqualTo(10.0));
+      assertThat(drill.notReadySeconds())
+          .as("seconds not ready, by service")
+          .allSatisfy(
+              (service, seconds) -> assertThat(seconds).as(service).isLessThanOrEqualTo(10.0));
     }
   }
 
@@ -79,7 +89,8 @@ class ClusterFaultsIT {
    */
   @Test
   void aGatewayFrozenThenKilledFailsNoJobAndItsAgentsGetTheirJobsWithinSeconds() throws Exception {
-    try (var cluster = LocalCluster.start(Map.of()); var drill = new FaultDrill(cluster, AGENTS)) {
+    try (var cluster = LocalCluster.start(Map.of());
+        var drill = new FaultDrill(cluster, AGENTS)) {
       drill.startLoad(JOBS_PER_SECOND);
       drill.awaitSteady();
       String gateway = drill.busiestGateway();
@@ -98,16 +109,27 @@ class ClusterFaultsIT {
       var states = drill.states();
       long duringFreeze = drill.longestWaitMs(frozenAt - TimeUnit.SECONDS.toNanos(2), killedAt);
       long afterKill = drill.longestWaitMs(killedAt, Long.MAX_VALUE);
-      System.out.printf("printfleet-figure gateway-frozen-then-killed gateway=%s agents-held=%d accepted=%d states=%s"
-          + " refused=%s%n", gateway, held, drill.accepted(), states, drill.refusals());
-      System.out.printf("printfleet-figure gateway-frozen-then-killed longest-wait-during-freeze-ms=%d"
-          + " longest-wait-after-kill-ms=%d most-open-circuits=%d seconds-until-every-agent-receives-jobs=%.1f%n",
-          duringFreeze, afterKill, drill.mostOpenCircuits(), drill.secondsUntilEveryAgentReceives(frozenAt));
-      System.out.printf("printfleet-figure gateway-frozen acceptance: longest wait during the freeze <= 20 s %s;"
-          + " after the kill <= 5 s %s%n", duringFreeze >= 0 && duringFreeze <= 20_000 ? "MET" : "NOT MET",
+      System.out.printf(
+          "printfleet-figure gateway-frozen-then-killed gateway=%s agents-held=%d accepted=%d states=%s"
+              + " refused=%s%n",
+          gateway, held, drill.accepted(), states, drill.refusals());
+      System.out.printf(
+          "printfleet-figure gateway-frozen-then-killed longest-wait-during-freeze-ms=%d"
+              + " longest-wait-after-kill-ms=%d most-open-circuits=%d seconds-until-every-agent-receives-jobs=%.1f%n",
+          duringFreeze,
+          afterKill,
+          drill.mostOpenCircuits(),
+          drill.secondsUntilEveryAgentReceives(frozenAt));
+      System.out.printf(
+          "printfleet-figure gateway-frozen acceptance: longest wait during the freeze <= 20 s %s;"
+              + " after the kill <= 5 s %s%n",
+          duringFreeze >= 0 && duringFreeze <= 20_000 ? "MET" : "NOT MET",
           afterKill >= 0 && afterKill <= 5_000 ? "MET" : "NOT MET");
-      drill.waitsPerSecond(frozenAt, -5, 25).forEach(line -> System.out.println("printfleet-figure gateway-frozen" + line));
-      drill.slowestJobHistory(frozenAt - TimeUnit.SECONDS.toNanos(2), killedAt)
+      drill
+          .waitsPerSecond(frozenAt, -5, 25)
+          .forEach(line -> System.out.println("printfleet-figure gateway-frozen" + line));
+      drill
+          .slowestJobHistory(frozenAt - TimeUnit.SECONDS.toNanos(2), killedAt)
           .forEach(line -> System.out.println("printfleet-drill " + line));
 
       assertThat(held).as("agents on the frozen gateway").isPositive();
@@ -118,11 +140,14 @@ class ClusterFaultsIT {
       // and judged by bench/failover.sh: on a shared 2-core machine the freeze's sits within a
       // couple of seconds of the agents' own 15 s silence rule, too close to assert without flakes.
       // What is asserted is that every job got there.
-      assertThat(duringFreeze).as("every job accepted during the freeze reached an agent (ms; -1: one never did)")
+      assertThat(duringFreeze)
+          .as("every job accepted during the freeze reached an agent (ms; -1: one never did)")
           .isNotNegative();
-      assertThat(afterKill).as("every job accepted after the kill reached an agent (ms; -1: one never did)")
+      assertThat(afterKill)
+          .as("every job accepted after the kill reached an agent (ms; -1: one never did)")
           .isNotNegative();
-      assertThat(drill.agents()).allSatisfy(agent -> assertThat(agent.instance()).isNotEqualTo(gateway));
+      assertThat(drill.agents())
+          .allSatisfy(agent -> assertThat(agent.instance()).isNotEqualTo(gateway));
     }
   }
 }

@@ -24,22 +24,35 @@ class DevModeIT {
     int printing = FreePorts.next();
     int monitoring = FreePorts.next();
     Set<Path> tempBefore = printfleetTempDirs();
-    var env = Map.of(
-        "PRINTFLEET_GATEWAY_HTTP_PORT", String.valueOf(gateway),
-        "PRINTFLEET_PRINTING_HTTP_PORT", String.valueOf(printing),
-        "PRINTFLEET_MONITORING_HTTP_PORT", String.valueOf(monitoring),
-        "PRINTFLEET_JWT_SECRET", "dev-mode-test-secret-0123456789-0123456789");
+    var env =
+        Map.of(
+            "PRINTFLEET_GATEWAY_HTTP_PORT", String.valueOf(gateway),
+            "PRINTFLEET_PRINTING_HTTP_PORT", String.valueOf(printing),
+            "PRINTFLEET_MONITORING_HTTP_PORT", String.valueOf(monitoring),
+            "PRINTFLEET_JWT_SECRET", "dev-mode-test-secret-0123456789-0123456789");
     try (var dev = ServiceProcess.start("dev-launcher", env, "--agents", "3", "--duration", "5m")) {
       long started = System.nanoTime();
-      await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250)).until(() ->
-          ServiceProcess.status(gateway, "/health/ready") == 200
-              && ServiceProcess.status(printing, "/health/ready") == 200
-              && ServiceProcess.status(monitoring, "/health/ready") == 200);
-      System.out.printf("printfleet-figure dev-mode-all-ready-ms=%d%n", (System.nanoTime() - started) / 1_000_000);
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .pollInterval(Duration.ofMillis(250))
+          .until(
+              () ->
+                  ServiceProcess.status(gateway, "/health/ready") == 200
+                      && ServiceProcess.status(printing, "/health/ready") == 200
+                      && ServiceProcess.status(monitoring, "/health/ready") == 200);
+      System.out.printf(
+          "printfleet-figure dev-mode-all-ready-ms=%d%n",
+          (System.nanoTime() - started) / 1_000_000);
 
-      await().atMost(Duration.ofSeconds(20)).until(() -> dev.output().contains("printfleet is running"));
-      assertThat(dev.output()).contains("agent (acme-agent-try, branch b1): ey").contains("sre   (sam):");
-      await().atMost(Duration.ofSeconds(20)).until(() -> countMatches(dev.output(), "Agent connected agent=acme-agent-") >= 3);
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .until(() -> dev.output().contains("printfleet is running"));
+      assertThat(dev.output())
+          .contains("agent (acme-agent-try, branch b1): ey")
+          .contains("sre   (sam):");
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .until(() -> countMatches(dev.output(), "Agent connected agent=acme-agent-") >= 3);
 
       List<ProcessHandle> children = dev.process.descendants().toList();
       assertThat(children).as("embedded Redis and PostgreSQL run as child processes").isNotEmpty();
@@ -47,7 +60,9 @@ class DevModeIT {
 
       dev.terminate(Duration.ofSeconds(60));
 
-      await().atMost(Duration.ofSeconds(10)).until(() -> children.stream().noneMatch(ProcessHandle::isAlive));
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> children.stream().noneMatch(ProcessHandle::isAlive));
       assertThat(printfleetTempDirs()).as("temporary directories removed").isEqualTo(tempBefore);
     }
   }
@@ -62,7 +77,9 @@ class DevModeIT {
 
   private static Set<Path> printfleetTempDirs() throws IOException {
     try (Stream<Path> entries = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
-      return entries.filter(p -> p.getFileName().toString().startsWith("printfleet-")).collect(Collectors.toSet());
+      return entries
+          .filter(p -> p.getFileName().toString().startsWith("printfleet-"))
+          .collect(Collectors.toSet());
     }
   }
 }

@@ -29,8 +29,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A fault drill on a {@link LocalCluster}: simulated agents connect through nginx, jobs go through
- * nginx at a steady rate, and every job is timed from its 201 to its first {@code job.dispatch} at an
- * agent. While it runs, it watches every service's readiness and the printing instances' open
+ * nginx at a steady rate, and every job is timed from its 201 to its first {@code job.dispatch} at
+ * an agent. While it runs, it watches every service's readiness and the printing instances' open
  * circuits. The fault itself is the test's; the drill reports what it did to the jobs.
  */
 final class FaultDrill implements AutoCloseable {
@@ -49,14 +49,18 @@ final class FaultDrill implements AutoCloseable {
   private final String user;
   private final List<SimulatedAgent> agents = new ArrayList<>();
   private final Map<String, Job> jobs = new ConcurrentHashMap<>();
+
   /**
    * When each job first reached an agent, by id: kept apart from {@link #jobs}, since a job may
    * reach its agent before its 201 reaches this client.
    */
   private final Map<String, Long> delivered = new ConcurrentHashMap<>();
+
   private final Map<String, AtomicLong> refusals = new ConcurrentSkipListMap<>();
+
   /** Per service, the times its readiness was not 200 (or did not answer). */
   private final Map<String, List<Long>> notReady = new ConcurrentHashMap<>();
+
   private final AtomicLong mostOpenCircuits = new AtomicLong();
   private final TokenIssuer issuer;
   private final long startedNanos = System.nanoTime();
@@ -65,6 +69,7 @@ final class FaultDrill implements AutoCloseable {
   private volatile boolean watching = true;
   private Thread load;
   private final Thread watcher;
+
   /** Services not watched any more (a killed or frozen one). */
   private final Collection<String> unwatched = ConcurrentHashMap.newKeySet();
 
@@ -76,18 +81,35 @@ final class FaultDrill implements AutoCloseable {
     for (int i = 1; i <= agentCount; i++) {
       String id = String.format("drill-%02d", i);
       String token = issuer.agent(id, "acme", "b" + i, Duration.ofHours(2));
-      var agent = new SimulatedAgent(vertx, client, "127.0.0.1", cluster.nginx, id,
-          SimulatedAgent.printerIdsFor(id, 1), () -> token, new SimulatedAgent.Behaviour(20, 0.0, 0));
+      var agent =
+          new SimulatedAgent(
+              vertx,
+              client,
+              "127.0.0.1",
+              cluster.nginx,
+              id,
+              SimulatedAgent.printerIdsFor(id, 1),
+              () -> token,
+              new SimulatedAgent.Behaviour(20, 0.0, 0));
       agent.onDispatch(data -> delivered.putIfAbsent(data.getString("jobId"), System.nanoTime()));
       agents.add(agent);
     }
     Future.all(agents.stream().map(SimulatedAgent::start).toList())
-        .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-    await().atMost(Duration.ofSeconds(30)).until(() -> agents.stream().allMatch(SimulatedAgent::isConnected));
+        .toCompletionStage()
+        .toCompletableFuture()
+        .get(30, TimeUnit.SECONDS);
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> agents.stream().allMatch(SimulatedAgent::isConnected));
     for (var agent : agents) {
       String printer = agent.printerIds().get(0);
-      await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
-          .until(() -> cluster.http("GET", "/api/v1/printers/" + printer, user, null).statusCode() == 200);
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .pollInterval(Duration.ofMillis(200))
+          .until(
+              () ->
+                  cluster.http("GET", "/api/v1/printers/" + printer, user, null).statusCode()
+                      == 200);
     }
     watcher = Thread.ofPlatform().daemon().name("drill-watch").start(this::watch);
   }
@@ -112,70 +134,106 @@ final class FaultDrill implements AutoCloseable {
     unwatched.add(service);
   }
 
-  /** Posts jobs through nginx at this rate, round robin over the agents' printers, until {@link #stopLoad()}. */
+  /**
+   * Posts jobs through nginx at this rate, round robin over the agents' printers, until {@link
+   * #stopLoad()}.
+   */
   void startLoad(int perSecond) {
     loading = true;
     long periodNanos = TimeUnit.SECONDS.toNanos(1) / perSecond;
-    load = Thread.ofPlatform().daemon().name("drill-load").start(() -> {
-      long next = System.nanoTime();
-      int n = 0;
-      while (loading) {
-        long now = System.nanoTime();
-        if (now < next) {
-          java.util.concurrent.locks.LockSupport.parkNanos(next - now);
-          continue;
-        }
-        next += periodNanos;
-        var agent = agents.get(n++ % agents.size());
-        if (!inFlight.tryAcquire()) {
-          refusals.computeIfAbsent("client-backlog", k -> new AtomicLong()).incrementAndGet();
-          continue;
-        }
-        post(agent).whenComplete((r, e) -> inFlight.release());
-      }
-    });
+    load =
+        Thread.ofPlatform()
+            .daemon()
+            .name("drill-load")
+            .start(
+                () -> {
+                  long next = System.nanoTime();
+                  int n = 0;
+                  while (loading) {
+                    long now = System.nanoTime();
+                    if (now < next) {
+                      java.util.concurrent.locks.LockSupport.parkNanos(next - now);
+                      continue;
+                    }
+                    next += periodNanos;
+                    var agent = agents.get(n++ % agents.size());
+                    if (!inFlight.tryAcquire()) {
+                      refusals
+                          .computeIfAbsent("client-backlog", k -> new AtomicLong())
+                          .incrementAndGet();
+                      continue;
+                    }
+                    post(agent).whenComplete((r, e) -> inFlight.release());
+                  }
+                });
   }
 
   private java.util.concurrent.CompletableFuture<Void> post(SimulatedAgent agent) {
-    var body = new JsonObject().put("printerId", agent.printerIds().get(0)).put("contentType", "text/plain")
-        .put("content", Base64.getEncoder().encodeToString("drill".getBytes(StandardCharsets.UTF_8)));
-    var request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + cluster.nginx + "/api/v1/jobs"))
-        .timeout(Duration.ofSeconds(30))
-        .header("Authorization", "Bearer " + user).header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(body.encode())).build();
-    return ServiceProcess.HTTP.sendAsync(request, HttpResponse.BodyHandlers.ofString()).handle((response, error) -> {
-      if (error != null) {
-        // The client's own failure (a reset, a timeout), named by its cause: the wrapper says nothing.
-        Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
-            ? error.getCause() : error;
-        refusals.computeIfAbsent("error " + cause.getClass().getSimpleName(), k -> new AtomicLong()).incrementAndGet();
-      } else if (response.statusCode() == 201) {
-        String id = new JsonObject(response.body()).getString("id");
-        jobs.put(id, new Job(id, agent.agentId(), System.nanoTime()));
-      } else {
-        refusals.computeIfAbsent("http " + response.statusCode(), k -> new AtomicLong()).incrementAndGet();
-      }
-      return null;
-    });
+    var body =
+        new JsonObject()
+            .put("printerId", agent.printerIds().get(0))
+            .put("contentType", "text/plain")
+            .put(
+                "content",
+                Base64.getEncoder().encodeToString("drill".getBytes(StandardCharsets.UTF_8)));
+    var request =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + cluster.nginx + "/api/v1/jobs"))
+            .timeout(Duration.ofSeconds(30))
+            .header("Authorization", "Bearer " + user)
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(body.encode()))
+            .build();
+    return ServiceProcess.HTTP
+        .sendAsync(request, HttpResponse.BodyHandlers.ofString())
+        .handle(
+            (response, error) -> {
+              if (error != null) {
+                // The client's own failure (a reset, a timeout), named by its cause: the wrapper
+                // says nothing.
+                Throwable cause =
+                    error instanceof java.util.concurrent.CompletionException
+                            && error.getCause() != null
+                        ? error.getCause()
+                        : error;
+                refusals
+                    .computeIfAbsent(
+                        "error " + cause.getClass().getSimpleName(), k -> new AtomicLong())
+                    .incrementAndGet();
+              } else if (response.statusCode() == 201) {
+                String id = new JsonObject(response.body()).getString("id");
+                jobs.put(id, new Job(id, agent.agentId(), System.nanoTime()));
+              } else {
+                refusals
+                    .computeIfAbsent("http " + response.statusCode(), k -> new AtomicLong())
+                    .incrementAndGet();
+              }
+              return null;
+            });
   }
 
   void stopLoad() throws InterruptedException {
     loading = false;
     load.join(Duration.ofSeconds(5));
     // The last answers come back within their 30 s timeout at worst.
-    await().atMost(Duration.ofSeconds(35)).until(() -> inFlight.availablePermits() == MAX_IN_FLIGHT);
+    await()
+        .atMost(Duration.ofSeconds(35))
+        .until(() -> inFlight.availablePermits() == MAX_IN_FLIGHT);
   }
 
   private void watch() {
     while (watching) {
       for (String service : LocalCluster.services()) {
-        if (!unwatched.contains(service) && ServiceProcess.status(cluster.port(service), "/health/ready") != 200) {
-          notReady.computeIfAbsent(service, k -> new java.util.concurrent.CopyOnWriteArrayList<>()).add(System.nanoTime());
+        if (!unwatched.contains(service)
+            && ServiceProcess.status(cluster.port(service), "/health/ready") != 200) {
+          notReady
+              .computeIfAbsent(service, k -> new java.util.concurrent.CopyOnWriteArrayList<>())
+              .add(System.nanoTime());
         }
       }
       for (String printing : List.of("printing-1", "printing-2")) {
         try {
-          var metrics = PrometheusText.parse(ServiceProcess.get(cluster.port(printing), "/metrics").body());
+          var metrics =
+              PrometheusText.parse(ServiceProcess.get(cluster.port(printing), "/metrics").body());
           long open = (long) metrics.value("printfleet_circuits", Map.of("state", "OPEN"));
           mostOpenCircuits.accumulateAndGet(open, Math::max);
         } catch (Exception e) {
@@ -198,7 +256,8 @@ final class FaultDrill implements AutoCloseable {
   }
 
   long unfinished() throws Exception {
-    return Long.parseLong(cluster.query("SELECT count(*) FROM jobs WHERE state IN ('queued', 'dispatched')").get(0));
+    return Long.parseLong(
+        cluster.query("SELECT count(*) FROM jobs WHERE state IN ('queued', 'dispatched')").get(0));
   }
 
   /** Job counts by state, from PostgreSQL. */
@@ -231,7 +290,8 @@ final class FaultDrill implements AutoCloseable {
   }
 
   boolean everyWatchedServiceReady() {
-    return LocalCluster.services().stream().filter(s -> !unwatched.contains(s))
+    return LocalCluster.services().stream()
+        .filter(s -> !unwatched.contains(s))
         .allMatch(s -> ServiceProcess.status(cluster.port(s), "/health/ready") == 200);
   }
 
@@ -274,10 +334,20 @@ final class FaultDrill implements AutoCloseable {
       return List.of();
     }
     List<String> lines = new ArrayList<>();
-    lines.add("slowest job " + slowest.id() + " agent " + slowest.agent() + " waited "
-        + (longest == Long.MAX_VALUE ? "forever" : TimeUnit.NANOSECONDS.toMillis(longest) + " ms"));
-    lines.addAll(cluster.query("SELECT to_char(at, 'HH24:MI:SS.MS'), state, detail FROM job_history WHERE job_id = '"
-        + slowest.id() + "' ORDER BY seq"));
+    lines.add(
+        "slowest job "
+            + slowest.id()
+            + " agent "
+            + slowest.agent()
+            + " waited "
+            + (longest == Long.MAX_VALUE
+                ? "forever"
+                : TimeUnit.NANOSECONDS.toMillis(longest) + " ms"));
+    lines.addAll(
+        cluster.query(
+            "SELECT to_char(at, 'HH24:MI:SS.MS'), state, detail FROM job_history WHERE job_id = '"
+                + slowest.id()
+                + "' ORDER BY seq"));
     return lines;
   }
 
@@ -296,15 +366,16 @@ final class FaultDrill implements AutoCloseable {
     if (first.size() < agents.size()) {
       return -1;
     }
-    return (first.values().stream().mapToLong(Long::longValue).max().orElseThrow() - faultNanos) / 1e9;
+    return (first.values().stream().mapToLong(Long::longValue).max().orElseThrow() - faultNanos)
+        / 1e9;
   }
 
   /**
    * Waits until the cluster keeps up with the load: each of the last {@code STEADY_SECONDS} whole
    * seconds' jobs all reached their agents within {@code STEADY_WAIT}. A fault should strike a
-   * cluster in its steady state, not one whose JVMs are still warming up with a backlog (jobs queued
-   * at the moment of the fault wait through it too, and the figure would be the warm-up's). Load
-   * runs at least {@code STEADY_MIN}, at most {@code STEADY_MAX}; says how it went either way.
+   * cluster in its steady state, not one whose JVMs are still warming up with a backlog (jobs
+   * queued at the moment of the fault wait through it too, and the figure would be the warm-up's).
+   * Load runs at least {@code STEADY_MIN}, at most {@code STEADY_MAX}; says how it went either way.
    */
   void awaitSteady() throws InterruptedException {
     long started = System.nanoTime();
@@ -319,24 +390,35 @@ final class FaultDrill implements AutoCloseable {
         steady = longest >= 0 && longest <= STEADY_WAIT.toMillis();
       }
       if (steady) {
-        System.out.printf("printfleet-drill steady after %.1f s of load (every job of the last %d s reached its agent"
-            + " within %d ms)%n", (System.nanoTime() - started) / 1e9, STEADY_SECONDS, STEADY_WAIT.toMillis());
+        System.out.printf(
+            "printfleet-drill steady after %.1f s of load (every job of the last %d s reached its agent"
+                + " within %d ms)%n",
+            (System.nanoTime() - started) / 1e9, STEADY_SECONDS, STEADY_WAIT.toMillis());
         return;
       }
       Thread.sleep(250);
     }
-    System.out.printf("printfleet-drill NOT steady after %d s of load: the fault strikes a cluster with a backlog%n",
+    System.out.printf(
+        "printfleet-drill NOT steady after %d s of load: the fault strikes a cluster with a backlog%n",
         STEADY_MAX.toSeconds());
   }
 
-  /** Per second around the fault (by 201 time; negative: before it): jobs accepted and the longest wait of any of them. */
+  /**
+   * Per second around the fault (by 201 time; negative: before it): jobs accepted and the longest
+   * wait of any of them.
+   */
   List<String> waitsPerSecond(long faultNanos, int fromSecond, int toSecond) {
     List<String> lines = new ArrayList<>();
     for (int s = fromSecond; s < toSecond; s++) {
       long from = faultNanos + TimeUnit.SECONDS.toNanos(s);
       long to = from + TimeUnit.SECONDS.toNanos(1);
-      long count = jobs.values().stream().filter(j -> j.acceptedNanos() >= from && j.acceptedNanos() < to).count();
-      lines.add(String.format("  %+3ds  jobs %4d  longest wait %6d ms", s, count, longestWaitMs(from, to)));
+      long count =
+          jobs.values().stream()
+              .filter(j -> j.acceptedNanos() >= from && j.acceptedNanos() < to)
+              .count();
+      lines.add(
+          String.format(
+              "  %+3ds  jobs %4d  longest wait %6d ms", s, count, longestWaitMs(from, to)));
     }
     return lines;
   }

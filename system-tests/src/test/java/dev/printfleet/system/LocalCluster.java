@@ -30,16 +30,17 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * deploy/local-cluster.sh run by a test: Redis and PostgreSQL, two gateways, two printing
- * instances and monitoring, each its own process, behind Debian's nginx, with Debian's Prometheus.
- * Knows each process by name (from the script's {@code PRINTFLEET_LOCAL_CLUSTER} lines), where the
- * services write their logs, and how to hurt them: SIGKILL, SIGSTOP, Redis flushed or restarted
- * empty on its port.
+ * deploy/local-cluster.sh run by a test: Redis and PostgreSQL, two gateways, two printing instances
+ * and monitoring, each its own process, behind Debian's nginx, with Debian's Prometheus. Knows each
+ * process by name (from the script's {@code PRINTFLEET_LOCAL_CLUSTER} lines), where the services
+ * write their logs, and how to hurt them: SIGKILL, SIGSTOP, Redis flushed or restarted empty on its
+ * port.
  */
 final class LocalCluster implements AutoCloseable {
 
   static final String SECRET = "local-cluster-secret-0123456789-0123456789";
-  private static final Pattern STARTED = Pattern.compile("^PRINTFLEET_LOCAL_CLUSTER (\\S+) pid=(\\d+) port=(\\d+)$");
+  private static final Pattern STARTED =
+      Pattern.compile("^PRINTFLEET_LOCAL_CLUSTER (\\S+) pid=(\\d+) port=(\\d+)$");
   private static final Pattern FILES = Pattern.compile("files in (\\S+)\\)");
 
   final int nginx = FreePorts.next();
@@ -65,17 +66,35 @@ final class LocalCluster implements AutoCloseable {
 
   private void launch(Map<String, String> settings) throws IOException {
     Path root = Path.of(System.getProperty("printfleet.root", "..")).toAbsolutePath().normalize();
-    var builder = new ProcessBuilder("bash", root.resolve("deploy/local-cluster.sh").toString()).directory(root.toFile());
-    builder.environment().keySet().removeIf(k -> k.startsWith("PRINTFLEET_") && !k.equals("PRINTFLEET_IN_USERNS")
-        || k.startsWith("REDIS_") || k.startsWith("PG"));
-    builder.environment().putAll(Map.of(
-        "PRINTFLEET_JWT_SECRET", SECRET,
-        "LC_NGINX_PORT", String.valueOf(nginx),
-        "LC_PROMETHEUS_PORT", String.valueOf(prometheus),
-        "LC_GATEWAY_PORTS", gatewayPorts.get(0) + " " + gatewayPorts.get(1),
-        "LC_PRINTING_PORTS", printingPorts.get(0) + " " + printingPorts.get(1),
-        "LC_MONITORING_PORT", String.valueOf(monitoringPort),
-        "LC_MAX_SECONDS", "900"));
+    var builder =
+        new ProcessBuilder("bash", root.resolve("deploy/local-cluster.sh").toString())
+            .directory(root.toFile());
+    builder
+        .environment()
+        .keySet()
+        .removeIf(
+            k ->
+                k.startsWith("PRINTFLEET_") && !k.equals("PRINTFLEET_IN_USERNS")
+                    || k.startsWith("REDIS_")
+                    || k.startsWith("PG"));
+    builder
+        .environment()
+        .putAll(
+            Map.of(
+                "PRINTFLEET_JWT_SECRET",
+                SECRET,
+                "LC_NGINX_PORT",
+                String.valueOf(nginx),
+                "LC_PROMETHEUS_PORT",
+                String.valueOf(prometheus),
+                "LC_GATEWAY_PORTS",
+                gatewayPorts.get(0) + " " + gatewayPorts.get(1),
+                "LC_PRINTING_PORTS",
+                printingPorts.get(0) + " " + printingPorts.get(1),
+                "LC_MONITORING_PORT",
+                String.valueOf(monitoringPort),
+                "LC_MAX_SECONDS",
+                "900"));
     builder.environment().putAll(settings);
     // -Dprintfleet.cluster.logLevel=DEBUG: the services' own log level, to see what a drill did.
     String logLevel = System.getProperty("printfleet.cluster.logLevel");
@@ -84,31 +103,37 @@ final class LocalCluster implements AutoCloseable {
     }
     builder.redirectErrorStream(true);
     script = builder.start();
-    Thread.ofVirtual().start(() -> {
-      try (var reader = new BufferedReader(new InputStreamReader(script.getInputStream(), StandardCharsets.UTF_8))) {
-        String line;
-        while ((line = reader.readLine()) != null) {
-          output.add(line);
-          Matcher started = STARTED.matcher(line);
-          if (started.matches()) {
-            pids.put(started.group(1), Long.parseLong(started.group(2)));
-          }
-          Matcher files = FILES.matcher(line);
-          if (files.find()) {
-            this.files = Path.of(files.group(1));
-          }
-          if (line.startsWith("PRINTFLEET_INFRA ")) {
-            for (String pair : line.substring("PRINTFLEET_INFRA ".length()).split(" ")) {
-              int eq = pair.indexOf('=');
-              infra.put(pair.substring(0, eq), pair.substring(eq + 1));
-            }
-          }
-        }
-      } catch (IOException e) {
-        // the script ended
-      }
-    });
-    await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(250))
+    Thread.ofVirtual()
+        .start(
+            () -> {
+              try (var reader =
+                  new BufferedReader(
+                      new InputStreamReader(script.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = reader.readLine()) != null) {
+                  output.add(line);
+                  Matcher started = STARTED.matcher(line);
+                  if (started.matches()) {
+                    pids.put(started.group(1), Long.parseLong(started.group(2)));
+                  }
+                  Matcher files = FILES.matcher(line);
+                  if (files.find()) {
+                    this.files = Path.of(files.group(1));
+                  }
+                  if (line.startsWith("PRINTFLEET_INFRA ")) {
+                    for (String pair : line.substring("PRINTFLEET_INFRA ".length()).split(" ")) {
+                      int eq = pair.indexOf('=');
+                      infra.put(pair.substring(0, eq), pair.substring(eq + 1));
+                    }
+                  }
+                }
+              } catch (IOException e) {
+                // the script ended
+              }
+            });
+    await()
+        .atMost(Duration.ofSeconds(180))
+        .pollInterval(Duration.ofMillis(250))
         .failFast("local-cluster.sh exited: " + output, () -> !script.isAlive())
         .until(() -> output.contains("PRINTFLEET_LOCAL_CLUSTER_READY"));
   }
@@ -117,7 +142,8 @@ final class LocalCluster implements AutoCloseable {
     List<String> missing = new ArrayList<>();
     for (String tool : List.of("nginx", "prometheus", "curl")) {
       boolean found = false;
-      for (String dir : (System.getenv().getOrDefault("PATH", "") + ":/usr/sbin:/usr/bin:/sbin").split(":")) {
+      for (String dir :
+          (System.getenv().getOrDefault("PATH", "") + ":/usr/sbin:/usr/bin:/sbin").split(":")) {
         found |= !dir.isEmpty() && Files.isExecutable(Path.of(dir, tool));
       }
       if (!found) {
@@ -125,8 +151,10 @@ final class LocalCluster implements AutoCloseable {
       }
     }
     if (!missing.isEmpty()) {
-      throw new AssertionError("the local cluster needs " + missing
-          + " (Debian: apt-get install nginx prometheus curl; ./printfleet test and .ci/run install them when run as root)");
+      throw new AssertionError(
+          "the local cluster needs "
+              + missing
+              + " (Debian: apt-get install nginx prometheus curl; ./printfleet test and .ci/run install them when run as root)");
     }
   }
 
@@ -142,7 +170,9 @@ final class LocalCluster implements AutoCloseable {
     return pid;
   }
 
-  /** The service names of the gateways, printing instances and monitoring, as the script names them. */
+  /**
+   * The service names of the gateways, printing instances and monitoring, as the script names them.
+   */
   static List<String> services() {
     return List.of("gateway-1", "gateway-2", "printing-1", "printing-2", "monitoring");
   }
@@ -164,7 +194,8 @@ final class LocalCluster implements AutoCloseable {
 
   /** SIGSTOP or SIGCONT: the process stays, its sockets stay open, nothing answers. */
   void signal(String name, String signal) throws IOException, InterruptedException {
-    var kill = new ProcessBuilder("kill", "-" + signal, String.valueOf(pid(name))).inheritIO().start();
+    var kill =
+        new ProcessBuilder("kill", "-" + signal, String.valueOf(pid(name))).inheritIO().start();
     if (kill.waitFor() != 0) {
       throw new IllegalStateException("kill -" + signal + " " + name + " failed");
     }
@@ -177,16 +208,23 @@ final class LocalCluster implements AutoCloseable {
 
   /** The {@code PRINTFLEET_INFRA} settings of the cluster's Redis and PostgreSQL. */
   String infra(String key) {
-    return Optional.ofNullable(infra.get(key)).orElseThrow(() -> new IllegalStateException("no " + key + " in " + infra));
+    return Optional.ofNullable(infra.get(key))
+        .orElseThrow(() -> new IllegalStateException("no " + key + " in " + infra));
   }
 
   String jdbcUrl() {
-    return "jdbc:postgresql://" + infra("PGHOST") + ":" + infra("PGPORT") + "/" + infra("PGDATABASE");
+    return "jdbc:postgresql://"
+        + infra("PGHOST")
+        + ":"
+        + infra("PGPORT")
+        + "/"
+        + infra("PGDATABASE");
   }
 
   /** Rows of a query against the cluster's database, each row its columns joined by a space. */
   List<String> query(String sql) throws Exception {
-    try (var connection = java.sql.DriverManager.getConnection(jdbcUrl(), infra("PGUSER"), infra("PGPASSWORD"));
+    try (var connection =
+            java.sql.DriverManager.getConnection(jdbcUrl(), infra("PGUSER"), infra("PGPASSWORD"));
         var rows = connection.createStatement().executeQuery(sql)) {
       List<String> result = new ArrayList<>();
       int columns = rows.getMetaData().getColumnCount();
@@ -210,7 +248,9 @@ final class LocalCluster implements AutoCloseable {
     try (var socket = new Socket("127.0.0.1", redisPort())) {
       socket.setSoTimeout(5_000);
       OutputStream out = socket.getOutputStream();
-      out.write(("*1\r\n$" + command.length() + "\r\n" + command + "\r\n").getBytes(StandardCharsets.US_ASCII));
+      out.write(
+          ("*1\r\n$" + command.length() + "\r\n" + command + "\r\n")
+              .getBytes(StandardCharsets.US_ASCII));
       out.flush();
       InputStream in = socket.getInputStream();
       var line = new StringBuilder();
@@ -227,25 +267,52 @@ final class LocalCluster implements AutoCloseable {
    * restarts without persistence. The new process is this fixture's, stopped by {@link #close()}.
    */
   void restartRedisEmpty(Duration down) throws Exception {
-    ProcessHandle redis = script.descendants()
-        .filter(p -> p.info().command().map(c -> c.contains("redis-server")).orElse(false))
-        .findFirst().orElseThrow(() -> new IllegalStateException("no redis-server among the cluster's processes"));
+    ProcessHandle redis =
+        script
+            .descendants()
+            .filter(p -> p.info().command().map(c -> c.contains("redis-server")).orElse(false))
+            .findFirst()
+            .orElseThrow(
+                () -> new IllegalStateException("no redis-server among the cluster's processes"));
     String binary = redis.info().command().orElseThrow();
     redis.destroyForcibly();
     await().atMost(Duration.ofSeconds(10)).until(() -> !redis.isAlive());
     Thread.sleep(down.toMillis());
-    var command = new ArrayList<>(List.of(binary, "--port", String.valueOf(redisPort()), "--bind", "127.0.0.1",
-        "--save", "", "--appendonly", "no"));
-    var restarted = new ProcessBuilder(command).redirectErrorStream(true)
-        .redirectOutput(files.resolve("redis-restarted.log").toFile()).start();
+    var command =
+        new ArrayList<>(
+            List.of(
+                binary,
+                "--port",
+                String.valueOf(redisPort()),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no"));
+    var restarted =
+        new ProcessBuilder(command)
+            .redirectErrorStream(true)
+            .redirectOutput(files.resolve("redis-restarted.log").toFile())
+            .start();
     restartedRedis.add(restarted);
-    await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> "+PONG".equals(redis("PING")));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .ignoreExceptions()
+        .until(() -> "+PONG".equals(redis("PING")));
   }
 
-  HttpResponse<String> http(String method, String path, String token, JsonObject body) throws Exception {
-    var request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + nginx + path)).timeout(Duration.ofSeconds(10))
-        .header("Content-Type", "application/json")
-        .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body.encode()));
+  HttpResponse<String> http(String method, String path, String token, JsonObject body)
+      throws Exception {
+    var request =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + nginx + path))
+            .timeout(Duration.ofSeconds(10))
+            .header("Content-Type", "application/json")
+            .method(
+                method,
+                body == null
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofString(body.encode()));
     if (token != null) {
       request.header("Authorization", "Bearer " + token);
     }
@@ -261,12 +328,17 @@ final class LocalCluster implements AutoCloseable {
     }
   }
 
-  /** Keeps the services' logs under system-tests/target/cluster-logs/ (the script removes its files). */
+  /**
+   * Keeps the services' logs under system-tests/target/cluster-logs/ (the script removes its
+   * files).
+   */
   private void keepLogs() {
     if (files == null) {
       return;
     }
-    Path into = Path.of("target", "cluster-logs", java.time.LocalDateTime.now().toString().replace(':', '-'));
+    Path into =
+        Path.of(
+            "target", "cluster-logs", java.time.LocalDateTime.now().toString().replace(':', '-'));
     try (var logs = Files.list(files)) {
       Files.createDirectories(into);
       for (Path log : logs.filter(f -> f.toString().endsWith(".log")).toList()) {
@@ -292,7 +364,9 @@ final class LocalCluster implements AutoCloseable {
         script.destroyForcibly();
       }
       descendants.forEach(ProcessHandle::destroyForcibly);
-      await().atMost(Duration.ofSeconds(20)).until(() -> descendants.stream().noneMatch(ProcessHandle::isAlive));
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .until(() -> descendants.stream().noneMatch(ProcessHandle::isAlive));
     }
     for (Process redis : restartedRedis) {
       redis.destroyForcibly().waitFor(10, TimeUnit.SECONDS);

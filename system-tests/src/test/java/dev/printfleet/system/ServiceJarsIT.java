@@ -47,9 +47,13 @@ class ServiceJarsIT {
     int port = FreePorts.next();
     try (var service = ServiceProcess.start(module, environment(port))) {
       long started = System.nanoTime();
-      await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .pollInterval(Duration.ofMillis(200))
           .until(() -> ServiceProcess.status(port, "/health/ready") == 200);
-      System.out.printf("printfleet-figure %s-jar-ready-ms=%d%n", module, (System.nanoTime() - started) / 1_000_000);
+      System.out.printf(
+          "printfleet-figure %s-jar-ready-ms=%d%n",
+          module, (System.nanoTime() - started) / 1_000_000);
 
       assertThat(ServiceProcess.status(port, "/health/live")).isEqualTo(200);
       var ready = ServiceProcess.get(port, "/health/ready").body();
@@ -63,16 +67,27 @@ class ServiceJarsIT {
       assertThat(metrics.headers().firstValue("content-type").orElse("")).startsWith("text/plain");
       var parsed = PrometheusText.parse(metrics.body());
       assertThat(parsed.hasFamily("jvm_memory_used_bytes")).as("JVM metrics").isTrue();
-      assertThat(parsed.hasFamily("vertx_http_server_requests_total")).as("HTTP server metrics").isTrue();
+      assertThat(parsed.hasFamily("vertx_http_server_requests_total"))
+          .as("HTTP server metrics")
+          .isTrue();
       assertThat(parsed.hasFamily("vertx_eventbus_handlers")).as("event bus metrics").isTrue();
-      assertThat(parsed.hasFamily("printfleet_event_loop_lag_seconds")).as("event loop lag").isTrue();
-      System.out.printf("printfleet-figure %s-heap-used-bytes=%.0f%n", module,
+      assertThat(parsed.hasFamily("printfleet_event_loop_lag_seconds"))
+          .as("event loop lag")
+          .isTrue();
+      System.out.printf(
+          "printfleet-figure %s-heap-used-bytes=%.0f%n",
+          module,
           parsed.samples("jvm_memory_used_bytes").stream()
-              .filter(s -> "heap".equals(s.labels().get("area"))).mapToDouble(PrometheusText.Sample::value).sum());
+              .filter(s -> "heap".equals(s.labels().get("area")))
+              .mapToDouble(PrometheusText.Sample::value)
+              .sum());
 
       int exit = service.terminate(Duration.ofSeconds(30));
       assertThat(exit).as("exit status after SIGTERM").isEqualTo(143);
-      assertThat(service.output()).as("stderr: %s", service.stderr).contains("Draining instance=").contains("Left the cluster");
+      assertThat(service.output())
+          .as("stderr: %s", service.stderr)
+          .contains("Draining instance=")
+          .contains("Left the cluster");
     }
   }
 
@@ -87,7 +102,9 @@ class ServiceJarsIT {
       service.awaitOutput();
       List<String> lines = service.stderr.stream().filter(l -> !l.isBlank()).toList();
       assertThat(lines).hasSize(1);
-      assertThat(lines.get(0)).contains("configuration error").contains("PRINTFLEET_JWT_SECRET is not set");
+      assertThat(lines.get(0))
+          .contains("configuration error")
+          .contains("PRINTFLEET_JWT_SECRET is not set");
     }
   }
 
@@ -101,8 +118,10 @@ class ServiceJarsIT {
       assertThat(service.process.exitValue()).isEqualTo(2);
       service.awaitOutput();
       assertThat(service.stderr.stream().filter(l -> !l.isBlank()).toList())
-          .containsExactly("printfleet " + module.replace("-service", "")
-              + ": configuration error: PRINTFLEET_HTTP_PORT must be a port number (0-65535), got 'eighty'");
+          .containsExactly(
+              "printfleet "
+                  + module.replace("-service", "")
+                  + ": configuration error: PRINTFLEET_HTTP_PORT must be a port number (0-65535), got 'eighty'");
     }
   }
 }

@@ -56,7 +56,8 @@ public final class PostgresServerHandle implements AutoCloseable {
               .setServerConfig("listen_addresses", "127.0.0.1")
               .setServerConfig("max_connections", "300")
               .setServerConfig("fsync", "on")
-              // zonky turns synchronous_commit off for speed; a job answered 201 must survive a crash.
+              // zonky turns synchronous_commit off for speed; a job answered 201 must survive a
+              // crash.
               .setServerConfig("synchronous_commit", "on")
               .setRegisterShutdownHook(false);
       extraServerConfig().forEach(builder::setServerConfig);
@@ -68,8 +69,9 @@ public final class PostgresServerHandle implements AutoCloseable {
   }
 
   /**
-   * More server settings from {@code PRINTFLEET_PG_SERVER_CONFIG} ({@code name=value;name=value}), for
-   * a look inside a benchmark's database, e.g. {@code shared_preload_libraries=pg_stat_statements}.
+   * More server settings from {@code PRINTFLEET_PG_SERVER_CONFIG} ({@code name=value;name=value}),
+   * for a look inside a benchmark's database, e.g. {@code
+   * shared_preload_libraries=pg_stat_statements}.
    */
   static java.util.Map<String, String> extraServerConfig() {
     String raw = System.getenv("PRINTFLEET_PG_SERVER_CONFIG");
@@ -80,7 +82,8 @@ public final class PostgresServerHandle implements AutoCloseable {
     for (String pair : raw.split(";")) {
       int eq = pair.indexOf('=');
       if (eq <= 0) {
-        throw new IllegalArgumentException("PRINTFLEET_PG_SERVER_CONFIG: expected name=value;name=value, got '" + pair + "'");
+        throw new IllegalArgumentException(
+            "PRINTFLEET_PG_SERVER_CONFIG: expected name=value;name=value, got '" + pair + "'");
       }
       settings.put(pair.substring(0, eq).trim(), pair.substring(eq + 1).trim());
     }

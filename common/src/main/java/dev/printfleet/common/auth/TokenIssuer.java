@@ -36,8 +36,10 @@ public final class TokenIssuer {
         ttl);
   }
 
-  public String user(String userId, Role role, String company, Collection<String> branches, Duration ttl) {
-    var claims = new JsonObject().put("sub", userId).put("role", role.claim()).put("company", company);
+  public String user(
+      String userId, Role role, String company, Collection<String> branches, Duration ttl) {
+    var claims =
+        new JsonObject().put("sub", userId).put("role", role.claim()).put("company", company);
     if (!branches.isEmpty()) {
       claims.put("branches", new JsonArray(branches.stream().map(Object.class::cast).toList()));
     }

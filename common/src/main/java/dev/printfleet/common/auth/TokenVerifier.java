@@ -25,14 +25,16 @@ public final class TokenVerifier {
 
   /** Verified tokens kept, so a client's every request does not check the signature again. */
   static final int CACHE_SIZE = 4_096;
+
   /** How long a verified token is kept (never past its expiry). */
   static final long CACHE_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
 
   private final JWTAuth jwt;
+
   /**
    * Only tokens that verified, by their whole text: a token differing in one byte is verified
-   * afresh. Bounded by emptying it when full, so many distinct tokens cost what they did before
-   * (a verification each), never memory.
+   * afresh. Bounded by emptying it when full, so many distinct tokens cost what they did before (a
+   * verification each), never memory.
    */
   private final java.util.concurrent.ConcurrentHashMap<String, Verified> verified =
       new java.util.concurrent.ConcurrentHashMap<>();
@@ -65,7 +67,8 @@ public final class TokenVerifier {
   public Future<Principal> verify(String token) {
     Verified kept = verified.get(token);
     if (kept != null) {
-      if (System.nanoTime() - kept.keptUntilNanos() < 0 && kept.principal().expiresAt().isAfter(Instant.now())) {
+      if (System.nanoTime() - kept.keptUntilNanos() < 0
+          && kept.principal().expiresAt().isAfter(Instant.now())) {
         return Future.succeededFuture(kept.principal());
       }
       verified.remove(token, kept);
@@ -73,12 +76,13 @@ public final class TokenVerifier {
     return jwt.authenticate(new TokenCredentials(token))
         .recover(e -> Future.failedFuture(AuthException.unauthorized(describe(e))))
         .compose(user -> principalOf(claimsOf(user)))
-        .onSuccess(principal -> {
-          if (verified.size() >= CACHE_SIZE) {
-            verified.clear();
-          }
-          verified.put(token, new Verified(principal, System.nanoTime() + CACHE_NANOS));
-        });
+        .onSuccess(
+            principal -> {
+              if (verified.size() >= CACHE_SIZE) {
+                verified.clear();
+              }
+              verified.put(token, new Verified(principal, System.nanoTime() + CACHE_NANOS));
+            });
   }
 
   /**
@@ -117,14 +121,16 @@ public final class TokenVerifier {
     if (!expiresAt.isAfter(Instant.now())) {
       return Future.failedFuture(AuthException.unauthorized("token expired"));
     }
-    Optional<String> branch = Optional.ofNullable(stringClaim(claims, "branch")).filter(b -> !b.isBlank());
+    Optional<String> branch =
+        Optional.ofNullable(stringClaim(claims, "branch")).filter(b -> !b.isBlank());
     if (role.get() == Role.AGENT && branch.isEmpty()) {
       return Future.failedFuture(AuthException.unauthorized("agent token has no branch claim"));
     }
     Optional<Set<String>> branches = branchesOf(claims);
     if (branches.isEmpty()) {
       return Future.failedFuture(
-          AuthException.unauthorized("token branches claim must be a non-empty list of branch ids"));
+          AuthException.unauthorized(
+              "token branches claim must be a non-empty list of branch ids"));
     }
     return Future.succeededFuture(
         new Principal(

@@ -28,15 +28,18 @@ public final class ClusterBootstrap {
     var eventBusOptions = new EventBusOptions().setHost(eventBus.host()).setPort(eventBus.port());
     eventBus.publicHost().ifPresent(eventBusOptions::setClusterPublicHost);
     eventBus.publicPort().ifPresent(eventBusOptions::setClusterPublicPort);
-    // epoll on Linux (fewer syscalls and allocations per socket than NIO's selector); NIO elsewhere.
-    var options = new VertxOptions().setEventBusOptions(eventBusOptions).setPreferNativeTransport(true);
+    // epoll on Linux (fewer syscalls and allocations per socket than NIO's selector); NIO
+    // elsewhere.
+    var options =
+        new VertxOptions().setEventBusOptions(eventBusOptions).setPreferNativeTransport(true);
     if (metrics != null) {
       options.setMetricsOptions(metrics);
     }
     // Future.future turns a manager this library version cannot size into a failed start.
     return Future.<TrackingRedisClusterManager>future(
             created -> created.complete(clusterManager(redis)))
-        .compose(manager -> Vertx.builder().with(options).withClusterManager(manager).buildClustered())
+        .compose(
+            manager -> Vertx.builder().with(options).withClusterManager(manager).buildClustered())
         .onSuccess(vertx -> ClusterGuard.start(vertx, eventBus.clusterCheckInterval()))
         .onSuccess(
             vertx ->
@@ -48,7 +51,9 @@ public final class ClusterBootstrap {
                     redis.clusterClient(),
                     vertx.isNativeTransportEnabled()))
         .onFailure(
-            e -> log.error("Could not join the cluster redis={}: {}", redis.endpoints(), e.toString()));
+            e ->
+                log.error(
+                    "Could not join the cluster redis={}: {}", redis.endpoints(), e.toString()));
   }
 
   static TrackingRedisClusterManager clusterManager(RedisSettings redis) {

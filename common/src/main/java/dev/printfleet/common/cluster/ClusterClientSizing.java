@@ -9,16 +9,16 @@ import org.redisson.config.Config;
 
 /**
  * Sizes the Redisson client of the Redis cluster manager, which offers no setting for it: the
- * manager builds its {@link Config} in its constructor (private field {@code redissonContext},
- * then that context's {@code redisConfig}) and creates the client from it only in {@code join()},
- * so changing that Config before joining sizes the client that runs.
+ * manager builds its {@link Config} in its constructor (private field {@code redissonContext}, then
+ * that context's {@code redisConfig}) and creates the client from it only in {@code join()}, so
+ * changing that Config before joining sizes the client that runs.
  *
  * <p>Reflection rather than a cluster manager of printfleet's own: the manager's Redisson context
  * is a final field set in its constructor, so replacing it means rewriting the whole manager
  * (catalogs, locks, maps) over its internal classes, a larger bet on the same internals. When an
  * upgrade moves the Config, {@link #apply} fails the start with one line that says so, rather than
- * letting every JVM quietly go back to about 110 open files; {@code ClusterClientSizingTest}
- * fails the build first.
+ * letting every JVM quietly go back to about 110 open files; {@code ClusterClientSizingTest} fails
+ * the build first.
  */
 final class ClusterClientSizing {
 

@@ -28,22 +28,22 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Redis holds the cluster's membership (one entry per node, with a 30 s TTL the node refreshes
  * every 15 s) and its event bus subscriptions. Redis loses data in production (a restart without
- * persistence, a failover to a replica that lagged, a {@code FLUSHALL}); the cluster manager
- * never notices, and without its subscriptions a node's consumers are unreachable for good. So
- * every {@code interval}, and at once when Redis answers again after a failed check, the guard
- * reads the catalog and compares it with what this node put there: its own node entry and its
- * cluster-wide registrations (tracked by {@link TrackingRedisClusterManager}). What is missing it
- * puts back, the registrations with their own sequence numbers; re-adding one publishes its
- * address, so every other node refreshes its cache of that address. Then it tells the
- * {@linkplain #onHealed listeners}, so services can rewrite what they keep in Redis themselves.
+ * persistence, a failover to a replica that lagged, a {@code FLUSHALL}); the cluster manager never
+ * notices, and without its subscriptions a node's consumers are unreachable for good. So every
+ * {@code interval}, and at once when Redis answers again after a failed check, the guard reads the
+ * catalog and compares it with what this node put there: its own node entry and its cluster-wide
+ * registrations (tracked by {@link TrackingRedisClusterManager}). What is missing it puts back, the
+ * registrations with their own sequence numbers; re-adding one publishes its address, so every
+ * other node refreshes its cache of that address. Then it tells the {@linkplain #onHealed
+ * listeners}, so services can rewrite what they keep in Redis themselves.
  *
- * <p>A node that dies without leaving is dropped by the guard too (Redisson's eviction of
- * expired entries backs off to once every 30 minutes). After a loss, though, every other node has
- * vanished from the catalog just like a dead one: dropping them would delete their freshly healed
+ * <p>A node that dies without leaving is dropped by the guard too (Redisson's eviction of expired
+ * entries backs off to once every 30 minutes). After a loss, though, every other node has vanished
+ * from the catalog just like a dead one: dropping them would delete their freshly healed
  * subscriptions and clear the caches. {@link DeadNodeRule} therefore drops a member only when it
  * stayed missing over several consecutive checks, none of them while this node's own state was
- * missing, and not within a grace period (a few checks) after a loss or a failed check, long
- * enough for the live peers' guards to put their entries back.
+ * missing, and not within a grace period (a few checks) after a loss or a failed check, long enough
+ * for the live peers' guards to put their entries back.
  */
 public final class ClusterGuard {
 
@@ -51,8 +51,10 @@ public final class ClusterGuard {
 
   /** How soon a failed check is retried, so a reconnect is noticed at once. */
   private static final Duration RETRY = Duration.ofMillis(500);
+
   /** Readings a member must be missing from before it is dropped. */
   private static final int CONFIRMATIONS = 3;
+
   /** Checks without any drop after a loss or a failed check. */
   private static final int GRACE_CHECKS = 5;
 
@@ -154,7 +156,8 @@ public final class ClusterGuard {
       return;
     }
     Map<String, Set<RegistrationInfo>> own = manager.ownRegistrations();
-    Future<Set<String>> members = vertx.executeBlocking(() -> Set.copyOf(manager.getNodes()), false);
+    Future<Set<String>> members =
+        vertx.executeBlocking(() -> Set.copyOf(manager.getNodes()), false);
     members
         .compose(nodes -> missingRegistrations(own).map(missing -> new Reading(nodes, missing)))
         .compose(this::act)
@@ -162,8 +165,10 @@ public final class ClusterGuard {
             done -> {
               if (done.failed()) {
                 if (!lastCheckFailed && !(done.cause() instanceof NotRestored)) {
-                  log.info("Cluster state could not be read from Redis, retrying every {} ms: {}",
-                      RETRY.toMillis(), brief(done.cause()));
+                  log.info(
+                      "Cluster state could not be read from Redis, retrying every {} ms: {}",
+                      RETRY.toMillis(),
+                      brief(done.cause()));
                 }
                 lastCheckFailed = true;
                 lastCheckError = brief(done.cause());
@@ -192,7 +197,8 @@ public final class ClusterGuard {
           // From Redis itself: the manager's own answers would still list what Redis lost.
           manager.storedRegistrations(address, stored);
           reads.add(
-              stored.future()
+              stored
+                  .future()
                   .onSuccess(
                       found -> {
                         Set<RegistrationInfo> gone = new HashSet<>(infos);
@@ -227,18 +233,20 @@ public final class ClusterGuard {
       heals.add(put.future());
     }
     Set<String> addresses = new TreeSet<>();
-    reading.missing().forEach(
-        (address, infos) ->
-            infos.forEach(
-                info -> {
-                  // One removed since the reading stays removed.
-                  if (manager.owns(address, info)) {
-                    addresses.add(address);
-                    Promise<Void> added = Promise.promise();
-                    manager.addRegistration(address, info, added);
-                    heals.add(added.future());
-                  }
-                }));
+    reading
+        .missing()
+        .forEach(
+            (address, infos) ->
+                infos.forEach(
+                    info -> {
+                      // One removed since the reading stays removed.
+                      if (manager.owns(address, info)) {
+                        addresses.add(address);
+                        Promise<Void> added = Promise.promise();
+                        manager.addRegistration(address, info, added);
+                        heals.add(added.future());
+                      }
+                    }));
     if (!nodeMissing && addresses.isEmpty()) {
       return Future.succeededFuture();
     }

@@ -13,9 +13,9 @@ import java.util.Set;
  *
  * <p>A member is dropped only when it was seen before and then missing from {@code confirmations}
  * consecutive readings, and only while this node trusts the catalog: never in a reading where this
- * node's own state was missing (Redis lost it, so it lost the others' too), and never within
- * {@code grace} of such a loss or of a failed reading (the peers need a few of their own checks to
- * put their entries back).
+ * node's own state was missing (Redis lost it, so it lost the others' too), and never within {@code
+ * grace} of such a loss or of a failed reading (the peers need a few of their own checks to put
+ * their entries back).
  */
 final class DeadNodeRule {
 
@@ -37,8 +37,7 @@ final class DeadNodeRule {
   }
 
   /**
-   * A reading of the catalog in which this node's own state was whole; the members to drop as
-   * dead.
+   * A reading of the catalog in which this node's own state was whole; the members to drop as dead.
    */
   Set<String> read(Set<String> members, String self, Instant now) {
     Set<String> dead = new HashSet<>();

@@ -2,13 +2,13 @@ package dev.printfleet.common.cluster;
 
 import dev.printfleet.common.config.RedisSettings;
 import io.vertx.core.Vertx;
-import java.net.URI;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisClientType;
 import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.RedisReplicas;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 
 /** printfleet's own Redis client (presence registry, rate limits), on the cluster's Redis. */
 public final class RedisClients {
@@ -23,7 +23,9 @@ public final class RedisClients {
             .setMaxPoolWaiting(65_536)
             .setMaxWaitingHandlers(16_384)
             .setPoolRecycleTimeout(15_000);
-    settings.endpoints().forEach(endpoint -> options.addConnectionString(withCredentials(endpoint, settings)));
+    settings
+        .endpoints()
+        .forEach(endpoint -> options.addConnectionString(withCredentials(endpoint, settings)));
     switch (settings.clientType()) {
       case STANDALONE -> options.setType(RedisClientType.STANDALONE);
       case CLUSTER -> options.setType(RedisClientType.CLUSTER).setUseReplicas(RedisReplicas.NEVER);

@@ -22,26 +22,27 @@ import java.util.concurrent.ConcurrentMap;
 /**
  * The Redis cluster manager, remembering which cluster-wide registrations this node made, so the
  * {@link ClusterGuard} can tell when Redis lost them and put exactly those back (with the same
- * sequence number, so a later unregister still removes them). Local-only registrations never
- * reach Redis and are not tracked. Its Redisson client is sized by {@link ClusterClientSizing}.
+ * sequence number, so a later unregister still removes them). Local-only registrations never reach
+ * Redis and are not tracked. Its Redisson client is sized by {@link ClusterClientSizing}.
  *
  * <p>It also answers Vert.x's lookups of an address's subscribers from what it last read, so a
  * stalled Redis does not stall the event bus. Vert.x keeps each address it resolved and the
- * library's pub/sub updates refresh it, but it asks again on its first send to an address, after
- * an update that failed to read Redis (the library then reports no subscribers) and after the
- * library dropped its registrations; the library reads Redis every time, on a worker, with no
- * bound, and a Redis that stalls hangs rather than fails. Here an answer read within {@link
- * #FRESH} is served as is; an older one is read again, and if Redis has not answered within
- * {@link #REDIS_BOUND} (or failed) the old one is served; with nothing read yet, this node's own
- * consumers are. Empty answers are not kept, so a service that just started is found at once.
- * This node's own registrations are always as it knows them, and a node that left has its
- * registrations dropped at once. The {@link ClusterGuard} reads Redis itself ({@link
- * #storedRegistrations}), so nothing kept here hides a registration Redis lost.
+ * library's pub/sub updates refresh it, but it asks again on its first send to an address, after an
+ * update that failed to read Redis (the library then reports no subscribers) and after the library
+ * dropped its registrations; the library reads Redis every time, on a worker, with no bound, and a
+ * Redis that stalls hangs rather than fails. Here an answer read within {@link #FRESH} is served as
+ * is; an older one is read again, and if Redis has not answered within {@link #REDIS_BOUND} (or
+ * failed) the old one is served; with nothing read yet, this node's own consumers are. Empty
+ * answers are not kept, so a service that just started is found at once. This node's own
+ * registrations are always as it knows them, and a node that left has its registrations dropped at
+ * once. The {@link ClusterGuard} reads Redis itself ({@link #storedRegistrations}), so nothing kept
+ * here hides a registration Redis lost.
  */
 final class TrackingRedisClusterManager extends RedisClusterManager {
 
   /** How long an answer read from Redis is served without asking again. */
   static final Duration FRESH = Duration.ofSeconds(1);
+
   /** How long a lookup waits on Redis before it takes the last answer read. */
   static final Duration REDIS_BOUND = Duration.ofMillis(500);
 
@@ -49,16 +50,21 @@ final class TrackingRedisClusterManager extends RedisClusterManager {
 
   /** The last non-empty answer read per address, with this node's own changes applied. */
   private final ConcurrentMap<String, Known> known = new ConcurrentHashMap<>();
+
   /** One read of Redis per address at a time, whoever asks meanwhile shares it. */
   private final ConcurrentMap<String, Future<List<RegistrationInfo>>> reading =
       new ConcurrentHashMap<>();
+
   /** Every registration of this node, local-only ones too, from the moment it is made. */
   private final ConcurrentMap<String, Set<RegistrationInfo>> mine = new ConcurrentHashMap<>();
+
   private volatile Vertx vertx;
 
   private final Map<String, Set<RegistrationInfo>> own = new HashMap<>();
+
   /** Registrations being written; one removed meanwhile is not remembered when the write ends. */
   private final Set<RegistrationInfo> writing = new HashSet<>();
+
   private volatile ClusterGuard guard;
 
   /**
@@ -94,7 +100,8 @@ final class TrackingRedisClusterManager extends RedisClusterManager {
 
   @Override
   public void removeRegistration(String address, RegistrationInfo info, Promise<Void> promise) {
-    mine.computeIfPresent(address, (a, infos) -> infos.remove(info) && infos.isEmpty() ? null : infos);
+    mine.computeIfPresent(
+        address, (a, infos) -> infos.remove(info) && infos.isEmpty() ? null : infos);
     known.computeIfPresent(address, (a, k) -> withMine(a, k.registrations(), k.readAtNanos()));
     forget(address, info);
     super.removeRegistration(address, info, promise);
@@ -178,7 +185,8 @@ final class TrackingRedisClusterManager extends RedisClusterManager {
   }
 
   /** Keeps a non-empty answer; an empty one drops what was kept, so a newcomer is found at once. */
-  private List<RegistrationInfo> remember(String address, List<RegistrationInfo> found, long readAt) {
+  private List<RegistrationInfo> remember(
+      String address, List<RegistrationInfo> found, long readAt) {
     Known read = withMine(address, found, readAt);
     if (read.registrations().isEmpty()) {
       known.remove(address);
@@ -198,8 +206,8 @@ final class TrackingRedisClusterManager extends RedisClusterManager {
   }
 
   /**
-   * This node's registrations as it knows them, the other nodes' as read: a read that began
-   * before this node registered or unregistered does not undo that.
+   * This node's registrations as it knows them, the other nodes' as read: a read that began before
+   * this node registered or unregistered does not undo that.
    */
   private Known withMine(String address, List<RegistrationInfo> registrations, long readAt) {
     String self = getNodeId();

@@ -26,12 +26,13 @@ public record CommonSettings(
   public static CommonSettings from(Settings settings, String service, int defaultHttpPort) {
     String instanceId =
         settings.string(
-            "PRINTFLEET_INSTANCE_ID",
-            service + "-" + UUID.randomUUID().toString().substring(0, 8));
+            "PRINTFLEET_INSTANCE_ID", service + "-" + UUID.randomUUID().toString().substring(0, 8));
     if (!instanceId.matches("[A-Za-z0-9._-]{1,100}")) {
       throw new ConfigException(
           "PRINTFLEET_INSTANCE_ID",
-          "may hold only letters, digits, '.', '_' and '-' (at most 100), got '" + instanceId + "'");
+          "may hold only letters, digits, '.', '_' and '-' (at most 100), got '"
+              + instanceId
+              + "'");
     }
     return new CommonSettings(
         service,

@@ -23,7 +23,8 @@ public record EventBusSettings(
     int port = settings.port("PRINTFLEET_EVENTBUS_PORT", 0);
     Optional<String> publicHost = settings.optional("PRINTFLEET_EVENTBUS_PUBLIC_HOST");
     Optional<Integer> publicPort =
-        settings.optional("PRINTFLEET_EVENTBUS_PUBLIC_PORT")
+        settings
+            .optional("PRINTFLEET_EVENTBUS_PUBLIC_PORT")
             .map(v -> settings.port("PRINTFLEET_EVENTBUS_PUBLIC_PORT", 0));
     Duration clusterCheckInterval =
         settings.duration("PRINTFLEET_CLUSTER_CHECK_INTERVAL", Duration.ofSeconds(3));

@@ -6,7 +6,8 @@ import java.util.Optional;
  * How tokens are verified: an HS256 shared secret, or a PEM public key for RS256 or ES256. One of
  * the two is required; a service without it refuses to start.
  */
-public record JwtSettings(Optional<String> secret, Optional<String> publicKeyPem, String algorithm) {
+public record JwtSettings(
+    Optional<String> secret, Optional<String> publicKeyPem, String algorithm) {
 
   public static final int MIN_SECRET_LENGTH = 32;
 
@@ -16,14 +17,17 @@ public record JwtSettings(Optional<String> secret, Optional<String> publicKeyPem
     if (secret.isEmpty() && publicKey.isEmpty()) {
       throw new ConfigException(
           "PRINTFLEET_JWT_SECRET",
-          "is not set; set it to a random string of at least " + MIN_SECRET_LENGTH
+          "is not set; set it to a random string of at least "
+              + MIN_SECRET_LENGTH
               + " characters (HS256), or set PRINTFLEET_JWT_PUBLIC_KEY to a PEM public key"
               + " (RS256/ES256)");
     }
     if (secret.isPresent() && secret.get().length() < MIN_SECRET_LENGTH) {
       throw new ConfigException(
           "PRINTFLEET_JWT_SECRET",
-          "is too short (" + secret.get().length() + " characters); HS256 needs at least "
+          "is too short ("
+              + secret.get().length()
+              + " characters); HS256 needs at least "
               + MIN_SECRET_LENGTH);
     }
     String algorithm;

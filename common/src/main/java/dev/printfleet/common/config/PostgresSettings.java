@@ -20,7 +20,16 @@ public record PostgresSettings(
 
   @Override
   public String toString() {
-    return "PostgresSettings[host=" + host + ", port=" + port + ", database=" + database
-        + ", user=" + user + ", poolSize=" + poolSize + "]";
+    return "PostgresSettings[host="
+        + host
+        + ", port="
+        + port
+        + ", database="
+        + database
+        + ", user="
+        + user
+        + ", poolSize="
+        + poolSize
+        + "]";
   }
 }

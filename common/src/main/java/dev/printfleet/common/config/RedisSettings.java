@@ -44,7 +44,9 @@ public record RedisSettings(
     if (type == ClientType.STANDALONE && endpoints.size() > 1) {
       throw new ConfigException(
           "REDIS_CONNECTION_ADDRESS",
-          "lists " + endpoints.size() + " addresses; set PRINTFLEET_REDIS_CLIENT_TYPE to cluster"
+          "lists "
+              + endpoints.size()
+              + " addresses; set PRINTFLEET_REDIS_CLIENT_TYPE to cluster"
               + " or replicated to use more than one");
     }
     return new RedisSettings(
@@ -82,7 +84,8 @@ public record RedisSettings(
    * threads, and a pool smaller than those (16) made the workers queue for connections and delayed
    * a dashboard fan-out test past its bounds.
    *
-   * @param nettyThreads netty event loops (each holds a selector, and a DNS socket once it resolves)
+   * @param nettyThreads netty event loops (each holds a selector, and a DNS socket once it
+   *     resolves)
    * @param idleConnections connections per Redis node kept open while idle
    * @param connectionPool most connections per Redis node for commands
    * @param subscriptionPool most connections per Redis node for pub/sub
@@ -114,7 +117,12 @@ public record RedisSettings(
   @Override
   public String toString() {
     // Never log the password.
-    return "RedisSettings[clientType=" + clientType + ", endpoints=" + endpoints
-        + ", keyNamespace=" + keyNamespace.orElse("") + "]";
+    return "RedisSettings[clientType="
+        + clientType
+        + ", endpoints="
+        + endpoints
+        + ", keyNamespace="
+        + keyNamespace.orElse("")
+        + "]";
   }
 }

@@ -42,8 +42,7 @@ public final class Settings {
   }
 
   public String required(String name, String hint) {
-    return optional(name)
-        .orElseThrow(() -> new ConfigException(name, "is not set; " + hint));
+    return optional(name).orElseThrow(() -> new ConfigException(name, "is not set; " + hint));
   }
 
   public int integer(String name, int defaultValue, int min, int max) {
@@ -59,7 +58,8 @@ public final class Settings {
       return value;
     } catch (NumberFormatException e) {
       throw new ConfigException(
-          name, "must be a whole number between " + min + " and " + max + ", got '" + raw.get() + "'");
+          name,
+          "must be a whole number between " + min + " and " + max + ", got '" + raw.get() + "'");
     }
   }
 
@@ -127,7 +127,8 @@ public final class Settings {
       return defaultValue;
     }
     Matcher m =
-        Pattern.compile("(\\d+)\\s*(b|kb|kib|k|mb|mib|m)?").matcher(raw.get().toLowerCase(Locale.ROOT));
+        Pattern.compile("(\\d+)\\s*(b|kb|kib|k|mb|mib|m)?")
+            .matcher(raw.get().toLowerCase(Locale.ROOT));
     if (!m.matches()) {
       throw new ConfigException(
           name, "must be a size such as 1048576, 512KiB or 1MiB, got '" + raw.get() + "'");

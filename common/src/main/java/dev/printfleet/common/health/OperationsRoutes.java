@@ -18,7 +18,9 @@ public final class OperationsRoutes {
     // check that always passes gives the contract's 200.
     var live = HealthCheckHandler.create(vertx).register("process", p -> p.complete(Status.OK()));
     router.get("/health/live").handler(live);
-    router.get("/health/ready").handler(HealthCheckHandler.createWithHealthChecks(readiness.checks()));
+    router
+        .get("/health/ready")
+        .handler(HealthCheckHandler.createWithHealthChecks(readiness.checks()));
     router.get("/metrics").handler(PrometheusScrapingHandler.create(registry));
   }
 }

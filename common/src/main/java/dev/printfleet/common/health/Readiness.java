@@ -17,9 +17,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The checks behind {@code /health/ready}: the cluster (whether this node's cluster state is in
- * Redis and readable), Redis,
- * whatever the service adds, and whether the instance is draining. A draining instance is never
- * ready, so the ingress and the kubelet take it out of rotation before it closes anything.
+ * Redis and readable), Redis, whatever the service adds, and whether the instance is draining. A
+ * draining instance is never ready, so the ingress and the kubelet take it out of rotation before
+ * it closes anything.
  */
 public final class Readiness {
 
@@ -47,7 +47,9 @@ public final class Readiness {
         guard.isPresent()
             ? promise ->
                 promise.complete(
-                    guard.get().problem()
+                    guard
+                        .get()
+                        .problem()
                         .map(reason -> Status.KO(new JsonObject().put("reason", reason)))
                         .orElseGet(Status::OK))
             : ClusterHealthCheck.createProcedure(vertx));

@@ -106,7 +106,8 @@ public final class HeartbeatPublisher {
                 vertx
                     .eventBus()
                     .publish(
-                        Addresses.MONITORING_HEARTBEAT, current(ready.succeeded() && ready.result()).toJson()));
+                        Addresses.MONITORING_HEARTBEAT,
+                        current(ready.succeeded() && ready.result()).toJson()));
   }
 
   /** The heartbeat as it would be published now. */

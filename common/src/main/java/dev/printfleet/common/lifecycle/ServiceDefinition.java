@@ -5,8 +5,8 @@ import dev.printfleet.common.config.Settings;
 import io.vertx.core.Future;
 
 /**
- * What a service adds to the common start: its name, its own settings, and the verticles it
- * deploys on the clustered Vert.x.
+ * What a service adds to the common start: its name, its own settings, and the verticles it deploys
+ * on the clustered Vert.x.
  *
  * @param <C> the service's own settings record
  */

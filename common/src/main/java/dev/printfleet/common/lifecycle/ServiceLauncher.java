@@ -30,7 +30,8 @@ public final class ServiceLauncher {
    * once, before anything connects; everything else fails the returned future.
    */
   public static <C> Future<ServiceRuntime> start(ServiceDefinition<C> service, Settings settings) {
-    CommonSettings common = CommonSettings.from(settings, service.name(), service.defaultHttpPort());
+    CommonSettings common =
+        CommonSettings.from(settings, service.name(), service.defaultHttpPort());
     C config = service.configure(settings, common);
     var registry = MetricsSetup.newRegistry(service.name(), common.instanceId());
     log.info(
@@ -44,7 +45,8 @@ public final class ServiceLauncher {
         .compose(
             vertx -> {
               var runtime =
-                  new ServiceRuntime(vertx, common, registry, RedisClients.create(vertx, common.redis()));
+                  new ServiceRuntime(
+                      vertx, common, registry, RedisClients.create(vertx, common.redis()));
               // Settled without a context: a failed start closes this Vert.x, and a future of one
               // of its contexts is completed on that context's event loop, stopped by then (the
               // start would never end, and a port already taken would read as a timeout).
@@ -78,7 +80,8 @@ public final class ServiceLauncher {
               .toCompletableFuture()
               .get(120, TimeUnit.SECONDS);
     } catch (ConfigException e) {
-      System.err.println("printfleet " + service.name() + ": configuration error: " + e.getMessage());
+      System.err.println(
+          "printfleet " + service.name() + ": configuration error: " + e.getMessage());
       System.exit(EXIT_CONFIG);
       return;
     } catch (Exception e) {
@@ -98,7 +101,8 @@ public final class ServiceLauncher {
                         .shutdown()
                         .toCompletionStage()
                         .toCompletableFuture()
-                        .get(running.settings().shutdownTimeout().toMillis(), TimeUnit.MILLISECONDS);
+                        .get(
+                            running.settings().shutdownTimeout().toMillis(), TimeUnit.MILLISECONDS);
                   } catch (Exception e) {
                     System.err.println(
                         "printfleet " + service.name() + ": shutdown did not finish in time: " + e);

@@ -12,7 +12,6 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.prometheus.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
-import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.Message;
@@ -20,6 +19,7 @@ import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.redis.client.Redis;
@@ -35,8 +35,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A running service instance: its clustered Vert.x and the pieces every service shares. It owns
- * the graceful shutdown: not ready first, then the drain hooks, then leaving the cluster.
+ * A running service instance: its clustered Vert.x and the pieces every service shares. It owns the
+ * graceful shutdown: not ready first, then the drain hooks, then leaving the cluster.
  */
 public final class ServiceRuntime {
 
@@ -50,7 +50,8 @@ public final class ServiceRuntime {
   private final Readiness readiness;
   private final TokenVerifier tokens;
   private final HeartbeatPublisher heartbeat;
-  private final List<Supplier<Future<?>>> drainHooks = Collections.synchronizedList(new ArrayList<>());
+  private final List<Supplier<Future<?>>> drainHooks =
+      Collections.synchronizedList(new ArrayList<>());
   private final Map<String, Function<ControlCommand, Future<JsonObject>>> controlHandlers =
       new ConcurrentHashMap<>();
   private final Promise<Void> stopped = Promise.promise();
@@ -59,10 +60,7 @@ public final class ServiceRuntime {
   private volatile int httpPort = -1;
 
   ServiceRuntime(
-      Vertx vertx,
-      CommonSettings settings,
-      PrometheusMeterRegistry registry,
-      Redis redis) {
+      Vertx vertx, CommonSettings settings, PrometheusMeterRegistry registry, Redis redis) {
     this.vertx = vertx;
     this.settings = settings;
     this.registry = registry;
@@ -78,12 +76,14 @@ public final class ServiceRuntime {
             readiness,
             registry);
     ClusterGuard.of(vertx).ifPresent(this::reportClusterHeals);
-    onControl(ControlCommand.DRAIN, command -> {
-      // The reply travels on a connection the event bus may still be opening: let it leave
-      // before the shutdown closes the event bus.
-      vertx.setTimer(REPLY_GRACE_MS, id -> shutdown());
-      return Future.succeededFuture(new JsonObject().put("draining", true));
-    });
+    onControl(
+        ControlCommand.DRAIN,
+        command -> {
+          // The reply travels on a connection the event bus may still be opening: let it leave
+          // before the shutdown closes the event bus.
+          vertx.setTimer(REPLY_GRACE_MS, id -> shutdown());
+          return Future.succeededFuture(new JsonObject().put("draining", true));
+        });
   }
 
   public Vertx vertx() {
@@ -91,8 +91,8 @@ public final class ServiceRuntime {
   }
 
   /**
-   * What keeps this instance's cluster state in Redis; its {@link ClusterGuard#onHealed}
-   * listeners rewrite what a service keeps there itself after Redis lost it.
+   * What keeps this instance's cluster state in Redis; its {@link ClusterGuard#onHealed} listeners
+   * rewrite what a service keeps there itself after Redis lost it.
    */
   public Optional<ClusterGuard> clusterGuard() {
     return ClusterGuard.of(vertx);
@@ -154,8 +154,8 @@ public final class ServiceRuntime {
 
   /**
    * Like {@link #serve(Router, HttpServerOptions)}, with some paths handled on the raw request
-   * before the router sees it: WebSocket endpoints need the server's own socket, not the
-   * router's wrapper of it.
+   * before the router sees it: WebSocket endpoints need the server's own socket, not the router's
+   * wrapper of it.
    */
   public Future<HttpServer> serve(
       Router router, HttpServerOptions options, Map<String, Handler<HttpServerRequest>> rawPaths) {
@@ -173,22 +173,23 @@ public final class ServiceRuntime {
       Handler<HttpConnection> connectionHandler) {
     OperationsRoutes.mount(vertx, router, readiness, registry);
     Map<String, Handler<HttpServerRequest>> raw = Map.copyOf(rawPaths);
-    // Servers of this instance (one per event loop) share one port. Vert.x never shares port 0 (each
+    // Servers of this instance (one per event loop) share one port. Vert.x never shares port 0
+    // (each
     // server would bind its own), but shares the random port of a negative one among its servers.
     int port = settings.httpPort() == 0 ? -1 : settings.httpPort();
     HttpServer http = vertx.createHttpServer(options.setHost(settings.httpHost()).setPort(port));
     if (connectionHandler != null) {
       http.connectionHandler(connectionHandler);
     }
-    return http
-        .requestHandler(request -> {
-          var handler = raw.get(request.path());
-          if (handler != null) {
-            handler.handle(request);
-          } else {
-            router.handle(request);
-          }
-        })
+    return http.requestHandler(
+            request -> {
+              var handler = raw.get(request.path());
+              if (handler != null) {
+                handler.handle(request);
+              } else {
+                router.handle(request);
+              }
+            })
         .listen()
         .onSuccess(server -> httpPort = server.actualPort());
   }
@@ -279,7 +280,12 @@ public final class ServiceRuntime {
               return vertx.close();
             })
         .onSuccess(v -> log.info("Left the cluster instance={}", instanceId()))
-        .onFailure(e -> log.warn("Shutdown did not complete cleanly instance={}: {}", instanceId(), e.toString()))
+        .onFailure(
+            e ->
+                log.warn(
+                    "Shutdown did not complete cleanly instance={}: {}",
+                    instanceId(),
+                    e.toString()))
         .onComplete(stopped);
     return stopped.future();
   }
@@ -299,7 +305,8 @@ public final class ServiceRuntime {
                       .<Void>mapEmpty()
                       .recover(
                           e -> {
-                            log.warn("A drain hook failed instance={}: {}", instanceId(), e.toString());
+                            log.warn(
+                                "A drain hook failed instance={}: {}", instanceId(), e.toString());
                             return Future.succeededFuture();
                           }));
     }

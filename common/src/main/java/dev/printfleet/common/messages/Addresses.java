@@ -9,7 +9,8 @@ public final class Addresses {
   /**
    * Publish, gateway to all: agent connected, disconnected, printers synced (once printing stored
    * the list). For watchers such as monitoring and for the other gateways (an agent connected
-   * elsewhere closes its older socket 4409); printing writes connects from {@link #PRINTING_AGENTS}.
+   * elsewhere closes its older socket 4409); printing writes connects from {@link
+   * #PRINTING_AGENTS}.
    */
   public static final String EVENTS_AGENT = "printfleet.events.agent";
 
@@ -26,9 +27,9 @@ public final class Addresses {
   public static final String PRINTING_PRINTERS = "printfleet.printing.printers";
 
   /**
-   * Send, gateway to one printing instance: an agent connected or disconnected ({@code AgentEvent}),
-   * or agents whose presence came back ({@code PresenceRestored}); written once, whatever the number
-   * of printing instances; the reply acknowledges it.
+   * Send, gateway to one printing instance: an agent connected or disconnected ({@code
+   * AgentEvent}), or agents whose presence came back ({@code PresenceRestored}); written once,
+   * whatever the number of printing instances; the reply acknowledges it.
    */
   public static final String PRINTING_AGENTS = "printfleet.printing.agents";
 

@@ -7,11 +7,12 @@ import io.vertx.core.json.JsonObject;
  * there is none ({@code not_found}: the agent is not connected there; {@code timeout}; {@code
  * unavailable}: the gateway is draining or full; or the agent's own error code).
  *
- * @param notSent the gateway's own failure, not the agent's answer: the job never reached the agent,
- *     or the agent went away from this gateway before answering. Printing re-queues such a job for
- *     the agent's next location, without using an attempt or counting against the printer.
+ * @param notSent the gateway's own failure, not the agent's answer: the job never reached the
+ *     agent, or the agent went away from this gateway before answering. Printing re-queues such a
+ *     job for the agent's next location, without using an attempt or counting against the printer.
  */
-public record AgentReply(boolean ok, JsonObject data, String code, String message, boolean notSent) {
+public record AgentReply(
+    boolean ok, JsonObject data, String code, String message, boolean notSent) {
 
   public static final int VERSION = 1;
 
@@ -65,7 +66,11 @@ public record AgentReply(boolean ok, JsonObject data, String code, String messag
     boolean ok = json.getBoolean("ok", false);
     return ok
         ? answered(json.getJsonObject("data", new JsonObject()))
-        : new AgentReply(false, null, json.getString("code", "unavailable"), json.getString("message", ""),
+        : new AgentReply(
+            false,
+            null,
+            json.getString("code", "unavailable"),
+            json.getString("message", ""),
             json.getBoolean("notSent", false));
   }
 }

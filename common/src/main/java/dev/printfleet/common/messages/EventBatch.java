@@ -15,22 +15,26 @@ final class EventBatch {
 
   private EventBatch() {}
 
-  static <T> JsonObject toJson(List<T> events, Function<T, JsonObject> encode, int max, String kind) {
+  static <T> JsonObject toJson(
+      List<T> events, Function<T, JsonObject> encode, int max, String kind) {
     if (events.size() > max) {
-      throw new IllegalArgumentException("at most " + max + " " + kind + " in one message, not " + events.size());
+      throw new IllegalArgumentException(
+          "at most " + max + " " + kind + " in one message, not " + events.size());
     }
     var array = new JsonArray();
     events.forEach(e -> array.add(encode.apply(e)));
     return new JsonObject().put("v", 1).put("events", array);
   }
 
-  static <T> List<T> fromJson(JsonObject json, Function<JsonObject, T> decode, int max, String kind) {
+  static <T> List<T> fromJson(
+      JsonObject json, Function<JsonObject, T> decode, int max, String kind) {
     JsonArray array = json.getJsonArray("events");
     if (array == null) {
       return List.of(decode.apply(json));
     }
     if (array.size() > max) {
-      throw new IllegalArgumentException("a batch of " + array.size() + " " + kind + ", over " + max);
+      throw new IllegalArgumentException(
+          "a batch of " + array.size() + " " + kind + ", over " + max);
     }
     List<T> events = new ArrayList<>(array.size());
     for (int i = 0; i < array.size(); i++) {

@@ -46,27 +46,39 @@ public record Heartbeat(
       List<CircuitInfo> circuits,
       Instant at) {
     this(
-        instanceId, service, uptimeS, heapUsedBytes, heapMaxBytes, cpu, eventLoopLagMs, connections,
-        ready, draining, circuits, at, null);
+        instanceId,
+        service,
+        uptimeS,
+        heapUsedBytes,
+        heapMaxBytes,
+        cpu,
+        eventLoopLagMs,
+        connections,
+        ready,
+        draining,
+        circuits,
+        at,
+        null);
   }
 
   public JsonObject toJson() {
     var list = new JsonArray();
     circuits.forEach(c -> list.add(c.toJson()));
-    var json = new JsonObject()
-        .put("v", VERSION)
-        .put("instanceId", instanceId)
-        .put("service", service)
-        .put("uptimeS", uptimeS)
-        .put("heapUsedBytes", heapUsedBytes)
-        .put("heapMaxBytes", heapMaxBytes)
-        .put("cpu", cpu)
-        .put("eventLoopLagMs", eventLoopLagMs)
-        .put("connections", connections)
-        .put("ready", ready)
-        .put("draining", draining)
-        .put("circuits", list)
-        .put("at", at.toEpochMilli());
+    var json =
+        new JsonObject()
+            .put("v", VERSION)
+            .put("instanceId", instanceId)
+            .put("service", service)
+            .put("uptimeS", uptimeS)
+            .put("heapUsedBytes", heapUsedBytes)
+            .put("heapMaxBytes", heapMaxBytes)
+            .put("cpu", cpu)
+            .put("eventLoopLagMs", eventLoopLagMs)
+            .put("connections", connections)
+            .put("ready", ready)
+            .put("draining", draining)
+            .put("circuits", list)
+            .put("at", at.toEpochMilli());
     if (clusterLossAt != null) {
       json.put("clusterLossAt", clusterLossAt.toEpochMilli());
     }
@@ -88,6 +100,8 @@ public record Heartbeat(
         json.getBoolean("draining", false),
         list.stream().map(o -> CircuitInfo.fromJson((JsonObject) o)).toList(),
         Json.instant(json, "at"),
-        json.getLong("clusterLossAt") == null ? null : Instant.ofEpochMilli(json.getLong("clusterLossAt")));
+        json.getLong("clusterLossAt") == null
+            ? null
+            : Instant.ofEpochMilli(json.getLong("clusterLossAt")));
   }
 }

@@ -5,8 +5,8 @@ import java.time.Instant;
 import java.util.List;
 
 /**
- * A job's state change, once written. Published on {@link Addresses#EVENTS_JOB} in batches
- * ({@link #batchJson}, in the order written; see {@link EventBatch}).
+ * A job's state change, once written. Published on {@link Addresses#EVENTS_JOB} in batches ({@link
+ * #batchJson}, in the order written; see {@link EventBatch}).
  */
 public record JobEvent(
     String jobId,

@@ -11,7 +11,8 @@ final class Json {
   static String requireString(JsonObject json, String field) {
     Object value = json.getValue(field);
     if (!(value instanceof String s) || s.isEmpty()) {
-      throw new IllegalArgumentException("message field '" + field + "' is missing or not a string");
+      throw new IllegalArgumentException(
+          "message field '" + field + "' is missing or not a string");
     }
     return s;
   }

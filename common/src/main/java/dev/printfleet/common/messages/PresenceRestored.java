@@ -18,7 +18,8 @@ public record PresenceRestored(String instanceId, List<AgentKey> agents) {
 
   public PresenceRestored {
     if (agents.size() > MAX_AGENTS) {
-      throw new IllegalArgumentException("at most " + MAX_AGENTS + " agents a message, got " + agents.size());
+      throw new IllegalArgumentException(
+          "at most " + MAX_AGENTS + " agents a message, got " + agents.size());
     }
     agents = List.copyOf(agents);
   }
@@ -29,15 +30,25 @@ public record PresenceRestored(String instanceId, List<AgentKey> agents) {
 
   public JsonObject toJson() {
     var list = new JsonArray();
-    agents.forEach(a -> list.add(new JsonObject().put("company", a.company()).put("agentId", a.agentId())));
-    return new JsonObject().put("v", VERSION).put("kind", KIND).put("instanceId", instanceId).put("agents", list);
+    agents.forEach(
+        a -> list.add(new JsonObject().put("company", a.company()).put("agentId", a.agentId())));
+    return new JsonObject()
+        .put("v", VERSION)
+        .put("kind", KIND)
+        .put("instanceId", instanceId)
+        .put("agents", list);
   }
 
   public static PresenceRestored fromJson(JsonObject json) {
     JsonArray list = json.getJsonArray("agents", new JsonArray());
-    return new PresenceRestored(Json.requireString(json, "instanceId"), list.stream()
-        .map(o -> (JsonObject) o)
-        .map(o -> new AgentKey(Json.requireString(o, "company"), Json.requireString(o, "agentId")))
-        .toList());
+    return new PresenceRestored(
+        Json.requireString(json, "instanceId"),
+        list.stream()
+            .map(o -> (JsonObject) o)
+            .map(
+                o ->
+                    new AgentKey(
+                        Json.requireString(o, "company"), Json.requireString(o, "agentId")))
+            .toList());
   }
 }

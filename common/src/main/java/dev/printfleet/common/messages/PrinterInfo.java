@@ -11,6 +11,8 @@ public record PrinterInfo(String id, String name, String status) {
 
   public static PrinterInfo fromJson(JsonObject json) {
     return new PrinterInfo(
-        Json.requireString(json, "id"), json.getString("name", ""), json.getString("status", "offline"));
+        Json.requireString(json, "id"),
+        json.getString("name", ""),
+        json.getString("status", "offline"));
   }
 }

@@ -11,7 +11,8 @@ import java.util.List;
  * the list names printers of another branch of the company, nothing is stored and the reply lists
  * them under {@link #OTHER_BRANCH}.
  */
-public record PrintersSync(String agentId, String company, String branch, List<PrinterInfo> printers, Instant at) {
+public record PrintersSync(
+    String agentId, String company, String branch, List<PrinterInfo> printers, Instant at) {
 
   public static final int VERSION = 1;
 

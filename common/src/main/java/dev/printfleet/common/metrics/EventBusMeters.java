@@ -13,11 +13,11 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The event bus series of vertx-micrometer-metrics ({@code vertx_eventbus_*}, same names, same
- * labels once its filters dropped the address), with every meter resolved when the instance
- * starts. Vert.x 4.5's own implementation builds tags and registers a meter through every meter
- * filter on each message, several times per hop; here a message costs a few adder increments.
- * There is no {@code address} label: addresses such as {@code printfleet.gateway.<instanceId>}
- * and reply addresses would make one series per instance or per request.
+ * labels once its filters dropped the address), with every meter resolved when the instance starts.
+ * Vert.x 4.5's own implementation builds tags and registers a meter through every meter filter on
+ * each message, several times per hop; here a message costs a few adder increments. There is no
+ * {@code address} label: addresses such as {@code printfleet.gateway.<instanceId>} and reply
+ * addresses would make one series per instance or per request.
  */
 final class EventBusMeters implements EventBusMetrics<EventBusMeters.Side> {
 
@@ -38,20 +38,28 @@ final class EventBusMeters implements EventBusMetrics<EventBusMeters.Side> {
     local = new Side(registry, "local");
     remote = new Side(registry, "remote");
     for (ReplyFailure failure : ReplyFailure.values()) {
-      replyFailures.put(failure, Counter.builder(PREFIX + "reply.failures")
-          .description("Number of message reply failures")
-          .tag("failure", failure.name())
-          .register(registry));
+      replyFailures.put(
+          failure,
+          Counter.builder(PREFIX + "reply.failures")
+              .description("Number of message reply failures")
+              .tag("failure", failure.name())
+              .register(registry));
     }
-    bytesRead = DistributionSummary.builder(PREFIX + "bytes.read")
-        .description("Number of bytes received while reading messages from event bus cluster peers")
-        .register(registry);
-    bytesWritten = DistributionSummary.builder(PREFIX + "bytes.written")
-        .description("Number of bytes sent while sending messages to event bus cluster peers")
-        .register(registry);
+    bytesRead =
+        DistributionSummary.builder(PREFIX + "bytes.read")
+            .description(
+                "Number of bytes received while reading messages from event bus cluster peers")
+            .register(registry);
+    bytesWritten =
+        DistributionSummary.builder(PREFIX + "bytes.written")
+            .description("Number of bytes sent while sending messages to event bus cluster peers")
+            .register(registry);
   }
 
-  /** Vert.x's own addresses (replies, cluster internals) are not counted, as in vertx-micrometer-metrics. */
+  /**
+   * Vert.x's own addresses (replies, cluster internals) are not counted, as in
+   * vertx-micrometer-metrics.
+   */
   private static boolean internal(String address) {
     return address.startsWith("__vertx.");
   }
@@ -136,7 +144,10 @@ final class EventBusMeters implements EventBusMetrics<EventBusMeters.Side> {
     }
   }
 
-  /** The meters of one side: messages sent within this instance ({@code local}) or to and from peers. */
+  /**
+   * The meters of one side: messages sent within this instance ({@code local}) or to and from
+   * peers.
+   */
   static final class Side {
     private final LongAdder pending = new LongAdder();
     private final Counter processed;
@@ -153,15 +164,21 @@ final class EventBusMeters implements EventBusMetrics<EventBusMeters.Side> {
           .strongReference(true)
           .register(registry);
       processed = counter(registry, "processed", "Number of processed messages", side);
-      published = counter(registry, "published", "Number of messages published (publish / subscribe)", side);
+      published =
+          counter(
+              registry, "published", "Number of messages published (publish / subscribe)", side);
       sent = counter(registry, "sent", "Number of messages sent (point-to-point)", side);
       received = counter(registry, "received", "Number of messages received", side);
       delivered = counter(registry, "delivered", "Number of messages delivered to handlers", side);
       discarded = counter(registry, "discarded", "Number of discarded messages", side);
     }
 
-    private static Counter counter(MeterRegistry registry, String name, String description, String side) {
-      return Counter.builder(PREFIX + name).description(description).tag("side", side).register(registry);
+    private static Counter counter(
+        MeterRegistry registry, String name, String description, String side) {
+      return Counter.builder(PREFIX + name)
+          .description(description)
+          .tag("side", side)
+          .register(registry);
     }
   }
 }

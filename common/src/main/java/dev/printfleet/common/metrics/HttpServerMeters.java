@@ -29,11 +29,14 @@ import java.util.stream.Collectors;
  * allocates nothing. Routes come from the router's own patterns and methods from a fixed set, so
  * the series stay bounded whatever clients send.
  */
-final class HttpServerMeters implements HttpServerMetrics<HttpServerMeters.Request, Object, Object> {
+final class HttpServerMeters
+    implements HttpServerMetrics<HttpServerMeters.Request, Object, Object> {
 
   private static final String PREFIX = "vertx.http.server.";
+
   /** A metric object for sockets and WebSockets: they are counted, not told apart. */
   private static final Object COUNTED = new Object();
+
   private static final Set<String> KNOWN_METHODS =
       HttpMethod.values().stream().map(HttpMethod::name).collect(Collectors.toUnmodifiableSet());
   private static final int LOWEST_CODE = 100;
@@ -46,8 +49,8 @@ final class HttpServerMeters implements HttpServerMetrics<HttpServerMeters.Reque
   private final Counter bytesWritten;
   private final Counter errors;
   private final ConcurrentMap<String, ByMethod> byMethod = new ConcurrentHashMap<>();
-  private final ConcurrentMap<String, ConcurrentMap<String, AtomicReferenceArray<Outcome>>> outcomes =
-      new ConcurrentHashMap<>();
+  private final ConcurrentMap<String, ConcurrentMap<String, AtomicReferenceArray<Outcome>>>
+      outcomes = new ConcurrentHashMap<>();
 
   HttpServerMeters(MeterRegistry registry) {
     this.registry = registry;
@@ -59,10 +62,14 @@ final class HttpServerMeters implements HttpServerMetrics<HttpServerMeters.Reque
         .description("Number of websockets currently opened")
         .strongReference(true)
         .register(registry);
-    bytesRead = Counter.builder(PREFIX + "bytes.read")
-        .description("Number of bytes received by the server").register(registry);
-    bytesWritten = Counter.builder(PREFIX + "bytes.written")
-        .description("Number of bytes sent by the server").register(registry);
+    bytesRead =
+        Counter.builder(PREFIX + "bytes.read")
+            .description("Number of bytes received by the server")
+            .register(registry);
+    bytesWritten =
+        Counter.builder(PREFIX + "bytes.written")
+            .description("Number of bytes sent by the server")
+            .register(registry);
     errors = Counter.builder(PREFIX + "errors").description("Number of errors").register(registry);
   }
 
@@ -98,7 +105,8 @@ final class HttpServerMeters implements HttpServerMetrics<HttpServerMeters.Reque
   }
 
   @Override
-  public Request responsePushed(Object socketMetric, HttpMethod method, String uri, HttpResponse response) {
+  public Request responsePushed(
+      Object socketMetric, HttpMethod method, String uri, HttpResponse response) {
     return begin(method);
   }
 
@@ -152,11 +160,14 @@ final class HttpServerMeters implements HttpServerMetrics<HttpServerMeters.Reque
   }
 
   private Outcome outcome(String route, String method, int code) {
-    AtomicReferenceArray<Outcome> byCode = outcomes
-        .computeIfAbsent(route, r -> new ConcurrentHashMap<>())
-        .computeIfAbsent(method, m -> new AtomicReferenceArray<>(HIGHEST_CODE - LOWEST_CODE + 2));
+    AtomicReferenceArray<Outcome> byCode =
+        outcomes
+            .computeIfAbsent(route, r -> new ConcurrentHashMap<>())
+            .computeIfAbsent(
+                method, m -> new AtomicReferenceArray<>(HIGHEST_CODE - LOWEST_CODE + 2));
     // A status outside the standard range shares the last slot, labelled as itself the first time.
-    int slot = code >= LOWEST_CODE && code <= HIGHEST_CODE ? code - LOWEST_CODE : byCode.length() - 1;
+    int slot =
+        code >= LOWEST_CODE && code <= HIGHEST_CODE ? code - LOWEST_CODE : byCode.length() - 1;
     Outcome outcome = byCode.get(slot);
     if (outcome == null) {
       String label = slot == byCode.length() - 1 ? "other" : String.valueOf(code);
@@ -183,10 +194,16 @@ final class HttpServerMeters implements HttpServerMetrics<HttpServerMeters.Reque
           .tag("method", method)
           .strongReference(true)
           .register(registry);
-      requestBytes = DistributionSummary.builder(PREFIX + "request.bytes")
-          .description("Size of requests in bytes").tag("method", method).register(registry);
-      resets = Counter.builder(PREFIX + "request.resets")
-          .description("Number of request resets").tag("method", method).register(registry);
+      requestBytes =
+          DistributionSummary.builder(PREFIX + "request.bytes")
+              .description("Size of requests in bytes")
+              .tag("method", method)
+              .register(registry);
+      resets =
+          Counter.builder(PREFIX + "request.resets")
+              .description("Number of request resets")
+              .tag("method", method)
+              .register(registry);
     }
   }
 
@@ -197,18 +214,21 @@ final class HttpServerMeters implements HttpServerMetrics<HttpServerMeters.Reque
     private final DistributionSummary responseBytes;
 
     private Outcome(MeterRegistry registry, String route, String method, String code) {
-      requests = Counter.builder(PREFIX + "requests")
-          .description("Number of processed requests")
-          .tags("route", route, "method", method, "code", code)
-          .register(registry);
-      responseTime = Timer.builder(PREFIX + "response.time")
-          .description("Request processing time")
-          .tags("route", route, "method", method, "code", code)
-          .register(registry);
-      responseBytes = DistributionSummary.builder(PREFIX + "response.bytes")
-          .description("Size of responses in bytes")
-          .tags("route", route, "method", method, "code", code)
-          .register(registry);
+      requests =
+          Counter.builder(PREFIX + "requests")
+              .description("Number of processed requests")
+              .tags("route", route, "method", method, "code", code)
+              .register(registry);
+      responseTime =
+          Timer.builder(PREFIX + "response.time")
+              .description("Request processing time")
+              .tags("route", route, "method", method, "code", code)
+              .register(registry);
+      responseBytes =
+          DistributionSummary.builder(PREFIX + "response.bytes")
+              .description("Size of responses in bytes")
+              .tags("route", route, "method", method, "code", code)
+              .register(registry);
     }
   }
 
@@ -228,7 +248,9 @@ final class HttpServerMeters implements HttpServerMetrics<HttpServerMeters.Reque
       this.startedAt = startedAt;
     }
 
-    /** Sub-routers route a request more than once; the route reads as their patterns joined by '>'. */
+    /**
+     * Sub-routers route a request more than once; the route reads as their patterns joined by '>'.
+     */
     private void addRoute(String next) {
       if (next != null) {
         route = route.isEmpty() ? next : route + '>' + next;

@@ -15,15 +15,15 @@ import java.util.Set;
 
 /**
  * One Prometheus registry per service instance, tagged with its service and instance, so that the
- * three services of the dev launcher (one JVM) still expose three separate {@code /metrics}.
- * Vert.x fills it with HTTP server and event bus metrics; the JVM binders add memory, GC and threads.
+ * three services of the dev launcher (one JVM) still expose three separate {@code /metrics}. Vert.x
+ * fills it with HTTP server and event bus metrics; the JVM binders add memory, GC and threads.
  *
- * <p>Nothing Vert.x measures may cost a tag built or a meter looked up per message: vertx-micrometer-
- * metrics 4.5 does both for every event (a profile of the dispatch benchmark put it at 15.8 % of the
- * JVM's CPU), so the event bus and HTTP server domains are printfleet's own, with meters resolved
- * once ({@link VertxMeters}), and the domains that no dashboard, alert or test reads and that fire
- * per event are off: TCP bytes of the event bus transport and of the Redis and PostgreSQL clients,
- * the HTTP client, worker pools and the PostgreSQL and Redis client requests.
+ * <p>Nothing Vert.x measures may cost a tag built or a meter looked up per message:
+ * vertx-micrometer- metrics 4.5 does both for every event (a profile of the dispatch benchmark put
+ * it at 15.8 % of the JVM's CPU), so the event bus and HTTP server domains are printfleet's own,
+ * with meters resolved once ({@link VertxMeters}), and the domains that no dashboard, alert or test
+ * reads and that fire per event are off: TCP bytes of the event bus transport and of the Redis and
+ * PostgreSQL clients, the HTTP client, worker pools and the PostgreSQL and Redis client requests.
  */
 public final class MetricsSetup {
 
@@ -38,15 +38,18 @@ public final class MetricsSetup {
     return registry;
   }
 
-  /** Client metrics are switched off by the type the client reports, not by a {@link MetricsDomain}. */
-  private static final Set<String> DISABLED_CATEGORIES = Set.of(
-      MetricsDomain.NET_SERVER.toCategory(),
-      MetricsDomain.NET_CLIENT.toCategory(),
-      MetricsDomain.HTTP_CLIENT.toCategory(),
-      MetricsDomain.DATAGRAM_SOCKET.toCategory(),
-      MetricsDomain.NAMED_POOLS.toCategory(),
-      "sql",
-      "redis");
+  /**
+   * Client metrics are switched off by the type the client reports, not by a {@link MetricsDomain}.
+   */
+  private static final Set<String> DISABLED_CATEGORIES =
+      Set.of(
+          MetricsDomain.NET_SERVER.toCategory(),
+          MetricsDomain.NET_CLIENT.toCategory(),
+          MetricsDomain.HTTP_CLIENT.toCategory(),
+          MetricsDomain.DATAGRAM_SOCKET.toCategory(),
+          MetricsDomain.NAMED_POOLS.toCategory(),
+          "sql",
+          "redis");
 
   /**
    * The labels printfleet's Vert.x meters carry. vertx-micrometer-metrics drops every other label
@@ -54,13 +57,17 @@ public final class MetricsSetup {
    * each make a series per client, per URL or per instance.
    */
   private static final Set<Label> LABELS =
-      EnumSet.of(Label.HTTP_ROUTE, Label.HTTP_METHOD, Label.HTTP_CODE, Label.EB_SIDE, Label.EB_FAILURE);
+      EnumSet.of(
+          Label.HTTP_ROUTE, Label.HTTP_METHOD, Label.HTTP_CODE, Label.EB_SIDE, Label.EB_FAILURE);
 
-  public static MicrometerMetricsOptions options(PrometheusMeterRegistry registry, String instanceId) {
+  public static MicrometerMetricsOptions options(
+      PrometheusMeterRegistry registry, String instanceId) {
     return new MicrometerMetricsOptions()
         .setEnabled(true)
-        .setFactory(vertxOptions ->
-            new VertxMeters(registry, new MicrometerMetricsFactory(registry).metrics(vertxOptions)))
+        .setFactory(
+            vertxOptions ->
+                new VertxMeters(
+                    registry, new MicrometerMetricsFactory(registry).metrics(vertxOptions)))
         .setDisabledMetricsCategories(DISABLED_CATEGORIES)
         .setLabels(LABELS)
         .setJvmMetricsEnabled(true)

@@ -20,9 +20,9 @@ import io.vertx.core.spi.metrics.VertxMetrics;
 /**
  * Vert.x's metrics for one instance: vertx-micrometer-metrics for its setup (the registry, the JVM
  * binders) and whatever it still measures, with the two domains that fire on every message and
- * every request replaced by meters resolved once ({@link EventBusMeters}, {@link HttpServerMeters}).
- * One HTTP server metrics object serves every server of the instance: the series never carried the
- * local address, so they were already summed across servers.
+ * every request replaced by meters resolved once ({@link EventBusMeters}, {@link
+ * HttpServerMeters}). One HTTP server metrics object serves every server of the instance: the
+ * series never carried the local address, so they were already summed across servers.
  */
 final class VertxMeters implements VertxMetrics {
 
@@ -42,12 +42,14 @@ final class VertxMeters implements VertxMetrics {
   }
 
   @Override
-  public HttpServerMetrics<?, ?, ?> createHttpServerMetrics(HttpServerOptions options, SocketAddress localAddress) {
+  public HttpServerMetrics<?, ?, ?> createHttpServerMetrics(
+      HttpServerOptions options, SocketAddress localAddress) {
     return httpServer;
   }
 
   @Override
-  public ClientMetrics<?, ?, ?, ?> createClientMetrics(SocketAddress remoteAddress, String type, String namespace) {
+  public ClientMetrics<?, ?, ?, ?> createClientMetrics(
+      SocketAddress remoteAddress, String type, String namespace) {
     return micrometer.createClientMetrics(remoteAddress, type, namespace);
   }
 
@@ -57,7 +59,8 @@ final class VertxMeters implements VertxMetrics {
   }
 
   @Override
-  public TCPMetrics<?> createNetServerMetrics(NetServerOptions options, SocketAddress localAddress) {
+  public TCPMetrics<?> createNetServerMetrics(
+      NetServerOptions options, SocketAddress localAddress) {
     return micrometer.createNetServerMetrics(options, localAddress);
   }
 

@@ -17,8 +17,8 @@ public record AgentKey(String company, String agentId) {
 
   /**
    * Both parts percent-encoded and joined by {@code :}: encoding turns every {@code :} inside a
-   * part into {@code %3A}, so no two keys give the same text (company {@code a:b} with agent
-   * {@code c} and company {@code a} with agent {@code b:c} stay apart).
+   * part into {@code %3A}, so no two keys give the same text (company {@code a:b} with agent {@code
+   * c} and company {@code a} with agent {@code b:c} stay apart).
    */
   public String encoded() {
     return encode(company) + ":" + encode(agentId);

@@ -57,24 +57,34 @@ public final class PresenceRegistry {
 
   public Future<Void> register(AgentKey agent) {
     return redis
-        .send(Request.cmd(Command.SET).arg(key(settings, agent)).arg(instanceId).arg("PX").arg(ttl.toMillis()))
+        .send(
+            Request.cmd(Command.SET)
+                .arg(key(settings, agent))
+                .arg(instanceId)
+                .arg("PX")
+                .arg(ttl.toMillis()))
         .mapEmpty();
   }
 
   public Future<Void> unregister(AgentKey agent) {
     return redis
-        .send(Request.cmd(Command.EVAL).arg(DELETE_IF_OURS).arg(1).arg(key(settings, agent)).arg(instanceId))
+        .send(
+            Request.cmd(Command.EVAL)
+                .arg(DELETE_IF_OURS)
+                .arg(1)
+                .arg(key(settings, agent))
+                .arg(instanceId))
         .mapEmpty();
   }
 
   /**
-   * Refreshes the TTL of every agent held here, in pipelined batches of {@link #REFRESH_BATCH}
-   * one after the other, so a gateway with 20,000 agents never floods its Redis connection. The
-   * answer is the agents whose entry was missing (Redis lost it, or it expired): their entry is
-   * back now, and their queued jobs can find them again. An agent that connected to another
-   * instance meanwhile keeps that instance's entry; one no longer {@code held} here when its batch
-   * goes out is skipped, and one that left while its entry was being written again has it removed
-   * once more: a refresh points an agent back at a gateway it left for one round trip at most.
+   * Refreshes the TTL of every agent held here, in pipelined batches of {@link #REFRESH_BATCH} one
+   * after the other, so a gateway with 20,000 agents never floods its Redis connection. The answer
+   * is the agents whose entry was missing (Redis lost it, or it expired): their entry is back now,
+   * and their queued jobs can find them again. An agent that connected to another instance
+   * meanwhile keeps that instance's entry; one no longer {@code held} here when its batch goes out
+   * is skipped, and one that left while its entry was being written again has it removed once more:
+   * a refresh points an agent back at a gateway it left for one round trip at most.
    */
   public Future<List<AgentKey>> refresh(Collection<AgentKey> agents, Predicate<AgentKey> held) {
     List<AgentKey> ids = List.copyOf(agents);
@@ -82,33 +92,44 @@ public final class PresenceRegistry {
     Future<Void> chain = Future.succeededFuture();
     for (int from = 0; from < ids.size(); from += REFRESH_BATCH) {
       List<AgentKey> listed = ids.subList(from, Math.min(ids.size(), from + REFRESH_BATCH));
-      chain = chain.compose(v -> {
-        List<AgentKey> chunk = listed.stream().filter(held).toList();
-        if (chunk.isEmpty()) {
-          return Future.succeededFuture();
-        }
-        List<Request> batch = new ArrayList<>(chunk.size());
-        for (AgentKey agent : chunk) {
-          batch.add(Request.cmd(Command.EVAL).arg(REFRESH_IF_OURS_OR_MISSING).arg(1).arg(key(settings, agent))
-              .arg(instanceId).arg(ttl.toMillis()));
-        }
-        return redis.batch(batch).compose(replies -> {
-          List<Future<Void>> undone = new ArrayList<>();
-          for (int i = 0; i < replies.size(); i++) {
-            if (replies.get(i) != null) {
-              continue;
-            }
-            AgentKey agent = chunk.get(i);
-            if (held.test(agent)) {
-              missing.add(agent);
-            } else {
-              // It left while its entry was written again (its own removal ran first): removed again.
-              undone.add(unregister(agent));
-            }
-          }
-          return Future.join(undone).<Void>mapEmpty().otherwiseEmpty();
-        });
-      });
+      chain =
+          chain.compose(
+              v -> {
+                List<AgentKey> chunk = listed.stream().filter(held).toList();
+                if (chunk.isEmpty()) {
+                  return Future.succeededFuture();
+                }
+                List<Request> batch = new ArrayList<>(chunk.size());
+                for (AgentKey agent : chunk) {
+                  batch.add(
+                      Request.cmd(Command.EVAL)
+                          .arg(REFRESH_IF_OURS_OR_MISSING)
+                          .arg(1)
+                          .arg(key(settings, agent))
+                          .arg(instanceId)
+                          .arg(ttl.toMillis()));
+                }
+                return redis
+                    .batch(batch)
+                    .compose(
+                        replies -> {
+                          List<Future<Void>> undone = new ArrayList<>();
+                          for (int i = 0; i < replies.size(); i++) {
+                            if (replies.get(i) != null) {
+                              continue;
+                            }
+                            AgentKey agent = chunk.get(i);
+                            if (held.test(agent)) {
+                              missing.add(agent);
+                            } else {
+                              // It left while its entry was written again (its own removal ran
+                              // first): removed again.
+                              undone.add(unregister(agent));
+                            }
+                          }
+                          return Future.join(undone).<Void>mapEmpty().otherwiseEmpty();
+                        });
+              });
     }
     return chain.map(v -> missing);
   }
@@ -119,24 +140,30 @@ public final class PresenceRegistry {
   }
 
   /**
-   * Where each of {@code agents} is (null where it is connected nowhere), in the order given, read in
-   * pipelined batches of {@link #REFRESH_BATCH} one after the other, as {@link #refresh} writes.
+   * Where each of {@code agents} is (null where it is connected nowhere), in the order given, read
+   * in pipelined batches of {@link #REFRESH_BATCH} one after the other, as {@link #refresh} writes.
    */
   public Future<List<String>> lookupAll(List<AgentKey> agents) {
     List<String> found = new ArrayList<>(agents.size());
     Future<Void> chain = Future.succeededFuture();
     for (int from = 0; from < agents.size(); from += REFRESH_BATCH) {
       List<AgentKey> chunk = agents.subList(from, Math.min(agents.size(), from + REFRESH_BATCH));
-      chain = chain.compose(v -> {
-        List<Request> batch = new ArrayList<>(chunk.size());
-        for (AgentKey agent : chunk) {
-          batch.add(Request.cmd(Command.GET).arg(key(settings, agent)));
-        }
-        return redis.batch(batch).map(replies -> {
-          replies.forEach(reply -> found.add(reply == null ? null : reply.toString()));
-          return null;
-        });
-      });
+      chain =
+          chain.compose(
+              v -> {
+                List<Request> batch = new ArrayList<>(chunk.size());
+                for (AgentKey agent : chunk) {
+                  batch.add(Request.cmd(Command.GET).arg(key(settings, agent)));
+                }
+                return redis
+                    .batch(batch)
+                    .map(
+                        replies -> {
+                          replies.forEach(
+                              reply -> found.add(reply == null ? null : reply.toString()));
+                          return null;
+                        });
+              });
     }
     return chain.map(v -> found);
   }

@@ -134,6 +134,7 @@ public record Envelope(String type, String id, JsonObject data, ErrorBody error)
     if (json.getValue("error") instanceof JsonObject e) {
       error = new ErrorBody(e.getString("code", ""), e.getString("message", ""));
     }
-    return new Envelope(typeText, idText, data == null ? new JsonObject() : (JsonObject) data, error);
+    return new Envelope(
+        typeText, idText, data == null ? new JsonObject() : (JsonObject) data, error);
   }
 }

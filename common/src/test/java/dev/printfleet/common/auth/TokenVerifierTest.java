@@ -111,7 +111,9 @@ class TokenVerifierTest {
     for (Object branches : malformed) {
       String token = issuer.sign(userClaims().put("branches", branches), HOUR);
 
-      assertThat(refused(verifier, token)).as("branches=%s", branches).hasMessageContaining("branches");
+      assertThat(refused(verifier, token))
+          .as("branches=%s", branches)
+          .hasMessageContaining("branches");
     }
     String nullBranches = issuer.sign(userClaims().putNull("branches"), HOUR);
     assertThat(refused(verifier, nullBranches)).hasMessageContaining("branches");
@@ -141,8 +143,13 @@ class TokenVerifierTest {
     String token = signed(hs256Signer(SECRET), userClaims().put("exp", soon));
     assertThat(verified(verifier, token).subject()).isEqualTo("u1");
 
-    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200))
-        .until(() -> await(verifier.verify(token).map(p -> "kept").otherwise(e -> e.getMessage())).equals("token expired"));
+    org.awaitility.Awaitility.await()
+        .atMost(Duration.ofSeconds(10))
+        .pollInterval(Duration.ofMillis(200))
+        .until(
+            () ->
+                await(verifier.verify(token).map(p -> "kept").otherwise(e -> e.getMessage()))
+                    .equals("token expired"));
   }
 
   @Test
@@ -150,7 +157,10 @@ class TokenVerifierTest {
     String token = issuer.user("u1", Role.USER, "c1", List.of(), HOUR);
     assertThat(verified(verifier, token).subject()).isEqualTo("u1");
     char last = token.charAt(token.length() - 2);
-    String tampered = token.substring(0, token.length() - 2) + (last == 'A' ? 'B' : 'A') + token.charAt(token.length() - 1);
+    String tampered =
+        token.substring(0, token.length() - 2)
+            + (last == 'A' ? 'B' : 'A')
+            + token.charAt(token.length() - 1);
 
     assertThat(refused(verifier, tampered)).hasMessage("invalid token");
     assertThat(verified(verifier, token).subject()).isEqualTo("u1");

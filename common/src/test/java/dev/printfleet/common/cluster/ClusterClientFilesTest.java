@@ -24,8 +24,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * A gateway holding 19,900 agents has no file descriptors to spare: the cluster manager's Redis
- * client must cost a handful of files per JVM, not the hundred or so Redisson's defaults open
- * (32 netty event loops with their selectors, 24 idle connections per node, DNS sockets).
+ * client must cost a handful of files per JVM, not the hundred or so Redisson's defaults open (32
+ * netty event loops with their selectors, 24 idle connections per node, DNS sockets).
  */
 @ExtendWith(RealServersExtension.class)
 class ClusterClientFilesTest {
@@ -44,12 +44,16 @@ class ClusterClientFilesTest {
         RedisSettings.from(
             new Settings(
                 Map.of(
-                    "PRINTFLEET_REDIS_CLIENT_TYPE", clientType,
-                    "REDIS_CONNECTION_ADDRESS", redis.address(),
-                    "REDIS_KEY_NAMESPACE", "files-" + UUID.randomUUID().toString().substring(0, 8))));
+                    "PRINTFLEET_REDIS_CLIENT_TYPE",
+                    clientType,
+                    "REDIS_CONNECTION_ADDRESS",
+                    redis.address(),
+                    "REDIS_KEY_NAMESPACE",
+                    "files-" + UUID.randomUUID().toString().substring(0, 8))));
     int before = openFiles();
     Vertx node =
-        await(ClusterBootstrap.start(settings, EventBusSettings.from(new Settings(Map.of())), null));
+        await(
+            ClusterBootstrap.start(settings, EventBusSettings.from(new Settings(Map.of())), null));
     try {
       // One round trip through the cluster manager, so its pools are in use, not just created.
       Promise<Void> registered = Promise.promise();
@@ -64,8 +68,11 @@ class ClusterClientFilesTest {
       assertThat(opened).isLessThanOrEqualTo(JOIN_FILE_BOUND);
       // The epoll transport is what these files are counted with in production, on Linux x86_64;
       // a Netty upgrade without the matching native jar would fall back to NIO silently.
-      if (System.getProperty("os.name").equals("Linux") && System.getProperty("os.arch").equals("amd64")) {
-        assertThat(node.isNativeTransportEnabled()).as("epoll refused: %s", node.unavailableNativeTransportCause()).isTrue();
+      if (System.getProperty("os.name").equals("Linux")
+          && System.getProperty("os.arch").equals("amd64")) {
+        assertThat(node.isNativeTransportEnabled())
+            .as("epoll refused: %s", node.unavailableNativeTransportCause())
+            .isTrue();
       }
     } finally {
       await(node.close().recover(e -> Future.succeededFuture()));

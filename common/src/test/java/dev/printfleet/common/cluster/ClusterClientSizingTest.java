@@ -62,8 +62,7 @@ class ClusterClientSizingTest {
 
   @Test
   void clusterClientGetsTheDefaultSizesForMastersAndReplicas() {
-    Config config =
-        configOf(settings("cluster", "redis://r1:7000,redis://r2:7001", Map.of()));
+    Config config = configOf(settings("cluster", "redis://r1:7000,redis://r2:7001", Map.of()));
 
     assertThat(config.getNettyThreads()).isEqualTo(2);
     assertThat(config.useClusterServers().getNodeAddresses())
@@ -73,8 +72,7 @@ class ClusterClientSizingTest {
 
   @Test
   void replicatedClientGetsTheDefaultSizesForMastersAndReplicas() {
-    Config config =
-        configOf(settings("replicated", "redis://r1:6379,redis://r2:6379", Map.of()));
+    Config config = configOf(settings("replicated", "redis://r1:6379,redis://r2:6379", Map.of()));
 
     assertThat(config.getNettyThreads()).isEqualTo(2);
     assertThat(config.useReplicatedServers().getNodeAddresses())
@@ -137,8 +135,7 @@ class ClusterClientSizingTest {
           .ignoreExceptions()
           .until(
               () ->
-                  address.equals(
-                      await(sender.eventBus().<String>request(address, "ping")).body()));
+                  address.equals(await(sender.eventBus().<String>request(address, "ping")).body()));
     }
   }
 
@@ -170,7 +167,8 @@ class ClusterClientSizingTest {
 
   private Vertx join(RedisSettings settings) {
     Vertx node =
-        await(ClusterBootstrap.start(settings, EventBusSettings.from(new Settings(Map.of())), null));
+        await(
+            ClusterBootstrap.start(settings, EventBusSettings.from(new Settings(Map.of())), null));
     nodes.add(node);
     return node;
   }

@@ -21,7 +21,8 @@ public final class ClusterNodeProcess {
     Vertx vertx = ClusterNodes.start(redisAddress, namespace);
     var requests = vertx.eventBus().<String>consumer(address, message -> message.reply(name));
     var publishes =
-        vertx.eventBus()
+        vertx
+            .eventBus()
             .<String>consumer(
                 address + ".publish",
                 message -> vertx.eventBus().send(address + ".seen", name + ":" + message.body()));

@@ -16,7 +16,8 @@ final class ClusterNodes {
 
   static RedisSettings redis(String address, String namespace) {
     return RedisSettings.from(
-        new Settings(Map.of("REDIS_CONNECTION_ADDRESS", address, "REDIS_KEY_NAMESPACE", namespace)));
+        new Settings(
+            Map.of("REDIS_CONNECTION_ADDRESS", address, "REDIS_KEY_NAMESPACE", namespace)));
   }
 
   static Vertx start(String redisAddress, String namespace) {
@@ -31,7 +32,10 @@ final class ClusterNodes {
 
   static <T> T await(Future<T> future, Duration timeout) {
     try {
-      return future.toCompletionStage().toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      return future
+          .toCompletionStage()
+          .toCompletableFuture()
+          .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (Exception e) {
       throw new AssertionError("future did not complete: " + e, e);
     }

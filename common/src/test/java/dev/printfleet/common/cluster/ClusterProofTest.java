@@ -29,8 +29,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * Three clustered Vert.x nodes on one real Redis: the event bus works across them, and a node
- * that leaves, cleanly or by dying, stops being a target.
+ * Three clustered Vert.x nodes on one real Redis: the event bus works across them, and a node that
+ * leaves, cleanly or by dying, stops being a target.
  */
 @ExtendWith(RealServersExtension.class)
 class ClusterProofTest {
@@ -38,8 +38,8 @@ class ClusterProofTest {
   /**
    * The bound for a node that dies without leaving: its catalog entry expires 30 s after its last
    * refresh, and every node's {@link ClusterGuard} drops it after three 3 s checks, so about 40 s
-   * plus the 1 s request timeout of the probe. The assertion leaves room for a loaded machine;
-   * the measured figure is printed.
+   * plus the 1 s request timeout of the probe. The assertion leaves room for a loaded machine; the
+   * measured figure is printed.
    */
   static final Duration DEAD_NODE_BOUND = Duration.ofSeconds(60);
 
@@ -90,7 +90,11 @@ class ClusterProofTest {
     var received = new ConcurrentHashMap<String, String>();
     for (int i = 0; i < nodes.size(); i++) {
       String name = "node" + i;
-      register(nodes.get(i).eventBus().<String>consumer("proof.publish", m -> received.put(name, m.body())));
+      register(
+          nodes
+              .get(i)
+              .eventBus()
+              .<String>consumer("proof.publish", m -> received.put(name, m.body())));
     }
 
     nodes.get(0).eventBus().publish("proof.publish", "to-all");
@@ -101,7 +105,11 @@ class ClusterProofTest {
 
   @Test
   void requestGetsTheReplyFromAnotherNode() {
-    register(nodes.get(2).eventBus().<String>consumer("proof.request", m -> m.reply("pong:" + m.body())));
+    register(
+        nodes
+            .get(2)
+            .eventBus()
+            .<String>consumer("proof.request", m -> m.reply("pong:" + m.body())));
 
     String reply = await(nodes.get(0).eventBus().<String>request("proof.request", "ping")).body();
 
@@ -112,7 +120,9 @@ class ClusterProofTest {
   void aNodeThatLeavesCleanlyIsNoLongerATarget() {
     register(nodes.get(1).eventBus().<String>consumer("proof.leave", m -> m.reply("stays")));
     register(nodes.get(2).eventBus().<String>consumer("proof.leave", m -> m.reply("leaves")));
-    await().atMost(Duration.ofSeconds(10)).until(() -> answersFrom(nodes.get(0), "proof.leave", 6).contains("leaves"));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> answersFrom(nodes.get(0), "proof.leave", 6).contains("leaves"));
 
     await(nodes.remove(2).close());
 
@@ -129,7 +139,9 @@ class ClusterProofTest {
     register(nodes.get(1).eventBus().<String>consumer("proof.dead", m -> m.reply("alive")));
 
     // The separate process is a full member: it answers requests and hears publishes.
-    await().atMost(Duration.ofSeconds(20)).until(() -> answersFrom(nodes.get(0), "proof.dead", 6).contains("child"));
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> answersFrom(nodes.get(0), "proof.dead", 6).contains("child"));
     var seen = new CopyOnWriteArrayList<String>();
     register(nodes.get(0).eventBus().<String>consumer("proof.dead.seen", m -> seen.add(m.body())));
     nodes.get(2).eventBus().publish("proof.dead.publish", "hi");
@@ -154,7 +166,9 @@ class ClusterProofTest {
       try {
         names.add(
             await(
-                    from.eventBus().<String>request(address, "who", new DeliveryOptions().setSendTimeout(1_000)),
+                    from.eventBus()
+                        .<String>request(
+                            address, "who", new DeliveryOptions().setSendTimeout(1_000)),
                     Duration.ofSeconds(5))
                 .body());
       } catch (AssertionError e) {
@@ -185,7 +199,8 @@ class ClusterProofTest {
             name);
     Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
     processes.add(process);
-    var reader = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+    var reader =
+        new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     String line;
     while ((line = reader.readLine()) != null) {
@@ -198,6 +213,9 @@ class ClusterProofTest {
         break;
       }
     }
-    throw new AssertionError("the node process did not become ready (exit=" + (process.isAlive() ? "alive" : process.exitValue()) + ")");
+    throw new AssertionError(
+        "the node process did not become ready (exit="
+            + (process.isAlive() ? "alive" : process.exitValue())
+            + ")");
   }
 }

@@ -33,9 +33,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Redis loses the cluster's state under two running nodes (a {@code FLUSHALL}; a restart without
- * persistence): each node's guard puts its own entry and subscriptions back, so sends and
- * publishes reach their consumers again, on addresses the sender had cached and on ones it looks
- * up for the first time, and no node drops the other. Each test runs on a Redis of its own.
+ * persistence): each node's guard puts its own entry and subscriptions back, so sends and publishes
+ * reach their consumers again, on addresses the sender had cached and on ones it looks up for the
+ * first time, and no node drops the other. Each test runs on a Redis of its own.
  */
 class RedisLossTest {
 
@@ -43,8 +43,10 @@ class RedisLossTest {
 
   private final List<RedisServerHandle> servers = new ArrayList<>();
   private RedisServerHandle redis;
+
   /** The Redis the readiness check pings: the master. */
   private String masterAddress;
+
   private String namespace;
   private final List<Vertx> nodes = new ArrayList<>();
   private Vertx nodeA;
@@ -134,7 +136,9 @@ class RedisLossTest {
           commands.batch(
               List.of(
                   Request.cmd(Command.FLUSHALL),
-                  Request.cmd(Command.REPLICAOF).arg("127.0.0.1").arg(dev.printfleet.testing.FreePorts.next()))));
+                  Request.cmd(Command.REPLICAOF)
+                      .arg("127.0.0.1")
+                      .arg(dev.printfleet.testing.FreePorts.next()))));
       Redis probe = Redis.createClient(nodeA, redis.address());
       Readiness readiness = new Readiness(nodeA, probe);
       await()
@@ -153,7 +157,8 @@ class RedisLossTest {
 
       await()
           .atMost(HEALED_WITHIN)
-          .untilAsserted(() -> assertThat(clusterCheck(readiness).getString("status")).isEqualTo("UP"));
+          .untilAsserted(
+              () -> assertThat(clusterCheck(readiness).getString("status")).isEqualTo("UP"));
       assertHealed();
       probe.close();
     } finally {
@@ -185,8 +190,10 @@ class RedisLossTest {
       masterAddress = master.address();
       startTwoNodes(
           Map.of(
-              "PRINTFLEET_REDIS_CLIENT_TYPE", "replicated",
-              "REDIS_CONNECTION_ADDRESS", master.address() + "," + replica.address()));
+              "PRINTFLEET_REDIS_CLIENT_TYPE",
+              "replicated",
+              "REDIS_CONNECTION_ADDRESS",
+              master.address() + "," + replica.address()));
 
       // The replica is promoted having lost the data, and the old master follows it.
       await(toReplica.send(Request.cmd(Command.REPLICAOF).arg("NO").arg("ONE")));
@@ -298,7 +305,8 @@ class RedisLossTest {
 
   private static String request(Vertx from, String address) {
     return await(
-            from.eventBus().<String>request(address, "who", new DeliveryOptions().setSendTimeout(1_000)),
+            from.eventBus()
+                .<String>request(address, "who", new DeliveryOptions().setSendTimeout(1_000)),
             Duration.ofSeconds(5))
         .body();
   }

@@ -29,8 +29,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Two nodes on one Redis: a node answers event bus addresses it looked up before from what it
- * knows while Redis stalls, and still sees consumers come and go on the other node within seconds.
+ * Two nodes on one Redis: a node answers event bus addresses it looked up before from what it knows
+ * while Redis stalls, and still sees consumers come and go on the other node within seconds.
  */
 class RedisPauseTest {
 
@@ -53,11 +53,16 @@ class RedisPauseTest {
     var settings =
         new Settings(
             Map.of(
-                "REDIS_CONNECTION_ADDRESS", redis.address(),
-                "REDIS_KEY_NAMESPACE", namespace,
-                "PRINTFLEET_CLUSTER_CHECK_INTERVAL", "1s"));
-    var a = ClusterBootstrap.start(RedisSettings.from(settings), EventBusSettings.from(settings), null);
-    var b = ClusterBootstrap.start(RedisSettings.from(settings), EventBusSettings.from(settings), null);
+                "REDIS_CONNECTION_ADDRESS",
+                redis.address(),
+                "REDIS_KEY_NAMESPACE",
+                namespace,
+                "PRINTFLEET_CLUSTER_CHECK_INTERVAL",
+                "1s"));
+    var a =
+        ClusterBootstrap.start(RedisSettings.from(settings), EventBusSettings.from(settings), null);
+    var b =
+        ClusterBootstrap.start(RedisSettings.from(settings), EventBusSettings.from(settings), null);
     nodeA = await(a);
     nodeB = await(b);
     nodes.add(nodeA);
@@ -133,7 +138,8 @@ class RedisPauseTest {
     await()
         .atMost(Duration.ofSeconds(3))
         .pollInterval(Duration.ofMillis(100))
-        .until(() -> answeredBy.add(request(nodeA, "pause.shared", "x")) && answeredBy.contains("B"));
+        .until(
+            () -> answeredBy.add(request(nodeA, "pause.shared", "x")) && answeredBy.contains("B"));
   }
 
   @Test
@@ -145,7 +151,8 @@ class RedisPauseTest {
     await()
         .atMost(Duration.ofSeconds(3))
         .pollInterval(Duration.ofMillis(50))
-        .until(() -> answeredBy.add(request(nodeA, "pause.leaving", "x")) && answeredBy.size() == 2);
+        .until(
+            () -> answeredBy.add(request(nodeA, "pause.leaving", "x")) && answeredBy.size() == 2);
 
     await(onB.unregister());
     // Within seconds every request goes to A's consumer, none to B that no longer listens.
@@ -164,7 +171,8 @@ class RedisPauseTest {
     await()
         .atMost(Duration.ofSeconds(3))
         .pollInterval(Duration.ofMillis(50))
-        .until(() -> answeredBy.add(request(nodeA, "pause.leaving", "x")) && answeredBy.size() == 2);
+        .until(
+            () -> answeredBy.add(request(nodeA, "pause.leaving", "x")) && answeredBy.size() == 2);
 
     await(nodeB.close());
     nodes.remove(nodeB);
@@ -204,7 +212,8 @@ class RedisPauseTest {
   private static Throwable requestFailure(Vertx from, String address) {
     Future<?> sent =
         from.eventBus().request(address, "x", new DeliveryOptions().setSendTimeout(1_000));
-    return await(sent.map(ok -> (Throwable) null).recover(Future::succeededFuture), Duration.ofSeconds(5));
+    return await(
+        sent.map(ok -> (Throwable) null).recover(Future::succeededFuture), Duration.ofSeconds(5));
   }
 
   private static void register(MessageConsumer<?> consumer) {

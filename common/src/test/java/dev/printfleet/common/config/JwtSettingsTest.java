@@ -66,8 +66,10 @@ class JwtSettingsTest {
             () ->
                 read(
                     Map.of(
-                        "PRINTFLEET_JWT_PUBLIC_KEY", PUBLIC_KEY,
-                        "PRINTFLEET_JWT_ALGORITHM", "HS256")))
+                        "PRINTFLEET_JWT_PUBLIC_KEY",
+                        PUBLIC_KEY,
+                        "PRINTFLEET_JWT_ALGORITHM",
+                        "HS256")))
         .isInstanceOf(ConfigException.class)
         .hasMessageStartingWith("PRINTFLEET_JWT_ALGORITHM ")
         .hasMessageContaining("'HS256'");

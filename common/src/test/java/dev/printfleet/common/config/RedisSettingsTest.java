@@ -122,12 +122,11 @@ class RedisSettingsTest {
     assertThat(read(Map.of()).clusterClient())
         .isEqualTo(new RedisSettings.ClusterClientSizes(2, 1, 32, 8));
     assertThat(
-            read(
-                    Map.of(
-                        "PRINTFLEET_CLUSTER_REDIS_NETTY_THREADS", "4",
-                        "PRINTFLEET_CLUSTER_REDIS_IDLE_CONNECTIONS", "2",
-                        "PRINTFLEET_CLUSTER_REDIS_POOL", "32",
-                        "PRINTFLEET_CLUSTER_REDIS_SUBSCRIPTION_POOL", "10"))
+            read(Map.of(
+                    "PRINTFLEET_CLUSTER_REDIS_NETTY_THREADS", "4",
+                    "PRINTFLEET_CLUSTER_REDIS_IDLE_CONNECTIONS", "2",
+                    "PRINTFLEET_CLUSTER_REDIS_POOL", "32",
+                    "PRINTFLEET_CLUSTER_REDIS_SUBSCRIPTION_POOL", "10"))
                 .clusterClient())
         .isEqualTo(new RedisSettings.ClusterClientSizes(4, 2, 32, 10));
   }

@@ -60,13 +60,22 @@ class ServiceLifecycleTest {
 
     @Override
     public Future<Void> deploy(ServiceRuntime runtime, Void config) {
-      runtime.onDrain(() -> { drained.add("first-added"); return Future.succeededFuture(); });
-      runtime.onDrain(() -> { drained.add("last-added"); return Future.succeededFuture(); });
+      runtime.onDrain(
+          () -> {
+            drained.add("first-added");
+            return Future.succeededFuture();
+          });
+      runtime.onDrain(
+          () -> {
+            drained.add("last-added");
+            return Future.succeededFuture();
+          });
       return runtime.serve(Router.router(runtime.vertx()), new HttpServerOptions()).mapEmpty();
     }
   }
 
-  private ServiceRuntime start(RedisServerHandle redis, String namespace, Map<String, String> extra) {
+  private ServiceRuntime start(
+      RedisServerHandle redis, String namespace, Map<String, String> extra) {
     Map<String, String> env = new HashMap<>();
     env.put("PRINTFLEET_JWT_SECRET", "lifecycle-secret-0123456789-0123456789");
     env.put("REDIS_CONNECTION_ADDRESS", redis.address());
@@ -85,7 +94,8 @@ class ServiceLifecycleTest {
   }
 
   @Test
-  void readyWhileClusterAndRedisAnswerAndNotReadyWhileDraining(RedisServerHandle redis) throws Exception {
+  void readyWhileClusterAndRedisAnswerAndNotReadyWhileDraining(RedisServerHandle redis)
+      throws Exception {
     var runtime = start(redis, namespace(), Map.of("PRINTFLEET_DRAIN_DELAY", "3s"));
     var ready = get(runtime.httpPort(), "/health/ready");
     assertThat(ready.statusCode()).isEqualTo(200);
@@ -109,12 +119,18 @@ class ServiceLifecycleTest {
       assertThat(get(runtime.httpPort(), "/health/ready").statusCode()).isEqualTo(200);
 
       ownRedis.stop();
-      await().atMost(Duration.ofSeconds(20)).until(() -> get(runtime.httpPort(), "/health/ready").statusCode() == 503);
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .until(() -> get(runtime.httpPort(), "/health/ready").statusCode() == 503);
       assertThat(get(runtime.httpPort(), "/health/ready").body()).contains("\"redis\"");
-      assertThat(get(runtime.httpPort(), "/health/live").statusCode()).as("still alive").isEqualTo(200);
+      assertThat(get(runtime.httpPort(), "/health/live").statusCode())
+          .as("still alive")
+          .isEqualTo(200);
 
       ownRedis.start();
-      await().atMost(Duration.ofSeconds(30)).until(() -> get(runtime.httpPort(), "/health/ready").statusCode() == 200);
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> get(runtime.httpPort(), "/health/ready").statusCode() == 200);
       started.remove(runtime);
       join(runtime.shutdown(), Duration.ofSeconds(30));
     }
@@ -125,12 +141,26 @@ class ServiceLifecycleTest {
     String namespace = namespace();
     var listener = start(redis, namespace, Map.of("PRINTFLEET_HEARTBEAT_INTERVAL", "1h"));
     var beats = new CopyOnWriteArrayList<Heartbeat>();
-    listener.vertx().eventBus().<JsonObject>consumer(Addresses.MONITORING_HEARTBEAT, m -> beats.add(Heartbeat.fromJson(m.body())));
-    var beating = start(redis, namespace, Map.of("PRINTFLEET_HEARTBEAT_INTERVAL", "300ms", "PRINTFLEET_INSTANCE_ID", "beating-1"));
+    listener
+        .vertx()
+        .eventBus()
+        .<JsonObject>consumer(
+            Addresses.MONITORING_HEARTBEAT, m -> beats.add(Heartbeat.fromJson(m.body())));
+    var beating =
+        start(
+            redis,
+            namespace,
+            Map.of(
+                "PRINTFLEET_HEARTBEAT_INTERVAL", "300ms", "PRINTFLEET_INSTANCE_ID", "beating-1"));
 
-    await().atMost(Duration.ofSeconds(15))
+    await()
+        .atMost(Duration.ofSeconds(15))
         .until(() -> beats.stream().filter(b -> b.instanceId().equals("beating-1")).count() >= 3);
-    Heartbeat beat = beats.stream().filter(b -> b.instanceId().equals("beating-1")).reduce((a, b) -> b).orElseThrow();
+    Heartbeat beat =
+        beats.stream()
+            .filter(b -> b.instanceId().equals("beating-1"))
+            .reduce((a, b) -> b)
+            .orElseThrow();
     assertThat(beat.service()).isEqualTo("bare");
     assertThat(beat.heapUsedBytes()).isPositive();
     assertThat(beat.ready()).isTrue();
@@ -138,25 +168,42 @@ class ServiceLifecycleTest {
   }
 
   @Test
-  void drainCommandOnTheControlAddressShutsTheInstanceDownAndItLeavesTheCluster(RedisServerHandle redis) {
+  void drainCommandOnTheControlAddressShutsTheInstanceDownAndItLeavesTheCluster(
+      RedisServerHandle redis) {
     String namespace = namespace();
     var observer = start(redis, namespace, Map.of());
     var target = start(redis, namespace, Map.of("PRINTFLEET_INSTANCE_ID", "target-1"));
 
-    var reply = join(observer.vertx().eventBus().<JsonObject>request(
-        Addresses.control("target-1"), new ControlCommand(ControlCommand.DRAIN, null).toJson())).body();
+    var reply =
+        join(observer
+                .vertx()
+                .eventBus()
+                .<JsonObject>request(
+                    Addresses.control("target-1"),
+                    new ControlCommand(ControlCommand.DRAIN, null).toJson()))
+            .body();
     assertThat(reply.getBoolean("draining")).isTrue();
 
     join(target.stopped(), Duration.ofSeconds(30));
     started.remove(target);
     // Once it has left, nothing answers on its control address any more.
-    await().atMost(Duration.ofSeconds(10)).until(() ->
-        observer.vertx().eventBus().request(Addresses.control("target-1"), new JsonObject())
-            .toCompletionStage().toCompletableFuture().handle((ok, e) -> e != null).get(5, TimeUnit.SECONDS));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                observer
+                    .vertx()
+                    .eventBus()
+                    .request(Addresses.control("target-1"), new JsonObject())
+                    .toCompletionStage()
+                    .toCompletableFuture()
+                    .handle((ok, e) -> e != null)
+                    .get(5, TimeUnit.SECONDS));
   }
 
   @Test
-  void startThatFailsEndsWithItsCauseOnceItsVertxIsClosed(RedisServerHandle redis) throws Exception {
+  void startThatFailsEndsWithItsCauseOnceItsVertxIsClosed(RedisServerHandle redis)
+      throws Exception {
     Map<String, String> env = new HashMap<>();
     env.put("PRINTFLEET_JWT_SECRET", "lifecycle-secret-0123456789-0123456789");
     env.put("REDIS_CONNECTION_ADDRESS", redis.address());
@@ -167,12 +214,17 @@ class ServiceLifecycleTest {
 
       // The deploy fails on a context of the Vert.x the failure closes: the start must still end,
       // with the bind's cause, well within the wait a service's main gives it.
-      var outcome = ServiceLauncher.start(new BareService(), new Settings(env))
-          .toCompletionStage().toCompletableFuture().handle((runtime, e) -> e);
+      var outcome =
+          ServiceLauncher.start(new BareService(), new Settings(env))
+              .toCompletionStage()
+              .toCompletableFuture()
+              .handle((runtime, e) -> e);
       Throwable failure = outcome.get(30, TimeUnit.SECONDS);
 
       // A BindException with NIO; Netty's own IOException with epoll: the same words either way.
-      assertThat(failure).isInstanceOf(IOException.class).hasMessageContaining("Address already in use");
+      assertThat(failure)
+          .isInstanceOf(IOException.class)
+          .hasMessageContaining("Address already in use");
     }
   }
 
@@ -181,7 +233,10 @@ class ServiceLifecycleTest {
   }
 
   private static HttpResponse<String> get(int port, String path) throws Exception {
-    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(5)).build(),
+    return http.send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+            .timeout(Duration.ofSeconds(5))
+            .build(),
         HttpResponse.BodyHandlers.ofString());
   }
 
@@ -191,7 +246,10 @@ class ServiceLifecycleTest {
 
   private static <T> T join(Future<T> future, Duration timeout) {
     try {
-      return future.toCompletionStage().toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      return future
+          .toCompletionStage()
+          .toCompletableFuture()
+          .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (Exception e) {
       throw new AssertionError("future did not complete: " + e, e);
     }

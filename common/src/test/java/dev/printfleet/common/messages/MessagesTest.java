@@ -33,8 +33,18 @@ class MessagesTest {
       new DispatchRequest("j1", "acme", "a1", "p1", "application/pdf", "JVBERi0=", 3, AT);
   private static final Heartbeat HEARTBEAT =
       new Heartbeat(
-          "printing-1", "printing", 120, 50_000_000, 1_000_000_000, 0.25, 4, 12, true, false,
-          List.of(CIRCUIT), AT);
+          "printing-1",
+          "printing",
+          120,
+          50_000_000,
+          1_000_000_000,
+          0.25,
+          4,
+          12,
+          true,
+          false,
+          List.of(CIRCUIT),
+          AT);
   private static final JobEvent JOB_EVENT =
       new JobEvent("j1", "p1", "c1", "b7", "failed", 5, "paper jam", AT);
   private static final JobResult JOB_RESULT =
@@ -43,7 +53,12 @@ class MessagesTest {
       new PrinterStatusEvent("a1", "c1", "b7", "p1", "error", "cover open", AT);
   private static final PrinterTestRequest TEST_REQUEST = new PrinterTestRequest("acme", "a1", "p1");
   private static final PrintersSync SYNC =
-      new PrintersSync("a1", "c1", "b7", List.of(PRINTER, new PrinterInfo("p2", "Back office", "paper_out")), AT);
+      new PrintersSync(
+          "a1",
+          "c1",
+          "b7",
+          List.of(PRINTER, new PrinterInfo("p2", "Back office", "paper_out")),
+          AT);
 
   @Test
   void everyMessageRoundTripsUnchangedAndCarriesItsVersion() {
@@ -62,10 +77,22 @@ class MessagesTest {
   void aHeartbeatCarriesWhenItsInstanceLastLostItsClusterStateAndOlderOnesStillRead() {
     var lost =
         new Heartbeat(
-            "printing-1", "printing", 120, 1, 2, 0.25, 4, 12, true, false, List.of(), AT,
+            "printing-1",
+            "printing",
+            120,
+            1,
+            2,
+            0.25,
+            4,
+            12,
+            true,
+            false,
+            List.of(),
+            AT,
             AT.minusSeconds(30));
     assertRoundTrip(lost, Heartbeat::toJson, Heartbeat::fromJson);
-    assertThat(lost.toJson().getLong("clusterLossAt")).isEqualTo(AT.minusSeconds(30).toEpochMilli());
+    assertThat(lost.toJson().getLong("clusterLossAt"))
+        .isEqualTo(AT.minusSeconds(30).toEpochMilli());
 
     var older = HEARTBEAT.toJson();
     assertThat(older.containsKey("clusterLossAt")).isFalse();
@@ -112,12 +139,21 @@ class MessagesTest {
     assertMissing(
         AGENT_EVENT.toJson(),
         AgentEvent::fromJson,
-        "kind", "agentId", "company", "branch", "instanceId");
+        "kind",
+        "agentId",
+        "company",
+        "branch",
+        "instanceId");
     assertMissing(CONTROL.toJson(), ControlCommand::fromJson, "action");
     assertMissing(
         DISPATCH.toJson(),
         DispatchRequest::fromJson,
-        "jobId", "company", "agentId", "printerId", "contentType", "content");
+        "jobId",
+        "company",
+        "agentId",
+        "printerId",
+        "contentType",
+        "content");
     assertMissing(HEARTBEAT.toJson(), Heartbeat::fromJson, "instanceId", "service");
     assertMissing(
         JOB_EVENT.toJson(), JobEvent::fromJson, "jobId", "printerId", "company", "branch", "state");
@@ -126,8 +162,13 @@ class MessagesTest {
     assertMissing(
         STATUS.toJson(),
         PrinterStatusEvent::fromJson,
-        "agentId", "company", "branch", "printerId", "status");
-    assertMissing(TEST_REQUEST.toJson(), PrinterTestRequest::fromJson, "company", "agentId", "printerId");
+        "agentId",
+        "company",
+        "branch",
+        "printerId",
+        "status");
+    assertMissing(
+        TEST_REQUEST.toJson(), PrinterTestRequest::fromJson, "company", "agentId", "printerId");
     assertMissing(PRINTER.toJson(), PrinterInfo::fromJson, "id");
     assertMissing(CIRCUIT.toJson(), CircuitInfo::fromJson, "name", "state");
   }
@@ -164,10 +205,13 @@ class MessagesTest {
   @Test
   void aBatchOverItsLimitIsRefusedBothWays() {
     var tooMany = Collections.nCopies(PrinterStatusEvent.MAX_BATCH + 1, STATUS);
-    assertThatThrownBy(() -> PrinterStatusEvent.batchJson(tooMany)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> PrinterStatusEvent.batchJson(tooMany))
+        .isInstanceOf(IllegalArgumentException.class);
     var array = new JsonArray();
     tooMany.forEach(s -> array.add(s.toJson()));
-    assertThatThrownBy(() -> PrinterStatusEvent.listFromJson(new JsonObject().put("v", 1).put("events", array)))
+    assertThatThrownBy(
+            () ->
+                PrinterStatusEvent.listFromJson(new JsonObject().put("v", 1).put("events", array)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("over " + PrinterStatusEvent.MAX_BATCH);
   }
@@ -175,14 +219,20 @@ class MessagesTest {
   @Test
   void aJobEventBatchIsBounded() {
     var tooMany = Collections.nCopies(JobEvent.MAX_BATCH + 1, JOB_EVENT);
-    assertThatThrownBy(() -> JobEvent.batchJson(tooMany)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> JobEvent.batchJson(tooMany))
+        .isInstanceOf(IllegalArgumentException.class);
     var array = new JsonArray();
     tooMany.forEach(e -> array.add(e.toJson()));
-    assertThatThrownBy(() -> JobEvent.listFromJson(new JsonObject().put("v", 1).put("events", array)))
+    assertThatThrownBy(
+            () -> JobEvent.listFromJson(new JsonObject().put("v", 1).put("events", array)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("over " + JobEvent.MAX_BATCH);
-    assertThatThrownBy(() -> JobEvent.listFromJson(new JsonObject().put("v", 1)
-        .put("events", new JsonArray().add(JOB_EVENT.toJson().put("jobId", "")))))
+    assertThatThrownBy(
+            () ->
+                JobEvent.listFromJson(
+                    new JsonObject()
+                        .put("v", 1)
+                        .put("events", new JsonArray().add(JOB_EVENT.toJson().put("jobId", "")))))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("'jobId'");
   }

@@ -29,11 +29,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The agents of the whole gateway process, whichever event loop holds their socket: one session
- * per agent (company and agent id), the requests waiting on agents, presence, and the consumers of
- * what must be handled once per process (a dispatch to this instance, another gateway's connect).
- * A session is touched only on its own loop: what reaches it from here hops to its endpoint's
- * context. The map is concurrent; everything else here runs on the context that {@link #start}ed it.
+ * The agents of the whole gateway process, whichever event loop holds their socket: one session per
+ * agent (company and agent id), the requests waiting on agents, presence, and the consumers of what
+ * must be handled once per process (a dispatch to this instance, another gateway's connect). A
+ * session is touched only on its own loop: what reaches it from here hops to its endpoint's
+ * context. The map is concurrent; everything else here runs on the context that {@link #start}ed
+ * it.
  */
 public final class AgentDirectory {
 
@@ -41,6 +42,7 @@ public final class AgentDirectory {
 
   /** Tries to tell printing that agents are reachable again: about 12 s of retries. */
   private static final int ANNOUNCE_ATTEMPTS = 7;
+
   private static final long REQUEST_TIMEOUT_MS = 5_000;
 
   /** A session and the endpoint (the event loop) that owns its socket. */
@@ -59,7 +61,8 @@ public final class AgentDirectory {
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
   private volatile boolean draining;
 
-  public AgentDirectory(Vertx vertx, ServiceRuntime runtime, GatewayConfig config, PresenceRegistry presence) {
+  public AgentDirectory(
+      Vertx vertx, ServiceRuntime runtime, GatewayConfig config, PresenceRegistry presence) {
     this.vertx = vertx;
     this.runtime = runtime;
     this.presence = presence;
@@ -69,8 +72,10 @@ public final class AgentDirectory {
   /** Registers the process's consumers and periodic work on the calling context. */
   public Future<Void> start() {
     var bus = vertx.eventBus();
-    MessageConsumer<JsonObject> requests = bus.consumer(Addresses.gateway(runtime.instanceId()), this::onGatewayRequest);
-    MessageConsumer<JsonObject> agentEvents = bus.consumer(Addresses.EVENTS_AGENT, this::onAgentEvent);
+    MessageConsumer<JsonObject> requests =
+        bus.consumer(Addresses.gateway(runtime.instanceId()), this::onGatewayRequest);
+    MessageConsumer<JsonObject> agentEvents =
+        bus.consumer(Addresses.EVENTS_AGENT, this::onAgentEvent);
     consumers.add(requests);
     consumers.add(agentEvents);
     long refreshMs = Math.max(1000, presence.ttl().toMillis() / 3);
@@ -109,7 +114,9 @@ public final class AgentDirectory {
     return held.put(key, session);
   }
 
-  /** Forgets a session unless a newer one of its agent replaced it; false when it had been replaced. */
+  /**
+   * Forgets a session unless a newer one of its agent replaced it; false when it had been replaced.
+   */
   boolean release(AgentKey key, Held session) {
     return held.remove(key, session);
   }
@@ -117,11 +124,13 @@ public final class AgentDirectory {
   /** The sessions one endpoint owns. */
   List<Connection> heldBy(AgentEndpoint endpoint) {
     List<Connection> mine = new ArrayList<>();
-    held.values().forEach(h -> {
-      if (h.endpoint() == endpoint) {
-        mine.add(h.session());
-      }
-    });
+    held.values()
+        .forEach(
+            h -> {
+              if (h.endpoint() == endpoint) {
+                mine.add(h.session());
+              }
+            });
     return mine;
   }
 
@@ -133,19 +142,28 @@ public final class AgentDirectory {
     try {
       if (DispatchRequest.ACTION.equals(action)) {
         var dispatch = DispatchRequest.fromJson(message.body());
-        var data = new JsonObject()
-            .put("jobId", dispatch.jobId())
-            .put("printerId", dispatch.printerId())
-            .put("contentType", dispatch.contentType())
-            .put("content", dispatch.content())
-            .put("copies", dispatch.copies())
-            .put("createdAt", dispatch.createdAt().toString());
-        request = new AgentRequest(new AgentKey(dispatch.company(), dispatch.agentId()), "job.dispatch", data,
-            dispatch.content().length());
+        var data =
+            new JsonObject()
+                .put("jobId", dispatch.jobId())
+                .put("printerId", dispatch.printerId())
+                .put("contentType", dispatch.contentType())
+                .put("content", dispatch.content())
+                .put("copies", dispatch.copies())
+                .put("createdAt", dispatch.createdAt().toString());
+        request =
+            new AgentRequest(
+                new AgentKey(dispatch.company(), dispatch.agentId()),
+                "job.dispatch",
+                data,
+                dispatch.content().length());
       } else if (PrinterTestRequest.ACTION.equals(action)) {
         var test = PrinterTestRequest.fromJson(message.body());
-        request = new AgentRequest(new AgentKey(test.company(), test.agentId()), "printer.test",
-            new JsonObject().put("printerId", test.printerId()), 0);
+        request =
+            new AgentRequest(
+                new AgentKey(test.company(), test.agentId()),
+                "printer.test",
+                new JsonObject().put("printerId", test.printerId()),
+                0);
       } else {
         message.reply(AgentReply.failed("invalid_data", "unknown action " + action).toJson());
         return;
@@ -164,7 +182,8 @@ public final class AgentDirectory {
   }
 
   AgentReply notConnected(AgentKey agent) {
-    return AgentReply.notSent("not_found", "agent " + agent + " is not connected to " + runtime.instanceId());
+    return AgentReply.notSent(
+        "not_found", "agent " + agent + " is not connected to " + runtime.instanceId());
   }
 
   /** Another gateway accepted an agent we hold: the newer connection wins everywhere. */
@@ -175,19 +194,26 @@ public final class AgentDirectory {
     } catch (RuntimeException e) {
       return;
     }
-    if (event.kind() == AgentEvent.Kind.CONNECTED && !event.instanceId().equals(runtime.instanceId())) {
+    if (event.kind() == AgentEvent.Kind.CONNECTED
+        && !event.instanceId().equals(runtime.instanceId())) {
       // Keyed by company too: another company's agent with the same id is a different agent.
       Held local = held.get(new AgentKey(event.company(), event.agentId()));
       if (local == null) {
         return;
       }
-      local.endpoint().onLoop(() -> {
-        if (local.session().connectedAt().isBefore(event.at())) {
-          log.info("Agent connected to another gateway, closing here agent={} company={} other={}", event.agentId(),
-              event.company(), event.instanceId());
-          local.session().close(CloseCodes.REPLACED, "replaced by a newer connection");
-        }
-      });
+      local
+          .endpoint()
+          .onLoop(
+              () -> {
+                if (local.session().connectedAt().isBefore(event.at())) {
+                  log.info(
+                      "Agent connected to another gateway, closing here agent={} company={} other={}",
+                      event.agentId(),
+                      event.company(),
+                      event.instanceId());
+                  local.session().close(CloseCodes.REPLACED, "replaced by a newer connection");
+                }
+              });
     }
   }
 
@@ -201,37 +227,49 @@ public final class AgentDirectory {
   }
 
   /** Tried up to {@code attempts} times, each waiting {@code timeoutMs} for its answer. */
-  Future<JsonObject> requestPrinting(String address, JsonObject body, int attempts, long timeoutMs) {
+  Future<JsonObject> requestPrinting(
+      String address, JsonObject body, int attempts, long timeoutMs) {
     return tryRequest(address, body, 1, attempts, timeoutMs);
   }
 
   /** The wait before each retry doubles from 200 ms. */
-  private Future<JsonObject> tryRequest(String address, JsonObject body, int attempt, int attempts, long timeoutMs) {
-    return vertx.eventBus()
+  private Future<JsonObject> tryRequest(
+      String address, JsonObject body, int attempt, int attempts, long timeoutMs) {
+    return vertx
+        .eventBus()
         .<JsonObject>request(address, body, new DeliveryOptions().setSendTimeout(timeoutMs))
         .map(reply -> reply.body() == null ? new JsonObject() : reply.body())
-        .recover(e -> {
-          if (attempt >= attempts) {
-            return Future.failedFuture(e);
-          }
-          Promise<JsonObject> retry = Promise.promise();
-          vertx.setTimer(200L << Math.min(attempt - 1, 6),
-              id -> tryRequest(address, body, attempt + 1, attempts, timeoutMs).onComplete(retry));
-          return retry.future();
-        });
+        .recover(
+            e -> {
+              if (attempt >= attempts) {
+                return Future.failedFuture(e);
+              }
+              Promise<JsonObject> retry = Promise.promise();
+              vertx.setTimer(
+                  200L << Math.min(attempt - 1, 6),
+                  id ->
+                      tryRequest(address, body, attempt + 1, attempts, timeoutMs)
+                          .onComplete(retry));
+              return retry.future();
+            });
   }
 
   // ---- presence, once per process ----
 
   private void refreshPresence() {
-    presence.refresh(List.copyOf(held.keySet()), held::containsKey)
-        .onSuccess(missing -> {
-          if (!missing.isEmpty()) {
-            log.warn("Presence entries were missing and are written again agents={}", missing.size());
-            announcePresence(missing);
-          }
-        })
-        .onFailure(e -> log.warn("Presence refresh failed agents={}: {}", held.size(), e.toString()));
+    presence
+        .refresh(List.copyOf(held.keySet()), held::containsKey)
+        .onSuccess(
+            missing -> {
+              if (!missing.isEmpty()) {
+                log.warn(
+                    "Presence entries were missing and are written again agents={}",
+                    missing.size());
+                announcePresence(missing);
+              }
+            })
+        .onFailure(
+            e -> log.warn("Presence refresh failed agents={}: {}", held.size(), e.toString()));
   }
 
   /**
@@ -241,8 +279,12 @@ public final class AgentDirectory {
    */
   public Future<Void> restorePresence() {
     List<AgentKey> agents = List.copyOf(held.keySet());
-    return presence.refresh(agents, held::containsKey)
-        .onSuccess(missing -> log.info("Presence written again agents={} missing={}", agents.size(), missing.size()))
+    return presence
+        .refresh(agents, held::containsKey)
+        .onSuccess(
+            missing ->
+                log.info(
+                    "Presence written again agents={} missing={}", agents.size(), missing.size()))
         .compose(missing -> announcePresence(agents));
   }
 
@@ -250,15 +292,28 @@ public final class AgentDirectory {
   private Future<Void> announcePresence(List<AgentKey> agents) {
     Future<Void> chain = Future.succeededFuture();
     for (int from = 0; from < agents.size(); from += PresenceRestored.MAX_AGENTS) {
-      var message = new PresenceRestored(runtime.instanceId(),
-          agents.subList(from, Math.min(agents.size(), from + PresenceRestored.MAX_AGENTS)));
+      var message =
+          new PresenceRestored(
+              runtime.instanceId(),
+              agents.subList(from, Math.min(agents.size(), from + PresenceRestored.MAX_AGENTS)));
       // Patient: after Redis lost its data, printing's consumers are unreachable until its own
       // guard has put them back (a few seconds), and a release not heard leaves jobs waiting.
-      chain = chain.compose(v -> requestPrinting(Addresses.PRINTING_AGENTS, message.toJson(), ANNOUNCE_ATTEMPTS, REQUEST_TIMEOUT_MS)
-          .onFailure(e -> log.warn("Printing not told that presence is back agents={}: {}", message.agents().size(),
-              e.toString()))
-          .<Void>mapEmpty()
-          .recover(e -> Future.succeededFuture()));
+      chain =
+          chain.compose(
+              v ->
+                  requestPrinting(
+                          Addresses.PRINTING_AGENTS,
+                          message.toJson(),
+                          ANNOUNCE_ATTEMPTS,
+                          REQUEST_TIMEOUT_MS)
+                      .onFailure(
+                          e ->
+                              log.warn(
+                                  "Printing not told that presence is back agents={}: {}",
+                                  message.agents().size(),
+                                  e.toString()))
+                      .<Void>mapEmpty()
+                      .recover(e -> Future.succeededFuture()));
     }
     return chain;
   }

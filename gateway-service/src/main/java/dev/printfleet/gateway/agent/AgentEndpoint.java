@@ -1,18 +1,17 @@
 package dev.printfleet.gateway.agent;
 
-import dev.printfleet.common.presence.AgentKey;
-import dev.printfleet.common.presence.PresenceRegistry;
 import dev.printfleet.common.auth.Principal;
 import dev.printfleet.common.auth.Role;
 import dev.printfleet.common.lifecycle.ServiceRuntime;
 import dev.printfleet.common.messages.Addresses;
 import dev.printfleet.common.messages.AgentEvent;
 import dev.printfleet.common.messages.AgentReply;
-import dev.printfleet.common.messages.DispatchRequest;
 import dev.printfleet.common.messages.JobResult;
 import dev.printfleet.common.messages.PrinterInfo;
 import dev.printfleet.common.messages.PrinterStatusEvent;
 import dev.printfleet.common.messages.PrintersSync;
+import dev.printfleet.common.presence.AgentKey;
+import dev.printfleet.common.presence.PresenceRegistry;
 import dev.printfleet.common.protocol.Envelope;
 import dev.printfleet.common.protocol.Envelope.Code;
 import dev.printfleet.gateway.GatewayConfig;
@@ -21,16 +20,16 @@ import dev.printfleet.gateway.connection.Connection;
 import dev.printfleet.gateway.connection.ConnectionRegistry;
 import dev.printfleet.gateway.connection.GatewayMetrics;
 import dev.printfleet.gateway.connection.Handshake;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.core.http.HttpServerRequest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -60,8 +59,10 @@ public final class AgentEndpoint {
   private static final long RESULT_TIMEOUT_MS = 15_000;
 
   private final Vertx vertx;
+
   /** Runs a task on this endpoint's event loop: at once when already there, else queued to it. */
   private final Executor loop;
+
   private final ServiceRuntime runtime;
   private final GatewayConfig config;
   private final AgentDirectory directory;
@@ -69,21 +70,30 @@ public final class AgentEndpoint {
   private final ConnectionRegistry registry;
   private final GatewayMetrics metrics;
   private final Handshake handshake;
+
   /** Per agent connection: the printers of its last valid sync, which alone it may report on. */
   private final Map<Connection, SyncedPrinters> synced = new HashMap<>();
+
   private final PendingRequests pending;
   private final StatusPublisher statuses;
 
-  public AgentEndpoint(Vertx vertx, Context context, ServiceRuntime runtime, GatewayConfig config,
-      AgentDirectory directory, ConnectionRegistry registry, GatewayMetrics metrics) {
+  public AgentEndpoint(
+      Vertx vertx,
+      Context context,
+      ServiceRuntime runtime,
+      GatewayConfig config,
+      AgentDirectory directory,
+      ConnectionRegistry registry,
+      GatewayMetrics metrics) {
     this.vertx = vertx;
-    this.loop = task -> {
-      if (Vertx.currentContext() == context) {
-        task.run();
-      } else {
-        context.runOnContext(v -> task.run());
-      }
-    };
+    this.loop =
+        task -> {
+          if (Vertx.currentContext() == context) {
+            task.run();
+          } else {
+            context.runOnContext(v -> task.run());
+          }
+        };
     this.runtime = runtime;
     this.config = config;
     this.directory = directory;
@@ -113,23 +123,33 @@ public final class AgentEndpoint {
       return;
     }
     socket.setWriteQueueMaxSize((int) Math.min(Integer.MAX_VALUE, config.agentWriteQueueBytes()));
-    var session = new Connection(Connection.Kind.AGENT, principal, socket, config.limits(), metrics);
+    var session =
+        new Connection(Connection.Kind.AGENT, principal, socket, config.limits(), metrics);
     String agentId = principal.subject();
     AgentKey key = keyOf(session);
     var older = directory.hold(key, new AgentDirectory.Held(session, this));
     if (older != null) {
-      log.info("Agent connected again, closing the older socket agent={} company={}", agentId, principal.company());
+      log.info(
+          "Agent connected again, closing the older socket agent={} company={}",
+          agentId,
+          principal.company());
       // The older socket may be on another event loop: closed there.
-      older.endpoint().onLoop(() -> older.session().close(CloseCodes.REPLACED, "replaced by a newer connection"));
+      older
+          .endpoint()
+          .onLoop(
+              () -> older.session().close(CloseCodes.REPLACED, "replaced by a newer connection"));
     }
     registry.add(session);
     socket.textMessageHandler(text -> onFrame(session, text));
-    socket.binaryMessageHandler(b -> {
-      if (session.admit("binary", System.nanoTime())) {
-        session.reject(null, Code.BAD_ENVELOPE, "binary frames are not accepted; send JSON text frames");
-      }
-    });
-    socket.exceptionHandler(e -> log.debug("Agent socket error agent={}: {}", agentId, e.toString()));
+    socket.binaryMessageHandler(
+        b -> {
+          if (session.admit("binary", System.nanoTime())) {
+            session.reject(
+                null, Code.BAD_ENVELOPE, "binary frames are not accepted; send JSON text frames");
+          }
+        });
+    socket.exceptionHandler(
+        e -> log.debug("Agent socket error agent={}: {}", agentId, e.toString()));
     socket.closeHandler(v -> onClosed(session));
 
     session.send(
@@ -142,14 +162,19 @@ public final class AgentEndpoint {
     presence
         .register(key)
         .onFailure(e -> log.warn("Could not register presence agent={}: {}", key, e.toString()))
-        .onComplete(v -> {
-          // Gone during the write: its DISCONNECTED went out already, and a CONNECTED after it
-          // would leave printing and the dashboards believing it online.
-          if (!session.isClosed()) {
-            publishAgentEvent(session, AgentEvent.Kind.CONNECTED, List.of());
-          }
-        });
-    log.info("Agent connected agent={} company={} branch={}", agentId, principal.company(), branchOf(session));
+        .onComplete(
+            v -> {
+              // Gone during the write: its DISCONNECTED went out already, and a CONNECTED after it
+              // would leave printing and the dashboards believing it online.
+              if (!session.isClosed()) {
+                publishAgentEvent(session, AgentEvent.Kind.CONNECTED, List.of());
+              }
+            });
+    log.info(
+        "Agent connected agent={} company={} branch={}",
+        agentId,
+        principal.company(),
+        branchOf(session));
   }
 
   private void onClosed(Connection session) {
@@ -204,7 +229,8 @@ public final class AgentEndpoint {
           session.reject(null, Code.NOT_FOUND, "no request waits for this response");
         }
       }
-      default -> session.reject(envelope.id(), Code.UNKNOWN_TYPE, "unknown type " + envelope.type());
+      default ->
+          session.reject(envelope.id(), Code.UNKNOWN_TYPE, "unknown type " + envelope.type());
     }
   }
 
@@ -218,39 +244,58 @@ public final class AgentEndpoint {
   private void onPrintersSync(Connection session, Envelope envelope) {
     List<PrinterInfo> printers;
     try {
-      printers = PrinterList.read(envelope.data().getValue("printers"), config.maxPrintersPerAgent());
+      printers =
+          PrinterList.read(envelope.data().getValue("printers"), config.maxPrintersPerAgent());
     } catch (PrinterList.Refused e) {
       session.reject(envelope.id(), Code.INVALID_DATA, e.getMessage());
       return;
     }
     var state = synced.computeIfAbsent(session, s -> new SyncedPrinters());
     if (state.writing) {
-      session.reject(envelope.id(), Code.RATE_LIMITED,
+      session.reject(
+          envelope.id(),
+          Code.RATE_LIMITED,
           "the previous printers.sync is still being stored; send this one once it is answered");
       return;
     }
     var principal = session.principal();
-    var sync = new PrintersSync(principal.subject(), principal.company(), branchOf(session), printers, Instant.now());
+    var sync =
+        new PrintersSync(
+            principal.subject(), principal.company(), branchOf(session), printers, Instant.now());
     Set<String> before = state.ids;
     state.ids = Set.copyOf(printers.stream().map(PrinterInfo::id).toList());
     state.writing = true;
-    directory.requestPrinting(Addresses.PRINTING_PRINTERS, sync.toJson())
+    directory
+        .requestPrinting(Addresses.PRINTING_PRINTERS, sync.toJson())
         .onComplete(done -> state.writing = false)
-        .onSuccess(reply -> {
-          if (reply.getValue(PrintersSync.OTHER_BRANCH) instanceof JsonArray taken && !taken.isEmpty()) {
-            state.ids = before;
-            session.reject(envelope.id(), Code.FORBIDDEN, "printers of another branch are not this agent's: " + taken.encode());
-            return;
-          }
-          publishAgentEvent(session, AgentEvent.Kind.PRINTERS_SYNCED, printers);
-          acknowledge(session, envelope, new JsonObject().put("printers", printers.size()));
-        })
-        .onFailure(e -> {
-          // Not stored: the agent may report only on the printers of its last list that was.
-          state.ids = before;
-          log.warn("Printers not stored agent={} printers={}: {}", principal.subject(), printers.size(), e.toString());
-          session.reject(envelope.id(), Code.UNAVAILABLE, "the printers could not be stored, send them again");
-        });
+        .onSuccess(
+            reply -> {
+              if (reply.getValue(PrintersSync.OTHER_BRANCH) instanceof JsonArray taken
+                  && !taken.isEmpty()) {
+                state.ids = before;
+                session.reject(
+                    envelope.id(),
+                    Code.FORBIDDEN,
+                    "printers of another branch are not this agent's: " + taken.encode());
+                return;
+              }
+              publishAgentEvent(session, AgentEvent.Kind.PRINTERS_SYNCED, printers);
+              acknowledge(session, envelope, new JsonObject().put("printers", printers.size()));
+            })
+        .onFailure(
+            e -> {
+              // Not stored: the agent may report only on the printers of its last list that was.
+              state.ids = before;
+              log.warn(
+                  "Printers not stored agent={} printers={}: {}",
+                  principal.subject(),
+                  printers.size(),
+                  e.toString());
+              session.reject(
+                  envelope.id(),
+                  Code.UNAVAILABLE,
+                  "the printers could not be stored, send them again");
+            });
   }
 
   /** What one agent connection synced; confined to the event loop like the sessions. */
@@ -263,25 +308,39 @@ public final class AgentEndpoint {
     JsonObject data = envelope.data();
     String printerId = data.getValue("printerId") instanceof String s ? s : null;
     String status = data.getValue("status") instanceof String s ? s : null;
-    if (printerId == null || printerId.isBlank() || status == null || !PrinterList.isStatus(status)) {
+    if (printerId == null
+        || printerId.isBlank()
+        || status == null
+        || !PrinterList.isStatus(status)) {
       session.reject(envelope.id(), Code.INVALID_DATA, "printerId and a known status are required");
       return;
     }
     Object detail = data.getValue("detail");
-    if (detail != null && !(detail instanceof String d && AgentText.isFreeText(d, AgentText.MAX_DETAIL_LENGTH))) {
-      session.reject(envelope.id(), Code.INVALID_DATA,
-          "detail is text of at most " + AgentText.MAX_DETAIL_LENGTH + " characters without control characters");
+    if (detail != null
+        && !(detail instanceof String d && AgentText.isFreeText(d, AgentText.MAX_DETAIL_LENGTH))) {
+      session.reject(
+          envelope.id(),
+          Code.INVALID_DATA,
+          "detail is text of at most "
+              + AgentText.MAX_DETAIL_LENGTH
+              + " characters without control characters");
       return;
     }
     var own = synced.get(session);
     if (own == null || !own.ids.contains(printerId)) {
-      session.reject(envelope.id(), Code.NOT_FOUND, "the printer is not in this agent's last printers.sync");
+      session.reject(
+          envelope.id(), Code.NOT_FOUND, "the printer is not in this agent's last printers.sync");
       return;
     }
     var event =
         new PrinterStatusEvent(
-            session.principal().subject(), session.principal().company(), branchOf(session), printerId, status,
-            (String) detail, Instant.now());
+            session.principal().subject(),
+            session.principal().company(),
+            branchOf(session),
+            printerId,
+            status,
+            (String) detail,
+            Instant.now());
     statuses.add(event);
     acknowledge(session, envelope, new JsonObject());
   }
@@ -290,34 +349,64 @@ public final class AgentEndpoint {
     JsonObject data = envelope.data();
     String jobId = data.getValue("jobId") instanceof String s ? s : null;
     String outcome = data.getValue("outcome") instanceof String s ? s : null;
-    if (jobId == null || jobId.isBlank() || jobId.length() > AgentText.MAX_JOB_ID_LENGTH || !AgentText.isPlain(jobId)
+    if (jobId == null
+        || jobId.isBlank()
+        || jobId.length() > AgentText.MAX_JOB_ID_LENGTH
+        || !AgentText.isPlain(jobId)
         || !("printed".equals(outcome) || "failed".equals(outcome))) {
-      session.reject(envelope.id(), Code.INVALID_DATA, "jobId and an outcome of printed or failed are required");
+      session.reject(
+          envelope.id(),
+          Code.INVALID_DATA,
+          "jobId and an outcome of printed or failed are required");
       return;
     }
     Object error = data.getValue("error");
-    if (error != null && !(error instanceof String e && AgentText.isFreeText(e, AgentText.MAX_DETAIL_LENGTH))) {
-      session.reject(envelope.id(), Code.INVALID_DATA,
-          "error is text of at most " + AgentText.MAX_DETAIL_LENGTH + " characters without control characters");
+    if (error != null
+        && !(error instanceof String e && AgentText.isFreeText(e, AgentText.MAX_DETAIL_LENGTH))) {
+      session.reject(
+          envelope.id(),
+          Code.INVALID_DATA,
+          "error is text of at most "
+              + AgentText.MAX_DETAIL_LENGTH
+              + " characters without control characters");
       return;
     }
     var result =
-        new JobResult(jobId, session.principal().subject(), session.principal().company(), outcome,
-            (String) error, Instant.now());
-    directory.requestPrinting(Addresses.PRINTING_RESULTS, result.toJson(), 3, RESULT_TIMEOUT_MS)
-        .onSuccess(reply -> {
-          if (JobResult.NOT_DISPATCHED_TO_AGENT.equals(reply.getString("reason"))) {
-            log.info("Job result refused, the job was not dispatched to this agent job={} agent={} company={}",
-                jobId, session.principal().subject(), session.principal().company());
-            session.reject(envelope.id(), Code.FORBIDDEN, "this job was not dispatched to this agent");
-          } else {
-            acknowledge(session, envelope, new JsonObject());
-          }
-        })
-        .onFailure(e -> {
-          log.warn("Job result not recorded job={} agent={}: {}", jobId, session.principal().subject(), e.toString());
-          session.reject(envelope.id(), Code.UNAVAILABLE, "the result could not be recorded, send it again");
-        });
+        new JobResult(
+            jobId,
+            session.principal().subject(),
+            session.principal().company(),
+            outcome,
+            (String) error,
+            Instant.now());
+    directory
+        .requestPrinting(Addresses.PRINTING_RESULTS, result.toJson(), 3, RESULT_TIMEOUT_MS)
+        .onSuccess(
+            reply -> {
+              if (JobResult.NOT_DISPATCHED_TO_AGENT.equals(reply.getString("reason"))) {
+                log.info(
+                    "Job result refused, the job was not dispatched to this agent job={} agent={} company={}",
+                    jobId,
+                    session.principal().subject(),
+                    session.principal().company());
+                session.reject(
+                    envelope.id(), Code.FORBIDDEN, "this job was not dispatched to this agent");
+              } else {
+                acknowledge(session, envelope, new JsonObject());
+              }
+            })
+        .onFailure(
+            e -> {
+              log.warn(
+                  "Job result not recorded job={} agent={}: {}",
+                  jobId,
+                  session.principal().subject(),
+                  e.toString());
+              session.reject(
+                  envelope.id(),
+                  Code.UNAVAILABLE,
+                  "the result could not be recorded, send it again");
+            });
   }
 
   private static void acknowledge(Connection session, Envelope request, JsonObject data) {
@@ -327,7 +416,10 @@ public final class AgentEndpoint {
   }
 
   private static void reject(Connection session, String id, Code code, String message) {
-    session.send(id != null ? Envelope.errorResponse(id, code, message) : Envelope.errorEvent(code, message, null));
+    session.send(
+        id != null
+            ? Envelope.errorResponse(id, code, message)
+            : Envelope.errorEvent(code, message, null));
   }
 
   // ---- requests from the cluster to agents ----
@@ -353,10 +445,14 @@ public final class AgentEndpoint {
     // A slow agent gets fewer jobs, never an unbounded buffer: its socket's write queue is capped
     // (set on accept), and a dispatch that finds it full is refused at once; printing puts the job
     // back for a moment without using an attempt.
-    if (dispatch && (session.writeQueueFull() || session.dispatchBytes() + contentBytes > config.agentDispatchBytes()
-        && session.dispatchBytes() > 0)) {
+    if (dispatch
+        && (session.writeQueueFull()
+            || session.dispatchBytes() + contentBytes > config.agentDispatchBytes()
+                && session.dispatchBytes() > 0)) {
       metrics.agentRequest(type, AgentReply.BUSY, Duration.ZERO);
-      message.reply(AgentReply.failed(AgentReply.BUSY, "agent " + agent + " is behind on its socket").toJson());
+      message.reply(
+          AgentReply.failed(AgentReply.BUSY, "agent " + agent + " is behind on its socket")
+              .toJson());
       return;
     }
     String correlationId = directory.nextCorrelationId();
@@ -364,23 +460,33 @@ public final class AgentEndpoint {
     long bytes = contentBytes;
     Promise<AgentReply> answer = Promise.promise();
     // Captures neither the request's message nor its data: what waits here is a few small objects.
-    pending.add(correlationId, agent, config.agentRequestTimeout().toNanos(), loop, outcome -> {
-      String result = outcome.response() == null ? outcome.errorCode().wire()
-          : outcome.response().error() != null ? "agent_error" : "ok";
-      metrics.agentRequest(type, result, Duration.ofNanos(System.nanoTime() - sentAt));
-      session.dispatchAnswered(bytes);
-      if (outcome.response() == null && outcome.errorCode() != Code.TIMEOUT) {
-        // The agent went away, or this gateway dropped the request (evicted, draining): the route
-        // failed, not the printer.
-        answer.complete(AgentReply.notSent(outcome.errorCode().wire(), outcome.errorMessage()));
-      } else if (outcome.response() == null) {
-        answer.complete(AgentReply.failed(outcome.errorCode().wire(), outcome.errorMessage()));
-      } else if (outcome.response().error() != null) {
-        answer.complete(AgentReply.failed(outcome.response().error().code(), outcome.response().error().message()));
-      } else {
-        answer.complete(AgentReply.answered(outcome.response().data()));
-      }
-    });
+    pending.add(
+        correlationId,
+        agent,
+        config.agentRequestTimeout().toNanos(),
+        loop,
+        outcome -> {
+          String result =
+              outcome.response() == null
+                  ? outcome.errorCode().wire()
+                  : outcome.response().error() != null ? "agent_error" : "ok";
+          metrics.agentRequest(type, result, Duration.ofNanos(System.nanoTime() - sentAt));
+          session.dispatchAnswered(bytes);
+          if (outcome.response() == null && outcome.errorCode() != Code.TIMEOUT) {
+            // The agent went away, or this gateway dropped the request (evicted, draining): the
+            // route
+            // failed, not the printer.
+            answer.complete(AgentReply.notSent(outcome.errorCode().wire(), outcome.errorMessage()));
+          } else if (outcome.response() == null) {
+            answer.complete(AgentReply.failed(outcome.errorCode().wire(), outcome.errorMessage()));
+          } else if (outcome.response().error() != null) {
+            answer.complete(
+                AgentReply.failed(
+                    outcome.response().error().code(), outcome.response().error().message()));
+          } else {
+            answer.complete(AgentReply.answered(outcome.response().data()));
+          }
+        });
     session.dispatchSent(bytes);
     session.expectAnswers(dispatch ? 2 : 1);
     session.send(Envelope.request(type, correlationId, data));
@@ -390,7 +496,9 @@ public final class AgentEndpoint {
     }
     // The dispatch's message holds the job's content, its wire bytes too: it is answered now, and
     // the agent's answer goes back on the sender's follow-up (DispatchRequest's two steps).
-    message.<JsonObject>replyAndRequest(AgentReply.written().toJson(),
+    message
+        .<JsonObject>replyAndRequest(
+            AgentReply.written().toJson(),
             new DeliveryOptions().setSendTimeout(config.agentRequestTimeout().toMillis() + 5_000))
         .onSuccess(followUp -> answer.future().onSuccess(reply -> followUp.reply(reply.toJson())))
         .onFailure(e -> log.debug("No follow-up for a dispatch agent={}: {}", agent, e.toString()));
@@ -402,15 +510,30 @@ public final class AgentEndpoint {
    * monitoring and the other gateways. The event's time lets printing drop one that arrives after a
    * newer one (a disconnect from the old gateway after the connect on the new).
    */
-  private void publishAgentEvent(Connection session, AgentEvent.Kind kind, List<PrinterInfo> printers) {
+  private void publishAgentEvent(
+      Connection session, AgentEvent.Kind kind, List<PrinterInfo> printers) {
     var principal = session.principal();
-    var event = new AgentEvent(kind, principal.subject(), principal.company(), branchOf(session), runtime.instanceId(), printers, Instant.now());
+    var event =
+        new AgentEvent(
+            kind,
+            principal.subject(),
+            principal.company(),
+            branchOf(session),
+            runtime.instanceId(),
+            printers,
+            Instant.now());
     vertx.eventBus().publish(Addresses.EVENTS_AGENT, event.toJson());
     if (kind != AgentEvent.Kind.PRINTERS_SYNCED) {
-      directory.requestPrinting(Addresses.PRINTING_AGENTS, event.toJson())
-          .onFailure(e -> log.warn("Agent {} not recorded by printing agent={} company={}: {}",
-              kind == AgentEvent.Kind.CONNECTED ? "connect" : "disconnect", principal.subject(), principal.company(),
-              e.toString()));
+      directory
+          .requestPrinting(Addresses.PRINTING_AGENTS, event.toJson())
+          .onFailure(
+              e ->
+                  log.warn(
+                      "Agent {} not recorded by printing agent={} company={}: {}",
+                      kind == AgentEvent.Kind.CONNECTED ? "connect" : "disconnect",
+                      principal.subject(),
+                      principal.company(),
+                      e.toString()));
     }
   }
 

@@ -29,7 +29,8 @@ final class PendingRequests {
     }
   }
 
-  private record Entry(AgentKey agent, long deadlineNanos, Executor executor, Consumer<Outcome> onOutcome) {
+  private record Entry(
+      AgentKey agent, long deadlineNanos, Executor executor, Consumer<Outcome> onOutcome) {
     void resolve(Outcome outcome) {
       executor.execute(() -> onOutcome.accept(outcome));
     }
@@ -46,7 +47,12 @@ final class PendingRequests {
     add(correlationId, agent, timeoutNanos, Runnable::run, onOutcome);
   }
 
-  void add(String correlationId, AgentKey agent, long timeoutNanos, Executor executor, Consumer<Outcome> onOutcome) {
+  void add(
+      String correlationId,
+      AgentKey agent,
+      long timeoutNanos,
+      Executor executor,
+      Consumer<Outcome> onOutcome) {
     List<Entry> evicted = new ArrayList<>();
     synchronized (this) {
       while (entries.size() >= limit) {
@@ -54,10 +60,15 @@ final class PendingRequests {
         evicted.add(oldest.next().getValue());
         oldest.remove();
       }
-      entries.put(correlationId, new Entry(agent, System.nanoTime() + timeoutNanos, executor, onOutcome));
+      entries.put(
+          correlationId, new Entry(agent, System.nanoTime() + timeoutNanos, executor, onOutcome));
     }
-    evicted.forEach(e -> e.resolve(
-        Outcome.failed(Envelope.Code.UNAVAILABLE, "too many requests waiting for agents on this gateway")));
+    evicted.forEach(
+        e ->
+            e.resolve(
+                Outcome.failed(
+                    Envelope.Code.UNAVAILABLE,
+                    "too many requests waiting for agents on this gateway")));
   }
 
   /** Resolves a request with the agent's response; false when nothing waits for that id. */
@@ -78,13 +89,16 @@ final class PendingRequests {
   void failAgent(AgentKey agent, Envelope.Code code, String message) {
     List<Entry> failed = new ArrayList<>();
     synchronized (this) {
-      entries.values().removeIf(e -> {
-        if (e.agent.equals(agent)) {
-          failed.add(e);
-          return true;
-        }
-        return false;
-      });
+      entries
+          .values()
+          .removeIf(
+              e -> {
+                if (e.agent.equals(agent)) {
+                  failed.add(e);
+                  return true;
+                }
+                return false;
+              });
     }
     failed.forEach(e -> e.resolve(Outcome.failed(code, message)));
   }
@@ -93,15 +107,19 @@ final class PendingRequests {
   int sweep(long nowNanos) {
     List<Entry> expired = new ArrayList<>();
     synchronized (this) {
-      entries.values().removeIf(e -> {
-        if (nowNanos - e.deadlineNanos >= 0) {
-          expired.add(e);
-          return true;
-        }
-        return false;
-      });
+      entries
+          .values()
+          .removeIf(
+              e -> {
+                if (nowNanos - e.deadlineNanos >= 0) {
+                  expired.add(e);
+                  return true;
+                }
+                return false;
+              });
     }
-    expired.forEach(e -> e.resolve(Outcome.failed(Envelope.Code.TIMEOUT, "the agent did not answer in time")));
+    expired.forEach(
+        e -> e.resolve(Outcome.failed(Envelope.Code.TIMEOUT, "the agent did not answer in time")));
     return expired.size();
   }
 

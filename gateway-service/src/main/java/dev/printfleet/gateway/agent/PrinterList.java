@@ -39,22 +39,29 @@ public final class PrinterList {
     List<PrinterInfo> printers = new ArrayList<>(list.size());
     Set<String> ids = new HashSet<>();
     for (Object item : list) {
-      if (!(item instanceof JsonObject p) || !(p.getValue("id") instanceof String id) || id.isBlank()) {
+      if (!(item instanceof JsonObject p)
+          || !(p.getValue("id") instanceof String id)
+          || id.isBlank()) {
         throw new Refused("each printer needs an id");
       }
       if (id.length() > MAX_ID_LENGTH || !AgentText.isPlain(id)) {
-        throw new Refused("a printer id has at most " + MAX_ID_LENGTH + " characters and no control characters");
+        throw new Refused(
+            "a printer id has at most " + MAX_ID_LENGTH + " characters and no control characters");
       }
       if (!ids.add(id)) {
         throw new Refused("printer " + id + " is listed twice");
       }
       Object name = p.getValue("name") == null ? id : p.getValue("name");
       if (!(name instanceof String n) || n.length() > MAX_NAME_LENGTH || !AgentText.isPlain(n)) {
-        throw new Refused("a printer name is text of at most " + MAX_NAME_LENGTH + " characters, no control characters");
+        throw new Refused(
+            "a printer name is text of at most "
+                + MAX_NAME_LENGTH
+                + " characters, no control characters");
       }
       Object status = p.getValue("status") == null ? "online" : p.getValue("status");
       if (!(status instanceof String s) || !STATUSES.contains(s)) {
-        throw new Refused("a printer status is one of " + String.join(", ", STATUSES.stream().sorted().toList()));
+        throw new Refused(
+            "a printer status is one of " + String.join(", ", STATUSES.stream().sorted().toList()));
       }
       printers.add(new PrinterInfo(id, n, s));
     }

@@ -9,11 +9,11 @@ import java.util.List;
 
 /**
  * Printer statuses leave an event loop in batches: the statuses read in one turn of the loop (from
- * every socket that had frames) go out in one message on {@link Addresses#EVENTS_PRINTER}, published
- * when the turn's reads are done. Nothing waits for a timer, so a lone status leaves at once; under
- * load a turn reads many. One clustered message per status, to every gateway, printing and
- * monitoring instance, was a third of a busy gateway's work. A batch keeps the order statuses were
- * read in. Confined to its event loop.
+ * every socket that had frames) go out in one message on {@link Addresses#EVENTS_PRINTER},
+ * published when the turn's reads are done. Nothing waits for a timer, so a lone status leaves at
+ * once; under load a turn reads many. One clustered message per status, to every gateway, printing
+ * and monitoring instance, was a third of a busy gateway's work. A batch keeps the order statuses
+ * were read in. Confined to its event loop.
  */
 final class StatusPublisher {
 

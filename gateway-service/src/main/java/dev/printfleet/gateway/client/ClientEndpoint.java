@@ -14,10 +14,10 @@ import dev.printfleet.gateway.connection.Handshake;
 import dev.printfleet.gateway.fanout.RoomHub;
 import dev.printfleet.gateway.fanout.RoomPolicy;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.core.http.HttpServerRequest;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -45,14 +45,21 @@ public final class ClientEndpoint {
   private long slowClientTimer = -1;
   private boolean draining;
 
-  public ClientEndpoint(Vertx vertx, ServiceRuntime runtime, GatewayConfig config, ConnectionRegistry registry,
-      GatewayMetrics metrics, RoomHub hub) {
+  public ClientEndpoint(
+      Vertx vertx,
+      ServiceRuntime runtime,
+      GatewayConfig config,
+      ConnectionRegistry registry,
+      GatewayMetrics metrics,
+      RoomHub hub) {
     this.vertx = vertx;
     this.config = config;
     this.registry = registry;
     this.metrics = metrics;
     this.hub = hub;
-    this.handshake = new Handshake(runtime.tokens(), Set.of(Role.USER, Role.SRE, Role.ADMIN), config.allowedOrigins());
+    this.handshake =
+        new Handshake(
+            runtime.tokens(), Set.of(Role.USER, Role.SRE, Role.ADMIN), config.allowedOrigins());
   }
 
   public void start() {
@@ -74,25 +81,34 @@ public final class ClientEndpoint {
       return;
     }
     socket.setWriteQueueMaxSize((int) Math.min(Integer.MAX_VALUE, config.clientWriteQueueBytes()));
-    var connection = new Connection(Connection.Kind.CLIENT, principal, socket, config.limits(), metrics);
+    var connection =
+        new Connection(Connection.Kind.CLIENT, principal, socket, config.limits(), metrics);
     var session = new ClientSession(connection);
     sessions.put(connection.id(), session);
     registry.add(connection);
     socket.textMessageHandler(text -> onFrame(session, text));
-    socket.binaryMessageHandler(b -> {
-      if (connection.admit("binary", System.nanoTime())) {
-        connection.reject(null, Code.BAD_ENVELOPE, "binary frames are not accepted; send JSON text frames");
-      }
-    });
+    socket.binaryMessageHandler(
+        b -> {
+          if (connection.admit("binary", System.nanoTime())) {
+            connection.reject(
+                null, Code.BAD_ENVELOPE, "binary frames are not accepted; send JSON text frames");
+          }
+        });
     socket.drainHandler(v -> session.flushBacklog(RoomHub::statusFrame));
-    socket.exceptionHandler(e -> log.debug("Client socket error subject={}: {}", principal.subject(), e.toString()));
-    socket.closeHandler(v -> {
-      if (registry.remove(connection)) {
-        sessions.remove(connection.id());
-        hub.leaveAll(session);
-      }
-    });
-    log.debug("Dashboard connected subject={} company={} role={}", principal.subject(), principal.company(), principal.role().claim());
+    socket.exceptionHandler(
+        e -> log.debug("Client socket error subject={}: {}", principal.subject(), e.toString()));
+    socket.closeHandler(
+        v -> {
+          if (registry.remove(connection)) {
+            sessions.remove(connection.id());
+            hub.leaveAll(session);
+          }
+        });
+    log.debug(
+        "Dashboard connected subject={} company={} role={}",
+        principal.subject(),
+        principal.company(),
+        principal.role().claim());
   }
 
   private void onFrame(ClientSession session, String text) {
@@ -112,7 +128,8 @@ public final class ClientEndpoint {
     switch (envelope.type()) {
       case "subscribe" -> subscribe(session, envelope);
       case "unsubscribe" -> unsubscribe(session, envelope);
-      default -> connection.reject(envelope.id(), Code.UNKNOWN_TYPE, "unknown type " + envelope.type());
+      default ->
+          connection.reject(envelope.id(), Code.UNKNOWN_TYPE, "unknown type " + envelope.type());
     }
   }
 
@@ -138,7 +155,10 @@ public final class ClientEndpoint {
     Connection connection = session.connection();
     List<String> rooms = roomsOf(request);
     if (rooms == null || rooms.size() > config.maxRoomsPerClient()) {
-      connection.reject(request.id(), Code.INVALID_DATA, "rooms must be a list of 1 to " + config.maxRoomsPerClient() + " room names");
+      connection.reject(
+          request.id(),
+          Code.INVALID_DATA,
+          "rooms must be a list of 1 to " + config.maxRoomsPerClient() + " room names");
       return;
     }
     List<String> keys = new ArrayList<>();
@@ -146,7 +166,10 @@ public final class ClientEndpoint {
       switch (RoomPolicy.join(connection.principal(), room)) {
         case RoomPolicy.Allowed allowed -> keys.add(allowed.key());
         case RoomPolicy.Refused refused -> {
-          connection.reject(request.id(), refused.forbidden() ? Code.FORBIDDEN : Code.INVALID_DATA, refused.reason());
+          connection.reject(
+              request.id(),
+              refused.forbidden() ? Code.FORBIDDEN : Code.INVALID_DATA,
+              refused.reason());
           return;
         }
       }
@@ -155,13 +178,23 @@ public final class ClientEndpoint {
     Set<String> joining = new LinkedHashSet<>(keys);
     joining.removeAll(session.rooms());
     if (session.rooms().size() + joining.size() > config.maxRoomsPerClient()) {
-      connection.reject(request.id(), Code.INVALID_DATA, "a dashboard may be in at most " + config.maxRoomsPerClient()
-          + " rooms; it is in " + session.rooms().size() + " and asked for " + joining.size() + " more");
+      connection.reject(
+          request.id(),
+          Code.INVALID_DATA,
+          "a dashboard may be in at most "
+              + config.maxRoomsPerClient()
+              + " rooms; it is in "
+              + session.rooms().size()
+              + " and asked for "
+              + joining.size()
+              + " more");
       return;
     }
     joining.forEach(key -> hub.join(session, key));
     if (request.id() != null) {
-      connection.send(Envelope.response(request.id(), new JsonObject().put("rooms", new JsonArray(new ArrayList<>(rooms)))));
+      connection.send(
+          Envelope.response(
+              request.id(), new JsonObject().put("rooms", new JsonArray(new ArrayList<>(rooms)))));
     }
   }
 
@@ -180,7 +213,9 @@ public final class ClientEndpoint {
       }
     }
     if (request.id() != null) {
-      connection.send(Envelope.response(request.id(), new JsonObject().put("rooms", new JsonArray(new ArrayList<>(left)))));
+      connection.send(
+          Envelope.response(
+              request.id(), new JsonObject().put("rooms", new JsonArray(new ArrayList<>(left)))));
     }
   }
 
@@ -189,8 +224,11 @@ public final class ClientEndpoint {
     long limit = config.slowClientTimeout().toNanos();
     for (ClientSession session : List.copyOf(sessions.values())) {
       if (session.behindForNanos(now) > limit) {
-        log.info("Closing a dashboard that cannot keep up subject={} backlog={} dropped={}",
-            session.connection().principal().subject(), session.backlogSize(), session.droppedEvents());
+        log.info(
+            "Closing a dashboard that cannot keep up subject={} backlog={} dropped={}",
+            session.connection().principal().subject(),
+            session.backlogSize(),
+            session.droppedEvents());
         session.connection().close(CloseCodes.TRY_AGAIN_LATER, "too slow to receive updates");
       }
     }

@@ -14,8 +14,8 @@ import java.util.function.Function;
 
 /**
  * A dashboard's socket, its rooms, and what it could not take yet. While its write queue is over
- * the limit, status updates coalesce per room (latest per printer) and other events per key
- * instead of queueing, so a slow dashboard costs bounded memory and never slows the others.
+ * the limit, status updates coalesce per room (latest per printer) and other events per key instead
+ * of queueing, so a slow dashboard costs bounded memory and never slows the others.
  */
 public final class ClientSession {
 
@@ -24,7 +24,8 @@ public final class ClientSession {
 
   private final Connection connection;
   private final Set<String> rooms = new HashSet<>();
-  private final Map<String, LinkedHashMap<String, StatusUpdate>> statusBacklog = new LinkedHashMap<>();
+  private final Map<String, LinkedHashMap<String, StatusUpdate>> statusBacklog =
+      new LinkedHashMap<>();
   private final LinkedHashMap<String, OutboundFrame> eventBacklog = new LinkedHashMap<>();
   private long behindSinceNanos;
   private long droppedEvents;
@@ -76,11 +77,12 @@ public final class ClientSession {
   }
 
   /**
-   * Sends what waited while the socket was full, as long as it stays writable: one status frame
-   * per room, then the events in order.
+   * Sends what waited while the socket was full, as long as it stays writable: one status frame per
+   * room, then the events in order.
    */
   public void flushBacklog(Function<List<StatusUpdate>, OutboundFrame> statusFrame) {
-    Iterator<Map.Entry<String, LinkedHashMap<String, StatusUpdate>>> rooms = statusBacklog.entrySet().iterator();
+    Iterator<Map.Entry<String, LinkedHashMap<String, StatusUpdate>>> rooms =
+        statusBacklog.entrySet().iterator();
     while (rooms.hasNext() && !connection.writeQueueFull()) {
       var entry = rooms.next();
       rooms.remove();

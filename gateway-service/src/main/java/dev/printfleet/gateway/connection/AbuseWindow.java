@@ -1,8 +1,8 @@
 package dev.printfleet.gateway.connection;
 
 /**
- * Counts refused frames in a sliding window of fixed buckets. A connection that keeps sending
- * past its rate limit for the whole window is abusing it, not bursting, and gets closed.
+ * Counts refused frames in a sliding window of fixed buckets. A connection that keeps sending past
+ * its rate limit for the whole window is abusing it, not bursting, and gets closed.
  */
 public final class AbuseWindow {
 

@@ -13,9 +13,9 @@ import java.util.UUID;
 
 /**
  * One authenticated WebSocket, agent or dashboard: its socket, who is on it, its limits and its
- * counters. Everything a connection writes goes through {@link #send(OutboundFrame)}, which
- * writes the frame's shared bytes, compressed when the socket negotiated permessage-deflate.
- * Confined to the gateway verticle's event loop.
+ * counters. Everything a connection writes goes through {@link #send(OutboundFrame)}, which writes
+ * the frame's shared bytes, compressed when the socket negotiated permessage-deflate. Confined to
+ * the gateway verticle's event loop.
  */
 public final class Connection {
 
@@ -25,7 +25,8 @@ public final class Connection {
   }
 
   /** The connection on a channel, for the Netty handlers in front of Vert.x (MessageSizeGuard). */
-  private static final AttributeKey<Connection> ON_CHANNEL = AttributeKey.valueOf("printfleet.connection");
+  private static final AttributeKey<Connection> ON_CHANNEL =
+      AttributeKey.valueOf("printfleet.connection");
 
   private final String id = UUID.randomUUID().toString();
   private final Kind kind;
@@ -38,7 +39,8 @@ public final class Connection {
   private static final int MAX_SOLICITED = 10_000;
 
   private final TokenBucket bucket;
-  private final java.util.concurrent.atomic.AtomicInteger solicited = new java.util.concurrent.atomic.AtomicInteger();
+  private final java.util.concurrent.atomic.AtomicInteger solicited =
+      new java.util.concurrent.atomic.AtomicInteger();
   private final AbuseWindow abuse;
   private final GatewayMetrics metrics;
   private long lastPongNanos = System.nanoTime();
@@ -50,12 +52,19 @@ public final class Connection {
   private boolean closed;
   private short closedWith;
 
-  public Connection(Kind kind, Principal principal, ServerWebSocket socket, Limits limits, GatewayMetrics metrics) {
+  public Connection(
+      Kind kind,
+      Principal principal,
+      ServerWebSocket socket,
+      Limits limits,
+      GatewayMetrics metrics) {
     this.kind = kind;
     this.principal = principal;
     this.socket = socket;
     this.channel = ((WebSocketInternal) socket).channelHandlerContext();
-    this.compressed = channel.pipeline().toMap().values().stream().anyMatch(h -> h instanceof WebSocketExtensionEncoder);
+    this.compressed =
+        channel.pipeline().toMap().values().stream()
+            .anyMatch(h -> h instanceof WebSocketExtensionEncoder);
     this.bucket = new TokenBucket(limits.burst(), limits.refillPerSecond(), connectedAtNanos);
     this.abuse = new AbuseWindow(limits.abuseThreshold(), limits.abuseWindow().toNanos());
     this.metrics = metrics;
@@ -141,15 +150,21 @@ public final class Connection {
     channel.writeAndFlush(frame.nettyFrame(compressed));
   }
 
-  /** Answers a request with an error response, or sends an {@code error} event when it had no id. */
+  /**
+   * Answers a request with an error response, or sends an {@code error} event when it had no id.
+   */
   public void reject(String requestId, Envelope.Code code, String message) {
     metrics.error(code);
-    send(requestId != null ? Envelope.errorResponse(requestId, code, message) : Envelope.errorEvent(code, message, null));
+    send(
+        requestId != null
+            ? Envelope.errorResponse(requestId, code, message)
+            : Envelope.errorEvent(code, message, null));
   }
 
   /**
    * Counts an incoming frame against the rate limit. False when the frame must be dropped: it is
-   * then answered {@code rate_limited}, or the connection is closed 1008 when the abuse is sustained.
+   * then answered {@code rate_limited}, or the connection is closed 1008 when the abuse is
+   * sustained.
    */
   public boolean admit(String type, long nowNanos) {
     messagesIn++;
@@ -163,15 +178,17 @@ public final class Connection {
     if (abuse.recordRefusal(nowNanos)) {
       close(CloseCodes.POLICY_VIOLATION, "rate limit exceeded repeatedly");
     } else {
-      reject(null, Envelope.Code.RATE_LIMITED, "more than the allowed frames per second; slow down");
+      reject(
+          null, Envelope.Code.RATE_LIMITED, "more than the allowed frames per second; slow down");
     }
     return false;
   }
 
   /**
    * The server asked this peer for {@code frames} answers (a dispatch is answered by a response and
-   * later a job.result): those frames do not count against the rate limit, so a busy printer's agent
-   * is never throttled for answering what it was sent. Capped, so an agent cannot bank credit.
+   * later a job.result): those frames do not count against the rate limit, so a busy printer's
+   * agent is never throttled for answering what it was sent. Capped, so an agent cannot bank
+   * credit.
    */
   public void expectAnswers(int frames) {
     solicited.updateAndGet(n -> Math.min(MAX_SOLICITED, n + frames));

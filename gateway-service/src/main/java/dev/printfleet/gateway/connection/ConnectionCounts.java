@@ -3,9 +3,9 @@ package dev.printfleet.gateway.connection;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 
 /**
- * Open connections of the whole gateway process, by kind, kept by every event loop's registry.
- * One per process: Micrometer keeps the first gauge registered under an id, so gauges on each
- * loop's registry would report the first loop's sockets only.
+ * Open connections of the whole gateway process, by kind, kept by every event loop's registry. One
+ * per process: Micrometer keeps the first gauge registered under an id, so gauges on each loop's
+ * registry would report the first loop's sockets only.
  */
 public final class ConnectionCounts {
 

@@ -25,7 +25,8 @@ public final class ConnectionRegistry {
   private final ConnectionCounts counts;
   private long sweepTimer = -1;
 
-  public ConnectionRegistry(Vertx vertx, Duration pingInterval, Duration pongTimeout, ConnectionCounts counts) {
+  public ConnectionRegistry(
+      Vertx vertx, Duration pingInterval, Duration pongTimeout, ConnectionCounts counts) {
     this.vertx = vertx;
     this.pingInterval = pingInterval;
     this.pongTimeout = pongTimeout;
@@ -47,9 +48,12 @@ public final class ConnectionRegistry {
     countByKind[connection.kind().ordinal()]++;
     counts.opened(connection.kind());
     connection.socket().pongHandler(b -> connection.pong(System.nanoTime()));
-    long untilExpiry = Duration.between(Instant.now(), connection.principal().expiresAt()).toMillis();
-    connection.expiryTimer(vertx.setTimer(Math.max(1, untilExpiry),
-        id -> connection.close(CloseCodes.TOKEN_EXPIRED, "token expired")));
+    long untilExpiry =
+        Duration.between(Instant.now(), connection.principal().expiresAt()).toMillis();
+    connection.expiryTimer(
+        vertx.setTimer(
+            Math.max(1, untilExpiry),
+            id -> connection.close(CloseCodes.TOKEN_EXPIRED, "token expired")));
   }
 
   /** Forgets a closed connection; false when it was already forgotten. */
@@ -93,8 +97,14 @@ public final class ConnectionRegistry {
   }
 
   /** This loop's share of {@code /health/websocket/metrics}: sums, so loops add up. */
-  public record Snapshot(int agents, int clients, int compressed, long messages, long ageNanos,
-      Map<String, Integer> byCompany, Map<String, Integer> byBranch) {}
+  public record Snapshot(
+      int agents,
+      int clients,
+      int compressed,
+      long messages,
+      long ageNanos,
+      Map<String, Integer> byCompany,
+      Map<String, Integer> byBranch) {}
 
   public Snapshot snapshot() {
     long now = System.nanoTime();
@@ -109,15 +119,25 @@ public final class ConnectionRegistry {
       }
       var principal = connection.principal();
       byCompany.merge(principal.company(), 1, Integer::sum);
-      principal.branch().ifPresent(b -> byBranch.merge(principal.company() + ":" + b, 1, Integer::sum));
+      principal
+          .branch()
+          .ifPresent(b -> byBranch.merge(principal.company() + ":" + b, 1, Integer::sum));
       messages += connection.messages();
       ageNanos += connection.ageNanos(now);
     }
-    return new Snapshot(count(Connection.Kind.AGENT), count(Connection.Kind.CLIENT), compressed, messages, ageNanos,
-        byCompany, byBranch);
+    return new Snapshot(
+        count(Connection.Kind.AGENT),
+        count(Connection.Kind.CLIENT),
+        compressed,
+        messages,
+        ageNanos,
+        byCompany,
+        byBranch);
   }
 
-  /** The body of {@code GET /health/websocket/metrics} (PROTOCOL.md §4), over every loop's share. */
+  /**
+   * The body of {@code GET /health/websocket/metrics} (PROTOCOL.md §4), over every loop's share.
+   */
   public static JsonObject toJson(List<Snapshot> loops) {
     Map<String, Integer> byCompany = new TreeMap<>();
     Map<String, Integer> byBranch = new TreeMap<>();
@@ -138,9 +158,7 @@ public final class ConnectionRegistry {
     int total = agents + clients;
     return new JsonObject()
         .put("totalConnections", total)
-        .put("connectionsByRole", new JsonObject()
-            .put("agent", agents)
-            .put("client", clients))
+        .put("connectionsByRole", new JsonObject().put("agent", agents).put("client", clients))
         .put("compressedConnections", compressed)
         .put("connectionsByCompany", new JsonObject(new HashMap<>(byCompany)))
         .put("connectionsByBranch", new JsonObject(new HashMap<>(byBranch)))

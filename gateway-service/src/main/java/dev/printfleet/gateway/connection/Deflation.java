@@ -4,8 +4,8 @@ import java.io.ByteArrayOutputStream;
 import java.util.zip.Deflater;
 
 /**
- * permessage-deflate (RFC 7692) without context takeover: each message is compressed on its own,
- * by one Deflater per event loop thread, so no socket holds a zlib context between messages.
+ * permessage-deflate (RFC 7692) without context takeover: each message is compressed on its own, by
+ * one Deflater per event loop thread, so no socket holds a zlib context between messages.
  */
 public final class Deflation {
 

@@ -25,19 +25,35 @@ import java.util.function.ToIntFunction;
  */
 public final class GatewayMetrics {
 
-  private static final Set<String> KNOWN_TYPES = Set.of(
-      "welcome", "job.dispatch", "printer.test", "error", "response", "printers.sync", "printer.status",
-      "job.result", "subscribe", "unsubscribe", "job.update", "agent.presence");
+  private static final Set<String> KNOWN_TYPES =
+      Set.of(
+          "welcome",
+          "job.dispatch",
+          "printer.test",
+          "error",
+          "response",
+          "printers.sync",
+          "printer.status",
+          "job.result",
+          "subscribe",
+          "unsubscribe",
+          "job.update",
+          "agent.presence");
+
   /** Close codes are 1000 to 4999 (RFC 6455); one slot per code, the last for anything else. */
   private static final int CLOSE_CODES = 5000;
 
   private final MeterRegistry registry;
-  private final Map<Connection.Kind, ConcurrentMap<String, Counter>> framesIn = new EnumMap<>(Connection.Kind.class);
-  private final Map<Connection.Kind, ConcurrentMap<String, Counter>> framesOut = new EnumMap<>(Connection.Kind.class);
+  private final Map<Connection.Kind, ConcurrentMap<String, Counter>> framesIn =
+      new EnumMap<>(Connection.Kind.class);
+  private final Map<Connection.Kind, ConcurrentMap<String, Counter>> framesOut =
+      new EnumMap<>(Connection.Kind.class);
   private final ConcurrentMap<Envelope.Code, Counter> errors = new ConcurrentHashMap<>();
-  private final ConcurrentMap<String, ConcurrentMap<String, Counter>> tooBig = new ConcurrentHashMap<>();
+  private final ConcurrentMap<String, ConcurrentMap<String, Counter>> tooBig =
+      new ConcurrentHashMap<>();
   private final AtomicReferenceArray<Counter> closes = new AtomicReferenceArray<>(CLOSE_CODES + 1);
-  private final ConcurrentMap<String, ConcurrentMap<String, Timer>> agentRequests = new ConcurrentHashMap<>();
+  private final ConcurrentMap<String, ConcurrentMap<String, Timer>> agentRequests =
+      new ConcurrentHashMap<>();
   private final DistributionSummary batchSize;
 
   public GatewayMetrics(MeterRegistry registry) {
@@ -46,10 +62,11 @@ public final class GatewayMetrics {
       framesIn.put(kind, new ConcurrentHashMap<>());
       framesOut.put(kind, new ConcurrentHashMap<>());
     }
-    this.batchSize = DistributionSummary.builder("printfleet.gateway.status.batch.size")
-        .description("Printer updates per printer.status frame sent to a room")
-        .publishPercentiles(0.5, 0.99)
-        .register(registry);
+    this.batchSize =
+        DistributionSummary.builder("printfleet.gateway.status.batch.size")
+            .description("Printer updates per printer.status frame sent to a room")
+            .publishPercentiles(0.5, 0.99)
+            .register(registry);
   }
 
   public void connectionGauge(Connection.Kind kind, Object source, ToIntFunction<Object> count) {
@@ -61,31 +78,57 @@ public final class GatewayMetrics {
 
   void frameIn(Connection.Kind kind, String type) {
     String tag = typeTag(type);
-    resolve(framesIn.get(kind), tag, t -> Counter.builder("printfleet.gateway.frames.in")
-        .description("Frames received").tags("role", role(kind), "type", t).register(registry)).increment();
+    resolve(
+            framesIn.get(kind),
+            tag,
+            t ->
+                Counter.builder("printfleet.gateway.frames.in")
+                    .description("Frames received")
+                    .tags("role", role(kind), "type", t)
+                    .register(registry))
+        .increment();
   }
 
   void frameOut(Connection.Kind kind, String type) {
     String tag = typeTag(type);
-    resolve(framesOut.get(kind), tag, t -> Counter.builder("printfleet.gateway.frames.out")
-        .description("Frames sent").tags("role", role(kind), "type", t).register(registry)).increment();
+    resolve(
+            framesOut.get(kind),
+            tag,
+            t ->
+                Counter.builder("printfleet.gateway.frames.out")
+                    .description("Frames sent")
+                    .tags("role", role(kind), "type", t)
+                    .register(registry))
+        .increment();
   }
 
   public void error(Envelope.Code code) {
-    resolve(errors, code, c -> Counter.builder("printfleet.gateway.errors")
-        .description("Error answers sent, by contract code").tag("code", c.wire()).register(registry)).increment();
+    resolve(
+            errors,
+            code,
+            c ->
+                Counter.builder("printfleet.gateway.errors")
+                    .description("Error answers sent, by contract code")
+                    .tag("code", c.wire())
+                    .register(registry))
+        .increment();
   }
 
   /**
-   * A received message over the size limit: {@code inflated} when one compressed frame inflated past
-   * it, {@code message} when a message's frames added up past it. Closed 1009.
+   * A received message over the size limit: {@code inflated} when one compressed frame inflated
+   * past it, {@code message} when a message's frames added up past it. Closed 1009.
    */
   void messageTooBig(Connection.Kind kind, String where) {
     String role = kind == null ? "unknown" : role(kind);
-    resolve(resolve(tooBig, role, r -> new ConcurrentHashMap<>()), where,
-        w -> Counter.builder("printfleet.gateway.messages.too.big")
-            .description("Received messages over the size limit, closed 1009")
-            .tags("role", role, "where", w).register(registry)).increment();
+    resolve(
+            resolve(tooBig, role, r -> new ConcurrentHashMap<>()),
+            where,
+            w ->
+                Counter.builder("printfleet.gateway.messages.too.big")
+                    .description("Received messages over the size limit, closed 1009")
+                    .tags("role", role, "where", w)
+                    .register(registry))
+        .increment();
   }
 
   void closed(short code) {
@@ -93,9 +136,13 @@ public final class GatewayMetrics {
     Counter counter = closes.get(slot);
     if (counter == null) {
       // Registering the same id twice gives the same counter, so losing this race is harmless.
-      closes.compareAndSet(slot, null, Counter.builder("printfleet.gateway.closes")
-          .description("Sockets closed by the gateway, by close code")
-          .tag("code", slot == CLOSE_CODES ? "other" : String.valueOf(code)).register(registry));
+      closes.compareAndSet(
+          slot,
+          null,
+          Counter.builder("printfleet.gateway.closes")
+              .description("Sockets closed by the gateway, by close code")
+              .tag("code", slot == CLOSE_CODES ? "other" : String.valueOf(code))
+              .register(registry));
       counter = closes.get(slot);
     }
     counter.increment();
@@ -108,12 +155,16 @@ public final class GatewayMetrics {
   /** {@code outcome} is one of a fixed set: ok, busy, agent_error or a contract error code. */
   public void agentRequest(String type, String outcome, Duration latency) {
     String tag = typeTag(type);
-    resolve(resolve(agentRequests, tag, t -> new ConcurrentHashMap<>()), outcome,
-        o -> Timer.builder("printfleet.gateway.agent.request")
-            .description("Time from a request sent to an agent to its answer")
-            .tags("type", tag, "outcome", o)
-            .publishPercentiles(0.5, 0.95, 0.99)
-            .register(registry)).record(latency);
+    resolve(
+            resolve(agentRequests, tag, t -> new ConcurrentHashMap<>()),
+            outcome,
+            o ->
+                Timer.builder("printfleet.gateway.agent.request")
+                    .description("Time from a request sent to an agent to its answer")
+                    .tags("type", tag, "outcome", o)
+                    .publishPercentiles(0.5, 0.95, 0.99)
+                    .register(registry))
+        .record(latency);
   }
 
   /** The meter for this label value, made on its first use; a hit is a plain map read. */

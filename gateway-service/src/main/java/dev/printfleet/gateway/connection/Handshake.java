@@ -5,9 +5,9 @@ import dev.printfleet.common.auth.Principal;
 import dev.printfleet.common.auth.Role;
 import dev.printfleet.common.auth.TokenVerifier;
 import io.vertx.core.Future;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.JsonObject;
-import io.vertx.core.http.HttpServerRequest;
 import java.util.List;
 import java.util.Set;
 import java.util.function.BiConsumer;
@@ -15,8 +15,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Authenticates a WebSocket upgrade before it happens: 401 for no, bad or expired token, 403 for
- * a role the endpoint does not serve or an Origin outside the allowlist, 503 while draining.
+ * Authenticates a WebSocket upgrade before it happens: 401 for no, bad or expired token, 403 for a
+ * role the endpoint does not serve or an Origin outside the allowlist, 503 while draining.
  */
 public final class Handshake {
 
@@ -33,35 +33,50 @@ public final class Handshake {
   }
 
   /** Upgrades the request when the caller may connect, then hands the socket to {@code accept}. */
-  public void upgrade(HttpServerRequest request, boolean draining, BiConsumer<Principal, ServerWebSocket> accept) {
+  public void upgrade(
+      HttpServerRequest request, boolean draining, BiConsumer<Principal, ServerWebSocket> accept) {
     if (!"websocket".equalsIgnoreCase(request.getHeader("Upgrade"))) {
       refuse(request, 400, "bad_request", "this path takes WebSocket upgrades only");
       return;
     }
     request.pause();
-    tokens.verify(request)
+    tokens
+        .verify(request)
         .compose(this::checkRole)
         .compose(principal -> checkOrigin(request, principal))
-        .onSuccess(principal -> {
-          if (draining) {
-            refuse(request, 503, "unavailable", "gateway is draining, connect again");
-            return;
-          }
-          request.toWebSocket()
-              .onSuccess(socket -> accept.accept(principal, socket))
-              .onFailure(e -> log.debug("Upgrade failed subject={}: {}", principal.subject(), e.toString()));
-        })
-        .onFailure(e -> {
-          AuthException auth = e instanceof AuthException a ? a : AuthException.unauthorized("invalid token");
-          log.debug("Connection refused path={} remote={} code={}: {}", request.path(), request.remoteAddress(), auth.code(), auth.getMessage());
-          refuse(request, auth.httpStatus(), auth.code(), auth.getMessage());
-        });
+        .onSuccess(
+            principal -> {
+              if (draining) {
+                refuse(request, 503, "unavailable", "gateway is draining, connect again");
+                return;
+              }
+              request
+                  .toWebSocket()
+                  .onSuccess(socket -> accept.accept(principal, socket))
+                  .onFailure(
+                      e ->
+                          log.debug(
+                              "Upgrade failed subject={}: {}", principal.subject(), e.toString()));
+            })
+        .onFailure(
+            e -> {
+              AuthException auth =
+                  e instanceof AuthException a ? a : AuthException.unauthorized("invalid token");
+              log.debug(
+                  "Connection refused path={} remote={} code={}: {}",
+                  request.path(),
+                  request.remoteAddress(),
+                  auth.code(),
+                  auth.getMessage());
+              refuse(request, auth.httpStatus(), auth.code(), auth.getMessage());
+            });
   }
 
   private Future<Principal> checkRole(Principal principal) {
     return roles.contains(principal.role())
         ? Future.succeededFuture(principal)
-        : Future.failedFuture(AuthException.forbidden("role " + principal.role().claim() + " may not connect here"));
+        : Future.failedFuture(
+            AuthException.forbidden("role " + principal.role().claim() + " may not connect here"));
   }
 
   private Future<Principal> checkOrigin(HttpServerRequest request, Principal principal) {
@@ -76,9 +91,13 @@ public final class Handshake {
 
   private static void refuse(HttpServerRequest request, int status, String code, String message) {
     request.resume();
-    request.response()
+    request
+        .response()
         .setStatusCode(status)
         .putHeader("Content-Type", "application/json")
-        .end(new JsonObject().put("error", new JsonObject().put("code", code).put("message", message)).encode());
+        .end(
+            new JsonObject()
+                .put("error", new JsonObject().put("code", code).put("message", message))
+                .encode());
   }
 }

@@ -22,8 +22,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Bounds what a received message costs once inflated (PROTOCOL.md §2.4). The wire size is checked by
- * the frame decoder; a permessage-deflate frame of a few kilobytes can inflate to gigabytes, and
+ * Bounds what a received message costs once inflated (PROTOCOL.md §2.4). The wire size is checked
+ * by the frame decoder; a permessage-deflate frame of a few kilobytes can inflate to gigabytes, and
  * Vert.x builds its inflater without a limit. So each HTTP/1 connection gets, before any WebSocket
  * byte is read, an inflater that stops at the message limit, and this handler behind it: it closes
  * the socket 1009 when the inflater stops, and when the frames of one fragmented message add up to
@@ -39,10 +39,12 @@ public final class MessageSizeGuard extends ChannelInboundHandlerAdapter {
    * Vert.x: should an upgrade rename them, HostileSocketTest's frame bomb fails.
    */
   private static final String VERTX_HANDLER = "handler";
+
   private static final String VERTX_EXTENSIONS = "webSocketExtensionHandler";
 
   /** Netty's message when the inflater's buffer reached its maximum allocation. */
-  private static final String INFLATER_LIMIT_MESSAGE = "Decompression buffer has reached maximum size";
+  private static final String INFLATER_LIMIT_MESSAGE =
+      "Decompression buffer has reached maximum size";
 
   private final long maxMessageBytes;
   private final GatewayMetrics metrics;
@@ -59,7 +61,11 @@ public final class MessageSizeGuard extends ChannelInboundHandlerAdapter {
    * pipeline and before it reads the first request: replaces Vert.x's permessage-deflate
    * negotiation with the same one plus a maximum allocation, and puts the guard in front of Vert.x.
    */
-  public static void install(HttpConnection connection, HttpServerOptions options, long maxMessageBytes, GatewayMetrics metrics) {
+  public static void install(
+      HttpConnection connection,
+      HttpServerOptions options,
+      long maxMessageBytes,
+      GatewayMetrics metrics) {
     if (!(connection instanceof ConnectionBase base)) {
       return;
     }
@@ -69,21 +75,27 @@ public final class MessageSizeGuard extends ChannelInboundHandlerAdapter {
     }
     int maxAllocation = (int) Math.min(Integer.MAX_VALUE, maxMessageBytes);
     if (pipeline.get(VERTX_EXTENSIONS) != null) {
-      pipeline.replace(VERTX_EXTENSIONS, VERTX_EXTENSIONS, new WebSocketServerExtensionHandler(
-          new PerMessageDeflateServerExtensionHandshaker(
-              options.getWebSocketCompressionLevel(),
-              ZlibCodecFactory.isSupportingWindowSizeAndMemLevel(),
-              PerMessageDeflateServerExtensionHandshaker.MAX_WINDOW_SIZE,
-              options.getWebSocketAllowServerNoContext(),
-              options.getWebSocketPreferredClientNoContext(),
-              maxAllocation)));
+      pipeline.replace(
+          VERTX_EXTENSIONS,
+          VERTX_EXTENSIONS,
+          new WebSocketServerExtensionHandler(
+              new PerMessageDeflateServerExtensionHandshaker(
+                  options.getWebSocketCompressionLevel(),
+                  ZlibCodecFactory.isSupportingWindowSizeAndMemLevel(),
+                  PerMessageDeflateServerExtensionHandshaker.MAX_WINDOW_SIZE,
+                  options.getWebSocketAllowServerNoContext(),
+                  options.getWebSocketPreferredClientNoContext(),
+                  maxAllocation)));
     }
-    pipeline.addBefore(VERTX_HANDLER, "messageSizeGuard", new MessageSizeGuard(maxMessageBytes, metrics));
+    pipeline.addBefore(
+        VERTX_HANDLER, "messageSizeGuard", new MessageSizeGuard(maxMessageBytes, metrics));
   }
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
-    if (!(msg instanceof TextWebSocketFrame || msg instanceof BinaryWebSocketFrame || msg instanceof ContinuationWebSocketFrame)) {
+    if (!(msg instanceof TextWebSocketFrame
+        || msg instanceof BinaryWebSocketFrame
+        || msg instanceof ContinuationWebSocketFrame)) {
       ctx.fireChannelRead(msg);
       return;
     }
@@ -130,7 +142,9 @@ public final class MessageSizeGuard extends ChannelInboundHandlerAdapter {
 
   private static boolean isInflaterLimit(Throwable cause) {
     for (Throwable t = cause; t != null; t = t.getCause() == t ? null : t.getCause()) {
-      if (t instanceof DecompressionException && t.getMessage() != null && t.getMessage().startsWith(INFLATER_LIMIT_MESSAGE)) {
+      if (t instanceof DecompressionException
+          && t.getMessage() != null
+          && t.getMessage().startsWith(INFLATER_LIMIT_MESSAGE)) {
         return true;
       }
     }
@@ -148,14 +162,23 @@ public final class MessageSizeGuard extends ChannelInboundHandlerAdapter {
     String reason = "message larger than " + maxMessageBytes + " bytes";
     metrics.messageTooBig(connection == null ? null : connection.kind(), where);
     if (connection == null) {
-      log.warn("Closed a socket whose message is over the limit before it was accepted remote={} where={} limitBytes={}",
-          ctx.channel().remoteAddress(), where, maxMessageBytes);
-      ctx.writeAndFlush(new CloseWebSocketFrame(CloseCodes.MESSAGE_TOO_BIG, reason)).addListener(ChannelFutureListener.CLOSE);
+      log.warn(
+          "Closed a socket whose message is over the limit before it was accepted remote={} where={} limitBytes={}",
+          ctx.channel().remoteAddress(),
+          where,
+          maxMessageBytes);
+      ctx.writeAndFlush(new CloseWebSocketFrame(CloseCodes.MESSAGE_TOO_BIG, reason))
+          .addListener(ChannelFutureListener.CLOSE);
       return;
     }
     var principal = connection.principal();
-    log.warn("Closed a socket whose message is over the limit subject={} company={} role={} remote={} where={} limitBytes={}",
-        principal.subject(), principal.company(), principal.role().claim(), connection.socket().remoteAddress(), where,
+    log.warn(
+        "Closed a socket whose message is over the limit subject={} company={} role={} remote={} where={} limitBytes={}",
+        principal.subject(),
+        principal.company(),
+        principal.role().claim(),
+        connection.socket().remoteAddress(),
+        where,
         maxMessageBytes);
     connection.close(CloseCodes.MESSAGE_TOO_BIG, reason);
   }

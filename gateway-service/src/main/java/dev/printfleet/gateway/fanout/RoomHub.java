@@ -19,9 +19,9 @@ import java.util.Set;
 
 /**
  * The rooms of this gateway instance and their local members. Every gateway hears every printer,
- * job and agent event and forwards it to its own members only: printer statuses batched per room
- * in a fixed window, job updates and presence at once. A frame is encoded once per room, not once
- * per member. Confined to the gateway verticle's event loop.
+ * job and agent event and forwards it to its own members only: printer statuses batched per room in
+ * a fixed window, job updates and presence at once. A frame is encoded once per room, not once per
+ * member. Confined to the gateway verticle's event loop.
  */
 public final class RoomHub {
 
@@ -64,7 +64,9 @@ public final class RoomHub {
   }
 
   public void onPrinterStatus(PrinterStatusEvent event) {
-    var update = new StatusUpdate(event.printerId(), event.branch(), event.status(), event.detail(), event.at());
+    var update =
+        new StatusUpdate(
+            event.printerId(), event.branch(), event.status(), event.detail(), event.at());
     offer(RoomPolicy.companyRoom(event.company()), update);
     offer(RoomPolicy.branchRoom(event.company(), event.branch()), update);
   }
@@ -91,40 +93,52 @@ public final class RoomHub {
   public static OutboundFrame statusFrame(List<StatusUpdate> updates) {
     var list = new JsonArray();
     for (StatusUpdate u : updates) {
-      var json = new JsonObject()
-          .put("printerId", u.printerId())
-          .put("branch", u.branch())
-          .put("status", u.status())
-          .put("at", u.at().toString());
+      var json =
+          new JsonObject()
+              .put("printerId", u.printerId())
+              .put("branch", u.branch())
+              .put("status", u.status())
+              .put("at", u.at().toString());
       json.put("detail", u.detail());
       list.add(json);
     }
-    return OutboundFrame.of(Envelope.event("printer.status", new JsonObject().put("updates", list)));
+    return OutboundFrame.of(
+        Envelope.event("printer.status", new JsonObject().put("updates", list)));
   }
 
   public void onJobEvent(JobEvent event) {
-    var data = new JsonObject()
-        .put("jobId", event.jobId())
-        .put("printerId", event.printerId())
-        .put("branch", event.branch())
-        .put("state", event.state())
-        .put("at", event.at().toString());
+    var data =
+        new JsonObject()
+            .put("jobId", event.jobId())
+            .put("printerId", event.printerId())
+            .put("branch", event.branch())
+            .put("state", event.state())
+            .put("at", event.at().toString());
     if (event.error() != null) {
       data.put("error", event.error());
     }
-    deliver(event.company(), event.branch(), "job:" + event.jobId(), Envelope.event("job.update", data));
+    deliver(
+        event.company(),
+        event.branch(),
+        "job:" + event.jobId(),
+        Envelope.event("job.update", data));
   }
 
   public void onAgentEvent(AgentEvent event) {
     if (event.kind() == AgentEvent.Kind.PRINTERS_SYNCED) {
       return;
     }
-    var data = new JsonObject()
-        .put("agentId", event.agentId())
-        .put("branch", event.branch())
-        .put("online", event.kind() == AgentEvent.Kind.CONNECTED)
-        .put("at", event.at().toString());
-    deliver(event.company(), event.branch(), "agent:" + event.agentId(), Envelope.event("agent.presence", data));
+    var data =
+        new JsonObject()
+            .put("agentId", event.agentId())
+            .put("branch", event.branch())
+            .put("online", event.kind() == AgentEvent.Kind.CONNECTED)
+            .put("at", event.at().toString());
+    deliver(
+        event.company(),
+        event.branch(),
+        "agent:" + event.agentId(),
+        Envelope.event("agent.presence", data));
   }
 
   /** Sends once to each member of the company room or the branch room, whichever it is in. */

@@ -16,7 +16,9 @@ public final class RoomPolicy {
 
   public record Allowed(String key) implements Decision {}
 
-  /** @param forbidden true for a valid room the caller may not join; false for a malformed name */
+  /**
+   * @param forbidden true for a valid room the caller may not join; false for a malformed name
+   */
   public record Refused(boolean forbidden, String reason) implements Decision {}
 
   private RoomPolicy() {}
@@ -37,7 +39,8 @@ public final class RoomPolicy {
       String company = room.substring("company:".length());
       // A token that lists branches sees those branches only; the company room carries all of them.
       if (!caller.branches().isEmpty()) {
-        return new Refused(true, "your token lists branches; join their branch:<id> rooms, not " + room);
+        return new Refused(
+            true, "your token lists branches; join their branch:<id> rooms, not " + room);
       }
       if (company.equals(caller.company()) || caller.role() == Role.ADMIN) {
         return new Allowed(companyRoom(company));

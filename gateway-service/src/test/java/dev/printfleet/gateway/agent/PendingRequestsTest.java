@@ -14,16 +14,29 @@ class PendingRequestsTest {
   private final List<String> outcomes = new ArrayList<>();
 
   private void add(PendingRequests pending, String id, String agent, long timeout) {
-    pending.add(id, new AgentKey("c1", agent), timeout, o -> outcomes.add(id + ":" + (o.response() != null ? "answered" : o.errorCode().wire())));
+    pending.add(
+        id,
+        new AgentKey("c1", agent),
+        timeout,
+        o -> outcomes.add(id + ":" + (o.response() != null ? "answered" : o.errorCode().wire())));
   }
 
   @Test
   void answerResolvesOnlyTheMatchingRequestOfTheSameAgent() {
     var pending = new PendingRequests(10);
     add(pending, "g-1", "agent-a", 1_000_000_000L);
-    assertThat(pending.answer("g-1", new AgentKey("c1", "agent-b"), Envelope.response("g-1", new JsonObject()))).isFalse();
-    assertThat(pending.answer("g-1", new AgentKey("c1", "agent-a"), Envelope.response("g-1", new JsonObject()))).isTrue();
-    assertThat(pending.answer("g-1", new AgentKey("c1", "agent-a"), Envelope.response("g-1", new JsonObject()))).isFalse();
+    assertThat(
+            pending.answer(
+                "g-1", new AgentKey("c1", "agent-b"), Envelope.response("g-1", new JsonObject())))
+        .isFalse();
+    assertThat(
+            pending.answer(
+                "g-1", new AgentKey("c1", "agent-a"), Envelope.response("g-1", new JsonObject())))
+        .isTrue();
+    assertThat(
+            pending.answer(
+                "g-1", new AgentKey("c1", "agent-a"), Envelope.response("g-1", new JsonObject())))
+        .isFalse();
     assertThat(outcomes).containsExactly("g-1:answered");
   }
 

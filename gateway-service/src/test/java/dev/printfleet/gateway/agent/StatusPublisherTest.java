@@ -20,26 +20,36 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class StatusPublisherTest {
 
   private static PrinterStatusEvent status(int n) {
-    return new PrinterStatusEvent("a1", "c1", "b1", "p" + n, "online", null, Instant.ofEpochMilli(n));
+    return new PrinterStatusEvent(
+        "a1", "c1", "b1", "p" + n, "online", null, Instant.ofEpochMilli(n));
   }
 
   /** Adds the statuses in one task on an event loop, as frames read in one turn would be. */
-  private static List<List<PrinterStatusEvent>> publishInOneTurn(Vertx vertx, int count, int expectedMessages,
-      VertxTestContext test) throws InterruptedException {
+  private static List<List<PrinterStatusEvent>> publishInOneTurn(
+      Vertx vertx, int count, int expectedMessages, VertxTestContext test)
+      throws InterruptedException {
     List<List<PrinterStatusEvent>> messages = new ArrayList<>();
     var received = test.checkpoint(expectedMessages);
-    vertx.eventBus().<JsonObject>consumer(Addresses.EVENTS_PRINTER, m -> {
-      messages.add(PrinterStatusEvent.listFromJson(m.body()));
-      received.flag();
-    }).completionHandler(test.succeeding(v -> {
-      Context context = vertx.getOrCreateContext();
-      var publisher = new StatusPublisher(vertx, context);
-      context.runOnContext(x -> {
-        for (int i = 0; i < count; i++) {
-          publisher.add(status(i));
-        }
-      });
-    }));
+    vertx
+        .eventBus()
+        .<JsonObject>consumer(
+            Addresses.EVENTS_PRINTER,
+            m -> {
+              messages.add(PrinterStatusEvent.listFromJson(m.body()));
+              received.flag();
+            })
+        .completionHandler(
+            test.succeeding(
+                v -> {
+                  Context context = vertx.getOrCreateContext();
+                  var publisher = new StatusPublisher(vertx, context);
+                  context.runOnContext(
+                      x -> {
+                        for (int i = 0; i < count; i++) {
+                          publisher.add(status(i));
+                        }
+                      });
+                }));
     assertThat(test.awaitCompletion(10, TimeUnit.SECONDS)).isTrue();
     if (test.failed()) {
       throw new AssertionError(test.causeOfFailure());
@@ -48,15 +58,19 @@ class StatusPublisherTest {
   }
 
   @Test
-  void statusesOfOneTurnLeaveInOneMessageInTheirOrder(Vertx vertx, VertxTestContext test) throws Exception {
+  void statusesOfOneTurnLeaveInOneMessageInTheirOrder(Vertx vertx, VertxTestContext test)
+      throws Exception {
     var messages = publishInOneTurn(vertx, 5, 1, test);
 
     assertThat(messages).hasSize(1);
-    assertThat(messages.get(0)).extracting(PrinterStatusEvent::printerId).containsExactly("p0", "p1", "p2", "p3", "p4");
+    assertThat(messages.get(0))
+        .extracting(PrinterStatusEvent::printerId)
+        .containsExactly("p0", "p1", "p2", "p3", "p4");
   }
 
   @Test
-  void aTurnWithMoreThanABatchSendsFullBatchesThenTheRest(Vertx vertx, VertxTestContext test) throws Exception {
+  void aTurnWithMoreThanABatchSendsFullBatchesThenTheRest(Vertx vertx, VertxTestContext test)
+      throws Exception {
     int count = PrinterStatusEvent.MAX_BATCH + 1;
     var messages = publishInOneTurn(vertx, count, 2, test);
 

@@ -53,13 +53,18 @@ class RateAndDeflateTest {
 
     var spread = new AbuseWindow(10, 10 * SECOND);
     for (int i = 0; i < 30; i++) {
-      assertThat(spread.recordRefusal(i * 2 * SECOND)).as("one refusal every 2 s never adds up").isFalse();
+      assertThat(spread.recordRefusal(i * 2 * SECOND))
+          .as("one refusal every 2 s never adds up")
+          .isFalse();
     }
   }
 
   @Test
   void deflatedMessageInflatesBackWithTheExtensionTailRestored() throws Exception {
-    byte[] message = "{\"type\":\"printer.status\",\"data\":{\"updates\":[]}}".repeat(20).getBytes(StandardCharsets.UTF_8);
+    byte[] message =
+        "{\"type\":\"printer.status\",\"data\":{\"updates\":[]}}"
+            .repeat(20)
+            .getBytes(StandardCharsets.UTF_8);
     for (int round = 0; round < 3; round++) {
       byte[] compressed = Deflation.compress(message);
       assertThat(compressed.length).isLessThan(message.length);
@@ -70,7 +75,8 @@ class RateAndDeflateTest {
       inflater.setInput(input.toByteArray());
       byte[] out = new byte[message.length * 2];
       int n = inflater.inflate(out);
-      assertThat(new String(out, 0, n, StandardCharsets.UTF_8)).isEqualTo(new String(message, StandardCharsets.UTF_8));
+      assertThat(new String(out, 0, n, StandardCharsets.UTF_8))
+          .isEqualTo(new String(message, StandardCharsets.UTF_8));
     }
   }
 }

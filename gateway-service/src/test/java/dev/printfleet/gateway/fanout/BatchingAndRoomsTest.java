@@ -36,8 +36,11 @@ class BatchingAndRoomsTest {
     batcher.offer("room", update("p1", "paper_out", 3));
     batcher.offer("room", update("p2", "offline", 1)); // older than what we have: ignored
 
-    assertThat(batcher.take("room")).extracting(StatusUpdate::printerId, StatusUpdate::status)
-        .containsExactly(org.assertj.core.groups.Tuple.tuple("p1", "paper_out"), org.assertj.core.groups.Tuple.tuple("p2", "online"));
+    assertThat(batcher.take("room"))
+        .extracting(StatusUpdate::printerId, StatusUpdate::status)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("p1", "paper_out"),
+            org.assertj.core.groups.Tuple.tuple("p2", "online"));
     assertThat(batcher.take("room")).isEmpty();
   }
 
@@ -48,13 +51,19 @@ class BatchingAndRoomsTest {
   @Test
   void roomsAreScopedToTheCallersCompany() {
     var alice = user(Role.USER, "c1", Set.of());
-    assertThat(RoomPolicy.join(alice, "company:c1")).isEqualTo(new RoomPolicy.Allowed("c1|company"));
-    assertThat(RoomPolicy.join(alice, "branch:b7")).isEqualTo(new RoomPolicy.Allowed("c1|branch:b7"));
-    assertThat(RoomPolicy.join(user(Role.USER, "c2", Set.of()), "branch:b7")).isEqualTo(new RoomPolicy.Allowed("c2|branch:b7"));
-    assertThat(RoomPolicy.join(alice, "company:c2")).isInstanceOf(RoomPolicy.Refused.class)
+    assertThat(RoomPolicy.join(alice, "company:c1"))
+        .isEqualTo(new RoomPolicy.Allowed("c1|company"));
+    assertThat(RoomPolicy.join(alice, "branch:b7"))
+        .isEqualTo(new RoomPolicy.Allowed("c1|branch:b7"));
+    assertThat(RoomPolicy.join(user(Role.USER, "c2", Set.of()), "branch:b7"))
+        .isEqualTo(new RoomPolicy.Allowed("c2|branch:b7"));
+    assertThat(RoomPolicy.join(alice, "company:c2"))
+        .isInstanceOf(RoomPolicy.Refused.class)
         .satisfies(d -> assertThat(((RoomPolicy.Refused) d).forbidden()).isTrue());
-    assertThat(RoomPolicy.join(user(Role.SRE, "c1", Set.of()), "company:c2")).isInstanceOf(RoomPolicy.Refused.class);
-    assertThat(RoomPolicy.join(user(Role.ADMIN, "c1", Set.of()), "company:c2")).isEqualTo(new RoomPolicy.Allowed("c2|company"));
+    assertThat(RoomPolicy.join(user(Role.SRE, "c1", Set.of()), "company:c2"))
+        .isInstanceOf(RoomPolicy.Refused.class);
+    assertThat(RoomPolicy.join(user(Role.ADMIN, "c1", Set.of()), "company:c2"))
+        .isEqualTo(new RoomPolicy.Allowed("c2|company"));
   }
 
   @Test
@@ -67,7 +76,8 @@ class BatchingAndRoomsTest {
   @Test
   void tokenListingBranchesMayNotJoinACompanyRoomWhateverItsRole() {
     for (Role role : new Role[] {Role.USER, Role.SRE, Role.ADMIN}) {
-      assertThat(RoomPolicy.join(user(role, "c1", Set.of("b1")), "company:c1")).isInstanceOf(RoomPolicy.Refused.class)
+      assertThat(RoomPolicy.join(user(role, "c1", Set.of("b1")), "company:c1"))
+          .isInstanceOf(RoomPolicy.Refused.class)
           .satisfies(d -> assertThat(((RoomPolicy.Refused) d).forbidden()).isTrue());
     }
   }
@@ -76,7 +86,8 @@ class BatchingAndRoomsTest {
   void malformedRoomNamesAreInvalidNotForbidden() {
     var alice = user(Role.USER, "c1", Set.of());
     for (String bad : new String[] {"", "company:", "branch:", "floor:3", "x".repeat(300)}) {
-      assertThat(RoomPolicy.join(alice, bad)).isInstanceOf(RoomPolicy.Refused.class)
+      assertThat(RoomPolicy.join(alice, bad))
+          .isInstanceOf(RoomPolicy.Refused.class)
           .satisfies(d -> assertThat(((RoomPolicy.Refused) d).forbidden()).isFalse());
     }
   }

@@ -7,7 +7,13 @@ import java.time.Instant;
  * One alert: a kind (what is wrong), a subject (where), a message for the SRE. {@code since} is
  * when it fired; {@code clearedAt} is set once its cause is gone.
  */
-public record Alert(String kind, String subject, String severity, String message, Instant since, Instant clearedAt) {
+public record Alert(
+    String kind,
+    String subject,
+    String severity,
+    String message,
+    Instant since,
+    Instant clearedAt) {
 
   public static final String INSTANCE_DOWN = "instance_down";
   public static final String MEMORY_HIGH = "memory_high";
@@ -40,12 +46,13 @@ public record Alert(String kind, String subject, String severity, String message
   }
 
   public JsonObject toJson() {
-    var json = new JsonObject()
-        .put("kind", kind)
-        .put("subject", subject)
-        .put("severity", severity)
-        .put("message", message)
-        .put("since", since == null ? null : since.toString());
+    var json =
+        new JsonObject()
+            .put("kind", kind)
+            .put("subject", subject)
+            .put("severity", severity)
+            .put("message", message)
+            .put("since", since == null ? null : since.toString());
     if (clearedAt != null) {
       json.put("clearedAt", clearedAt.toString());
     }
@@ -55,8 +62,12 @@ public record Alert(String kind, String subject, String severity, String message
   public static Alert fromJson(JsonObject json) {
     String since = json.getString("since");
     String cleared = json.getString("clearedAt");
-    return new Alert(json.getString("kind"), json.getString("subject"), json.getString("severity"),
-        json.getString("message"), since == null ? null : Instant.parse(since),
+    return new Alert(
+        json.getString("kind"),
+        json.getString("subject"),
+        json.getString("severity"),
+        json.getString("message"),
+        since == null ? null : Instant.parse(since),
         cleared == null ? null : Instant.parse(cleared));
   }
 }

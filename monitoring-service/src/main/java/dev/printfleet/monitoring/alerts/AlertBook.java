@@ -12,8 +12,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Active and recent alerts. Each evaluation hands in what is firing now: a new one becomes
- * active, one no longer firing is cleared and moves to the recent list (bounded).
+ * Active and recent alerts. Each evaluation hands in what is firing now: a new one becomes active,
+ * one no longer firing is cleared and moves to the recent list (bounded).
  */
 public final class AlertBook {
 
@@ -47,26 +47,31 @@ public final class AlertBook {
         active.put(alert.key(), old.withMessage(alert.message()));
       }
     }
-    active.values().removeIf(alert -> {
-      if (keys.contains(alert.key())) {
-        return false;
-      }
-      Alert done = alert.cleared(now);
-      cleared.add(done);
-      remember(done);
-      return true;
-    });
+    active
+        .values()
+        .removeIf(
+            alert -> {
+              if (keys.contains(alert.key())) {
+                return false;
+              }
+              Alert done = alert.cleared(now);
+              cleared.add(done);
+              remember(done);
+              return true;
+            });
     return new Changes(raised, cleared);
   }
 
   /** Takes the start time another replica recorded for the same alert, so both agree. */
   public synchronized void adoptSince(String key, Instant since) {
-    active.computeIfPresent(key, (k, alert) -> since.isBefore(alert.since()) ? alert.since(since) : alert);
+    active.computeIfPresent(
+        key, (k, alert) -> since.isBefore(alert.since()) ? alert.since(since) : alert);
   }
 
   /** Adds an alert cleared elsewhere (loaded at start), newest first. */
   public synchronized void remember(Alert cleared) {
-    if (recent.stream().anyMatch(a -> a.key().equals(cleared.key()) && a.since().equals(cleared.since()))) {
+    if (recent.stream()
+        .anyMatch(a -> a.key().equals(cleared.key()) && a.since().equals(cleared.since()))) {
       return;
     }
     recent.addFirst(cleared);
@@ -77,8 +82,9 @@ public final class AlertBook {
 
   public synchronized List<Alert> active() {
     List<Alert> list = new ArrayList<>(active.values());
-    list.sort(Comparator.comparing((Alert a) -> !"critical".equals(a.severity()))
-        .thenComparing(Alert::since, Comparator.naturalOrder()));
+    list.sort(
+        Comparator.comparing((Alert a) -> !"critical".equals(a.severity()))
+            .thenComparing(Alert::since, Comparator.naturalOrder()));
     return list;
   }
 

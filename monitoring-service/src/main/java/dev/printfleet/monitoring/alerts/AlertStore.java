@@ -39,12 +39,19 @@ public final class AlertStore {
 
   /** Records the alert as active; answers the start time recorded first, by any replica. */
   public Future<Instant> raise(Alert alert) {
-    return redis.batch(List.of(
-            Request.cmd(Command.HSETNX).arg(activeKey()).arg(alert.key()).arg(alert.since().toEpochMilli()),
-            Request.cmd(Command.HGET).arg(activeKey()).arg(alert.key())))
-        .map(responses -> Optional.ofNullable(responses.get(1))
-            .map(r -> Instant.ofEpochMilli(r.toLong()))
-            .orElse(alert.since()));
+    return redis
+        .batch(
+            List.of(
+                Request.cmd(Command.HSETNX)
+                    .arg(activeKey())
+                    .arg(alert.key())
+                    .arg(alert.since().toEpochMilli()),
+                Request.cmd(Command.HGET).arg(activeKey()).arg(alert.key())))
+        .map(
+            responses ->
+                Optional.ofNullable(responses.get(1))
+                    .map(r -> Instant.ofEpochMilli(r.toLong()))
+                    .orElse(alert.since()));
   }
 
   /**
@@ -54,11 +61,18 @@ public final class AlertStore {
   public Future<Void> restore(List<Alert> active, List<Alert> recentAlerts) {
     List<Request> writes = new ArrayList<>();
     for (Alert alert : active) {
-      writes.add(Request.cmd(Command.HSETNX).arg(activeKey()).arg(alert.key()).arg(alert.since().toEpochMilli()));
+      writes.add(
+          Request.cmd(Command.HSETNX)
+              .arg(activeKey())
+              .arg(alert.key())
+              .arg(alert.since().toEpochMilli()));
     }
     for (Alert alert : recentAlerts) {
-      writes.add(Request.cmd(Command.ZADD).arg(recentKey()).arg(alert.clearedAt().toEpochMilli())
-          .arg(alert.toJson().encode()));
+      writes.add(
+          Request.cmd(Command.ZADD)
+              .arg(recentKey())
+              .arg(alert.clearedAt().toEpochMilli())
+              .arg(alert.toJson().encode()));
     }
     if (writes.isEmpty()) {
       return Future.succeededFuture();
@@ -68,40 +82,56 @@ public final class AlertStore {
   }
 
   public Future<Void> clear(Alert cleared) {
-    return redis.send(Request.cmd(Command.HDEL).arg(activeKey()).arg(cleared.key())).compose(deleted -> {
-      if (deleted == null || deleted.toInteger() == 0) {
-        return Future.succeededFuture();
-      }
-      return redis.batch(List.of(
-              Request.cmd(Command.ZADD).arg(recentKey()).arg(cleared.clearedAt().toEpochMilli())
-                  .arg(cleared.toJson().encode()),
-              Request.cmd(Command.ZREMRANGEBYRANK).arg(recentKey()).arg(0).arg(-MAX_RECENT - 1)))
-          .mapEmpty();
-    });
+    return redis
+        .send(Request.cmd(Command.HDEL).arg(activeKey()).arg(cleared.key()))
+        .compose(
+            deleted -> {
+              if (deleted == null || deleted.toInteger() == 0) {
+                return Future.succeededFuture();
+              }
+              return redis
+                  .batch(
+                      List.of(
+                          Request.cmd(Command.ZADD)
+                              .arg(recentKey())
+                              .arg(cleared.clearedAt().toEpochMilli())
+                              .arg(cleared.toJson().encode()),
+                          Request.cmd(Command.ZREMRANGEBYRANK)
+                              .arg(recentKey())
+                              .arg(0)
+                              .arg(-MAX_RECENT - 1)))
+                  .mapEmpty();
+            });
   }
 
   /** Active alert starts as any replica recorded them: key → since. */
   public Future<java.util.Map<String, Instant>> activeSince() {
-    return redis.send(Request.cmd(Command.HGETALL).arg(activeKey())).map(response -> {
-      java.util.Map<String, Instant> map = new java.util.HashMap<>();
-      if (response != null) {
-        for (String field : response.getKeys()) {
-          map.put(field, Instant.ofEpochMilli(response.get(field).toLong()));
-        }
-      }
-      return map;
-    });
+    return redis
+        .send(Request.cmd(Command.HGETALL).arg(activeKey()))
+        .map(
+            response -> {
+              java.util.Map<String, Instant> map = new java.util.HashMap<>();
+              if (response != null) {
+                for (String field : response.getKeys()) {
+                  map.put(field, Instant.ofEpochMilli(response.get(field).toLong()));
+                }
+              }
+              return map;
+            });
   }
 
   public Future<List<Alert>> recent() {
-    return redis.send(Request.cmd(Command.ZRANGE).arg(recentKey()).arg(0).arg(-1)).map(response -> {
-      List<Alert> list = new ArrayList<>();
-      if (response != null) {
-        for (Response item : response) {
-          list.add(Alert.fromJson(new JsonObject(item.toString())));
-        }
-      }
-      return list;
-    });
+    return redis
+        .send(Request.cmd(Command.ZRANGE).arg(recentKey()).arg(0).arg(-1))
+        .map(
+            response -> {
+              List<Alert> list = new ArrayList<>();
+              if (response != null) {
+                for (Response item : response) {
+                  list.add(Alert.fromJson(new JsonObject(item.toString())));
+                }
+              }
+              return list;
+            });
   }
 }

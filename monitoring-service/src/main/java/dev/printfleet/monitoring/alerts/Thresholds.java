@@ -9,8 +9,8 @@ import java.time.Duration;
  * @param errorRatePercent failed jobs among finished jobs over the database window
  * @param errorRateMinJobs finished jobs needed before the error rate means anything
  * @param eventLoopLag an instance whose event loop lags longer is DEGRADED
- * @param clusterLossQuiet {@code cluster_state_lost} clears once no instance has reported a loss
- *     of its cluster state from Redis for this long
+ * @param clusterLossQuiet {@code cluster_state_lost} clears once no instance has reported a loss of
+ *     its cluster state from Redis for this long
  */
 public record Thresholds(
     int memoryPercent,
@@ -23,8 +23,8 @@ public record Thresholds(
     Duration clusterLossQuiet) {
 
   public static Thresholds defaults() {
-    return new Thresholds(85, 90, 10, 20, Duration.ofMinutes(5), 10, Duration.ofSeconds(1),
-        Duration.ofMinutes(2));
+    return new Thresholds(
+        85, 90, 10, 20, Duration.ofMinutes(5), 10, Duration.ofSeconds(1), Duration.ofMinutes(2));
   }
 
   public static Thresholds from(Settings settings) {

@@ -22,12 +22,15 @@ import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The routes of PROTOCOL.md §5 under {@code /monitoring}, for roles {@code sre} and {@code admin}. */
+/**
+ * The routes of PROTOCOL.md §5 under {@code /monitoring}, for roles {@code sre} and {@code admin}.
+ */
 public final class MonitoringApi {
 
   private static final Logger log = LoggerFactory.getLogger(MonitoringApi.class);
   private static final String RESET_PREFIX = "/monitoring/circuits/";
   private static final String RESET_SUFFIX = "/reset";
+
   /** The verified caller, put on the routing context for the routes behind the token check. */
   public static final String PRINCIPAL = "principal";
 
@@ -49,11 +52,16 @@ public final class MonitoringApi {
   public void mount(Router router) {
     // A path the router cannot decode (a malformed percent escape) fails before any route:
     // answer it with the contract's error body, not the router's plain text.
-    router.errorHandler(400, ctx -> error(ctx, 400, "invalid_data", "the request path is malformed"));
+    router.errorHandler(
+        400, ctx -> error(ctx, 400, "invalid_data", "the request path is malformed"));
     router.route("/monitoring/*").handler(this::authenticate);
-    router.get("/monitoring/cluster").handler(ctx -> json(ctx, 200, monitor.cluster().toJson(monitor.now())));
+    router
+        .get("/monitoring/cluster")
+        .handler(ctx -> json(ctx, 200, monitor.cluster().toJson(monitor.now())));
     router.get("/monitoring/instances/:id").handler(this::instance);
-    router.get("/monitoring/circuits").handler(ctx -> json(ctx, 200, monitor.circuits().toJson(monitor.now())));
+    router
+        .get("/monitoring/circuits")
+        .handler(ctx -> json(ctx, 200, monitor.circuits().toJson(monitor.now())));
     router.postWithRegex("/monitoring/circuits/.+/reset").handler(this::resetCircuit);
     router.get("/monitoring/printers").handler(ctx -> json(ctx, 200, monitor.fleetJson()));
     router.get("/monitoring/alerts").handler(ctx -> json(ctx, 200, monitor.alertsJson()));
@@ -61,40 +69,59 @@ public final class MonitoringApi {
   }
 
   private void authenticate(RoutingContext ctx) {
-    tokens.verify(ctx.request())
-        .compose(p -> mayMonitor(p) ? Future.succeededFuture(p)
-            : Future.failedFuture(AuthException.forbidden("monitoring needs role sre or admin")))
-        .onSuccess(p -> {
-          ctx.put(PRINCIPAL, p);
-          ctx.next();
-        })
-        .onFailure(e -> {
-          if (e instanceof AuthException auth) {
-            error(ctx, auth.httpStatus(), auth.code(), auth.getMessage());
-          } else {
-            error(ctx, 401, "unauthorized", "invalid token");
-          }
-        });
+    tokens
+        .verify(ctx.request())
+        .compose(
+            p ->
+                mayMonitor(p)
+                    ? Future.succeededFuture(p)
+                    : Future.failedFuture(
+                        AuthException.forbidden("monitoring needs role sre or admin")))
+        .onSuccess(
+            p -> {
+              ctx.put(PRINCIPAL, p);
+              ctx.next();
+            })
+        .onFailure(
+            e -> {
+              if (e instanceof AuthException auth) {
+                error(ctx, auth.httpStatus(), auth.code(), auth.getMessage());
+              } else {
+                error(ctx, 401, "unauthorized", "invalid token");
+              }
+            });
   }
 
   private void instance(RoutingContext ctx) {
     String id = ctx.pathParam("id");
     var now = monitor.now();
-    monitor.cluster().get(id).ifPresentOrElse(
-        record -> monitor.clusterStore().history(id, now.minus(ClusterStore.HISTORY))
-            .otherwise(e -> new JsonArray())
-            .onSuccess(history -> {
-              var beat = record.heartbeat();
-              var circuits = new JsonArray();
-              beat.circuits().forEach(c -> circuits.add(c.toJson()));
-              json(ctx, 200, monitor.cluster().toJson(record, now)
-                  .put("heapUsedBytes", beat.heapUsedBytes())
-                  .put("heapMaxBytes", beat.heapMaxBytes())
-                  .put("circuitList", circuits)
-                  .put("history", history)
-                  .put("historyWindowS", ClusterStore.HISTORY.toSeconds()));
-            }),
-        () -> error(ctx, 404, "not_found", "no instance " + id));
+    monitor
+        .cluster()
+        .get(id)
+        .ifPresentOrElse(
+            record ->
+                monitor
+                    .clusterStore()
+                    .history(id, now.minus(ClusterStore.HISTORY))
+                    .otherwise(e -> new JsonArray())
+                    .onSuccess(
+                        history -> {
+                          var beat = record.heartbeat();
+                          var circuits = new JsonArray();
+                          beat.circuits().forEach(c -> circuits.add(c.toJson()));
+                          json(
+                              ctx,
+                              200,
+                              monitor
+                                  .cluster()
+                                  .toJson(record, now)
+                                  .put("heapUsedBytes", beat.heapUsedBytes())
+                                  .put("heapMaxBytes", beat.heapMaxBytes())
+                                  .put("circuitList", circuits)
+                                  .put("history", history)
+                                  .put("historyWindowS", ClusterStore.HISTORY.toSeconds()));
+                        }),
+            () -> error(ctx, 404, "not_found", "no instance " + id));
   }
 
   private void resetCircuit(RoutingContext ctx) {
@@ -108,21 +135,40 @@ public final class MonitoringApi {
     }
     var command = new ControlCommand(ControlCommand.CIRCUIT_RESET, name);
     for (String instance : owners) {
-      vertx.eventBus().<JsonObject>request(Addresses.control(instance), command.toJson(),
+      vertx
+          .eventBus()
+          .<JsonObject>request(
+              Addresses.control(instance),
+              command.toJson(),
               new DeliveryOptions().setSendTimeout(Duration.ofSeconds(5).toMillis()))
           .onSuccess(reply -> log.info("Circuit reset circuit={} instance={}", name, instance))
-          .onFailure(e -> log.warn("Circuit reset failed circuit={} instance={}: {}", name, instance, e.toString()));
+          .onFailure(
+              e ->
+                  log.warn(
+                      "Circuit reset failed circuit={} instance={}: {}",
+                      name,
+                      instance,
+                      e.toString()));
     }
-    json(ctx, 202, new JsonObject().put("name", name).put("instances", new JsonArray(List.copyOf(owners))));
+    json(
+        ctx,
+        202,
+        new JsonObject().put("name", name).put("instances", new JsonArray(List.copyOf(owners))));
   }
 
   static void json(RoutingContext ctx, int status, JsonObject body) {
-    ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json")
-        .putHeader("Cache-Control", "no-store").end(body.encode());
+    ctx.response()
+        .setStatusCode(status)
+        .putHeader("Content-Type", "application/json")
+        .putHeader("Cache-Control", "no-store")
+        .end(body.encode());
   }
 
   /** An error body as in PROTOCOL.md §3. */
   public static void error(RoutingContext ctx, int status, String code, String message) {
-    json(ctx, status, new JsonObject().put("error", new JsonObject().put("code", code).put("message", message)));
+    json(
+        ctx,
+        status,
+        new JsonObject().put("error", new JsonObject().put("code", code).put("message", message)));
   }
 }

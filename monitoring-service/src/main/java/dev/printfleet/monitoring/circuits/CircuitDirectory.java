@@ -15,7 +15,12 @@ import java.util.List;
 public final class CircuitDirectory {
 
   /** One circuit on one instance. */
-  public record Circuit(String name, String instance, String service, String state, long failures,
+  public record Circuit(
+      String name,
+      String instance,
+      String service,
+      String state,
+      long failures,
       InstanceStatus instanceStatus) {
 
     public boolean open() {
@@ -45,12 +50,20 @@ public final class CircuitDirectory {
     for (InstanceRecord record : cluster.all()) {
       InstanceStatus status = cluster.rules().judge(record, now).status();
       for (CircuitInfo info : record.heartbeat().circuits()) {
-        list.add(new Circuit(info.name(), record.id(), record.heartbeat().service(), info.state(), info.failures(),
-            status));
+        list.add(
+            new Circuit(
+                info.name(),
+                record.id(),
+                record.heartbeat().service(),
+                info.state(),
+                info.failures(),
+                status));
       }
     }
-    list.sort(Comparator.comparing((Circuit c) -> !c.open()).thenComparing(Circuit::name)
-        .thenComparing(Circuit::instance));
+    list.sort(
+        Comparator.comparing((Circuit c) -> !c.open())
+            .thenComparing(Circuit::name)
+            .thenComparing(Circuit::instance));
     return list;
   }
 

@@ -13,9 +13,9 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Every instance that beat recently, from its latest heartbeat. An instance that stopped beating
- * is kept as {@code DOWN} for a while, then forgotten; one that left on purpose (its last beat
- * said it was draining) is forgotten as soon as it would be down.
+ * Every instance that beat recently, from its latest heartbeat. An instance that stopped beating is
+ * kept as {@code DOWN} for a while, then forgotten; one that left on purpose (its last beat said it
+ * was draining) is forgotten as soon as it would be down.
  */
 public final class ClusterView {
 
@@ -34,15 +34,19 @@ public final class ClusterView {
 
   public InstanceRecord record(Heartbeat beat, Instant now) {
     var record = new InstanceRecord(beat, now);
-    instances.merge(beat.instanceId(), record, (old, fresh) ->
-        fresh.heartbeat().at().isBefore(old.heartbeat().at()) ? old : fresh);
+    instances.merge(
+        beat.instanceId(),
+        record,
+        (old, fresh) -> fresh.heartbeat().at().isBefore(old.heartbeat().at()) ? old : fresh);
     return instances.get(beat.instanceId());
   }
 
   /** Adopts a record loaded from the shared store unless a newer one is already here. */
   public void adopt(InstanceRecord record) {
-    instances.merge(record.id(), record, (old, loaded) ->
-        loaded.receivedAt().isAfter(old.receivedAt()) ? loaded : old);
+    instances.merge(
+        record.id(),
+        record,
+        (old, loaded) -> loaded.receivedAt().isAfter(old.receivedAt()) ? loaded : old);
   }
 
   public Optional<InstanceRecord> get(String id) {
@@ -51,22 +55,33 @@ public final class ClusterView {
 
   public List<InstanceRecord> all() {
     List<InstanceRecord> list = new ArrayList<>(instances.values());
-    list.sort(Comparator.comparing((InstanceRecord r) -> r.heartbeat().service()).thenComparing(InstanceRecord::id));
+    list.sort(
+        Comparator.comparing((InstanceRecord r) -> r.heartbeat().service())
+            .thenComparing(InstanceRecord::id));
     return list;
   }
 
-  /** Drops instances down for longer than the forget time, or that left on purpose; returns their ids. */
+  /**
+   * Drops instances down for longer than the forget time, or that left on purpose; returns their
+   * ids.
+   */
   public List<String> forget(Instant now) {
     List<String> gone = new ArrayList<>();
-    instances.values().removeIf(r -> {
-      boolean leftOnPurpose = r.heartbeat().draining() && rules.isDown(r, now);
-      boolean longGone = Duration.between(r.receivedAt(), now).compareTo(rules.downAfter().plus(forgetAfter)) > 0;
-      if (leftOnPurpose || longGone) {
-        gone.add(r.id());
-        return true;
-      }
-      return false;
-    });
+    instances
+        .values()
+        .removeIf(
+            r -> {
+              boolean leftOnPurpose = r.heartbeat().draining() && rules.isDown(r, now);
+              boolean longGone =
+                  Duration.between(r.receivedAt(), now)
+                          .compareTo(rules.downAfter().plus(forgetAfter))
+                      > 0;
+              if (leftOnPurpose || longGone) {
+                gone.add(r.id());
+                return true;
+              }
+              return false;
+            });
     return gone;
   }
 
@@ -79,10 +94,12 @@ public final class ClusterView {
         .put("status", verdict.status().name())
         .put("reasons", new JsonArray(new ArrayList<>(verdict.reasons())))
         .put("uptimeS", beat.uptimeS())
-        .put("heap", new JsonObject()
-            .put("usedBytes", beat.heapUsedBytes())
-            .put("maxBytes", beat.heapMaxBytes())
-            .put("percent", HealthRules.heapPercent(beat)))
+        .put(
+            "heap",
+            new JsonObject()
+                .put("usedBytes", beat.heapUsedBytes())
+                .put("maxBytes", beat.heapMaxBytes())
+                .put("percent", HealthRules.heapPercent(beat)))
         .put("cpu", beat.cpu() < 0 ? null : Math.round(beat.cpu() * 1000) / 10.0)
         .put("eventLoopLagMs", beat.eventLoopLagMs())
         .put("connections", beat.connections())

@@ -41,7 +41,8 @@ public final class HealthRules {
 
   public Verdict judge(InstanceRecord record, Instant now) {
     if (isDown(record, now)) {
-      long missed = Duration.between(record.receivedAt(), now).toMillis() / Math.max(1, interval.toMillis());
+      long missed =
+          Duration.between(record.receivedAt(), now).toMillis() / Math.max(1, interval.toMillis());
       return new Verdict(InstanceStatus.DOWN, List.of("no heartbeat for " + missed + " intervals"));
     }
     Heartbeat beat = record.heartbeat();
@@ -60,7 +61,8 @@ public final class HealthRules {
     if (beat.eventLoopLagMs() > thresholds.eventLoopLag().toMillis()) {
       reasons.add("event loop lag " + beat.eventLoopLagMs() + " ms");
     }
-    return new Verdict(reasons.isEmpty() ? InstanceStatus.UP : InstanceStatus.DEGRADED, List.copyOf(reasons));
+    return new Verdict(
+        reasons.isEmpty() ? InstanceStatus.UP : InstanceStatus.DEGRADED, List.copyOf(reasons));
   }
 
   public boolean memoryHigh(Heartbeat beat) {
@@ -72,6 +74,8 @@ public final class HealthRules {
   }
 
   public static long heapPercent(Heartbeat beat) {
-    return beat.heapMaxBytes() <= 0 ? 0 : Math.round(beat.heapUsedBytes() * 100.0 / beat.heapMaxBytes());
+    return beat.heapMaxBytes() <= 0
+        ? 0
+        : Math.round(beat.heapUsedBytes() * 100.0 / beat.heapMaxBytes());
   }
 }

@@ -5,8 +5,8 @@ import io.vertx.core.json.JsonObject;
 import java.time.Instant;
 
 /**
- * An instance's latest heartbeat and when monitoring received it. Status is judged on the
- * receive time, monitoring's own clock, so a skewed clock on an instance cannot hide it.
+ * An instance's latest heartbeat and when monitoring received it. Status is judged on the receive
+ * time, monitoring's own clock, so a skewed clock on an instance cannot hide it.
  */
 public record InstanceRecord(Heartbeat heartbeat, Instant receivedAt) {
 
@@ -15,7 +15,9 @@ public record InstanceRecord(Heartbeat heartbeat, Instant receivedAt) {
   }
 
   public JsonObject toJson() {
-    return new JsonObject().put("heartbeat", heartbeat.toJson()).put("receivedAt", receivedAt.toEpochMilli());
+    return new JsonObject()
+        .put("heartbeat", heartbeat.toJson())
+        .put("receivedAt", receivedAt.toEpochMilli());
   }
 
   public static InstanceRecord fromJson(JsonObject json) {

@@ -20,8 +20,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The SRE dashboard: one static page and its script (no data in them, so they are served without
- * a token; the page asks for one), Chart.js from its WebJar, and {@code /monitoring/stream}, a
+ * The SRE dashboard: one static page and its script (no data in them, so they are served without a
+ * token; the page asks for one), Chart.js from its WebJar, and {@code /monitoring/stream}, a
  * Server-Sent Events stream of one snapshot per push interval shared by every open dashboard.
  */
 public final class DashboardRoutes {
@@ -32,11 +32,14 @@ public final class DashboardRoutes {
   private final Vertx vertx;
   private final Monitor monitor;
   private final Duration pushInterval;
+
   /** Each open stream and the timer that ends it when its token expires. */
   private final Map<HttpServerResponse, Long> streams = new ConcurrentHashMap<>();
+
   private final Buffer page = resource("dashboard/index.html");
   private final Buffer script = resource("dashboard/dashboard.js");
-  private final Buffer chartJs = resource("META-INF/resources/webjars/chart.js/" + chartJsVersion() + "/dist/chart.umd.js");
+  private final Buffer chartJs =
+      resource("META-INF/resources/webjars/chart.js/" + chartJsVersion() + "/dist/chart.umd.js");
   private long timer = -1;
 
   public DashboardRoutes(Vertx vertx, Monitor monitor, Duration pushInterval) {
@@ -47,8 +50,12 @@ public final class DashboardRoutes {
 
   public void mount(Router router) {
     router.get("/").handler(ctx -> send(ctx, page, "text/html; charset=utf-8"));
-    router.get("/dashboard/dashboard.js").handler(ctx -> send(ctx, script, "text/javascript; charset=utf-8"));
-    router.get("/dashboard/chart.umd.js").handler(ctx -> send(ctx, chartJs, "text/javascript; charset=utf-8"));
+    router
+        .get("/dashboard/dashboard.js")
+        .handler(ctx -> send(ctx, script, "text/javascript; charset=utf-8"));
+    router
+        .get("/dashboard/chart.umd.js")
+        .handler(ctx -> send(ctx, chartJs, "text/javascript; charset=utf-8"));
     // Behind the /monitoring/* token check.
     router.get("/monitoring/stream").handler(this::stream);
   }
@@ -59,16 +66,18 @@ public final class DashboardRoutes {
 
   public void stop() {
     vertx.cancelTimer(timer);
-    streams.forEach((response, expiry) -> {
-      vertx.cancelTimer(expiry);
-      response.end();
-    });
+    streams.forEach(
+        (response, expiry) -> {
+          vertx.cancelTimer(expiry);
+          response.end();
+        });
     streams.clear();
   }
 
   private void stream(RoutingContext ctx) {
     HttpServerResponse response = ctx.response();
-    response.setChunked(true)
+    response
+        .setChunked(true)
         .putHeader("Content-Type", "text/event-stream")
         .putHeader("Cache-Control", "no-store")
         .putHeader("X-Accel-Buffering", "no");
@@ -78,13 +87,17 @@ public final class DashboardRoutes {
     // then reconnects with the same, expired, token and is refused 401, and the page asks for a
     // new one.
     Principal caller = ctx.get(MonitoringApi.PRINCIPAL);
-    long untilExpiry = Math.max(1, caller.expiresAt().toEpochMilli() - Instant.now().toEpochMilli());
-    long expiry = vertx.setTimer(untilExpiry, id -> {
-      if (streams.remove(response) != null) {
-        log.info("Dashboard stream ended, its token expired subject={}", caller.subject());
-        response.end();
-      }
-    });
+    long untilExpiry =
+        Math.max(1, caller.expiresAt().toEpochMilli() - Instant.now().toEpochMilli());
+    long expiry =
+        vertx.setTimer(
+            untilExpiry,
+            id -> {
+              if (streams.remove(response) != null) {
+                log.info("Dashboard stream ended, its token expired subject={}", caller.subject());
+                response.end();
+              }
+            });
     streams.put(response, expiry);
     response.closeHandler(v -> forget(response));
     response.exceptionHandler(e -> forget(response));
@@ -122,7 +135,8 @@ public final class DashboardRoutes {
     var properties = new Properties();
     try (InputStream in = DashboardRoutes.class.getClassLoader().getResourceAsStream(WEBJAR_POM)) {
       if (in == null) {
-        throw new IllegalStateException("Chart.js WebJar missing from the classpath: " + WEBJAR_POM);
+        throw new IllegalStateException(
+            "Chart.js WebJar missing from the classpath: " + WEBJAR_POM);
       }
       properties.load(in);
     } catch (IOException e) {

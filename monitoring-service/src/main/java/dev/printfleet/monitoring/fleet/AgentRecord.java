@@ -9,8 +9,14 @@ import java.util.Map;
  * One agent as the fleet knows it: where it belongs, whether it is online since when, and its
  * printers' latest statuses.
  */
-public record AgentRecord(String agentId, String company, String branch, boolean online, Instant since,
-    String instance, Map<String, String> printers) {
+public record AgentRecord(
+    String agentId,
+    String company,
+    String branch,
+    boolean online,
+    Instant since,
+    String instance,
+    Map<String, String> printers) {
 
   public JsonObject toJson() {
     var list = new JsonObject();
@@ -27,9 +33,15 @@ public record AgentRecord(String agentId, String company, String branch, boolean
 
   public static AgentRecord fromJson(JsonObject json) {
     Map<String, String> printers = new LinkedHashMap<>();
-    json.getJsonObject("printers", new JsonObject()).forEach(e -> printers.put(e.getKey(), String.valueOf(e.getValue())));
-    return new AgentRecord(json.getString("agentId"), json.getString("company"), json.getString("branch"),
-        json.getBoolean("online", false), Instant.ofEpochMilli(json.getLong("since", 0L)), json.getString("instance"),
+    json.getJsonObject("printers", new JsonObject())
+        .forEach(e -> printers.put(e.getKey(), String.valueOf(e.getValue())));
+    return new AgentRecord(
+        json.getString("agentId"),
+        json.getString("company"),
+        json.getString("branch"),
+        json.getBoolean("online", false),
+        Instant.ofEpochMilli(json.getLong("since", 0L)),
+        json.getString("instance"),
         printers);
   }
 }

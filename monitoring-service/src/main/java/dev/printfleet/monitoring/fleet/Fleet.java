@@ -20,17 +20,22 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The fleet of agents and printers, from the gateways' agent and printer events: who is online,
- * who has been offline too long, who reconnects too often. An event older than what is known of
- * the agent is ignored, so a late disconnect of a replaced socket does not turn it offline.
+ * The fleet of agents and printers, from the gateways' agent and printer events: who is online, who
+ * has been offline too long, who reconnects too often. An event older than what is known of the
+ * agent is ignored, so a late disconnect of a replaced socket does not turn it offline.
  */
 public final class Fleet {
 
   private static final Duration RECONNECT_WINDOW = Duration.ofMinutes(1);
 
   /** Agents by company and branch. */
-  public record BranchCounts(String company, String branch, int agentsOnline, int agentsOffline,
-      int printersOnline, int printersOffline) {}
+  public record BranchCounts(
+      String company,
+      String branch,
+      int agentsOnline,
+      int agentsOffline,
+      int printersOnline,
+      int printersOffline) {}
 
   // By company and agent id: two companies may issue the same agent id.
   private final Map<AgentKey, AgentRecord> agents = new ConcurrentHashMap<>();
@@ -39,34 +44,56 @@ public final class Fleet {
   /** Applies an agent event; returns the record to store, or empty when the event was stale. */
   public Optional<AgentRecord> apply(AgentEvent event) {
     AgentRecord old = agents.get(new AgentKey(event.company(), event.agentId()));
-    if (old != null && event.at().isBefore(old.since()) && event.kind() != AgentEvent.Kind.PRINTERS_SYNCED) {
+    if (old != null
+        && event.at().isBefore(old.since())
+        && event.kind() != AgentEvent.Kind.PRINTERS_SYNCED) {
       return Optional.empty();
     }
-    Map<String, String> printers = old == null ? new LinkedHashMap<>() : new LinkedHashMap<>(old.printers());
-    AgentRecord updated = switch (event.kind()) {
-      case CONNECTED -> {
-        countConnect(new AgentKey(event.company(), event.agentId()), event.at());
-        yield new AgentRecord(event.agentId(), event.company(), event.branch(), true, event.at(), event.instanceId(),
-            printers);
-      }
-      case DISCONNECTED -> {
-        if (old != null && !event.instanceId().equals(old.instance()) && old.online()) {
-          // Another gateway holds the agent now: this is the older socket closing.
-          yield null;
-        }
-        yield new AgentRecord(event.agentId(), event.company(), event.branch(), false, event.at(), event.instanceId(),
-            printers);
-      }
-      case PRINTERS_SYNCED -> {
-        Map<String, String> synced = new LinkedHashMap<>();
-        for (PrinterInfo p : event.printers()) {
-          synced.put(p.id(), p.status());
-        }
-        boolean online = old == null || old.online();
-        yield new AgentRecord(event.agentId(), event.company(), event.branch(), online,
-            old == null ? event.at() : old.since(), event.instanceId(), synced);
-      }
-    };
+    Map<String, String> printers =
+        old == null ? new LinkedHashMap<>() : new LinkedHashMap<>(old.printers());
+    AgentRecord updated =
+        switch (event.kind()) {
+          case CONNECTED -> {
+            countConnect(new AgentKey(event.company(), event.agentId()), event.at());
+            yield new AgentRecord(
+                event.agentId(),
+                event.company(),
+                event.branch(),
+                true,
+                event.at(),
+                event.instanceId(),
+                printers);
+          }
+          case DISCONNECTED -> {
+            if (old != null && !event.instanceId().equals(old.instance()) && old.online()) {
+              // Another gateway holds the agent now: this is the older socket closing.
+              yield null;
+            }
+            yield new AgentRecord(
+                event.agentId(),
+                event.company(),
+                event.branch(),
+                false,
+                event.at(),
+                event.instanceId(),
+                printers);
+          }
+          case PRINTERS_SYNCED -> {
+            Map<String, String> synced = new LinkedHashMap<>();
+            for (PrinterInfo p : event.printers()) {
+              synced.put(p.id(), p.status());
+            }
+            boolean online = old == null || old.online();
+            yield new AgentRecord(
+                event.agentId(),
+                event.company(),
+                event.branch(),
+                online,
+                old == null ? event.at() : old.since(),
+                event.instanceId(),
+                synced);
+          }
+        };
     if (updated == null) {
       return Optional.empty();
     }
@@ -81,15 +108,23 @@ public final class Fleet {
     }
     Map<String, String> printers = new LinkedHashMap<>(old.printers());
     printers.put(event.printerId(), event.status());
-    AgentRecord updated = new AgentRecord(old.agentId(), old.company(), old.branch(), old.online(), old.since(),
-        old.instance(), printers);
+    AgentRecord updated =
+        new AgentRecord(
+            old.agentId(),
+            old.company(),
+            old.branch(),
+            old.online(),
+            old.since(),
+            old.instance(),
+            printers);
     agents.put(keyOf(updated), updated);
     return Optional.of(updated);
   }
 
   /** Adopts a record from the shared store unless this fleet knows something newer. */
   public void adopt(AgentRecord record) {
-    agents.merge(keyOf(record), record, (old, loaded) -> loaded.since().isAfter(old.since()) ? loaded : old);
+    agents.merge(
+        keyOf(record), record, (old, loaded) -> loaded.since().isAfter(old.since()) ? loaded : old);
   }
 
   /** The key a record is held under, also its field in the shared store. */
@@ -120,19 +155,23 @@ public final class Fleet {
   private Map<AgentKey, Integer> reconnectsByAgent(Instant now) {
     Instant from = now.minus(RECONNECT_WINDOW);
     Map<AgentKey, Integer> counts = new LinkedHashMap<>();
-    connects.entrySet().removeIf(e -> {
-      Deque<Instant> times = e.getValue();
-      synchronized (times) {
-        while (!times.isEmpty() && times.peekFirst().isBefore(from)) {
-          times.removeFirst();
-        }
-        if (times.size() > 1) {
-          // The first connection of the window is a connect; the ones after it are reconnects.
-          counts.put(e.getKey(), times.size() - 1);
-        }
-        return times.isEmpty();
-      }
-    });
+    connects
+        .entrySet()
+        .removeIf(
+            e -> {
+              Deque<Instant> times = e.getValue();
+              synchronized (times) {
+                while (!times.isEmpty() && times.peekFirst().isBefore(from)) {
+                  times.removeFirst();
+                }
+                if (times.size() > 1) {
+                  // The first connection of the window is a connect; the ones after it are
+                  // reconnects.
+                  counts.put(e.getKey(), times.size() - 1);
+                }
+                return times.isEmpty();
+              }
+            });
     List<Map.Entry<AgentKey, Integer>> sorted = new ArrayList<>(counts.entrySet());
     sorted.sort(Map.Entry.<AgentKey, Integer>comparingByValue().reversed());
     Map<AgentKey, Integer> result = new LinkedHashMap<>();
@@ -165,10 +204,11 @@ public final class Fleet {
       }
     }
     List<BranchCounts> list = new ArrayList<>();
-    counts.forEach((key, c) -> {
-      String[] parts = key.split("\u0000", 2);
-      list.add(new BranchCounts(parts[0], parts[1], c[0], c[1], c[2], c[3]));
-    });
+    counts.forEach(
+        (key, c) -> {
+          String[] parts = key.split("\u0000", 2);
+          list.add(new BranchCounts(parts[0], parts[1], c[0], c[1], c[2], c[3]));
+        });
     return list;
   }
 
@@ -185,26 +225,46 @@ public final class Fleet {
       agentsOffline += b.agentsOffline();
       printersOnline += b.printersOnline();
       printersOffline += b.printersOffline();
-      branches.add(new JsonObject().put("company", b.company()).put("branch", b.branch())
-          .put("agents", counts(b.agentsOnline(), b.agentsOffline()))
-          .put("printers", counts(b.printersOnline(), b.printersOffline())));
-      var company = companies.computeIfAbsent(b.company(), k -> new JsonObject().put("company", k)
-          .put("agents", counts(0, 0)).put("printers", counts(0, 0)));
+      branches.add(
+          new JsonObject()
+              .put("company", b.company())
+              .put("branch", b.branch())
+              .put("agents", counts(b.agentsOnline(), b.agentsOffline()))
+              .put("printers", counts(b.printersOnline(), b.printersOffline())));
+      var company =
+          companies.computeIfAbsent(
+              b.company(),
+              k ->
+                  new JsonObject()
+                      .put("company", k)
+                      .put("agents", counts(0, 0))
+                      .put("printers", counts(0, 0)));
       add(company.getJsonObject("agents"), b.agentsOnline(), b.agentsOffline());
       add(company.getJsonObject("printers"), b.printersOnline(), b.printersOffline());
     }
     var offline = new JsonArray();
     for (AgentRecord a : offlineLongerThan(offlineLimit, now)) {
-      offline.add(new JsonObject().put("agentId", a.agentId()).put("company", a.company()).put("branch", a.branch())
-          .put("offlineSince", a.since().toString()).put("offlineS", Duration.between(a.since(), now).toSeconds()));
+      offline.add(
+          new JsonObject()
+              .put("agentId", a.agentId())
+              .put("company", a.company())
+              .put("branch", a.branch())
+              .put("offlineSince", a.since().toString())
+              .put("offlineS", Duration.between(a.since(), now).toSeconds()));
     }
     var reconnects = new JsonArray();
-    reconnectsByAgent(now).entrySet().stream().limit(50).forEach(e -> {
-      AgentRecord a = agents.get(e.getKey());
-      reconnects.add(new JsonObject().put("agentId", e.getKey().agentId())
-          .put("company", e.getKey().company()).put("branch", a == null ? null : a.branch())
-          .put("perMinute", e.getValue()));
-    });
+    reconnectsByAgent(now).entrySet().stream()
+        .limit(50)
+        .forEach(
+            e -> {
+              AgentRecord a = agents.get(e.getKey());
+              reconnects.add(
+                  new JsonObject()
+                      .put("agentId", e.getKey().agentId())
+                      .put("company", e.getKey().company())
+                      .put("branch", a == null ? null : a.branch())
+                      .put("perMinute", e.getValue()));
+            });
     return new JsonObject()
         .put("agents", counts(agentsOnline, agentsOffline))
         .put("printers", counts(printersOnline, printersOffline))
@@ -220,6 +280,8 @@ public final class Fleet {
   }
 
   private static void add(JsonObject counts, int online, int offline) {
-    counts.put("online", counts.getInteger("online") + online).put("offline", counts.getInteger("offline") + offline);
+    counts
+        .put("online", counts.getInteger("online") + online)
+        .put("offline", counts.getInteger("offline") + offline);
   }
 }

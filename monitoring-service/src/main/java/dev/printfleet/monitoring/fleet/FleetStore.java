@@ -25,7 +25,12 @@ public final class FleetStore {
   }
 
   public Future<Void> save(AgentRecord record) {
-    return redis.send(Request.cmd(Command.HSET).arg(key()).arg(Fleet.keyOf(record).encoded()).arg(record.toJson().encode()))
+    return redis
+        .send(
+            Request.cmd(Command.HSET)
+                .arg(key())
+                .arg(Fleet.keyOf(record).encoded())
+                .arg(record.toJson().encode()))
         .mapEmpty();
   }
 
@@ -36,20 +41,27 @@ public final class FleetStore {
     }
     List<Request> writes = new ArrayList<>();
     for (AgentRecord record : records) {
-      writes.add(Request.cmd(Command.HSET).arg(key()).arg(Fleet.keyOf(record).encoded()).arg(record.toJson().encode()));
+      writes.add(
+          Request.cmd(Command.HSET)
+              .arg(key())
+              .arg(Fleet.keyOf(record).encoded())
+              .arg(record.toJson().encode()));
     }
     return redis.batch(writes).mapEmpty();
   }
 
   public Future<List<AgentRecord>> loadAll() {
-    return redis.send(Request.cmd(Command.HGETALL).arg(key())).map(response -> {
-      List<AgentRecord> list = new ArrayList<>();
-      if (response != null) {
-        for (String field : response.getKeys()) {
-          list.add(AgentRecord.fromJson(new JsonObject(response.get(field).toString())));
-        }
-      }
-      return list;
-    });
+    return redis
+        .send(Request.cmd(Command.HGETALL).arg(key()))
+        .map(
+            response -> {
+              List<AgentRecord> list = new ArrayList<>();
+              if (response != null) {
+                for (String field : response.getKeys()) {
+                  list.add(AgentRecord.fromJson(new JsonObject(response.get(field).toString())));
+                }
+              }
+              return list;
+            });
   }
 }

@@ -10,9 +10,9 @@ import java.util.Map;
 import org.HdrHistogram.Histogram;
 
 /**
- * Job throughput and dispatch latency from the job events, per second over the last
- * {@link #SECONDS} seconds: jobs created, dispatched, printed and failed, and the time from a job's
- * first {@code queued} event to its {@code dispatched} event in an HdrHistogram per second.
+ * Job throughput and dispatch latency from the job events, per second over the last {@link
+ * #SECONDS} seconds: jobs created, dispatched, printed and failed, and the time from a job's first
+ * {@code queued} event to its {@code dispatched} event in an HdrHistogram per second.
  */
 public final class JobMeter {
 
@@ -41,12 +41,13 @@ public final class JobMeter {
   }
 
   private final Second[] ring = new Second[SECONDS];
-  private final Map<String, Instant> queuedAt = new LinkedHashMap<>(1024, 0.75f, false) {
-    @Override
-    protected boolean removeEldestEntry(Map.Entry<String, Instant> eldest) {
-      return size() > MAX_TRACKED_JOBS;
-    }
-  };
+  private final Map<String, Instant> queuedAt =
+      new LinkedHashMap<>(1024, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Instant> eldest) {
+          return size() > MAX_TRACKED_JOBS;
+        }
+      };
 
   public JobMeter() {
     for (int i = 0; i < SECONDS; i++) {
@@ -75,7 +76,9 @@ public final class JobMeter {
         s.dispatched++;
         Instant queued = queuedAt.remove(event.jobId());
         if (queued != null) {
-          long ms = Math.max(0, Math.min(MAX_LATENCY_MS, Duration.between(queued, event.at()).toMillis()));
+          long ms =
+              Math.max(
+                  0, Math.min(MAX_LATENCY_MS, Duration.between(queued, event.at()).toMillis()));
           if (s.latency == null) {
             s.latency = new Histogram(MAX_LATENCY_MS, 2);
           }
@@ -122,13 +125,17 @@ public final class JobMeter {
         .put("failed", failed)
         .put("printedPerSecond", Math.round(printed / seconds * 100) / 100.0)
         .put("dispatchedPerSecond", Math.round(dispatched / seconds * 100) / 100.0)
-        .put("failureRate", printed + failed == 0 ? 0.0 : Math.round(failed * 10000.0 / (printed + failed)) / 10000.0)
+        .put(
+            "failureRate",
+            printed + failed == 0
+                ? 0.0
+                : Math.round(failed * 10000.0 / (printed + failed)) / 10000.0)
         .put("dispatchLatencyMs", Percentiles.of(merged));
   }
 
   /**
-   * Chart series over the last {@code window} in steps of {@code step}: jobs per second (dispatched,
-   * printed, failed) and dispatch latency p50/p95 (null in a step without dispatches).
+   * Chart series over the last {@code window} in steps of {@code step}: jobs per second
+   * (dispatched, printed, failed) and dispatch latency p50/p95 (null in a step without dispatches).
    */
   public synchronized JsonObject series(Duration window, Duration step, Instant now) {
     long stepS = Math.max(1, step.toSeconds());

@@ -18,7 +18,10 @@ final class JobQueries {
           + " count(*) FILTER (WHERE state = 'failed') AS failed"
           + " FROM jobs WHERE updated_at > now() - make_interval(secs => $1) AND state IN ('printed', 'failed')";
 
-  /** Time from creation to dispatch of the jobs dispatched in the window ($1 seconds), at most $2 rows. */
+  /**
+   * Time from creation to dispatch of the jobs dispatched in the window ($1 seconds), at most $2
+   * rows.
+   */
   static final String DISPATCH_LATENCY =
       "SELECT (EXTRACT(EPOCH FROM dispatched_at - created_at) * 1000)::bigint AS ms"
           + " FROM jobs WHERE dispatched_at > now() - make_interval(secs => $1) ORDER BY dispatched_at DESC LIMIT $2";

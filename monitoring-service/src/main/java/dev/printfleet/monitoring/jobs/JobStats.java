@@ -23,12 +23,14 @@ public final class JobStats {
   public static final Duration WINDOW = Duration.ofMinutes(15);
   private static final int MAX_LATENCY_ROWS = 20_000;
 
-  private static final String SNAPSHOT = "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY";
+  private static final String SNAPSHOT =
+      "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY";
 
   private record Read(Row queue, Row outcomes, Histogram latency) {}
 
   private final Pool pool;
-  private volatile JsonObject latest = new JsonObject().put("available", false).put("error", "not read yet");
+  private volatile JsonObject latest =
+      new JsonObject().put("available", false).put("error", "not read yet");
   private volatile AlertRules.JobFailures failures;
   private volatile boolean failing;
 
@@ -36,7 +38,10 @@ public final class JobStats {
     this.pool = pool;
   }
 
-  /** The latest figures, with {@code readAt}; {@code available} false when the database did not answer. */
+  /**
+   * The latest figures, with {@code readAt}; {@code available} false when the database did not
+   * answer.
+   */
   public JsonObject latest() {
     return latest;
   }
@@ -52,53 +57,86 @@ public final class JobStats {
    */
   public Future<Void> refresh() {
     double windowS = WINDOW.toSeconds();
-    return pool.withTransaction(conn -> conn.query(SNAPSHOT).execute().compose(begun -> {
-      Future<Row> queue = conn.query(JobQueries.QUEUE).execute().map(rows -> rows.iterator().next());
-      Future<Row> outcomes = conn.preparedQuery(JobQueries.OUTCOMES).execute(Tuple.of(windowS))
-          .map(rows -> rows.iterator().next());
-      Future<Histogram> latency = conn.preparedQuery(JobQueries.DISPATCH_LATENCY)
-          .execute(Tuple.of(windowS, MAX_LATENCY_ROWS))
-          .map(rows -> {
-            var h = new Histogram(Duration.ofDays(2).toMillis(), 2);
-            rows.forEach(r -> h.recordValue(Math.max(0, Math.min(h.getHighestTrackableValue(), r.getLong("ms")))));
-            return h;
-          });
-      return Future.all(queue, outcomes, latency).map(all -> new Read(queue.result(), outcomes.result(),
-          latency.result()));
-    }))
-        .onSuccess(read -> {
-          Row q = read.queue();
-          Row o = read.outcomes();
-          long printed = o.getLong("printed");
-          long failed = o.getLong("failed");
-          failures = new AlertRules.JobFailures(printed + failed, failed);
-          Number oldest = q.getNumeric("oldest_queued_s");
-          latest = new JsonObject()
-              .put("available", true)
-              .put("readAt", Instant.now().toString())
-              .put("windowS", WINDOW.toSeconds())
-              .put("queueDepth", q.getLong("queued"))
-              .put("inFlight", q.getLong("dispatched"))
-              .put("oldestQueuedS", oldest == null ? null : oldest.longValue())
-              .put("printed", printed)
-              .put("failed", failed)
-              .put("failureRate", printed + failed == 0 ? 0.0
-                  : Math.round(failed * 10000.0 / (printed + failed)) / 10000.0)
-              .put("throughputPerMinute", Math.round((printed + failed) * 60.0 / WINDOW.toSeconds() * 100) / 100.0)
-              .put("dispatchLatencyMs", Percentiles.of(read.latency()));
-          if (failing) {
-            log.info("Job figures readable again from the database");
-            failing = false;
-          }
-        })
-        .onFailure(e -> {
-          latest = new JsonObject().put("available", false).put("error", "database unavailable")
-              .put("readAt", Instant.now().toString());
-          if (!failing) {
-            log.warn("Job figures could not be read from the database: {}", e.toString());
-            failing = true;
-          }
-        })
+    return pool.withTransaction(
+            conn ->
+                conn.query(SNAPSHOT)
+                    .execute()
+                    .compose(
+                        begun -> {
+                          Future<Row> queue =
+                              conn.query(JobQueries.QUEUE)
+                                  .execute()
+                                  .map(rows -> rows.iterator().next());
+                          Future<Row> outcomes =
+                              conn.preparedQuery(JobQueries.OUTCOMES)
+                                  .execute(Tuple.of(windowS))
+                                  .map(rows -> rows.iterator().next());
+                          Future<Histogram> latency =
+                              conn.preparedQuery(JobQueries.DISPATCH_LATENCY)
+                                  .execute(Tuple.of(windowS, MAX_LATENCY_ROWS))
+                                  .map(
+                                      rows -> {
+                                        var h = new Histogram(Duration.ofDays(2).toMillis(), 2);
+                                        rows.forEach(
+                                            r ->
+                                                h.recordValue(
+                                                    Math.max(
+                                                        0,
+                                                        Math.min(
+                                                            h.getHighestTrackableValue(),
+                                                            r.getLong("ms")))));
+                                        return h;
+                                      });
+                          return Future.all(queue, outcomes, latency)
+                              .map(
+                                  all ->
+                                      new Read(
+                                          queue.result(), outcomes.result(), latency.result()));
+                        }))
+        .onSuccess(
+            read -> {
+              Row q = read.queue();
+              Row o = read.outcomes();
+              long printed = o.getLong("printed");
+              long failed = o.getLong("failed");
+              failures = new AlertRules.JobFailures(printed + failed, failed);
+              Number oldest = q.getNumeric("oldest_queued_s");
+              latest =
+                  new JsonObject()
+                      .put("available", true)
+                      .put("readAt", Instant.now().toString())
+                      .put("windowS", WINDOW.toSeconds())
+                      .put("queueDepth", q.getLong("queued"))
+                      .put("inFlight", q.getLong("dispatched"))
+                      .put("oldestQueuedS", oldest == null ? null : oldest.longValue())
+                      .put("printed", printed)
+                      .put("failed", failed)
+                      .put(
+                          "failureRate",
+                          printed + failed == 0
+                              ? 0.0
+                              : Math.round(failed * 10000.0 / (printed + failed)) / 10000.0)
+                      .put(
+                          "throughputPerMinute",
+                          Math.round((printed + failed) * 60.0 / WINDOW.toSeconds() * 100) / 100.0)
+                      .put("dispatchLatencyMs", Percentiles.of(read.latency()));
+              if (failing) {
+                log.info("Job figures readable again from the database");
+                failing = false;
+              }
+            })
+        .onFailure(
+            e -> {
+              latest =
+                  new JsonObject()
+                      .put("available", false)
+                      .put("error", "database unavailable")
+                      .put("readAt", Instant.now().toString());
+              if (!failing) {
+                log.warn("Job figures could not be read from the database: {}", e.toString());
+                failing = true;
+              }
+            })
         .<Void>mapEmpty()
         .recover(e -> Future.succeededFuture());
   }

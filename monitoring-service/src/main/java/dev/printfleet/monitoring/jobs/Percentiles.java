@@ -10,7 +10,12 @@ public final class Percentiles {
 
   public static JsonObject of(Histogram histogram) {
     if (histogram.getTotalCount() == 0) {
-      return new JsonObject().put("count", 0).putNull("p50").putNull("p90").putNull("p99").putNull("max");
+      return new JsonObject()
+          .put("count", 0)
+          .putNull("p50")
+          .putNull("p90")
+          .putNull("p99")
+          .putNull("max");
     }
     return new JsonObject()
         .put("count", histogram.getTotalCount())

@@ -14,8 +14,10 @@ class HealthRulesTest {
   static final Instant T0 = Instant.parse("2026-01-01T12:00:00Z");
   final HealthRules rules = new HealthRules(Duration.ofSeconds(5), 3, Thresholds.defaults());
 
-  static Heartbeat beat(long heapUsed, long heapMax, double cpu, boolean ready, boolean draining, long lagMs) {
-    return new Heartbeat("gw-1", "gateway", 10, heapUsed, heapMax, cpu, lagMs, 0, ready, draining, List.of(), T0);
+  static Heartbeat beat(
+      long heapUsed, long heapMax, double cpu, boolean ready, boolean draining, long lagMs) {
+    return new Heartbeat(
+        "gw-1", "gateway", 10, heapUsed, heapMax, cpu, lagMs, 0, ready, draining, List.of(), T0);
   }
 
   static Heartbeat healthy() {
@@ -31,27 +33,42 @@ class HealthRulesTest {
 
   @Test
   void degradedWhenItsOwnChecksFailOrAThresholdIsCrossed() {
-    assertThat(rules.judge(new InstanceRecord(beat(100, 1000, 0.1, false, false, 5), T0), T0).reasons())
+    assertThat(
+            rules
+                .judge(new InstanceRecord(beat(100, 1000, 0.1, false, false, 5), T0), T0)
+                .reasons())
         .containsExactly("readiness checks failing");
-    assertThat(rules.judge(new InstanceRecord(beat(100, 1000, 0.1, true, true, 5), T0), T0).reasons())
+    assertThat(
+            rules.judge(new InstanceRecord(beat(100, 1000, 0.1, true, true, 5), T0), T0).reasons())
         .containsExactly("draining");
-    assertThat(rules.judge(new InstanceRecord(beat(860, 1000, 0.1, true, false, 5), T0), T0).status())
+    assertThat(
+            rules.judge(new InstanceRecord(beat(860, 1000, 0.1, true, false, 5), T0), T0).status())
         .isEqualTo(InstanceStatus.DEGRADED);
-    assertThat(rules.judge(new InstanceRecord(beat(850, 1000, 0.1, true, false, 5), T0), T0).status())
+    assertThat(
+            rules.judge(new InstanceRecord(beat(850, 1000, 0.1, true, false, 5), T0), T0).status())
         .isEqualTo(InstanceStatus.UP);
-    assertThat(rules.judge(new InstanceRecord(beat(100, 1000, 0.95, true, false, 5), T0), T0).reasons())
+    assertThat(
+            rules
+                .judge(new InstanceRecord(beat(100, 1000, 0.95, true, false, 5), T0), T0)
+                .reasons())
         .containsExactly("CPU at 95 %");
-    assertThat(rules.judge(new InstanceRecord(beat(100, 1000, 0.1, true, false, 1500), T0), T0).reasons())
+    assertThat(
+            rules
+                .judge(new InstanceRecord(beat(100, 1000, 0.1, true, false, 1500), T0), T0)
+                .reasons())
         .containsExactly("event loop lag 1500 ms");
-    assertThat(rules.judge(new InstanceRecord(beat(100, 1000, -1, true, false, 5), T0), T0).status())
-        .as("unknown CPU").isEqualTo(InstanceStatus.UP);
+    assertThat(
+            rules.judge(new InstanceRecord(beat(100, 1000, -1, true, false, 5), T0), T0).status())
+        .as("unknown CPU")
+        .isEqualTo(InstanceStatus.UP);
   }
 
   @Test
   void anInstanceThatLeftOnPurposeIsForgottenOnceSilentAndACrashedOneOnlyAfterTheForgetTime() {
     var view = new ClusterView(rules, Duration.ofMinutes(10));
     view.record(beat(100, 1000, 0.1, false, true, 5), T0);
-    var crashed = new Heartbeat("gw-2", "gateway", 10, 1, 10, 0.1, 0, 0, true, false, List.of(), T0);
+    var crashed =
+        new Heartbeat("gw-2", "gateway", 10, 1, 10, 0.1, 0, 0, true, false, List.of(), T0);
     view.record(crashed, T0);
 
     assertThat(view.forget(T0.plusSeconds(10))).isEmpty();
@@ -63,7 +80,9 @@ class HealthRulesTest {
   @Test
   void anOlderHeartbeatDoesNotReplaceANewerOne() {
     var view = new ClusterView(rules, Duration.ofMinutes(10));
-    view.record(new Heartbeat("gw-1", "gateway", 20, 1, 10, 0.1, 0, 0, true, false, List.of(), T0.plusSeconds(5)),
+    view.record(
+        new Heartbeat(
+            "gw-1", "gateway", 20, 1, 10, 0.1, 0, 0, true, false, List.of(), T0.plusSeconds(5)),
         T0.plusSeconds(5));
     view.record(healthy(), T0.plusSeconds(6));
     assertThat(view.get("gw-1").orElseThrow().heartbeat().uptimeS()).isEqualTo(20);

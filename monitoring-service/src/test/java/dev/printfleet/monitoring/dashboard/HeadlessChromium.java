@@ -10,7 +10,6 @@ import java.net.http.HttpResponse;
 import java.net.http.WebSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -29,8 +28,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class HeadlessChromium implements AutoCloseable {
 
-  private static final List<String> CANDIDATES = List.of("/usr/bin/chromium", "/usr/bin/chromium-browser",
-      "/usr/bin/google-chrome");
+  private static final List<String> CANDIDATES =
+      List.of("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome");
 
   private final Process process;
   private final Path profile;
@@ -49,34 +48,69 @@ final class HeadlessChromium implements AutoCloseable {
 
   HeadlessChromium(Path binary, int width, int height) throws Exception {
     profile = Files.createTempDirectory("printfleet-chromium-");
-    var command = new ArrayList<>(List.of(binary.toString(), "--headless", "--no-sandbox", "--disable-gpu",
-        "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--disable-dev-shm-usage", "--hide-scrollbars", "--mute-audio",
-        "--user-data-dir=" + profile, "--remote-debugging-port=0", "--remote-debugging-address=127.0.0.1",
-        "--window-size=" + width + "," + height, "about:blank"));
-    var builder = new ProcessBuilder(command).redirectErrorStream(true)
-        .redirectOutput(profile.resolve("chromium.log").toFile());
+    var command =
+        new ArrayList<>(
+            List.of(
+                binary.toString(),
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--disable-dev-shm-usage",
+                "--hide-scrollbars",
+                "--mute-audio",
+                "--user-data-dir=" + profile,
+                "--remote-debugging-port=0",
+                "--remote-debugging-address=127.0.0.1",
+                "--window-size=" + width + "," + height,
+                "about:blank"));
+    var builder =
+        new ProcessBuilder(command)
+            .redirectErrorStream(true)
+            .redirectOutput(profile.resolve("chromium.log").toFile());
     builder.environment().put("HOME", profile.toString());
     process = builder.start();
     Path portFile = profile.resolve("DevToolsActivePort");
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (!Files.exists(portFile) || Files.readAllLines(portFile).isEmpty()) {
       if (!process.isAlive() || System.nanoTime() > deadline) {
-        throw new IllegalStateException("chromium did not open its DevTools port; its output: "
-            + Files.readString(profile.resolve("chromium.log")));
+        throw new IllegalStateException(
+            "chromium did not open its DevTools port; its output: "
+                + Files.readString(profile.resolve("chromium.log")));
       }
       Thread.sleep(50);
     }
     int port = Integer.parseInt(Files.readAllLines(portFile).get(0).trim());
     var http = HttpClient.newHttpClient();
-    String list = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/json/list")).build(),
-        HttpResponse.BodyHandlers.ofString()).body();
-    String pageUrl = new JsonArray(list).stream().map(JsonObject.class::cast)
-        .filter(t -> "page".equals(t.getString("type"))).findFirst().orElseThrow()
-        .getString("webSocketDebuggerUrl");
-    socket = http.newWebSocketBuilder().buildAsync(URI.create(pageUrl), new Listener()).get(10, TimeUnit.SECONDS);
-    call("Emulation.setDeviceMetricsOverride", new JsonObject().put("width", width).put("height", height)
-        .put("deviceScaleFactor", 1).put("mobile", false));
+    String list =
+        http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/json/list"))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString())
+            .body();
+    String pageUrl =
+        new JsonArray(list)
+            .stream()
+                .map(JsonObject.class::cast)
+                .filter(t -> "page".equals(t.getString("type")))
+                .findFirst()
+                .orElseThrow()
+                .getString("webSocketDebuggerUrl");
+    socket =
+        http.newWebSocketBuilder()
+            .buildAsync(URI.create(pageUrl), new Listener())
+            .get(10, TimeUnit.SECONDS);
+    call(
+        "Emulation.setDeviceMetricsOverride",
+        new JsonObject()
+            .put("width", width)
+            .put("height", height)
+            .put("deviceScaleFactor", 1)
+            .put("mobile", false));
   }
 
   private final class Listener implements WebSocket.Listener {
@@ -105,7 +139,8 @@ final class HeadlessChromium implements AutoCloseable {
     int id = ids.incrementAndGet();
     var future = new CompletableFuture<JsonObject>();
     pending.put(id, future);
-    socket.sendText(new JsonObject().put("id", id).put("method", method).put("params", params).encode(), true);
+    socket.sendText(
+        new JsonObject().put("id", id).put("method", method).put("params", params).encode(), true);
     try {
       JsonObject reply = future.get(30, TimeUnit.SECONDS);
       if (reply.containsKey("error")) {
@@ -123,7 +158,10 @@ final class HeadlessChromium implements AutoCloseable {
 
   /** The value of a JavaScript expression in the page; null when it throws or is undefined. */
   Object eval(String expression) {
-    var result = call("Runtime.evaluate", new JsonObject().put("expression", expression).put("returnByValue", true));
+    var result =
+        call(
+            "Runtime.evaluate",
+            new JsonObject().put("expression", expression).put("returnByValue", true));
     if (result.containsKey("exceptionDetails")) {
       return null;
     }
@@ -131,8 +169,11 @@ final class HeadlessChromium implements AutoCloseable {
   }
 
   String text(String selector) {
-    Object value = eval("(document.querySelector(" + new JsonArray().add(selector).encode().replaceAll("^\\[|\\]$", "")
-        + ") || {}).textContent");
+    Object value =
+        eval(
+            "(document.querySelector("
+                + new JsonArray().add(selector).encode().replaceAll("^\\[|\\]$", "")
+                + ") || {}).textContent");
     return value == null ? "" : value.toString();
   }
 
@@ -172,5 +213,4 @@ final class HeadlessChromium implements AutoCloseable {
       }
     }
   }
-
 }

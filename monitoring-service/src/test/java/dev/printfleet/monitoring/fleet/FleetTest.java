@@ -14,7 +14,8 @@ class FleetTest {
 
   static final Instant T0 = Instant.parse("2026-01-01T12:00:00Z");
 
-  static AgentEvent event(AgentEvent.Kind kind, String agent, String instance, Instant at, List<PrinterInfo> printers) {
+  static AgentEvent event(
+      AgentEvent.Kind kind, String agent, String instance, Instant at, List<PrinterInfo> printers) {
     return new AgentEvent(kind, agent, "acme", "b1", instance, printers, at);
   }
 
@@ -22,8 +23,13 @@ class FleetTest {
   void countsFollowConnectsSyncsStatusesAndDisconnects() {
     var fleet = new Fleet();
     fleet.apply(event(AgentEvent.Kind.CONNECTED, "a1", "gw-1", T0, List.of()));
-    fleet.apply(event(AgentEvent.Kind.PRINTERS_SYNCED, "a1", "gw-1", T0,
-        List.of(new PrinterInfo("p1", "P1", "online"), new PrinterInfo("p2", "P2", "online"))));
+    fleet.apply(
+        event(
+            AgentEvent.Kind.PRINTERS_SYNCED,
+            "a1",
+            "gw-1",
+            T0,
+            List.of(new PrinterInfo("p1", "P1", "online"), new PrinterInfo("p2", "P2", "online"))));
     fleet.apply(new PrinterStatusEvent("a1", "acme", "b1", "p2", "offline", null, T0));
 
     var branch = fleet.byBranch().get(0);
@@ -36,7 +42,8 @@ class FleetTest {
     assertThat(fleet.byBranch().get(0).agentsOffline()).isEqualTo(1);
     assertThat(fleet.byBranch().get(0).printersOffline()).isEqualTo(2);
     assertThat(fleet.offlineLongerThan(Duration.ofMinutes(5), T0.plusSeconds(300))).isEmpty();
-    assertThat(fleet.offlineLongerThan(Duration.ofMinutes(5), T0.plusSeconds(302))).extracting(AgentRecord::agentId)
+    assertThat(fleet.offlineLongerThan(Duration.ofMinutes(5), T0.plusSeconds(302)))
+        .extracting(AgentRecord::agentId)
         .containsExactly("a1");
   }
 
@@ -55,11 +62,13 @@ class FleetTest {
   void reconnectsAreCountedPerAgentOverTheLastMinute() {
     var fleet = new Fleet();
     for (int i = 0; i < 12; i++) {
-      fleet.apply(event(AgentEvent.Kind.CONNECTED, "a1", "gw-1", T0.plusSeconds(i * 5L), List.of()));
+      fleet.apply(
+          event(AgentEvent.Kind.CONNECTED, "a1", "gw-1", T0.plusSeconds(i * 5L), List.of()));
     }
     fleet.apply(event(AgentEvent.Kind.CONNECTED, "a2", "gw-1", T0, List.of()));
 
-    assertThat(fleet.reconnectsPerMinute(T0.plusSeconds(55))).containsExactly(java.util.Map.entry("acme/a1", 11));
+    assertThat(fleet.reconnectsPerMinute(T0.plusSeconds(55)))
+        .containsExactly(java.util.Map.entry("acme/a1", 11));
     assertThat(fleet.reconnectsPerMinute(T0.plusSeconds(120))).isEmpty();
   }
 
@@ -67,10 +76,20 @@ class FleetTest {
   void twoCompaniesWithTheSameAgentIdAreTwoAgents() {
     var fleet = new Fleet();
     fleet.apply(event(AgentEvent.Kind.CONNECTED, "a1", "gw-1", T0, List.of()));
-    fleet.apply(new AgentEvent(AgentEvent.Kind.DISCONNECTED, "a1", "globex", "b1", "gw-2", List.of(), T0.plusSeconds(1)));
+    fleet.apply(
+        new AgentEvent(
+            AgentEvent.Kind.DISCONNECTED,
+            "a1",
+            "globex",
+            "b1",
+            "gw-2",
+            List.of(),
+            T0.plusSeconds(1)));
 
     assertThat(fleet.agents()).hasSize(2);
-    assertThat(fleet.agents()).filteredOn(a -> a.company().equals("acme")).singleElement()
+    assertThat(fleet.agents())
+        .filteredOn(a -> a.company().equals("acme"))
+        .singleElement()
         .satisfies(a -> assertThat(a.online()).as("acme's agent is still online").isTrue());
   }
 }

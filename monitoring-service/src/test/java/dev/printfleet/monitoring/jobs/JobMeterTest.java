@@ -39,8 +39,12 @@ class JobMeterTest {
     assertThat(series.getJsonArray("printedPerSecond")).hasSize(2);
     assertThat(series.getJsonArray("printedPerSecond").getDouble(1)).isEqualTo(19.0);
     assertThat(series.getJsonArray("dispatchLatencyP50Ms").getValue(0)).isNull();
-    assertThat(meter.summary(Duration.ofMinutes(1), T0.plus(Duration.ofMinutes(20))).getLong("printed"))
-        .as("old seconds drop out").isZero();
+    assertThat(
+            meter
+                .summary(Duration.ofMinutes(1), T0.plus(Duration.ofMinutes(20)))
+                .getLong("printed"))
+        .as("old seconds drop out")
+        .isZero();
   }
 
   @Test

@@ -3,7 +3,10 @@ package dev.printfleet.printing.api;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 
-/** An error that crosses the API boundary: a status and a code from PROTOCOL.md §3, never a stack trace. */
+/**
+ * An error that crosses the API boundary: a status and a code from PROTOCOL.md §3, never a stack
+ * trace.
+ */
 public final class ApiError extends RuntimeException {
 
   private final int status;
@@ -51,12 +54,15 @@ public final class ApiError extends RuntimeException {
     return new ApiError(409, "conflict", message, null);
   }
 
-  public static void send(RoutingContext ctx, int status, String code, String message, String field) {
+  public static void send(
+      RoutingContext ctx, int status, String code, String message, String field) {
     var error = new JsonObject().put("code", code).put("message", message);
     if (field != null) {
       error.put("field", field);
     }
-    ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json")
+    ctx.response()
+        .setStatusCode(status)
+        .putHeader("Content-Type", "application/json")
         .end(new JsonObject().put("error", error).encode());
   }
 

@@ -14,17 +14,17 @@ import dev.printfleet.printing.jobs.JobStore;
 import dev.printfleet.printing.jobs.QueuedPerCompany;
 import dev.printfleet.printing.printers.PrinterStore;
 import dev.printfleet.printing.printers.TestPrintLimit;
-import io.vertx.core.json.JsonArray;
-import java.util.List;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpVersion;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.pgclient.PgException;
 import java.util.Base64;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.UUID;
@@ -47,8 +47,15 @@ public final class PrintingApi {
   private final TestPrints testPrints;
   private final QueuedPerCompany queued;
 
-  public PrintingApi(TokenVerifier tokens, JobStore jobs, PrinterStore printers, Breakers breakers, DispatchLoop loop,
-      TestPrintLimit testLimit, TestPrints testPrints, QueuedPerCompany queued) {
+  public PrintingApi(
+      TokenVerifier tokens,
+      JobStore jobs,
+      PrinterStore printers,
+      Breakers breakers,
+      DispatchLoop loop,
+      TestPrintLimit testLimit,
+      TestPrints testPrints,
+      QueuedPerCompany queued) {
     this.tokens = tokens;
     this.jobs = jobs;
     this.printers = printers;
@@ -65,7 +72,9 @@ public final class PrintingApi {
     // The token first: nothing of an unauthenticated request's body is read, parsed or stored.
     // Then the body, bounded, in memory only: no file uploads, so no uploads directory.
     router.route("/api/v1/*").handler(this::authenticate);
-    router.route("/api/v1/*").handler(BodyHandler.create(false).setBodyLimit(MAX_CONTENT_BYTES * 2L));
+    router
+        .route("/api/v1/*")
+        .handler(BodyHandler.create(false).setBodyLimit(MAX_CONTENT_BYTES * 2L));
     router.route("/api/v1/*").handler(PrintingApi::refuseUnstorableText);
     router.post("/api/v1/jobs").handler(this::createJob);
     router.get("/api/v1/jobs").handler(this::listJobs);
@@ -74,8 +83,16 @@ public final class PrintingApi {
     router.get("/api/v1/printers").handler(this::listPrinters);
     router.get("/api/v1/printers/:id").handler(this::getPrinter);
     router.post("/api/v1/printers/:id/test").handler(this::testPrinter);
-    router.route("/api/v1/*").handler(ctx ->
-        ApiError.send(ctx, 404, "not_found", "no route " + ctx.request().method() + " " + ctx.request().path(), null));
+    router
+        .route("/api/v1/*")
+        .handler(
+            ctx ->
+                ApiError.send(
+                    ctx,
+                    404,
+                    "not_found",
+                    "no route " + ctx.request().method() + " " + ctx.request().path(),
+                    null));
     router.route("/api/v1/*").failureHandler(this::fail);
   }
 
@@ -84,22 +101,27 @@ public final class PrintingApi {
     if (!ctx.request().isEnded()) {
       ctx.request().pause();
     }
-    tokens.verify(ctx.request())
-        .compose(p -> p.role() == Role.AGENT
-            ? Future.failedFuture(AuthException.forbidden("agents may not use the API"))
-            : Future.succeededFuture(p))
-        .onSuccess(p -> {
-          ctx.put(PRINCIPAL, p);
-          ctx.next();
-        })
-        .onFailure(e -> {
-          // The refused caller's body is never read: on HTTP/1.x close the connection after the
-          // answer rather than drain whatever it still sends (HTTP/2 resets just the stream).
-          if (!ctx.request().isEnded() && ctx.request().version() != HttpVersion.HTTP_2) {
-            ctx.response().putHeader("Connection", "close");
-          }
-          ctx.fail(e);
-        });
+    tokens
+        .verify(ctx.request())
+        .compose(
+            p ->
+                p.role() == Role.AGENT
+                    ? Future.failedFuture(AuthException.forbidden("agents may not use the API"))
+                    : Future.succeededFuture(p))
+        .onSuccess(
+            p -> {
+              ctx.put(PRINCIPAL, p);
+              ctx.next();
+            })
+        .onFailure(
+            e -> {
+              // The refused caller's body is never read: on HTTP/1.x close the connection after the
+              // answer rather than drain whatever it still sends (HTTP/2 resets just the stream).
+              if (!ctx.request().isEnded() && ctx.request().version() != HttpVersion.HTTP_2) {
+                ctx.response().putHeader("Connection", "close");
+              }
+              ctx.fail(e);
+            });
   }
 
   /**
@@ -120,11 +142,13 @@ public final class PrintingApi {
     }
     for (var parameter : query) {
       if (holdsNul(parameter.getKey()) || holdsNul(parameter.getValue())) {
-        throw ApiError.invalid(parameter.getKey(), parameter.getKey() + " must not contain NUL characters");
+        throw ApiError.invalid(
+            parameter.getKey(), parameter.getKey() + " must not contain NUL characters");
       }
     }
     if (holdsNul(ctx.request().getHeader("Idempotency-Key"))) {
-      throw ApiError.invalid("Idempotency-Key", "the Idempotency-Key header must not contain NUL characters");
+      throw ApiError.invalid(
+          "Idempotency-Key", "the Idempotency-Key header must not contain NUL characters");
     }
     ctx.next();
   }
@@ -166,36 +190,63 @@ public final class PrintingApi {
     }
     String key = ctx.request().getHeader("Idempotency-Key");
     if (key != null && (key.isBlank() || key.length() > 200)) {
-      throw ApiError.invalid("Idempotency-Key", "the Idempotency-Key header must be 1 to 200 characters");
+      throw ApiError.invalid(
+          "Idempotency-Key", "the Idempotency-Key header must be 1 to 200 characters");
     }
     List<String> visible = caller.branches().isEmpty() ? null : List.copyOf(caller.branches());
     if (!queued.mayQueue(caller.company())) {
       // Retried after a few seconds: by then some of the backlog may have printed or expired. A
-      // retry of a job accepted before is not a new one: it is answered 200 with that job, as always.
-      var full = ApiError.rateLimited("the company has " + queued.cap() + " jobs queued already"
-          + " (PRINTFLEET_MAX_QUEUED_PER_COMPANY); try again once some have printed", 5);
+      // retry of a job accepted before is not a new one: it is answered 200 with that job, as
+      // always.
+      var full =
+          ApiError.rateLimited(
+              "the company has "
+                  + queued.cap()
+                  + " jobs queued already"
+                  + " (PRINTFLEET_MAX_QUEUED_PER_COMPANY); try again once some have printed",
+              5);
       if (key == null) {
         throw full;
       }
       jobs.findByKey(caller.company(), key, visible)
-          .compose(existing -> existing.map(Future::succeededFuture).orElseGet(() -> Future.failedFuture(full)))
+          .compose(
+              existing ->
+                  existing.map(Future::succeededFuture).orElseGet(() -> Future.failedFuture(full)))
           .onSuccess(job -> json(ctx, 200, job.toJson()))
           .onFailure(ctx::fail);
       return;
     }
-    jobs.insert(caller.company(), visible, printerId, copies, contentType, content, key, loop.pushLease())
-        .compose(inserted -> inserted
-            .map(Future::succeededFuture)
-            .orElseGet(() -> Future.failedFuture(new ApiError(404, "not_found", "no printer " + printerId, "printerId"))))
-        .onSuccess(inserted -> {
-          if (inserted.created()) {
-            queued.accepted(caller.company());
-            loop.publish(Optional.of(inserted.job()));
-            // Leased to this instance for its online agent: sent now. Otherwise the claim loop's.
-            inserted.leased().ifPresentOrElse(job -> loop.dispatchAccepted(job, content), loop::nudge);
-          }
-          json(ctx, inserted.created() ? 201 : 200, inserted.job().toJson());
-        })
+    jobs.insert(
+            caller.company(),
+            visible,
+            printerId,
+            copies,
+            contentType,
+            content,
+            key,
+            loop.pushLease())
+        .compose(
+            inserted ->
+                inserted
+                    .map(Future::succeededFuture)
+                    .orElseGet(
+                        () ->
+                            Future.failedFuture(
+                                new ApiError(
+                                    404, "not_found", "no printer " + printerId, "printerId"))))
+        .onSuccess(
+            inserted -> {
+              if (inserted.created()) {
+                queued.accepted(caller.company());
+                loop.publish(Optional.of(inserted.job()));
+                // Leased to this instance for its online agent: sent now. Otherwise the claim
+                // loop's.
+                inserted
+                    .leased()
+                    .ifPresentOrElse(job -> loop.dispatchAccepted(job, content), loop::nudge);
+              }
+              json(ctx, inserted.created() ? 201 : 200, inserted.job().toJson());
+            })
         .onFailure(ctx::fail);
   }
 
@@ -207,10 +258,12 @@ public final class PrintingApi {
     } catch (IllegalArgumentException e) {
       return Future.failedFuture(ApiError.notFound("no job " + ctx.pathParam("id")));
     }
-    return jobs.find(id).compose(job -> job
-        .filter(j -> caller.mayAccessBranch(j.company(), j.branch()))
-        .map(Future::succeededFuture)
-        .orElseGet(() -> Future.failedFuture(ApiError.notFound("no job " + id))));
+    return jobs.find(id)
+        .compose(
+            job ->
+                job.filter(j -> caller.mayAccessBranch(j.company(), j.branch()))
+                    .map(Future::succeededFuture)
+                    .orElseGet(() -> Future.failedFuture(ApiError.notFound("no job " + id))));
   }
 
   private void listJobs(RoutingContext ctx) {
@@ -220,31 +273,53 @@ public final class PrintingApi {
     if (branch != null && !caller.mayAccessBranch(caller.company(), branch)) {
       throw ApiError.forbidden("branch", "your token does not list branch " + branch);
     }
-    JobState state = queryParam(query.get("state"), "state", JobState::fromWire,
-        "state must be one of queued, dispatched, printed, failed, cancelled, expired");
+    JobState state =
+        queryParam(
+            query.get("state"),
+            "state",
+            JobState::fromWire,
+            "state must be one of queued, dispatched, printed, failed, cancelled, expired");
     Integer limit = queryParam(query.get("limit"), "limit", Integer::valueOf, LIMIT_RULE);
     if (limit != null && (limit < 1 || limit > 500)) {
       throw ApiError.invalid("limit", LIMIT_RULE);
     }
-    JobCursor after = queryParam(query.get("after"), "after", JobCursor::decode,
-        "after must be the next cursor of an earlier page");
+    JobCursor after =
+        queryParam(
+            query.get("after"),
+            "after",
+            JobCursor::decode,
+            "after must be the next cursor of an earlier page");
     List<String> visible = caller.branches().isEmpty() ? null : List.copyOf(caller.branches());
-    var filter = new JobStore.Filter(caller.company(), optionalText(query.get("printerId"), "printerId"), branch,
-        state, visible);
+    var filter =
+        new JobStore.Filter(
+            caller.company(),
+            optionalText(query.get("printerId"), "printerId"),
+            branch,
+            state,
+            visible);
     jobs.list(filter, after, limit == null ? 50 : limit)
-        .onSuccess(page -> {
-          var items = new JsonArray();
-          page.items().forEach(job -> items.add(job.toJson()));
-          json(ctx, 200, new JsonObject().put("items", items)
-              .put("next", page.next().map(JobCursor::encode).orElse(null)));
-        })
+        .onSuccess(
+            page -> {
+              var items = new JsonArray();
+              page.items().forEach(job -> items.add(job.toJson()));
+              json(
+                  ctx,
+                  200,
+                  new JsonObject()
+                      .put("items", items)
+                      .put("next", page.next().map(JobCursor::encode).orElse(null)));
+            })
         .onFailure(ctx::fail);
   }
 
   private static final String LIMIT_RULE = "limit must be a whole number from 1 to 500";
 
-  /** An optional query parameter: null when absent, 400 invalid_data naming it when it does not parse. */
-  private static <T> T queryParam(String value, String field, java.util.function.Function<String, T> parse, String rule) {
+  /**
+   * An optional query parameter: null when absent, 400 invalid_data naming it when it does not
+   * parse.
+   */
+  private static <T> T queryParam(
+      String value, String field, java.util.function.Function<String, T> parse, String rule) {
     if (value == null) {
       return null;
     }
@@ -274,37 +349,62 @@ public final class PrintingApi {
 
   private void cancelJob(RoutingContext ctx) {
     visibleJob(ctx)
-        .compose(job -> {
-          if (!job.state().cancellable()) {
-            return Future.failedFuture(ApiError.conflict("the job is already " + job.state().wire()));
-          }
-          return jobs.cancel(job.id()).compose(cancelled -> cancelled
-              .map(Future::succeededFuture)
-              .orElseGet(() -> Future.failedFuture(ApiError.conflict(
-                  "the job is on its way to its agent or printing there, or left the queue meanwhile"))));
-        })
-        .onSuccess(job -> {
-          loop.publish(Optional.of(job));
-          json(ctx, 200, job.toJson());
-        })
+        .compose(
+            job -> {
+              if (!job.state().cancellable()) {
+                return Future.failedFuture(
+                    ApiError.conflict("the job is already " + job.state().wire()));
+              }
+              return jobs.cancel(job.id())
+                  .compose(
+                      cancelled ->
+                          cancelled
+                              .map(Future::succeededFuture)
+                              .orElseGet(
+                                  () ->
+                                      Future.failedFuture(
+                                          ApiError.conflict(
+                                              "the job is on its way to its agent or printing there, or left the queue meanwhile"))));
+            })
+        .onSuccess(
+            job -> {
+              loop.publish(Optional.of(job));
+              json(ctx, 200, job.toJson());
+            })
         .onFailure(ctx::fail);
   }
 
   private void listPrinters(RoutingContext ctx) {
     Principal caller = principal(ctx);
     String branch = optionalText(ctx.queryParams().get("branch"), "branch");
-    printers.list(caller.company(), branch)
-        .map(list -> list.stream().filter(p -> caller.mayAccessBranch(caller.company(), p.branch())).toList())
-        .onSuccess(list -> json(ctx, 200, new JsonObject()
-            .put("items", PrinterStore.toJson(list, id -> breakers.stateOf(caller.company(), id)))))
+    printers
+        .list(caller.company(), branch)
+        .map(
+            list ->
+                list.stream()
+                    .filter(p -> caller.mayAccessBranch(caller.company(), p.branch()))
+                    .toList())
+        .onSuccess(
+            list ->
+                json(
+                    ctx,
+                    200,
+                    new JsonObject()
+                        .put(
+                            "items",
+                            PrinterStore.toJson(
+                                list, id -> breakers.stateOf(caller.company(), id)))))
         .onFailure(ctx::fail);
   }
 
   private Future<PrinterStore.Printer> visiblePrinter(Principal caller, String id) {
-    return printers.find(caller.company(), id)
-        .compose(p -> p.filter(printer -> caller.mayAccessBranch(caller.company(), printer.branch()))
-            .map(Future::succeededFuture)
-            .orElseGet(() -> Future.failedFuture(ApiError.notFound("no printer " + id))));
+    return printers
+        .find(caller.company(), id)
+        .compose(
+            p ->
+                p.filter(printer -> caller.mayAccessBranch(caller.company(), printer.branch()))
+                    .map(Future::succeededFuture)
+                    .orElseGet(() -> Future.failedFuture(ApiError.notFound("no printer " + id))));
   }
 
   private void getPrinter(RoutingContext ctx) {
@@ -319,10 +419,18 @@ public final class PrintingApi {
     Principal caller = principal(ctx);
     String id = ctx.pathParam("id");
     visiblePrinter(caller, id)
-        .compose(printer -> testLimit.take(caller.company(), printer.branch(), id).compose(decision -> decision.allowed()
-            ? testPrints.run(caller.company(), printer)
-            : Future.failedFuture(ApiError.rateLimited(
-                testLimit.describe(), decision.retryAfter().toSeconds() + 1))))
+        .compose(
+            printer ->
+                testLimit
+                    .take(caller.company(), printer.branch(), id)
+                    .compose(
+                        decision ->
+                            decision.allowed()
+                                ? testPrints.run(caller.company(), printer)
+                                : Future.failedFuture(
+                                    ApiError.rateLimited(
+                                        testLimit.describe(),
+                                        decision.retryAfter().toSeconds() + 1))))
         .onSuccess(result -> json(ctx, 200, result))
         .onFailure(ctx::fail);
   }
@@ -341,7 +449,10 @@ public final class PrintingApi {
   }
 
   private static void json(RoutingContext ctx, int status, JsonObject body) {
-    ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(body.encode());
+    ctx.response()
+        .setStatusCode(status)
+        .putHeader("Content-Type", "application/json")
+        .end(body.encode());
   }
 
   private void fail(RoutingContext ctx) {
@@ -352,12 +463,19 @@ public final class PrintingApi {
       ApiError.send(ctx, auth.httpStatus(), auth.code(), auth.getMessage(), null);
     } else if (ctx.statusCode() == 413) {
       ApiError.send(ctx, 413, "too_large", "the request body is too large", null);
-    } else if (e instanceof PgException pg && pg.getSqlState() != null && pg.getSqlState().startsWith("22")) {
+    } else if (e instanceof PgException pg
+        && pg.getSqlState() != null
+        && pg.getSqlState().startsWith("22")) {
       // Class 22, data exception: a value the database cannot hold came from the request. The
       // checks above should have refused it; answer as they would, without a stack trace.
-      log.warn("Request refused by the database path={} sqlState={}", ctx.request().path(), pg.getSqlState());
+      log.warn(
+          "Request refused by the database path={} sqlState={}",
+          ctx.request().path(),
+          pg.getSqlState());
       ApiError.send(ctx, 400, "invalid_data", "a value in the request cannot be stored", null);
-    } else if (e instanceof PgException pg && !pg.getSqlState().startsWith("08") && !pg.getSqlState().startsWith("57")) {
+    } else if (e instanceof PgException pg
+        && !pg.getSqlState().startsWith("08")
+        && !pg.getSqlState().startsWith("57")) {
       log.error("Database error on {} {}", ctx.request().method(), ctx.request().path(), e);
       ApiError.send(ctx, 500, "internal", "internal error", null);
     } else if (e != null) {
@@ -366,7 +484,12 @@ public final class PrintingApi {
       ctx.response().putHeader("Retry-After", "5");
       ApiError.send(ctx, 503, "unavailable", "the job store is unavailable, retry later", null);
     } else {
-      ApiError.send(ctx, ctx.statusCode() == 404 ? 404 : 400, ctx.statusCode() == 404 ? "not_found" : "invalid_data", "bad request", null);
+      ApiError.send(
+          ctx,
+          ctx.statusCode() == 404 ? 404 : 400,
+          ctx.statusCode() == 404 ? "not_found" : "invalid_data",
+          "bad request",
+          null);
     }
   }
 }

@@ -13,8 +13,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Where each agent is (agent → the gateway instance holding its socket), kept in this instance from
- * the agent events every gateway publishes, so a dispatch to a known agent costs no Redis round trip
- * and goes on while Redis stalls.
+ * the agent events every gateway publishes, so a dispatch to a known agent costs no Redis round
+ * trip and goes on while Redis stalls.
  *
  * <p>Redis's presence stays the reference: a miss reads it (and keeps what it finds), and {@link
  * #refresh} checks every kept route against it on a timer, so a route whose disconnect was never
@@ -40,7 +40,9 @@ public final class AgentRoutes {
       return Future.succeededFuture(Optional.of(known));
     }
     // Kept only if no event said otherwise meanwhile: a connect heard during the read is newer.
-    return presence.lookup(agent).onSuccess(found -> found.ifPresent(instance -> routes.putIfAbsent(agent, instance)));
+    return presence
+        .lookup(agent)
+        .onSuccess(found -> found.ifPresent(instance -> routes.putIfAbsent(agent, instance)));
   }
 
   /** A gateway said the agent connected to it. */
@@ -53,7 +55,10 @@ public final class AgentRoutes {
     routes.remove(agent, instance);
   }
 
-  /** {@code instance} does not hold the agent (it said so, or it is gone): the next lookup asks Redis. */
+  /**
+   * {@code instance} does not hold the agent (it said so, or it is gone): the next lookup asks
+   * Redis.
+   */
   public void notThere(AgentKey agent, String instance) {
     routes.remove(agent, instance);
   }
@@ -71,25 +76,28 @@ public final class AgentRoutes {
     List<AgentKey> agents = new ArrayList<>(routes.keySet());
     List<String> seen = new ArrayList<>(agents.size());
     agents.forEach(agent -> seen.add(routes.get(agent)));
-    return presence.lookupAll(agents).map(found -> {
-      int dropped = 0;
-      for (int i = 0; i < agents.size(); i++) {
-        String was = seen.get(i);
-        String now = found.get(i);
-        if (was == null || was.equals(now)) {
-          continue;
-        }
-        if (now == null) {
-          routes.remove(agents.get(i), was);
-          dropped++;
-        } else {
-          routes.replace(agents.get(i), was, now);
-        }
-      }
-      if (dropped > 0) {
-        log.debug("Agent routes refreshed routes={} dropped={}", routes.size(), dropped);
-      }
-      return null;
-    });
+    return presence
+        .lookupAll(agents)
+        .map(
+            found -> {
+              int dropped = 0;
+              for (int i = 0; i < agents.size(); i++) {
+                String was = seen.get(i);
+                String now = found.get(i);
+                if (was == null || was.equals(now)) {
+                  continue;
+                }
+                if (now == null) {
+                  routes.remove(agents.get(i), was);
+                  dropped++;
+                } else {
+                  routes.replace(agents.get(i), was, now);
+                }
+              }
+              if (dropped > 0) {
+                log.debug("Agent routes refreshed routes={} dropped={}", routes.size(), dropped);
+              }
+              return null;
+            });
   }
 }

@@ -24,15 +24,17 @@ public final class Breakers {
   private final Duration idle;
   private final Map<String, Entry> breakers = new ConcurrentHashMap<>();
 
-  public Breakers(Vertx vertx, int maxFailures, Duration window, Duration resetTimeout, Duration idle) {
+  public Breakers(
+      Vertx vertx, int maxFailures, Duration window, Duration resetTimeout, Duration idle) {
     this.vertx = vertx;
     this.idle = idle;
-    this.options = new CircuitBreakerOptions()
-        .setMaxFailures(maxFailures)
-        .setFailuresRollingWindow(window.toMillis())
-        .setResetTimeout(resetTimeout.toMillis())
-        .setTimeout(-1)
-        .setNotificationAddress(null);
+    this.options =
+        new CircuitBreakerOptions()
+            .setMaxFailures(maxFailures)
+            .setFailuresRollingWindow(window.toMillis())
+            .setResetTimeout(resetTimeout.toMillis())
+            .setTimeout(-1)
+            .setNotificationAddress(null);
   }
 
   public static String name(String company, String printerId) {
@@ -41,8 +43,13 @@ public final class Breakers {
 
   public CircuitBreaker forPrinter(String company, String printerId) {
     String name = name(company, printerId);
-    Entry entry = breakers.compute(name, (k, e) ->
-        new Entry(e == null ? CircuitBreaker.create(k, vertx, options) : e.breaker(), System.nanoTime()));
+    Entry entry =
+        breakers.compute(
+            name,
+            (k, e) ->
+                new Entry(
+                    e == null ? CircuitBreaker.create(k, vertx, options) : e.breaker(),
+                    System.nanoTime()));
     return entry.breaker();
   }
 
@@ -58,29 +65,39 @@ public final class Breakers {
    * closed one.
    */
   public boolean reset(String name) {
-    Entry entry = breakers.computeIfPresent(name, (k, e) -> {
-      e.breaker().close();
-      return new Entry(CircuitBreaker.create(k, vertx, options), System.nanoTime());
-    });
+    Entry entry =
+        breakers.computeIfPresent(
+            name,
+            (k, e) -> {
+              e.breaker().close();
+              return new Entry(CircuitBreaker.create(k, vertx, options), System.nanoTime());
+            });
     return entry != null;
   }
 
   /** Drops breakers unused for the idle time whose circuit is closed. */
   public void evictIdle() {
     long now = System.nanoTime();
-    breakers.entrySet().removeIf(e -> {
-      boolean idleAndClosed = now - e.getValue().lastUsedNanos() > idle.toNanos()
-          && e.getValue().breaker().state() == CircuitBreakerState.CLOSED;
-      if (idleAndClosed) {
-        e.getValue().breaker().close();
-      }
-      return idleAndClosed;
-    });
+    breakers
+        .entrySet()
+        .removeIf(
+            e -> {
+              boolean idleAndClosed =
+                  now - e.getValue().lastUsedNanos() > idle.toNanos()
+                      && e.getValue().breaker().state() == CircuitBreakerState.CLOSED;
+              if (idleAndClosed) {
+                e.getValue().breaker().close();
+              }
+              return idleAndClosed;
+            });
   }
 
   public List<CircuitInfo> circuits() {
     List<CircuitInfo> list = new ArrayList<>();
-    breakers.forEach((name, e) -> list.add(new CircuitInfo(name, e.breaker().state().name(), e.breaker().failureCount())));
+    breakers.forEach(
+        (name, e) ->
+            list.add(
+                new CircuitInfo(name, e.breaker().state().name(), e.breaker().failureCount())));
     return list;
   }
 

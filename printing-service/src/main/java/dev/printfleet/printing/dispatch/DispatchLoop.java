@@ -62,6 +62,7 @@ public final class DispatchLoop {
   private final JobMetrics metrics;
   private final GatewayLiveness liveness;
   private final JobEventBatches events;
+
   /** A dispatch waiting on a gateway: for whom, and its outcome to complete early. */
   private record Waiting(AgentKey agent, Promise<AgentReply> outcome) {}
 
@@ -70,16 +71,21 @@ public final class DispatchLoop {
    * their agent connects to another gateway (the one they wait on lost it, and may never answer).
    */
   private final Map<String, Set<Waiting>> waiting = new ConcurrentHashMap<>();
+
   private final List<Long> timers = new ArrayList<>();
+
   /**
    * Jobs the agent accepted whose {@code dispatched} is not written yet, by id, with the timer that
    * will write it: their result usually comes first and writes it (one write fewer per job).
    */
   private final Map<java.util.UUID, Unwritten> dispatchedUnwritten = new HashMap<>();
+
   /** {@link #inFlight}, readable from any thread: whether an accepted job may be pushed at once. */
   private volatile int inFlightNow;
+
   /** Draining: no job is pushed, and a dispatched is written at once. */
   private volatile boolean stopping;
+
   private io.vertx.core.Context context;
   private boolean claiming;
   private boolean again;
@@ -87,22 +93,40 @@ public final class DispatchLoop {
   private int inFlight;
   private long bytesInFlight;
   private final Map<AgentKey, Integer> perAgent = new HashMap<>();
+
   /** Claimed jobs waiting here for one of their agent's dispatches to end, in claim order. */
   private final Map<AgentKey, java.util.ArrayDeque<Runnable>> heldForAgent = new HashMap<>();
+
   /** Agents whose gateway answered busy, until when: their jobs wait without their content read. */
   private final Map<AgentKey, Long> busyUntil = new HashMap<>();
-  /** Agents, and printers, whose due jobs were all put back lately, until when: not again before. */
+
+  /**
+   * Agents, and printers, whose due jobs were all put back lately, until when: not again before.
+   */
   private final Map<AgentKey, Long> deferredAgents = new HashMap<>();
+
   private final Map<PrinterKey, Long> deferredPrinters = new HashMap<>();
+
   /** How long after a loss of Redis's data a missing presence is not trusted to mean offline. */
   private static final Duration PRESENCE_LOSS_WINDOW = Duration.ofSeconds(60);
+
   /** How often the kept agent routes are checked against Redis's presence. */
   private static final Duration ROUTE_REFRESH = Duration.ofSeconds(10);
-  /** Until when (System.nanoTime) a missing presence may be a lost one; see {@link #afterPresenceLoss}. */
+
+  /**
+   * Until when (System.nanoTime) a missing presence may be a lost one; see {@link
+   * #afterPresenceLoss}.
+   */
   private volatile long presenceLostUntil = System.nanoTime();
 
-  public DispatchLoop(Vertx vertx, JobStore jobs, AgentRoutes routes, Breakers breakers, PrintingConfig config,
-      JobMetrics metrics, GatewayLiveness liveness) {
+  public DispatchLoop(
+      Vertx vertx,
+      JobStore jobs,
+      AgentRoutes routes,
+      Breakers breakers,
+      PrintingConfig config,
+      JobMetrics metrics,
+      GatewayLiveness liveness) {
     this.vertx = vertx;
     this.liveness = liveness;
     this.metrics = metrics;
@@ -110,7 +134,8 @@ public final class DispatchLoop {
     this.routes = routes;
     this.breakers = breakers;
     this.config = config;
-    this.retries = new RetryPolicy(config.maxAttempts(), config.retryBackoff(), Duration.ofMinutes(5));
+    this.retries =
+        new RetryPolicy(config.maxAttempts(), config.retryBackoff(), Duration.ofMinutes(5));
     this.events = new JobEventBatches(vertx);
   }
 
@@ -121,11 +146,24 @@ public final class DispatchLoop {
     timers.add(vertx.setPeriodic(config.offlineWait().toMillis(), id -> releasePresentParked()));
     timers.add(vertx.setPeriodic(60_000, id -> breakers.evictIdle()));
     timers.add(vertx.setPeriodic(1_000, id -> leaveSilentGateways()));
-    timers.add(vertx.setPeriodic(ROUTE_REFRESH.toMillis(), id -> routes.refresh()
-        .onFailure(e -> log.debug("Agent routes not refreshed, kept as they are: {}", e.toString()))));
-    timers.add(vertx.setPeriodic(5_000, id -> jobs.depth()
-        .onSuccess(depth -> metrics.depth(depth[0], depth[1]))
-        .onFailure(e -> log.debug("Queue depth not read: {}", e.toString()))));
+    timers.add(
+        vertx.setPeriodic(
+            ROUTE_REFRESH.toMillis(),
+            id ->
+                routes
+                    .refresh()
+                    .onFailure(
+                        e ->
+                            log.debug(
+                                "Agent routes not refreshed, kept as they are: {}",
+                                e.toString()))));
+    timers.add(
+        vertx.setPeriodic(
+            5_000,
+            id ->
+                jobs.depth()
+                    .onSuccess(depth -> metrics.depth(depth[0], depth[1]))
+                    .onFailure(e -> log.debug("Queue depth not read: {}", e.toString()))));
   }
 
   /**
@@ -136,18 +174,25 @@ public final class DispatchLoop {
     stopping = true;
     timers.forEach(vertx::cancelTimer);
     Promise<Void> done = Promise.promise();
-    onLoop(() -> {
-      List<Future<?>> writes = new ArrayList<>();
-      for (var id : List.copyOf(dispatchedUnwritten.keySet())) {
-        Unwritten unwritten = dispatchedUnwritten.remove(id);
-        vertx.cancelTimer(unwritten.timer());
-        writes.add(jobs.markDispatched(unwritten.job(), "sent; written at shutdown").onSuccess(this::publish));
-      }
-      Future.join(writes).<Void>mapEmpty().otherwiseEmpty().onComplete(v -> {
-        events.flush();
-        done.handle(v);
-      });
-    });
+    onLoop(
+        () -> {
+          List<Future<?>> writes = new ArrayList<>();
+          for (var id : List.copyOf(dispatchedUnwritten.keySet())) {
+            Unwritten unwritten = dispatchedUnwritten.remove(id);
+            vertx.cancelTimer(unwritten.timer());
+            writes.add(
+                jobs.markDispatched(unwritten.job(), "sent; written at shutdown")
+                    .onSuccess(this::publish));
+          }
+          Future.join(writes)
+              .<Void>mapEmpty()
+              .otherwiseEmpty()
+              .onComplete(
+                  v -> {
+                    events.flush();
+                    done.handle(v);
+                  });
+        });
     return done.future();
   }
 
@@ -158,7 +203,8 @@ public final class DispatchLoop {
    */
   public Duration pushLease() {
     return config.dispatchOnAccept() && !stopping && inFlightNow < config.dispatchMaxInFlight()
-        ? config.dispatchLease() : null;
+        ? config.dispatchLease()
+        : null;
   }
 
   /**
@@ -167,28 +213,33 @@ public final class DispatchLoop {
    * dies first, the lease runs out and the claim loop takes the job.
    */
   public void dispatchAccepted(JobStore.Claimed job, byte[] content) {
-    onLoop(() -> {
-      inFlight++;
-      inFlightNow = inFlight;
-      metrics.dispatchStarted(true);
-      dispatch(job, content).onComplete(done -> onLoop(this::dispatchEnded));
-    });
+    onLoop(
+        () -> {
+          inFlight++;
+          inFlightNow = inFlight;
+          metrics.dispatchStarted(true);
+          dispatch(job, content).onComplete(done -> onLoop(this::dispatchEnded));
+        });
   }
 
-  /** The result of a job was written (by this instance): its {@code dispatched} needs no write of its own. */
+  /**
+   * The result of a job was written (by this instance): its {@code dispatched} needs no write of
+   * its own.
+   */
   public void resultWritten(java.util.UUID id) {
-    onLoop(() -> {
-      Unwritten unwritten = dispatchedUnwritten.remove(id);
-      if (unwritten != null) {
-        vertx.cancelTimer(unwritten.timer());
-      }
-    });
+    onLoop(
+        () -> {
+          Unwritten unwritten = dispatchedUnwritten.remove(id);
+          if (unwritten != null) {
+            vertx.cancelTimer(unwritten.timer());
+          }
+        });
   }
 
   /**
    * Claims due jobs now, or as soon as the claim under way returns. Claims follow each other while
-   * they come back full, and dispatches overlap: up to {@code PRINTFLEET_DISPATCH_MAX_IN_FLIGHT} jobs
-   * wait on their agents at once, so one slow agent never holds up a batch.
+   * they come back full, and dispatches overlap: up to {@code PRINTFLEET_DISPATCH_MAX_IN_FLIGHT}
+   * jobs wait on their agents at once, so one slow agent never holds up a batch.
    */
   public void nudge() {
     // Confined to one context: the API, the consumers and the timers all call in here.
@@ -208,34 +259,41 @@ public final class DispatchLoop {
     claiming = true;
     again = false;
     int want = Math.min(BATCH, maxInFlight - inFlight);
-    jobs.claim(want, config.dispatchLease()).onComplete(ar -> onLoop(() -> {
-      claiming = false;
-      if (ar.failed()) {
-        // Said once per outage (a claim runs every PRINTFLEET_DISPATCH_INTERVAL): the database
-        // restarting is an expected fault, and its end is said too.
-        if (!claimsFailing) {
-          claimsFailing = true;
-          log.warn("Dispatch paused, jobs cannot be claimed from the database: {}", ar.cause().toString());
-        } else {
-          log.debug("Dispatch round failed: {}", ar.cause().toString());
-        }
-        return;
-      }
-      if (claimsFailing) {
-        claimsFailing = false;
-        log.info("Dispatch resumed, the database answers again");
-      }
-      List<JobStore.Claimed> claimed = ar.result();
-      inFlight += claimed.size();
-      inFlightNow = inFlight;
-      for (JobStore.Claimed job : claimed) {
-        metrics.dispatchStarted(false);
-        dispatch(job, null).onComplete(done -> onLoop(this::dispatchEnded));
-      }
-      if (again || claimed.size() == want) {
-        nudge();
-      }
-    }));
+    jobs.claim(want, config.dispatchLease())
+        .onComplete(
+            ar ->
+                onLoop(
+                    () -> {
+                      claiming = false;
+                      if (ar.failed()) {
+                        // Said once per outage (a claim runs every PRINTFLEET_DISPATCH_INTERVAL):
+                        // the database
+                        // restarting is an expected fault, and its end is said too.
+                        if (!claimsFailing) {
+                          claimsFailing = true;
+                          log.warn(
+                              "Dispatch paused, jobs cannot be claimed from the database: {}",
+                              ar.cause().toString());
+                        } else {
+                          log.debug("Dispatch round failed: {}", ar.cause().toString());
+                        }
+                        return;
+                      }
+                      if (claimsFailing) {
+                        claimsFailing = false;
+                        log.info("Dispatch resumed, the database answers again");
+                      }
+                      List<JobStore.Claimed> claimed = ar.result();
+                      inFlight += claimed.size();
+                      inFlightNow = inFlight;
+                      for (JobStore.Claimed job : claimed) {
+                        metrics.dispatchStarted(false);
+                        dispatch(job, null).onComplete(done -> onLoop(this::dispatchEnded));
+                      }
+                      if (again || claimed.size() == want) {
+                        nudge();
+                      }
+                    }));
   }
 
   /** A dispatch is over, however it ended: its room goes to the claim that waits for it, if any. */
@@ -255,10 +313,14 @@ public final class DispatchLoop {
     }
   }
 
-  /** {@code content}: the job's, when it is at hand (accepted just now); null: read just before the send. */
+  /**
+   * {@code content}: the job's, when it is at hand (accepted just now); null: read just before the
+   * send.
+   */
   private Future<Void> dispatch(JobStore.Claimed job, byte[] content) {
     if (job.agentId() == null) {
-      return requeue(job, false, config.offlineWait(), "printer unknown, waiting for its agent to sync it");
+      return requeue(
+          job, false, config.offlineWait(), "printer unknown, waiting for its agent to sync it");
     }
     var breaker = breakers.forPrinter(job.company(), job.printerId());
     if (breaker.state() == CircuitBreakerState.OPEN) {
@@ -269,7 +331,8 @@ public final class DispatchLoop {
     Long busy = busyUntil.get(agent);
     if (busy != null) {
       if (System.nanoTime() - busy < 0) {
-        return requeue(job, false, config.busyWait(), "agent busy: its gateway said its socket is behind");
+        return requeue(
+            job, false, config.busyWait(), "agent busy: its gateway said its socket is behind");
       }
       busyUntil.remove(agent);
     }
@@ -285,116 +348,169 @@ public final class DispatchLoop {
         waitingHere.add(() -> dispatch(job, null).onComplete(done));
         return done.future();
       }
-      return requeue(job, false, config.busyWait(), "agent busy: " + config.dispatchMaxPerAgent() + " dispatches wait on it");
+      return requeue(
+          job,
+          false,
+          config.busyWait(),
+          "agent busy: " + config.dispatchMaxPerAgent() + " dispatches wait on it");
     }
     // One job bigger than the cap still goes, alone: it could never go otherwise.
     if (bytesInFlight > 0 && bytesInFlight + job.contentBytes() > config.dispatchMaxBytes()) {
-      return requeue(job, false, config.busyWait(), "dispatcher busy: content being sent is at its cap");
+      return requeue(
+          job, false, config.busyWait(), "dispatcher busy: content being sent is at its cap");
     }
     perAgent.merge(agent, 1, Integer::sum);
     bytesInFlight += job.contentBytes();
     var held = new Held(job.contentBytes(), agent);
-    return routes.lookup(agent)
-        .recover(e -> {
-          // Redis not answering says nothing about the agent: the job tries again soon, no attempt used.
-          held.release();
-          return requeueNotSent(job, "its agent's presence could not be read: " + e.getMessage())
-              .compose(v -> Future.failedFuture(new NotRouted()));
-        })
-        .compose(instance -> {
-          if (instance.isEmpty()) {
-            held.release();
-            // Right after Redis lost its data, a missing presence more likely means the entry went
-            // with it than that the agent left: try again soon rather than after the offline wait.
-            boolean presenceLost = System.nanoTime() - presenceLostUntil < 0;
-            if (!presenceLost) {
-              deferAgent(agent);
-            }
-            return requeue(job, false, presenceLost ? config.routeWait() : JobStore.PARKED, JobStore.OFFLINE);
-          }
-          if (liveness.isDead(instance.get(), System.nanoTime())) {
-            held.release();
-            routes.notThere(agent, instance.get());
-            return requeueNotSent(job, "gateway " + instance.get() + " stopped its heartbeats",
-                waitFor(instance.get()));
-          }
-          if (content != null) {
-            return send(job, instance.get(), new AtomicReference<>(content), held, breaker);
-          }
-          return jobs.content(job.id()).compose(read -> {
-            if (read.isEmpty()) {
-              // Cancelled or expired since the claim: nothing to send.
+    return routes
+        .lookup(agent)
+        .recover(
+            e -> {
+              // Redis not answering says nothing about the agent: the job tries again soon, no
+              // attempt used.
               held.release();
-              return Future.<Void>succeededFuture();
-            }
-            return send(job, instance.get(), new AtomicReference<>(read.get()), held, breaker);
-          });
-        })
-        .onComplete(done -> {
-          held.release();
-          held.freeSlot();
-        });
+              return requeueNotSent(
+                      job, "its agent's presence could not be read: " + e.getMessage())
+                  .compose(v -> Future.failedFuture(new NotRouted()));
+            })
+        .compose(
+            instance -> {
+              if (instance.isEmpty()) {
+                held.release();
+                // Right after Redis lost its data, a missing presence more likely means the entry
+                // went
+                // with it than that the agent left: try again soon rather than after the offline
+                // wait.
+                boolean presenceLost = System.nanoTime() - presenceLostUntil < 0;
+                if (!presenceLost) {
+                  deferAgent(agent);
+                }
+                return requeue(
+                    job,
+                    false,
+                    presenceLost ? config.routeWait() : JobStore.PARKED,
+                    JobStore.OFFLINE);
+              }
+              if (liveness.isDead(instance.get(), System.nanoTime())) {
+                held.release();
+                routes.notThere(agent, instance.get());
+                return requeueNotSent(
+                    job,
+                    "gateway " + instance.get() + " stopped its heartbeats",
+                    waitFor(instance.get()));
+              }
+              if (content != null) {
+                return send(job, instance.get(), new AtomicReference<>(content), held, breaker);
+              }
+              return jobs.content(job.id())
+                  .compose(
+                      read -> {
+                        if (read.isEmpty()) {
+                          // Cancelled or expired since the claim: nothing to send.
+                          held.release();
+                          return Future.<Void>succeededFuture();
+                        }
+                        return send(
+                            job, instance.get(), new AtomicReference<>(read.get()), held, breaker);
+                      });
+            })
+        .onComplete(
+            done -> {
+              held.release();
+              held.freeSlot();
+            });
   }
 
   /**
    * The agent is offline: all its due jobs are parked (JobStore.PARKED), in one statement, at most
-   * once per offline wait; its connect releases them ({@link #agentConnected}), and so does
-   * {@link #releasePresentParked} if the connect went unheard.
+   * once per offline wait; its connect releases them ({@link #agentConnected}), and so does {@link
+   * #releasePresentParked} if the connect went unheard.
    */
   private void deferAgent(AgentKey agent) {
-    onLoop(() -> {
-      long now = System.nanoTime();
-      Long until = deferredAgents.get(agent);
-      if (until != null && now - until < 0) {
-        return;
-      }
-      deferredAgents.put(agent, now + config.offlineWait().toNanos());
-      jobs.deferAgent(agent.company(), agent.agentId(), JobStore.PARKED, JobStore.OFFLINE)
-          .onSuccess(n -> log.debug("Jobs of an offline agent put back agent={} company={} jobs={}", agent.agentId(),
-              agent.company(), n))
-          .onFailure(e -> log.debug("Jobs of an offline agent not put back agent={}: {}", agent.agentId(), e.toString()));
-    });
+    onLoop(
+        () -> {
+          long now = System.nanoTime();
+          Long until = deferredAgents.get(agent);
+          if (until != null && now - until < 0) {
+            return;
+          }
+          deferredAgents.put(agent, now + config.offlineWait().toNanos());
+          jobs.deferAgent(agent.company(), agent.agentId(), JobStore.PARKED, JobStore.OFFLINE)
+              .onSuccess(
+                  n ->
+                      log.debug(
+                          "Jobs of an offline agent put back agent={} company={} jobs={}",
+                          agent.agentId(),
+                          agent.company(),
+                          n))
+              .onFailure(
+                  e ->
+                      log.debug(
+                          "Jobs of an offline agent not put back agent={}: {}",
+                          agent.agentId(),
+                          e.toString()));
+        });
   }
 
-  /** Agents with parked jobs looked up each offline wait, at most this many (picked at random past it). */
+  /**
+   * Agents with parked jobs looked up each offline wait, at most this many (picked at random past
+   * it).
+   */
   private static final int PARKED_SWEEP = 1_000;
 
   /**
-   * Parked jobs wait for a release; this is the net under it, every offline wait: agents with parked
-   * jobs whose presence is in Redis after all (their connect was not heard here, or was written
-   * while a claim parked their jobs) have their jobs released. One probe per printer and one
-   * presence lookup per such agent, whatever the number of parked jobs.
+   * Parked jobs wait for a release; this is the net under it, every offline wait: agents with
+   * parked jobs whose presence is in Redis after all (their connect was not heard here, or was
+   * written while a claim parked their jobs) have their jobs released. One probe per printer and
+   * one presence lookup per such agent, whatever the number of parked jobs.
    */
   private void releasePresentParked() {
-    jobs.parkedAgents(PARKED_SWEEP).onSuccess(agents -> {
-      for (AgentKey agent : agents) {
-        routes.lookup(agent).onSuccess(instance -> {
-          if (instance.isPresent()) {
-            jobs.releaseForAgent(agent.company(), agent.agentId()).onSuccess(n -> {
-              log.info("Released the parked jobs of an agent found present agent={} company={} jobs={}",
-                  agent.agentId(), agent.company(), n);
-              onLoop(() -> deferredAgents.remove(agent));
-              nudge();
-            });
-          }
-        });
-      }
-    }).onFailure(e -> log.debug("Parked jobs not swept: {}", e.toString()));
+    jobs.parkedAgents(PARKED_SWEEP)
+        .onSuccess(
+            agents -> {
+              for (AgentKey agent : agents) {
+                routes
+                    .lookup(agent)
+                    .onSuccess(
+                        instance -> {
+                          if (instance.isPresent()) {
+                            jobs.releaseForAgent(agent.company(), agent.agentId())
+                                .onSuccess(
+                                    n -> {
+                                      log.info(
+                                          "Released the parked jobs of an agent found present agent={} company={} jobs={}",
+                                          agent.agentId(),
+                                          agent.company(),
+                                          n);
+                                      onLoop(() -> deferredAgents.remove(agent));
+                                      nudge();
+                                    });
+                          }
+                        });
+              }
+            })
+        .onFailure(e -> log.debug("Parked jobs not swept: {}", e.toString()));
   }
 
   /** The printer's circuit is open: all its due jobs wait the circuit's reset, in one statement. */
   private void deferPrinter(String company, String printerId) {
-    onLoop(() -> {
-      long now = System.nanoTime();
-      var printer = new PrinterKey(company, printerId);
-      Long until = deferredPrinters.get(printer);
-      if (until != null && now - until < 0) {
-        return;
-      }
-      deferredPrinters.put(printer, now + config.circuitReset().toNanos());
-      jobs.deferPrinter(company, printerId, config.circuitReset(), "circuit open")
-          .onFailure(e -> log.debug("Jobs of an open circuit not put back printer={}: {}", printerId, e.toString()));
-    });
+    onLoop(
+        () -> {
+          long now = System.nanoTime();
+          var printer = new PrinterKey(company, printerId);
+          Long until = deferredPrinters.get(printer);
+          if (until != null && now - until < 0) {
+            return;
+          }
+          deferredPrinters.put(printer, now + config.circuitReset().toNanos());
+          jobs.deferPrinter(company, printerId, config.circuitReset(), "circuit open")
+              .onFailure(
+                  e ->
+                      log.debug(
+                          "Jobs of an open circuit not put back printer={}: {}",
+                          printerId,
+                          e.toString()));
+        });
   }
 
   private record PrinterKey(String company, String printerId) {}
@@ -409,18 +525,23 @@ public final class DispatchLoop {
   /**
    * Redis lost its data (this instance's cluster guard found and healed the loss): agents' presence
    * entries went with it until their gateways write them again. Jobs that waited as offline since
-   * are due now, and for a while a missing presence waits only {@code PRINTFLEET_DISPATCH_ROUTE_WAIT}.
+   * are due now, and for a while a missing presence waits only {@code
+   * PRINTFLEET_DISPATCH_ROUTE_WAIT}.
    */
   public void afterPresenceLoss() {
     onLoop(() -> presenceLostUntil = System.nanoTime() + PRESENCE_LOSS_WINDOW.toNanos());
     jobs.releaseOffline()
-        .onSuccess(released -> {
-          log.info("Redis lost its data: jobs waiting for an offline agent are due again jobs={}", released);
-          if (released > 0) {
-            nudge();
-          }
-        })
-        .onFailure(e -> log.warn("Jobs waiting for an offline agent not released: {}", e.toString()));
+        .onSuccess(
+            released -> {
+              log.info(
+                  "Redis lost its data: jobs waiting for an offline agent are due again jobs={}",
+                  released);
+              if (released > 0) {
+                nudge();
+              }
+            })
+        .onFailure(
+            e -> log.warn("Jobs waiting for an offline agent not released: {}", e.toString()));
   }
 
   /**
@@ -444,30 +565,32 @@ public final class DispatchLoop {
      * job held here for the agent goes.
      */
     void freeSlot() {
-      onLoop(() -> {
-        if (slotFreed) {
-          return;
-        }
-        slotFreed = true;
-        perAgent.computeIfPresent(agent, (k, n) -> n > 1 ? n - 1 : null);
-        var next = heldForAgent.get(agent);
-        if (next != null) {
-          Runnable waiting = next.poll();
-          if (next.isEmpty()) {
-            heldForAgent.remove(agent);
-          }
-          if (waiting != null) {
-            waiting.run();
-          }
-        }
-      });
+      onLoop(
+          () -> {
+            if (slotFreed) {
+              return;
+            }
+            slotFreed = true;
+            perAgent.computeIfPresent(agent, (k, n) -> n > 1 ? n - 1 : null);
+            var next = heldForAgent.get(agent);
+            if (next != null) {
+              Runnable waiting = next.poll();
+              if (next.isEmpty()) {
+                heldForAgent.remove(agent);
+              }
+              if (waiting != null) {
+                waiting.run();
+              }
+            }
+          });
     }
 
     void release() {
-      onLoop(() -> {
-        bytesInFlight -= bytes;
-        bytes = 0;
-      });
+      onLoop(
+          () -> {
+            bytesInFlight -= bytes;
+            bytes = 0;
+          });
     }
   }
 
@@ -475,51 +598,84 @@ public final class DispatchLoop {
    * {@code content} is taken out of its holder when the request is built: the breaker keeps its
    * command until the agent answers, and the command must not keep the content that long.
    */
-  private Future<Void> send(JobStore.Claimed job, String instance, AtomicReference<byte[]> content, Held held,
+  private Future<Void> send(
+      JobStore.Claimed job,
+      String instance,
+      AtomicReference<byte[]> content,
+      Held held,
       io.vertx.circuitbreaker.CircuitBreaker breaker) {
     var written = new AtomicBoolean();
     // Only the printer's own failures fail the breaker's command; a route's failure completes it,
     // as busy does, so it neither counts nor opens the circuit.
-    return breaker.<DispatchOutcome>execute(promise -> request(job, instance, content.getAndSet(null), held, written)
-            .onComplete(ar -> {
-              if (!written.get() && ar.cause() instanceof io.vertx.core.eventbus.ReplyException e
-                  && e.failureType() == io.vertx.core.eventbus.ReplyFailure.TIMEOUT) {
-                // Not even the first step in PRINTFLEET_DISPATCH_ROUTE_TIMEOUT: leave the gateway
-                // until it beats again, so its other jobs do not each wait that long too.
-                liveness.suspect(instance);
-              }
-              var outcome = DispatchOutcome.of(ar.result(), ar.cause(), written.get(),
-                  liveness.isDead(instance, System.nanoTime()));
-              if (outcome.kind() == DispatchOutcome.Kind.PRINTER_FAILED) {
-                promise.fail(outcome.reason());
-              } else {
-                promise.complete(outcome);
-              }
-            }))
+    return breaker
+        .<DispatchOutcome>execute(
+            promise ->
+                request(job, instance, content.getAndSet(null), held, written)
+                    .onComplete(
+                        ar -> {
+                          if (!written.get()
+                              && ar.cause() instanceof io.vertx.core.eventbus.ReplyException e
+                              && e.failureType() == io.vertx.core.eventbus.ReplyFailure.TIMEOUT) {
+                            // Not even the first step in PRINTFLEET_DISPATCH_ROUTE_TIMEOUT: leave
+                            // the gateway
+                            // until it beats again, so its other jobs do not each wait that long
+                            // too.
+                            liveness.suspect(instance);
+                          }
+                          var outcome =
+                              DispatchOutcome.of(
+                                  ar.result(),
+                                  ar.cause(),
+                                  written.get(),
+                                  liveness.isDead(instance, System.nanoTime()));
+                          if (outcome.kind() == DispatchOutcome.Kind.PRINTER_FAILED) {
+                            promise.fail(outcome.reason());
+                          } else {
+                            promise.complete(outcome);
+                          }
+                        }))
         .compose(
-            outcome -> switch (outcome.kind()) {
-              case BUSY -> markBusy(new AgentKey(job.company(), job.agentId()))
-                  .compose(v -> requeue(job, false, config.busyWait(), "agent busy: " + outcome.reason()));
-              case NOT_SENT -> {
-                routes.notThere(new AgentKey(job.company(), job.agentId()), instance);
-                yield requeueNotSent(job, outcome.reason() + " (via " + instance + ")", waitFor(instance));
-              }
-              default -> writeDispatchedLater(job, instance);
-            },
+            outcome ->
+                switch (outcome.kind()) {
+                  case BUSY ->
+                      markBusy(new AgentKey(job.company(), job.agentId()))
+                          .compose(
+                              v ->
+                                  requeue(
+                                      job,
+                                      false,
+                                      config.busyWait(),
+                                      "agent busy: " + outcome.reason()));
+                  case NOT_SENT -> {
+                    routes.notThere(new AgentKey(job.company(), job.agentId()), instance);
+                    yield requeueNotSent(
+                        job, outcome.reason() + " (via " + instance + ")", waitFor(instance));
+                  }
+                  default -> writeDispatchedLater(job, instance);
+                },
             e -> {
               int attempts = job.attempts() + 1;
               JobState next = retries.afterFailure(attempts);
-              return requeue(job, true, retries.backoff(attempts), "dispatch failed: " + e.getMessage())
-                  .onSuccess(v -> log.info("Dispatch failed job={} printer={} attempts={} next={}: {}",
-                      job.id(), job.printerId(), attempts, next.wire(), e.getMessage()));
+              return requeue(
+                      job, true, retries.backoff(attempts), "dispatch failed: " + e.getMessage())
+                  .onSuccess(
+                      v ->
+                          log.info(
+                              "Dispatch failed job={} printer={} attempts={} next={}: {}",
+                              job.id(),
+                              job.printerId(),
+                              attempts,
+                              next.wire(),
+                              e.getMessage()));
             });
   }
 
   /**
-   * The agent accepted the job: its {@code dispatched} is written {@code PRINTFLEET_DISPATCH_RESULT_GRACE}
-   * later, unless its result comes first and writes it (the common case: a printer answers within a
-   * second or two), so a job costs two writes, its acceptance and its result. The job stays leased to
-   * this instance meanwhile; the dispatch itself is over, and its slot free.
+   * The agent accepted the job: its {@code dispatched} is written {@code
+   * PRINTFLEET_DISPATCH_RESULT_GRACE} later, unless its result comes first and writes it (the
+   * common case: a printer answers within a second or two), so a job costs two writes, its
+   * acceptance and its result. The job stays leased to this instance meanwhile; the dispatch itself
+   * is over, and its slot free.
    */
   private Future<Void> writeDispatchedLater(JobStore.Claimed job, String instance) {
     String detail = "sent to " + job.agentId() + " via " + instance;
@@ -527,33 +683,51 @@ public final class DispatchLoop {
       // No grace (PRINTFLEET_DISPATCH_RESULT_GRACE=0s), or shutting down: written now.
       return jobs.markDispatched(job, detail).onSuccess(this::publish).mapEmpty();
     }
-    onLoop(() -> {
-      // The same job sent again by this instance within the grace (a new lease): only the newest
-      // write is kept; the older one, fenced by its lease's mark, would change nothing.
-      Unwritten previous = dispatchedUnwritten.put(job.id(), new Unwritten(vertx.setTimer(config.resultGrace().toMillis(),
-          id -> {
-            Unwritten due = dispatchedUnwritten.get(job.id());
-            if (due != null && due.job() == job) {
-              dispatchedUnwritten.remove(job.id());
-              // A no-op when the result was written meanwhile (on another instance): the job is no longer queued.
-              jobs.markDispatched(job, detail).onSuccess(this::publish)
-                  .onFailure(e -> log.debug("Dispatched not written job={}: {}", job.id(), e.toString()));
-            }
-          }), job));
-      if (previous != null) {
-        vertx.cancelTimer(previous.timer());
-      }
-    });
+    onLoop(
+        () -> {
+          // The same job sent again by this instance within the grace (a new lease): only the
+          // newest
+          // write is kept; the older one, fenced by its lease's mark, would change nothing.
+          Unwritten previous =
+              dispatchedUnwritten.put(
+                  job.id(),
+                  new Unwritten(
+                      vertx.setTimer(
+                          config.resultGrace().toMillis(),
+                          id -> {
+                            Unwritten due = dispatchedUnwritten.get(job.id());
+                            if (due != null && due.job() == job) {
+                              dispatchedUnwritten.remove(job.id());
+                              // A no-op when the result was written meanwhile (on another
+                              // instance): the job is no longer queued.
+                              jobs.markDispatched(job, detail)
+                                  .onSuccess(this::publish)
+                                  .onFailure(
+                                      e ->
+                                          log.debug(
+                                              "Dispatched not written job={}: {}",
+                                              job.id(),
+                                              e.toString()));
+                            }
+                          }),
+                      job));
+          if (previous != null) {
+            vertx.cancelTimer(previous.timer());
+          }
+        });
     return Future.succeededFuture();
   }
 
-  /** A job whose {@code dispatched} waits for its result: the timer that writes it, and its lease. */
+  /**
+   * A job whose {@code dispatched} waits for its result: the timer that writes it, and its lease.
+   */
   private record Unwritten(long timer, JobStore.Claimed job) {}
 
   /**
    * The route to the agent failed: the job goes back for the agent's next location without an
-   * attempt. It waits {@code PRINTFLEET_DISPATCH_ROUTE_WAIT} so a presence entry still naming a gone
-   * gateway is not hammered; the agent connecting (or its presence coming back) releases it at once.
+   * attempt. It waits {@code PRINTFLEET_DISPATCH_ROUTE_WAIT} so a presence entry still naming a
+   * gone gateway is not hammered; the agent connecting (or its presence coming back) releases it at
+   * once.
    */
   private Future<Void> requeueNotSent(JobStore.Claimed job, String reason) {
     return requeueNotSent(job, reason, config.routeWait());
@@ -565,7 +739,9 @@ public final class DispatchLoop {
    * when it is only suspected after a slow answer (a live gateway's agents do not reconnect).
    */
   private Duration waitFor(String instance) {
-    return liveness.heartbeatsStopped(instance, System.nanoTime()) ? config.offlineWait() : config.routeWait();
+    return liveness.heartbeatsStopped(instance, System.nanoTime())
+        ? config.offlineWait()
+        : config.routeWait();
   }
 
   /**
@@ -576,7 +752,8 @@ public final class DispatchLoop {
    */
   private Future<Void> requeueNotSent(JobStore.Claimed job, String reason, Duration wait) {
     log.debug("Dispatch not sent job={} printer={}: {}", job.id(), job.printerId(), reason);
-    return jobs.requeueNotSent(job, wait, "not sent: " + reason + ", re-queued for the agent's next location")
+    return jobs.requeueNotSent(
+            job, wait, "not sent: " + reason + ", re-queued for the agent's next location")
         .mapEmpty();
   }
 
@@ -584,14 +761,23 @@ public final class DispatchLoop {
   private void leaveSilentGateways() {
     long now = System.nanoTime();
     liveness.evictLongGone(now);
-    waiting.forEach((instance, dispatches) -> {
-      if (liveness.isDead(instance, now) && !dispatches.isEmpty()) {
-        log.warn("Gateway stopped its heartbeats, its dispatches are re-queued gateway={} dispatches={}", instance,
-            dispatches.size());
-        List.copyOf(dispatches).forEach(w -> w.outcome().tryComplete(
-            AgentReply.notSent("unavailable", "gateway " + instance + " stopped its heartbeats")));
-      }
-    });
+    waiting.forEach(
+        (instance, dispatches) -> {
+          if (liveness.isDead(instance, now) && !dispatches.isEmpty()) {
+            log.warn(
+                "Gateway stopped its heartbeats, its dispatches are re-queued gateway={} dispatches={}",
+                instance,
+                dispatches.size());
+            List.copyOf(dispatches)
+                .forEach(
+                    w ->
+                        w.outcome()
+                            .tryComplete(
+                                AgentReply.notSent(
+                                    "unavailable",
+                                    "gateway " + instance + " stopped its heartbeats")));
+          }
+        });
   }
 
   /**
@@ -600,24 +786,34 @@ public final class DispatchLoop {
    * dispatch timeout holding the agent's slots). They go back for the agent's new location.
    */
   public void agentConnected(AgentKey agent, String instance) {
-    onLoop(() -> {
-      // Its jobs put back here may have been put back just after its connect released them: again.
-      if (deferredAgents.remove(agent) != null) {
-        jobs.releaseForAgent(agent.company(), agent.agentId())
-            .onSuccess(released -> nudge())
-            .onFailure(e -> log.debug("Jobs of a connected agent not released agent={}: {}", agent.agentId(),
-                e.toString()));
-      }
-    });
-    waiting.forEach((other, dispatches) -> {
-      if (!other.equals(instance)) {
-        for (Waiting w : List.copyOf(dispatches)) {
-          if (w.agent().equals(agent)) {
-            w.outcome().tryComplete(AgentReply.notSent("not_found", "the agent connected to " + instance + " since"));
+    onLoop(
+        () -> {
+          // Its jobs put back here may have been put back just after its connect released them:
+          // again.
+          if (deferredAgents.remove(agent) != null) {
+            jobs.releaseForAgent(agent.company(), agent.agentId())
+                .onSuccess(released -> nudge())
+                .onFailure(
+                    e ->
+                        log.debug(
+                            "Jobs of a connected agent not released agent={}: {}",
+                            agent.agentId(),
+                            e.toString()));
           }
-        }
-      }
-    });
+        });
+    waiting.forEach(
+        (other, dispatches) -> {
+          if (!other.equals(instance)) {
+            for (Waiting w : List.copyOf(dispatches)) {
+              if (w.agent().equals(agent)) {
+                w.outcome()
+                    .tryComplete(
+                        AgentReply.notSent(
+                            "not_found", "the agent connected to " + instance + " since"));
+              }
+            }
+          }
+        });
   }
 
   /**
@@ -626,55 +822,81 @@ public final class DispatchLoop {
    * agent's answer. Nothing here keeps the content past the first step. {@code written} is set once
    * the first step says the frame reached the agent's socket.
    */
-  private Future<AgentReply> request(JobStore.Claimed job, String instance, byte[] content, Held held,
-      AtomicBoolean written) {
-    // Both steps share one deadline, so a dispatch never outlives PRINTFLEET_DISPATCH_TIMEOUT and with
+  private Future<AgentReply> request(
+      JobStore.Claimed job, String instance, byte[] content, Held held, AtomicBoolean written) {
+    // Both steps share one deadline, so a dispatch never outlives PRINTFLEET_DISPATCH_TIMEOUT and
+    // with
     // it the lease that keeps other instances off the job.
     long deadline = System.nanoTime() + config.dispatchTimeout().toNanos();
     var options = new DeliveryOptions().setSendTimeout(config.dispatchTimeout().toMillis());
-    var body = new DispatchRequest(job.id().toString(), job.company(), job.agentId(), job.printerId(),
-        job.contentType(), Base64.getEncoder().encodeToString(content), job.copies(), job.createdAt().toInstant())
-        .toJson();
+    var body =
+        new DispatchRequest(
+                job.id().toString(),
+                job.company(),
+                job.agentId(),
+                job.printerId(),
+                job.contentType(),
+                Base64.getEncoder().encodeToString(content),
+                job.copies(),
+                job.createdAt().toInstant())
+            .toJson();
     log.debug("Dispatching job={} agent={} via={}", job.id(), job.agentId(), instance);
     Promise<AgentReply> result = Promise.promise();
     var entry = new Waiting(new AgentKey(job.company(), job.agentId()), result);
     // Added inside compute: the removal below may drop an emptied set at the same moment.
-    waiting.compute(instance, (k, set) -> {
-      Set<Waiting> dispatches = set == null ? ConcurrentHashMap.newKeySet() : set;
-      dispatches.add(entry);
-      return dispatches;
-    });
-    result.future().onComplete(done -> {
-      held.release();
-      held.freeSlot();
-      waiting.computeIfPresent(instance, (k, set) -> {
-        set.remove(entry);
-        return set.isEmpty() ? null : set;
-      });
-    });
-    // The first step is the gateway's own work (milliseconds): it has PRINTFLEET_DISPATCH_ROUTE_TIMEOUT.
-    long firstMs = Math.min(config.routeTimeout().toMillis(), config.dispatchTimeout().toMillis());
-    vertx.eventBus()
-        .<JsonObject>request(Addresses.gateway(instance), body,
-            new DeliveryOptions(options).setSendTimeout(firstMs).addHeader(Addresses.ACTION_HEADER, DispatchRequest.ACTION))
-        .onComplete(first -> held.release())
-        .compose(first -> {
-          AgentReply reply = AgentReply.fromJson(first.body());
-          if (!reply.isWritten()) {
-            return Future.succeededFuture(reply);
-          }
-          written.set(true);
-          long leftMs = Math.max(1, (deadline - System.nanoTime()) / 1_000_000);
-          return first.<JsonObject>replyAndRequest(new JsonObject(), new DeliveryOptions().setSendTimeout(leftMs))
-              .map(answer -> AgentReply.fromJson(answer.body()));
-        })
-        .onComplete(ar -> {
-          if (ar.succeeded()) {
-            result.tryComplete(ar.result());
-          } else {
-            result.tryFail(ar.cause());
-          }
+    waiting.compute(
+        instance,
+        (k, set) -> {
+          Set<Waiting> dispatches = set == null ? ConcurrentHashMap.newKeySet() : set;
+          dispatches.add(entry);
+          return dispatches;
         });
+    result
+        .future()
+        .onComplete(
+            done -> {
+              held.release();
+              held.freeSlot();
+              waiting.computeIfPresent(
+                  instance,
+                  (k, set) -> {
+                    set.remove(entry);
+                    return set.isEmpty() ? null : set;
+                  });
+            });
+    // The first step is the gateway's own work (milliseconds): it has
+    // PRINTFLEET_DISPATCH_ROUTE_TIMEOUT.
+    long firstMs = Math.min(config.routeTimeout().toMillis(), config.dispatchTimeout().toMillis());
+    vertx
+        .eventBus()
+        .<JsonObject>request(
+            Addresses.gateway(instance),
+            body,
+            new DeliveryOptions(options)
+                .setSendTimeout(firstMs)
+                .addHeader(Addresses.ACTION_HEADER, DispatchRequest.ACTION))
+        .onComplete(first -> held.release())
+        .compose(
+            first -> {
+              AgentReply reply = AgentReply.fromJson(first.body());
+              if (!reply.isWritten()) {
+                return Future.succeededFuture(reply);
+              }
+              written.set(true);
+              long leftMs = Math.max(1, (deadline - System.nanoTime()) / 1_000_000);
+              return first
+                  .<JsonObject>replyAndRequest(
+                      new JsonObject(), new DeliveryOptions().setSendTimeout(leftMs))
+                  .map(answer -> AgentReply.fromJson(answer.body()));
+            })
+        .onComplete(
+            ar -> {
+              if (ar.succeeded()) {
+                result.tryComplete(ar.result());
+              } else {
+                result.tryFail(ar.cause());
+              }
+            });
     return result.future();
   }
 
@@ -683,16 +905,18 @@ public final class DispatchLoop {
     return Future.succeededFuture();
   }
 
-  private Future<Void> requeue(JobStore.Claimed job, boolean attempt, Duration wait, String reason) {
+  private Future<Void> requeue(
+      JobStore.Claimed job, boolean attempt, Duration wait, String reason) {
     JobState state = attempt ? retries.afterFailure(job.attempts() + 1) : JobState.QUEUED;
     return jobs.requeue(job, state, attempt, wait, reason)
-        .onSuccess(updated -> {
-          if (state == JobState.FAILED) {
-            publish(updated);
-          } else if (attempt && updated.isPresent()) {
-            metrics.retried();
-          }
-        })
+        .onSuccess(
+            updated -> {
+              if (state == JobState.FAILED) {
+                publish(updated);
+              } else if (attempt && updated.isPresent()) {
+                metrics.retried();
+              }
+            })
         .mapEmpty();
   }
 
@@ -701,21 +925,39 @@ public final class DispatchLoop {
     busyUntil.values().removeIf(until -> now - until >= 0);
     deferredAgents.values().removeIf(until -> now - until >= 0);
     deferredPrinters.values().removeIf(until -> now - until >= 0);
-    // Failures here are the database's (the claim's WARN says so once per outage): retried next sweep.
-    jobs.redispatchStale(config.resultDeadline()).onSuccess(list -> {
-      list.forEach(job -> publish(Optional.of(job)));
-      if (!list.isEmpty()) {
-        nudge();
-      }
-    }).onFailure(e -> log.debug("Stale dispatches not swept: {}", e.toString()));
-    jobs.expire(config.jobTtl()).onSuccess(list -> list.forEach(job -> publish(Optional.of(job))))
+    // Failures here are the database's (the claim's WARN says so once per outage): retried next
+    // sweep.
+    jobs.redispatchStale(config.resultDeadline())
+        .onSuccess(
+            list -> {
+              list.forEach(job -> publish(Optional.of(job)));
+              if (!list.isEmpty()) {
+                nudge();
+              }
+            })
+        .onFailure(e -> log.debug("Stale dispatches not swept: {}", e.toString()));
+    jobs.expire(config.jobTtl())
+        .onSuccess(list -> list.forEach(job -> publish(Optional.of(job))))
         .onFailure(e -> log.debug("Expired jobs not swept: {}", e.toString()));
   }
 
-  /** Publishes a written state change on printfleet.events.job, in the next batch ({@link JobEventBatches}). */
+  /**
+   * Publishes a written state change on printfleet.events.job, in the next batch ({@link
+   * JobEventBatches}).
+   */
   public void publish(Optional<Job> job) {
     job.ifPresent(metrics::changed);
-    job.ifPresent(j -> events.add(new JobEvent(j.id().toString(), j.printerId(),
-        j.company(), j.branch(), j.state().wire(), j.attempts(), j.error(), Instant.now())));
+    job.ifPresent(
+        j ->
+            events.add(
+                new JobEvent(
+                    j.id().toString(),
+                    j.printerId(),
+                    j.company(),
+                    j.branch(),
+                    j.state().wire(),
+                    j.attempts(),
+                    j.error(),
+                    Instant.now())));
   }
 }

@@ -7,10 +7,10 @@ import io.vertx.core.eventbus.ReplyFailure;
 /**
  * What one dispatch came to, and whose fault a failure was. Only the printer's own failures count
  * (an attempt used, a failure of its circuit): the agent's error answer, or no answer after the
- * frame reached the agent's socket through a gateway that still beats. Anything else is the
- * route's fault (the gateway does not hold the agent, is draining, dropped the request, has no
- * handler, never took the frame, or stopped beating) and the job goes back to the queue for the
- * agent's next location.
+ * frame reached the agent's socket through a gateway that still beats. Anything else is the route's
+ * fault (the gateway does not hold the agent, is draining, dropped the request, has no handler,
+ * never took the frame, or stopped beating) and the job goes back to the queue for the agent's next
+ * location.
  *
  * @param reason for the job's history and the log; null when sent
  */
@@ -32,7 +32,8 @@ public record DispatchOutcome(Kind kind, AgentReply reply, String reason) {
    * @param written whether the gateway wrote the frame to the agent's socket (the first step)
    * @param gatewaySilent whether the gateway's heartbeats stopped ({@link GatewayLiveness})
    */
-  public static DispatchOutcome of(AgentReply reply, Throwable failure, boolean written, boolean gatewaySilent) {
+  public static DispatchOutcome of(
+      AgentReply reply, Throwable failure, boolean written, boolean gatewaySilent) {
     if (failure != null) {
       String what = describe(failure);
       if (gatewaySilent) {
@@ -53,7 +54,8 @@ public record DispatchOutcome(Kind kind, AgentReply reply, String reason) {
       return new DispatchOutcome(Kind.BUSY, reply, reply.message());
     }
     // A gateway of the version before notSent refuses the first step with these codes alone.
-    if (reply.notSent() || !written && ("not_found".equals(reply.code()) || "unavailable".equals(reply.code()))) {
+    if (reply.notSent()
+        || !written && ("not_found".equals(reply.code()) || "unavailable".equals(reply.code()))) {
       return notSent(reply.code() + ": " + reply.message());
     }
     return new DispatchOutcome(Kind.PRINTER_FAILED, reply, reply.code() + ": " + reply.message());

@@ -14,6 +14,7 @@ public final class GatewayLiveness {
 
   private final long deadAfterNanos;
   private final Map<String, Long> lastBeat = new ConcurrentHashMap<>();
+
   /** Gateways that let a dispatch's first step time out, until their next heartbeat. */
   private final Map<String, Boolean> suspected = new ConcurrentHashMap<>();
 
@@ -46,8 +47,12 @@ public final class GatewayLiveness {
     // Every gateway silent at once is more likely this instance's event bus (or its own pause) than
     // every gateway: routing nothing would strand every job, so dispatches keep going and the
     // dispatch timeout decides, as without this check.
-    return lastBeat.entrySet().stream().anyMatch(other -> !other.getKey().equals(instance)
-        && nowNanos - other.getValue() <= deadAfterNanos && !suspected.containsKey(other.getKey()));
+    return lastBeat.entrySet().stream()
+        .anyMatch(
+            other ->
+                !other.getKey().equals(instance)
+                    && nowNanos - other.getValue() <= deadAfterNanos
+                    && !suspected.containsKey(other.getKey()));
   }
 
   /**
@@ -61,12 +66,15 @@ public final class GatewayLiveness {
 
   /** Drops instances silent for ten times the limit: gone for good, and the map stays bounded. */
   public void evictLongGone(long nowNanos) {
-    lastBeat.entrySet().removeIf(e -> {
-      boolean gone = nowNanos - e.getValue() > 10 * deadAfterNanos;
-      if (gone) {
-        suspected.remove(e.getKey());
-      }
-      return gone;
-    });
+    lastBeat
+        .entrySet()
+        .removeIf(
+            e -> {
+              boolean gone = nowNanos - e.getValue() > 10 * deadAfterNanos;
+              if (gone) {
+                suspected.remove(e.getKey());
+              }
+              return gone;
+            });
   }
 }

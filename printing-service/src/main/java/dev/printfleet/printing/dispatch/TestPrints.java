@@ -17,8 +17,8 @@ import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 
 /**
- * A test print: a request to the printer's agent through the gateway that holds it. It does not
- * go through the circuit breaker (a test must not open a circuit), but an open circuit refuses it.
+ * A test print: a request to the printer's agent through the gateway that holds it. It does not go
+ * through the circuit breaker (a test must not open a circuit), but an open circuit refuses it.
  */
 public final class TestPrints {
 
@@ -40,18 +40,25 @@ public final class TestPrints {
       return Future.failedFuture(ApiError.unavailable("the printer's circuit is open"));
     }
     long started = System.nanoTime();
-    return presence.lookup(new AgentKey(company, printer.agentId())).compose(instance -> {
-      if (instance.isEmpty()) {
-        return Future.failedFuture(ApiError.unavailable("agent " + printer.agentId() + " is offline"));
-      }
-      return vertx.eventBus()
-          .<JsonObject>request(Addresses.gateway(instance.get()),
-              new PrinterTestRequest(company, printer.agentId(), printer.id()).toJson(),
-              new DeliveryOptions().addHeader(Addresses.ACTION_HEADER, PrinterTestRequest.ACTION)
-                  .setSendTimeout(timeout.toMillis()))
-          .recover(TestPrints::unreachable)
-          .compose(message -> answer(AgentReply.fromJson(message.body()), started));
-    });
+    return presence
+        .lookup(new AgentKey(company, printer.agentId()))
+        .compose(
+            instance -> {
+              if (instance.isEmpty()) {
+                return Future.failedFuture(
+                    ApiError.unavailable("agent " + printer.agentId() + " is offline"));
+              }
+              return vertx
+                  .eventBus()
+                  .<JsonObject>request(
+                      Addresses.gateway(instance.get()),
+                      new PrinterTestRequest(company, printer.agentId(), printer.id()).toJson(),
+                      new DeliveryOptions()
+                          .addHeader(Addresses.ACTION_HEADER, PrinterTestRequest.ACTION)
+                          .setSendTimeout(timeout.toMillis()))
+                  .recover(TestPrints::unreachable)
+                  .compose(message -> answer(AgentReply.fromJson(message.body()), started));
+            });
   }
 
   private static <T> Future<T> unreachable(Throwable e) {
@@ -66,17 +73,25 @@ public final class TestPrints {
     long latencyMs = Duration.ofNanos(System.nanoTime() - started).toMillis();
     if (reply.ok()) {
       JsonObject data = reply.data();
-      return Future.succeededFuture(new JsonObject()
-          .put("ok", data.getValue("ok") instanceof Boolean ok ? ok : true)
-          .put("latencyMs", latencyMs)
-          .put("detail", data.getValue("detail") instanceof String detail ? detail : "test page sent"));
+      return Future.succeededFuture(
+          new JsonObject()
+              .put("ok", data.getValue("ok") instanceof Boolean ok ? ok : true)
+              .put("latencyMs", latencyMs)
+              .put(
+                  "detail",
+                  data.getValue("detail") instanceof String detail ? detail : "test page sent"));
     }
     return switch (reply.code()) {
       case "timeout" -> Future.failedFuture(ApiError.timeout("the agent did not answer in time"));
-      case "not_found", "unavailable" -> Future.failedFuture(ApiError.unavailable("agent unavailable: " + reply.message()));
+      case "not_found", "unavailable" ->
+          Future.failedFuture(ApiError.unavailable("agent unavailable: " + reply.message()));
       // The agent answered, with its printer's own error: the test ran and failed.
-      default -> Future.succeededFuture(new JsonObject().put("ok", false).put("latencyMs", latencyMs)
-          .put("detail", reply.code() + ": " + reply.message()));
+      default ->
+          Future.succeededFuture(
+              new JsonObject()
+                  .put("ok", false)
+                  .put("latencyMs", latencyMs)
+                  .put("detail", reply.code() + ": " + reply.message()));
     };
   }
 }

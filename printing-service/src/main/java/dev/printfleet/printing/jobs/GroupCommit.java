@@ -18,23 +18,23 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One statement run for many callers in one transaction: a group commit. At most {@code maxInFlight}
- * runs of the statement are under way at once; what arrives meanwhile waits and goes in the next
- * run, as one batch (one round trip, one commit, one WAL flush for all of it). Under light load
- * every call runs alone at once, with no added wait; under heavy load the batches grow by
- * themselves, so the database does one commit for many jobs instead of one each.
+ * One statement run for many callers in one transaction: a group commit. At most {@code
+ * maxInFlight} runs of the statement are under way at once; what arrives meanwhile waits and goes
+ * in the next run, as one batch (one round trip, one commit, one WAL flush for all of it). Under
+ * light load every call runs alone at once, with no added wait; under heavy load the batches grow
+ * by themselves, so the database does one commit for many jobs instead of one each.
  *
  * <p>A batch is one implicit transaction (the extended protocol's single Sync): it commits or fails
- * as a whole. When the server refused it (one call's error, a deadlock), each call of it runs
- * again on its own, so one bad call fails only itself; when the connection failed, whether it
- * committed is unknown and every call fails with that error, as a lone statement would. Calls are
- * ordered by {@code order} within a batch, so two batches lock the rows they share in the same
- * order and cannot deadlock each other (a statement over many rows still can: PostgreSQL then
- * refuses one of them, and a refused batch runs its calls alone).
+ * as a whole. When the server refused it (one call's error, a deadlock), each call of it runs again
+ * on its own, so one bad call fails only itself; when the connection failed, whether it committed
+ * is unknown and every call fails with that error, as a lone statement would. Calls are ordered by
+ * {@code order} within a batch, so two batches lock the rows they share in the same order and
+ * cannot deadlock each other (a statement over many rows still can: PostgreSQL then refuses one of
+ * them, and a refused batch runs its calls alone).
  *
- * <p>Bounded as the pool's own wait queue is: at most {@link #MAX_WAITING} calls wait, and one whose
- * turn comes after it waited longer than {@code maxWait} fails rather than run late (an API call
- * answers 503 then; its client, that gave up meanwhile, retries with its key). Each caller's
+ * <p>Bounded as the pool's own wait queue is: at most {@link #MAX_WAITING} calls wait, and one
+ * whose turn comes after it waited longer than {@code maxWait} fails rather than run late (an API
+ * call answers 503 then; its client, that gave up meanwhile, retries with its key). Each caller's
  * future completes on the caller's context, as a plain query's would.
  */
 final class GroupCommit {
@@ -61,7 +61,10 @@ final class GroupCommit {
       }
     }
 
-    /** A caller's handler that throws must not stop the batch: the others complete, and the run ends. */
+    /**
+     * A caller's handler that throws must not stop the batch: the others complete, and the run
+     * ends.
+     */
     private void finish(RowSet<Row> rows, Throwable failure) {
       try {
         if (failure == null) {
@@ -75,7 +78,13 @@ final class GroupCommit {
     }
   }
 
-  GroupCommit(Pool pool, String sql, int maxInFlight, int maxBatch, Duration maxWait, Comparator<Tuple> order) {
+  GroupCommit(
+      Pool pool,
+      String sql,
+      int maxInFlight,
+      int maxBatch,
+      Duration maxWait,
+      Comparator<Tuple> order) {
     this.maxWaitNanos = maxWait.toNanos();
     this.pool = pool;
     this.sql = sql;
@@ -90,8 +99,9 @@ final class GroupCommit {
     List<Call> batch;
     synchronized (this) {
       if (waiting.size() >= MAX_WAITING) {
-        return Future.failedFuture(new IllegalStateException(
-            "the database is behind: " + MAX_WAITING + " writes already wait for it"));
+        return Future.failedFuture(
+            new IllegalStateException(
+                "the database is behind: " + MAX_WAITING + " writes already wait for it"));
       }
       waiting.add(new Call(args, result, Vertx.currentContext(), System.nanoTime()));
       batch = takeBatch();
@@ -132,13 +142,16 @@ final class GroupCommit {
     }
     if (batch.size() == 1) {
       Call call = batch.get(0);
-      pool.preparedQuery(sql).execute(call.args()).onComplete(ar -> {
-        try {
-          call.complete(ar.result(), ar.cause());
-        } finally {
-          ended();
-        }
-      });
+      pool.preparedQuery(sql)
+          .execute(call.args())
+          .onComplete(
+              ar -> {
+                try {
+                  call.complete(ar.result(), ar.cause());
+                } finally {
+                  ended();
+                }
+              });
       return;
     }
     if (order != null) {
@@ -146,40 +159,52 @@ final class GroupCommit {
     }
     List<Tuple> args = new ArrayList<>(batch.size());
     batch.forEach(call -> args.add(call.args()));
-    pool.preparedQuery(sql).executeBatch(args).onComplete(ar -> {
-      if (ar.succeeded()) {
-        try {
-          RowSet<Row> rows = ar.result();
-          for (Call call : batch) {
-            call.complete(rows, null);
-            rows = rows.next();
-          }
-        } finally {
-          ended();
-        }
-        return;
-      }
-      if (!(ar.cause() instanceof PgException)) {
-        // The connection failed: whether the batch committed is unknown, so nothing runs again.
-        try {
-          batch.forEach(call -> call.complete(null, ar.cause()));
-        } finally {
-          ended();
-        }
-        return;
-      }
-      // The server refused one call (or chose the batch as a deadlock's victim) and rolled back the
-      // others with it: each goes again alone, one after the other, within this run's slot.
-      Future<Void> chain = Future.succeededFuture();
-      for (Call call : batch) {
-        chain = chain.eventually(v -> pool.preparedQuery(sql).execute(call.args())
-            .onComplete(each -> call.complete(each.result(), each.cause())));
-      }
-      chain.onComplete(v -> ended());
-    });
+    pool.preparedQuery(sql)
+        .executeBatch(args)
+        .onComplete(
+            ar -> {
+              if (ar.succeeded()) {
+                try {
+                  RowSet<Row> rows = ar.result();
+                  for (Call call : batch) {
+                    call.complete(rows, null);
+                    rows = rows.next();
+                  }
+                } finally {
+                  ended();
+                }
+                return;
+              }
+              if (!(ar.cause() instanceof PgException)) {
+                // The connection failed: whether the batch committed is unknown, so nothing runs
+                // again.
+                try {
+                  batch.forEach(call -> call.complete(null, ar.cause()));
+                } finally {
+                  ended();
+                }
+                return;
+              }
+              // The server refused one call (or chose the batch as a deadlock's victim) and rolled
+              // back the
+              // others with it: each goes again alone, one after the other, within this run's slot.
+              Future<Void> chain = Future.succeededFuture();
+              for (Call call : batch) {
+                chain =
+                    chain.eventually(
+                        v ->
+                            pool.preparedQuery(sql)
+                                .execute(call.args())
+                                .onComplete(each -> call.complete(each.result(), each.cause())));
+              }
+              chain.onComplete(v -> ended());
+            });
   }
 
-  /** Fails, outside the lock, the calls {@link #takeBatch} found waiting longer than {@code maxWait}. */
+  /**
+   * Fails, outside the lock, the calls {@link #takeBatch} found waiting longer than {@code
+   * maxWait}.
+   */
   private void failLate() {
     List<Call> late;
     synchronized (this) {
@@ -189,8 +214,11 @@ final class GroupCommit {
       late = List.copyOf(lateCalls);
       lateCalls.clear();
     }
-    var failure = new IllegalStateException(
-        "the database is behind: a write waited more than " + maxWaitNanos / 1_000_000 + " ms for it");
+    var failure =
+        new IllegalStateException(
+            "the database is behind: a write waited more than "
+                + maxWaitNanos / 1_000_000
+                + " ms for it");
     late.forEach(call -> call.complete(null, failure));
   }
 

@@ -37,21 +37,33 @@ public record Job(
 
   /** The same job in another state, without an error (a step it went through). */
   public Job inState(JobState other) {
-    return new Job(id, company, branch, printerId, other, attempts, copies, contentType, createdAt, updatedAt, null);
+    return new Job(
+        id,
+        company,
+        branch,
+        printerId,
+        other,
+        attempts,
+        copies,
+        contentType,
+        createdAt,
+        updatedAt,
+        null);
   }
 
   public JsonObject toJson() {
-    var json = new JsonObject()
-        .put("id", id.toString())
-        .put("printerId", printerId)
-        .put("branch", branch)
-        .put("company", company)
-        .put("state", state.wire())
-        .put("attempts", attempts)
-        .put("copies", copies)
-        .put("contentType", contentType)
-        .put("createdAt", createdAt.toInstant().toString())
-        .put("updatedAt", updatedAt.toInstant().toString());
+    var json =
+        new JsonObject()
+            .put("id", id.toString())
+            .put("printerId", printerId)
+            .put("branch", branch)
+            .put("company", company)
+            .put("state", state.wire())
+            .put("attempts", attempts)
+            .put("copies", copies)
+            .put("contentType", contentType)
+            .put("createdAt", createdAt.toInstant().toString())
+            .put("updatedAt", updatedAt.toInstant().toString());
     json.put("error", error);
     return json;
   }

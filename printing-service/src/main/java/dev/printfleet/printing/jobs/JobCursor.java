@@ -20,10 +20,14 @@ public record JobCursor(OffsetDateTime createdAt, UUID id) {
   public String encode() {
     Instant at = createdAt.toInstant();
     String raw = at.getEpochSecond() + "." + at.getNano() + ":" + id;
-    return Base64.getUrlEncoder().withoutPadding().encodeToString(raw.getBytes(StandardCharsets.UTF_8));
+    return Base64.getUrlEncoder()
+        .withoutPadding()
+        .encodeToString(raw.getBytes(StandardCharsets.UTF_8));
   }
 
-  /** Longer than any cursor {@link #encode()} writes (about 90 characters); refused before decoding. */
+  /**
+   * Longer than any cursor {@link #encode()} writes (about 90 characters); refused before decoding.
+   */
   static final int MAX_LENGTH = 200;
 
   /**
@@ -31,9 +35,12 @@ public record JobCursor(OffsetDateTime createdAt, UUID id) {
    * otherwise reach the database as an out-of-range value.
    */
   private static final Instant EARLIEST = Instant.parse("1970-01-01T00:00:00Z");
+
   private static final Instant LATEST = Instant.parse("9999-12-31T23:59:59Z");
 
-  /** @throws IllegalArgumentException when the text is not a cursor this service wrote */
+  /**
+   * @throws IllegalArgumentException when the text is not a cursor this service wrote
+   */
   public static JobCursor decode(String text) {
     if (text.length() > MAX_LENGTH) {
       throw new IllegalArgumentException("not a cursor");

@@ -13,9 +13,9 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 /**
- * The printing service's own metrics: state changes by state, latency from acceptance to
- * dispatch and to print, retries, the queue depth (read from the database now and then, never per
- * scrape) and the circuits by state.
+ * The printing service's own metrics: state changes by state, latency from acceptance to dispatch
+ * and to print, retries, the queue depth (read from the database now and then, never per scrape)
+ * and the circuits by state.
  */
 public final class JobMetrics {
 
@@ -30,28 +30,45 @@ public final class JobMetrics {
 
   public JobMetrics(MeterRegistry registry, Supplier<Map<String, Long>> circuitsByState) {
     for (JobState state : JobState.values()) {
-      changes.put(state, Counter.builder("printfleet.jobs.state.changes")
-          .description("Jobs that entered each state (a job dispatched twice counts twice)")
-          .tag("state", state.wire()).register(registry));
+      changes.put(
+          state,
+          Counter.builder("printfleet.jobs.state.changes")
+              .description("Jobs that entered each state (a job dispatched twice counts twice)")
+              .tag("state", state.wire())
+              .register(registry));
     }
     toDispatched = latency(registry, "dispatched");
     toPrinted = latency(registry, "printed");
-    // Not "path": Vert.x's metrics filter drops that tag name (an HTTP label it leaves off) from every meter.
-    sentOnAccept = Counter.builder("printfleet.dispatch.started").tag("from", "accept")
-        .description("Dispatches started: from the request that accepted the job, or by the claim loop")
+    // Not "path": Vert.x's metrics filter drops that tag name (an HTTP label it leaves off) from
+    // every meter.
+    sentOnAccept =
+        Counter.builder("printfleet.dispatch.started")
+            .tag("from", "accept")
+            .description(
+                "Dispatches started: from the request that accepted the job, or by the claim loop")
+            .register(registry);
+    sentOnClaim =
+        Counter.builder("printfleet.dispatch.started")
+            .tag("from", "claim")
+            .description(
+                "Dispatches started: from the request that accepted the job, or by the claim loop")
+            .register(registry);
+    retries =
+        Counter.builder("printfleet.jobs.retries")
+            .description("Failed dispatches sent back to the queue for another attempt")
+            .register(registry);
+    Gauge.builder("printfleet.jobs.current", queued, AtomicLong::get)
+        .tag("state", "queued")
+        .description("Jobs in the state now, as last read from the database")
         .register(registry);
-    sentOnClaim = Counter.builder("printfleet.dispatch.started").tag("from", "claim")
-        .description("Dispatches started: from the request that accepted the job, or by the claim loop")
+    Gauge.builder("printfleet.jobs.current", dispatched, AtomicLong::get)
+        .tag("state", "dispatched")
+        .description("Jobs in the state now, as last read from the database")
         .register(registry);
-    retries = Counter.builder("printfleet.jobs.retries")
-        .description("Failed dispatches sent back to the queue for another attempt").register(registry);
-    Gauge.builder("printfleet.jobs.current", queued, AtomicLong::get).tag("state", "queued")
-        .description("Jobs in the state now, as last read from the database").register(registry);
-    Gauge.builder("printfleet.jobs.current", dispatched, AtomicLong::get).tag("state", "dispatched")
-        .description("Jobs in the state now, as last read from the database").register(registry);
     for (String state : new String[] {"CLOSED", "OPEN", "HALF_OPEN"}) {
       Gauge.builder("printfleet.circuits", () -> circuitsByState.get().getOrDefault(state, 0L))
-          .description("Printer circuit breakers held by this instance, by state").tag("state", state)
+          .description("Printer circuit breakers held by this instance, by state")
+          .tag("state", state)
           .register(registry);
     }
   }

@@ -13,25 +13,28 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * At most {@code PRINTFLEET_MAX_QUEUED_PER_COMPANY} queued jobs per company, so one tenant's backlog
- * (an agent offline for a day, a printer that never answers) cannot grow without bound and take the
- * database from the others. Counting a company's queued jobs on every request would cost a query
- * each; instead the companies at half the cap or more are counted every {@link #REFRESH}, and what
- * this instance accepts meanwhile is added to their count. A company can go over the cap by what
- * the other printing instances accept within one refresh, no more; a job printed meanwhile frees
- * its place at the next count.
+ * At most {@code PRINTFLEET_MAX_QUEUED_PER_COMPANY} queued jobs per company, so one tenant's
+ * backlog (an agent offline for a day, a printer that never answers) cannot grow without bound and
+ * take the database from the others. Counting a company's queued jobs on every request would cost a
+ * query each; instead the companies at half the cap or more are counted every {@link #REFRESH}, and
+ * what this instance accepts meanwhile is added to their count. A company can go over the cap by
+ * what the other printing instances accept within one refresh, no more; a job printed meanwhile
+ * frees its place at the next count.
  */
 public final class QueuedPerCompany {
 
   private static final Logger log = LoggerFactory.getLogger(QueuedPerCompany.class);
   static final Duration REFRESH = Duration.ofSeconds(2);
 
-  /** The companies with at least {@code $1} queued jobs, from the index of queued jobs by printer. */
+  /**
+   * The companies with at least {@code $1} queued jobs, from the index of queued jobs by printer.
+   */
   static final String NEAR_THE_CAP =
       "SELECT company, count(*) AS queued FROM jobs WHERE state = 'queued' GROUP BY company HAVING count(*) >= $1";
 
   private final Pool pool;
   private final int cap;
+
   /**
    * Companies near the cap at the last count, with their queued jobs then, plus those accepted here
    * since (and any company that had jobs accepted here since, from zero).
@@ -54,14 +57,21 @@ public final class QueuedPerCompany {
   }
 
   Future<Void> refresh() {
-    return pool.preparedQuery(NEAR_THE_CAP).execute(Tuple.of((long) cap / 2)).map(rows -> {
-      Map<String, AtomicLong> counted = new ConcurrentHashMap<>();
-      for (Row row : rows) {
-        counted.put(row.getString("company"), new AtomicLong(row.getLong("queued")));
-      }
-      near = counted;
-      return (Void) null;
-    }).onFailure(e -> log.debug("Queued jobs per company not counted, the last count stays: {}", e.toString()));
+    return pool.preparedQuery(NEAR_THE_CAP)
+        .execute(Tuple.of((long) cap / 2))
+        .map(
+            rows -> {
+              Map<String, AtomicLong> counted = new ConcurrentHashMap<>();
+              for (Row row : rows) {
+                counted.put(row.getString("company"), new AtomicLong(row.getLong("queued")));
+              }
+              near = counted;
+              return (Void) null;
+            })
+        .onFailure(
+            e ->
+                log.debug(
+                    "Queued jobs per company not counted, the last count stays: {}", e.toString()));
   }
 
   /** Whether the company may queue one more job now. */

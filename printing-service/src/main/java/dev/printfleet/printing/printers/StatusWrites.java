@@ -32,18 +32,24 @@ public final class StatusWrites {
   private final Counter reported;
   private final Counter written;
   private long timer = -1;
+
   /** The write under way, if any: one at a time. Guarded by this. */
   private Future<Void> writing = Future.succeededFuture();
+
   /** Said once per database outage, not every flush. Guarded by this. */
   private boolean failing;
 
   public StatusWrites(Vertx vertx, PrinterStore store, MeterRegistry registry) {
     this.vertx = vertx;
     this.store = store;
-    this.reported = Counter.builder("printfleet.printer.statuses")
-        .description("Printer statuses reported by agents and heard by this instance").register(registry);
-    this.written = Counter.builder("printfleet.printer.status.writes")
-        .description("Statements that wrote printers' latest statuses (each for many printers)").register(registry);
+    this.reported =
+        Counter.builder("printfleet.printer.statuses")
+            .description("Printer statuses reported by agents and heard by this instance")
+            .register(registry);
+    this.written =
+        Counter.builder("printfleet.printer.status.writes")
+            .description("Statements that wrote printers' latest statuses (each for many printers)")
+            .register(registry);
   }
 
   /** Writes what was reported every {@link #EVERY}, on the calling verticle's context. */
@@ -61,10 +67,15 @@ public final class StatusWrites {
     return pending.transform(v -> flush());
   }
 
-  /** The printer's latest status, written at the next flush (a later report of it replaces this one). */
+  /**
+   * The printer's latest status, written at the next flush (a later report of it replaces this
+   * one).
+   */
   public void report(String company, String agentId, String printerId, String status) {
     reported.increment();
-    latest.put(new Printer(company, printerId), new PrinterStore.ReportedStatus(company, printerId, agentId, status));
+    latest.put(
+        new Printer(company, printerId),
+        new PrinterStore.ReportedStatus(company, printerId, agentId, status));
   }
 
   private synchronized Future<Void> flush() {
@@ -95,10 +106,14 @@ public final class StatusWrites {
     batch.forEach(s -> latest.putIfAbsent(new Printer(s.company(), s.printerId()), s));
     if (!failing) {
       failing = true;
-      log.warn("Printer statuses not written, trying again every {} ms printers={}: {}", EVERY.toMillis(),
-          batch.size(), failure.toString());
+      log.warn(
+          "Printer statuses not written, trying again every {} ms printers={}: {}",
+          EVERY.toMillis(),
+          batch.size(),
+          failure.toString());
     } else {
-      log.debug("Printer statuses still not written printers={}: {}", batch.size(), failure.toString());
+      log.debug(
+          "Printer statuses still not written printers={}: {}", batch.size(), failure.toString());
     }
   }
 }

@@ -34,7 +34,8 @@ public final class TestPrintLimit {
   private final int perBranch;
   private final Duration window;
 
-  public TestPrintLimit(Redis redis, RedisSettings settings, int perPrinter, int perBranch, Duration window) {
+  public TestPrintLimit(
+      Redis redis, RedisSettings settings, int perPrinter, int perBranch, Duration window) {
     this.redis = redis;
     this.settings = settings;
     this.perPrinter = perPrinter;
@@ -43,22 +44,33 @@ public final class TestPrintLimit {
   }
 
   public String describe() {
-    return "too many test prints: at most " + perPrinter + " per printer and " + perBranch + " per branch every "
-        + window.toSeconds() + " s";
+    return "too many test prints: at most "
+        + perPrinter
+        + " per printer and "
+        + perBranch
+        + " per branch every "
+        + window.toSeconds()
+        + " s";
   }
 
   public Future<Decision> take(String company, String branch, String printerId) {
     // One hash tag per company keeps both keys in one slot on a Redis Cluster.
     String tag = "{" + company + "}";
     return redis
-        .send(Request.cmd(Command.EVAL).arg(TAKE).arg(2)
-            .arg(settings.key("testprint:" + tag + ":printer:" + printerId))
-            .arg(settings.key("testprint:" + tag + ":branch:" + branch))
-            .arg(perPrinter).arg(perBranch).arg(window.toMillis()))
-        .map(response -> {
-          boolean allowed = response.get(0).toInteger() == 1;
-          long ttlMs = Math.max(0, response.get(1).toLong());
-          return new Decision(allowed, Duration.ofMillis(ttlMs));
-        });
+        .send(
+            Request.cmd(Command.EVAL)
+                .arg(TAKE)
+                .arg(2)
+                .arg(settings.key("testprint:" + tag + ":printer:" + printerId))
+                .arg(settings.key("testprint:" + tag + ":branch:" + branch))
+                .arg(perPrinter)
+                .arg(perBranch)
+                .arg(window.toMillis()))
+        .map(
+            response -> {
+              boolean allowed = response.get(0).toInteger() == 1;
+              long ttlMs = Math.max(0, response.get(1).toLong());
+              return new Decision(allowed, Duration.ofMillis(ttlMs));
+            });
   }
 }

@@ -46,7 +46,9 @@ class GatewayLivenessTest {
     assertThat(liveness.isDead("g1", 2 * S)).as("beating again").isFalse();
     liveness.suspect("g1");
     liveness.suspect("g2");
-    assertThat(liveness.isDead("g1", 3 * S)).as("every gateway suspected: the bus more likely").isFalse();
+    assertThat(liveness.isDead("g1", 3 * S))
+        .as("every gateway suspected: the bus more likely")
+        .isFalse();
     liveness.suspect("g3");
     assertThat(liveness.isDead("g3", 3 * S)).as("never heard from: not suspected").isFalse();
   }

@@ -44,8 +44,16 @@ class GroupCommitTest {
       sql.execute("CREATE TABLE t (id int PRIMARY KEY, v int NOT NULL CHECK (v >= 0))");
     }
     vertx = Vertx.vertx();
-    pool = PgPool.pool(vertx, new PgConnectOptions().setHost(postgres.host()).setPort(postgres.port())
-        .setDatabase(database).setUser(postgres.user()).setPassword(postgres.password()), new PoolOptions().setMaxSize(2));
+    pool =
+        PgPool.pool(
+            vertx,
+            new PgConnectOptions()
+                .setHost(postgres.host())
+                .setPort(postgres.port())
+                .setDatabase(database)
+                .setUser(postgres.user())
+                .setPassword(postgres.password()),
+            new PoolOptions().setMaxSize(2));
   }
 
   @AfterEach
@@ -62,7 +70,11 @@ class GroupCommitTest {
     for (int i = 0; i < 50; i++) {
       calls.add(commit.execute(Tuple.of(i, i == 25 ? -1 : i)));
     }
-    Future.join(calls).otherwiseEmpty().toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
+    Future.join(calls)
+        .otherwiseEmpty()
+        .toCompletionStage()
+        .toCompletableFuture()
+        .get(20, TimeUnit.SECONDS);
 
     assertThat(calls.get(25).cause()).isInstanceOf(PgException.class);
     assertThat(calls.stream().filter(Future::succeeded)).hasSize(49);
@@ -92,13 +104,20 @@ class GroupCommitTest {
   @Test
   void aHandlerThatThrowsDoesNotStopTheStatement() throws Exception {
     var commit = new GroupCommit(pool, INSERT, 1, 64, Duration.ofSeconds(30), null);
-    commit.execute(Tuple.of(1, 1)).onSuccess(rows -> {
-      throw new IllegalStateException("a caller's bug");
-    });
+    commit
+        .execute(Tuple.of(1, 1))
+        .onSuccess(
+            rows -> {
+              throw new IllegalStateException("a caller's bug");
+            });
     await().atMost(Duration.ofSeconds(10)).until(() -> rows() == 1);
 
     for (int i = 2; i <= 5; i++) {
-      commit.execute(Tuple.of(i, i)).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      commit
+          .execute(Tuple.of(i, i))
+          .toCompletionStage()
+          .toCompletableFuture()
+          .get(10, TimeUnit.SECONDS);
     }
     assertThat(rows()).isEqualTo(5);
   }
@@ -121,8 +140,14 @@ class GroupCommitTest {
       blocker.commit();
     }
     first.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    Future.join(late).otherwiseEmpty().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    assertThat(late).allSatisfy(call -> assertThat(call.cause()).hasMessageContaining("waited more than 300 ms"));
+    Future.join(late)
+        .otherwiseEmpty()
+        .toCompletionStage()
+        .toCompletableFuture()
+        .get(10, TimeUnit.SECONDS);
+    assertThat(late)
+        .allSatisfy(
+            call -> assertThat(call.cause()).hasMessageContaining("waited more than 300 ms"));
     assertThat(rows()).as("only the call under way when the table was held").isEqualTo(1);
   }
 

@@ -23,27 +23,40 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(RealServersExtension.class)
 class JobStorePlansTest {
 
-  private static final Pattern SCAN_OF_JOBS = Pattern.compile("(\\w[\\w ]*Scan)(?: using (\\w+))? on jobs\\b");
+  private static final Pattern SCAN_OF_JOBS =
+      Pattern.compile("(\\w[\\w ]*Scan)(?: using (\\w+))? on jobs\\b");
 
   @Test
-  void everyStatementOnOneJobReadsItByItsKeyOnAFreshTable(PostgresServerHandle postgres) throws Exception {
-    String url = "jdbc:postgresql://" + postgres.host() + ":" + postgres.port() + "/" + postgres.createDatabase("plans");
-    Flyway.configure().dataSource(url, postgres.user(), postgres.password()).locations("classpath:db/migration")
-        .load().migrate();
-    Map<String, String> byKey = Map.of(
-        "FIND", JobStore.FIND,
-        "CANCEL", JobStore.CANCEL,
-        "CONTENT", JobStore.CONTENT,
-        "MARK_DISPATCHED", JobStore.MARK_DISPATCHED,
-        "REQUEUE", JobStore.REQUEUE,
-        "REQUEUE_NOT_SENT", JobStore.REQUEUE_NOT_SENT,
-        "RECORD_RESULT", JobStore.RECORD_RESULT,
-        "FINAL_FOR_AGENT", JobStore.FINAL_FOR_AGENT);
+  void everyStatementOnOneJobReadsItByItsKeyOnAFreshTable(PostgresServerHandle postgres)
+      throws Exception {
+    String url =
+        "jdbc:postgresql://"
+            + postgres.host()
+            + ":"
+            + postgres.port()
+            + "/"
+            + postgres.createDatabase("plans");
+    Flyway.configure()
+        .dataSource(url, postgres.user(), postgres.password())
+        .locations("classpath:db/migration")
+        .load()
+        .migrate();
+    Map<String, String> byKey =
+        Map.of(
+            "FIND", JobStore.FIND,
+            "CANCEL", JobStore.CANCEL,
+            "CONTENT", JobStore.CONTENT,
+            "MARK_DISPATCHED", JobStore.MARK_DISPATCHED,
+            "REQUEUE", JobStore.REQUEUE,
+            "REQUEUE_NOT_SENT", JobStore.REQUEUE_NOT_SENT,
+            "RECORD_RESULT", JobStore.RECORD_RESULT,
+            "FINAL_FOR_AGENT", JobStore.FINAL_FOR_AGENT);
 
     List<String> offKey = new ArrayList<>();
     // The simple protocol: the text goes as it is, its $1 placeholders for GENERIC_PLAN to keep.
-    try (var connection = DriverManager.getConnection(url + "?preferQueryMode=simple", postgres.user(),
-        postgres.password());
+    try (var connection =
+            DriverManager.getConnection(
+                url + "?preferQueryMode=simple", postgres.user(), postgres.password());
         var sql = connection.createStatement()) {
       for (var statement : byKey.entrySet()) {
         List<String> scans = new ArrayList<>();
@@ -51,12 +64,14 @@ class JobStorePlansTest {
           while (plan.next()) {
             var scan = SCAN_OF_JOBS.matcher(plan.getString(1));
             if (scan.find()) {
-              scans.add(scan.group(1).trim() + (scan.group(2) == null ? "" : " using " + scan.group(2)));
+              scans.add(
+                  scan.group(1).trim() + (scan.group(2) == null ? "" : " using " + scan.group(2)));
             }
           }
         }
         assertThat(scans).as(statement.getKey() + " reads jobs").isNotEmpty();
-        scans.stream().filter(scan -> !scan.equals("Index Scan using jobs_pkey"))
+        scans.stream()
+            .filter(scan -> !scan.equals("Index Scan using jobs_pkey"))
             .forEach(scan -> offKey.add(statement.getKey() + ": " + scan));
       }
     }

@@ -31,79 +31,149 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * The hostile tenant of issue 12, as a load generator mode: each attack of the issue, one after
- * the other, against a running set on loopback, each reported with what the set answered and
- * whether the hole is open or closed. It only observes: the honest load runs in another process
- * (the {@code jobs} mode) and counts lost jobs and disconnected agents. Every loop is bounded and
- * the whole run stops by itself.
+ * The hostile tenant of issue 12, as a load generator mode: each attack of the issue, one after the
+ * other, against a running set on loopback, each reported with what the set answered and whether
+ * the hole is open or closed. It only observes: the honest load runs in another process (the {@code
+ * jobs} mode) and counts lost jobs and disconnected agents. Every loop is bounded and the whole run
+ * stops by itself.
  */
 @Command(
     name = "abuse",
     mixinStandardHelpOptions = true,
     description = {
       "Send issue 12's hostile inputs at a running printfleet set on this machine (loopback only) and",
-      "report, per attack, what the set answered and whether the hole is open or closed. Attacks: " + Abuse.ATTACK_NAMES + ".",
+      "report, per attack, what the set answered and whether the hole is open or closed. Attacks: "
+          + Abuse.ATTACK_NAMES
+          + ".",
       "Exits 0 when every attack ran (open or closed), 1 when the run itself broke, 2 on bad options."
     })
 public final class Abuse implements Callable<Integer> {
 
   /** The attacks by the number of the issue's point they try. */
-  static final List<String> POINTS = List.of("frame-bomb", "branch-company", "rooms-per-session", "sync-20000",
-      "status-unsynced", "malformed-branches", "same-agent-id", "foreign-result", "sse-expiry", "slow-agent-big-jobs",
-      "ingress", "bad-input");
-  static final String ATTACK_NAMES = "frame-bomb, branch-company, rooms-per-session, sync-20000, status-unsynced, "
-      + "malformed-branches, same-agent-id, foreign-result, sse-expiry, slow-agent-big-jobs, ingress, bad-input "
-      + "(run in this order but the slow agent and the frame bomb last, as they can take a service down)";
+  static final List<String> POINTS =
+      List.of(
+          "frame-bomb",
+          "branch-company",
+          "rooms-per-session",
+          "sync-20000",
+          "status-unsynced",
+          "malformed-branches",
+          "same-agent-id",
+          "foreign-result",
+          "sse-expiry",
+          "slow-agent-big-jobs",
+          "ingress",
+          "bad-input");
 
-  @Option(names = "--host", description = "Host of every service; must be a loopback address (default: ${DEFAULT-VALUE}).", defaultValue = "127.0.0.1")
+  static final String ATTACK_NAMES =
+      "frame-bomb, branch-company, rooms-per-session, sync-20000, status-unsynced, "
+          + "malformed-branches, same-agent-id, foreign-result, sse-expiry, slow-agent-big-jobs, ingress, bad-input "
+          + "(run in this order but the slow agent and the frame bomb last, as they can take a service down)";
+
+  @Option(
+      names = "--host",
+      description =
+          "Host of every service; must be a loopback address (default: ${DEFAULT-VALUE}).",
+      defaultValue = "127.0.0.1")
   String host;
 
-  @Option(names = "--port", description = "Gateway port (default: ${DEFAULT-VALUE}).", defaultValue = "8080")
+  @Option(
+      names = "--port",
+      description = "Gateway port (default: ${DEFAULT-VALUE}).",
+      defaultValue = "8080")
   int gatewayPort;
 
-  @Option(names = "--api-port", description = "printing-service port (default: ${DEFAULT-VALUE}).", defaultValue = "8081")
+  @Option(
+      names = "--api-port",
+      description = "printing-service port (default: ${DEFAULT-VALUE}).",
+      defaultValue = "8081")
   int apiPort;
 
-  @Option(names = "--monitoring-port", description = "monitoring-service port; 0 when monitoring does not run (the SSE attack is skipped) (default: ${DEFAULT-VALUE}).", defaultValue = "0")
+  @Option(
+      names = "--monitoring-port",
+      description =
+          "monitoring-service port; 0 when monitoring does not run (the SSE attack is skipped) (default: ${DEFAULT-VALUE}).",
+      defaultValue = "0")
   int monitoringPort;
 
-  @Option(names = "--ingress", description = "Base URL of an nginx ingress in front of the set, e.g. http://127.0.0.1:8088; none: the ingress attack is skipped.")
+  @Option(
+      names = "--ingress",
+      description =
+          "Base URL of an nginx ingress in front of the set, e.g. http://127.0.0.1:8088; none: the ingress attack is skipped.")
   String ingress;
 
-  @Option(names = "--secret", required = true, description = "The set's PRINTFLEET_JWT_SECRET, to sign the attacker's own (valid) tokens.")
+  @Option(
+      names = "--secret",
+      required = true,
+      description = "The set's PRINTFLEET_JWT_SECRET, to sign the attacker's own (valid) tokens.")
   String secret;
 
-  @Option(names = "--company", description = "The attacker's company, not the honest load's (default: ${DEFAULT-VALUE}).", defaultValue = "abuse")
+  @Option(
+      names = "--company",
+      description = "The attacker's company, not the honest load's (default: ${DEFAULT-VALUE}).",
+      defaultValue = "abuse")
   String company;
 
-  @Option(names = "--other-company", description = "A second company, for the same-agent-id attack (default: ${DEFAULT-VALUE}).", defaultValue = "abuse2")
+  @Option(
+      names = "--other-company",
+      description = "A second company, for the same-agent-id attack (default: ${DEFAULT-VALUE}).",
+      defaultValue = "abuse2")
   String otherCompany;
 
-  @Option(names = "--gateway-pid", description = "Process id of the gateway, to read its RSS around each attack (0: not read).", defaultValue = "0")
+  @Option(
+      names = "--gateway-pid",
+      description = "Process id of the gateway, to read its RSS around each attack (0: not read).",
+      defaultValue = "0")
   long gatewayPid;
 
-  @Option(names = "--printing-pid", description = "Process id of printing-service, to read its RSS (0: not read).", defaultValue = "0")
+  @Option(
+      names = "--printing-pid",
+      description = "Process id of printing-service, to read its RSS (0: not read).",
+      defaultValue = "0")
   long printingPid;
 
-  @Option(names = "--uploads-dir", description = "printing-service's BodyHandler upload directory (file-uploads in its working directory), to see whether an unauthenticated upload was written.")
+  @Option(
+      names = "--uploads-dir",
+      description =
+          "printing-service's BodyHandler upload directory (file-uploads in its working directory), to see whether an unauthenticated upload was written.")
   Path uploadsDir;
 
-  @Option(names = "--bombs", description = "Frame bombs, each from a fresh agent connection (default: ${DEFAULT-VALUE}).", defaultValue = "20")
+  @Option(
+      names = "--bombs",
+      description = "Frame bombs, each from a fresh agent connection (default: ${DEFAULT-VALUE}).",
+      defaultValue = "20")
   int bombs;
 
-  @Option(names = "--bomb-mib", description = "Inflated size of each bomb in MiB (default: ${DEFAULT-VALUE}).", defaultValue = "512")
+  @Option(
+      names = "--bomb-mib",
+      description = "Inflated size of each bomb in MiB (default: ${DEFAULT-VALUE}).",
+      defaultValue = "512")
   int bombMiB;
 
-  @Option(names = "--bomb-wait", description = "Seconds to wait for the gateway to close a bomb's socket (default: ${DEFAULT-VALUE}).", defaultValue = "8")
+  @Option(
+      names = "--bomb-wait",
+      description =
+          "Seconds to wait for the gateway to close a bomb's socket (default: ${DEFAULT-VALUE}).",
+      defaultValue = "8")
   int bombWaitS;
 
-  @Option(names = "--big-jobs", description = "Jobs of 1 MiB sent to the slow agent (default: ${DEFAULT-VALUE}).", defaultValue = "100")
+  @Option(
+      names = "--big-jobs",
+      description = "Jobs of 1 MiB sent to the slow agent (default: ${DEFAULT-VALUE}).",
+      defaultValue = "100")
   int bigJobs;
 
-  @Option(names = "--slow-seconds", description = "Seconds the slow agent keeps reading slowly (default: ${DEFAULT-VALUE}).", defaultValue = "30")
+  @Option(
+      names = "--slow-seconds",
+      description = "Seconds the slow agent keeps reading slowly (default: ${DEFAULT-VALUE}).",
+      defaultValue = "30")
   int slowSeconds;
 
-  @Option(names = "--max-seconds", description = "The whole run gives up after this long, whatever the set does (default: ${DEFAULT-VALUE}).", defaultValue = "1800")
+  @Option(
+      names = "--max-seconds",
+      description =
+          "The whole run gives up after this long, whatever the set does (default: ${DEFAULT-VALUE}).",
+      defaultValue = "1800")
   int maxSeconds;
 
   @Option(names = "--only", split = ",", description = "Run only these attacks (names as above).")
@@ -138,30 +208,44 @@ public final class Abuse implements Callable<Integer> {
 
   private Vertx vertx;
   private TokenIssuer issuer;
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   @Override
   public Integer call() throws Exception {
     if (!isLoopback(host) || (ingress != null && !isLoopback(URI.create(ingress).getHost()))) {
-      System.err.println("abuse: attacks only a set on this machine: --host and --ingress must be loopback addresses");
+      System.err.println(
+          "abuse: attacks only a set on this machine: --host and --ingress must be loopback addresses");
       return 2;
     }
-    if (bombs < 0 || bombs > 100 || bombMiB < 1 || bombMiB > 1024 || bombWaitS < 1 || bombWaitS > 120
-        || bigJobs < 0 || bigJobs > 500 || slowSeconds < 1 || slowSeconds > 600) {
-      System.err.println("abuse: need --bombs 0..100, --bomb-mib 1..1024, --bomb-wait 1..120, --big-jobs 0..500, --slow-seconds 1..600");
+    if (bombs < 0
+        || bombs > 100
+        || bombMiB < 1
+        || bombMiB > 1024
+        || bombWaitS < 1
+        || bombWaitS > 120
+        || bigJobs < 0
+        || bigJobs > 500
+        || slowSeconds < 1
+        || slowSeconds > 600) {
+      System.err.println(
+          "abuse: need --bombs 0..100, --bomb-mib 1..1024, --bomb-wait 1..120, --big-jobs 0..500, --slow-seconds 1..600");
       return 2;
     }
     vertx = Vertx.vertx();
     // Bounded whatever happens: a set that hangs mid-attack does not hold the attacker.
-    var giveUp = new Thread(() -> {
-      try {
-        Thread.sleep(TimeUnit.SECONDS.toMillis(maxSeconds));
-        System.err.println("abuse: gave up after " + maxSeconds + " s");
-        Runtime.getRuntime().halt(1);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }, "abuse-give-up");
+    var giveUp =
+        new Thread(
+            () -> {
+              try {
+                Thread.sleep(TimeUnit.SECONDS.toMillis(maxSeconds));
+                System.err.println("abuse: gave up after " + maxSeconds + " s");
+                Runtime.getRuntime().halt(1);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            },
+            "abuse-give-up");
     giveUp.setDaemon(true);
     giveUp.start();
     issuer = new TokenIssuer(vertx, secret);
@@ -198,7 +282,12 @@ public final class Abuse implements Callable<Integer> {
       String verdict = ((JsonObject) o).getString("verdict");
       counts.put(verdict, counts.getInteger(verdict, 0) + 1);
     }
-    var out = new JsonObject().put("mode", "abuse").put("company", company).put("verdicts", counts).put("attacks", results);
+    var out =
+        new JsonObject()
+            .put("mode", "abuse")
+            .put("company", company)
+            .put("verdicts", counts)
+            .put("attacks", results);
     if (report != null) {
       Files.writeString(report, out.encodePrettily());
     }
@@ -221,17 +310,22 @@ public final class Abuse implements Callable<Integer> {
     } catch (Exception e) {
       outcome = new Outcome(ERROR, "the attack broke: " + e, new JsonObject());
     }
-    var result = new JsonObject()
-        .put("point", point)
-        .put("attack", name)
-        .put("verdict", outcome.verdict())
-        .put("answer", outcome.answer())
-        .put("seconds", Math.round((System.nanoTime() - started) / 1e8) / 10.0)
-        .put("gatewayRssMiB", new JsonObject().put("before", gatewayBefore).put("after", rssMiB(gatewayPid)))
-        .put("printingRssMiB", new JsonObject().put("before", printingBefore).put("after", rssMiB(printingPid)))
-        .put("gatewayAlive", alive(gatewayPort))
-        .put("printingAlive", alive(apiPort))
-        .put("detail", outcome.detail());
+    var result =
+        new JsonObject()
+            .put("point", point)
+            .put("attack", name)
+            .put("verdict", outcome.verdict())
+            .put("answer", outcome.answer())
+            .put("seconds", Math.round((System.nanoTime() - started) / 1e8) / 10.0)
+            .put(
+                "gatewayRssMiB",
+                new JsonObject().put("before", gatewayBefore).put("after", rssMiB(gatewayPid)))
+            .put(
+                "printingRssMiB",
+                new JsonObject().put("before", printingBefore).put("after", rssMiB(printingPid)))
+            .put("gatewayAlive", alive(gatewayPort))
+            .put("printingAlive", alive(apiPort))
+            .put("detail", outcome.detail());
     System.out.printf("%-7s %s%n", outcome.verdict(), outcome.answer());
     return result;
   }
@@ -253,12 +347,25 @@ public final class Abuse implements Callable<Integer> {
       for (int i = 0; i < bombs; i++) {
         RawWebSocket ws;
         try {
-          ws = RawWebSocket.open(host, gatewayPort, "/ws/agent", agentToken("bomb-" + i, company), true, 0, 10_000);
+          ws =
+              RawWebSocket.open(
+                  host,
+                  gatewayPort,
+                  "/ws/agent",
+                  agentToken("bomb-" + i, company),
+                  true,
+                  0,
+                  10_000);
         } catch (IOException e) {
           // The gateway no longer answers an upgrade: what the bombs so far did. More would
           // only wait on a dead gateway.
           stoppedAfter = i;
-          endings.merge("then the gateway did not answer an upgrade within 10 s (" + e.getClass().getSimpleName() + ")", 1, Integer::sum);
+          endings.merge(
+              "then the gateway did not answer an upgrade within 10 s ("
+                  + e.getClass().getSimpleName()
+                  + ")",
+              1,
+              Integer::sum);
           break;
         }
         held.add(ws);
@@ -325,16 +432,27 @@ public final class Abuse implements Callable<Integer> {
       rssPeak = Math.max(rssPeak, rssMiB(gatewayPid));
       answering = alive(gatewayPort);
     }
-    String recovery = answering ? String.format("gateway answering %.0f s after the last bomb", (System.nanoTime() - recoveryStart) / 1e9)
-        : "gateway still not answering /health/live 60 s after the last bomb";
+    String recovery =
+        answering
+            ? String.format(
+                "gateway answering %.0f s after the last bomb",
+                (System.nanoTime() - recoveryStart) / 1e9)
+            : "gateway still not answering /health/live 60 s after the last bomb";
     int sent = stoppedAfter >= 0 ? stoppedAfter : bombs;
-    var detail = new JsonObject().put("wireBytesPerBomb", bomb.length).put("inflatedMiB", bombMiB)
-        .put("bombsSent", sent).put("recovery", recovery)
-        .put("endings", new JsonObject(new LinkedHashMap<>(endings)))
-        .put("gatewayRssStartMiB", rssStart).put("gatewayRssPeakMiB", rssPeak)
-        .put("deflateNegotiated", !deflateRefused);
-    String answer = String.format("%d of %d bombs sent (%d KB -> %d MiB each): %s; gateway RSS %.0f -> peak %.0f MiB; %s",
-        sent, bombs, bomb.length / 1000, bombMiB, endings, rssStart, rssPeak, recovery);
+    var detail =
+        new JsonObject()
+            .put("wireBytesPerBomb", bomb.length)
+            .put("inflatedMiB", bombMiB)
+            .put("bombsSent", sent)
+            .put("recovery", recovery)
+            .put("endings", new JsonObject(new LinkedHashMap<>(endings)))
+            .put("gatewayRssStartMiB", rssStart)
+            .put("gatewayRssPeakMiB", rssPeak)
+            .put("deflateNegotiated", !deflateRefused);
+    String answer =
+        String.format(
+            "%d of %d bombs sent (%d KB -> %d MiB each): %s; gateway RSS %.0f -> peak %.0f MiB; %s",
+            sent, bombs, bomb.length / 1000, bombMiB, endings, rssStart, rssPeak, recovery);
     if (deflateRefused) {
       return Outcome.closed("permessage-deflate not negotiated: " + answer, detail);
     }
@@ -345,29 +463,48 @@ public final class Abuse implements Callable<Integer> {
   // ---- 2. and 3. dashboard rooms ----
 
   private Outcome branchCompany() throws Exception {
-    String token = issuer.user("abuse-branch-user", Role.USER, company, List.of("b1"), Duration.ofMinutes(10));
+    String token =
+        issuer.user("abuse-branch-user", Role.USER, company, List.of("b1"), Duration.ofMinutes(10));
     try (var ws = RawWebSocket.open(host, gatewayPort, "/ws/client", token, false, 0, 10_000)) {
       if (!ws.handshake().upgraded()) {
-        return new Outcome(ERROR, "upgrade refused HTTP " + ws.handshake().status(), new JsonObject());
+        return new Outcome(
+            ERROR, "upgrade refused HTTP " + ws.handshake().status(), new JsonObject());
       }
-      String answer = request(ws, "subscribe", "s1", new JsonObject().put("rooms", new JsonArray().add("company:" + company)));
+      String answer =
+          request(
+              ws,
+              "subscribe",
+              "s1",
+              new JsonObject().put("rooms", new JsonArray().add("company:" + company)));
       return answer.startsWith("ok")
-          ? Outcome.open("user limited to b1 joined company:" + company + " (" + answer + ")", new JsonObject())
+          ? Outcome.open(
+              "user limited to b1 joined company:" + company + " (" + answer + ")",
+              new JsonObject())
           : Outcome.closed("refused: " + answer, new JsonObject());
     }
   }
 
   private Outcome roomsPerSession() throws Exception {
-    String token = issuer.user("abuse-rooms-user", Role.USER, company, List.of(), Duration.ofMinutes(10));
+    String token =
+        issuer.user("abuse-rooms-user", Role.USER, company, List.of(), Duration.ofMinutes(10));
     try (var ws = RawWebSocket.open(host, gatewayPort, "/ws/client", token, false, 0, 10_000)) {
       if (!ws.handshake().upgraded()) {
-        return new Outcome(ERROR, "upgrade refused HTTP " + ws.handshake().status(), new JsonObject());
+        return new Outcome(
+            ERROR, "upgrade refused HTTP " + ws.handshake().status(), new JsonObject());
       }
-      String first = request(ws, "subscribe", "r1", new JsonObject().put("rooms", branchRooms(0, 60)));
-      String second = request(ws, "subscribe", "r2", new JsonObject().put("rooms", branchRooms(60, 60)));
+      String first =
+          request(ws, "subscribe", "r1", new JsonObject().put("rooms", branchRooms(0, 60)));
+      String second =
+          request(ws, "subscribe", "r2", new JsonObject().put("rooms", branchRooms(60, 60)));
       var detail = new JsonObject().put("first", first).put("second", second);
-      String answer = "60 rooms: " + roomsAnswer(first) + "; 60 more in a second request: " + roomsAnswer(second);
-      return second.startsWith("ok") ? Outcome.open(answer, detail) : Outcome.closed(answer, detail);
+      String answer =
+          "60 rooms: "
+              + roomsAnswer(first)
+              + "; 60 more in a second request: "
+              + roomsAnswer(second);
+      return second.startsWith("ok")
+          ? Outcome.open(answer, detail)
+          : Outcome.closed(answer, detail);
     }
   }
 
@@ -393,42 +530,93 @@ public final class Abuse implements Callable<Integer> {
   private Outcome sync20000() throws Exception {
     var printers = new JsonArray();
     for (int i = 0; i < 20_000; i++) {
-      printers.add(new JsonObject().put("id", String.format("big-%05d", i)).put("name", "n").put("status", "online"));
+      printers.add(
+          new JsonObject()
+              .put("id", String.format("big-%05d", i))
+              .put("name", "n")
+              .put("status", "online"));
     }
     try (var ws = agent("abuse-sync-agent", company)) {
-      String frame = Envelope.request("printers.sync", "sync1", new JsonObject().put("printers", printers)).encode();
+      String frame =
+          Envelope.request("printers.sync", "sync1", new JsonObject().put("printers", printers))
+              .encode();
       String answer = request(ws, frame, "sync1");
       // printing writes a sync in one transaction: the printers appear all at once, when it
       // commits (20,000 statements take a while under load).
       // The list answers at most 5,000 printers: the last printer of the frame, asked by id,
       // says whether all 20,000 were stored.
-      String user = issuer.user("abuse-user", Role.USER, company, List.of(), Duration.ofMinutes(10));
+      String user =
+          issuer.user("abuse-user", Role.USER, company, List.of(), Duration.ofMinutes(10));
       boolean lastStored = false;
       long syncedAt = System.nanoTime();
       while (!lastStored && System.nanoTime() - syncedAt < TimeUnit.SECONDS.toNanos(60)) {
         Thread.sleep(1_000);
         lastStored = get(apiUrl("/api/v1/printers/big-19999"), user).statusCode() == 200;
       }
-      double visibleAfterS = lastStored ? Math.round((System.nanoTime() - syncedAt) / 1e8) / 10.0 : -1;
+      double visibleAfterS =
+          lastStored ? Math.round((System.nanoTime() - syncedAt) / 1e8) / 10.0 : -1;
       int stored = lastStored ? 20_000 : countPrinters("big-");
       // Leave the set as found: the same agent syncs an empty list.
-      request(ws, Envelope.request("printers.sync", "sync2", new JsonObject().put("printers", new JsonArray())).encode(), "sync2");
-      var detail = new JsonObject().put("frameBytes", frame.length()).put("answer", answer).put("stored", stored)
-          .put("visibleAfterS", visibleAfterS);
-      String text = String.format("20,000 printers in a %d KB frame: %s; printers stored: %d%s", frame.length() / 1000, answer, stored,
-          lastStored ? String.format(" (the last one found %.0f s after the sync)", visibleAfterS) : " within 60 s");
-      return stored > 1_000 || answer.startsWith("ok") ? Outcome.open(text, detail) : Outcome.closed(text, detail);
+      request(
+          ws,
+          Envelope.request(
+                  "printers.sync", "sync2", new JsonObject().put("printers", new JsonArray()))
+              .encode(),
+          "sync2");
+      var detail =
+          new JsonObject()
+              .put("frameBytes", frame.length())
+              .put("answer", answer)
+              .put("stored", stored)
+              .put("visibleAfterS", visibleAfterS);
+      String text =
+          String.format(
+              "20,000 printers in a %d KB frame: %s; printers stored: %d%s",
+              frame.length() / 1000,
+              answer,
+              stored,
+              lastStored
+                  ? String.format(" (the last one found %.0f s after the sync)", visibleAfterS)
+                  : " within 60 s");
+      return stored > 1_000 || answer.startsWith("ok")
+          ? Outcome.open(text, detail)
+          : Outcome.closed(text, detail);
     }
   }
 
   private Outcome statusUnsynced() throws Exception {
     try (var ws = agent("abuse-status-agent", company)) {
-      request(ws, Envelope.request("printers.sync", "s1", new JsonObject().put("printers",
-          new JsonArray().add(new JsonObject().put("id", "abuse-st-1").put("name", "mine").put("status", "online")))).encode(), "s1");
-      String answer = request(ws, Envelope.request("printer.status", "st1",
-          new JsonObject().put("printerId", "abuse-never-synced-1").put("status", "busy")).encode(), "st1");
+      request(
+          ws,
+          Envelope.request(
+                  "printers.sync",
+                  "s1",
+                  new JsonObject()
+                      .put(
+                          "printers",
+                          new JsonArray()
+                              .add(
+                                  new JsonObject()
+                                      .put("id", "abuse-st-1")
+                                      .put("name", "mine")
+                                      .put("status", "online"))))
+              .encode(),
+          "s1");
+      String answer =
+          request(
+              ws,
+              Envelope.request(
+                      "printer.status",
+                      "st1",
+                      new JsonObject()
+                          .put("printerId", "abuse-never-synced-1")
+                          .put("status", "busy"))
+                  .encode(),
+              "st1");
       String text = "printer.status for a printer never synced: " + answer;
-      return answer.startsWith("ok") ? Outcome.open(text, new JsonObject()) : Outcome.closed(text, new JsonObject());
+      return answer.startsWith("ok")
+          ? Outcome.open(text, new JsonObject())
+          : Outcome.closed(text, new JsonObject());
     }
   }
 
@@ -443,8 +631,14 @@ public final class Abuse implements Callable<Integer> {
     boolean anyAccepted = false;
     List<String> parts = new ArrayList<>();
     for (var v : variants.entrySet()) {
-      String token = issuer.sign(new JsonObject().put("sub", "abuse-claims-user").put("role", Role.USER.claim())
-          .put("company", company).put("branches", v.getValue()), Duration.ofMinutes(10));
+      String token =
+          issuer.sign(
+              new JsonObject()
+                  .put("sub", "abuse-claims-user")
+                  .put("role", Role.USER.claim())
+                  .put("company", company)
+                  .put("branches", v.getValue()),
+              Duration.ofMinutes(10));
       int wsStatus;
       try (var ws = RawWebSocket.open(host, gatewayPort, "/ws/client", token, false, 0, 10_000)) {
         wsStatus = ws.handshake().status();
@@ -465,9 +659,20 @@ public final class Abuse implements Callable<Integer> {
     try (var victim = agent("abuse-twin-1", company)) {
       request(victim, syncOne("abuse-twin-p1", "s1"), "s1");
       waitForPrinter("abuse-twin-p1");
-      try (var attacker = RawWebSocket.open(host, gatewayPort, "/ws/agent", agentToken("abuse-twin-1", otherCompany), false, 0, 10_000)) {
+      try (var attacker =
+          RawWebSocket.open(
+              host,
+              gatewayPort,
+              "/ws/agent",
+              agentToken("abuse-twin-1", otherCompany),
+              false,
+              0,
+              10_000)) {
         if (!attacker.handshake().upgraded()) {
-          return Outcome.closed("second company's agent refused at the upgrade: HTTP " + attacker.handshake().status(), new JsonObject());
+          return Outcome.closed(
+              "second company's agent refused at the upgrade: HTTP "
+                  + attacker.handshake().status(),
+              new JsonObject());
         }
         RawWebSocket.Message victimEnd = awaitClose(victim, 3_000);
         String jobId = postJob(user, "abuse-twin-p1", "twin job".getBytes(StandardCharsets.UTF_8));
@@ -475,38 +680,68 @@ public final class Abuse implements Callable<Integer> {
         if (jobId != null) {
           cancel(user, jobId);
         }
-        String victimState = victimEnd == null ? "victim kept its socket" : "victim closed " + victimEnd.closeStatus();
-        String text = victimState + "; attacker received the victim's job: " + (attackerGotJob ? "yes" : "no");
-        var detail = new JsonObject().put("victimClose", victimEnd == null ? null : victimEnd.closeStatus())
-            .put("attackerReceivedJob", attackerGotJob);
-        return victimEnd != null || attackerGotJob ? Outcome.open(text, detail) : Outcome.closed(text, detail);
+        String victimState =
+            victimEnd == null
+                ? "victim kept its socket"
+                : "victim closed " + victimEnd.closeStatus();
+        String text =
+            victimState
+                + "; attacker received the victim's job: "
+                + (attackerGotJob ? "yes" : "no");
+        var detail =
+            new JsonObject()
+                .put("victimClose", victimEnd == null ? null : victimEnd.closeStatus())
+                .put("attackerReceivedJob", attackerGotJob);
+        return victimEnd != null || attackerGotJob
+            ? Outcome.open(text, detail)
+            : Outcome.closed(text, detail);
       }
     }
   }
 
   private Outcome foreignResult() throws Exception {
     String user = issuer.user("abuse-user", Role.USER, company, List.of(), Duration.ofMinutes(10));
-    try (var owner = agent("abuse-owner-1", company); var other = agent("abuse-other-1", company)) {
+    try (var owner = agent("abuse-owner-1", company);
+        var other = agent("abuse-other-1", company)) {
       request(owner, syncOne("abuse-own-p1", "s1"), "s1");
       waitForPrinter("abuse-own-p1");
       String jobId = postJob(user, "abuse-own-p1", "owner's job".getBytes(StandardCharsets.UTF_8));
       if (jobId == null) {
-        return new Outcome(ERROR, "the job for the owner's printer was not accepted", new JsonObject());
+        return new Outcome(
+            ERROR, "the job for the owner's printer was not accepted", new JsonObject());
       }
       Envelope dispatch = awaitDispatch(owner, jobId, 15_000);
       if (dispatch == null) {
-        return new Outcome(ERROR, "the job was not dispatched to its agent within 15 s", new JsonObject());
+        return new Outcome(
+            ERROR, "the job was not dispatched to its agent within 15 s", new JsonObject());
       }
-      owner.sendText(Envelope.response(dispatch.id(), new JsonObject().put("accepted", true)).encode());
-      String answer = request(other, Envelope.request("job.result", "r1",
-          new JsonObject().put("jobId", jobId).put("outcome", "printed")).encode(), "r1");
+      owner.sendText(
+          Envelope.response(dispatch.id(), new JsonObject().put("accepted", true)).encode());
+      String answer =
+          request(
+              other,
+              Envelope.request(
+                      "job.result",
+                      "r1",
+                      new JsonObject().put("jobId", jobId).put("outcome", "printed"))
+                  .encode(),
+              "r1");
       Thread.sleep(500);
       String state = jobState(user, jobId);
       // The owner's own result, so the job ends as it would have.
-      request(owner, Envelope.request("job.result", "r2", new JsonObject().put("jobId", jobId).put("outcome", "printed")).encode(), "r2");
+      request(
+          owner,
+          Envelope.request(
+                  "job.result",
+                  "r2",
+                  new JsonObject().put("jobId", jobId).put("outcome", "printed"))
+              .encode(),
+          "r2");
       String text = "job.result from another agent: " + answer + "; job state after it: " + state;
       var detail = new JsonObject().put("answer", answer).put("stateAfter", state);
-      return answer.startsWith("ok") || "printed".equals(state) ? Outcome.open(text, detail) : Outcome.closed(text, detail);
+      return answer.startsWith("ok") || "printed".equals(state)
+          ? Outcome.open(text, detail)
+          : Outcome.closed(text, detail);
     }
   }
 
@@ -519,20 +754,32 @@ public final class Abuse implements Callable<Integer> {
     int ttlS = 4;
     String token = issuer.user("abuse-sre", Role.SRE, company, List.of(), Duration.ofSeconds(ttlS));
     long expiresAt = System.nanoTime() + TimeUnit.SECONDS.toNanos(ttlS);
-    var connection = (HttpURLConnection) URI.create("http://" + host + ":" + monitoringPort + "/monitoring/stream?access_token="
-        + URLEncoder.encode(token, StandardCharsets.UTF_8)).toURL().openConnection();
+    var connection =
+        (HttpURLConnection)
+            URI.create(
+                    "http://"
+                        + host
+                        + ":"
+                        + monitoringPort
+                        + "/monitoring/stream?access_token="
+                        + URLEncoder.encode(token, StandardCharsets.UTF_8))
+                .toURL()
+                .openConnection();
     connection.setConnectTimeout(5_000);
     connection.setReadTimeout(1_000);
     int status = connection.getResponseCode();
     if (status != 200) {
       connection.disconnect();
-      return new Outcome(ERROR, "the stream was refused before expiry: HTTP " + status, new JsonObject());
+      return new Outcome(
+          ERROR, "the stream was refused before expiry: HTTP " + status, new JsonObject());
     }
     int eventsBefore = 0;
     int eventsAfter = 0;
     String end = "still open " + (ttlS + 15) + " s after the token was issued";
     long deadline = expiresAt + TimeUnit.SECONDS.toNanos(15);
-    try (var reader = new BufferedReader(new InputStreamReader(connection.getInputStream(), StandardCharsets.UTF_8))) {
+    try (var reader =
+        new BufferedReader(
+            new InputStreamReader(connection.getInputStream(), StandardCharsets.UTF_8))) {
       while (System.nanoTime() < deadline) {
         String line;
         try {
@@ -541,7 +788,9 @@ public final class Abuse implements Callable<Integer> {
           continue;
         }
         if (line == null) {
-          end = String.format("stream ended %.1f s after expiry", (System.nanoTime() - expiresAt) / 1e9);
+          end =
+              String.format(
+                  "stream ended %.1f s after expiry", (System.nanoTime() - expiresAt) / 1e9);
           break;
         }
         if (line.startsWith("event:") || line.startsWith("data:")) {
@@ -556,8 +805,17 @@ public final class Abuse implements Callable<Integer> {
     } finally {
       connection.disconnect();
     }
-    String text = end + "; SSE lines before expiry " + eventsBefore + ", more than 3 s after it " + eventsAfter;
-    var detail = new JsonObject().put("end", end).put("linesBefore", eventsBefore).put("linesAfterExpiry", eventsAfter);
+    String text =
+        end
+            + "; SSE lines before expiry "
+            + eventsBefore
+            + ", more than 3 s after it "
+            + eventsAfter;
+    var detail =
+        new JsonObject()
+            .put("end", end)
+            .put("linesBefore", eventsBefore)
+            .put("linesAfterExpiry", eventsAfter);
     return eventsAfter > 0 ? Outcome.open(text, detail) : Outcome.closed(text, detail);
   }
 
@@ -569,9 +827,18 @@ public final class Abuse implements Callable<Integer> {
     }
     String user = issuer.user("abuse-user", Role.USER, company, List.of(), Duration.ofMinutes(30));
     // A small receive window: after a few kilobytes the gateway's writes to this socket pile up.
-    try (var slow = RawWebSocket.open(host, gatewayPort, "/ws/agent", agentToken("abuse-slow-1", company), false, 4096, 10_000)) {
+    try (var slow =
+        RawWebSocket.open(
+            host,
+            gatewayPort,
+            "/ws/agent",
+            agentToken("abuse-slow-1", company),
+            false,
+            4096,
+            10_000)) {
       if (!slow.handshake().upgraded()) {
-        return new Outcome(ERROR, "upgrade refused HTTP " + slow.handshake().status(), new JsonObject());
+        return new Outcome(
+            ERROR, "upgrade refused HTTP " + slow.handshake().status(), new JsonObject());
       }
       slow.read();
       request(slow, syncOne("abuse-slow-p1", "s1"), "s1");
@@ -589,7 +856,9 @@ public final class Abuse implements Callable<Integer> {
       for (int i = 0; i < bigJobs; i++) {
         HttpResponse<String> r;
         try {
-          r = postJobResponse(user, "abuse-slow-p1", content, "abuse-big-" + System.nanoTime() + "-" + i);
+          r =
+              postJobResponse(
+                  user, "abuse-slow-p1", content, "abuse-big-" + System.nanoTime() + "-" + i);
         } catch (IOException e) {
           // printing stopped answering within 30 s: more posts would only wait on it.
           statuses.merge(-1, 1, Integer::sum);
@@ -610,7 +879,8 @@ public final class Abuse implements Callable<Integer> {
       int tick = 0;
       while (System.nanoTime() < deadline) {
         Thread.sleep(100);
-        int n = slow.drain(8 * 1024); // at most 80 KB/s: a 1 MiB job (1.4 MB in base64) takes some 17 s
+        int n =
+            slow.drain(8 * 1024); // at most 80 KB/s: a 1 MiB job (1.4 MB in base64) takes some 17 s
         if (n < 0) {
           cut = true;
           break;
@@ -623,7 +893,8 @@ public final class Abuse implements Callable<Integer> {
         }
       }
       servicesAnswered &= alive(gatewayPort) && alive(apiPort);
-      // What the services hold while the backlog waits on the slow agent: live heap, after a full GC.
+      // What the services hold while the backlog waits on the slow agent: live heap, after a full
+      // GC.
       double gwLiveEnd = liveHeapMiB(gatewayPid, gatewayPort);
       double prLiveEnd = liveHeapMiB(printingPid, apiPort);
       slow.close();
@@ -633,19 +904,46 @@ public final class Abuse implements Callable<Integer> {
       }
       boolean heapRead = gwLiveStart >= 0 && gwLiveEnd >= 0 && prLiveStart >= 0 && prLiveEnd >= 0;
       double held = Math.max(gwLiveEnd - gwLiveStart, 0) + Math.max(prLiveEnd - prLiveStart, 0);
-      var detail = new JsonObject().put("submitted", new JsonObject(statuses.entrySet().stream()
-              .collect(java.util.stream.Collectors.toMap(e -> String.valueOf(e.getKey()), e -> (Object) e.getValue()))))
-          .put("bytesReadBySlowAgent", readBytes).put("slowAgentCut", cut)
-          .put("gatewayRssStartMiB", gwStart).put("gatewayRssPeakMiB", gwPeak)
-          .put("printingRssStartMiB", prStart).put("printingRssPeakMiB", prPeak)
-          .put("gatewayLiveHeapStartMiB", gwLiveStart).put("gatewayLiveHeapEndMiB", gwLiveEnd)
-          .put("printingLiveHeapStartMiB", prLiveStart).put("printingLiveHeapEndMiB", prLiveEnd)
-          .put("servicesAnsweredThroughout", servicesAnswered).put("cancelledAfter", cancelled);
-      String text = String.format("%d jobs of 1 MiB (HTTP %s), slow agent read %d KB in %d s%s; live heap after a full GC: "
-              + "gateway %.0f -> %.0f MiB, printing %.0f -> %.0f MiB (RSS: gateway %.0f -> peak %.0f MiB, printing %.0f -> "
-              + "peak %.0f MiB); services answered throughout: %s",
-          bigJobs, statuses, readBytes / 1000, slowSeconds, cut ? " (cut by the gateway)" : "", gwLiveStart, gwLiveEnd,
-          prLiveStart, prLiveEnd, gwStart, gwPeak, prStart, prPeak, servicesAnswered ? "yes" : "no");
+      var detail =
+          new JsonObject()
+              .put(
+                  "submitted",
+                  new JsonObject(
+                      statuses.entrySet().stream()
+                          .collect(
+                              java.util.stream.Collectors.toMap(
+                                  e -> String.valueOf(e.getKey()), e -> (Object) e.getValue()))))
+              .put("bytesReadBySlowAgent", readBytes)
+              .put("slowAgentCut", cut)
+              .put("gatewayRssStartMiB", gwStart)
+              .put("gatewayRssPeakMiB", gwPeak)
+              .put("printingRssStartMiB", prStart)
+              .put("printingRssPeakMiB", prPeak)
+              .put("gatewayLiveHeapStartMiB", gwLiveStart)
+              .put("gatewayLiveHeapEndMiB", gwLiveEnd)
+              .put("printingLiveHeapStartMiB", prLiveStart)
+              .put("printingLiveHeapEndMiB", prLiveEnd)
+              .put("servicesAnsweredThroughout", servicesAnswered)
+              .put("cancelledAfter", cancelled);
+      String text =
+          String.format(
+              "%d jobs of 1 MiB (HTTP %s), slow agent read %d KB in %d s%s; live heap after a full GC: "
+                  + "gateway %.0f -> %.0f MiB, printing %.0f -> %.0f MiB (RSS: gateway %.0f -> peak %.0f MiB, printing %.0f -> "
+                  + "peak %.0f MiB); services answered throughout: %s",
+              bigJobs,
+              statuses,
+              readBytes / 1000,
+              slowSeconds,
+              cut ? " (cut by the gateway)" : "",
+              gwLiveStart,
+              gwLiveEnd,
+              prLiveStart,
+              prLiveEnd,
+              gwStart,
+              gwPeak,
+              prStart,
+              prPeak,
+              servicesAnswered ? "yes" : "no");
       // Bounded means: the set answers, and while the backlog waits the two services together
       // hold (live heap after a full GC) less than half the jobs' content: a set that buffers the
       // backlog holds all of it, in base64 too. RSS is no measure of that: a JVM's heap grows with
@@ -686,14 +984,32 @@ public final class Abuse implements Callable<Integer> {
     List<String> parts = new ArrayList<>();
     Map<String, String> cursors = new LinkedHashMap<>();
     cursors.put("not base64", "!!!%25%25");
-    cursors.put("base64 of junk", Base64.getUrlEncoder().withoutPadding().encodeToString("junk|junk".getBytes(StandardCharsets.UTF_8)));
-    cursors.put("base64 of JSON", Base64.getUrlEncoder().withoutPadding().encodeToString(
-        "{\"createdAt\":\"yesterday\",\"id\":\"x\"}".getBytes(StandardCharsets.UTF_8)));
+    cursors.put(
+        "base64 of junk",
+        Base64.getUrlEncoder()
+            .withoutPadding()
+            .encodeToString("junk|junk".getBytes(StandardCharsets.UTF_8)));
+    cursors.put(
+        "base64 of JSON",
+        Base64.getUrlEncoder()
+            .withoutPadding()
+            .encodeToString(
+                "{\"createdAt\":\"yesterday\",\"id\":\"x\"}".getBytes(StandardCharsets.UTF_8)));
     // Well formed (seconds.nanos:uuid, as printing writes them) but out of PostgreSQL's range.
-    cursors.put("well formed, year 3 million", Base64.getUrlEncoder().withoutPadding().encodeToString(
-        "99999999999999.0:00000000-0000-0000-0000-000000000000".getBytes(StandardCharsets.UTF_8)));
-    cursors.put("well formed, before 4713 BC", Base64.getUrlEncoder().withoutPadding().encodeToString(
-        "-999999999999.0:00000000-0000-0000-0000-000000000000".getBytes(StandardCharsets.UTF_8)));
+    cursors.put(
+        "well formed, year 3 million",
+        Base64.getUrlEncoder()
+            .withoutPadding()
+            .encodeToString(
+                "99999999999999.0:00000000-0000-0000-0000-000000000000"
+                    .getBytes(StandardCharsets.UTF_8)));
+    cursors.put(
+        "well formed, before 4713 BC",
+        Base64.getUrlEncoder()
+            .withoutPadding()
+            .encodeToString(
+                "-999999999999.0:00000000-0000-0000-0000-000000000000"
+                    .getBytes(StandardCharsets.UTF_8)));
     var cursorDetail = new JsonObject();
     for (var c : cursors.entrySet()) {
       int status = get(apiUrl("/api/v1/jobs?after=" + c.getValue()), user).statusCode();
@@ -706,10 +1022,21 @@ public final class Abuse implements Callable<Integer> {
     parts.add("forged after cursor " + cursorDetail.encode());
 
     var nulDetail = new JsonObject();
-    var body = new JsonObject().put("printerId", "abuse\u0000printer").put("contentType", "text/plain")
-        .put("content", Base64.getEncoder().encodeToString("x".getBytes(StandardCharsets.UTF_8)));
-    int postNul = send(HttpRequest.newBuilder(apiUrl("/api/v1/jobs")).timeout(Duration.ofSeconds(20)).header("Authorization", "Bearer " + user)
-        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body.encode())).build()).statusCode();
+    var body =
+        new JsonObject()
+            .put("printerId", "abuse\u0000printer")
+            .put("contentType", "text/plain")
+            .put(
+                "content",
+                Base64.getEncoder().encodeToString("x".getBytes(StandardCharsets.UTF_8)));
+    int postNul =
+        send(HttpRequest.newBuilder(apiUrl("/api/v1/jobs"))
+                .timeout(Duration.ofSeconds(20))
+                .header("Authorization", "Bearer " + user)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body.encode()))
+                .build())
+            .statusCode();
     int listNul = get(apiUrl("/api/v1/jobs?printerId=abuse%00printer"), user).statusCode();
     nulDetail.put("POST printerId", postNul).put("GET ?printerId", listNul);
     open |= postNul != 400 || listNul != 400;
@@ -720,18 +1047,31 @@ public final class Abuse implements Callable<Integer> {
     String boundary = "abuse" + System.nanoTime();
     byte[] file = new byte[256 * 1024];
     var multipart = new java.io.ByteArrayOutputStream();
-    multipart.write(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"abuse.bin\"\r\n"
-        + "Content-Type: application/octet-stream\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+    multipart.write(
+        ("--"
+                + boundary
+                + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"abuse.bin\"\r\n"
+                + "Content-Type: application/octet-stream\r\n\r\n")
+            .getBytes(StandardCharsets.US_ASCII));
     multipart.write(file);
     multipart.write(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.US_ASCII));
-    int upload = send(HttpRequest.newBuilder(apiUrl("/api/v1/jobs")).timeout(Duration.ofSeconds(20))
-        .header("Content-Type", "multipart/form-data; boundary=" + boundary)
-        .POST(HttpRequest.BodyPublishers.ofByteArray(multipart.toByteArray())).build()).statusCode();
+    int upload =
+        send(HttpRequest.newBuilder(apiUrl("/api/v1/jobs"))
+                .timeout(Duration.ofSeconds(20))
+                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(multipart.toByteArray()))
+                .build())
+            .statusCode();
     Thread.sleep(300);
     long filesAfter = countFiles(uploadsDir);
-    String written = uploadsDir == null ? "not checked (no --uploads-dir)"
-        : filesAfter < 0 ? "no upload directory" : (filesAfter - Math.max(filesBefore, 0)) + " file(s) written";
-    detail.put("multipartWithoutToken", new JsonObject().put("status", upload).put("uploads", written));
+    String written =
+        uploadsDir == null
+            ? "not checked (no --uploads-dir)"
+            : filesAfter < 0
+                ? "no upload directory"
+                : (filesAfter - Math.max(filesBefore, 0)) + " file(s) written";
+    detail.put(
+        "multipartWithoutToken", new JsonObject().put("status", upload).put("uploads", written));
     open |= upload != 401 || (filesAfter > Math.max(filesBefore, 0));
     parts.add("multipart upload without a token HTTP " + upload + ", " + written);
     String text = String.join("; ", parts);
@@ -754,21 +1094,36 @@ public final class Abuse implements Callable<Integer> {
 
   /** An agent socket of the attacker's company, past its welcome. */
   private RawWebSocket agent(String agentId, String agentCompany) throws IOException {
-    var ws = RawWebSocket.open(host, gatewayPort, "/ws/agent", agentToken(agentId, agentCompany), false, 0, 10_000);
+    var ws =
+        RawWebSocket.open(
+            host, gatewayPort, "/ws/agent", agentToken(agentId, agentCompany), false, 0, 10_000);
     if (!ws.handshake().upgraded()) {
       ws.close();
-      throw new IOException("agent " + agentId + " refused at the upgrade: HTTP " + ws.handshake().status());
+      throw new IOException(
+          "agent " + agentId + " refused at the upgrade: HTTP " + ws.handshake().status());
     }
     ws.read();
     return ws;
   }
 
   private static String syncOne(String printerId, String id) {
-    return Envelope.request("printers.sync", id, new JsonObject().put("printers",
-        new JsonArray().add(new JsonObject().put("id", printerId).put("name", printerId).put("status", "online")))).encode();
+    return Envelope.request(
+            "printers.sync",
+            id,
+            new JsonObject()
+                .put(
+                    "printers",
+                    new JsonArray()
+                        .add(
+                            new JsonObject()
+                                .put("id", printerId)
+                                .put("name", printerId)
+                                .put("status", "online"))))
+        .encode();
   }
 
-  private String request(RawWebSocket ws, String type, String id, JsonObject data) throws IOException {
+  private String request(RawWebSocket ws, String type, String id, JsonObject data)
+      throws IOException {
     return request(ws, Envelope.request(type, id, data).encode(), id);
   }
 
@@ -797,10 +1152,12 @@ public final class Abuse implements Callable<Integer> {
       if (e.isResponse() && id.equals(e.id())) {
         // Whole (up to 4,000 characters): a room list is counted from it.
         String data = e.data().encode();
-        return e.error() != null ? "error " + e.error().code() + ": " + e.error().message()
+        return e.error() != null
+            ? "error " + e.error().code() + ": " + e.error().message()
             : "ok " + (data.length() <= 4_000 ? data : data.substring(0, 4_000) + "...");
       }
-      if ("error".equals(e.type()) && (id.equals(e.data().getString("ref")) || e.data().getString("ref") == null)) {
+      if ("error".equals(e.type())
+          && (id.equals(e.data().getString("ref")) || e.data().getString("ref") == null)) {
         return "error " + e.data().getString("code") + ": " + e.data().getString("message");
       }
     }
@@ -873,28 +1230,45 @@ public final class Abuse implements Callable<Integer> {
     return http.send(request, HttpResponse.BodyHandlers.ofString());
   }
 
-  private HttpResponse<String> postJobResponse(String user, String printerId, byte[] content, String key)
+  private HttpResponse<String> postJobResponse(
+      String user, String printerId, byte[] content, String key)
       throws IOException, InterruptedException {
-    var body = new JsonObject().put("printerId", printerId).put("contentType", "application/octet-stream")
-        .put("content", Base64.getEncoder().encodeToString(content));
-    return send(HttpRequest.newBuilder(apiUrl("/api/v1/jobs")).timeout(Duration.ofSeconds(30))
-        .header("Authorization", "Bearer " + user).header("Content-Type", "application/json").header("Idempotency-Key", key)
-        .POST(HttpRequest.BodyPublishers.ofString(body.encode())).build());
+    var body =
+        new JsonObject()
+            .put("printerId", printerId)
+            .put("contentType", "application/octet-stream")
+            .put("content", Base64.getEncoder().encodeToString(content));
+    return send(
+        HttpRequest.newBuilder(apiUrl("/api/v1/jobs"))
+            .timeout(Duration.ofSeconds(30))
+            .header("Authorization", "Bearer " + user)
+            .header("Content-Type", "application/json")
+            .header("Idempotency-Key", key)
+            .POST(HttpRequest.BodyPublishers.ofString(body.encode()))
+            .build());
   }
 
-  private String postJob(String user, String printerId, byte[] content) throws IOException, InterruptedException {
+  private String postJob(String user, String printerId, byte[] content)
+      throws IOException, InterruptedException {
     var r = postJobResponse(user, printerId, content, "abuse-" + System.nanoTime());
     return r.statusCode() == 201 ? new JsonObject(r.body()).getString("id") : null;
   }
 
   private boolean cancel(String user, String jobId) throws IOException, InterruptedException {
-    return send(HttpRequest.newBuilder(apiUrl("/api/v1/jobs/" + jobId + "/cancel")).timeout(Duration.ofSeconds(10))
-        .header("Authorization", "Bearer " + user).POST(HttpRequest.BodyPublishers.noBody()).build()).statusCode() == 200;
+    return send(HttpRequest.newBuilder(apiUrl("/api/v1/jobs/" + jobId + "/cancel"))
+                .timeout(Duration.ofSeconds(10))
+                .header("Authorization", "Bearer " + user)
+                .POST(HttpRequest.BodyPublishers.noBody())
+                .build())
+            .statusCode()
+        == 200;
   }
 
   private String jobState(String user, String jobId) throws IOException, InterruptedException {
     var r = get(apiUrl("/api/v1/jobs/" + jobId), user);
-    return r.statusCode() == 200 ? new JsonObject(r.body()).getString("state") : "HTTP " + r.statusCode();
+    return r.statusCode() == 200
+        ? new JsonObject(r.body()).getString("state")
+        : "HTTP " + r.statusCode();
   }
 
   private int countPrinters(String prefix) throws IOException, InterruptedException {
@@ -920,8 +1294,14 @@ public final class Abuse implements Callable<Integer> {
 
   private boolean alive(int port) {
     try {
-      return http.send(HttpRequest.newBuilder(URI.create("http://" + host + ":" + port + "/health/live"))
-          .timeout(Duration.ofSeconds(3)).GET().build(), HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+      return http.send(
+                  HttpRequest.newBuilder(URI.create("http://" + host + ":" + port + "/health/live"))
+                      .timeout(Duration.ofSeconds(3))
+                      .GET()
+                      .build(),
+                  HttpResponse.BodyHandlers.discarding())
+              .statusCode()
+          == 200;
     } catch (Exception e) {
       return false;
     }
@@ -938,14 +1318,23 @@ public final class Abuse implements Callable<Integer> {
     }
     try {
       var jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
-      var gc = new ProcessBuilder(jcmd, String.valueOf(pid), "GC.run").redirectErrorStream(true)
-          .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+      var gc =
+          new ProcessBuilder(jcmd, String.valueOf(pid), "GC.run")
+              .redirectErrorStream(true)
+              .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+              .start();
       if (!gc.waitFor(30, TimeUnit.SECONDS)) {
         gc.destroyForcibly();
         return -1;
       }
-      String metrics = http.send(HttpRequest.newBuilder(URI.create("http://" + host + ":" + port + "/metrics"))
-          .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofString()).body();
+      String metrics =
+          http.send(
+                  HttpRequest.newBuilder(URI.create("http://" + host + ":" + port + "/metrics"))
+                      .timeout(Duration.ofSeconds(10))
+                      .GET()
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString())
+              .body();
       double bytes = 0;
       for (String line : metrics.split("\n")) {
         if (line.startsWith("jvm_memory_used_bytes{") && line.contains("area=\"heap\"")) {

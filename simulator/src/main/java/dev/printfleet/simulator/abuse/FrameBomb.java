@@ -12,12 +12,11 @@ import java.util.zip.Deflater;
  */
 public final class FrameBomb {
 
-  private FrameBomb() {
-  }
+  private FrameBomb() {}
 
   /**
-   * The deflated payload of a text message of {@code inflatedBytes} ASCII spaces, as RFC 7692
-   * sends it: raw deflate, flushed, without the trailing 00 00 FF FF.
+   * The deflated payload of a text message of {@code inflatedBytes} ASCII spaces, as RFC 7692 sends
+   * it: raw deflate, flushed, without the trailing 00 00 FF FF.
    */
   public static byte[] build(long inflatedBytes) {
     if (inflatedBytes < 1 || inflatedBytes > 4L * 1024 * 1024 * 1024) {
@@ -44,7 +43,11 @@ public final class FrameBomb {
       byte[] all = out.toByteArray();
       // A sync flush ends with an empty stored block, 00 00 FF FF: RFC 7692 strips it.
       int end = all.length;
-      if (end >= 4 && all[end - 4] == 0 && all[end - 3] == 0 && all[end - 2] == (byte) 0xFF && all[end - 1] == (byte) 0xFF) {
+      if (end >= 4
+          && all[end - 4] == 0
+          && all[end - 3] == 0
+          && all[end - 2] == (byte) 0xFF
+          && all[end - 1] == (byte) 0xFF) {
         end -= 4;
       }
       return Arrays.copyOf(all, end);

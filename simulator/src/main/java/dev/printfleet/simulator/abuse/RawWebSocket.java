@@ -21,8 +21,8 @@ import java.util.zip.Inflater;
  * A blocking WebSocket client on a plain socket, for the attacker: it must send frames no well
  * behaved client sends (a pre-deflated bomb with RSV1 set), see the HTTP status of a refused
  * upgrade, read the close status, and stop reading altogether (a slow agent). One thread uses one
- * instance. Frames it reads are bounded by {@code maxMessage}: the attacker must not be the
- * process that runs out of memory.
+ * instance. Frames it reads are bounded by {@code maxMessage}: the attacker must not be the process
+ * that runs out of memory.
  */
 public final class RawWebSocket implements AutoCloseable {
 
@@ -59,12 +59,19 @@ public final class RawWebSocket implements AutoCloseable {
   }
 
   /**
-   * Opens a TCP connection and asks for the upgrade. {@code receiveBuffer} > 0 shrinks the
-   * socket's receive buffer (before connecting, so the window is small from the start): a slow
-   * reader then pushes back on the server after a few kilobytes.
+   * Opens a TCP connection and asks for the upgrade. {@code receiveBuffer} > 0 shrinks the socket's
+   * receive buffer (before connecting, so the window is small from the start): a slow reader then
+   * pushes back on the server after a few kilobytes.
    */
-  public static RawWebSocket open(String host, int port, String path, String token, boolean deflate,
-      int receiveBuffer, int timeoutMs) throws IOException {
+  public static RawWebSocket open(
+      String host,
+      int port,
+      String path,
+      String token,
+      boolean deflate,
+      int receiveBuffer,
+      int timeoutMs)
+      throws IOException {
     var socket = new Socket();
     if (receiveBuffer > 0) {
       socket.setReceiveBufferSize(receiveBuffer);
@@ -74,17 +81,27 @@ public final class RawWebSocket implements AutoCloseable {
     var ws = new RawWebSocket(socket);
     byte[] nonce = new byte[16];
     RANDOM.nextBytes(nonce);
-    var request = new StringBuilder()
-        .append("GET ").append(path).append(" HTTP/1.1\r\n")
-        .append("Host: ").append(host).append(':').append(port).append("\r\n")
-        .append("Upgrade: websocket\r\nConnection: Upgrade\r\n")
-        .append("Sec-WebSocket-Key: ").append(Base64.getEncoder().encodeToString(nonce)).append("\r\n")
-        .append("Sec-WebSocket-Version: 13\r\n");
+    var request =
+        new StringBuilder()
+            .append("GET ")
+            .append(path)
+            .append(" HTTP/1.1\r\n")
+            .append("Host: ")
+            .append(host)
+            .append(':')
+            .append(port)
+            .append("\r\n")
+            .append("Upgrade: websocket\r\nConnection: Upgrade\r\n")
+            .append("Sec-WebSocket-Key: ")
+            .append(Base64.getEncoder().encodeToString(nonce))
+            .append("\r\n")
+            .append("Sec-WebSocket-Version: 13\r\n");
     if (token != null) {
       request.append("Authorization: Bearer ").append(token).append("\r\n");
     }
     if (deflate) {
-      request.append("Sec-WebSocket-Extensions: permessage-deflate; client_no_context_takeover; server_no_context_takeover\r\n");
+      request.append(
+          "Sec-WebSocket-Extensions: permessage-deflate; client_no_context_takeover; server_no_context_takeover\r\n");
     }
     request.append("\r\n");
     ws.out.write(request.toString().getBytes(StandardCharsets.US_ASCII));
@@ -118,7 +135,9 @@ public final class RawWebSocket implements AutoCloseable {
     for (int i = 1; i < lines.length; i++) {
       int colon = lines[i].indexOf(':');
       if (colon > 0) {
-        headers.put(lines[i].substring(0, colon).trim().toLowerCase(Locale.ROOT), lines[i].substring(colon + 1).trim());
+        headers.put(
+            lines[i].substring(0, colon).trim().toLowerCase(Locale.ROOT),
+            lines[i].substring(colon + 1).trim());
       }
     }
     return new Handshake(status, headers);
@@ -209,7 +228,8 @@ public final class RawWebSocket implements AutoCloseable {
     }
   }
 
-  static Message readFrom(InputStream in, java.util.function.Consumer<byte[]> onPing) throws IOException {
+  static Message readFrom(InputStream in, java.util.function.Consumer<byte[]> onPing)
+      throws IOException {
     var message = new ByteArrayOutputStream();
     boolean compressed = false;
     int messageOpcode = -1;
@@ -237,7 +257,8 @@ public final class RawWebSocket implements AutoCloseable {
       }
       byte[] key = (b1 & 0x80) != 0 ? in.readNBytes(4) : null;
       if (length > MAX_MESSAGE || message.size() + length > MAX_MESSAGE) {
-        throw new IOException("server frame of " + length + " bytes, over the attacker's own limit");
+        throw new IOException(
+            "server frame of " + length + " bytes, over the attacker's own limit");
       }
       byte[] payload = in.readNBytes((int) length);
       if (payload.length < length) {
@@ -252,11 +273,12 @@ public final class RawWebSocket implements AutoCloseable {
       boolean fin = (b0 & 0x80) != 0;
       switch (opcode) {
         case 0x8 -> {
-          int status = payload.length >= 2 ? ((payload[0] & 0xFF) << 8) | (payload[1] & 0xFF) : 1005;
+          int status =
+              payload.length >= 2 ? ((payload[0] & 0xFF) << 8) | (payload[1] & 0xFF) : 1005;
           return new Message(8, null, status);
         }
         case 0x9 -> onPing.accept(payload);
-        case 0xA -> { }
+        case 0xA -> {}
         default -> {
           if (opcode != 0) {
             messageOpcode = opcode;

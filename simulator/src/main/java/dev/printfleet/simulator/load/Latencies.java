@@ -9,7 +9,8 @@ final class Latencies {
   private final Histogram histogram = new Histogram(3_600_000_000L, 3);
 
   synchronized void recordNanos(long nanos) {
-    histogram.recordValue(Math.max(0, Math.min(nanos / 1_000, histogram.getHighestTrackableValue())));
+    histogram.recordValue(
+        Math.max(0, Math.min(nanos / 1_000, histogram.getHighestTrackableValue())));
   }
 
   synchronized long count() {

@@ -56,25 +56,32 @@ final class MetricsSampler {
 
   private void sample(String baseUrl) {
     URI uri = URI.create(baseUrl);
-    http.request(new RequestOptions().setMethod(HttpMethod.GET).setHost(uri.getHost()).setPort(uri.getPort())
-            .setURI("/metrics"))
+    http.request(
+            new RequestOptions()
+                .setMethod(HttpMethod.GET)
+                .setHost(uri.getHost())
+                .setPort(uri.getPort())
+                .setURI("/metrics"))
         .compose(request -> request.send())
         .compose(response -> response.body())
-        .onSuccess(body -> {
-          double heap = 0;
-          double cpu = -1;
-          for (String line : body.toString().split("\n")) {
-            if (line.startsWith("jvm_memory_used_bytes{") && line.contains("area=\"heap\"")) {
-              heap += value(line);
-            } else if (line.startsWith("process_cpu_usage ") || line.startsWith("process_cpu_usage{")) {
-              cpu = value(line);
-            }
-          }
-          var sample = new Sample(System.currentTimeMillis() - startedMs, heap / 1_048_576, cpu);
-          synchronized (series) {
-            series.get(baseUrl).add(sample);
-          }
-        });
+        .onSuccess(
+            body -> {
+              double heap = 0;
+              double cpu = -1;
+              for (String line : body.toString().split("\n")) {
+                if (line.startsWith("jvm_memory_used_bytes{") && line.contains("area=\"heap\"")) {
+                  heap += value(line);
+                } else if (line.startsWith("process_cpu_usage ")
+                    || line.startsWith("process_cpu_usage{")) {
+                  cpu = value(line);
+                }
+              }
+              var sample =
+                  new Sample(System.currentTimeMillis() - startedMs, heap / 1_048_576, cpu);
+              synchronized (series) {
+                series.get(baseUrl).add(sample);
+              }
+            });
   }
 
   private static double value(String line) {
@@ -92,21 +99,40 @@ final class MetricsSampler {
   JsonObject toJson() {
     var json = new JsonObject();
     synchronized (series) {
-      series.forEach((url, samples) -> {
-        var points = new JsonArray();
-        samples.forEach(s -> points.add(new JsonArray().add(s.atMs() / 1000.0)
-            .add(Math.round(s.heapMiB() * 10) / 10.0).add(Math.round(s.cpuShare() * 1000) / 1000.0)));
-        var service = new JsonObject().put("samples", points.size()).put("series", points);
-        if (!samples.isEmpty()) {
-          int fifth = Math.max(1, samples.size() / 5);
-          service.put("heapFloorFirstFifthMiB", round(floor(samples.subList(0, fifth))))
-              .put("heapFloorLastFifthMiB", round(floor(samples.subList(samples.size() - fifth, samples.size()))))
-              .put("heapMaxMiB", round(samples.stream().mapToDouble(Sample::heapMiB).max().orElse(0)))
-              .put("cpuShareAvg", Math.round(samples.stream().mapToDouble(Sample::cpuShare).filter(c -> c >= 0)
-                  .average().orElse(0) * 1000) / 1000.0);
-        }
-        json.put(url, service);
-      });
+      series.forEach(
+          (url, samples) -> {
+            var points = new JsonArray();
+            samples.forEach(
+                s ->
+                    points.add(
+                        new JsonArray()
+                            .add(s.atMs() / 1000.0)
+                            .add(Math.round(s.heapMiB() * 10) / 10.0)
+                            .add(Math.round(s.cpuShare() * 1000) / 1000.0)));
+            var service = new JsonObject().put("samples", points.size()).put("series", points);
+            if (!samples.isEmpty()) {
+              int fifth = Math.max(1, samples.size() / 5);
+              service
+                  .put("heapFloorFirstFifthMiB", round(floor(samples.subList(0, fifth))))
+                  .put(
+                      "heapFloorLastFifthMiB",
+                      round(floor(samples.subList(samples.size() - fifth, samples.size()))))
+                  .put(
+                      "heapMaxMiB",
+                      round(samples.stream().mapToDouble(Sample::heapMiB).max().orElse(0)))
+                  .put(
+                      "cpuShareAvg",
+                      Math.round(
+                              samples.stream()
+                                      .mapToDouble(Sample::cpuShare)
+                                      .filter(c -> c >= 0)
+                                      .average()
+                                      .orElse(0)
+                                  * 1000)
+                          / 1000.0);
+            }
+            json.put(url, service);
+          });
     }
     return json;
   }

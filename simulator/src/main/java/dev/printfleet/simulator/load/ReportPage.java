@@ -18,13 +18,18 @@ final class ReportPage {
   /** One line of a chart: points of (x, y). */
   record Series(String name, String color, List<double[]> points) {}
 
-  private static final String[] COLORS = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf"};
+  private static final String[] COLORS = {
+    "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf"
+  };
 
   private final StringBuilder body = new StringBuilder();
 
   ReportPage(String title, JsonObject summary) {
-    body.append("<h1>").append(escape(title)).append("</h1>\n<pre>")
-        .append(escape(summary.encodePrettily())).append("</pre>\n");
+    body.append("<h1>")
+        .append(escape(title))
+        .append("</h1>\n<pre>")
+        .append(escape(summary.encodePrettily()))
+        .append("</pre>\n");
   }
 
   static String color(int i) {
@@ -60,34 +65,89 @@ final class ReportPage {
     int top = 30;
     int plotW = w - left - 20;
     int plotH = h - top - bottom;
-    body.append("<h2>").append(escape(title)).append("</h2>\n")
-        .append(String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
-            + "font-family=\"sans-serif\" font-size=\"12\">%n", w, h))
-        .append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"#fafafa\" stroke=\"#ccc\"/>%n",
-            left, top, plotW, plotH));
+    body.append("<h2>")
+        .append(escape(title))
+        .append("</h2>\n")
+        .append(
+            String.format(
+                Locale.ROOT,
+                "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
+                    + "font-family=\"sans-serif\" font-size=\"12\">%n",
+                w,
+                h))
+        .append(
+            String.format(
+                Locale.ROOT,
+                "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"#fafafa\" stroke=\"#ccc\"/>%n",
+                left,
+                top,
+                plotW,
+                plotH));
     for (int i = 0; i <= 4; i++) {
       double y = top + plotH - plotH * i / 4.0;
-      body.append(String.format(Locale.ROOT, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#e5e5e5\"/>"
-              + "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%s</text>%n",
-          left, left + plotW, y, y, left - 6, y + 4, label(maxY * i / 4)));
+      body.append(
+          String.format(
+              Locale.ROOT,
+              "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#e5e5e5\"/>"
+                  + "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%s</text>%n",
+              left,
+              left + plotW,
+              y,
+              y,
+              left - 6,
+              y + 4,
+              label(maxY * i / 4)));
       double x = left + plotW * i / 4.0;
-      body.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>%n",
-          x, top + plotH + 16, label(maxX * i / 4)));
+      body.append(
+          String.format(
+              Locale.ROOT,
+              "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>%n",
+              x,
+              top + plotH + 16,
+              label(maxX * i / 4)));
     }
-    body.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%s</text>%n",
-        left + plotW / 2, h - 4, escape(xLabel)));
-    body.append(String.format(Locale.ROOT, "<text x=\"14\" y=\"%d\" transform=\"rotate(-90 14 %d)\" text-anchor=\"middle\">%s</text>%n",
-        top + plotH / 2, top + plotH / 2, escape(yLabel)));
+    body.append(
+        String.format(
+            Locale.ROOT,
+            "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%s</text>%n",
+            left + plotW / 2,
+            h - 4,
+            escape(xLabel)));
+    body.append(
+        String.format(
+            Locale.ROOT,
+            "<text x=\"14\" y=\"%d\" transform=\"rotate(-90 14 %d)\" text-anchor=\"middle\">%s</text>%n",
+            top + plotH / 2,
+            top + plotH / 2,
+            escape(yLabel)));
     int legendX = left + 10;
     for (Series s : series) {
       var line = new StringBuilder();
       for (double[] p : s.points()) {
-        line.append(String.format(Locale.ROOT, "%.1f,%.1f ", left + plotW * p[0] / maxX, top + plotH - plotH * p[1] / maxY));
+        line.append(
+            String.format(
+                Locale.ROOT,
+                "%.1f,%.1f ",
+                left + plotW * p[0] / maxX,
+                top + plotH - plotH * p[1] / maxY));
       }
-      body.append(String.format(Locale.ROOT, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"1.5\" points=\"%s\"/>%n",
-          s.color(), line.toString().trim()));
-      body.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"10\" height=\"10\" fill=\"%s\"/>"
-          + "<text x=\"%d\" y=\"%d\">%s</text>%n", legendX, 8, s.color(), legendX + 14, 17, escape(s.name())));
+      body.append(
+          String.format(
+              Locale.ROOT,
+              "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"1.5\" points=\"%s\"/>%n",
+              s.color(),
+              line.toString().trim()));
+      body.append(
+          String.format(
+              Locale.ROOT,
+              "<rect x=\"%d\" y=\"%d\" width=\"10\" height=\"10\" fill=\"%s\"/>"
+                  + "<text x=\"%d\" y=\"%d\">%s</text>%n",
+              legendX,
+              8,
+              s.color(),
+              legendX + 14,
+              17,
+              escape(s.name())));
       legendX += 20 + 7 * s.name().length();
     }
     body.append("</svg>\n");
@@ -109,7 +169,8 @@ final class ReportPage {
    * Writes the page of a JSON report next to it ({@code x.json} gives {@code x.html}): the summary,
    * the charts of its {@code timeline} and, when the run sampled services, their heap and CPU.
    */
-  static Path writeBeside(Path jsonReport, String title, JsonObject report, List<Chart> charts) throws IOException {
+  static Path writeBeside(Path jsonReport, String title, JsonObject report, List<Chart> charts)
+      throws IOException {
     JsonObject summary = report.copy();
     summary.remove("timeline");
     summary.remove("services");
@@ -139,11 +200,18 @@ final class ReportPage {
       cpus.add(new Series(url, color(cpus.size()), cpu));
     }
     if (!heaps.isEmpty()) {
-      page.chart("Heap used per service (from /metrics)", "seconds since sampling started", "MiB", heaps);
-      page.chart("CPU per service (process_cpu_usage, share of the whole machine)", "seconds since sampling started", "%", cpus);
+      page.chart(
+          "Heap used per service (from /metrics)", "seconds since sampling started", "MiB", heaps);
+      page.chart(
+          "CPU per service (process_cpu_usage, share of the whole machine)",
+          "seconds since sampling started",
+          "%",
+          cpus);
     }
     String name = jsonReport.getFileName().toString();
-    Path html = jsonReport.resolveSibling((name.endsWith(".json") ? name.substring(0, name.length() - 5) : name) + ".html");
+    Path html =
+        jsonReport.resolveSibling(
+            (name.endsWith(".json") ? name.substring(0, name.length() - 5) : name) + ".html");
     Files.writeString(html, page.html());
     return html;
   }
@@ -151,7 +219,9 @@ final class ReportPage {
   String html() {
     return "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>printfleet load report</title>"
         + "<style>body{font-family:sans-serif;margin:24px;color:#222}pre{background:#f4f4f4;padding:12px;"
-        + "max-height:420px;overflow:auto;font-size:12px}</style></head><body>\n" + body + "</body></html>\n";
+        + "max-height:420px;overflow:auto;font-size:12px}</style></head><body>\n"
+        + body
+        + "</body></html>\n";
   }
 
   private static double niceCeiling(double v) {
@@ -165,7 +235,9 @@ final class ReportPage {
   }
 
   private static String label(double v) {
-    return v >= 100 || v == Math.rint(v) ? String.format(Locale.ROOT, "%.0f", v) : String.format(Locale.ROOT, "%.2f", v);
+    return v >= 100 || v == Math.rint(v)
+        ? String.format(Locale.ROOT, "%.0f", v)
+        : String.format(Locale.ROOT, "%.2f", v);
   }
 
   private static String escape(String text) {

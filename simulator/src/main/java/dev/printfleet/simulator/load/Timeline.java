@@ -10,9 +10,9 @@ import java.util.TreeMap;
 import org.HdrHistogram.Histogram;
 
 /**
- * What happened in each second of a run, for the report's charts: named counts, and latencies
- * with their p50 and p99 per second. Seconds count from {@link #Timeline(long) the start}; events
- * from before it are left out.
+ * What happened in each second of a run, for the report's charts: named counts, and latencies with
+ * their p50 and p99 per second. Seconds count from {@link #Timeline(long) the start}; events from
+ * before it are left out.
  */
 final class Timeline {
 
@@ -38,9 +38,12 @@ final class Timeline {
   synchronized void latency(String name, long atNanos, long nanos) {
     int s = second(atNanos);
     if (s >= 0) {
-      Histogram histogram = latencies.computeIfAbsent(s, k -> new LinkedHashMap<>())
-          .computeIfAbsent(name, k -> new Histogram(3_600_000_000L, 2));
-      histogram.recordValue(Math.max(0, Math.min(nanos / 1_000, histogram.getHighestTrackableValue())));
+      Histogram histogram =
+          latencies
+              .computeIfAbsent(s, k -> new LinkedHashMap<>())
+              .computeIfAbsent(name, k -> new Histogram(3_600_000_000L, 2));
+      histogram.recordValue(
+          Math.max(0, Math.min(nanos / 1_000, histogram.getHighestTrackableValue())));
     }
   }
 
@@ -54,19 +57,30 @@ final class Timeline {
       return rows;
     }
     List<String> countNames = new ArrayList<>();
-    counts.values().forEach(m -> m.keySet().forEach(n -> {
-      if (!countNames.contains(n)) {
-        countNames.add(n);
-      }
-    }));
-    int last = Math.max(counts.isEmpty() ? 0 : counts.lastKey(), latencies.isEmpty() ? 0 : latencies.lastKey());
+    counts
+        .values()
+        .forEach(
+            m ->
+                m.keySet()
+                    .forEach(
+                        n -> {
+                          if (!countNames.contains(n)) {
+                            countNames.add(n);
+                          }
+                        }));
+    int last =
+        Math.max(
+            counts.isEmpty() ? 0 : counts.lastKey(), latencies.isEmpty() ? 0 : latencies.lastKey());
     for (int s = 0; s <= last; s++) {
       var row = new JsonObject().put("s", s);
       Map<String, Long> c = counts.getOrDefault(s, Map.of());
       countNames.forEach(n -> row.put(n, c.getOrDefault(n, 0L)));
-      latencies.getOrDefault(s, Map.of()).forEach((name, h) -> row
-          .put(name + "P50Ms", ms(h.getValueAtPercentile(50)))
-          .put(name + "P99Ms", ms(h.getValueAtPercentile(99))));
+      latencies
+          .getOrDefault(s, Map.of())
+          .forEach(
+              (name, h) ->
+                  row.put(name + "P50Ms", ms(h.getValueAtPercentile(50)))
+                      .put(name + "P99Ms", ms(h.getValueAtPercentile(99))));
       rows.add(row);
     }
     return rows;

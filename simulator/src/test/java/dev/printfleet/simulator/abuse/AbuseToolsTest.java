@@ -55,7 +55,9 @@ class AbuseToolsTest {
   @Test
   void readsACompressedServerMessageThenTheCloseStatus() throws Exception {
     var wire = new ByteArrayOutputStream();
-    byte[] text = "{\"type\":\"error\",\"data\":{\"code\":\"invalid_data\"}}".getBytes(StandardCharsets.UTF_8);
+    byte[] text =
+        "{\"type\":\"error\",\"data\":{\"code\":\"invalid_data\"}}"
+            .getBytes(StandardCharsets.UTF_8);
     var deflater = new Deflater(Deflater.DEFAULT_COMPRESSION, true);
     deflater.setInput(text);
     byte[] out = new byte[256];
@@ -79,7 +81,7 @@ class AbuseToolsTest {
     assertThat(second.isClose()).isTrue();
     assertThat(second.closeStatus()).isEqualTo(1009);
     assertThat(pings[0]).isEqualTo(1);
-    assertThat(RawWebSocket.readFrom(in, p -> { }).opcode()).isEqualTo(-1);
+    assertThat(RawWebSocket.readFrom(in, p -> {}).opcode()).isEqualTo(-1);
   }
 
   @Test

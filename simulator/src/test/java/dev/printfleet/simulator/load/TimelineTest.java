@@ -48,7 +48,8 @@ class TimelineTest {
   @Test
   void countersReadOnceASecondGiveWhatTheyGrewByEachSecond() {
     var timeline = new Timeline(0);
-    var frames = new java.util.concurrent.atomic.AtomicLong(100); // before the measured run: not counted
+    var frames =
+        new java.util.concurrent.atomic.AtomicLong(100); // before the measured run: not counted
     var perSecond = new LoadGenerator.PerSecond(timeline, java.util.Map.of("frames", frames));
     frames.addAndGet(7);
     perSecond.tick();
@@ -58,7 +59,8 @@ class TimelineTest {
 
     JsonArray rows = timeline.json();
 
-    assertThat(rows.stream().map(r -> ((JsonObject) r).getLong("frames")).toList()).containsExactly(7L, 0L, 3L);
+    assertThat(rows.stream().map(r -> ((JsonObject) r).getLong("frames")).toList())
+        .containsExactly(7L, 0L, 3L);
   }
 
   @Test
@@ -68,8 +70,12 @@ class TimelineTest {
     timeline.count("back", SECOND + 10, 6);
     var report = new JsonObject().put("mode", "storm").put("timeline", timeline.json());
 
-    Path html = ReportPage.writeBeside(dir.resolve("storm-0.json"), "storm", report,
-        List.of(ReportPage.Chart.of("Agents back", "agents", "back", "welcomed again")));
+    Path html =
+        ReportPage.writeBeside(
+            dir.resolve("storm-0.json"),
+            "storm",
+            report,
+            List.of(ReportPage.Chart.of("Agents back", "agents", "back", "welcomed again")));
 
     assertThat(html.getFileName()).hasToString("storm-0.html");
     String page = Files.readString(html);
