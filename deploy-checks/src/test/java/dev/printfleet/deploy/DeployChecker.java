@@ -125,7 +125,7 @@ final class DeployChecker {
   private static final Pattern RESOURCE_VARIABLE =
       Pattern.compile("\\$\\{([A-Z][A-Z0-9_]*)(?::-[^}]*)?}");
   private static final Pattern ROUTE =
-      Pattern.compile("router\\.(?:get|post|put|delete|route)\\(\\s*\"(/[^\"]*)\"");
+      Pattern.compile("router\\s*\\.(?:get|post|put|delete|route)\\(\\s*\"(/[^\"]*)\"");
   private static final Pattern WEBSOCKET = Pattern.compile("\"(/ws/[A-Za-z0-9_-]+)\"");
   private static final Pattern DEFAULT_PORT = Pattern.compile("DEFAULT_HTTP_PORT\\s*=\\s*(\\d+)");
   private static final Pattern URL = Pattern.compile("https?://[^\\s\"',\\]]+");
