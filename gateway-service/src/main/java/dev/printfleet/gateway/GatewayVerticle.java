@@ -1,6 +1,7 @@
 package dev.printfleet.gateway;
 
 import dev.printfleet.common.lifecycle.ServiceRuntime;
+import dev.printfleet.common.web.Replies;
 import dev.printfleet.gateway.agent.AgentEndpoint;
 import dev.printfleet.gateway.client.ClientEndpoint;
 import dev.printfleet.gateway.connection.ConnectionRegistry;
@@ -58,9 +59,7 @@ final class GatewayVerticle extends AbstractVerticle {
                             loop.run(
                                 () -> {
                                   if (stats.succeeded()) {
-                                    ctx.response()
-                                        .putHeader("Content-Type", "application/json")
-                                        .end(stats.result().encode());
+                                    Replies.json(ctx, 200, stats.result());
                                   } else {
                                     ctx.fail(stats.cause());
                                   }

@@ -4,10 +4,10 @@ import dev.printfleet.common.auth.AuthException;
 import dev.printfleet.common.auth.Principal;
 import dev.printfleet.common.auth.Role;
 import dev.printfleet.common.auth.TokenVerifier;
+import dev.printfleet.common.web.Replies;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.ServerWebSocket;
-import io.vertx.core.json.JsonObject;
 import java.util.List;
 import java.util.Set;
 import java.util.function.BiConsumer;
@@ -91,13 +91,6 @@ public final class Handshake {
 
   private static void refuse(HttpServerRequest request, int status, String code, String message) {
     request.resume();
-    request
-        .response()
-        .setStatusCode(status)
-        .putHeader("Content-Type", "application/json")
-        .end(
-            new JsonObject()
-                .put("error", new JsonObject().put("code", code).put("message", message))
-                .encode());
+    Replies.error(request.response(), status, code, message, null);
   }
 }

@@ -1,14 +1,14 @@
 package dev.printfleet.monitoring.api;
 
-import dev.printfleet.common.auth.AuthException;
 import dev.printfleet.common.auth.Principal;
 import dev.printfleet.common.auth.Role;
 import dev.printfleet.common.auth.TokenVerifier;
 import dev.printfleet.common.messages.Addresses;
 import dev.printfleet.common.messages.ControlCommand;
+import dev.printfleet.common.web.ApiAuth;
+import dev.printfleet.common.web.Replies;
 import dev.printfleet.monitoring.Monitor;
 import dev.printfleet.monitoring.cluster.ClusterStore;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonArray;
@@ -31,9 +31,6 @@ public final class MonitoringApi {
   private static final String RESET_PREFIX = "/monitoring/circuits/";
   private static final String RESET_SUFFIX = "/reset";
 
-  /** The verified caller, put on the routing context for the routes behind the token check. */
-  public static final String PRINCIPAL = "principal";
-
   private final Vertx vertx;
   private final TokenVerifier tokens;
   private final Monitor monitor;
@@ -53,43 +50,23 @@ public final class MonitoringApi {
     // A path the router cannot decode (a malformed percent escape) fails before any route:
     // answer it with the contract's error body, not the router's plain text.
     router.errorHandler(
-        400, ctx -> error(ctx, 400, "invalid_data", "the request path is malformed"));
-    router.route("/monitoring/*").handler(this::authenticate);
+        400, ctx -> Replies.error(ctx, 400, "invalid_data", "the request path is malformed"));
+    router
+        .route("/monitoring/*")
+        .handler(
+            ApiAuth.allowing(
+                tokens, MonitoringApi::mayMonitor, "monitoring needs role sre or admin"));
     router
         .get("/monitoring/cluster")
-        .handler(ctx -> json(ctx, 200, monitor.cluster().toJson(monitor.now())));
+        .handler(ctx -> Replies.json(ctx, 200, monitor.cluster().toJson(monitor.now())));
     router.get("/monitoring/instances/:id").handler(this::instance);
     router
         .get("/monitoring/circuits")
-        .handler(ctx -> json(ctx, 200, monitor.circuits().toJson(monitor.now())));
+        .handler(ctx -> Replies.json(ctx, 200, monitor.circuits().toJson(monitor.now())));
     router.postWithRegex("/monitoring/circuits/.+/reset").handler(this::resetCircuit);
-    router.get("/monitoring/printers").handler(ctx -> json(ctx, 200, monitor.fleetJson()));
-    router.get("/monitoring/alerts").handler(ctx -> json(ctx, 200, monitor.alertsJson()));
-    router.get("/monitoring/jobs").handler(ctx -> json(ctx, 200, monitor.jobsJson()));
-  }
-
-  private void authenticate(RoutingContext ctx) {
-    tokens
-        .verify(ctx.request())
-        .compose(
-            p ->
-                mayMonitor(p)
-                    ? Future.succeededFuture(p)
-                    : Future.failedFuture(
-                        AuthException.forbidden("monitoring needs role sre or admin")))
-        .onSuccess(
-            p -> {
-              ctx.put(PRINCIPAL, p);
-              ctx.next();
-            })
-        .onFailure(
-            e -> {
-              if (e instanceof AuthException auth) {
-                error(ctx, auth.httpStatus(), auth.code(), auth.getMessage());
-              } else {
-                error(ctx, 401, "unauthorized", "invalid token");
-              }
-            });
+    router.get("/monitoring/printers").handler(ctx -> Replies.json(ctx, 200, monitor.fleetJson()));
+    router.get("/monitoring/alerts").handler(ctx -> Replies.json(ctx, 200, monitor.alertsJson()));
+    router.get("/monitoring/jobs").handler(ctx -> Replies.json(ctx, 200, monitor.jobsJson()));
   }
 
   private void instance(RoutingContext ctx) {
@@ -109,7 +86,7 @@ public final class MonitoringApi {
                           var beat = record.heartbeat();
                           var circuits = new JsonArray();
                           beat.circuits().forEach(c -> circuits.add(c.toJson()));
-                          json(
+                          Replies.json(
                               ctx,
                               200,
                               monitor
@@ -121,7 +98,7 @@ public final class MonitoringApi {
                                   .put("history", history)
                                   .put("historyWindowS", ClusterStore.HISTORY.toSeconds()));
                         }),
-            () -> error(ctx, 404, "not_found", "no instance " + id));
+            () -> Replies.error(ctx, 404, "not_found", "no instance " + id));
   }
 
   private void resetCircuit(RoutingContext ctx) {
@@ -130,7 +107,7 @@ public final class MonitoringApi {
     String name = URLDecoder.decode(raw.replace("+", "%2B"), StandardCharsets.UTF_8);
     List<String> owners = monitor.circuits().owners(name, monitor.now());
     if (owners.isEmpty()) {
-      error(ctx, 404, "not_found", "no circuit " + name);
+      Replies.error(ctx, 404, "not_found", "no circuit " + name);
       return;
     }
     var command = new ControlCommand(ControlCommand.CIRCUIT_RESET, name);
@@ -150,25 +127,9 @@ public final class MonitoringApi {
                       instance,
                       e.toString()));
     }
-    json(
+    Replies.json(
         ctx,
         202,
         new JsonObject().put("name", name).put("instances", new JsonArray(List.copyOf(owners))));
-  }
-
-  static void json(RoutingContext ctx, int status, JsonObject body) {
-    ctx.response()
-        .setStatusCode(status)
-        .putHeader("Content-Type", "application/json")
-        .putHeader("Cache-Control", "no-store")
-        .end(body.encode());
-  }
-
-  /** An error body as in PROTOCOL.md §3. */
-  public static void error(RoutingContext ctx, int status, String code, String message) {
-    json(
-        ctx,
-        status,
-        new JsonObject().put("error", new JsonObject().put("code", code).put("message", message)));
   }
 }

@@ -1,8 +1,8 @@
 package dev.printfleet.monitoring.dashboard;
 
 import dev.printfleet.common.auth.Principal;
+import dev.printfleet.common.web.ApiAuth;
 import dev.printfleet.monitoring.Monitor;
-import dev.printfleet.monitoring.api.MonitoringApi;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
@@ -86,7 +86,7 @@ public final class DashboardRoutes {
     // The token was checked once, at the request; the stream must not outlive it. EventSource
     // then reconnects with the same, expired, token and is refused 401, and the page asks for a
     // new one.
-    Principal caller = ctx.get(MonitoringApi.PRINCIPAL);
+    Principal caller = ApiAuth.principal(ctx);
     long untilExpiry =
         Math.max(1, caller.expiresAt().toEpochMilli() - Instant.now().toEpochMilli());
     long expiry =

@@ -1,6 +1,6 @@
 package dev.printfleet.printing.api;
 
-import io.vertx.core.json.JsonObject;
+import dev.printfleet.common.web.Replies;
 import io.vertx.ext.web.RoutingContext;
 
 /**
@@ -56,14 +56,7 @@ public final class ApiError extends RuntimeException {
 
   public static void send(
       RoutingContext ctx, int status, String code, String message, String field) {
-    var error = new JsonObject().put("code", code).put("message", message);
-    if (field != null) {
-      error.put("field", field);
-    }
-    ctx.response()
-        .setStatusCode(status)
-        .putHeader("Content-Type", "application/json")
-        .end(new JsonObject().put("error", error).encode());
+    Replies.error(ctx, status, code, message, field);
   }
 
   public void send(RoutingContext ctx) {

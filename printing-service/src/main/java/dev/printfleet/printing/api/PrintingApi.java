@@ -4,6 +4,8 @@ import dev.printfleet.common.auth.AuthException;
 import dev.printfleet.common.auth.Principal;
 import dev.printfleet.common.auth.Role;
 import dev.printfleet.common.auth.TokenVerifier;
+import dev.printfleet.common.web.ApiAuth;
+import dev.printfleet.common.web.Replies;
 import dev.printfleet.printing.dispatch.Breakers;
 import dev.printfleet.printing.dispatch.DispatchLoop;
 import dev.printfleet.printing.dispatch.TestPrints;
@@ -16,7 +18,6 @@ import dev.printfleet.printing.printers.PrinterStore;
 import dev.printfleet.printing.printers.TestPrintLimit;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
-import io.vertx.core.http.HttpVersion;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -36,7 +37,6 @@ public final class PrintingApi {
 
   private static final Logger log = LoggerFactory.getLogger(PrintingApi.class);
   static final int MAX_CONTENT_BYTES = 1024 * 1024;
-  private static final String PRINCIPAL = "principal";
 
   private final TokenVerifier tokens;
   private final JobStore jobs;
@@ -71,7 +71,11 @@ public final class PrintingApi {
     router.get(OpenApiDocument.PATH).handler(OpenApiDocument::serve);
     // The token first: nothing of an unauthenticated request's body is read, parsed or stored.
     // Then the body, bounded, in memory only: no file uploads, so no uploads directory.
-    router.route("/api/v1/*").handler(this::authenticate);
+    router
+        .route("/api/v1/*")
+        .handler(
+            ApiAuth.allowing(tokens, p -> p.role() != Role.AGENT, "agents may not use the API")
+                .holdingTheBody());
     router
         .route("/api/v1/*")
         .handler(BodyHandler.create(false).setBodyLimit(MAX_CONTENT_BYTES * 2L));
@@ -94,34 +98,6 @@ public final class PrintingApi {
                     "no route " + ctx.request().method() + " " + ctx.request().path(),
                     null));
     router.route("/api/v1/*").failureHandler(this::fail);
-  }
-
-  private void authenticate(RoutingContext ctx) {
-    // Hold the body until the token is known; BodyHandler resumes the request.
-    if (!ctx.request().isEnded()) {
-      ctx.request().pause();
-    }
-    tokens
-        .verify(ctx.request())
-        .compose(
-            p ->
-                p.role() == Role.AGENT
-                    ? Future.failedFuture(AuthException.forbidden("agents may not use the API"))
-                    : Future.succeededFuture(p))
-        .onSuccess(
-            p -> {
-              ctx.put(PRINCIPAL, p);
-              ctx.next();
-            })
-        .onFailure(
-            e -> {
-              // The refused caller's body is never read: on HTTP/1.x close the connection after the
-              // answer rather than drain whatever it still sends (HTTP/2 resets just the stream).
-              if (!ctx.request().isEnded() && ctx.request().version() != HttpVersion.HTTP_2) {
-                ctx.response().putHeader("Connection", "close");
-              }
-              ctx.fail(e);
-            });
   }
 
   /**
@@ -158,7 +134,7 @@ public final class PrintingApi {
   }
 
   private static Principal principal(RoutingContext ctx) {
-    return ctx.get(PRINCIPAL);
+    return ApiAuth.principal(ctx);
   }
 
   private void createJob(RoutingContext ctx) {
@@ -212,7 +188,7 @@ public final class PrintingApi {
           .compose(
               existing ->
                   existing.map(Future::succeededFuture).orElseGet(() -> Future.failedFuture(full)))
-          .onSuccess(job -> json(ctx, 200, job.toJson()))
+          .onSuccess(job -> Replies.json(ctx, 200, job.toJson()))
           .onFailure(ctx::fail);
       return;
     }
@@ -245,7 +221,7 @@ public final class PrintingApi {
                     .leased()
                     .ifPresentOrElse(job -> loop.dispatchAccepted(job, content), loop::nudge);
               }
-              json(ctx, inserted.created() ? 201 : 200, inserted.job().toJson());
+              Replies.json(ctx, inserted.created() ? 201 : 200, inserted.job().toJson());
             })
         .onFailure(ctx::fail);
   }
@@ -302,7 +278,7 @@ public final class PrintingApi {
             page -> {
               var items = new JsonArray();
               page.items().forEach(job -> items.add(job.toJson()));
-              json(
+              Replies.json(
                   ctx,
                   200,
                   new JsonObject()
@@ -343,7 +319,7 @@ public final class PrintingApi {
   private void getJob(RoutingContext ctx) {
     visibleJob(ctx)
         .compose(job -> jobs.history(job.id()).map(job::toJson))
-        .onSuccess(json -> json(ctx, 200, json))
+        .onSuccess(json -> Replies.json(ctx, 200, json))
         .onFailure(ctx::fail);
   }
 
@@ -369,7 +345,7 @@ public final class PrintingApi {
         .onSuccess(
             job -> {
               loop.publish(Optional.of(job));
-              json(ctx, 200, job.toJson());
+              Replies.json(ctx, 200, job.toJson());
             })
         .onFailure(ctx::fail);
   }
@@ -386,7 +362,7 @@ public final class PrintingApi {
                     .toList())
         .onSuccess(
             list ->
-                json(
+                Replies.json(
                     ctx,
                     200,
                     new JsonObject()
@@ -411,7 +387,7 @@ public final class PrintingApi {
     Principal caller = principal(ctx);
     String id = ctx.pathParam("id");
     visiblePrinter(caller, id)
-        .onSuccess(p -> json(ctx, 200, p.toJson(breakers.stateOf(caller.company(), id))))
+        .onSuccess(p -> Replies.json(ctx, 200, p.toJson(breakers.stateOf(caller.company(), id))))
         .onFailure(ctx::fail);
   }
 
@@ -431,7 +407,7 @@ public final class PrintingApi {
                                     ApiError.rateLimited(
                                         testLimit.describe(),
                                         decision.retryAfter().toSeconds() + 1))))
-        .onSuccess(result -> json(ctx, 200, result))
+        .onSuccess(result -> Replies.json(ctx, 200, result))
         .onFailure(ctx::fail);
   }
 
@@ -446,13 +422,6 @@ public final class PrintingApi {
       throw ApiError.invalid(field, field + " must not contain NUL characters");
     }
     return text;
-  }
-
-  private static void json(RoutingContext ctx, int status, JsonObject body) {
-    ctx.response()
-        .setStatusCode(status)
-        .putHeader("Content-Type", "application/json")
-        .end(body.encode());
   }
 
   private void fail(RoutingContext ctx) {
