@@ -71,8 +71,8 @@ public final class MonitoringService implements ServiceDefinition<MonitoringConf
             new AlertRules(health, config.thresholds()),
             new AlertStore(runtime.redis(), redisSettings),
             new AlertMetrics(runtime.registry()));
-    // Redis lost its data: what monitoring wrote there is gone too.
-    runtime.clusterGuard().ifPresent(guard -> guard.onHealed(loss -> monitor.restoreStore()));
+    // On drain (after the drain delay, the instance already not ready) the verticle is undeployed:
+    // its consumers, timers, dashboard streams and HTTP server end, then the pool closes.
     return vertx
         .deployVerticle(new MonitoringVerticle(runtime, config, monitor, jobStats))
         .onSuccess(

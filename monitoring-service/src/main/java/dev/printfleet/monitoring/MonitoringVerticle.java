@@ -49,6 +49,9 @@ final class MonitoringVerticle extends AbstractVerticle {
         Counter.builder("printfleet.monitoring.heartbeats.received")
             .description("Heartbeats received from every instance of the cluster")
             .register(runtime.registry());
+    // Redis lost its data: what monitoring wrote there is gone too. Registered here, so the
+    // callback runs on this verticle's loop, where the Monitor lives.
+    runtime.clusterGuard().ifPresent(guard -> guard.onHealed(loss -> monitor.restoreStore()));
     var bus = vertx.eventBus();
     bus.<JsonObject>consumer(
         Addresses.MONITORING_HEARTBEAT,

@@ -11,10 +11,12 @@ import dev.printfleet.common.auth.Role;
 import dev.printfleet.common.lifecycle.ServiceRuntime;
 import dev.printfleet.common.messages.Addresses;
 import dev.printfleet.common.messages.AgentEvent;
+import dev.printfleet.common.messages.PrinterStatusEvent;
 import dev.printfleet.common.presence.PresenceRegistry;
 import dev.printfleet.common.protocol.Envelope;
 import dev.printfleet.gateway.GatewayService;
 import dev.printfleet.printing.PrintingService;
+import dev.printfleet.simulator.SimulatedAgent;
 import dev.printfleet.testing.PostgresServerHandle;
 import dev.printfleet.testing.RealServersExtension;
 import dev.printfleet.testing.RedisServerHandle;
@@ -131,20 +133,33 @@ class CircuitsAndFleetTest {
                         r.getString("agentId").equals("agent-b") && r.getInteger("perMinute") == 1))
         .isTrue();
 
-    // Statuses sent back to back may leave the gateway in one batch: each of them counts.
-    for (String printerId : reporting.printerIds()) {
-      reporting.send(
-          Envelope.request(
-              "printer.status",
-              "off-" + printerId,
-              new JsonObject().put("printerId", printerId).put("status", "offline")));
-    }
+    // A status through a real gateway, then a batch of two as gateways publish them: each counts.
+    String printerId = reporting.printerIds().get(0);
+    reporting.send(
+        Envelope.request(
+            "printer.status",
+            "off-" + printerId,
+            new JsonObject().put("printerId", printerId).put("status", "offline")));
     await()
         .atMost(Duration.ofSeconds(10))
-        .until(() -> fleet().getJsonObject("printers").getInteger("offline") == 2);
-    assertThat(fleet().getJsonObject("printers").getInteger("online")).isEqualTo(6);
-    assertThat(branch("acme", "b1").orElseThrow().getJsonObject("printers").getMap())
-        .containsEntry("online", 2)
+        .until(() -> fleet().getJsonObject("printers").getInteger("offline") == 1);
+    var batch =
+        SimulatedAgent.printerIdsFor("agent-c", 2).stream()
+            .map(
+                id ->
+                    new PrinterStatusEvent(
+                        "agent-c", "acme", "b2", id, "offline", null, Instant.now()))
+            .toList();
+    gateway
+        .vertx()
+        .eventBus()
+        .publish(Addresses.EVENTS_PRINTER, PrinterStatusEvent.batchJson(batch));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> fleet().getJsonObject("printers").getInteger("offline") == 3);
+    assertThat(fleet().getJsonObject("printers").getInteger("online")).isEqualTo(5);
+    assertThat(branch("acme", "b2").orElseThrow().getJsonObject("printers").getMap())
+        .containsEntry("online", 0)
         .containsEntry("offline", 2);
   }
 
@@ -188,8 +203,7 @@ class CircuitsAndFleetTest {
     join(registered.future());
     join(presence.register(new dev.printfleet.common.presence.AgentKey("acme", "agent-c")));
     // Its connect there, as that gateway would report it: printing marks the agent's printers
-    // online
-    // (a job for a printer marked offline is parked as it is accepted, and never sent).
+    // online (a job for a printer marked offline is parked as it is accepted, and never sent).
     join(
         monitoring
             .vertx()

@@ -10,7 +10,8 @@ import io.vertx.ext.web.Router;
 
 /**
  * The REST API and the operations routes on the service's port, and the per-company count of queued
- * jobs that the API's limit reads (refreshed on this verticle's timer).
+ * jobs that the API's limit reads (refreshed on this verticle's timer). It serves until the Vert.x
+ * closes, so health answers through the drain; the drain stops the count before the pool closes.
  */
 final class ApiVerticle extends AbstractVerticle {
 
@@ -35,5 +36,10 @@ final class ApiVerticle extends AbstractVerticle {
         .onSuccess(server -> queued.start(vertx))
         .<Void>mapEmpty()
         .onComplete(started);
+  }
+
+  @Override
+  public void stop() {
+    queued.stop();
   }
 }

@@ -14,7 +14,9 @@ import io.vertx.core.AbstractVerticle;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
+import java.util.List;
 
 /**
  * The dispatcher: the claim loop with its timers, and what the event bus brings it (the agents'
@@ -30,6 +32,7 @@ final class DispatchVerticle extends AbstractVerticle {
   private final StatusWrites statuses;
   private final AgentRoutes routes;
   private final GatewayLiveness liveness;
+  private MessageConsumer<JsonObject> statusConsumer;
 
   DispatchVerticle(
       DispatchLoop loop,
@@ -46,22 +49,44 @@ final class DispatchVerticle extends AbstractVerticle {
     this.liveness = liveness;
   }
 
+  /** Started once its subscriptions are known to the cluster: the instance is not ready before. */
   @Override
-  public void start() {
+  public void start(Promise<Void> started) {
     var bus = vertx.eventBus();
-    bus.<JsonObject>consumer(Addresses.PRINTING_RESULTS, results::handle);
-    bus.<JsonObject>consumer(Addresses.PRINTING_PRINTERS, registry::onPrintersSync);
-    bus.<JsonObject>consumer(Addresses.PRINTING_AGENTS, registry::onAgent);
-    bus.<JsonObject>consumer(Addresses.EVENTS_PRINTER, registry::onPrinterStatus);
-    bus.<JsonObject>consumer(Addresses.EVENTS_AGENT, this::onAgentEvent);
-    bus.<JsonObject>consumer(Addresses.MONITORING_HEARTBEAT, this::onHeartbeat);
-    statuses.start();
-    loop.start();
+    statusConsumer = bus.consumer(Addresses.EVENTS_PRINTER, registry::onPrinterStatus);
+    List<MessageConsumer<JsonObject>> consumers =
+        List.of(
+            bus.consumer(Addresses.PRINTING_RESULTS, results::handle),
+            bus.consumer(Addresses.PRINTING_PRINTERS, registry::onPrintersSync),
+            bus.consumer(Addresses.PRINTING_AGENTS, registry::onAgent),
+            statusConsumer,
+            bus.consumer(Addresses.EVENTS_AGENT, this::onAgentEvent),
+            bus.consumer(Addresses.MONITORING_HEARTBEAT, this::onHeartbeat));
+    Future.all(consumers.stream().map(DispatchVerticle::registered).toList())
+        .onSuccess(
+            all -> {
+              statuses.start();
+              loop.start();
+            })
+        .<Void>mapEmpty()
+        .onComplete(started);
   }
 
+  private static Future<Void> registered(MessageConsumer<?> consumer) {
+    Promise<Void> done = Promise.promise();
+    consumer.completionHandler(done);
+    return done.future();
+  }
+
+  /** Statuses stop coming in before the last ones are written; the loop writes what it owes. */
   @Override
   public void stop(Promise<Void> stopped) {
-    Future.join(loop.stop(), statuses.stop()).<Void>mapEmpty().onComplete(stopped);
+    statusConsumer
+        .unregister()
+        .recover(e -> Future.succeededFuture())
+        .compose(v -> Future.join(loop.stop(), statuses.stop()))
+        .<Void>mapEmpty()
+        .onComplete(stopped);
   }
 
   /**

@@ -78,8 +78,8 @@ public record PrintingConfig(
             settings.duration("PRINTFLEET_DISPATCH_BUSY_WAIT", Duration.ofSeconds(1)),
             settings.duration("PRINTFLEET_DISPATCH_ROUTE_WAIT", Duration.ofSeconds(5)),
             // Above two heartbeat intervals (5 s), so one late beat is not a death; below the
-            // agents'
-            // 15 s pong timeout, so a frozen gateway is left before its agents come back elsewhere.
+            // agents' 15 s pong timeout, so a frozen gateway is left before its agents come back
+            // elsewhere.
             settings.duration("PRINTFLEET_GATEWAY_DEAD_AFTER", Duration.ofSeconds(12)),
             settings.duration("PRINTFLEET_DISPATCH_ROUTE_TIMEOUT", Duration.ofSeconds(3)),
             settings.bool("PRINTFLEET_DISPATCH_ON_ACCEPT", true),

@@ -164,14 +164,18 @@ public final class PrintingService implements ServiceDefinition<PrintingConfig> 
                     new DispatchVerticle(loop, results, registry, statuses, routes, liveness)))
         .onSuccess(
             dispatcher ->
-                // Undeployed on drain: the loop stops and writes what it owes before the pool
-                // closes.
+                // On drain the dispatcher is undeployed (the loop stops and writes what it owes)
+                // and the API's count stops, then the pool closes; the API serves to the end.
                 runtime.onDrain(
                     () ->
                         vertx
                             .undeploy(dispatcher)
                             .recover(e -> Future.succeededFuture())
-                            .compose(v -> pool.close())))
+                            .compose(
+                                v -> {
+                                  queued.stop();
+                                  return pool.close();
+                                })))
         .compose(v -> vertx.deployVerticle(new ApiVerticle(runtime, api, queued)))
         .mapEmpty();
   }

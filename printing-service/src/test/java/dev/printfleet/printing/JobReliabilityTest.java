@@ -131,8 +131,7 @@ class JobReliabilityTest extends PrintingTestBase {
     logs.start();
     root.addAppender(logs);
     // Printing instances share one database in production, and an agent's printer list is written
-    // by
-    // one of them: the base instance, on another database, must not be the one that takes it.
+    // by one of them: the base instance, on another database, must not be the one that takes it.
     services.remove(printing);
     join(printing.shutdown());
     try (var ownPostgres = PostgresServerHandle.startOnFreePort()) {
@@ -178,11 +177,11 @@ class JobReliabilityTest extends PrintingTestBase {
           .isEqualTo("unavailable");
       assertThat(refused.headers().firstValue("Retry-After")).isPresent();
       // A restart takes seconds: longer than the pool's 5 s connection timeout, whose timers
-      // outlive
-      // the queries that failed at once (vertx-sql-client #1706). Not ready all that time.
+      // outlive the queries that failed at once (vertx-sql-client #1706). Not ready all that time.
       await()
           .during(Duration.ofSeconds(7))
-          .atMost(Duration.ofSeconds(9))
+          // Each readiness check waits on the pool's reconnects: checks take a second or more.
+          .atMost(Duration.ofSeconds(15))
           .until(() -> readyStatus(own.httpPort()) == 503);
 
       ownPostgres.start();

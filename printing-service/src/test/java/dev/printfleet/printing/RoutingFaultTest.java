@@ -70,8 +70,7 @@ class RoutingFaultTest extends PrintingTestBase {
                   .encode());
         });
     // Its connect written, so its gateway's CONNECTED event (published just before) reached
-    // printing:
-    // a route a test then sets by an event of its own is not overtaken by the real one.
+    // printing: a route a test then sets by an event of its own is not overtaken by the real one.
     await()
         .atMost(Duration.ofSeconds(10))
         .until(
@@ -193,8 +192,7 @@ class RoutingFaultTest extends PrintingTestBase {
   void
       aGatewayThatStopsHeartbeatingFailsNoJobAndOpensNoCircuitAndTheJobGoesToTheAgentsNewGateway() {
     // The stand-in writes the frame and freezes: only its silence can tell printing it is gone,
-    // long
-    // before this dispatch timeout.
+    // long before this dispatch timeout.
     restartGateway(Map.of("PRINTFLEET_HEARTBEAT_INTERVAL", "200ms"));
     restartPrinting(
         Map.of(

@@ -184,8 +184,7 @@ public final class SimulatedAgent {
             .addHeader("Authorization", "Bearer " + token.get());
     // A gateway frozen behind the load balancer accepts the TCP connection and answers nothing: the
     // handshake is given up after HANDSHAKE_TIMEOUT_MS, and a socket that opens after all is
-    // closed.
-    // (WebSocketConnectOptions#setTimeout would also close an open socket idle that long.)
+    // closed. (WebSocketConnectOptions#setTimeout would also close an open socket idle that long.)
     var outcome = io.vertx.core.Promise.<Void>promise();
     long deadline =
         vertx.setTimer(

@@ -47,10 +47,8 @@ class SimulatedAgentLivenessTest {
                     socket.handler(new HandshakeThenSilence(socket));
                   } else if (n == 2) {
                     // A handshake given up on must be closed, not left open: a proxy in front
-                    // (nginx) would
-                    // otherwise hand it to another gateway later, and that stale connection would
-                    // replace the
-                    // agent's live one there (4409).
+                    // (nginx) would otherwise hand it to another gateway later, and that stale
+                    // connection would replace the agent's live one there (4409).
                     socket.closeHandler(v -> abandonedClosed.countDown());
                   }
                 });

@@ -174,8 +174,8 @@ public final class ServiceRuntime {
     OperationsRoutes.mount(vertx, router, readiness, registry);
     Map<String, Handler<HttpServerRequest>> raw = Map.copyOf(rawPaths);
     // Servers of this instance (one per event loop) share one port. Vert.x never shares port 0
-    // (each
-    // server would bind its own), but shares the random port of a negative one among its servers.
+    // (each server would bind its own), but shares the random port of a negative one among its
+    // servers.
     int port = settings.httpPort() == 0 ? -1 : settings.httpPort();
     HttpServer http = vertx.createHttpServer(options.setHost(settings.httpHost()).setPort(port));
     if (connectionHandler != null) {

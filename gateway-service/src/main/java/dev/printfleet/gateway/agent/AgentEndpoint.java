@@ -474,8 +474,7 @@ public final class AgentEndpoint {
           session.dispatchAnswered(bytes);
           if (outcome.response() == null && outcome.errorCode() != Code.TIMEOUT) {
             // The agent went away, or this gateway dropped the request (evicted, draining): the
-            // route
-            // failed, not the printer.
+            // route failed, not the printer.
             answer.complete(AgentReply.notSent(outcome.errorCode().wire(), outcome.errorMessage()));
           } else if (outcome.response() == null) {
             answer.complete(AgentReply.failed(outcome.errorCode().wire(), outcome.errorMessage()));
@@ -522,6 +521,8 @@ public final class AgentEndpoint {
             runtime.instanceId(),
             printers,
             Instant.now());
+    // The statuses read before this event leave before it: watchers see them in that order.
+    statuses.flush();
     vertx.eventBus().publish(Addresses.EVENTS_AGENT, event.toJson());
     if (kind != AgentEvent.Kind.PRINTERS_SYNCED) {
       directory

@@ -36,7 +36,12 @@ final class StatusPublisher {
     }
   }
 
+  /** Publishes what waits now; called off the loop, it is done on the loop soon after. */
   void flush() {
+    if (Vertx.currentContext() != context) {
+      context.runOnContext(v -> flush());
+      return;
+    }
     if (pending.isEmpty()) {
       return;
     }

@@ -10,8 +10,8 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -28,7 +28,7 @@ class StatusPublisherTest {
   private static List<List<PrinterStatusEvent>> publishInOneTurn(
       Vertx vertx, int count, int expectedMessages, VertxTestContext test)
       throws InterruptedException {
-    List<List<PrinterStatusEvent>> messages = new ArrayList<>();
+    List<List<PrinterStatusEvent>> messages = new CopyOnWriteArrayList<>();
     var received = test.checkpoint(expectedMessages);
     vertx
         .eventBus()

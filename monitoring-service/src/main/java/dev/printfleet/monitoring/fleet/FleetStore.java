@@ -34,7 +34,10 @@ public final class FleetStore {
         .mapEmpty();
   }
 
-  /** Writes every agent this replica knows back, after Redis lost them. */
+  /**
+   * Writes many agents in one round trip: those a batch of statuses changed, or every agent this
+   * replica knows after Redis lost them.
+   */
   public Future<Void> saveAll(java.util.Collection<AgentRecord> records) {
     if (records.isEmpty()) {
       return Future.succeededFuture();

@@ -267,8 +267,7 @@ public final class DispatchLoop {
                       claiming = false;
                       if (ar.failed()) {
                         // Said once per outage (a claim runs every PRINTFLEET_DISPATCH_INTERVAL):
-                        // the database
-                        // restarting is an expected fault, and its end is said too.
+                        // the database restarting is an expected fault, and its end is said too.
                         if (!claimsFailing) {
                           claimsFailing = true;
                           log.warn(
@@ -378,9 +377,8 @@ public final class DispatchLoop {
               if (instance.isEmpty()) {
                 held.release();
                 // Right after Redis lost its data, a missing presence more likely means the entry
-                // went
-                // with it than that the agent left: try again soon rather than after the offline
-                // wait.
+                // went with it than that the agent left: try again soon rather than after the
+                // offline wait.
                 boolean presenceLost = System.nanoTime() - presenceLostUntil < 0;
                 if (!presenceLost) {
                   deferAgent(agent);
@@ -617,9 +615,8 @@ public final class DispatchLoop {
                               && ar.cause() instanceof io.vertx.core.eventbus.ReplyException e
                               && e.failureType() == io.vertx.core.eventbus.ReplyFailure.TIMEOUT) {
                             // Not even the first step in PRINTFLEET_DISPATCH_ROUTE_TIMEOUT: leave
-                            // the gateway
-                            // until it beats again, so its other jobs do not each wait that long
-                            // too.
+                            // the gateway until it beats again, so its other jobs do not each wait
+                            // that long too.
                             liveness.suspect(instance);
                           }
                           var outcome =
@@ -686,8 +683,7 @@ public final class DispatchLoop {
     onLoop(
         () -> {
           // The same job sent again by this instance within the grace (a new lease): only the
-          // newest
-          // write is kept; the older one, fenced by its lease's mark, would change nothing.
+          // newest write is kept; the older one, fenced by its lease's mark, would change nothing.
           Unwritten previous =
               dispatchedUnwritten.put(
                   job.id(),
@@ -825,8 +821,7 @@ public final class DispatchLoop {
   private Future<AgentReply> request(
       JobStore.Claimed job, String instance, byte[] content, Held held, AtomicBoolean written) {
     // Both steps share one deadline, so a dispatch never outlives PRINTFLEET_DISPATCH_TIMEOUT and
-    // with
-    // it the lease that keeps other instances off the job.
+    // with it the lease that keeps other instances off the job.
     long deadline = System.nanoTime() + config.dispatchTimeout().toNanos();
     var options = new DeliveryOptions().setSendTimeout(config.dispatchTimeout().toMillis());
     var body =

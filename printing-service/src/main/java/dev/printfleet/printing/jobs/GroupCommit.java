@@ -186,8 +186,8 @@ final class GroupCommit {
                 return;
               }
               // The server refused one call (or chose the batch as a deadlock's victim) and rolled
-              // back the
-              // others with it: each goes again alone, one after the other, within this run's slot.
+              // back the others with it: each goes again alone, one after the other, within this
+              // run's slot.
               Future<Void> chain = Future.succeededFuture();
               for (Call call : batch) {
                 chain =

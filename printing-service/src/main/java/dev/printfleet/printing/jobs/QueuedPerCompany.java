@@ -41,6 +41,11 @@ public final class QueuedPerCompany {
    */
   private volatile Map<String, AtomicLong> near = new ConcurrentHashMap<>();
 
+  /** The refresh timer and its Vert.x, once started. Guarded by this. */
+  private Vertx vertx;
+
+  private long timer;
+
   public QueuedPerCompany(Pool pool, int cap) {
     this.pool = pool;
     this.cap = cap;
@@ -50,10 +55,18 @@ public final class QueuedPerCompany {
     return cap;
   }
 
-  /** Counts again now, then every {@link #REFRESH}; returns the timer. */
-  public long start(Vertx vertx) {
+  /** Counts again now, then every {@link #REFRESH}, on the calling verticle's context. */
+  public synchronized void start(Vertx vertx) {
     refresh();
-    return vertx.setPeriodic(REFRESH.toMillis(), id -> refresh());
+    this.vertx = vertx;
+    timer = vertx.setPeriodic(REFRESH.toMillis(), id -> refresh());
+  }
+
+  /** No more counts: the drain calls it before the pool closes. Any thread. */
+  public synchronized void stop() {
+    if (vertx != null) {
+      vertx.cancelTimer(timer);
+    }
   }
 
   Future<Void> refresh() {

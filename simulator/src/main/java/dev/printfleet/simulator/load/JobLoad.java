@@ -253,10 +253,8 @@ final class JobLoad implements Callable<Integer> {
     sampler.start();
     // The warm-up is the same load (ramped up over its first half) without a gap: the measured run
     // begins at a job number while jobs keep going out at the rate (a warm-up that drained first
-    // and
-    // started again measured seconds of a restart from idle, not the steady state). Warm-up jobs
-    // are
-    // then forgotten.
+    // and started again measured seconds of a restart from idle, not the steady state). Warm-up
+    // jobs are then forgotten.
     int rampS = warmupS / 2;
     int warmupJobs = (int) dueAfter(warmupS * 1_000_000_000L, rampS);
     var measuredFrom = new java.util.concurrent.CompletableFuture<Long>();

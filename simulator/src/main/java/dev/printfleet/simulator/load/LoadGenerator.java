@@ -292,8 +292,7 @@ public final class LoadGenerator implements Runnable {
       // One dashboard in ten parses its frames and measures latency; the others count frames and
       // updates without parsing, so the receiving side does not take the gateway's CPU. Both do the
       // same work during the warm-up and only keep nothing: the measured run must not begin with
-      // this
-      // process compiling its receiving code and falling behind.
+      // this process compiling its receiving code and falling behind.
       java.util.function.Consumer<String> counted =
           text -> {
             if (!text.contains("\"printer.status\"")) {
@@ -682,8 +681,7 @@ public final class LoadGenerator implements Runnable {
                             keep.add(ws);
                           }
                           // The gateway takes statuses only for synced printers: these are the ids
-                          // the
-                          // fan-out sends for the agent at this index.
+                          // the fan-out sends for the agent at this index.
                           var list = new JsonArray();
                           for (int p = 0; p < printersPerAgent; p++) {
                             list.add(
