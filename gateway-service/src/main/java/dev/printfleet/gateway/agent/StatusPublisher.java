@@ -36,12 +36,12 @@ final class StatusPublisher {
     }
   }
 
-  /** Publishes what waits now; called off the loop, it is done on the loop soon after. */
+  /**
+   * Publishes what waits now. Called on the loop's thread only, as {@link #add} is: a socket's
+   * handlers run on a duplicate of the verticle's context, on the same thread, so the thread is
+   * what confines this, not the context object.
+   */
   void flush() {
-    if (Vertx.currentContext() != context) {
-      context.runOnContext(v -> flush());
-      return;
-    }
     if (pending.isEmpty()) {
       return;
     }
