@@ -8,10 +8,10 @@ import dev.printfleet.common.messages.PrinterStatusEvent;
 import dev.printfleet.common.presence.PresenceRegistry;
 import dev.printfleet.gateway.agent.AgentDirectory;
 import dev.printfleet.gateway.agent.AgentEndpoint;
-import dev.printfleet.gateway.client.ClientEndpoint;
 import dev.printfleet.gateway.connection.ConnectionCounts;
 import dev.printfleet.gateway.connection.ConnectionRegistry;
 import dev.printfleet.gateway.connection.GatewayMetrics;
+import dev.printfleet.gateway.dashboard.DashboardEndpoint;
 import dev.printfleet.gateway.fanout.RoomHub;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -45,7 +45,7 @@ final class GatewayNode {
       ConnectionRegistry registry,
       RoomHub hub,
       AgentEndpoint agents,
-      ClientEndpoint clients) {
+      DashboardEndpoint dashboards) {
     /**
      * Fails (never hangs) when the work throws: a drain or a snapshot waits on every loop's answer.
      */
@@ -185,7 +185,7 @@ final class GatewayNode {
       closed.add(
           loop.<Future<Void>>call(
                   () -> {
-                    loop.clients().closeAllForDrain();
+                    loop.dashboards().closeAllForDrain();
                     return loop.agents().closeAllForDrain();
                   })
               .compose(f -> f));

@@ -3,10 +3,10 @@ package dev.printfleet.gateway;
 import dev.printfleet.common.lifecycle.ServiceRuntime;
 import dev.printfleet.common.web.Replies;
 import dev.printfleet.gateway.agent.AgentEndpoint;
-import dev.printfleet.gateway.client.ClientEndpoint;
 import dev.printfleet.gateway.connection.ConnectionRegistry;
 import dev.printfleet.gateway.connection.Deflation;
 import dev.printfleet.gateway.connection.MessageSizeGuard;
+import dev.printfleet.gateway.dashboard.DashboardEndpoint;
 import dev.printfleet.gateway.fanout.RoomHub;
 import io.vertx.core.AbstractVerticle;
 import io.vertx.core.Future;
@@ -44,8 +44,8 @@ final class GatewayVerticle extends AbstractVerticle {
     var hub = new RoomHub(vertx, config.statusWindow(), metrics);
     var agents =
         new AgentEndpoint(vertx, context, runtime, config, node.directory(), registry, metrics);
-    var clients = new ClientEndpoint(vertx, runtime, config, registry, metrics, hub);
-    loop = new GatewayNode.Loop(context, registry, hub, agents, clients);
+    var dashboards = new DashboardEndpoint(vertx, runtime, config, registry, metrics, hub);
+    loop = new GatewayNode.Loop(context, registry, hub, agents, dashboards);
     node.add(loop);
 
     var router = Router.router(vertx);
@@ -86,7 +86,7 @@ final class GatewayVerticle extends AbstractVerticle {
       options.setSendBufferSize((int) Math.min(Integer.MAX_VALUE, config.socketSendBufferBytes()));
     }
     registry.start();
-    clients.start();
+    dashboards.start();
     Future<Void> shared = first ? node.start() : Future.succeededFuture();
     shared
         .compose(
@@ -94,7 +94,7 @@ final class GatewayVerticle extends AbstractVerticle {
                 runtime.serve(
                     router,
                     options,
-                    Map.of("/ws/agent", agents::upgrade, "/ws/client", clients::upgrade),
+                    Map.of("/ws/agent", agents::upgrade, "/ws/client", dashboards::upgrade),
                     connection ->
                         MessageSizeGuard.install(
                             connection, options, config.maxMessageBytes(), metrics)))
@@ -109,6 +109,6 @@ final class GatewayVerticle extends AbstractVerticle {
       node.stop();
     }
     loop.registry().stop();
-    loop.clients().stop();
+    loop.dashboards().stop();
   }
 }

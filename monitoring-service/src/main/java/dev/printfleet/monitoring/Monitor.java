@@ -91,10 +91,6 @@ public final class Monitor {
     return circuits;
   }
 
-  public JobStats jobStats() {
-    return jobStats;
-  }
-
   /** Loads what the shared store holds: instances, agents, recent alerts. */
   public Future<Void> load() {
     return Future.all(

@@ -83,12 +83,6 @@ public final class RedisServerHandle implements AutoCloseable {
     return port;
   }
 
-  /** Stops Redis at JVM exit unless it was stopped before. */
-  public RedisServerHandle stopAtExit() {
-    Runtime.getRuntime().addShutdownHook(new Thread(this::close, "redis-" + port + "-stop"));
-    return this;
-  }
-
   /** The address in the form the cluster manager and vertx-redis-client take. */
   public String address() {
     return "redis://" + host() + ":" + port;

@@ -233,10 +233,6 @@ public final class ServiceRuntime {
         .onFailure(e -> message.fail(500, String.valueOf(e.getMessage())));
   }
 
-  public boolean isStopping() {
-    return stopping;
-  }
-
   /** Completes when the instance has left the cluster and closed. */
   public Future<Void> stopped() {
     return stopped.future();

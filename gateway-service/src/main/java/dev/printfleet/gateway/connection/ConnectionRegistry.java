@@ -76,13 +76,6 @@ public final class ConnectionRegistry {
     return open.size();
   }
 
-  /** Closes every connection, e.g. with 1012 when the instance drains. */
-  public void closeAll(short code, String reason) {
-    for (Connection connection : List.copyOf(open.values())) {
-      connection.close(code, reason);
-    }
-  }
-
   private void sweep() {
     long now = System.nanoTime();
     long timeout = pongTimeout.toNanos();

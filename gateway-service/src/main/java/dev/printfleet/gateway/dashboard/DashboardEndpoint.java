@@ -1,4 +1,4 @@
-package dev.printfleet.gateway.client;
+package dev.printfleet.gateway.dashboard;
 
 import dev.printfleet.common.auth.Principal;
 import dev.printfleet.common.auth.Role;
@@ -31,9 +31,9 @@ import org.slf4j.LoggerFactory;
  * {@code /ws/client}: dashboards of roles user, sre and admin join rooms and receive printer
  * statuses, job updates and agent presence. Confined to the gateway verticle's event loop.
  */
-public final class ClientEndpoint {
+public final class DashboardEndpoint {
 
-  private static final Logger log = LoggerFactory.getLogger(ClientEndpoint.class);
+  private static final Logger log = LoggerFactory.getLogger(DashboardEndpoint.class);
 
   private final Vertx vertx;
   private final GatewayConfig config;
@@ -41,11 +41,11 @@ public final class ClientEndpoint {
   private final GatewayMetrics metrics;
   private final RoomHub hub;
   private final Handshake handshake;
-  private final Map<String, ClientSession> sessions = new HashMap<>();
+  private final Map<String, DashboardSession> sessions = new HashMap<>();
   private long slowClientTimer = -1;
   private boolean draining;
 
-  public ClientEndpoint(
+  public DashboardEndpoint(
       Vertx vertx,
       ServiceRuntime runtime,
       GatewayConfig config,
@@ -83,7 +83,7 @@ public final class ClientEndpoint {
     socket.setWriteQueueMaxSize((int) Math.min(Integer.MAX_VALUE, config.clientWriteQueueBytes()));
     var connection =
         new Connection(Connection.Kind.CLIENT, principal, socket, config.limits(), metrics);
-    var session = new ClientSession(connection);
+    var session = new DashboardSession(connection);
     sessions.put(connection.id(), session);
     registry.add(connection);
     socket.textMessageHandler(text -> onFrame(session, text));
@@ -111,7 +111,7 @@ public final class ClientEndpoint {
         principal.role().claim());
   }
 
-  private void onFrame(ClientSession session, String text) {
+  private void onFrame(DashboardSession session, String text) {
     Connection connection = session.connection();
     Envelope envelope;
     try {
@@ -151,7 +151,7 @@ public final class ClientEndpoint {
    * All requested rooms are joined, or none: one refused room refuses the request, and so does a
    * request that would take the session past its rooms cap.
    */
-  private void subscribe(ClientSession session, Envelope request) {
+  private void subscribe(DashboardSession session, Envelope request) {
     Connection connection = session.connection();
     List<String> rooms = roomsOf(request);
     if (rooms == null || rooms.size() > config.maxRoomsPerClient()) {
@@ -198,7 +198,7 @@ public final class ClientEndpoint {
     }
   }
 
-  private void unsubscribe(ClientSession session, Envelope request) {
+  private void unsubscribe(DashboardSession session, Envelope request) {
     Connection connection = session.connection();
     List<String> rooms = roomsOf(request);
     if (rooms == null) {
@@ -222,7 +222,7 @@ public final class ClientEndpoint {
   private void closeStuckClients() {
     long now = System.nanoTime();
     long limit = config.slowClientTimeout().toNanos();
-    for (ClientSession session : List.copyOf(sessions.values())) {
+    for (DashboardSession session : List.copyOf(sessions.values())) {
       if (session.behindForNanos(now) > limit) {
         log.info(
             "Closing a dashboard that cannot keep up subject={} backlog={} dropped={}",
@@ -236,7 +236,7 @@ public final class ClientEndpoint {
 
   public void closeAllForDrain() {
     draining = true;
-    for (ClientSession session : List.copyOf(sessions.values())) {
+    for (DashboardSession session : List.copyOf(sessions.values())) {
       session.connection().close(CloseCodes.SERVICE_RESTART, "instance draining, reconnect");
     }
   }

@@ -1,4 +1,4 @@
-package dev.printfleet.gateway.client;
+package dev.printfleet.gateway.dashboard;
 
 import dev.printfleet.gateway.connection.Connection;
 import dev.printfleet.gateway.connection.OutboundFrame;
@@ -17,7 +17,7 @@ import java.util.function.Function;
  * the limit, status updates coalesce per room (latest per printer) and other events per key instead
  * of queueing, so a slow dashboard costs bounded memory and never slows the others.
  */
-public final class ClientSession {
+public final class DashboardSession {
 
   /** Events kept for a slow dashboard beyond which the oldest are dropped. */
   static final int MAX_BACKLOG_EVENTS = 1_000;
@@ -30,7 +30,7 @@ public final class ClientSession {
   private long behindSinceNanos;
   private long droppedEvents;
 
-  ClientSession(Connection connection) {
+  DashboardSession(Connection connection) {
     this.connection = connection;
   }
 

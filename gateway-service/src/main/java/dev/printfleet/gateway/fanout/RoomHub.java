@@ -4,9 +4,9 @@ import dev.printfleet.common.messages.AgentEvent;
 import dev.printfleet.common.messages.JobEvent;
 import dev.printfleet.common.messages.PrinterStatusEvent;
 import dev.printfleet.common.protocol.Envelope;
-import dev.printfleet.gateway.client.ClientSession;
 import dev.printfleet.gateway.connection.GatewayMetrics;
 import dev.printfleet.gateway.connection.OutboundFrame;
+import dev.printfleet.gateway.dashboard.DashboardSession;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -29,7 +29,7 @@ public final class RoomHub {
   private final Duration window;
   private final GatewayMetrics metrics;
   private final StatusBatcher batcher = new StatusBatcher();
-  private final Map<String, Set<ClientSession>> members = new HashMap<>();
+  private final Map<String, Set<DashboardSession>> members = new HashMap<>();
 
   public RoomHub(Vertx vertx, Duration window, GatewayMetrics metrics) {
     this.vertx = vertx;
@@ -37,13 +37,13 @@ public final class RoomHub {
     this.metrics = metrics;
   }
 
-  public void join(ClientSession session, String room) {
+  public void join(DashboardSession session, String room) {
     members.computeIfAbsent(room, r -> new LinkedHashSet<>()).add(session);
     session.rooms().add(room);
   }
 
-  public void leave(ClientSession session, String room) {
-    Set<ClientSession> set = members.get(room);
+  public void leave(DashboardSession session, String room) {
+    Set<DashboardSession> set = members.get(room);
     if (set != null) {
       set.remove(session);
       if (set.isEmpty()) {
@@ -53,7 +53,7 @@ public final class RoomHub {
     session.rooms().remove(room);
   }
 
-  public void leaveAll(ClientSession session) {
+  public void leaveAll(DashboardSession session) {
     for (String room : List.copyOf(session.rooms())) {
       leave(session, room);
     }
@@ -79,13 +79,13 @@ public final class RoomHub {
 
   private void flush(String room) {
     List<StatusUpdate> updates = batcher.take(room);
-    Set<ClientSession> set = members.get(room);
+    Set<DashboardSession> set = members.get(room);
     if (updates.isEmpty() || set == null) {
       return;
     }
     metrics.batch(updates.size());
     OutboundFrame frame = statusFrame(updates);
-    for (ClientSession session : List.copyOf(set)) {
+    for (DashboardSession session : List.copyOf(set)) {
       session.deliverStatus(room, updates, frame);
     }
   }
@@ -143,9 +143,9 @@ public final class RoomHub {
 
   /** Sends once to each member of the company room or the branch room, whichever it is in. */
   private void deliver(String company, String branch, String key, Envelope envelope) {
-    Set<ClientSession> recipients = new LinkedHashSet<>();
-    Set<ClientSession> companyMembers = members.get(RoomPolicy.companyRoom(company));
-    Set<ClientSession> branchMembers = members.get(RoomPolicy.branchRoom(company, branch));
+    Set<DashboardSession> recipients = new LinkedHashSet<>();
+    Set<DashboardSession> companyMembers = members.get(RoomPolicy.companyRoom(company));
+    Set<DashboardSession> branchMembers = members.get(RoomPolicy.branchRoom(company, branch));
     if (companyMembers != null) {
       recipients.addAll(companyMembers);
     }
@@ -156,7 +156,7 @@ public final class RoomHub {
       return;
     }
     OutboundFrame frame = OutboundFrame.of(envelope);
-    for (ClientSession session : recipients) {
+    for (DashboardSession session : recipients) {
       session.deliverEvent(key, frame);
     }
   }

@@ -35,8 +35,4 @@ public final class StatusBatcher {
     LinkedHashMap<String, StatusUpdate> updates = pending.remove(room);
     return updates == null ? List.of() : List.copyOf(updates.values());
   }
-
-  public int openWindows() {
-    return pending.size();
-  }
 }

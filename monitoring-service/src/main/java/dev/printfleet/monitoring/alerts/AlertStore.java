@@ -104,22 +104,6 @@ public final class AlertStore {
             });
   }
 
-  /** Active alert starts as any replica recorded them: key → since. */
-  public Future<java.util.Map<String, Instant>> activeSince() {
-    return redis
-        .send(Request.cmd(Command.HGETALL).arg(activeKey()))
-        .map(
-            response -> {
-              java.util.Map<String, Instant> map = new java.util.HashMap<>();
-              if (response != null) {
-                for (String field : response.getKeys()) {
-                  map.put(field, Instant.ofEpochMilli(response.get(field).toLong()));
-                }
-              }
-              return map;
-            });
-  }
-
   public Future<List<Alert>> recent() {
     return redis
         .send(Request.cmd(Command.ZRANGE).arg(recentKey()).arg(0).arg(-1))

@@ -22,10 +22,6 @@ public enum JobState {
     return valueOf(value.toUpperCase(Locale.ROOT));
   }
 
-  public boolean isFinal() {
-    return this == PRINTED || this == FAILED || this == CANCELLED || this == EXPIRED;
-  }
-
   /** Only a job that has not gone out may be cancelled. */
   public boolean cancellable() {
     return this == QUEUED;
