@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
 
 /** {@code ./printfleet dev}'s launcher: all three services ready, agents connected, clean stop. */
@@ -32,14 +33,28 @@ class DevModeIT {
             "PRINTFLEET_JWT_SECRET", "dev-mode-test-secret-0123456789-0123456789");
     try (var dev = ServiceProcess.start("dev-launcher", env, "--agents", "3", "--duration", "5m")) {
       long started = System.nanoTime();
-      await()
-          .atMost(Duration.ofSeconds(60))
-          .pollInterval(Duration.ofMillis(250))
-          .until(
-              () ->
-                  ServiceProcess.status(gateway, "/health/ready") == 200
-                      && ServiceProcess.status(printing, "/health/ready") == 200
-                      && ServiceProcess.status(monitoring, "/health/ready") == 200);
+      try {
+        await()
+            .atMost(Duration.ofSeconds(60))
+            .pollInterval(Duration.ofMillis(250))
+            .until(
+                () ->
+                    ServiceProcess.status(gateway, "/health/ready") == 200
+                        && ServiceProcess.status(printing, "/health/ready") == 200
+                        && ServiceProcess.status(monitoring, "/health/ready") == 200);
+      } catch (ConditionTimeoutException e) {
+        // Say which service is not ready and what dev mode printed, not just that time ran out.
+        throw new AssertionError(
+            "not every service ready within 60 s: gateway "
+                + ServiceProcess.status(gateway, "/health/ready")
+                + ", printing "
+                + ServiceProcess.status(printing, "/health/ready")
+                + ", monitoring "
+                + ServiceProcess.status(monitoring, "/health/ready")
+                + "; dev mode printed:\n"
+                + dev.output(),
+            e);
+      }
       System.out.printf(
           "printfleet-figure dev-mode-all-ready-ms=%d%n",
           (System.nanoTime() - started) / 1_000_000);
