@@ -1,5 +1,6 @@
 package dev.printfleet.gateway;
 
+import dev.printfleet.common.lifecycle.OnEventLoop;
 import dev.printfleet.common.lifecycle.ServiceRuntime;
 import dev.printfleet.common.messages.Addresses;
 import dev.printfleet.common.messages.AgentEvent;
@@ -13,7 +14,6 @@ import dev.printfleet.gateway.connection.ConnectionRegistry;
 import dev.printfleet.gateway.connection.GatewayMetrics;
 import dev.printfleet.gateway.dashboard.DashboardEndpoint;
 import dev.printfleet.gateway.fanout.RoomHub;
-import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -39,9 +39,9 @@ final class GatewayNode {
 
   private static final Logger log = LoggerFactory.getLogger(GatewayNode.class);
 
-  /** One verticle's parts, touched only on its context. */
+  /** One verticle's parts, touched only on its event loop. */
   record Loop(
-      Context context,
+      OnEventLoop eventLoop,
       ConnectionRegistry registry,
       RoomHub hub,
       AgentEndpoint agents,
@@ -63,11 +63,7 @@ final class GatewayNode {
     }
 
     void run(Runnable work) {
-      if (Vertx.currentContext() == context) {
-        work.run();
-      } else {
-        context.runOnContext(v -> work.run());
-      }
+      eventLoop.execute(work);
     }
   }
 

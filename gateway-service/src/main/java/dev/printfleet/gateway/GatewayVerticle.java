@@ -1,5 +1,6 @@
 package dev.printfleet.gateway;
 
+import dev.printfleet.common.lifecycle.OnEventLoop;
 import dev.printfleet.common.lifecycle.ServiceRuntime;
 import dev.printfleet.common.web.Replies;
 import dev.printfleet.gateway.agent.AgentEndpoint;
@@ -45,7 +46,7 @@ final class GatewayVerticle extends AbstractVerticle {
     var agents =
         new AgentEndpoint(vertx, context, runtime, config, node.directory(), registry, metrics);
     var dashboards = new DashboardEndpoint(vertx, runtime, config, registry, metrics, hub);
-    loop = new GatewayNode.Loop(context, registry, hub, agents, dashboards);
+    loop = new GatewayNode.Loop(OnEventLoop.current(), registry, hub, agents, dashboards);
     node.add(loop);
 
     var router = Router.router(vertx);

@@ -62,14 +62,22 @@ final class DispatchVerticle extends AbstractVerticle {
             statusConsumer,
             bus.consumer(Addresses.EVENTS_AGENT, this::onAgentEvent),
             bus.consumer(Addresses.MONITORING_HEARTBEAT, this::onHeartbeat));
+    // The registrations may complete on the cluster manager's threads: the loop and its timers
+    // start
+    // back on this verticle's event loop, so they are its own.
     Future.all(consumers.stream().map(DispatchVerticle::registered).toList())
-        .onSuccess(
-            all -> {
-              statuses.start();
-              loop.start();
-            })
-        .<Void>mapEmpty()
-        .onComplete(started);
+        .onComplete(
+            all ->
+                context.runOnContext(
+                    v -> {
+                      if (all.failed()) {
+                        started.fail(all.cause());
+                        return;
+                      }
+                      statuses.start();
+                      loop.start();
+                      started.complete();
+                    }));
   }
 
   private static Future<Void> registered(MessageConsumer<?> consumer) {

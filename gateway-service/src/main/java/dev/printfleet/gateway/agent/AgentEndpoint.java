@@ -2,6 +2,7 @@ package dev.printfleet.gateway.agent;
 
 import dev.printfleet.common.auth.Principal;
 import dev.printfleet.common.auth.Role;
+import dev.printfleet.common.lifecycle.OnEventLoop;
 import dev.printfleet.common.lifecycle.ServiceRuntime;
 import dev.printfleet.common.messages.Addresses;
 import dev.printfleet.common.messages.AgentEvent;
@@ -36,7 +37,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.Executor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,7 +61,7 @@ public final class AgentEndpoint {
   private final Vertx vertx;
 
   /** Runs a task on this endpoint's event loop: at once when already there, else queued to it. */
-  private final Executor loop;
+  private final OnEventLoop loop;
 
   private final ServiceRuntime runtime;
   private final GatewayConfig config;
@@ -86,14 +86,8 @@ public final class AgentEndpoint {
       ConnectionRegistry registry,
       GatewayMetrics metrics) {
     this.vertx = vertx;
-    this.loop =
-        task -> {
-          if (Vertx.currentContext() == context) {
-            task.run();
-          } else {
-            context.runOnContext(v -> task.run());
-          }
-        };
+    // Built in the verticle's start, on its event loop.
+    this.loop = OnEventLoop.current();
     this.runtime = runtime;
     this.config = config;
     this.directory = directory;

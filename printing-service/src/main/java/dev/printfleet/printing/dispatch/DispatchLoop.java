@@ -1,5 +1,6 @@
 package dev.printfleet.printing.dispatch;
 
+import dev.printfleet.common.lifecycle.OnEventLoop;
 import dev.printfleet.common.messages.Addresses;
 import dev.printfleet.common.messages.AgentReply;
 import dev.printfleet.common.messages.DispatchRequest;
@@ -86,7 +87,9 @@ public final class DispatchLoop {
   /** Draining: no job is pushed, and a dispatched is written at once. */
   private volatile boolean stopping;
 
-  private io.vertx.core.Context context;
+  /** The loop's event loop, once started; the API and the consumers call in from others. */
+  private volatile OnEventLoop eventLoop;
+
   private boolean claiming;
   private boolean again;
   private boolean claimsFailing;
@@ -140,7 +143,7 @@ public final class DispatchLoop {
   }
 
   public void start() {
-    context = vertx.getOrCreateContext();
+    eventLoop = OnEventLoop.current();
     timers.add(vertx.setPeriodic(config.dispatchInterval().toMillis(), id -> nudge()));
     timers.add(vertx.setPeriodic(5_000, id -> sweep()));
     timers.add(vertx.setPeriodic(config.offlineWait().toMillis(), id -> releasePresentParked()));
@@ -242,12 +245,13 @@ public final class DispatchLoop {
    * jobs wait on their agents at once, so one slow agent never holds up a batch.
    */
   public void nudge() {
-    // Confined to one context: the API, the consumers and the timers all call in here.
-    if (context == null) {
+    // Confined to one event loop: the API, the consumers and the timers all call in here.
+    OnEventLoop here = eventLoop;
+    if (here == null) {
       return;
     }
-    if (Vertx.currentContext() != context) {
-      context.runOnContext(v -> nudge());
+    if (!here.isCurrent()) {
+      here.execute(this::nudge);
       return;
     }
     // Near the in-flight limit, wait for room for half a batch rather than claim a job at a time.
@@ -305,11 +309,7 @@ public final class DispatchLoop {
   }
 
   private void onLoop(Runnable action) {
-    if (Vertx.currentContext() == context) {
-      action.run();
-    } else {
-      context.runOnContext(v -> action.run());
-    }
+    eventLoop.execute(action);
   }
 
   /**
