@@ -2,7 +2,7 @@ package dev.printfleet.gateway;
 
 import dev.printfleet.common.config.ConfigException;
 import dev.printfleet.common.config.Settings;
-import dev.printfleet.gateway.connection.Connection;
+import dev.printfleet.gateway.session.Session;
 import java.time.Duration;
 import java.util.List;
 
@@ -37,7 +37,7 @@ public record GatewayConfig(
     Duration agentRequestTimeout,
     int maxPendingRequests,
     List<String> allowedOrigins,
-    Connection.Limits limits,
+    Session.Limits limits,
     Duration statusWindow,
     long clientWriteQueueBytes,
     Duration slowClientTimeout,
@@ -71,7 +71,7 @@ public record GatewayConfig(
         settings.duration("PRINTFLEET_AGENT_REQUEST_TIMEOUT", Duration.ofSeconds(10)),
         settings.integer("PRINTFLEET_MAX_PENDING_REQUESTS", 1000, 1, 1_000_000),
         settings.list("PRINTFLEET_ALLOWED_ORIGINS"),
-        new Connection.Limits(
+        new Session.Limits(
             settings.integer("PRINTFLEET_WS_RATE_BURST", 100, 1, 1_000_000),
             settings.integer("PRINTFLEET_WS_RATE_PER_SECOND", 10, 1, 1_000_000),
             settings.integer("PRINTFLEET_WS_ABUSE_THRESHOLD", 50, 1, 1_000_000),

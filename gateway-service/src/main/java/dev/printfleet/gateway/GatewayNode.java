@@ -9,11 +9,11 @@ import dev.printfleet.common.messages.PrinterStatusEvent;
 import dev.printfleet.common.presence.PresenceRegistry;
 import dev.printfleet.gateway.agent.AgentDirectory;
 import dev.printfleet.gateway.agent.AgentEndpoint;
-import dev.printfleet.gateway.connection.ConnectionCounts;
-import dev.printfleet.gateway.connection.ConnectionRegistry;
-import dev.printfleet.gateway.connection.GatewayMetrics;
 import dev.printfleet.gateway.dashboard.DashboardEndpoint;
 import dev.printfleet.gateway.fanout.RoomHub;
+import dev.printfleet.gateway.session.GatewayMetrics;
+import dev.printfleet.gateway.session.SessionCounts;
+import dev.printfleet.gateway.session.SessionRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -42,7 +42,7 @@ final class GatewayNode {
   /** One verticle's parts, touched only on its event loop. */
   record Loop(
       OnEventLoop eventLoop,
-      ConnectionRegistry registry,
+      SessionRegistry registry,
       RoomHub hub,
       AgentEndpoint agents,
       DashboardEndpoint dashboards) {
@@ -70,7 +70,7 @@ final class GatewayNode {
   private final Vertx vertx;
   private final ServiceRuntime runtime;
   private final GatewayMetrics metrics;
-  private final ConnectionCounts counts;
+  private final SessionCounts counts;
   private final AgentDirectory directory;
   private final List<Loop> loops = new CopyOnWriteArrayList<>();
   private final List<MessageConsumer<JsonObject>> consumers = new ArrayList<>();
@@ -79,7 +79,7 @@ final class GatewayNode {
     this.vertx = runtime.vertx();
     this.runtime = runtime;
     this.metrics = new GatewayMetrics(runtime.registry());
-    this.counts = new ConnectionCounts(metrics);
+    this.counts = new SessionCounts(metrics);
     var presence =
         new PresenceRegistry(
             runtime.redis(),
@@ -93,7 +93,7 @@ final class GatewayNode {
     return metrics;
   }
 
-  ConnectionCounts counts() {
+  SessionCounts counts() {
     return counts;
   }
 
@@ -163,11 +163,11 @@ final class GatewayNode {
 
   /** {@code /health/websocket/metrics}: each loop counts its own sockets on its own thread. */
   Future<JsonObject> stats() {
-    List<Future<ConnectionRegistry.Snapshot>> shares = new ArrayList<>();
+    List<Future<SessionRegistry.Snapshot>> shares = new ArrayList<>();
     for (Loop loop : loops) {
       shares.add(loop.call(() -> loop.registry().snapshot()));
     }
-    return Future.all(shares).map(all -> ConnectionRegistry.toJson(all.list()));
+    return Future.all(shares).map(all -> SessionRegistry.toJson(all.list()));
   }
 
   /**

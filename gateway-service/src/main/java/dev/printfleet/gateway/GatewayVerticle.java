@@ -4,11 +4,12 @@ import dev.printfleet.common.lifecycle.OnEventLoop;
 import dev.printfleet.common.lifecycle.ServiceRuntime;
 import dev.printfleet.common.web.Replies;
 import dev.printfleet.gateway.agent.AgentEndpoint;
-import dev.printfleet.gateway.connection.ConnectionRegistry;
-import dev.printfleet.gateway.connection.Deflation;
-import dev.printfleet.gateway.connection.MessageSizeGuard;
 import dev.printfleet.gateway.dashboard.DashboardEndpoint;
 import dev.printfleet.gateway.fanout.RoomHub;
+import dev.printfleet.gateway.session.SessionRegistry;
+import dev.printfleet.gateway.transport.websocket.Deflation;
+import dev.printfleet.gateway.transport.websocket.MessageSizeGuard;
+import dev.printfleet.gateway.transport.websocket.WebSocketTransport;
 import io.vertx.core.AbstractVerticle;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -18,9 +19,10 @@ import java.util.Map;
 
 /**
  * One event loop of the gateway: its share of the sockets (the HTTP server is shared by every
- * verticle of the process, which spreads connections over their loops), their frame loops, its
- * dashboards' rooms. Its state is confined to its event loop; what the process shares is in {@link
- * GatewayNode}, which the first verticle starts.
+ * verticle of the process, which spreads connections over their loops), its agent and dashboard
+ * endpoints, its dashboards' rooms. The only class that knows the transports: it puts each endpoint
+ * on the paths of each transport; everything behind works on sessions. Its state is confined to its
+ * event loop; what the process shares is in {@link GatewayNode}, which the first verticle starts.
  */
 final class GatewayVerticle extends AbstractVerticle {
 
@@ -41,11 +43,11 @@ final class GatewayVerticle extends AbstractVerticle {
   public void start(Promise<Void> started) {
     var metrics = node.metrics();
     var registry =
-        new ConnectionRegistry(vertx, config.pingInterval(), config.pongTimeout(), node.counts());
+        new SessionRegistry(vertx, config.pingInterval(), config.pongTimeout(), node.counts());
     var hub = new RoomHub(vertx, config.statusWindow(), metrics);
-    var agents =
-        new AgentEndpoint(vertx, context, runtime, config, node.directory(), registry, metrics);
-    var dashboards = new DashboardEndpoint(vertx, runtime, config, registry, metrics, hub);
+    var agents = new AgentEndpoint(vertx, context, runtime, config, node.directory(), metrics);
+    var dashboards = new DashboardEndpoint(vertx, runtime, config, hub);
+    var websocket = new WebSocketTransport(registry, config.limits(), metrics);
     loop = new GatewayNode.Loop(OnEventLoop.current(), registry, hub, agents, dashboards);
     node.add(loop);
 
@@ -95,7 +97,11 @@ final class GatewayVerticle extends AbstractVerticle {
                 runtime.serve(
                     router,
                     options,
-                    Map.of("/ws/agent", agents::upgrade, "/ws/client", dashboards::upgrade),
+                    Map.of(
+                        "/ws/agent",
+                        websocket.serving(agents),
+                        "/ws/client",
+                        websocket.serving(dashboards)),
                     connection ->
                         MessageSizeGuard.install(
                             connection, options, config.maxMessageBytes(), metrics)))

@@ -11,8 +11,8 @@ import dev.printfleet.common.presence.AgentKey;
 import dev.printfleet.common.presence.PresenceRegistry;
 import dev.printfleet.common.protocol.Envelope.Code;
 import dev.printfleet.gateway.GatewayConfig;
-import dev.printfleet.gateway.connection.CloseCodes;
-import dev.printfleet.gateway.connection.Connection;
+import dev.printfleet.gateway.session.CloseCodes;
+import dev.printfleet.gateway.session.Session;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -46,7 +46,7 @@ public final class AgentDirectory {
   private static final long REQUEST_TIMEOUT_MS = 5_000;
 
   /** A session and the endpoint (the event loop) that owns its socket. */
-  record Held(Connection session, AgentEndpoint endpoint) {}
+  record Held(Session session, AgentEndpoint endpoint) {}
 
   /** A request for an agent, read from the event bus message. */
   record AgentRequest(AgentKey agent, String type, JsonObject data, long contentBytes) {}
@@ -122,8 +122,8 @@ public final class AgentDirectory {
   }
 
   /** The sessions one endpoint owns. */
-  List<Connection> heldBy(AgentEndpoint endpoint) {
-    List<Connection> mine = new ArrayList<>();
+  List<Session> heldBy(AgentEndpoint endpoint) {
+    List<Session> mine = new ArrayList<>();
     held.values()
         .forEach(
             h -> {
@@ -178,7 +178,9 @@ public final class AgentDirectory {
       return;
     }
     // The socket belongs to its own event loop: the request is sent from there.
-    session.endpoint().onLoop(() -> session.endpoint().send(session.session(), message, request));
+    session
+        .endpoint()
+        .onLoop(() -> session.endpoint().request(session.session(), message, request));
   }
 
   AgentReply notConnected(AgentKey agent) {

@@ -4,9 +4,8 @@ import dev.printfleet.common.messages.AgentEvent;
 import dev.printfleet.common.messages.JobEvent;
 import dev.printfleet.common.messages.PrinterStatusEvent;
 import dev.printfleet.common.protocol.Envelope;
-import dev.printfleet.gateway.connection.GatewayMetrics;
-import dev.printfleet.gateway.connection.OutboundFrame;
-import dev.printfleet.gateway.dashboard.DashboardSession;
+import dev.printfleet.gateway.session.GatewayMetrics;
+import dev.printfleet.gateway.session.Outgoing;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -20,8 +19,8 @@ import java.util.Set;
 /**
  * The rooms of this gateway instance and their local members. Every gateway hears every printer,
  * job and agent event and forwards it to its own members only: printer statuses batched per room in
- * a fixed window, job updates and presence at once. A frame is encoded once per room, not once per
- * member. Confined to the gateway verticle's event loop.
+ * a fixed window, job updates and presence at once. A message is built once per room and encoded
+ * once per wire format, not once per member. Confined to the gateway verticle's event loop.
  */
 public final class RoomHub {
 
@@ -29,7 +28,7 @@ public final class RoomHub {
   private final Duration window;
   private final GatewayMetrics metrics;
   private final StatusBatcher batcher = new StatusBatcher();
-  private final Map<String, Set<DashboardSession>> members = new HashMap<>();
+  private final Map<String, Set<Subscriber>> members = new HashMap<>();
 
   public RoomHub(Vertx vertx, Duration window, GatewayMetrics metrics) {
     this.vertx = vertx;
@@ -37,25 +36,25 @@ public final class RoomHub {
     this.metrics = metrics;
   }
 
-  public void join(DashboardSession session, String room) {
-    members.computeIfAbsent(room, r -> new LinkedHashSet<>()).add(session);
-    session.rooms().add(room);
+  public void join(Subscriber subscriber, String room) {
+    members.computeIfAbsent(room, r -> new LinkedHashSet<>()).add(subscriber);
+    subscriber.rooms().add(room);
   }
 
-  public void leave(DashboardSession session, String room) {
-    Set<DashboardSession> set = members.get(room);
+  public void leave(Subscriber subscriber, String room) {
+    Set<Subscriber> set = members.get(room);
     if (set != null) {
-      set.remove(session);
+      set.remove(subscriber);
       if (set.isEmpty()) {
         members.remove(room);
       }
     }
-    session.rooms().remove(room);
+    subscriber.rooms().remove(room);
   }
 
-  public void leaveAll(DashboardSession session) {
-    for (String room : List.copyOf(session.rooms())) {
-      leave(session, room);
+  public void leaveAll(Subscriber subscriber) {
+    for (String room : List.copyOf(subscriber.rooms())) {
+      leave(subscriber, room);
     }
   }
 
@@ -79,18 +78,18 @@ public final class RoomHub {
 
   private void flush(String room) {
     List<StatusUpdate> updates = batcher.take(room);
-    Set<DashboardSession> set = members.get(room);
+    Set<Subscriber> set = members.get(room);
     if (updates.isEmpty() || set == null) {
       return;
     }
     metrics.batch(updates.size());
-    OutboundFrame frame = statusFrame(updates);
-    for (DashboardSession session : List.copyOf(set)) {
-      session.deliverStatus(room, updates, frame);
+    Outgoing message = statusMessage(updates);
+    for (Subscriber subscriber : List.copyOf(set)) {
+      subscriber.deliverStatus(room, updates, message);
     }
   }
 
-  public static OutboundFrame statusFrame(List<StatusUpdate> updates) {
+  public static Outgoing statusMessage(List<StatusUpdate> updates) {
     var list = new JsonArray();
     for (StatusUpdate u : updates) {
       var json =
@@ -102,8 +101,7 @@ public final class RoomHub {
       json.put("detail", u.detail());
       list.add(json);
     }
-    return OutboundFrame.of(
-        Envelope.event("printer.status", new JsonObject().put("updates", list)));
+    return Outgoing.of(Envelope.event("printer.status", new JsonObject().put("updates", list)));
   }
 
   public void onJobEvent(JobEvent event) {
@@ -143,9 +141,9 @@ public final class RoomHub {
 
   /** Sends once to each member of the company room or the branch room, whichever it is in. */
   private void deliver(String company, String branch, String key, Envelope envelope) {
-    Set<DashboardSession> recipients = new LinkedHashSet<>();
-    Set<DashboardSession> companyMembers = members.get(RoomPolicy.companyRoom(company));
-    Set<DashboardSession> branchMembers = members.get(RoomPolicy.branchRoom(company, branch));
+    Set<Subscriber> recipients = new LinkedHashSet<>();
+    Set<Subscriber> companyMembers = members.get(RoomPolicy.companyRoom(company));
+    Set<Subscriber> branchMembers = members.get(RoomPolicy.branchRoom(company, branch));
     if (companyMembers != null) {
       recipients.addAll(companyMembers);
     }
@@ -155,9 +153,9 @@ public final class RoomHub {
     if (recipients.isEmpty()) {
       return;
     }
-    OutboundFrame frame = OutboundFrame.of(envelope);
-    for (DashboardSession session : recipients) {
-      session.deliverEvent(key, frame);
+    Outgoing message = Outgoing.of(envelope);
+    for (Subscriber subscriber : recipients) {
+      subscriber.deliverEvent(key, message);
     }
   }
 }

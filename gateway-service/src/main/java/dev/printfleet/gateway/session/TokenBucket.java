@@ -1,4 +1,4 @@
-package dev.printfleet.gateway.connection;
+package dev.printfleet.gateway.session;
 
 /**
  * A token bucket: holds at most {@code capacity} tokens, gains {@code refillPerSecond} a second,

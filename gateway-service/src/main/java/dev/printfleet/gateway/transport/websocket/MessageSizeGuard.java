@@ -1,5 +1,7 @@
-package dev.printfleet.gateway.connection;
+package dev.printfleet.gateway.transport.websocket;
 
+import dev.printfleet.gateway.session.CloseCodes;
+import dev.printfleet.gateway.session.GatewayMetrics;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -151,17 +153,17 @@ public final class MessageSizeGuard extends ChannelInboundHandlerAdapter {
     return false;
   }
 
-  /** Closes 1009 through the gateway's connection, so the close is counted like every other. */
+  /** Closes 1009 through the gateway's session, so the close is counted like every other. */
   private void refuse(ChannelHandlerContext ctx, String where) {
     tripped = true;
     messageBytes = 0;
     // Nothing this peer sends from now on is read, so stop inflating it; the close handshake's
     // control frames are never compressed. Deferred: the inflater may be the handler now failing.
     ctx.executor().execute(() -> removeInflater(ctx.pipeline()));
-    Connection connection = Connection.of(ctx.channel());
+    WebSocketSession session = WebSocketSession.of(ctx.channel());
     String reason = "message larger than " + maxMessageBytes + " bytes";
-    metrics.messageTooBig(connection == null ? null : connection.kind(), where);
-    if (connection == null) {
+    metrics.messageTooBig(session == null ? null : session.kind(), where);
+    if (session == null) {
       log.warn(
           "Closed a socket whose message is over the limit before it was accepted remote={} where={} limitBytes={}",
           ctx.channel().remoteAddress(),
@@ -171,15 +173,15 @@ public final class MessageSizeGuard extends ChannelInboundHandlerAdapter {
           .addListener(ChannelFutureListener.CLOSE);
       return;
     }
-    var principal = connection.principal();
+    var principal = session.principal();
     log.warn(
         "Closed a socket whose message is over the limit subject={} company={} role={} remote={} where={} limitBytes={}",
         principal.subject(),
         principal.company(),
         principal.role().claim(),
-        connection.socket().remoteAddress(),
+        session.socket().remoteAddress(),
         where,
         maxMessageBytes);
-    connection.close(CloseCodes.MESSAGE_TOO_BIG, reason);
+    session.close(CloseCodes.MESSAGE_TOO_BIG, reason);
   }
 }

@@ -1,4 +1,4 @@
-package dev.printfleet.gateway.connection;
+package dev.printfleet.gateway.session;
 
 /** WebSocket close codes of PROTOCOL.md §2.4. */
 public final class CloseCodes {

@@ -1,4 +1,4 @@
-package dev.printfleet.gateway.connection;
+package dev.printfleet.gateway.transport.websocket;
 
 import java.io.ByteArrayOutputStream;
 import java.util.zip.Deflater;

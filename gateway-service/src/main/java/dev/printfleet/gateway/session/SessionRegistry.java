@@ -1,4 +1,4 @@
-package dev.printfleet.gateway.connection;
+package dev.printfleet.gateway.session;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -10,23 +10,26 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Every open connection of one gateway verticle (one event loop): pings them, closes the silent
- * (1001) and the expired (4401), and takes its share of {@code /health/websocket/metrics}, which
- * {@link #toJson} adds up over the loops. Confined to its verticle's event loop; the process-wide
- * counts are in {@link ConnectionCounts}.
+ * Every open session of one gateway verticle (one event loop), whatever its transport: pings them,
+ * closes the silent (1001) and the expired (4401), and takes its share of {@code
+ * /health/websocket/metrics}, which {@link #toJson} adds up over the loops. Confined to its
+ * verticle's event loop; the process-wide counts are in {@link SessionCounts}.
  */
-public final class ConnectionRegistry {
+public final class SessionRegistry {
 
   private final Vertx vertx;
   private final Duration pingInterval;
   private final Duration pongTimeout;
-  private final Map<String, Connection> open = new HashMap<>();
-  private final int[] countByKind = new int[Connection.Kind.values().length];
-  private final ConnectionCounts counts;
+
+  /** Each open session and the timer that closes it when its token expires. */
+  private final Map<Session, Long> open = new HashMap<>();
+
+  private final int[] countByKind = new int[Session.Kind.values().length];
+  private final SessionCounts counts;
   private long sweepTimer = -1;
 
-  public ConnectionRegistry(
-      Vertx vertx, Duration pingInterval, Duration pongTimeout, ConnectionCounts counts) {
+  public SessionRegistry(
+      Vertx vertx, Duration pingInterval, Duration pongTimeout, SessionCounts counts) {
     this.vertx = vertx;
     this.pingInterval = pingInterval;
     this.pongTimeout = pongTimeout;
@@ -42,33 +45,31 @@ public final class ConnectionRegistry {
     vertx.cancelTimer(sweepTimer);
   }
 
-  /** Tracks a new connection: pongs, and a close at token expiry. */
-  public void add(Connection connection) {
-    open.put(connection.id(), connection);
-    countByKind[connection.kind().ordinal()]++;
-    counts.opened(connection.kind());
-    connection.socket().pongHandler(b -> connection.pong(System.nanoTime()));
-    long untilExpiry =
-        Duration.between(Instant.now(), connection.principal().expiresAt()).toMillis();
-    connection.expiryTimer(
+  /** Tracks a new session, and closes it when its token expires. */
+  public void add(Session session) {
+    long untilExpiry = Duration.between(Instant.now(), session.principal().expiresAt()).toMillis();
+    long expiry =
         vertx.setTimer(
             Math.max(1, untilExpiry),
-            id -> connection.close(CloseCodes.TOKEN_EXPIRED, "token expired")));
+            id -> session.close(CloseCodes.TOKEN_EXPIRED, "token expired"));
+    open.put(session, expiry);
+    countByKind[session.kind().ordinal()]++;
+    counts.opened(session.kind());
   }
 
-  /** Forgets a closed connection; false when it was already forgotten. */
-  public boolean remove(Connection connection) {
-    connection.markClosed();
-    if (open.remove(connection.id()) == null) {
+  /** Forgets a closed session; false when it was already forgotten. */
+  public boolean remove(Session session) {
+    Long expiry = open.remove(session);
+    if (expiry == null) {
       return false;
     }
-    countByKind[connection.kind().ordinal()]--;
-    counts.closed(connection.kind());
-    vertx.cancelTimer(connection.expiryTimer());
+    countByKind[session.kind().ordinal()]--;
+    counts.closed(session.kind());
+    vertx.cancelTimer(expiry);
     return true;
   }
 
-  public int count(Connection.Kind kind) {
+  public int count(Session.Kind kind) {
     return countByKind[kind.ordinal()];
   }
 
@@ -80,11 +81,11 @@ public final class ConnectionRegistry {
     long now = System.nanoTime();
     long timeout = pongTimeout.toNanos();
     long interval = pingInterval.toNanos();
-    for (Connection connection : List.copyOf(open.values())) {
-      if (connection.sincePongNanos(now) > timeout) {
-        connection.close(CloseCodes.GOING_AWAY, "no pong within " + pongTimeout.toSeconds() + " s");
+    for (Session session : List.copyOf(open.keySet())) {
+      if (session.sincePongNanos(now) > timeout) {
+        session.close(CloseCodes.GOING_AWAY, "no pong within " + pongTimeout.toSeconds() + " s");
       } else {
-        connection.pingIfDue(now, interval);
+        session.pingIfDue(now, interval);
       }
     }
   }
@@ -106,21 +107,21 @@ public final class ConnectionRegistry {
     long messages = 0;
     long ageNanos = 0;
     int compressed = 0;
-    for (Connection connection : open.values()) {
-      if (connection.compressed()) {
+    for (Session session : open.keySet()) {
+      if (session.compressed()) {
         compressed++;
       }
-      var principal = connection.principal();
+      var principal = session.principal();
       byCompany.merge(principal.company(), 1, Integer::sum);
       principal
           .branch()
           .ifPresent(b -> byBranch.merge(principal.company() + ":" + b, 1, Integer::sum));
-      messages += connection.messages();
-      ageNanos += connection.ageNanos(now);
+      messages += session.messages();
+      ageNanos += session.ageNanos(now);
     }
     return new Snapshot(
-        count(Connection.Kind.AGENT),
-        count(Connection.Kind.CLIENT),
+        count(Session.Kind.AGENT),
+        count(Session.Kind.DASHBOARD),
         compressed,
         messages,
         ageNanos,

@@ -1,8 +1,7 @@
-package dev.printfleet.gateway.dashboard;
+package dev.printfleet.gateway.fanout;
 
-import dev.printfleet.gateway.connection.Connection;
-import dev.printfleet.gateway.connection.OutboundFrame;
-import dev.printfleet.gateway.fanout.StatusUpdate;
+import dev.printfleet.gateway.session.Outgoing;
+import dev.printfleet.gateway.session.Session;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -13,29 +12,29 @@ import java.util.Set;
 import java.util.function.Function;
 
 /**
- * A dashboard's socket, its rooms, and what it could not take yet. While its write queue is over
- * the limit, status updates coalesce per room (latest per printer) and other events per key instead
- * of queueing, so a slow dashboard costs bounded memory and never slows the others.
+ * A session in rooms: its rooms, and what it could not take yet. While its write queue is over the
+ * limit, status updates coalesce per room (latest per printer) and other events per key instead of
+ * queueing, so a slow dashboard costs bounded memory and never slows the others.
  */
-public final class DashboardSession {
+public final class Subscriber {
 
   /** Events kept for a slow dashboard beyond which the oldest are dropped. */
   static final int MAX_BACKLOG_EVENTS = 1_000;
 
-  private final Connection connection;
+  private final Session session;
   private final Set<String> rooms = new HashSet<>();
   private final Map<String, LinkedHashMap<String, StatusUpdate>> statusBacklog =
       new LinkedHashMap<>();
-  private final LinkedHashMap<String, OutboundFrame> eventBacklog = new LinkedHashMap<>();
+  private final LinkedHashMap<String, Outgoing> eventBacklog = new LinkedHashMap<>();
   private long behindSinceNanos;
   private long droppedEvents;
 
-  DashboardSession(Connection connection) {
-    this.connection = connection;
+  public Subscriber(Session session) {
+    this.session = session;
   }
 
-  public Connection connection() {
-    return connection;
+  public Session session() {
+    return session;
   }
 
   public Set<String> rooms() {
@@ -43,13 +42,13 @@ public final class DashboardSession {
   }
 
   private boolean canWriteNow() {
-    return statusBacklog.isEmpty() && eventBacklog.isEmpty() && !connection.writeQueueFull();
+    return statusBacklog.isEmpty() && eventBacklog.isEmpty() && !session.writeQueueFull();
   }
 
-  /** A room's status frame, or its updates merged into the backlog when the socket is behind. */
-  public void deliverStatus(String room, List<StatusUpdate> updates, OutboundFrame frame) {
+  /** A room's status message, or its updates merged into the backlog when the socket is behind. */
+  public void deliverStatus(String room, List<StatusUpdate> updates, Outgoing message) {
     if (canWriteNow()) {
-      connection.send(frame);
+      session.send(message);
       return;
     }
     var backlog = statusBacklog.computeIfAbsent(room, r -> new LinkedHashMap<>());
@@ -59,14 +58,14 @@ public final class DashboardSession {
     markBehind();
   }
 
-  /** An event frame, or kept under its key (latest wins) when the socket is behind. */
-  public void deliverEvent(String key, OutboundFrame frame) {
+  /** An event message, or kept under its key (latest wins) when the socket is behind. */
+  public void deliverEvent(String key, Outgoing message) {
     if (canWriteNow()) {
-      connection.send(frame);
+      session.send(message);
       return;
     }
     eventBacklog.remove(key);
-    eventBacklog.put(key, frame);
+    eventBacklog.put(key, message);
     if (eventBacklog.size() > MAX_BACKLOG_EVENTS) {
       Iterator<String> oldest = eventBacklog.keySet().iterator();
       oldest.next();
@@ -77,22 +76,22 @@ public final class DashboardSession {
   }
 
   /**
-   * Sends what waited while the socket was full, as long as it stays writable: one status frame per
-   * room, then the events in order.
+   * Sends what waited while the socket was full, as long as it stays writable: one status message
+   * per room, then the events in order.
    */
-  public void flushBacklog(Function<List<StatusUpdate>, OutboundFrame> statusFrame) {
+  public void flushBacklog(Function<List<StatusUpdate>, Outgoing> statusMessage) {
     Iterator<Map.Entry<String, LinkedHashMap<String, StatusUpdate>>> rooms =
         statusBacklog.entrySet().iterator();
-    while (rooms.hasNext() && !connection.writeQueueFull()) {
+    while (rooms.hasNext() && !session.writeQueueFull()) {
       var entry = rooms.next();
       rooms.remove();
-      connection.send(statusFrame.apply(new ArrayList<>(entry.getValue().values())));
+      session.send(statusMessage.apply(new ArrayList<>(entry.getValue().values())));
     }
-    Iterator<OutboundFrame> events = eventBacklog.values().iterator();
-    while (statusBacklog.isEmpty() && events.hasNext() && !connection.writeQueueFull()) {
-      OutboundFrame frame = events.next();
+    Iterator<Outgoing> events = eventBacklog.values().iterator();
+    while (statusBacklog.isEmpty() && events.hasNext() && !session.writeQueueFull()) {
+      Outgoing message = events.next();
       events.remove();
-      connection.send(frame);
+      session.send(message);
     }
     if (statusBacklog.isEmpty() && eventBacklog.isEmpty()) {
       behindSinceNanos = 0;

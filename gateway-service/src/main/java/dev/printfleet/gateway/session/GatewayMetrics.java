@@ -1,4 +1,4 @@
-package dev.printfleet.gateway.connection;
+package dev.printfleet.gateway.session;
 
 import dev.printfleet.common.protocol.Envelope;
 import io.micrometer.core.instrument.Counter;
@@ -8,7 +8,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.EnumMap;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -44,10 +43,10 @@ public final class GatewayMetrics {
   private static final int CLOSE_CODES = 5000;
 
   private final MeterRegistry registry;
-  private final Map<Connection.Kind, ConcurrentMap<String, Counter>> framesIn =
-      new EnumMap<>(Connection.Kind.class);
-  private final Map<Connection.Kind, ConcurrentMap<String, Counter>> framesOut =
-      new EnumMap<>(Connection.Kind.class);
+  private final Map<Session.Kind, ConcurrentMap<String, Counter>> framesIn =
+      new EnumMap<>(Session.Kind.class);
+  private final Map<Session.Kind, ConcurrentMap<String, Counter>> framesOut =
+      new EnumMap<>(Session.Kind.class);
   private final ConcurrentMap<Envelope.Code, Counter> errors = new ConcurrentHashMap<>();
   private final ConcurrentMap<String, ConcurrentMap<String, Counter>> tooBig =
       new ConcurrentHashMap<>();
@@ -58,7 +57,7 @@ public final class GatewayMetrics {
 
   public GatewayMetrics(MeterRegistry registry) {
     this.registry = registry;
-    for (Connection.Kind kind : Connection.Kind.values()) {
+    for (Session.Kind kind : Session.Kind.values()) {
       framesIn.put(kind, new ConcurrentHashMap<>());
       framesOut.put(kind, new ConcurrentHashMap<>());
     }
@@ -69,14 +68,14 @@ public final class GatewayMetrics {
             .register(registry);
   }
 
-  public void connectionGauge(Connection.Kind kind, Object source, ToIntFunction<Object> count) {
+  public void connectionGauge(Session.Kind kind, Object source, ToIntFunction<Object> count) {
     Gauge.builder("printfleet.gateway.connections", source, o -> count.applyAsInt(o))
         .description("Open WebSocket connections")
         .tag("role", role(kind))
         .register(registry);
   }
 
-  void frameIn(Connection.Kind kind, String type) {
+  public void frameIn(Session.Kind kind, String type) {
     String tag = typeTag(type);
     resolve(
             framesIn.get(kind),
@@ -89,7 +88,7 @@ public final class GatewayMetrics {
         .increment();
   }
 
-  void frameOut(Connection.Kind kind, String type) {
+  public void frameOut(Session.Kind kind, String type) {
     String tag = typeTag(type);
     resolve(
             framesOut.get(kind),
@@ -118,7 +117,7 @@ public final class GatewayMetrics {
    * A received message over the size limit: {@code inflated} when one compressed frame inflated
    * past it, {@code message} when a message's frames added up past it. Closed 1009.
    */
-  void messageTooBig(Connection.Kind kind, String where) {
+  public void messageTooBig(Session.Kind kind, String where) {
     String role = kind == null ? "unknown" : role(kind);
     resolve(
             resolve(tooBig, role, r -> new ConcurrentHashMap<>()),
@@ -131,7 +130,7 @@ public final class GatewayMetrics {
         .increment();
   }
 
-  void closed(short code) {
+  public void closed(short code) {
     int slot = code >= 0 && code < CLOSE_CODES ? code : CLOSE_CODES;
     Counter counter = closes.get(slot);
     if (counter == null) {
@@ -173,8 +172,8 @@ public final class GatewayMetrics {
     return meter != null ? meter : meters.computeIfAbsent(key, make);
   }
 
-  private static String role(Connection.Kind kind) {
-    return kind.name().toLowerCase(Locale.ROOT);
+  private static String role(Session.Kind kind) {
+    return kind.label();
   }
 
   private static String typeTag(String type) {

@@ -1,4 +1,4 @@
-package dev.printfleet.gateway.connection;
+package dev.printfleet.gateway.session;
 
 /**
  * Counts refused frames in a sliding window of fixed buckets. A connection that keeps sending past

@@ -1,0 +1,51 @@
+package dev.printfleet.gateway.session;
+
+import dev.printfleet.common.auth.AuthException;
+import dev.printfleet.common.auth.Principal;
+import dev.printfleet.common.auth.Role;
+import dev.printfleet.common.auth.TokenVerifier;
+import io.vertx.core.Future;
+import io.vertx.core.http.HttpServerRequest;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Who may open a session on an endpoint, whatever the transport: a valid token (401 otherwise), a
+ * role the endpoint serves and, when an allowlist is set, an allowed Origin (403 otherwise).
+ */
+public final class Admission {
+
+  private final TokenVerifier tokens;
+  private final Set<Role> roles;
+  private final List<String> allowedOrigins;
+
+  public Admission(TokenVerifier tokens, Set<Role> roles, List<String> allowedOrigins) {
+    this.tokens = tokens;
+    this.roles = Set.copyOf(roles);
+    this.allowedOrigins = List.copyOf(allowedOrigins);
+  }
+
+  /** The caller of this request, or an {@link AuthException} saying why it may not connect. */
+  public Future<Principal> admit(HttpServerRequest request) {
+    return tokens
+        .verify(request)
+        .compose(this::checkRole)
+        .compose(principal -> checkOrigin(request.getHeader("Origin"), principal));
+  }
+
+  private Future<Principal> checkRole(Principal principal) {
+    return roles.contains(principal.role())
+        ? Future.succeededFuture(principal)
+        : Future.failedFuture(
+            AuthException.forbidden("role " + principal.role().claim() + " may not connect here"));
+  }
+
+  private Future<Principal> checkOrigin(String origin, Principal principal) {
+    if (allowedOrigins.isEmpty()) {
+      return Future.succeededFuture(principal);
+    }
+    return origin != null && allowedOrigins.contains(origin)
+        ? Future.succeededFuture(principal)
+        : Future.failedFuture(AuthException.forbidden("origin " + origin + " is not allowed"));
+  }
+}
