@@ -1,87 +1,67 @@
 package dev.printfleet.simulator;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.net.NetSocket;
+import io.vertx.junit5.Checkpoint;
+import io.vertx.junit5.Timeout;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * A gateway frozen (SIGSTOP) keeps its sockets open and says nothing, and the load balancer may
  * hand a reconnecting agent the same frozen instance: the agent must leave both on its own.
  */
+@ExtendWith(VertxExtension.class)
 class SimulatedAgentLivenessTest {
 
-  private final Vertx vertx = Vertx.vertx();
-
-  @AfterEach
-  void close() throws Exception {
-    vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-  }
-
   @Test
-  void anAgentLeavesAGatewayThatFreezesAfterTheHandshakeAndOneThatNeverCompletesIt()
-      throws Exception {
+  @Timeout(value = 50, timeUnit = TimeUnit.SECONDS)
+  void anAgentLeavesAGatewayThatFreezesAfterTheHandshakeAndOneThatNeverCompletesIt(
+      Vertx vertx, VertxTestContext test) {
+    // A handshake given up on must be closed, not left open: a proxy in front (nginx) would
+    // otherwise hand it to another gateway later, and that stale connection would replace the
+    // agent's live one there (4409).
+    Checkpoint abandonedHandshakeClosed = test.checkpoint();
+    Checkpoint connectedAgain = test.checkpoint();
     var connections = new AtomicInteger();
-    var abandonedClosed = new java.util.concurrent.CountDownLatch(1);
-    var server =
-        vertx
-            .createNetServer()
-            .connectHandler(
-                socket -> {
-                  int n = connections.incrementAndGet();
-                  // The first connection completes the handshake, then freezes; the second never
-                  // answers it.
-                  if (n == 1) {
-                    socket.handler(new HandshakeThenSilence(socket));
-                  } else if (n == 2) {
-                    // A handshake given up on must be closed, not left open: a proxy in front
-                    // (nginx) would otherwise hand it to another gateway later, and that stale
-                    // connection would replace the agent's live one there (4409).
-                    socket.closeHandler(v -> abandonedClosed.countDown());
-                  }
-                });
-    int port =
-        server
-            .listen(0, "127.0.0.1")
-            .toCompletionStage()
-            .toCompletableFuture()
-            .get(10, TimeUnit.SECONDS)
-            .actualPort();
-    var agent =
-        new SimulatedAgent(
-            vertx,
-            vertx.createWebSocketClient(new WebSocketClientOptions()),
-            "127.0.0.1",
-            port,
-            "agent-frozen",
-            List.of("p1"),
-            () -> "token",
-            new SimulatedAgent.Behaviour(0, 0.0, 0));
-    agent.start();
-
-    long deadline = System.nanoTime() + Duration.ofSeconds(40).toNanos();
-    while (connections.get() < 3 && System.nanoTime() < deadline) {
-      Thread.sleep(100);
-    }
-    agent.stop();
-    assertThat(abandonedClosed.await(10, TimeUnit.SECONDS))
-        .as("the agent closed the handshake it gave up on")
-        .isTrue();
-    assertThat(connections.get())
-        .as("connections made: frozen after the handshake, handshake never answered, then again")
-        .isGreaterThanOrEqualTo(3);
+    vertx
+        .createNetServer()
+        .connectHandler(
+            socket -> {
+              // The first connection completes the handshake, then freezes; the second never
+              // answers it; the agent must then try again.
+              switch (connections.incrementAndGet()) {
+                case 1 -> socket.handler(new HandshakeThenSilence(socket));
+                case 2 -> socket.closeHandler(v -> abandonedHandshakeClosed.flag());
+                case 3 -> connectedAgain.flag();
+                default -> {}
+              }
+            })
+        .listen(0, "127.0.0.1")
+        .onComplete(
+            test.succeeding(
+                server ->
+                    new SimulatedAgent(
+                            vertx,
+                            vertx.createWebSocketClient(new WebSocketClientOptions()),
+                            "127.0.0.1",
+                            server.actualPort(),
+                            "agent-frozen",
+                            List.of("p1"),
+                            () -> "token",
+                            new SimulatedAgent.Behaviour(0, 0.0, 0))
+                        .start()));
   }
 
   /** Answers the WebSocket upgrade, then reads and answers nothing (pings included). */
