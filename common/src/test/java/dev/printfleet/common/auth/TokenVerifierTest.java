@@ -1,7 +1,6 @@
 package dev.printfleet.common.auth;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.printfleet.common.config.JwtSettings;
@@ -14,20 +13,25 @@ import io.vertx.ext.auth.JWTOptions;
 import io.vertx.ext.auth.PubSecKeyOptions;
 import io.vertx.ext.auth.jwt.JWTAuth;
 import io.vertx.ext.auth.jwt.JWTAuthOptions;
+import io.vertx.junit5.Timeout;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
+@ExtendWith(VertxExtension.class)
+@Timeout(value = 10, timeUnit = TimeUnit.SECONDS)
 class TokenVerifierTest {
 
   private static final String SECRET = "printfleet-test-secret-0123456789abcdef";
@@ -37,66 +41,75 @@ class TokenVerifierTest {
   private static TokenIssuer issuer;
   private static TokenVerifier verifier;
 
+  /** The extension gives the Vert.x instance and closes it after the last test. */
   @BeforeAll
-  static void start() {
-    vertx = Vertx.vertx();
+  static void start(Vertx shared) {
+    vertx = shared;
     issuer = new TokenIssuer(vertx, SECRET);
     verifier = new TokenVerifier(vertx, hs256Settings(SECRET));
   }
 
-  @AfterAll
-  static void stop() throws Exception {
-    vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  @Test
+  void agentTokenGivesAnAgentPrincipalWithItsBranch(VertxTestContext test) {
+    check(
+        test,
+        verifier.verify(issuer.agent("agent-7", "c1", "b7", HOUR)),
+        principal -> {
+          assertThat(principal.subject()).isEqualTo("agent-7");
+          assertThat(principal.role()).isEqualTo(Role.AGENT);
+          assertThat(principal.isAgent()).isTrue();
+          assertThat(principal.company()).isEqualTo("c1");
+          assertThat(principal.branch()).hasValue("b7");
+          assertThat(principal.branches()).isEmpty();
+          assertThat(principal.expiresAt())
+              .isCloseTo(Instant.now().plus(HOUR), within(5, ChronoUnit.SECONDS));
+        });
   }
 
   @Test
-  void agentTokenGivesAnAgentPrincipalWithItsBranch() {
-    Principal principal = verified(verifier, issuer.agent("agent-7", "c1", "b7", HOUR));
-
-    assertThat(principal.subject()).isEqualTo("agent-7");
-    assertThat(principal.role()).isEqualTo(Role.AGENT);
-    assertThat(principal.isAgent()).isTrue();
-    assertThat(principal.company()).isEqualTo("c1");
-    assertThat(principal.branch()).hasValue("b7");
-    assertThat(principal.branches()).isEmpty();
-    assertThat(principal.expiresAt())
-        .isCloseTo(Instant.now().plus(HOUR), within(5, ChronoUnit.SECONDS));
+  void userTokenGivesItsBranchesOrNoneForTheWholeCompany(VertxTestContext test) {
+    check(
+        test,
+        all(
+            verifier.verify(issuer.user("u1", Role.USER, "c1", List.of("b1", "b2"), HOUR)),
+            verifier.verify(issuer.user("u2", Role.USER, "c1", List.of(), HOUR))),
+        principals -> {
+          Principal limited = principals.get(0);
+          Principal whole = principals.get(1);
+          assertThat(limited.role()).isEqualTo(Role.USER);
+          assertThat(limited.isAgent()).isFalse();
+          assertThat(limited.branches()).containsExactlyInAnyOrder("b1", "b2");
+          assertThat(limited.branch()).isEmpty();
+          assertThat(whole.subject()).isEqualTo("u2");
+          assertThat(whole.branches()).isEmpty();
+        });
   }
 
   @Test
-  void userTokenGivesItsBranchesOrNoneForTheWholeCompany() {
-    Principal limited =
-        verified(verifier, issuer.user("u1", Role.USER, "c1", List.of("b1", "b2"), HOUR));
-    Principal whole = verified(verifier, issuer.user("u2", Role.USER, "c1", List.of(), HOUR));
-
-    assertThat(limited.role()).isEqualTo(Role.USER);
-    assertThat(limited.isAgent()).isFalse();
-    assertThat(limited.branches()).containsExactlyInAnyOrder("b1", "b2");
-    assertThat(limited.branch()).isEmpty();
-    assertThat(whole.subject()).isEqualTo("u2");
-    assertThat(whole.branches()).isEmpty();
+  void sreAndAdminTokensGiveTheirRole(VertxTestContext test) {
+    check(
+        test,
+        all(
+            verifier.verify(issuer.user("s1", Role.SRE, "c1", List.of(), HOUR)),
+            verifier.verify(issuer.user("a1", Role.ADMIN, "ops", List.of(), HOUR))),
+        principals -> {
+          assertThat(principals.get(0).role()).isEqualTo(Role.SRE);
+          assertThat(principals.get(0).company()).isEqualTo("c1");
+          assertThat(principals.get(1).role()).isEqualTo(Role.ADMIN);
+          assertThat(principals.get(1).company()).isEqualTo("ops");
+        });
   }
 
   @Test
-  void sreAndAdminTokensGiveTheirRole() {
-    Principal sre = verified(verifier, issuer.user("s1", Role.SRE, "c1", List.of(), HOUR));
-    Principal admin = verified(verifier, issuer.user("a1", Role.ADMIN, "ops", List.of(), HOUR));
-
-    assertThat(sre.role()).isEqualTo(Role.SRE);
-    assertThat(sre.company()).isEqualTo("c1");
-    assertThat(admin.role()).isEqualTo(Role.ADMIN);
-    assertThat(admin.company()).isEqualTo("ops");
+  void branchClaimOfANonAgentIsIgnored(VertxTestContext test) {
+    check(
+        test,
+        verifier.verify(issuer.sign(userClaims().put("branch", "b9"), HOUR)),
+        user -> assertThat(user.branch()).isEmpty());
   }
 
   @Test
-  void branchClaimOfANonAgentIsIgnored() {
-    Principal user = verified(verifier, issuer.sign(userClaims().put("branch", "b9"), HOUR));
-
-    assertThat(user.branch()).isEmpty();
-  }
-
-  @Test
-  void malformedBranchesClaimIsRefusedAsUnauthorized() {
+  void malformedBranchesClaimIsRefusedAsUnauthorized(VertxTestContext test) {
     List<Object> malformed =
         List.of(
             "b1",
@@ -108,144 +121,182 @@ class TokenVerifierTest {
             new JsonArray().add("b1").add(" "),
             new JsonArray().add("b1").add(7),
             new JsonArray().add("b1").add(new JsonArray().add("b2")));
+    List<Future<AuthException>> refusals = new ArrayList<>();
     for (Object branches : malformed) {
-      String token = issuer.sign(userClaims().put("branches", branches), HOUR);
-
-      assertThat(refused(verifier, token))
-          .as("branches=%s", branches)
-          .hasMessageContaining("branches");
+      refusals.add(refusal(verifier, issuer.sign(userClaims().put("branches", branches), HOUR)));
     }
-    String nullBranches = issuer.sign(userClaims().putNull("branches"), HOUR);
-    assertThat(refused(verifier, nullBranches)).hasMessageContaining("branches");
-    String agent =
-        issuer.sign(
-            new JsonObject()
-                .put("sub", "agent-1")
-                .put("role", "agent")
-                .put("company", "c1")
-                .put("branch", "b1")
-                .put("branches", "b1"),
-            HOUR);
-    assertThat(refused(verifier, agent)).hasMessageContaining("branches");
+    refusals.add(refusal(verifier, issuer.sign(userClaims().putNull("branches"), HOUR)));
+    refusals.add(
+        refusal(
+            verifier,
+            issuer.sign(
+                new JsonObject()
+                    .put("sub", "agent-1")
+                    .put("role", "agent")
+                    .put("company", "c1")
+                    .put("branch", "b1")
+                    .put("branches", "b1"),
+                HOUR)));
+    check(
+        test,
+        all(refusals),
+        refused ->
+            assertThat(refused)
+                .hasSize(malformed.size() + 2)
+                .allSatisfy(e -> assertThat(e).hasMessageContaining("branches")));
   }
 
   @Test
-  void expiredTokenIsRefusedAsUnauthorized() {
+  void expiredTokenIsRefusedAsUnauthorized(VertxTestContext test) {
     long past = Instant.now().minusSeconds(60).getEpochSecond();
     String token = signed(hs256Signer(SECRET), userClaims().put("exp", past));
 
-    assertThat(refused(verifier, token)).hasMessage("token expired");
+    check(test, refusal(verifier, token), e -> assertThat(e).hasMessage("token expired"));
   }
 
   @Test
-  void aVerifiedTokenIsRefusedOnceItExpiresThoughItWasKept() {
+  void aVerifiedTokenIsRefusedOnceItExpiresThoughItWasKept(VertxTestContext test) {
     long soon = Instant.now().plusSeconds(2).getEpochSecond();
     String token = signed(hs256Signer(SECRET), userClaims().put("exp", soon));
-    assertThat(verified(verifier, token).subject()).isEqualTo("u1");
-
-    org.awaitility.Awaitility.await()
-        .atMost(Duration.ofSeconds(10))
-        .pollInterval(Duration.ofMillis(200))
-        .until(
-            () ->
-                await(verifier.verify(token).map(p -> "kept").otherwise(e -> e.getMessage()))
-                    .equals("token expired"));
+    verifier
+        .verify(token)
+        .onComplete(
+            test.succeeding(
+                kept -> {
+                  test.verify(() -> assertThat(kept.subject()).isEqualTo("u1"));
+                  // Asked again every 200 ms until the kept answer gives way to the expiry.
+                  vertx.setPeriodic(
+                      200,
+                      timer ->
+                          verifier
+                              .verify(token)
+                              .onFailure(
+                                  e -> {
+                                    if ("token expired".equals(e.getMessage())) {
+                                      vertx.cancelTimer(timer);
+                                      test.completeNow();
+                                    }
+                                  }));
+                }));
   }
 
   @Test
-  void aKeptTokenWithOneByteChangedIsVerifiedAfreshAndRefused() {
+  void aKeptTokenWithOneByteChangedIsVerifiedAfreshAndRefused(VertxTestContext test) {
     String token = issuer.user("u1", Role.USER, "c1", List.of(), HOUR);
-    assertThat(verified(verifier, token).subject()).isEqualTo("u1");
     char last = token.charAt(token.length() - 2);
     String tampered =
         token.substring(0, token.length() - 2)
             + (last == 'A' ? 'B' : 'A')
             + token.charAt(token.length() - 1);
 
-    assertThat(refused(verifier, tampered)).hasMessage("invalid token");
-    assertThat(verified(verifier, token).subject()).isEqualTo("u1");
+    check(
+        test,
+        verifier
+            .verify(token)
+            .compose(first -> refusal(verifier, tampered))
+            .compose(
+                refused -> {
+                  test.verify(() -> assertThat(refused).hasMessage("invalid token"));
+                  return verifier.verify(token);
+                }),
+        again -> assertThat(again.subject()).isEqualTo("u1"));
   }
 
   @Test
-  void tokenSignedWithAnotherSecretIsRefusedAsUnauthorized() {
+  void tokenSignedWithAnotherSecretIsRefusedAsUnauthorized(VertxTestContext test) {
     String token =
         new TokenIssuer(vertx, "another-secret-that-is-long-enough-0123")
             .user("u1", Role.USER, "c1", List.of(), HOUR);
 
-    assertThat(refused(verifier, token)).hasMessage("invalid token");
+    check(test, refusal(verifier, token), e -> assertThat(e).hasMessage("invalid token"));
   }
 
   @Test
-  void garbageIsRefusedAsUnauthorized() {
+  void garbageIsRefusedAsUnauthorized(VertxTestContext test) {
+    List<Future<AuthException>> refusals = new ArrayList<>();
     for (String garbage : List.of("not-a-jwt", "a.b.c", "", "Bearer x")) {
-      assertThat(refused(verifier, garbage)).as(garbage).isNotNull();
+      refusals.add(refusal(verifier, garbage));
     }
+    check(test, all(refusals), refused -> assertThat(refused).hasSize(4));
   }
 
   @Test
-  void tokenWithoutCompanyIsRefusedAsUnauthorized() {
-    String token = issuer.sign(userClaims().put("company", "  "), HOUR);
-    String noCompany = issuer.sign(without(userClaims(), "company"), HOUR);
-
-    assertThat(refused(verifier, token)).hasMessageContaining("company");
-    assertThat(refused(verifier, noCompany)).hasMessageContaining("company");
+  void tokenWithoutCompanyIsRefusedAsUnauthorized(VertxTestContext test) {
+    check(
+        test,
+        all(
+            refusal(verifier, issuer.sign(userClaims().put("company", "  "), HOUR)),
+            refusal(verifier, issuer.sign(without(userClaims(), "company"), HOUR))),
+        refused ->
+            assertThat(refused).allSatisfy(e -> assertThat(e).hasMessageContaining("company")));
   }
 
   @Test
-  void tokenWithoutSubIsRefusedAsUnauthorized() {
-    assertThat(refused(verifier, issuer.sign(without(userClaims(), "sub"), HOUR)))
-        .hasMessageContaining("sub");
+  void tokenWithoutSubIsRefusedAsUnauthorized(VertxTestContext test) {
+    check(
+        test,
+        refusal(verifier, issuer.sign(without(userClaims(), "sub"), HOUR)),
+        e -> assertThat(e).hasMessageContaining("sub"));
   }
 
   @Test
-  void unknownOrMissingRoleIsRefusedAsUnauthorized() {
-    assertThat(refused(verifier, issuer.sign(userClaims().put("role", "superuser"), HOUR)))
-        .hasMessageContaining("role");
-    assertThat(refused(verifier, issuer.sign(userClaims().put("role", "ADMIN"), HOUR)))
-        .hasMessageContaining("role");
-    assertThat(refused(verifier, issuer.sign(without(userClaims(), "role"), HOUR)))
-        .hasMessageContaining("role");
+  void unknownOrMissingRoleIsRefusedAsUnauthorized(VertxTestContext test) {
+    check(
+        test,
+        all(
+            refusal(verifier, issuer.sign(userClaims().put("role", "superuser"), HOUR)),
+            refusal(verifier, issuer.sign(userClaims().put("role", "ADMIN"), HOUR)),
+            refusal(verifier, issuer.sign(without(userClaims(), "role"), HOUR))),
+        refused -> assertThat(refused).allSatisfy(e -> assertThat(e).hasMessageContaining("role")));
   }
 
   @Test
-  void agentTokenWithoutBranchIsRefusedAsUnauthorized() {
+  void agentTokenWithoutBranchIsRefusedAsUnauthorized(VertxTestContext test) {
     var agent = new JsonObject().put("sub", "agent-1").put("role", "agent").put("company", "c1");
 
-    assertThat(refused(verifier, issuer.sign(agent, HOUR))).hasMessageContaining("branch");
-    assertThat(refused(verifier, issuer.sign(agent.copy().put("branch", ""), HOUR)))
-        .hasMessageContaining("branch");
+    check(
+        test,
+        all(
+            refusal(verifier, issuer.sign(agent, HOUR)),
+            refusal(verifier, issuer.sign(agent.copy().put("branch", ""), HOUR))),
+        refused ->
+            assertThat(refused).allSatisfy(e -> assertThat(e).hasMessageContaining("branch")));
   }
 
   @Test
-  void tokenWithoutExpIsRefusedAsUnauthorized() {
+  void tokenWithoutExpIsRefusedAsUnauthorized(VertxTestContext test) {
     String token = signed(hs256Signer(SECRET), userClaims());
 
-    assertThat(refused(verifier, token)).hasMessageContaining("exp");
+    check(test, refusal(verifier, token), e -> assertThat(e).hasMessageContaining("exp"));
   }
 
   @Test
-  void rs256TokenVerifiesWithThePemPublicKey() throws Exception {
+  void rs256TokenVerifiesWithThePemPublicKey(VertxTestContext test) throws Exception {
     KeyPair keys = rsaKeyPair();
     TokenVerifier rsaVerifier = new TokenVerifier(vertx, rs256Settings(keys));
     JWTAuth signer = rs256Signer(keys);
 
-    Principal principal =
-        verified(rsaVerifier, signed(signer, userClaims().put("exp", inAnHour()), "RS256"));
-
-    assertThat(principal.subject()).isEqualTo("u1");
-    assertThat(principal.role()).isEqualTo(Role.USER);
-    assertThat(principal.branches()).containsExactly("b1");
+    check(
+        test,
+        rsaVerifier.verify(signed(signer, userClaims().put("exp", inAnHour()), "RS256")),
+        principal -> {
+          assertThat(principal.subject()).isEqualTo("u1");
+          assertThat(principal.role()).isEqualTo(Role.USER);
+          assertThat(principal.branches()).containsExactly("b1");
+        });
   }
 
   @Test
-  void rs256VerifierRefusesAnotherKeyAndAnHs256Token() throws Exception {
+  void rs256VerifierRefusesAnotherKeyAndAnHs256Token(VertxTestContext test) throws Exception {
     TokenVerifier rsaVerifier = new TokenVerifier(vertx, rs256Settings(rsaKeyPair()));
     String otherKey =
         signed(rs256Signer(rsaKeyPair()), userClaims().put("exp", inAnHour()), "RS256");
     String hs256 = issuer.user("u1", Role.USER, "c1", List.of(), HOUR);
 
-    assertThat(refused(rsaVerifier, otherKey)).hasMessage("invalid token");
-    assertThat(refused(rsaVerifier, hs256)).hasMessage("invalid token");
+    check(
+        test,
+        all(refusal(rsaVerifier, otherKey), refusal(rsaVerifier, hs256)),
+        refused -> assertThat(refused).allSatisfy(e -> assertThat(e).hasMessage("invalid token")));
   }
 
   private static JsonObject userClaims() {
@@ -315,27 +366,55 @@ class TokenVerifierTest {
     return token;
   }
 
-  private static Principal verified(TokenVerifier verifier, String token) {
-    return await(verifier.verify(token));
+  /** Runs the assertions on the future's value, then completes the test; fails it otherwise. */
+  private static <T> void check(
+      VertxTestContext test, Future<T> future, ThrowingConsumer<T> assertions) {
+    future.onComplete(
+        test.succeeding(
+            value ->
+                test.verify(
+                    () -> {
+                      assertions.accept(value);
+                      test.completeNow();
+                    })));
   }
 
-  private static AuthException refused(TokenVerifier verifier, String token) {
-    Future<Principal> result = verifier.verify(token);
-    Throwable failure = catchThrowable(() -> await(result));
-    assertThat(failure).as("verify(%s) should fail", token).isInstanceOf(AuthException.class);
-    AuthException refusal = (AuthException) failure;
-    assertThat(refusal.code()).isEqualTo("unauthorized");
-    assertThat(refusal.httpStatus()).isEqualTo(401);
-    return refusal;
+  @FunctionalInterface
+  private interface ThrowingConsumer<T> {
+    void accept(T value) throws Throwable;
   }
 
-  private static <T> T await(Future<T> future) {
-    try {
-      return future.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    } catch (ExecutionException e) {
-      throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e);
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
+  @SafeVarargs
+  private static <T> Future<List<T>> all(Future<T>... futures) {
+    return all(List.of(futures));
+  }
+
+  private static <T> Future<List<T>> all(List<Future<T>> futures) {
+    return Future.all(futures).map(done -> done.list());
+  }
+
+  /**
+   * The verifier's refusal of a token: an {@link AuthException} saying unauthorized with 401; a
+   * token it accepts, or another failure, fails the future.
+   */
+  private static Future<AuthException> refusal(TokenVerifier verifier, String token) {
+    return verifier
+        .verify(token)
+        .transform(
+            outcome -> {
+              if (outcome.succeeded()) {
+                return Future.failedFuture(
+                    new AssertionError(
+                        "verify(" + token + ") should fail, got " + outcome.result()));
+              }
+              if (outcome.cause() instanceof AuthException refusal
+                  && "unauthorized".equals(refusal.code())
+                  && refusal.httpStatus() == 401) {
+                return Future.succeededFuture(refusal);
+              }
+              return Future.failedFuture(
+                  new AssertionError(
+                      "verify(" + token + ") should be refused 401", outcome.cause()));
+            });
   }
 }
