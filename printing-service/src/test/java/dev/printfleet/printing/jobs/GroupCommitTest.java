@@ -1,12 +1,13 @@
 package dev.printfleet.printing.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import dev.printfleet.testing.PostgresServerHandle;
 import dev.printfleet.testing.RealServersExtension;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.pgclient.PgException;
 import io.vertx.pgclient.PgPool;
@@ -24,18 +25,18 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /** One statement for many callers in one transaction, against a real PostgreSQL. */
-@ExtendWith(RealServersExtension.class)
+@ExtendWith({RealServersExtension.class, VertxExtension.class})
+@io.vertx.junit5.Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
 class GroupCommitTest {
 
   private static final String INSERT = "INSERT INTO t (id, v) VALUES ($1, $2) RETURNING id";
 
-  private Vertx vertx;
   private Pool pool;
   private String url;
   private PostgresServerHandle postgres;
 
   @BeforeEach
-  void start(PostgresServerHandle postgres) throws Exception {
+  void start(Vertx vertx, PostgresServerHandle postgres) throws Exception {
     this.postgres = postgres;
     String database = postgres.createDatabase("group");
     url = "jdbc:postgresql://" + postgres.host() + ":" + postgres.port() + "/" + database;
@@ -43,7 +44,6 @@ class GroupCommitTest {
         var sql = connection.createStatement()) {
       sql.execute("CREATE TABLE t (id int PRIMARY KEY, v int NOT NULL CHECK (v >= 0))");
     }
-    vertx = Vertx.vertx();
     pool =
         PgPool.pool(
             vertx,
@@ -56,33 +56,33 @@ class GroupCommitTest {
             new PoolOptions().setMaxSize(2));
   }
 
+  /** The extension closes the Vert.x instance after each test. */
   @AfterEach
-  void stop() throws Exception {
-    pool.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  void stop(VertxTestContext test) {
+    pool.close().onComplete(test.succeedingThenComplete());
   }
 
   @Test
-  void aCallTheServerRefusesFailsAloneAndTheOthersOfItsBatchAreWritten() throws Exception {
+  void aCallTheServerRefusesFailsAloneAndTheOthersOfItsBatchAreWritten(VertxTestContext test) {
     var commit = new GroupCommit(pool, INSERT, 1, 64, Duration.ofSeconds(30), null);
     List<Future<?>> calls = new ArrayList<>();
     // The first runs alone; the others wait for it and go as one batch, with the bad one in it.
     for (int i = 0; i < 50; i++) {
       calls.add(commit.execute(Tuple.of(i, i == 25 ? -1 : i)));
     }
-    Future.join(calls)
-        .otherwiseEmpty()
-        .toCompletionStage()
-        .toCompletableFuture()
-        .get(20, TimeUnit.SECONDS);
-
-    assertThat(calls.get(25).cause()).isInstanceOf(PgException.class);
-    assertThat(calls.stream().filter(Future::succeeded)).hasSize(49);
-    assertThat(rows()).isEqualTo(49);
+    check(
+        test,
+        Future.join(calls).otherwiseEmpty().compose(done -> rows()),
+        rows -> {
+          assertThat(calls.get(25).cause()).isInstanceOf(PgException.class);
+          assertThat(calls.stream().filter(Future::succeeded)).hasSize(49);
+          assertThat(rows).isEqualTo(49);
+        });
   }
 
   @Test
-  void callsPastTheWaitingBoundFailAtOnceAndTheOthersGoOnceTheDatabaseAnswers() throws Exception {
+  void callsPastTheWaitingBoundFailAtOnceAndTheOthersGoOnceTheDatabaseAnswers(VertxTestContext test)
+      throws Exception {
     var commit = new GroupCommit(pool, INSERT, 1, 64, Duration.ofSeconds(30), null);
     List<Future<?>> calls = new ArrayList<>();
     try (var blocker = DriverManager.getConnection(url, postgres.user(), postgres.password());
@@ -97,33 +97,32 @@ class GroupCommitTest {
       assertThat(over.cause()).hasMessageContaining("behind");
       blocker.commit();
     }
-    Future.join(calls).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
-    assertThat(rows()).isEqualTo(GroupCommit.MAX_WAITING + 1);
+    check(
+        test,
+        Future.all(calls).compose(done -> rows()),
+        rows -> assertThat(rows).isEqualTo(GroupCommit.MAX_WAITING + 1));
   }
 
   @Test
-  void aHandlerThatThrowsDoesNotStopTheStatement() throws Exception {
+  void aHandlerThatThrowsDoesNotStopTheStatement(VertxTestContext test) {
     var commit = new GroupCommit(pool, INSERT, 1, 64, Duration.ofSeconds(30), null);
-    commit
-        .execute(Tuple.of(1, 1))
-        .onSuccess(
-            rows -> {
-              throw new IllegalStateException("a caller's bug");
-            });
-    await().atMost(Duration.ofSeconds(10)).until(() -> rows() == 1);
-
+    Future<?> first = commit.execute(Tuple.of(1, 1));
+    // The calls after it are chained first: a listener that throws ends its future's notifications.
+    Future<?> calls = first;
     for (int i = 2; i <= 5; i++) {
-      commit
-          .execute(Tuple.of(i, i))
-          .toCompletionStage()
-          .toCompletableFuture()
-          .get(10, TimeUnit.SECONDS);
+      int id = i;
+      calls = calls.compose(done -> commit.execute(Tuple.of(id, id)));
     }
-    assertThat(rows()).isEqualTo(5);
+    first.onSuccess(
+        rows -> {
+          throw new IllegalStateException("a caller's bug");
+        });
+    check(test, calls.compose(done -> rows()), rows -> assertThat(rows).isEqualTo(5));
   }
 
   @Test
-  void aCallWhoseTurnComesAfterItsLongestWaitFailsAndIsNotWritten() throws Exception {
+  void aCallWhoseTurnComesAfterItsLongestWaitFailsAndIsNotWritten(VertxTestContext test)
+      throws Exception {
     var commit = new GroupCommit(pool, INSERT, 1, 64, Duration.ofMillis(300), null);
     Future<?> first;
     List<Future<?>> late = new ArrayList<>();
@@ -139,24 +138,33 @@ class GroupCommitTest {
       Thread.sleep(600);
       blocker.commit();
     }
-    first.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    Future.join(late)
-        .otherwiseEmpty()
-        .toCompletionStage()
-        .toCompletableFuture()
-        .get(10, TimeUnit.SECONDS);
-    assertThat(late)
-        .allSatisfy(
-            call -> assertThat(call.cause()).hasMessageContaining("waited more than 300 ms"));
-    assertThat(rows()).as("only the call under way when the table was held").isEqualTo(1);
+    check(
+        test,
+        first.compose(done -> Future.join(late).otherwiseEmpty()).compose(done -> rows()),
+        rows -> {
+          assertThat(late)
+              .allSatisfy(
+                  call -> assertThat(call.cause()).hasMessageContaining("waited more than 300 ms"));
+          assertThat(rows).as("only the call under way when the table was held").isEqualTo(1);
+        });
   }
 
-  private long rows() throws Exception {
-    try (var connection = DriverManager.getConnection(url, postgres.user(), postgres.password());
-        var sql = connection.createStatement();
-        var result = sql.executeQuery("SELECT count(*) FROM t")) {
-      result.next();
-      return result.getLong(1);
-    }
+  private Future<Long> rows() {
+    return pool.query("SELECT count(*) FROM t")
+        .execute()
+        .map(result -> result.iterator().next().getLong(0));
+  }
+
+  /** Runs the assertions on the future's value, then completes the test; fails it otherwise. */
+  private static <T> void check(
+      VertxTestContext test, Future<T> future, java.util.function.Consumer<T> assertions) {
+    future.onComplete(
+        test.succeeding(
+            value ->
+                test.verify(
+                    () -> {
+                      assertions.accept(value);
+                      test.completeNow();
+                    })));
   }
 }
