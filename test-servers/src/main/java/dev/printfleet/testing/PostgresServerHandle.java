@@ -7,6 +7,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -73,9 +75,9 @@ public final class PostgresServerHandle implements AutoCloseable {
    * for a look inside a benchmark's database, e.g. {@code
    * shared_preload_libraries=pg_stat_statements}.
    */
-  static java.util.Map<String, String> extraServerConfig() {
+  static Map<String, String> extraServerConfig() {
     String raw = System.getenv("PRINTFLEET_PG_SERVER_CONFIG");
-    var settings = new java.util.LinkedHashMap<String, String>();
+    var settings = new LinkedHashMap<String, String>();
     if (raw == null || raw.isBlank()) {
       return settings;
     }
@@ -125,13 +127,31 @@ public final class PostgresServerHandle implements AutoCloseable {
     return "postgres";
   }
 
+  /** The JDBC URL of a database on this server. */
+  public String jdbcUrl(String database) {
+    return "jdbc:postgresql://" + host() + ":" + port + "/" + database;
+  }
+
+  /**
+   * What a service reads to use a database on this server: {@code PGHOST}, {@code PGPORT}, {@code
+   * PGDATABASE}, {@code PGUSER} and {@code PGPASSWORD}, in that order.
+   */
+  public Map<String, String> settings(String database) {
+    Map<String, String> settings = new LinkedHashMap<>();
+    settings.put("PGHOST", host());
+    settings.put("PGPORT", String.valueOf(port));
+    settings.put("PGDATABASE", database);
+    settings.put("PGUSER", user());
+    settings.put("PGPASSWORD", password());
+    return settings;
+  }
+
   /** Creates an empty database with a unique name and returns that name. */
   public String createDatabase(String prefix) {
     String name =
         (prefix.replaceAll("[^A-Za-z0-9]", "_") + "_" + databaseCounter.incrementAndGet())
             .toLowerCase();
-    String url = "jdbc:postgresql://" + host() + ":" + port + "/postgres";
-    try (var connection = DriverManager.getConnection(url, user(), password());
+    try (var connection = DriverManager.getConnection(jdbcUrl("postgres"), user(), password());
         var statement = connection.createStatement()) {
       statement.execute("CREATE DATABASE " + name);
       return name;
