@@ -10,9 +10,7 @@ import dev.printfleet.common.messages.AgentEvent;
 import dev.printfleet.common.presence.AgentKey;
 import dev.printfleet.common.presence.PresenceRegistry;
 import dev.printfleet.simulator.SimulatedAgent;
-import dev.printfleet.testing.RealServersExtension;
-import dev.printfleet.testing.RedisServerHandle;
-import io.vertx.core.Vertx;
+import dev.printfleet.testing.TestSocket;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
@@ -20,29 +18,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
-@ExtendWith(RealServersExtension.class)
-class AgentConnectionTest {
+class AgentConnectionTest extends GatewayTestBase {
 
-  private GatewayHarness harness;
   private ServiceRuntime gateway;
-  private Vertx client;
 
   @BeforeEach
-  void start(RedisServerHandle redis) {
-    harness = new GatewayHarness(redis);
-    gateway = harness.start(Map.of());
-    client = Vertx.vertx();
-  }
-
-  @AfterEach
-  void stop() {
-    await(client.close());
-    await(gateway.shutdown());
+  void start() {
+    gateway = gateway(Map.of());
   }
 
   @Test

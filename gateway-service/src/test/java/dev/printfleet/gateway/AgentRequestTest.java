@@ -12,6 +12,7 @@ import dev.printfleet.common.messages.JobResult;
 import dev.printfleet.common.messages.PrinterTestRequest;
 import dev.printfleet.common.protocol.Envelope;
 import dev.printfleet.simulator.SimulatedAgent;
+import dev.printfleet.testing.TestSocket;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.http.WebSocketClientOptions;

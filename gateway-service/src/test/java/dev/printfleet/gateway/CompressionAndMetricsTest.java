@@ -9,9 +9,7 @@ import dev.printfleet.common.lifecycle.ServiceRuntime;
 import dev.printfleet.common.messages.Addresses;
 import dev.printfleet.common.messages.PrinterStatusEvent;
 import dev.printfleet.testing.PrometheusText;
-import dev.printfleet.testing.RealServersExtension;
-import dev.printfleet.testing.RedisServerHandle;
-import io.vertx.core.Vertx;
+import dev.printfleet.testing.TestSocket;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
@@ -24,28 +22,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /** permessage-deflate with shared, once-encoded frames; the gateway's metrics. */
-@ExtendWith(RealServersExtension.class)
-class CompressionAndMetricsTest {
+class CompressionAndMetricsTest extends GatewayTestBase {
 
   private ServiceRuntime gateway;
-  private Vertx client;
 
   @BeforeEach
-  void start(RedisServerHandle redis) {
-    gateway = new GatewayHarness(redis).start(Map.of("PRINTFLEET_STATUS_BATCH_WINDOW", "20ms"));
-    client = Vertx.vertx();
-  }
-
-  @AfterEach
-  void stop() {
-    await(client.close());
-    await(gateway.shutdown());
+  void start() {
+    gateway = gateway(Map.of("PRINTFLEET_STATUS_BATCH_WINDOW", "20ms"));
   }
 
   private TestSocket dashboard(boolean deflate) {

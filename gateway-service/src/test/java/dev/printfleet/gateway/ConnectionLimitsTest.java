@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import dev.printfleet.common.lifecycle.ServiceRuntime;
 import dev.printfleet.common.presence.PresenceRegistry;
 import dev.printfleet.common.protocol.Envelope;
+import dev.printfleet.testing.TestSocket;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;

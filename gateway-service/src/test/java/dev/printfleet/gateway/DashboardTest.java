@@ -10,6 +10,7 @@ import dev.printfleet.common.messages.Addresses;
 import dev.printfleet.common.messages.JobEvent;
 import dev.printfleet.common.messages.PrinterStatusEvent;
 import dev.printfleet.common.protocol.Envelope;
+import dev.printfleet.testing.TestSocket;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.time.Instant;

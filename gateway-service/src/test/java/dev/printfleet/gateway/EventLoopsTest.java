@@ -12,6 +12,7 @@ import dev.printfleet.common.messages.DispatchRequest;
 import dev.printfleet.common.protocol.Envelope;
 import dev.printfleet.simulator.SimulatedAgent;
 import dev.printfleet.testing.PrometheusText;
+import dev.printfleet.testing.TestSocket;
 import io.vertx.core.Future;
 import io.vertx.core.Verticle;
 import io.vertx.core.eventbus.DeliveryOptions;

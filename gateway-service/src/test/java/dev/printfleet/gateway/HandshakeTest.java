@@ -6,42 +6,27 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.printfleet.common.auth.Role;
 import dev.printfleet.common.auth.TokenIssuer;
 import dev.printfleet.common.lifecycle.ServiceRuntime;
-import dev.printfleet.testing.RealServersExtension;
-import dev.printfleet.testing.RedisServerHandle;
-import io.vertx.core.Vertx;
+import dev.printfleet.testing.TestSocket;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /** PROTOCOL.md §2: who may open which socket, refused before the upgrade. */
-@ExtendWith(RealServersExtension.class)
-class HandshakeTest {
+class HandshakeTest extends GatewayTestBase {
 
   private ServiceRuntime gateway;
-  private Vertx client;
   private TokenIssuer issuer;
   private int port;
 
   @BeforeEach
-  void start(RedisServerHandle redis) {
-    gateway =
-        new GatewayHarness(redis)
-            .start(Map.of("PRINTFLEET_ALLOWED_ORIGINS", "https://dash.example.com"));
-    client = Vertx.vertx();
+  void start() {
+    gateway = gateway(Map.of("PRINTFLEET_ALLOWED_ORIGINS", "https://dash.example.com"));
     issuer = GatewayHarness.issuer(gateway);
     port = gateway.httpPort();
-  }
-
-  @AfterEach
-  void stop() {
-    await(client.close());
-    await(gateway.shutdown());
   }
 
   private String agentToken() {

@@ -7,6 +7,7 @@ import dev.printfleet.common.auth.Role;
 import dev.printfleet.common.lifecycle.ServiceRuntime;
 import dev.printfleet.common.messages.Addresses;
 import dev.printfleet.common.messages.PrinterStatusEvent;
+import dev.printfleet.testing.TestSocket;
 import io.vertx.core.json.JsonObject;
 import java.io.ByteArrayOutputStream;
 import java.time.Duration;

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.printfleet.common.messages.Addresses;
 import dev.printfleet.common.messages.PrinterStatusEvent;
+import dev.printfleet.testing.TestSocket;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;

@@ -1,9 +1,10 @@
-package dev.printfleet.gateway;
+package dev.printfleet.testing;
 
 import static org.awaitility.Awaitility.await;
 
 import dev.printfleet.common.protocol.Envelope;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.UpgradeRejectedException;
 import io.vertx.core.http.WebSocket;
@@ -17,12 +18,15 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
-/** A real WebSocket client that records every envelope it receives and how it was closed. */
-final class TestSocket {
+/**
+ * A real WebSocket client, for an agent or a dashboard written by hand in a test: it records every
+ * envelope it receives and how it was closed.
+ */
+public final class TestSocket {
 
-  final WebSocket socket;
-  final List<Envelope> received = new CopyOnWriteArrayList<>();
-  final CompletableFuture<Short> closeStatus = new CompletableFuture<>();
+  public final WebSocket socket;
+  public final List<Envelope> received = new CopyOnWriteArrayList<>();
+  public final CompletableFuture<Short> closeStatus = new CompletableFuture<>();
 
   private TestSocket(WebSocket socket) {
     this.socket = socket;
@@ -39,7 +43,7 @@ final class TestSocket {
             closeStatus.complete(socket.closeStatusCode() == null ? -1 : socket.closeStatusCode()));
   }
 
-  static Future<TestSocket> connect(
+  public static Future<TestSocket> connect(
       Vertx vertx, int port, String path, String token, boolean deflate, String origin) {
     var client =
         vertx.createWebSocketClient(
@@ -57,17 +61,17 @@ final class TestSocket {
     // Connect from the event loop: the recording handler is then set before the first frame (the
     // server's welcome) can be read. From a test thread, the connect could complete and the welcome
     // arrive before the handler is set, and be dropped.
-    io.vertx.core.Promise<TestSocket> opened = io.vertx.core.Promise.promise();
+    Promise<TestSocket> opened = Promise.promise();
     vertx.runOnContext(v -> client.connect(options).map(TestSocket::new).onComplete(opened));
     return opened.future();
   }
 
-  static TestSocket open(Vertx vertx, int port, String path, String token) {
-    return GatewayHarness.await(connect(vertx, port, path, token, false, null));
+  public static TestSocket open(Vertx vertx, int port, String path, String token) {
+    return TestCluster.join(connect(vertx, port, path, token, false, null));
   }
 
   /** The HTTP status the upgrade was refused with. */
-  static int refusal(Vertx vertx, int port, String path, String token, String origin) {
+  public static int refusal(Vertx vertx, int port, String path, String token, String origin) {
     try {
       connect(vertx, port, path, token, false, origin)
           .toCompletionStage()
@@ -84,29 +88,29 @@ final class TestSocket {
     throw new AssertionError("the upgrade was accepted");
   }
 
-  void send(String type, String id, JsonObject data) {
+  public void send(String type, String id, JsonObject data) {
     socket.writeTextMessage(Envelope.request(type, id, data).encode());
   }
 
-  void sendRaw(String text) {
+  public void sendRaw(String text) {
     socket.writeTextMessage(text);
   }
 
-  Envelope awaitFrame(Predicate<Envelope> match) {
+  public Envelope awaitFrame(Predicate<Envelope> match) {
     await().atMost(Duration.ofSeconds(10)).until(() -> received.stream().anyMatch(match));
     return received.stream().filter(match).findFirst().orElseThrow();
   }
 
-  Envelope awaitResponse(String id) {
+  public Envelope awaitResponse(String id) {
     return awaitFrame(e -> e.isResponse() && id.equals(e.id()));
   }
 
-  Envelope awaitError(String code) {
+  public Envelope awaitError(String code) {
     return awaitFrame(
         e -> Envelope.ERROR.equals(e.type()) && code.equals(e.data().getString("code")));
   }
 
-  short awaitClose(Duration timeout) {
+  public short awaitClose(Duration timeout) {
     try {
       return closeStatus.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (Exception e) {
@@ -114,7 +118,7 @@ final class TestSocket {
     }
   }
 
-  boolean isOpen() {
+  public boolean isOpen() {
     return !closeStatus.isDone();
   }
 }
