@@ -6,7 +6,6 @@ import dev.printfleet.simulator.load.LoadGenerator;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.DriverManager;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -65,15 +64,7 @@ class DispatchSmokeTest extends PrintingTestBase {
   void theRunFailsAndNamesTheJobWhenOneIsLost() throws Exception {
     // A dispatcher that forgets one job: job 7 of the run is put a day into the future, and not
     // leased for its agent at acceptance (which would send it at once).
-    String url =
-        "jdbc:postgresql://"
-            + env.get("PGHOST")
-            + ":"
-            + env.get("PGPORT")
-            + "/"
-            + env.get("PGDATABASE");
-    try (var connection =
-            DriverManager.getConnection(url, env.get("PGUSER"), env.get("PGPASSWORD"));
+    try (var connection = cluster.connectToDatabase();
         var sql = connection.createStatement()) {
       sql.execute(
           "CREATE FUNCTION forget_one() RETURNS trigger AS $$ BEGIN"
@@ -86,8 +77,7 @@ class DispatchSmokeTest extends PrintingTestBase {
     var report = runLoad("lose", 1);
     assertThat(report.getInteger("lost")).isEqualTo(1);
     String forgotten;
-    try (var connection =
-            DriverManager.getConnection(url, env.get("PGUSER"), env.get("PGPASSWORD"));
+    try (var connection = cluster.connectToDatabase();
         var rows =
             connection
                 .createStatement()

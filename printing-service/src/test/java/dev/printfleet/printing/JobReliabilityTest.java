@@ -132,24 +132,10 @@ class JobReliabilityTest extends PrintingTestBase {
     root.addAppender(logs);
     // Printing instances share one database in production, and an agent's printer list is written
     // by one of them: the base instance, on another database, must not be the one that takes it.
-    services.remove(printing);
-    join(printing.shutdown());
+    cluster.stop(printing);
     try (var ownPostgres = PostgresServerHandle.startOnFreePort()) {
       String database = ownPostgres.createDatabase("outage");
-      var own =
-          start(
-              new PrintingService(),
-              Map.of(
-                  "PGHOST",
-                  ownPostgres.host(),
-                  "PGPORT",
-                  String.valueOf(ownPostgres.port()),
-                  "PGDATABASE",
-                  database,
-                  "PGUSER",
-                  ownPostgres.user(),
-                  "PGPASSWORD",
-                  ownPostgres.password()));
+      var own = start(new PrintingService(), ownPostgres.settings(database));
       agent(gateway, "agent-pg", "b1");
       await()
           .atMost(Duration.ofSeconds(10))
@@ -193,8 +179,7 @@ class JobReliabilityTest extends PrintingTestBase {
                   postTo(own, "/api/v1/jobs", userToken("acme"), job("agent-pg-p1"), "after")
                           .statusCode()
                       == 201);
-      String url =
-          "jdbc:postgresql://" + ownPostgres.host() + ":" + ownPostgres.port() + "/" + database;
+      String url = ownPostgres.jdbcUrl(database);
       try (var connection =
               java.sql.DriverManager.getConnection(
                   url, ownPostgres.user(), ownPostgres.password());
@@ -230,8 +215,7 @@ class JobReliabilityTest extends PrintingTestBase {
                   return rows.getLong(1) == 1;
                 }
               });
-      services.remove(own);
-      join(own.shutdown());
+      cluster.stop(own);
     } finally {
       root.detachAppender(logs);
     }

@@ -4,124 +4,84 @@ import static org.awaitility.Awaitility.await;
 
 import dev.printfleet.common.auth.Role;
 import dev.printfleet.common.auth.TokenIssuer;
-import dev.printfleet.common.config.Settings;
-import dev.printfleet.common.lifecycle.ServiceLauncher;
+import dev.printfleet.common.lifecycle.ServiceDefinition;
 import dev.printfleet.common.lifecycle.ServiceRuntime;
 import dev.printfleet.common.protocol.Envelope;
 import dev.printfleet.gateway.GatewayService;
 import dev.printfleet.simulator.SimulatedAgent;
-import dev.printfleet.testing.PostgresServerHandle;
-import dev.printfleet.testing.RealServersExtension;
-import dev.printfleet.testing.RedisServerHandle;
+import dev.printfleet.testing.Http;
+import dev.printfleet.testing.TestCluster;
+import dev.printfleet.testing.TestClusterExtension;
+import dev.printfleet.testing.TestSocket;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.WebSocket;
-import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * A real gateway and printing instance on the shared Redis and a database of the test's own, a
- * client Vert.x for agents and dashboards, and HTTP helpers for the API.
+ * A real gateway and printing instance in the test's cluster, with a database of its own and short
+ * dispatch timings, and the API, agent and dashboard helpers the printing tests share.
  */
-@ExtendWith(RealServersExtension.class)
+@ExtendWith(TestClusterExtension.class)
 abstract class PrintingTestBase {
 
-  static final String SECRET = "printing-test-secret-0123456789-0123456789";
-  protected static final HttpClient http = HttpClient.newHttpClient();
+  static final String SECRET = TestCluster.SECRET;
+  protected static final HttpClient http = Http.client();
 
-  protected final Map<String, String> env = new HashMap<>();
-  protected final List<ServiceRuntime> services = new ArrayList<>();
-  protected final List<SimulatedAgent> agents = new ArrayList<>();
+  protected TestCluster cluster;
   protected Vertx client;
   protected TokenIssuer issuer;
   protected ServiceRuntime gateway;
   protected ServiceRuntime printing;
 
   @BeforeEach
-  void start(RedisServerHandle redis, PostgresServerHandle postgres) {
-    env.put("PRINTFLEET_JWT_SECRET", SECRET);
-    env.put("REDIS_CONNECTION_ADDRESS", redis.address());
-    env.put("REDIS_KEY_NAMESPACE", "jobs-" + UUID.randomUUID().toString().substring(0, 8));
-    env.put("PRINTFLEET_HTTP_PORT", "0");
-    env.put("PRINTFLEET_HTTP_HOST", "127.0.0.1");
-    env.put("PRINTFLEET_DRAIN_DELAY", "0s");
-    env.put("PGHOST", postgres.host());
-    env.put("PGPORT", String.valueOf(postgres.port()));
-    env.put("PGDATABASE", postgres.createDatabase("jobs"));
-    env.put("PGUSER", postgres.user());
-    env.put("PGPASSWORD", postgres.password());
-    env.put("PRINTFLEET_DISPATCH_INTERVAL", "100ms");
-    env.put("PRINTFLEET_RETRY_BACKOFF", "100ms");
-    env.put("PRINTFLEET_AGENT_REQUEST_TIMEOUT", "500ms");
-    env.put("PRINTFLEET_DISPATCH_TIMEOUT", "2s");
-    env.put("PRINTFLEET_DISPATCH_LEASE", "5s");
-    env.put("PRINTFLEET_OFFLINE_WAIT", "2s");
-    client = Vertx.vertx();
-    issuer = new TokenIssuer(client, SECRET);
+  void start(TestCluster cluster) {
+    this.cluster =
+        cluster
+            .withDatabase()
+            .set(
+                Map.of(
+                    "PRINTFLEET_DISPATCH_INTERVAL", "100ms",
+                    "PRINTFLEET_RETRY_BACKOFF", "100ms",
+                    "PRINTFLEET_AGENT_REQUEST_TIMEOUT", "500ms",
+                    "PRINTFLEET_DISPATCH_TIMEOUT", "2s",
+                    "PRINTFLEET_DISPATCH_LEASE", "5s",
+                    "PRINTFLEET_OFFLINE_WAIT", "2s"));
+    client = cluster.client();
+    issuer = cluster.tokens();
     gateway = start(new GatewayService(), Map.of());
     printing = start(new PrintingService(), Map.of());
   }
 
-  @AfterEach
-  void stop() {
-    agents.forEach(a -> join(a.stop()));
-    join(client.close());
-    services.forEach(s -> join(s.shutdown()));
-  }
-
-  protected ServiceRuntime start(
-      dev.printfleet.common.lifecycle.ServiceDefinition<?> service, Map<String, String> extra) {
-    var settings = new HashMap<>(env);
-    settings.putAll(extra);
-    var runtime = join(ServiceLauncher.start(service, new Settings(settings)));
-    services.add(runtime);
-    return runtime;
+  /** Another instance, with these settings on top of the test's; stopped after the test. */
+  protected ServiceRuntime start(ServiceDefinition<?> service, Map<String, String> extra) {
+    return cluster.start(service, extra);
   }
 
   protected SimulatedAgent agent(ServiceRuntime on, String agentId, String branch) {
-    return agent(on, agentId, branch, new SimulatedAgent.Behaviour(20, 0.0, 0));
+    return cluster.agent(on, agentId, "acme", branch);
   }
 
   protected SimulatedAgent agent(
       ServiceRuntime on, String agentId, String branch, SimulatedAgent.Behaviour behaviour) {
-    String token = issuer.agent(agentId, "acme", branch, Duration.ofHours(1));
-    var agent =
-        new SimulatedAgent(
-            client,
-            client.createWebSocketClient(new WebSocketClientOptions()),
-            "127.0.0.1",
-            on.httpPort(),
-            agentId,
-            SimulatedAgent.printerIdsFor(agentId, 2),
-            () -> token,
-            behaviour);
-    agents.add(agent);
-    join(agent.start());
-    await().atMost(Duration.ofSeconds(10)).until(agent::isConnected);
-    return agent;
+    return cluster.agent(on.httpPort(), agentId, "acme", branch, behaviour);
   }
 
   protected String userToken(String company) {
-    return issuer.user("alice", Role.USER, company, List.of(), Duration.ofHours(1));
+    return cluster.userToken("alice", Role.USER, company);
   }
 
   protected HttpResponse<String> post(
@@ -132,12 +92,9 @@ abstract class PrintingTestBase {
   protected HttpResponse<String> postTo(
       ServiceRuntime target, String path, String token, JsonObject body, String idempotencyKey) {
     var request =
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + target.httpPort() + path))
+        Http.request(target.httpPort(), path, token)
             .header("Content-Type", "application/json")
             .POST(HttpRequest.BodyPublishers.ofString(body == null ? "" : body.encode()));
-    if (token != null) {
-      request.header("Authorization", "Bearer " + token);
-    }
     if (idempotencyKey != null) {
       request.header("Idempotency-Key", idempotencyKey);
     }
@@ -145,19 +102,11 @@ abstract class PrintingTestBase {
   }
 
   protected HttpResponse<String> get(String path, String token) {
-    return send(
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + printing.httpPort() + path))
-            .header("Authorization", "Bearer " + token)
-            .GET()
-            .build());
+    return Http.get(printing, path, token);
   }
 
   protected static HttpResponse<String> send(HttpRequest request) {
-    try {
-      return http.send(request, HttpResponse.BodyHandlers.ofString());
-    } catch (Exception e) {
-      throw new AssertionError(e);
-    }
+    return Http.send(request);
   }
 
   protected static JsonObject job(String printerId) {
@@ -197,8 +146,7 @@ abstract class PrintingTestBase {
                         .setURI("/ws/agent")
                         .addHeader(
                             "Authorization",
-                            "Bearer "
-                                + issuer.agent(agentId, "acme", branch, Duration.ofHours(1)))));
+                            "Bearer " + cluster.agentToken(agentId, "acme", branch))));
     socket.textMessageHandler(text -> onFrame.accept(socket, new JsonObject(text)));
     socket.writeTextMessage(
         Envelope.request(
@@ -214,29 +162,15 @@ abstract class PrintingTestBase {
   /** A dashboard subscribed to one room; the states of the job updates it receives, in order. */
   protected List<String> jobUpdates(String room) {
     var states = new CopyOnWriteArrayList<String>();
-    var subscribed = new java.util.concurrent.atomic.AtomicBoolean();
-    var dashboard =
-        join(
-            client
-                .createWebSocketClient()
-                .connect(
-                    new WebSocketConnectOptions()
-                        .setHost("127.0.0.1")
-                        .setPort(gateway.httpPort())
-                        .setURI("/ws/client")
-                        .addHeader("Authorization", "Bearer " + userToken("acme"))));
-    dashboard.textMessageHandler(
-        text -> {
-          var e = new JsonObject(text);
-          if ("job.update".equals(e.getString("type"))) {
-            states.add(e.getJsonObject("data").getString("state"));
-          } else if ("response".equals(e.getString("type"))) {
-            subscribed.set(true);
+    var dashboard = TestSocket.open(client, gateway.httpPort(), "/ws/client", userToken("acme"));
+    dashboard.onEnvelope(
+        e -> {
+          if ("job.update".equals(e.type())) {
+            states.add(e.data().getString("state"));
           }
         });
-    dashboard.writeTextMessage(
-        Envelope.request("subscribe", "s", new JsonObject().put("rooms", List.of(room))).encode());
-    await().atMost(Duration.ofSeconds(5)).untilTrue(subscribed);
+    dashboard.send("subscribe", "s", new JsonObject().put("rooms", List.of(room)));
+    dashboard.awaitResponse("s");
     return states;
   }
 
@@ -248,44 +182,24 @@ abstract class PrintingTestBase {
 
   /** Replaces the gateway instance by one with these settings on top of the test's. */
   protected ServiceRuntime restartGateway(Map<String, String> extra) {
-    services.remove(gateway);
-    join(gateway.shutdown());
+    cluster.stop(gateway);
     gateway = start(new GatewayService(), extra);
     return gateway;
   }
 
   /** Replaces the printing instance by one with these settings on top of the test's. */
   protected ServiceRuntime restartPrinting(Map<String, String> extra) {
-    services.remove(printing);
-    join(printing.shutdown());
+    cluster.stop(printing);
     printing = start(new PrintingService(), extra);
     return printing;
   }
 
   /** A count straight from the database, to check what was (not) written. */
   protected long count(String sql) {
-    String url =
-        "jdbc:postgresql://"
-            + env.get("PGHOST")
-            + ":"
-            + env.get("PGPORT")
-            + "/"
-            + env.get("PGDATABASE");
-    try (var connection =
-            java.sql.DriverManager.getConnection(url, env.get("PGUSER"), env.get("PGPASSWORD"));
-        var rows = connection.createStatement().executeQuery(sql)) {
-      rows.next();
-      return rows.getLong(1);
-    } catch (java.sql.SQLException e) {
-      throw new AssertionError(e);
-    }
+    return cluster.count(sql);
   }
 
   protected static <T> T join(Future<T> future) {
-    try {
-      return future.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      throw new AssertionError("future did not complete: " + e, e);
-    }
+    return TestCluster.join(future);
   }
 }

@@ -8,7 +8,6 @@ import dev.printfleet.testing.PrometheusText;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
 import java.net.http.HttpRequest;
-import java.sql.DriverManager;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -142,15 +141,7 @@ class PushOnAcceptTest extends PrintingTestBase {
     var received = agentReceives("push-3", "b1");
     // An older job of the printer, due and waiting (as a backlog released by a reconnect is).
     String older = java.util.UUID.randomUUID().toString();
-    String url =
-        "jdbc:postgresql://"
-            + env.get("PGHOST")
-            + ":"
-            + env.get("PGPORT")
-            + "/"
-            + env.get("PGDATABASE");
-    try (var connection =
-            DriverManager.getConnection(url, env.get("PGUSER"), env.get("PGPASSWORD"));
+    try (var connection = cluster.connectToDatabase();
         var sql = connection.createStatement()) {
       sql.execute(
           "INSERT INTO jobs (id, company, branch, printer_id, state, copies, content_type, content,"

@@ -69,17 +69,8 @@ class QueueFairnessTest extends PrintingTestBase {
                     .getBoolean("online"));
     // 1,000 jobs due for the offline agent, written while no printing instance runs; then one
     // starts.
-    services.remove(printing);
-    join(printing.shutdown());
-    String url =
-        "jdbc:postgresql://"
-            + env.get("PGHOST")
-            + ":"
-            + env.get("PGPORT")
-            + "/"
-            + env.get("PGDATABASE");
-    try (var connection =
-            java.sql.DriverManager.getConnection(url, env.get("PGUSER"), env.get("PGPASSWORD"));
+    cluster.stop(printing);
+    try (var connection = cluster.connectToDatabase();
         var sql = connection.createStatement()) {
       sql.execute(
           "INSERT INTO jobs (id, company, branch, printer_id, state, copies, content_type, content, created_at,"

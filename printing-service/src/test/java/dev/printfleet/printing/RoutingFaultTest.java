@@ -16,6 +16,7 @@ import dev.printfleet.common.presence.AgentKey;
 import dev.printfleet.common.presence.PresenceRegistry;
 import dev.printfleet.common.protocol.Envelope;
 import dev.printfleet.gateway.GatewayService;
+import dev.printfleet.simulator.SimulatedAgent;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
@@ -390,11 +391,11 @@ class RoutingFaultTest extends PrintingTestBase {
     ServiceRuntime second = start(new PrintingService(), Map.of());
     ServiceRuntime otherGateway = start(new GatewayService(), Map.of());
     for (int round = 0; round < 3; round++) {
+      List<SimulatedAgent> connected = new ArrayList<>();
       for (int i = 0; i < 8; i++) {
-        agent(i % 2 == 0 ? gateway : otherGateway, "agent-many-" + i, "b1");
+        connected.add(agent(i % 2 == 0 ? gateway : otherGateway, "agent-many-" + i, "b1"));
       }
-      agents.forEach(a -> join(a.stop()));
-      agents.clear();
+      connected.forEach(a -> join(a.stop()));
     }
     for (int i = 0; i < 8; i++) {
       agent(i % 2 == 0 ? otherGateway : gateway, "agent-many-" + i, "b1");

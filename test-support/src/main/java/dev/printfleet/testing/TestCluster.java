@@ -12,6 +12,7 @@ import dev.printfleet.simulator.SimulatedAgent;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.WebSocketClientOptions;
+import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -210,10 +211,14 @@ public final class TestCluster implements AutoCloseable {
     return postgres.jdbcUrl(database);
   }
 
+  /** A new JDBC connection to the cluster's database, to write or read behind the services. */
+  public Connection connectToDatabase() throws SQLException {
+    return DriverManager.getConnection(jdbcUrl(), postgres.user(), postgres.password());
+  }
+
   /** The first column of the first row of a query, straight from the database. */
   public long count(String sql) {
-    try (var connection =
-            DriverManager.getConnection(jdbcUrl(), postgres.user(), postgres.password());
+    try (var connection = connectToDatabase();
         var rows = connection.createStatement().executeQuery(sql)) {
       rows.next();
       return rows.getLong(1);

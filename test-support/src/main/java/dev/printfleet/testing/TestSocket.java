@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 
 /**
@@ -27,13 +28,16 @@ public final class TestSocket {
   public final WebSocket socket;
   public final List<Envelope> received = new CopyOnWriteArrayList<>();
   public final CompletableFuture<Short> closeStatus = new CompletableFuture<>();
+  private final List<Consumer<Envelope>> listeners = new CopyOnWriteArrayList<>();
 
   private TestSocket(WebSocket socket) {
     this.socket = socket;
     socket.textMessageHandler(
         text -> {
           try {
-            received.add(Envelope.parse(text));
+            Envelope envelope = Envelope.parse(text);
+            received.add(envelope);
+            listeners.forEach(listener -> listener.accept(envelope));
           } catch (Envelope.ParseException e) {
             throw new AssertionError("server sent a frame that is not an envelope: " + text);
           }
@@ -86,6 +90,11 @@ public final class TestSocket {
       throw new AssertionError(e);
     }
     throw new AssertionError("the upgrade was accepted");
+  }
+
+  /** Hands each envelope received from now on to the listener too, on the socket's event loop. */
+  public void onEnvelope(Consumer<Envelope> listener) {
+    listeners.add(listener);
   }
 
   public void send(String type, String id, JsonObject data) {

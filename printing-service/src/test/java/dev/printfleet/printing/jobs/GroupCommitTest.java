@@ -39,7 +39,7 @@ class GroupCommitTest {
   void start(Vertx vertx, PostgresServerHandle postgres) throws Exception {
     this.postgres = postgres;
     String database = postgres.createDatabase("group");
-    url = "jdbc:postgresql://" + postgres.host() + ":" + postgres.port() + "/" + database;
+    url = postgres.jdbcUrl(database);
     try (var connection = DriverManager.getConnection(url, postgres.user(), postgres.password());
         var sql = connection.createStatement()) {
       sql.execute("CREATE TABLE t (id int PRIMARY KEY, v int NOT NULL CHECK (v >= 0))");

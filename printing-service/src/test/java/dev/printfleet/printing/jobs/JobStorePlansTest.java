@@ -29,13 +29,7 @@ class JobStorePlansTest {
   @Test
   void everyStatementOnOneJobReadsItByItsKeyOnAFreshTable(PostgresServerHandle postgres)
       throws Exception {
-    String url =
-        "jdbc:postgresql://"
-            + postgres.host()
-            + ":"
-            + postgres.port()
-            + "/"
-            + postgres.createDatabase("plans");
+    String url = postgres.jdbcUrl(postgres.createDatabase("plans"));
     Flyway.configure()
         .dataSource(url, postgres.user(), postgres.password())
         .locations("classpath:db/migration")

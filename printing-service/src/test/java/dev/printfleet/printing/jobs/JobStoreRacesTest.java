@@ -39,13 +39,7 @@ class JobStoreRacesTest {
   @BeforeEach
   void migrate(PostgresServerHandle postgres) throws SQLException {
     this.postgres = postgres;
-    url =
-        "jdbc:postgresql://"
-            + postgres.host()
-            + ":"
-            + postgres.port()
-            + "/"
-            + postgres.createDatabase("parking");
+    url = postgres.jdbcUrl(postgres.createDatabase("parking"));
     Flyway.configure()
         .dataSource(url, postgres.user(), postgres.password())
         .locations("classpath:db/migration")
