@@ -1,9 +1,9 @@
 package dev.printfleet.monitoring;
 
-import static dev.printfleet.monitoring.MonitoringSet.get;
-import static dev.printfleet.monitoring.MonitoringSet.getJson;
-import static dev.printfleet.monitoring.MonitoringSet.join;
-import static dev.printfleet.monitoring.MonitoringSet.post;
+import static dev.printfleet.testing.Http.get;
+import static dev.printfleet.testing.Http.getJson;
+import static dev.printfleet.testing.Http.post;
+import static dev.printfleet.testing.TestCluster.join;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -17,9 +17,6 @@ import dev.printfleet.common.protocol.Envelope;
 import dev.printfleet.gateway.GatewayService;
 import dev.printfleet.printing.PrintingService;
 import dev.printfleet.simulator.SimulatedAgent;
-import dev.printfleet.testing.PostgresServerHandle;
-import dev.printfleet.testing.RealServersExtension;
-import dev.printfleet.testing.RedisServerHandle;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.time.Instant;
@@ -27,41 +24,32 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Circuits reported by a real printing-service and the fleet as real gateways see simulated agents.
  */
-@ExtendWith(RealServersExtension.class)
-class CircuitsAndFleetTest {
+class CircuitsAndFleetTest extends MonitoringTestBase {
 
-  private MonitoringSet set;
   private ServiceRuntime gateway;
   private ServiceRuntime printing;
   private ServiceRuntime monitoring;
 
   @BeforeEach
-  void start(RedisServerHandle redis, PostgresServerHandle postgres) {
-    set = new MonitoringSet(redis, postgres);
-    gateway = set.start(new GatewayService(), Map.of());
+  void start() {
+    withPrinting();
+    gateway = cluster.start(new GatewayService(), Map.of());
     // One failed dispatch opens a circuit, which stays open for the whole test unless reset.
     printing =
-        set.start(
+        cluster.start(
             new PrintingService(),
             Map.of("PRINTFLEET_CIRCUIT_MAX_FAILURES", "1", "PRINTFLEET_CIRCUIT_RESET", "5m"));
-    monitoring = set.start(new MonitoringService(), Map.of());
-  }
-
-  @AfterEach
-  void stop() {
-    set.close();
+    monitoring = cluster.start(new MonitoringService(), Map.of());
   }
 
   private JsonObject fleet() {
-    return getJson(monitoring, "/monitoring/printers", set.sreToken());
+    return getJson(monitoring, "/monitoring/printers", sreToken());
   }
 
   private Optional<JsonObject> branch(String company, String branch) {
@@ -72,9 +60,7 @@ class CircuitsAndFleetTest {
   }
 
   private Optional<JsonObject> circuit(String name) {
-    return getJson(monitoring, "/monitoring/circuits", set.sreToken())
-        .getJsonArray("items")
-        .stream()
+    return getJson(monitoring, "/monitoring/circuits", sreToken()).getJsonArray("items").stream()
         .map(JsonObject.class::cast)
         .filter(c -> c.getString("name").equals(name))
         .findFirst();
@@ -86,10 +72,10 @@ class CircuitsAndFleetTest {
 
   @Test
   void fleetCountsFollowSimulatedAgentsConnectingAndLeaving() {
-    var reporting = set.agent(gateway, "agent-a", "acme", "b1");
-    var leaving = set.agent(gateway, "agent-b", "acme", "b1");
-    set.agent(gateway, "agent-c", "acme", "b2");
-    set.agent(gateway, "agent-z", "zeta", "b1");
+    var reporting = cluster.agent(gateway, "agent-a", "acme", "b1");
+    var leaving = cluster.agent(gateway, "agent-b", "acme", "b1");
+    cluster.agent(gateway, "agent-c", "acme", "b2");
+    cluster.agent(gateway, "agent-z", "zeta", "b1");
 
     await()
         .atMost(Duration.ofSeconds(10))
@@ -121,7 +107,7 @@ class CircuitsAndFleetTest {
     // Offline for seconds, not the 5 minutes that make an agent "offline long".
     assertThat(after.getJsonArray("agentsOfflineLong")).isEmpty();
 
-    set.agent(gateway, "agent-b", "acme", "b1");
+    cluster.agent(gateway, "agent-b", "acme", "b1");
     await()
         .atMost(Duration.ofSeconds(10))
         .until(() -> fleet().getJsonObject("agents").getInteger("online") == 4);
@@ -165,8 +151,8 @@ class CircuitsAndFleetTest {
 
   @Test
   void aCircuitOpenedInPrintingAppearsInMonitoringAndTheResetClosesItThere() {
-    var agent = set.agent(gateway, "agent-c", "acme", "b1");
-    String user = set.token(Role.USER);
+    var agent = cluster.agent(gateway, "agent-c", "acme", "b1");
+    String user = token(Role.USER);
     await()
         .atMost(Duration.ofSeconds(10))
         .until(() -> get(printing, "/api/v1/printers/agent-c-p1", user).statusCode() == 200);
@@ -236,7 +222,7 @@ class CircuitsAndFleetTest {
         .atMost(Duration.ofSeconds(3))
         .until(
             () ->
-                getJson(monitoring, "/monitoring/alerts", set.sreToken())
+                getJson(monitoring, "/monitoring/alerts", sreToken())
                     .getJsonArray("active")
                     .stream()
                     .map(JsonObject.class::cast)
@@ -248,8 +234,7 @@ class CircuitsAndFleetTest {
     join(presence.unregister(new dev.printfleet.common.presence.AgentKey("acme", "agent-c")));
     join(failing.unregister());
 
-    var reset =
-        post(monitoring, "/monitoring/circuits/acme%2Fagent-c-p1/reset", set.sreToken(), null);
+    var reset = post(monitoring, "/monitoring/circuits/acme%2Fagent-c-p1/reset", sreToken(), null);
 
     assertThat(reset.statusCode()).isEqualTo(202);
     assertThat(new JsonObject(reset.body()).getJsonArray("instances").getList())
@@ -261,21 +246,21 @@ class CircuitsAndFleetTest {
         .atMost(Duration.ofSeconds(3))
         .until(
             () ->
-                getJson(monitoring, "/monitoring/alerts", set.sreToken())
+                getJson(monitoring, "/monitoring/alerts", sreToken())
                     .getJsonArray("active")
                     .stream()
                     .map(JsonObject.class::cast)
                     .noneMatch(a -> a.getString("kind").equals("circuit_open")));
     assertThat(
-            post(monitoring, "/monitoring/circuits/acme%2Fagent-x-p9/reset", set.sreToken(), null)
+            post(monitoring, "/monitoring/circuits/acme%2Fagent-x-p9/reset", sreToken(), null)
                 .statusCode())
         .isEqualTo(404);
   }
 
   @Test
   void jobFiguresComeFromEventsAndTheDatabase() {
-    set.agent(gateway, "agent-j", "acme", "b1");
-    String user = set.token(Role.USER);
+    cluster.agent(gateway, "agent-j", "acme", "b1");
+    String user = token(Role.USER);
     await()
         .atMost(Duration.ofSeconds(10))
         .until(() -> get(printing, "/api/v1/printers/agent-j-p1", user).statusCode() == 200);
@@ -292,11 +277,11 @@ class CircuitsAndFleetTest {
         .atMost(Duration.ofSeconds(15))
         .until(
             () ->
-                getJson(monitoring, "/monitoring/jobs", set.sreToken())
+                getJson(monitoring, "/monitoring/jobs", sreToken())
                         .getJsonObject("database")
                         .getLong("printed", 0L)
                     == 5);
-    var jobs = getJson(monitoring, "/monitoring/jobs", set.sreToken());
+    var jobs = getJson(monitoring, "/monitoring/jobs", sreToken());
     var db = jobs.getJsonObject("database");
     assertThat(db.getBoolean("available")).isTrue();
     assertThat(db.getLong("queueDepth")).isZero();

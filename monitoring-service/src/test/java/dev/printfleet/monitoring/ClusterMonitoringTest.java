@@ -1,9 +1,8 @@
 package dev.printfleet.monitoring;
 
-import static dev.printfleet.monitoring.MonitoringSet.INTERVAL;
-import static dev.printfleet.monitoring.MonitoringSet.get;
-import static dev.printfleet.monitoring.MonitoringSet.getJson;
-import static dev.printfleet.monitoring.MonitoringSet.post;
+import static dev.printfleet.testing.Http.get;
+import static dev.printfleet.testing.Http.getJson;
+import static dev.printfleet.testing.Http.post;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -11,39 +10,27 @@ import dev.printfleet.common.auth.Role;
 import dev.printfleet.common.lifecycle.ServiceRuntime;
 import dev.printfleet.gateway.GatewayService;
 import dev.printfleet.testing.PrometheusText;
-import dev.printfleet.testing.RealServersExtension;
-import dev.printfleet.testing.RedisServerHandle;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The cluster view, instance-down alerts, shared state and auth, against real services. */
-@ExtendWith(RealServersExtension.class)
-class ClusterMonitoringTest {
+class ClusterMonitoringTest extends MonitoringTestBase {
 
-  private MonitoringSet set;
   private ServiceRuntime monitoring;
 
   @BeforeEach
-  void start(RedisServerHandle redis) {
-    set = new MonitoringSet(redis, null);
+  void start() {
     monitoring =
-        set.start(new MonitoringService(), Map.of("PRINTFLEET_INSTANCE_ID", "monitoring-1"));
-  }
-
-  @AfterEach
-  void stop() {
-    set.close();
+        cluster.start(new MonitoringService(), Map.of("PRINTFLEET_INSTANCE_ID", "monitoring-1"));
   }
 
   private Optional<JsonObject> instance(ServiceRuntime on, String id) {
-    JsonArray items = getJson(on, "/monitoring/cluster", set.sreToken()).getJsonArray("instances");
+    JsonArray items = getJson(on, "/monitoring/cluster", sreToken()).getJsonArray("instances");
     return items.stream()
         .map(JsonObject.class::cast)
         .filter(i -> i.getString("id").equals(id))
@@ -55,7 +42,7 @@ class ClusterMonitoringTest {
   }
 
   private boolean alertActive(String kind, String subject) {
-    return getJson(monitoring, "/monitoring/alerts", set.sreToken()).getJsonArray("active").stream()
+    return getJson(monitoring, "/monitoring/alerts", sreToken()).getJsonArray("active").stream()
         .map(JsonObject.class::cast)
         .anyMatch(a -> a.getString("kind").equals(kind) && a.getString("subject").equals(subject));
   }
@@ -63,10 +50,10 @@ class ClusterMonitoringTest {
   @Test
   void aKilledInstanceIsDownWithinThreeIntervalsWithAnAlertThatClearsWhenItReturns() {
     for (String id : new String[] {"gw-1", "gw-2", "gw-3"}) {
-      set.start(new GatewayService(), Map.of("PRINTFLEET_INSTANCE_ID", id));
+      cluster.start(new GatewayService(), Map.of("PRINTFLEET_INSTANCE_ID", id));
     }
     ServiceRuntime victim =
-        set.start(new GatewayService(), Map.of("PRINTFLEET_INSTANCE_ID", "gw-victim"));
+        cluster.start(new GatewayService(), Map.of("PRINTFLEET_INSTANCE_ID", "gw-victim"));
     await()
         .atMost(Duration.ofSeconds(10))
         .until(
@@ -83,7 +70,7 @@ class ClusterMonitoringTest {
     assertThat(alertActive("instance_down", "gw-victim")).isFalse();
 
     long killedAt = System.nanoTime();
-    MonitoringSet.kill(victim);
+    cluster.kill(victim);
 
     // Three intervals after its last beat, plus one evaluation tick and some room for a busy
     // machine.
@@ -111,13 +98,13 @@ class ClusterMonitoringTest {
                         "kind", "instance_down", "subject", "gw-victim", "severity", "critical")))
         .isEqualTo(1.0);
 
-    set.start(new GatewayService(), Map.of("PRINTFLEET_INSTANCE_ID", "gw-victim"));
+    cluster.start(new GatewayService(), Map.of("PRINTFLEET_INSTANCE_ID", "gw-victim"));
 
     await()
         .atMost(Duration.ofSeconds(10))
         .until(() -> status(monitoring, "gw-victim").equals("UP"));
     await().atMost(Duration.ofSeconds(2)).until(() -> !alertActive("instance_down", "gw-victim"));
-    var recent = getJson(monitoring, "/monitoring/alerts", set.sreToken()).getJsonArray("recent");
+    var recent = getJson(monitoring, "/monitoring/alerts", sreToken()).getJsonArray("recent");
     assertThat(
             recent.stream()
                 .map(JsonObject.class::cast)
@@ -137,25 +124,25 @@ class ClusterMonitoringTest {
 
   @Test
   void aSecondReplicaAndARestartedMonitoringSeeTheSameClusterAtOnceFromRedis() {
-    set.start(new GatewayService(), Map.of("PRINTFLEET_INSTANCE_ID", "gw-a"));
+    cluster.start(new GatewayService(), Map.of("PRINTFLEET_INSTANCE_ID", "gw-a"));
     ServiceRuntime gone =
-        set.start(new GatewayService(), Map.of("PRINTFLEET_INSTANCE_ID", "gw-gone"));
+        cluster.start(new GatewayService(), Map.of("PRINTFLEET_INSTANCE_ID", "gw-gone"));
     await().atMost(Duration.ofSeconds(10)).until(() -> status(monitoring, "gw-gone").equals("UP"));
-    MonitoringSet.kill(gone);
+    cluster.kill(gone);
     await().atMost(Duration.ofSeconds(5)).until(() -> status(monitoring, "gw-gone").equals("DOWN"));
 
-    MonitoringSet.kill(monitoring);
+    cluster.kill(monitoring);
     ServiceRuntime replica =
-        set.start(new MonitoringService(), Map.of("PRINTFLEET_INSTANCE_ID", "monitoring-2"));
+        cluster.start(new MonitoringService(), Map.of("PRINTFLEET_INSTANCE_ID", "monitoring-2"));
 
     // No heartbeat can tell the new replica about gw-gone: it comes from the shared state.
     assertThat(status(replica, "gw-gone")).isEqualTo("DOWN");
     await().atMost(Duration.ofSeconds(5)).until(() -> status(replica, "gw-a").equals("UP"));
-    var detail = getJson(replica, "/monitoring/instances/gw-a", set.sreToken());
+    var detail = getJson(replica, "/monitoring/instances/gw-a", sreToken());
     assertThat(detail.getJsonArray("history")).isNotEmpty();
     assertThat(detail.getJsonArray("history").getJsonObject(0).getLong("heapUsedBytes"))
         .isPositive();
-    assertThat(get(replica, "/monitoring/instances/nobody", set.sreToken()).statusCode())
+    assertThat(get(replica, "/monitoring/instances/nobody", sreToken()).statusCode())
         .isEqualTo(404);
   }
 
@@ -175,31 +162,27 @@ class ClusterMonitoringTest {
       assertThat(none.statusCode()).as(path).isEqualTo(401);
       assertThat(new JsonObject(none.body()).getJsonObject("error").getString("code"))
           .isEqualTo("unauthorized");
-      var user = get(monitoring, path, set.token(Role.USER));
+      var user = get(monitoring, path, token(Role.USER));
       assertThat(user.statusCode()).as(path).isEqualTo(403);
       assertThat(new JsonObject(user.body()).getJsonObject("error").getString("code"))
           .isEqualTo("forbidden");
       assertThat(get(monitoring, path, "not-a-jwt").statusCode()).as(path).isEqualTo(401);
     }
-    String agent = set.issuer.agent("agent-1", "acme", "b1", Duration.ofHours(1));
+    String agent = cluster.tokens().agent("agent-1", "acme", "b1", Duration.ofHours(1));
     assertThat(get(monitoring, "/monitoring/cluster", agent).statusCode()).isEqualTo(403);
     assertThat(
-            post(monitoring, "/monitoring/circuits/acme%2Fp1/reset", set.token(Role.USER), null)
+            post(monitoring, "/monitoring/circuits/acme%2Fp1/reset", token(Role.USER), null)
                 .statusCode())
         .isEqualTo(403);
-    assertThat(get(monitoring, "/monitoring/cluster", set.token(Role.SRE)).statusCode())
+    assertThat(get(monitoring, "/monitoring/cluster", token(Role.SRE)).statusCode()).isEqualTo(200);
+    assertThat(get(monitoring, "/monitoring/cluster", token(Role.ADMIN)).statusCode())
         .isEqualTo(200);
-    assertThat(get(monitoring, "/monitoring/cluster", set.token(Role.ADMIN)).statusCode())
-        .isEqualTo(200);
-    assertThat(
-            get(monitoring, "/monitoring/cluster?access_token=" + set.sreToken(), null)
-                .statusCode())
+    assertThat(get(monitoring, "/monitoring/cluster?access_token=" + sreToken(), null).statusCode())
         .isEqualTo(200);
     assertThat(get(monitoring, "/health/live", null).statusCode()).isEqualTo(200);
     assertThat(get(monitoring, "/health/ready", null).statusCode()).isEqualTo(200);
     assertThat(get(monitoring, "/metrics", null).statusCode()).isEqualTo(200);
-    var unknown =
-        post(monitoring, "/monitoring/circuits/acme%2Fnothing/reset", set.sreToken(), null);
+    var unknown = post(monitoring, "/monitoring/circuits/acme%2Fnothing/reset", sreToken(), null);
     assertThat(unknown.statusCode()).isEqualTo(404);
     assertThat(new JsonObject(unknown.body()).getJsonObject("error").getString("code"))
         .isEqualTo("not_found");
@@ -208,7 +191,7 @@ class ClusterMonitoringTest {
   @Test
   void theStreamEndsWhenItsTokenExpires() throws Exception {
     String shortLived =
-        set.issuer.user("sam", Role.SRE, "acme", java.util.List.of(), Duration.ofSeconds(3));
+        cluster.tokens().user("sam", Role.SRE, "acme", java.util.List.of(), Duration.ofSeconds(3));
     var request =
         java.net.http.HttpRequest.newBuilder(
                 java.net.URI.create(
@@ -236,7 +219,7 @@ class ClusterMonitoringTest {
   @Test
   void aMalformedlyEncodedCircuitNameAnswers400InvalidData() throws Exception {
     for (String name : new String[] {"acme%zzp1", "acme%2", "%"}) {
-      String response = rawPost("/monitoring/circuits/" + name + "/reset", set.sreToken());
+      String response = rawPost("/monitoring/circuits/" + name + "/reset", sreToken());
       assertThat(response).as(name).startsWith("HTTP/1.1 400");
       assertThat(response).as(name).contains("invalid_data");
     }

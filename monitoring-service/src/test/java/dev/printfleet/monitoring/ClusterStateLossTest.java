@@ -1,14 +1,17 @@
 package dev.printfleet.monitoring;
 
-import static dev.printfleet.monitoring.MonitoringSet.getJson;
-import static dev.printfleet.monitoring.MonitoringSet.join;
+import static dev.printfleet.testing.Http.get;
+import static dev.printfleet.testing.Http.getJson;
+import static dev.printfleet.testing.TestCluster.join;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.printfleet.common.auth.Role;
 import dev.printfleet.common.lifecycle.ServiceRuntime;
 import dev.printfleet.gateway.GatewayService;
 import dev.printfleet.testing.PrometheusText;
 import dev.printfleet.testing.RedisServerHandle;
+import dev.printfleet.testing.TestCluster;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
@@ -28,34 +31,35 @@ import org.junit.jupiter.api.Test;
 class ClusterStateLossTest {
 
   private RedisServerHandle redis;
-  private MonitoringSet set;
+  private TestCluster cluster;
   private ServiceRuntime monitoring;
   private Redis commands;
 
   @BeforeEach
   void start() {
     redis = RedisServerHandle.startOnFreePort();
-    set = new MonitoringSet(redis, null);
-    set.env.put("PRINTFLEET_CLUSTER_CHECK_INTERVAL", "500ms");
-    set.env.put("PRINTFLEET_ALERT_CLUSTER_LOSS_QUIET", "5s");
+    cluster =
+        MonitoringTestBase.monitoringSettings(TestCluster.on(redis))
+            .set("PRINTFLEET_CLUSTER_CHECK_INTERVAL", "500ms")
+            .set("PRINTFLEET_ALERT_CLUSTER_LOSS_QUIET", "5s");
     monitoring =
-        set.start(new MonitoringService(), Map.of("PRINTFLEET_INSTANCE_ID", "monitoring-1"));
-    commands = Redis.createClient(set.client, redis.address());
+        cluster.start(new MonitoringService(), Map.of("PRINTFLEET_INSTANCE_ID", "monitoring-1"));
+    commands = Redis.createClient(cluster.client(), redis.address());
   }
 
   @AfterEach
   void stop() {
-    set.close();
+    cluster.close();
     redis.close();
   }
 
   @Test
   void afterRedisLostItsDataActiveAlertsAreRaisedAgainAndClusterStateLostFiresThenClears() {
-    set.start(new GatewayService(), Map.of("PRINTFLEET_INSTANCE_ID", "gw-1"));
+    cluster.start(new GatewayService(), Map.of("PRINTFLEET_INSTANCE_ID", "gw-1"));
     ServiceRuntime victim =
-        set.start(new GatewayService(), Map.of("PRINTFLEET_INSTANCE_ID", "gw-victim"));
+        cluster.start(new GatewayService(), Map.of("PRINTFLEET_INSTANCE_ID", "gw-victim"));
     await().atMost(Duration.ofSeconds(10)).until(() -> instanceKnown("gw-victim"));
-    MonitoringSet.kill(victim);
+    cluster.kill(victim);
     await().atMost(Duration.ofSeconds(10)).until(() -> alertActive("instance_down", "gw-victim"));
     assertThat(activeAlertsInRedis()).contains("instance_down|gw-victim");
     assertThat(alertActive("cluster_state_lost", "cluster")).isFalse();
@@ -85,29 +89,27 @@ class ClusterStateLossTest {
     assertThat(alertActive("instance_down", "gw-victim")).isTrue();
 
     // The instance counted its heal, and is ready: its state was put back.
-    var metrics = PrometheusText.parse(MonitoringSet.get(monitoring, "/metrics", null).body());
+    var metrics = PrometheusText.parse(get(monitoring, "/metrics", null).body());
     assertThat(metrics.sum("printfleet_cluster_heals_total", Map.of("what", "subscriptions")))
         .isPositive();
     assertThat(metrics.sum("printfleet_cluster_heals_total", Map.of("what", "node"))).isPositive();
     await()
         .atMost(Duration.ofSeconds(10))
-        .until(() -> MonitoringSet.get(monitoring, "/health/ready", null).statusCode() == 200);
+        .until(() -> get(monitoring, "/health/ready", null).statusCode() == 200);
 
     // Healthy for longer than the quiet period: it clears by itself and is listed as recent.
     await()
         .atMost(Duration.ofSeconds(30))
         .until(() -> !alertActive("cluster_state_lost", "cluster"));
     assertThat(
-            getJson(monitoring, "/monitoring/alerts", set.sreToken())
-                .getJsonArray("recent")
-                .stream()
+            getJson(monitoring, "/monitoring/alerts", sreToken()).getJsonArray("recent").stream()
                 .map(JsonObject.class::cast)
                 .anyMatch(a -> a.getString("kind").equals("cluster_state_lost")))
         .isTrue();
   }
 
   private String namespace() {
-    return set.env.get("REDIS_KEY_NAMESPACE");
+    return cluster.setting("REDIS_KEY_NAMESPACE");
   }
 
   private java.util.Set<String> activeAlertsInRedis() {
@@ -119,20 +121,22 @@ class ClusterStateLossTest {
   }
 
   private boolean instanceKnown(String id) {
-    return getJson(monitoring, "/monitoring/cluster", set.sreToken())
-        .getJsonArray("instances")
-        .stream()
+    return getJson(monitoring, "/monitoring/cluster", sreToken()).getJsonArray("instances").stream()
         .map(JsonObject.class::cast)
         .anyMatch(i -> i.getString("id").equals(id));
   }
 
   private Stream<JsonObject> active() {
-    return getJson(monitoring, "/monitoring/alerts", set.sreToken()).getJsonArray("active").stream()
+    return getJson(monitoring, "/monitoring/alerts", sreToken()).getJsonArray("active").stream()
         .map(JsonObject.class::cast);
   }
 
   private boolean alertActive(String kind, String subject) {
     return active()
         .anyMatch(a -> a.getString("kind").equals(kind) && a.getString("subject").equals(subject));
+  }
+
+  private String sreToken() {
+    return cluster.userToken("sam", Role.SRE, "acme");
   }
 }
