@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.printfleet.testing.FreePorts;
+import dev.printfleet.testing.Http;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,18 +40,18 @@ class DevModeIT {
             .pollInterval(Duration.ofMillis(250))
             .until(
                 () ->
-                    ServiceProcess.status(gateway, "/health/ready") == 200
-                        && ServiceProcess.status(printing, "/health/ready") == 200
-                        && ServiceProcess.status(monitoring, "/health/ready") == 200);
+                    Http.status(gateway, "/health/ready") == 200
+                        && Http.status(printing, "/health/ready") == 200
+                        && Http.status(monitoring, "/health/ready") == 200);
       } catch (ConditionTimeoutException e) {
         // Say which service is not ready and what dev mode printed, not just that time ran out.
         throw new AssertionError(
             "not every service ready within 60 s: gateway "
-                + ServiceProcess.status(gateway, "/health/ready")
+                + Http.status(gateway, "/health/ready")
                 + ", printing "
-                + ServiceProcess.status(printing, "/health/ready")
+                + Http.status(printing, "/health/ready")
                 + ", monitoring "
-                + ServiceProcess.status(monitoring, "/health/ready")
+                + Http.status(monitoring, "/health/ready")
                 + "; dev mode printed:\n"
                 + dev.output(),
             e);

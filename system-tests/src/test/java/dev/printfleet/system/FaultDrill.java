@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 import dev.printfleet.common.auth.Role;
 import dev.printfleet.common.auth.TokenIssuer;
 import dev.printfleet.simulator.SimulatedAgent;
+import dev.printfleet.testing.Http;
 import dev.printfleet.testing.PrometheusText;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -183,7 +184,7 @@ final class FaultDrill implements AutoCloseable {
             .header("Content-Type", "application/json")
             .POST(HttpRequest.BodyPublishers.ofString(body.encode()))
             .build();
-    return ServiceProcess.HTTP
+    return Http.client()
         .sendAsync(request, HttpResponse.BodyHandlers.ofString())
         .handle(
             (response, error) -> {
@@ -224,7 +225,7 @@ final class FaultDrill implements AutoCloseable {
     while (watching) {
       for (String service : LocalCluster.services()) {
         if (!unwatched.contains(service)
-            && ServiceProcess.status(cluster.port(service), "/health/ready") != 200) {
+            && Http.status(cluster.port(service), "/health/ready") != 200) {
           notReady
               .computeIfAbsent(service, k -> new java.util.concurrent.CopyOnWriteArrayList<>())
               .add(System.nanoTime());
@@ -233,7 +234,12 @@ final class FaultDrill implements AutoCloseable {
       for (String printing : List.of("printing-1", "printing-2")) {
         try {
           var metrics =
-              PrometheusText.parse(ServiceProcess.get(cluster.port(printing), "/metrics").body());
+              PrometheusText.parse(
+                  Http.send(
+                          Http.request(cluster.port(printing), "/metrics", null)
+                              .timeout(Duration.ofSeconds(5))
+                              .build())
+                      .body());
           long open = (long) metrics.value("printfleet_circuits", Map.of("state", "OPEN"));
           mostOpenCircuits.accumulateAndGet(open, Math::max);
         } catch (Exception e) {
@@ -292,7 +298,7 @@ final class FaultDrill implements AutoCloseable {
   boolean everyWatchedServiceReady() {
     return LocalCluster.services().stream()
         .filter(s -> !unwatched.contains(s))
-        .allMatch(s -> ServiceProcess.status(cluster.port(s), "/health/ready") == 200);
+        .allMatch(s -> Http.status(cluster.port(s), "/health/ready") == 200);
   }
 
   /**

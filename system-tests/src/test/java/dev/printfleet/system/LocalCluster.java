@@ -3,6 +3,7 @@ package dev.printfleet.system;
 import static org.awaitility.Awaitility.await;
 
 import dev.printfleet.testing.FreePorts;
+import dev.printfleet.testing.Http;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.BufferedReader;
@@ -316,12 +317,16 @@ final class LocalCluster implements AutoCloseable {
     if (token != null) {
       request.header("Authorization", "Bearer " + token);
     }
-    return ServiceProcess.HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    return Http.client().send(request.build(), HttpResponse.BodyHandlers.ofString());
   }
 
   JsonArray targets() {
     try {
-      var response = ServiceProcess.get(prometheus, "/api/v1/targets");
+      var response =
+          Http.send(
+              Http.request(prometheus, "/api/v1/targets", null)
+                  .timeout(Duration.ofSeconds(5))
+                  .build());
       return new JsonObject(response.body()).getJsonObject("data").getJsonArray("activeTargets");
     } catch (Exception e) {
       return new JsonArray();

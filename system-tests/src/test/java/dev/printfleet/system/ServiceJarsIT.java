@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.printfleet.testing.FreePorts;
-import dev.printfleet.testing.PostgresServerHandle;
+import dev.printfleet.testing.Http;
 import dev.printfleet.testing.PrometheusText;
-import dev.printfleet.testing.RealServersExtension;
-import dev.printfleet.testing.RedisServerHandle;
+import dev.printfleet.testing.TestCluster;
+import dev.printfleet.testing.TestClusterExtension;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -21,22 +21,18 @@ import org.junit.jupiter.params.provider.ValueSource;
  * Each service's fat jar, started alone with nothing but environment variables, as a container
  * would start it.
  */
-@ExtendWith(RealServersExtension.class)
+@ExtendWith(TestClusterExtension.class)
 class ServiceJarsIT {
 
-  static final String SECRET = "system-test-secret-0123456789-0123456789";
-
-  private RedisServerHandle redis;
-  private PostgresServerHandle postgres;
+  private TestCluster cluster;
 
   @BeforeEach
-  void servers(RedisServerHandle redis, PostgresServerHandle postgres) {
-    this.redis = redis;
-    this.postgres = postgres;
+  void database(TestCluster cluster) {
+    this.cluster = cluster.withDatabase();
   }
 
   private Map<String, String> environment(int port) {
-    Map<String, String> env = ServiceProcess.environment(SECRET, redis, postgres, "jar");
+    Map<String, String> env = cluster.settings();
     env.put("PRINTFLEET_HTTP_PORT", String.valueOf(port));
     return env;
   }
@@ -50,19 +46,19 @@ class ServiceJarsIT {
       await()
           .atMost(Duration.ofSeconds(60))
           .pollInterval(Duration.ofMillis(200))
-          .until(() -> ServiceProcess.status(port, "/health/ready") == 200);
+          .until(() -> Http.status(port, "/health/ready") == 200);
       System.out.printf(
           "printfleet-figure %s-jar-ready-ms=%d%n",
           module, (System.nanoTime() - started) / 1_000_000);
 
-      assertThat(ServiceProcess.status(port, "/health/live")).isEqualTo(200);
-      var ready = ServiceProcess.get(port, "/health/ready").body();
+      assertThat(Http.status(port, "/health/live")).isEqualTo(200);
+      var ready = Http.get(port, "/health/ready", null).body();
       assertThat(ready).contains("\"cluster\"").contains("\"redis\"").contains("\"draining\"");
       if (module.equals("printing-service")) {
         assertThat(ready).contains("\"postgres\"");
       }
 
-      var metrics = ServiceProcess.get(port, "/metrics");
+      var metrics = Http.get(port, "/metrics", null);
       assertThat(metrics.statusCode()).isEqualTo(200);
       assertThat(metrics.headers().firstValue("content-type").orElse("")).startsWith("text/plain");
       var parsed = PrometheusText.parse(metrics.body());

@@ -1,12 +1,9 @@
 package dev.printfleet.system;
 
+import dev.printfleet.testing.Http;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,11 +14,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-/** A printfleet jar run as its own JVM, as production runs it: only environment variables. */
+/**
+ * A printfleet jar run as its own JVM, as production runs it: only environment variables (a test
+ * takes them from its {@link dev.printfleet.testing.TestCluster}'s settings).
+ */
 final class ServiceProcess implements AutoCloseable {
-
-  static final HttpClient HTTP =
-      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
   final Process process;
   final List<String> stdout = Collections.synchronizedList(new ArrayList<>());
@@ -33,29 +30,6 @@ final class ServiceProcess implements AutoCloseable {
     this.process = process;
     readers.add(drain(process.getInputStream(), stdout));
     readers.add(drain(process.getErrorStream(), stderr));
-  }
-
-  /**
-   * What every service process of a test needs: the secret, the test's Redis under a key namespace
-   * of its own, a fresh database on the test's PostgreSQL, no drain delay.
-   */
-  static Map<String, String> environment(
-      String secret,
-      dev.printfleet.testing.RedisServerHandle redis,
-      dev.printfleet.testing.PostgresServerHandle postgres,
-      String name) {
-    Map<String, String> env = new java.util.HashMap<>();
-    env.put("PRINTFLEET_JWT_SECRET", secret);
-    env.put("PRINTFLEET_DRAIN_DELAY", "0s");
-    env.put("REDIS_CONNECTION_ADDRESS", redis.address());
-    env.put(
-        "REDIS_KEY_NAMESPACE", name + "-" + java.util.UUID.randomUUID().toString().substring(0, 8));
-    env.put("PGHOST", postgres.host());
-    env.put("PGPORT", String.valueOf(postgres.port()));
-    env.put("PGDATABASE", postgres.createDatabase(name));
-    env.put("PGUSER", postgres.user());
-    env.put("PGPASSWORD", postgres.password());
-    return env;
   }
 
   static Path jar(String module) {
@@ -102,63 +76,12 @@ final class ServiceProcess implements AutoCloseable {
             });
   }
 
-  static HttpResponse<String> get(int port, String path) throws IOException, InterruptedException {
-    return HTTP.send(
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-            .timeout(Duration.ofSeconds(5))
-            .GET()
-            .build(),
-        HttpResponse.BodyHandlers.ofString());
-  }
-
+  /** Waits up to a minute until the service on this port is ready. */
   static void awaitReady(int port) {
     org.awaitility.Awaitility.await()
         .atMost(Duration.ofSeconds(60))
         .pollInterval(Duration.ofMillis(200))
-        .until(() -> status(port, "/health/ready") == 200);
-  }
-
-  /** The first column of the first row of a query against the test's PostgreSQL database. */
-  static long count(String url, dev.printfleet.testing.PostgresServerHandle postgres, String sql)
-      throws Exception {
-    try (var connection =
-            java.sql.DriverManager.getConnection(url, postgres.user(), postgres.password());
-        var rows = connection.createStatement().executeQuery(sql)) {
-      rows.next();
-      return rows.getLong(1);
-    }
-  }
-
-  static HttpResponse<String> get(int port, String path, String token)
-      throws IOException, InterruptedException {
-    return HTTP.send(
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-            .header("Authorization", "Bearer " + token)
-            .timeout(Duration.ofSeconds(10))
-            .GET()
-            .build(),
-        HttpResponse.BodyHandlers.ofString());
-  }
-
-  /** {@code POST /api/v1/jobs}. */
-  static HttpResponse<String> post(int port, String token, io.vertx.core.json.JsonObject body)
-      throws IOException, InterruptedException {
-    return HTTP.send(
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/jobs"))
-            .header("Authorization", "Bearer " + token)
-            .header("Content-Type", "application/json")
-            .timeout(Duration.ofSeconds(30))
-            .POST(HttpRequest.BodyPublishers.ofString(body.encode()))
-            .build(),
-        HttpResponse.BodyHandlers.ofString());
-  }
-
-  static int status(int port, String path) {
-    try {
-      return get(port, path).statusCode();
-    } catch (IOException | InterruptedException e) {
-      return -1;
-    }
+        .until(() -> Http.status(port, "/health/ready") == 200);
   }
 
   /** Sends SIGTERM and waits for the exit; the exit status. */

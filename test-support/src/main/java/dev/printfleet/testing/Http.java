@@ -3,6 +3,8 @@ package dev.printfleet.testing;
 import dev.printfleet.common.lifecycle.ServiceRuntime;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -11,7 +13,7 @@ import java.time.Duration;
 
 /**
  * A real HTTP client for the services of a test, on loopback: JSON in and out, a bearer token when
- * given. A request that gets no answer fails the test with an AssertionError.
+ * given, 30 s for an answer.
  */
 public final class Http {
 
@@ -36,14 +38,16 @@ public final class Http {
     return request;
   }
 
+  /** Sends a request; an UncheckedIOException when it gets no answer. */
   public static HttpResponse<String> send(HttpRequest request) {
     try {
       return CLIENT.send(request, HttpResponse.BodyHandlers.ofString());
     } catch (IOException e) {
-      throw new AssertionError(request.method() + " " + request.uri() + ": " + e, e);
+      throw new UncheckedIOException(request.method() + " " + request.uri() + ": " + e, e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new AssertionError(request.method() + " " + request.uri() + " interrupted", e);
+      throw new UncheckedIOException(
+          new InterruptedIOException(request.method() + " " + request.uri() + " interrupted"));
     }
   }
 
