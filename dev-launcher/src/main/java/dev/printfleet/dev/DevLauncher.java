@@ -5,8 +5,6 @@ import dev.printfleet.common.auth.TokenIssuer;
 import dev.printfleet.common.config.ConfigException;
 import dev.printfleet.common.config.JwtSettings;
 import dev.printfleet.common.config.Settings;
-import dev.printfleet.common.lifecycle.ServiceDefinition;
-import dev.printfleet.common.lifecycle.ServiceLauncher;
 import dev.printfleet.common.lifecycle.ServiceRuntime;
 import dev.printfleet.gateway.GatewayService;
 import dev.printfleet.monitoring.MonitoringService;
@@ -15,13 +13,16 @@ import dev.printfleet.simulator.AgentFleet;
 import dev.printfleet.simulator.SimulatedAgent;
 import dev.printfleet.testing.PostgresServerHandle;
 import dev.printfleet.testing.RedisServerHandle;
+import dev.printfleet.testing.TestCluster;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -126,10 +127,9 @@ public final class DevLauncher implements Callable<Integer> {
       description = "Stop by itself after this long, e.g. 90s or 10m (default: run until Ctrl-C).")
   String duration;
 
-  private final List<ServiceRuntime> services = new ArrayList<>();
+  private TestCluster cluster;
   private RedisServerHandle redis;
   private PostgresServerHandle postgres;
-  private Vertx simulatorVertx;
   private AgentFleet fleet;
 
   public static void main(String[] args) {
@@ -202,29 +202,18 @@ public final class DevLauncher implements Callable<Integer> {
     if (only.contains("printing")) {
       postgres = PostgresServerHandle.startOnFreePort();
       database = postgres.createDatabase("printfleet");
-      base.put("PGHOST", postgres.host());
-      base.put("PGPORT", String.valueOf(postgres.port()));
-      base.put("PGDATABASE", database);
-      base.put("PGUSER", postgres.user());
-      base.put("PGPASSWORD", postgres.password());
     }
+    Map<String, String> infra = new LinkedHashMap<>();
+    infra.put("REDIS_CONNECTION_ADDRESS", redis.address());
+    if (postgres != null) {
+      infra.putAll(postgres.settings(database));
+    }
+    base.putAll(infra);
 
     if (infraOnly) {
-      System.out.println(
-          "PRINTFLEET_INFRA REDIS_CONNECTION_ADDRESS="
-              + redis.address()
-              + (postgres == null
-                  ? ""
-                  : " PGHOST="
-                      + postgres.host()
-                      + " PGPORT="
-                      + postgres.port()
-                      + " PGDATABASE="
-                      + database
-                      + " PGUSER="
-                      + postgres.user()
-                      + " PGPASSWORD="
-                      + postgres.password()));
+      StringBuilder line = new StringBuilder("PRINTFLEET_INFRA");
+      infra.forEach((name, value) -> line.append(' ').append(name).append('=').append(value));
+      System.out.println(line);
       System.out.flush();
       if (stopAfter != null) {
         stop.await(stopAfter.toMillis(), TimeUnit.MILLISECONDS);
@@ -235,23 +224,25 @@ public final class DevLauncher implements Callable<Integer> {
     }
 
     base.put("PRINTFLEET_JWT_SECRET", secret);
-    base.put("REDIS_CONNECTION_ADDRESS", redis.address());
     base.put("PRINTFLEET_DRAIN_DELAY", "0s");
     base.put("PRINTFLEET_EVENTBUS_HOST", "127.0.0.1");
 
+    // The services start side by side, in one cluster, through the test fixture.
+    cluster = new TestCluster(base);
     List<Future<ServiceRuntime>> starting = new ArrayList<>();
     if (only.contains("gateway")) {
-      starting.add(start(new GatewayService(), base, gateway, "gateway-dev-1"));
+      starting.add(cluster.launch(new GatewayService(), instance(gateway, "gateway-dev-1")));
     }
     if (only.contains("printing")) {
-      starting.add(start(new PrintingService(), base, printing, "printing-dev-1"));
+      starting.add(cluster.launch(new PrintingService(), instance(printing, "printing-dev-1")));
     }
     if (only.contains("monitoring")) {
-      starting.add(start(new MonitoringService(), base, monitoring, "monitoring-dev-1"));
+      starting.add(
+          cluster.launch(new MonitoringService(), instance(monitoring, "monitoring-dev-1")));
     }
     try {
       for (var future : starting) {
-        services.add(future.toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS));
+        future.toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
       }
     } catch (Exception e) {
       Throwable cause = e.getCause() == null ? e : e.getCause();
@@ -260,10 +251,9 @@ public final class DevLauncher implements Callable<Integer> {
     }
 
     if (agents > 0 && only.contains("gateway")) {
-      simulatorVertx = Vertx.vertx();
       fleet =
           new AgentFleet(
-              simulatorVertx,
+              cluster.client(),
               "127.0.0.1",
               gateway,
               secret,
@@ -292,20 +282,15 @@ public final class DevLauncher implements Callable<Integer> {
     return 0;
   }
 
-  private static <C> Future<ServiceRuntime> start(
-      ServiceDefinition<C> service, Map<String, String> base, int port, String instanceId) {
-    Map<String, String> env = new HashMap<>(base);
-    env.put("PRINTFLEET_HTTP_PORT", String.valueOf(port));
-    env.putIfAbsent("PRINTFLEET_INSTANCE_ID", instanceId);
-    if (base.containsKey("PRINTFLEET_INSTANCE_ID")) {
-      env.put("PRINTFLEET_INSTANCE_ID", instanceId);
-    }
-    return ServiceLauncher.start(service, new Settings(env));
+  /** What one service adds to the shared settings: its port and instance id. */
+  private static Map<String, String> instance(int port, String instanceId) {
+    return Map.of(
+        "PRINTFLEET_HTTP_PORT", String.valueOf(port), "PRINTFLEET_INSTANCE_ID", instanceId);
   }
 
   private void printWelcome(
       String secret, int gateway, int printing, int monitoring, String database, long startMs) {
-    Vertx vertx = services.get(0).vertx();
+    Vertx vertx = cluster.services().get(0).vertx();
     var issuer = new TokenIssuer(vertx, secret);
     Duration day = Duration.ofDays(1);
     String agentToken = issuer.agent("acme-agent-try", COMPANY, "b1", day);
@@ -369,12 +354,16 @@ public final class DevLauncher implements Callable<Integer> {
     log.info("Stopping printfleet dev");
     if (fleet != null) {
       await(fleet.stop(), 5);
-      await(simulatorVertx.close(), 5);
       fleet = null;
     }
-    List<Future<Void>> stopping = services.stream().map(ServiceRuntime::shutdown).toList();
-    stopping.forEach(f -> await(f, 15));
-    services.clear();
+    if (cluster != null) {
+      try {
+        cluster.close();
+      } catch (AssertionError e) {
+        log.warn("Did not stop cleanly: {}", Arrays.toString(e.getSuppressed()));
+      }
+      cluster = null;
+    }
     if (postgres != null) {
       quietly(postgres::close, "PostgreSQL");
       postgres = null;
