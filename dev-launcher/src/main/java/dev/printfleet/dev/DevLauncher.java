@@ -358,7 +358,7 @@ public final class DevLauncher implements Callable<Integer> {
     }
     if (cluster != null) {
       try {
-        cluster.close();
+        cluster.close(Duration.ofSeconds(15));
       } catch (AssertionError e) {
         log.warn("Did not stop cleanly: {}", Arrays.toString(e.getSuppressed()));
       }

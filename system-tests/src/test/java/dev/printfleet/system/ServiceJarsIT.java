@@ -34,6 +34,9 @@ class ServiceJarsIT {
   private Map<String, String> environment(int port) {
     Map<String, String> env = cluster.settings();
     env.put("PRINTFLEET_HTTP_PORT", String.valueOf(port));
+    // The jar binds its default address, as in a container: the fixture's loopback is for the
+    // services a test starts in its own JVM.
+    env.remove("PRINTFLEET_HTTP_HOST");
     return env;
   }
 

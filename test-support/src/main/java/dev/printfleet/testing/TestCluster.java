@@ -48,6 +48,7 @@ public final class TestCluster implements AutoCloseable {
   private String database;
   private Vertx client;
   private TokenIssuer tokens;
+  private volatile boolean closed;
 
   /** A cluster whose services get exactly these settings, plus what each start adds. */
   public TestCluster(Map<String, String> settings) {
@@ -119,10 +120,19 @@ public final class TestCluster implements AutoCloseable {
     Map<String, String> merged = settings();
     merged.putAll(extra);
     return ServiceLauncher.start(service, new Settings(merged))
-        .map(
+        .compose(
             runtime -> {
               services.add(runtime);
-              return runtime;
+              if (closed && services.remove(runtime)) {
+                // Started after close() took the list: stopped here, or it would run on.
+                return runtime
+                    .shutdown()
+                    .transform(
+                        stopped ->
+                            Future.failedFuture(
+                                new IllegalStateException("the test cluster was closed")));
+              }
+              return Future.succeededFuture(runtime);
             });
   }
 
@@ -229,12 +239,18 @@ public final class TestCluster implements AutoCloseable {
 
   /**
    * Stops the agents, then the client Vert.x, then every service still running, side by side;
-   * fails, once all is stopped, when any of them did not stop in time.
+   * fails, once all is stopped, when any of them did not stop within a minute.
    */
   @Override
   public void close() {
+    close(WAIT);
+  }
+
+  /** {@link #close()}, giving each step (agents, client, services) at most {@code wait}. */
+  public void close(Duration wait) {
+    closed = true;
     List<Throwable> failures = new ArrayList<>();
-    awaitAll(Future.join(agents.stream().map(SimulatedAgent::stop).toList()), failures);
+    awaitAll(Future.join(agents.stream().map(SimulatedAgent::stop).toList()), wait, failures);
     agents.clear();
     Vertx own;
     synchronized (this) {
@@ -243,10 +259,11 @@ public final class TestCluster implements AutoCloseable {
       tokens = null;
     }
     if (own != null) {
-      awaitAll(own.close(), failures);
+      awaitAll(own.close(), wait, failures);
     }
-    awaitAll(Future.join(services.stream().map(ServiceRuntime::shutdown).toList()), failures);
-    services.clear();
+    List<ServiceRuntime> running = List.copyOf(services);
+    services.removeAll(running);
+    awaitAll(Future.join(running.stream().map(ServiceRuntime::shutdown).toList()), wait, failures);
     if (!failures.isEmpty()) {
       var failure = new AssertionError("the test cluster did not stop cleanly");
       failures.forEach(failure::addSuppressed);
@@ -254,9 +271,9 @@ public final class TestCluster implements AutoCloseable {
     }
   }
 
-  private static void awaitAll(Future<?> stopping, List<Throwable> failures) {
+  private static void awaitAll(Future<?> stopping, Duration wait, List<Throwable> failures) {
     try {
-      join(stopping);
+      join(stopping, wait);
     } catch (AssertionError e) {
       failures.add(e);
     }

@@ -1,7 +1,12 @@
 package dev.printfleet.common.protocol;
 
 import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
  * One WebSocket frame of PROTOCOL.md §2: {@code {"type", "id", "data"}}, or for an error response
@@ -89,6 +94,64 @@ public record Envelope(String type, String id, JsonObject data, ErrorBody error)
 
   public boolean isResponse() {
     return RESPONSE.equals(type);
+  }
+
+  /**
+   * The data as plain Java values: maps, lists, strings, numbers, booleans and nulls, with no
+   * {@code JsonObject} or {@code JsonArray} at any depth, for checks that take no Vert.x type. A
+   * frame parsed from text is already plain and is returned as it is; data built in code, or
+   * copied, is converted.
+   */
+  public Map<String, Object> plainData() {
+    return plainMap(data.getMap());
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> plainMap(Map<String, Object> map) {
+    Map<String, Object> copy = null;
+    for (var entry : map.entrySet()) {
+      Object value = entry.getValue();
+      Object plain = plain(value);
+      if (plain != value && copy == null) {
+        copy = new LinkedHashMap<>(map);
+      }
+      if (copy != null) {
+        copy.put(entry.getKey(), plain);
+      }
+    }
+    return copy == null ? map : copy;
+  }
+
+  private static List<Object> plainList(List<Object> list) {
+    List<Object> copy = null;
+    for (int i = 0; i < list.size(); i++) {
+      Object value = list.get(i);
+      Object plain = plain(value);
+      if (plain != value && copy == null) {
+        copy = new ArrayList<>(list);
+      }
+      if (copy != null) {
+        copy.set(i, plain);
+      }
+    }
+    return copy == null ? list : copy;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Object plain(Object value) {
+    if (value instanceof JsonObject object) {
+      return plainMap(new LinkedHashMap<>(object.getMap()));
+    }
+    if (value instanceof JsonArray array) {
+      return plainList(new ArrayList<>(array.getList()));
+    }
+    if (value instanceof Map<?, ?> map) {
+      return plainMap((Map<String, Object>) map);
+    }
+    if (value instanceof List<?> list) {
+      return plainList((List<Object>) list);
+    }
+    return value;
   }
 
   public JsonObject toJson() {

@@ -168,7 +168,7 @@ public final class AgentEndpoint implements Endpoint {
       }
     }
     log.info(
-        "Agent disconnected agent={} company={} code={}",
+        "Agent disconnected agent={} company={} status={}",
         session.principal().subject(),
         session.principal().company(),
         session.closeCode());

@@ -70,7 +70,7 @@ final class AgentReports {
   void printersSync(Session session, Envelope request) {
     List<PrinterInfo> printers;
     try {
-      printers = AgentMessages.printers(request.data().getMap(), maxPrinters);
+      printers = AgentMessages.printers(request.plainData(), maxPrinters);
     } catch (AgentMessages.Invalid e) {
       session.reject(request.id(), Code.INVALID_DATA, e.getMessage());
       return;
@@ -130,7 +130,7 @@ final class AgentReports {
   void printerStatus(Session session, Envelope message) {
     AgentMessages.PrinterStatus status;
     try {
-      status = AgentMessages.printerStatus(message.data().getMap());
+      status = AgentMessages.printerStatus(message.plainData());
     } catch (AgentMessages.Invalid e) {
       session.reject(message.id(), Code.INVALID_DATA, e.getMessage());
       return;
@@ -157,7 +157,7 @@ final class AgentReports {
   void jobResult(Session session, Envelope message) {
     AgentMessages.Result reported;
     try {
-      reported = AgentMessages.result(message.data().getMap());
+      reported = AgentMessages.result(message.plainData());
     } catch (AgentMessages.Invalid e) {
       session.reject(message.id(), Code.INVALID_DATA, e.getMessage());
       return;

@@ -124,7 +124,7 @@ public final class DashboardEndpoint implements Endpoint {
     var subscriber = subscribers.get(session);
     List<String> rooms;
     try {
-      rooms = DashboardMessages.rooms(request.data().getMap(), config.maxRoomsPerClient());
+      rooms = DashboardMessages.rooms(request.plainData(), config.maxRoomsPerClient());
     } catch (DashboardMessages.Invalid e) {
       session.reject(request.id(), Code.INVALID_DATA, e.getMessage());
       return;
@@ -166,7 +166,7 @@ public final class DashboardEndpoint implements Endpoint {
     var subscriber = subscribers.get(session);
     List<String> rooms;
     try {
-      rooms = DashboardMessages.rooms(request.data().getMap(), Integer.MAX_VALUE);
+      rooms = DashboardMessages.rooms(request.plainData(), Integer.MAX_VALUE);
     } catch (DashboardMessages.Invalid e) {
       session.reject(request.id(), Code.INVALID_DATA, "rooms must be a list of room names");
       return;

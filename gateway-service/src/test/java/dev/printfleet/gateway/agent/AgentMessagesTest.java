@@ -3,6 +3,7 @@ package dev.printfleet.gateway.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.printfleet.common.protocol.Envelope;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -102,6 +103,21 @@ class AgentMessagesTest {
       assertThatThrownBy(() -> AgentMessages.result(refused))
           .as("%s", refused)
           .isInstanceOf(AgentMessages.Invalid.class);
+    }
+  }
+
+  @Test
+  void whatAFrameCarriesIsReadTheSameParsedOrCopied() throws Exception {
+    var frame =
+        Envelope.parse(
+            "{\"type\":\"printers.sync\",\"data\":{\"printers\":"
+                + "[{\"id\":\"p1\",\"name\":\"Kitchen\"},{\"id\":\"p2\",\"status\":\"busy\"}]}}");
+    var copied = Envelope.event(frame.type(), frame.data().copy());
+
+    for (var envelope : List.of(frame, copied)) {
+      assertThat(AgentMessages.printers(envelope.plainData(), 10))
+          .extracting(p -> p.id() + "/" + p.name() + "/" + p.status())
+          .containsExactly("p1/Kitchen/online", "p2/p2/busy");
     }
   }
 }
