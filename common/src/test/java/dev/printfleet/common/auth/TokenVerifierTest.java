@@ -1,5 +1,6 @@
 package dev.printfleet.common.auth;
 
+import static dev.printfleet.testing.VertxChecks.check;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -370,24 +371,6 @@ class TokenVerifierTest {
         new JsonObject(new String(Base64.getUrlDecoder().decode(token.split("\\.")[1])));
     assertThat(payload).isEqualTo(claims);
     return token;
-  }
-
-  /** Runs the assertions on the future's value, then completes the test; fails it otherwise. */
-  private static <T> void check(
-      VertxTestContext test, Future<T> future, ThrowingConsumer<T> assertions) {
-    future.onComplete(
-        test.succeeding(
-            value ->
-                test.verify(
-                    () -> {
-                      assertions.accept(value);
-                      test.completeNow();
-                    })));
-  }
-
-  @FunctionalInterface
-  private interface ThrowingConsumer<T> {
-    void accept(T value) throws Throwable;
   }
 
   @SafeVarargs

@@ -1,5 +1,6 @@
 package dev.printfleet.printing.jobs;
 
+import static dev.printfleet.testing.VertxChecks.check;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.printfleet.testing.PostgresServerHandle;
@@ -153,18 +154,5 @@ class GroupCommitTest {
     return pool.query("SELECT count(*) FROM t")
         .execute()
         .map(result -> result.iterator().next().getLong(0));
-  }
-
-  /** Runs the assertions on the future's value, then completes the test; fails it otherwise. */
-  private static <T> void check(
-      VertxTestContext test, Future<T> future, java.util.function.Consumer<T> assertions) {
-    future.onComplete(
-        test.succeeding(
-            value ->
-                test.verify(
-                    () -> {
-                      assertions.accept(value);
-                      test.completeNow();
-                    })));
   }
 }
