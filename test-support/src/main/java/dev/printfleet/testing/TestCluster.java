@@ -22,7 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The test fixture: any set of services started in this JVM, each its own clustered Vert.x as in
@@ -281,17 +280,10 @@ public final class TestCluster implements AutoCloseable {
 
   /** Waits up to a minute for a future; its result, or an AssertionError with its cause. */
   public static <T> T join(Future<T> future) {
-    return join(future, WAIT);
+    return VertxChecks.join(future, WAIT);
   }
 
   public static <T> T join(Future<T> future, Duration timeout) {
-    try {
-      return future
-          .toCompletionStage()
-          .toCompletableFuture()
-          .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (Exception e) {
-      throw new AssertionError("future did not complete: " + e, e);
-    }
+    return VertxChecks.join(future, timeout);
   }
 }

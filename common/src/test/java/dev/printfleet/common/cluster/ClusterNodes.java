@@ -3,11 +3,11 @@ package dev.printfleet.common.cluster;
 import dev.printfleet.common.config.EventBusSettings;
 import dev.printfleet.common.config.RedisSettings;
 import dev.printfleet.common.config.Settings;
+import dev.printfleet.testing.VertxChecks;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /** Starts clustered Vert.x nodes on the test Redis, in a key namespace of the test's own. */
 final class ClusterNodes {
@@ -27,17 +27,10 @@ final class ClusterNodes {
   }
 
   static <T> T await(Future<T> future) {
-    return await(future, Duration.ofSeconds(60));
+    return VertxChecks.join(future);
   }
 
   static <T> T await(Future<T> future, Duration timeout) {
-    try {
-      return future
-          .toCompletionStage()
-          .toCompletableFuture()
-          .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (Exception e) {
-      throw new AssertionError("future did not complete: " + e, e);
-    }
+    return VertxChecks.join(future, timeout);
   }
 }

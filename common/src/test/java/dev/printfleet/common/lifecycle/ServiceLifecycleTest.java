@@ -1,5 +1,6 @@
 package dev.printfleet.common.lifecycle;
 
+import static dev.printfleet.testing.VertxChecks.join;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -238,20 +239,5 @@ class ServiceLifecycleTest {
             .timeout(Duration.ofSeconds(5))
             .build(),
         HttpResponse.BodyHandlers.ofString());
-  }
-
-  private static <T> T join(Future<T> future) {
-    return join(future, Duration.ofSeconds(60));
-  }
-
-  private static <T> T join(Future<T> future, Duration timeout) {
-    try {
-      return future
-          .toCompletionStage()
-          .toCompletableFuture()
-          .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (Exception e) {
-      throw new AssertionError("future did not complete: " + e, e);
-    }
   }
 }
