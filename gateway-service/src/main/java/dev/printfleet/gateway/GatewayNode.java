@@ -14,6 +14,7 @@ import dev.printfleet.gateway.fanout.RoomHub;
 import dev.printfleet.gateway.session.GatewayMetrics;
 import dev.printfleet.gateway.session.SessionCounts;
 import dev.printfleet.gateway.session.SessionRegistry;
+import dev.printfleet.gateway.transport.socketio.EngineSockets;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -38,6 +39,9 @@ import org.slf4j.LoggerFactory;
 final class GatewayNode {
 
   private static final Logger log = LoggerFactory.getLogger(GatewayNode.class);
+
+  /** Socket.IO connections that may wait for their CONNECT (no token checked yet) at once. */
+  private static final int MAX_UNJOINED_SOCKETIO = 10_000;
 
   /** One verticle's parts, touched only on its event loop. */
   record Loop(
@@ -72,6 +76,7 @@ final class GatewayNode {
   private final GatewayMetrics metrics;
   private final SessionCounts counts;
   private final AgentDirectory directory;
+  private final EngineSockets engineSockets = new EngineSockets(MAX_UNJOINED_SOCKETIO);
   private final List<Loop> loops = new CopyOnWriteArrayList<>();
   private final List<MessageConsumer<JsonObject>> consumers = new ArrayList<>();
 
@@ -99,6 +104,11 @@ final class GatewayNode {
 
   AgentDirectory directory() {
     return directory;
+  }
+
+  /** The Socket.IO connections of every event loop, by sid. */
+  EngineSockets engineSockets() {
+    return engineSockets;
   }
 
   void add(Loop loop) {

@@ -7,6 +7,7 @@ import dev.printfleet.gateway.agent.AgentEndpoint;
 import dev.printfleet.gateway.dashboard.DashboardEndpoint;
 import dev.printfleet.gateway.fanout.RoomHub;
 import dev.printfleet.gateway.session.SessionRegistry;
+import dev.printfleet.gateway.transport.socketio.SocketIoTransport;
 import dev.printfleet.gateway.transport.websocket.Deflation;
 import dev.printfleet.gateway.transport.websocket.MessageSizeGuard;
 import dev.printfleet.gateway.transport.websocket.WebSocketTransport;
@@ -15,6 +16,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
+import java.time.Duration;
 import java.util.Map;
 
 /**
@@ -25,6 +27,9 @@ import java.util.Map;
  * event loop; what the process shares is in {@link GatewayNode}, which the first verticle starts.
  */
 final class GatewayVerticle extends AbstractVerticle {
+
+  /** How long a Socket.IO connection may take to join its namespace (send its token). */
+  private static final Duration SOCKETIO_CONNECT_TIMEOUT = Duration.ofSeconds(10);
 
   private final ServiceRuntime runtime;
   private final GatewayConfig config;
@@ -48,6 +53,19 @@ final class GatewayVerticle extends AbstractVerticle {
     var agents = new AgentEndpoint(vertx, context, runtime, config, node.directory(), metrics);
     var dashboards = new DashboardEndpoint(vertx, runtime, config, hub);
     var websocket = new WebSocketTransport(registry, config.limits(), metrics);
+    var socketio =
+        new SocketIoTransport(
+            vertx,
+            OnEventLoop.current(),
+            registry,
+            config.limits(),
+            metrics,
+            node.engineSockets(),
+            new SocketIoTransport.Settings(
+                config.pingInterval(),
+                config.pongTimeout(),
+                config.maxMessageBytes(),
+                SOCKETIO_CONNECT_TIMEOUT));
     loop = new GatewayNode.Loop(OnEventLoop.current(), registry, hub, agents, dashboards);
     node.add(loop);
 
@@ -101,7 +119,9 @@ final class GatewayVerticle extends AbstractVerticle {
                         "/ws/agent",
                         websocket.serving(agents),
                         "/ws/client",
-                        websocket.serving(dashboards)),
+                        websocket.serving(dashboards),
+                        SocketIoTransport.PATH,
+                        socketio.serving(agents, dashboards)),
                     connection ->
                         MessageSizeGuard.install(
                             connection, options, config.maxMessageBytes(), metrics)))

@@ -27,10 +27,25 @@ public final class Admission {
 
   /** The caller of this request, or an {@link AuthException} saying why it may not connect. */
   public Future<Principal> admit(HttpServerRequest request) {
-    return tokens
-        .verify(request)
-        .compose(this::checkRole)
-        .compose(principal -> checkOrigin(request.getHeader("Origin"), principal));
+    return tokens.verify(request).compose(p -> check(p, request.getHeader("Origin")));
+  }
+
+  /**
+   * The caller of a token a transport read from its own handshake (Socket.IO's {@code auth}); the
+   * token only: the role and origin are {@link #check}ed by the endpoint chosen for its role.
+   */
+  public Future<Principal> verify(String token) {
+    return tokens.verify(token);
+  }
+
+  /** Whether this endpoint serves callers of this role. */
+  public boolean serves(Role role) {
+    return roles.contains(role);
+  }
+
+  /** The role and origin rules for a verified caller. */
+  public Future<Principal> check(Principal principal, String origin) {
+    return checkRole(principal).compose(p -> checkOrigin(origin, p));
   }
 
   private Future<Principal> checkRole(Principal principal) {

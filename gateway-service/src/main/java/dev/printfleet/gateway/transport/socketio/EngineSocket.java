@@ -1,0 +1,325 @@
+package dev.printfleet.gateway.transport.socketio;
+
+import dev.printfleet.common.lifecycle.OnEventLoop;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.ServerWebSocket;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One Engine.IO connection: its sid, the transport it uses now (HTTP long polling, or a WebSocket
+ * from the start or after an upgrade from polling) and the packets it owes the peer. Confined to
+ * the event loop of the handshake: requests and frames that reach another loop hop here first.
+ */
+final class EngineSocket {
+
+  /** What the Socket.IO layer does with the connection. */
+  interface Listener {
+
+    /** A message packet's data (a Socket.IO packet). */
+    void message(String data);
+
+    /** The peer answered a ping. */
+    void pong();
+
+    /** The connection is gone, for this reason; nothing more is sent or received. */
+    void closed(String reason);
+  }
+
+  /** Data of the ping and pong of an upgrade probe. */
+  private static final String PROBE = "probe";
+
+  /** How long a polling connection closed by this side keeps its last packets for the peer. */
+  private static final long LINGER_MS = 10_000;
+
+  private final Vertx vertx;
+  private final String sid;
+  private final OnEventLoop loop;
+  private long maxQueuedBytes;
+  private final Runnable forget;
+  private Listener listener;
+  private ServerWebSocket socket;
+  private ServerWebSocket probing;
+  private final ArrayDeque<String> queue = new ArrayDeque<>();
+  private long queuedBytes;
+  private HttpServerResponse waiting;
+  private boolean closed;
+
+  /**
+   * @param maxQueuedBytes what polling keeps for the peer to fetch, at most; a peer that does not
+   *     fetch it is behind, as a WebSocket whose write queue is full
+   * @param forget removes the sid from the node's table once closed
+   */
+  EngineSocket(Vertx vertx, String sid, OnEventLoop loop, long maxQueuedBytes, Runnable forget) {
+    this.vertx = vertx;
+    this.sid = sid;
+    this.loop = loop;
+    this.maxQueuedBytes = maxQueuedBytes;
+    this.forget = forget;
+  }
+
+  String sid() {
+    return sid;
+  }
+
+  OnEventLoop loop() {
+    return loop;
+  }
+
+  /** What the peer may have unsent, at most: its endpoint's, once the peer is known. */
+  void limitQueue(long bytes) {
+    maxQueuedBytes = bytes;
+    if (socket != null) {
+      socket.setWriteQueueMaxSize((int) Math.min(Integer.MAX_VALUE, bytes));
+    }
+  }
+
+  void listen(Listener listener) {
+    this.listener = listener;
+  }
+
+  boolean isClosed() {
+    return closed;
+  }
+
+  boolean upgraded() {
+    return socket != null;
+  }
+
+  /** Sends one packet on the transport in use. */
+  void send(EnginePacket packet) {
+    sendEncoded(packet.encode());
+  }
+
+  /** Sends one packet already encoded (shared by every session that receives it). */
+  void sendEncoded(String packet) {
+    if (closed) {
+      return;
+    }
+    if (socket != null) {
+      socket.writeTextMessage(packet);
+      return;
+    }
+    queue.add(packet);
+    queuedBytes += packet.length();
+    flush();
+  }
+
+  /** True while the peer has more unsent than it may. */
+  boolean behind() {
+    if (closed) {
+      return false;
+    }
+    return socket != null ? socket.writeQueueFull() : queuedBytes > maxQueuedBytes;
+  }
+
+  // ---- WebSocket
+
+  /** The WebSocket this connection was opened on (no polling before it). */
+  void openedOn(ServerWebSocket socket) {
+    this.socket = socket;
+    socket.setWriteQueueMaxSize((int) Math.min(Integer.MAX_VALUE, maxQueuedBytes));
+    socket.textMessageHandler(text -> loop.execute(() -> received(socket, text)));
+    socket.binaryMessageHandler(b -> loop.execute(() -> close("binary frame")));
+    socket.closeHandler(v -> loop.execute(() -> socketClosed(socket)));
+  }
+
+  /** A WebSocket that wants to take over from polling: it probes, then asks for the upgrade. */
+  void probe(ServerWebSocket candidate) {
+    if (closed || socket != null || probing != null) {
+      candidate.close((short) 1008, "no upgrade possible for this session");
+      return;
+    }
+    probing = candidate;
+    candidate.textMessageHandler(text -> loop.execute(() -> received(candidate, text)));
+    candidate.binaryMessageHandler(b -> loop.execute(() -> close("binary frame")));
+    candidate.closeHandler(v -> loop.execute(() -> socketClosed(candidate)));
+  }
+
+  private void received(ServerWebSocket from, String text) {
+    if (closed) {
+      return;
+    }
+    EnginePacket packet;
+    try {
+      packet = EnginePacket.decode(text);
+    } catch (ProtocolException e) {
+      close(e.getMessage());
+      return;
+    }
+    if (from == probing) {
+      upgradeStep(packet);
+    } else if (from == socket) {
+      received(packet);
+    }
+  }
+
+  private void upgradeStep(EnginePacket packet) {
+    if (packet.type() == EnginePacket.Type.PING && PROBE.equals(packet.data())) {
+      probing.writeTextMessage(new EnginePacket(EnginePacket.Type.PONG, PROBE).encode());
+      // The peer stops polling once it has its probe's answer; a held poll returns now.
+      queue.add(EnginePacket.NOOP.encode());
+      flush();
+    } else if (packet.type() == EnginePacket.Type.UPGRADE) {
+      socket = probing;
+      probing = null;
+      socket.setWriteQueueMaxSize((int) Math.min(Integer.MAX_VALUE, maxQueuedBytes));
+      // What polling still held goes first, in order, on the WebSocket.
+      List<String> left = new ArrayList<>(queue);
+      queue.clear();
+      queuedBytes = 0;
+      if (waiting != null) {
+        respond(waiting, EnginePacket.encodePayload(List.of(EnginePacket.NOOP)));
+        waiting = null;
+      }
+      left.stream().filter(p -> !p.equals(EnginePacket.NOOP.encode())).forEach(this::sendEncoded);
+    } else {
+      close("unexpected packet during the upgrade");
+    }
+  }
+
+  private void socketClosed(ServerWebSocket which) {
+    if (which == probing) {
+      probing = null;
+    } else if (which == socket) {
+      ended("transport close");
+    }
+  }
+
+  // ---- Polling
+
+  /** A GET of the polling transport: answered at once when something waits, else held. */
+  void poll(HttpServerResponse response) {
+    if (socket != null && !closed) {
+      respond(response, EnginePacket.NOOP.encode());
+      return;
+    }
+    if (closed) {
+      // A connection closed while the peer was between polls: its last packets, then the close.
+      queue.add(EnginePacket.CLOSE.encode());
+      waiting = response;
+      flush();
+      queue.clear();
+      forget.run();
+      return;
+    }
+    if (waiting != null) {
+      // The protocol allows one poll at a time; a second means a broken or hostile peer.
+      close("two polls at once");
+      response.setStatusCode(400);
+      respond(response, "");
+      return;
+    }
+    waiting = response;
+    response.closeHandler(v -> loop.execute(() -> pollGone(response)));
+    flush();
+  }
+
+  /** The body of a POST of the polling transport. */
+  void posted(String body, int maxPackets) {
+    List<EnginePacket> packets;
+    try {
+      packets = EnginePacket.decodePayload(body, maxPackets);
+    } catch (ProtocolException e) {
+      close(e.getMessage());
+      return;
+    }
+    for (var packet : packets) {
+      if (closed) {
+        return;
+      }
+      received(packet);
+    }
+  }
+
+  private void pollGone(HttpServerResponse response) {
+    if (waiting == response) {
+      waiting = null;
+    }
+  }
+
+  private void flush() {
+    if (waiting == null || queue.isEmpty()) {
+      return;
+    }
+    var body = new StringBuilder();
+    for (String packet : queue) {
+      if (!body.isEmpty()) {
+        body.append(EnginePacket.SEPARATOR);
+      }
+      body.append(packet);
+    }
+    queue.clear();
+    queuedBytes = 0;
+    var response = waiting;
+    waiting = null;
+    respond(response, body.toString());
+  }
+
+  private static void respond(HttpServerResponse response, String body) {
+    if (!response.ended() && !response.closed()) {
+      response.putHeader("Content-Type", "text/plain; charset=UTF-8").end(body);
+    }
+  }
+
+  // ---- Both
+
+  private void received(EnginePacket packet) {
+    switch (packet.type()) {
+      case MESSAGE -> listener.message(packet.data());
+      case PONG -> listener.pong();
+      case CLOSE -> ended("client close");
+      case NOOP -> {}
+      default -> close("unexpected " + packet.type() + " packet");
+    }
+  }
+
+  /** Closes the connection from this side: the peer is told (close packet), then it ends. */
+  void close(String reason) {
+    if (closed) {
+      return;
+    }
+    if (socket != null) {
+      socket.writeTextMessage(EnginePacket.CLOSE.encode());
+      socket.close();
+      ended(reason);
+    } else if (waiting != null) {
+      queue.add(EnginePacket.CLOSE.encode());
+      flush();
+      ended(reason);
+    } else {
+      // The peer is between two polls: what it was sent last (a DISCONNECT, say) waits for the
+      // next one a little while, behind the close.
+      closed = true;
+      vertx.setTimer(LINGER_MS, id -> loop.execute(forget));
+      if (listener != null) {
+        listener.closed(reason);
+      }
+    }
+  }
+
+  private void ended(String reason) {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    forget.run();
+    if (socket != null && !socket.isClosed()) {
+      socket.close();
+    }
+    if (probing != null && !probing.isClosed()) {
+      probing.close();
+    }
+    if (waiting != null) {
+      respond(waiting, EnginePacket.CLOSE.encode());
+      waiting = null;
+    }
+    queue.clear();
+    queuedBytes = 0;
+    if (listener != null) {
+      listener.closed(reason);
+    }
+  }
+}

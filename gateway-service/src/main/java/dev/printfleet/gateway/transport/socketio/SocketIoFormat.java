@@ -1,0 +1,34 @@
+package dev.printfleet.gateway.transport.socketio;
+
+import dev.printfleet.common.protocol.Envelope;
+import dev.printfleet.gateway.session.WireFormat;
+
+/**
+ * An event of the contract as a Socket.IO EVENT in an Engine.IO message, encoded once per message
+ * for every Socket.IO session of a namespace: {@code 42/printing-ws,["jobUpdate",{...}]}. The
+ * argument is the envelope's data, except for the dashboards' printer statuses, whose argument is
+ * the array of updates (as the original's {@code printerStatusUpdate}).
+ */
+final class SocketIoFormat implements WireFormat<String> {
+
+  private final String namespace;
+
+  SocketIoFormat(String namespace) {
+    this.namespace = namespace;
+  }
+
+  @Override
+  public String encode(Envelope envelope) {
+    return EnginePacket.message(event(namespace, -1, envelope).encode()).encode();
+  }
+
+  /** The EVENT packet of a message of the contract (with an ack id when it is a request). */
+  static SocketPacket event(String namespace, long ackId, Envelope envelope) {
+    String name = EventNames.eventOf(envelope.type());
+    Object argument = envelope.data();
+    if ("printer.status".equals(envelope.type()) && envelope.data().containsKey("updates")) {
+      argument = envelope.data().getValue("updates");
+    }
+    return SocketPacket.event(namespace, ackId, name, argument);
+  }
+}

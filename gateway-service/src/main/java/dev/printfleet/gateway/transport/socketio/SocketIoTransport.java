@@ -1,0 +1,392 @@
+package dev.printfleet.gateway.transport.socketio;
+
+import dev.printfleet.common.auth.AuthException;
+import dev.printfleet.common.auth.Principal;
+import dev.printfleet.common.auth.TokenVerifier;
+import dev.printfleet.common.lifecycle.OnEventLoop;
+import dev.printfleet.common.web.Replies;
+import dev.printfleet.gateway.session.Endpoint;
+import dev.printfleet.gateway.session.GatewayMetrics;
+import dev.printfleet.gateway.session.Session;
+import dev.printfleet.gateway.session.SessionRegistry;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.Base64;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Socket.IO (protocol 5 over Engine.IO 4) at {@code /socket.io/}: the clients of the system
+ * printfleet replaces connect unchanged (PROTOCOL.md §2.5). One namespace, {@code /printing-ws},
+ * serves agents and dashboards alike, each by the role of its token: a session there is an agent or
+ * a dashboard session as on {@code /ws/agent} and {@code /ws/client}. Long polling and WebSocket,
+ * and the upgrade from one to the other; binary packets are refused.
+ */
+public final class SocketIoTransport {
+
+  public static final String PATH = "/socket.io/";
+  public static final String NAMESPACE = "/printing-ws";
+
+  /** One format for every Socket.IO session of the node: a message is encoded once. */
+  private static final SocketIoFormat FORMAT = new SocketIoFormat(NAMESPACE);
+
+  /** Packets one polling request may carry (each also counts against the rate limit). */
+  private static final int MAX_PACKETS_PER_POST = 100;
+
+  private static final Logger log = LoggerFactory.getLogger(SocketIoTransport.class);
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  /** Engine.IO's own timings and limits, as the handshake announces them. */
+  public record Settings(
+      Duration pingInterval, Duration pingTimeout, long maxPayload, Duration connectTimeout) {}
+
+  private final Vertx vertx;
+  private final OnEventLoop loop;
+  private final SessionRegistry registry;
+  private final Session.Limits limits;
+  private final GatewayMetrics metrics;
+  private final EngineSockets sockets;
+  private final Settings settings;
+
+  public SocketIoTransport(
+      Vertx vertx,
+      OnEventLoop loop,
+      SessionRegistry registry,
+      Session.Limits limits,
+      GatewayMetrics metrics,
+      EngineSockets sockets,
+      Settings settings) {
+    this.vertx = vertx;
+    this.loop = loop;
+    this.registry = registry;
+    this.limits = limits;
+    this.metrics = metrics;
+    this.sockets = sockets;
+    this.settings = settings;
+  }
+
+  /** The request handler of {@link #PATH}: agents and dashboards, by their token's role. */
+  public Handler<HttpServerRequest> serving(Endpoint agents, Endpoint dashboards) {
+    return request -> handle(request, agents, dashboards);
+  }
+
+  private void handle(HttpServerRequest request, Endpoint agents, Endpoint dashboards) {
+    if (!"4".equals(request.getParam("EIO"))) {
+      refuse(request, 400, "EIO=4 is required (Engine.IO 4: Socket.IO v3 and v4 clients)");
+      return;
+    }
+    String transport = request.getParam("transport");
+    String sid = request.getParam("sid");
+    boolean upgrade = "websocket".equalsIgnoreCase(request.getHeader("Upgrade"));
+    if ("websocket".equals(transport) && upgrade) {
+      if (sid == null) {
+        handshake(request, agents, dashboards, true);
+      } else {
+        probe(request, sid);
+      }
+    } else if ("polling".equals(transport) && !upgrade) {
+      if (sid == null) {
+        if (request.method() == HttpMethod.GET) {
+          handshake(request, agents, dashboards, false);
+        } else {
+          refuse(request, 400, "a polling session starts with a GET");
+        }
+      } else {
+        poll(request, sid);
+      }
+    } else {
+      refuse(request, 400, "transport must be polling, or websocket with an upgrade");
+    }
+  }
+
+  private void handshake(
+      HttpServerRequest request, Endpoint agents, Endpoint dashboards, boolean websocket) {
+    if (agents.draining()) {
+      refuse(request, 503, "gateway is draining, connect again");
+      return;
+    }
+    String sid = newSid();
+    var connection =
+        new Connection(
+            agents,
+            dashboards,
+            TokenVerifier.tokenOf(request).orElse(null),
+            request.getHeader("Origin"));
+    var engine =
+        new EngineSocket(
+            vertx,
+            sid,
+            loop,
+            agents.writeQueueBytes(),
+            () -> sockets.remove(sid, connection.session != null));
+    connection.engine = engine;
+    engine.listen(connection);
+    if (!sockets.add(engine)) {
+      refuse(request, 503, "too many connections waiting to join a namespace, connect again");
+      return;
+    }
+    long timer =
+        vertx.setTimer(
+            settings.connectTimeout().toMillis(),
+            id -> {
+              if (connection.session == null) {
+                engine.close("no namespace joined within " + settings.connectTimeout());
+              }
+            });
+    connection.connectTimer = timer;
+    String open = openPacket(sid, websocket).encode();
+    if (websocket) {
+      request
+          .toWebSocket()
+          .onSuccess(
+              socket -> {
+                engine.openedOn(socket);
+                engine.send(new EnginePacket(EnginePacket.Type.OPEN, open));
+              })
+          .onFailure(e -> engine.close("upgrade failed: " + e.getMessage()));
+    } else {
+      request
+          .response()
+          .putHeader("Content-Type", "text/plain; charset=UTF-8")
+          .end(EnginePacket.Type.OPEN.digit() + open);
+    }
+  }
+
+  private JsonObject openPacket(String sid, boolean websocket) {
+    return new JsonObject()
+        .put("sid", sid)
+        .put("upgrades", websocket ? new JsonArray() : new JsonArray().add("websocket"))
+        .put("pingInterval", settings.pingInterval().toMillis())
+        .put("pingTimeout", settings.pingTimeout().toMillis())
+        .put("maxPayload", settings.maxPayload());
+  }
+
+  private void probe(HttpServerRequest request, String sid) {
+    EngineSocket engine = sockets.get(sid);
+    if (engine == null) {
+      refuse(request, 400, "unknown sid");
+      return;
+    }
+    request
+        .toWebSocket()
+        .onSuccess(socket -> engine.loop().execute(() -> engine.probe(socket)))
+        .onFailure(e -> log.debug("Upgrade of sid={} failed: {}", sid, e.toString()));
+  }
+
+  private void poll(HttpServerRequest request, String sid) {
+    EngineSocket engine = sockets.get(sid);
+    if (engine == null) {
+      refuse(request, 400, "unknown sid");
+      return;
+    }
+    if (request.method() == HttpMethod.GET) {
+      engine.loop().execute(() -> engine.poll(request.response()));
+      return;
+    }
+    if (request.method() != HttpMethod.POST) {
+      refuse(request, 400, "polling takes GET and POST");
+      return;
+    }
+    long max = settings.maxPayload();
+    String length = request.getHeader("Content-Length");
+    if (length != null && parseLength(length) > max) {
+      tooLarge(request, engine);
+      return;
+    }
+    Buffer body = Buffer.buffer();
+    request.handler(
+        chunk -> {
+          if (body.length() + chunk.length() > max) {
+            request.handler(null);
+            tooLarge(request, engine);
+          } else {
+            body.appendBuffer(chunk);
+          }
+        });
+    request.endHandler(
+        v -> {
+          if (body.length() > max || request.response().ended()) {
+            return;
+          }
+          engine.loop().execute(() -> engine.posted(body.toString(), MAX_PACKETS_PER_POST));
+          request.response().putHeader("Content-Type", "text/html; charset=UTF-8").end("ok");
+        });
+  }
+
+  private static long parseLength(String header) {
+    try {
+      return Long.parseLong(header.trim());
+    } catch (NumberFormatException e) {
+      return Long.MAX_VALUE;
+    }
+  }
+
+  private void tooLarge(HttpServerRequest request, EngineSocket engine) {
+    engine.loop().execute(() -> engine.close("message larger than " + settings.maxPayload()));
+    if (request.version() != HttpVersion.HTTP_2) {
+      // The rest of the body is not read: the connection cannot carry another request.
+      request.response().putHeader("Connection", "close");
+    }
+    Replies.error(
+        request.response(),
+        413,
+        "too_big",
+        "a polling request may carry at most " + settings.maxPayload() + " bytes",
+        null);
+  }
+
+  private static String newSid() {
+    byte[] bytes = new byte[15];
+    RANDOM.nextBytes(bytes);
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+  }
+
+  private static void refuse(HttpServerRequest request, int status, String message) {
+    Replies.error(
+        request.response(), status, status == 503 ? "unavailable" : "bad_request", message, null);
+  }
+
+  /** One Engine.IO connection's Socket.IO side: its CONNECT, then its session. */
+  private final class Connection implements EngineSocket.Listener {
+
+    private final Endpoint agents;
+    private final Endpoint dashboards;
+    private final String headerToken;
+    private final String origin;
+    private EngineSocket engine;
+    private long connectTimer = -1;
+    private boolean connecting;
+    private SocketIoSession session;
+    private Endpoint endpoint;
+
+    Connection(Endpoint agents, Endpoint dashboards, String headerToken, String origin) {
+      this.agents = agents;
+      this.dashboards = dashboards;
+      this.headerToken = headerToken;
+      this.origin = origin;
+    }
+
+    @Override
+    public void message(String data) {
+      SocketPacket packet;
+      try {
+        packet = SocketPacket.decode(data);
+      } catch (ProtocolException e) {
+        if (session == null) {
+          engine.close(e.getMessage());
+        } else {
+          session.refuse(e.getMessage());
+        }
+        return;
+      }
+      if (session != null) {
+        if (NAMESPACE.equals(packet.namespace())) {
+          session.received(packet);
+        } else if (packet.type() == SocketPacket.Type.CONNECT) {
+          engine.send(connectError(packet.namespace(), "Invalid namespace", "not_found"));
+        }
+        return;
+      }
+      if (packet.type() != SocketPacket.Type.CONNECT || connecting) {
+        engine.close("the first packet must be one CONNECT");
+        return;
+      }
+      if (!NAMESPACE.equals(packet.namespace())) {
+        engine.send(connectError(packet.namespace(), "Invalid namespace", "not_found"));
+        return;
+      }
+      connect(packet);
+    }
+
+    private void connect(SocketPacket packet) {
+      JsonObject auth = packet.payload() == null ? new JsonObject() : (JsonObject) packet.payload();
+      String token = auth.getValue("token") instanceof String t ? t : headerToken;
+      if (token == null || token.isBlank()) {
+        engine.send(
+            connectError(
+                NAMESPACE,
+                "no token: pass it as auth.token, the Authorization header or access_token",
+                "unauthorized"));
+        return;
+      }
+      connecting = true;
+      agents
+          .admission()
+          .verify(token)
+          .compose(
+              principal -> {
+                endpoint = agents.admission().serves(principal.role()) ? agents : dashboards;
+                return endpoint.admission().check(principal, origin);
+              })
+          .onComplete(result -> loop.execute(() -> admitted(result.result(), result.cause())));
+    }
+
+    private void admitted(Principal principal, Throwable failure) {
+      connecting = false;
+      if (engine.isClosed()) {
+        return;
+      }
+      if (failure != null) {
+        AuthException auth =
+            failure instanceof AuthException a ? a : AuthException.unauthorized("invalid token");
+        log.debug("Socket.IO connection refused code={}: {}", auth.code(), auth.getMessage());
+        engine.send(connectError(NAMESPACE, auth.getMessage(), auth.code()));
+        return;
+      }
+      if (endpoint.draining()) {
+        engine.send(connectError(NAMESPACE, "gateway is draining, connect again", "unavailable"));
+        engine.close("draining");
+        return;
+      }
+      vertx.cancelTimer(connectTimer);
+      sockets.authenticated();
+      engine.limitQueue(endpoint.writeQueueBytes());
+      session =
+          new SocketIoSession(
+              endpoint.kind(),
+              principal,
+              engine,
+              NAMESPACE,
+              FORMAT,
+              endpoint.inbound(),
+              limits,
+              metrics);
+      registry.add(session);
+      engine.send(EnginePacket.message(SocketPacket.connected(NAMESPACE, session.id()).encode()));
+      endpoint.opened(session);
+    }
+
+    @Override
+    public void pong() {
+      if (session != null) {
+        session.pong(System.nanoTime());
+      }
+    }
+
+    @Override
+    public void closed(String reason) {
+      vertx.cancelTimer(connectTimer);
+      if (session == null) {
+        return;
+      }
+      session.markClosed((short) 0);
+      if (registry.remove(session)) {
+        log.debug("Socket.IO session ended subject={}: {}", session.principal().subject(), reason);
+        endpoint.closed(session);
+      }
+    }
+  }
+
+  private static EnginePacket connectError(String namespace, String message, String code) {
+    return EnginePacket.message(
+        SocketPacket.connectError(namespace, message, new JsonObject().put("code", code)).encode());
+  }
+}

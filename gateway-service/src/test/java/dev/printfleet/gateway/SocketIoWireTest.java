@@ -1,0 +1,164 @@
+package dev.printfleet.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.printfleet.common.auth.TokenIssuer;
+import dev.printfleet.common.lifecycle.ServiceRuntime;
+import dev.printfleet.testing.Http;
+import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * PROTOCOL.md §2.5 on the wire, written by hand where a real client would not misbehave: the
+ * Engine.IO handshake, and what a hostile polling peer is refused.
+ */
+class SocketIoWireTest extends GatewayTestBase {
+
+  private static final String RS = "\u001e";
+
+  private ServiceRuntime gateway;
+  private TokenIssuer issuer;
+  private String base;
+
+  @BeforeEach
+  void start() {
+    gateway = gateway(Map.of("PRINTFLEET_WS_MAX_MESSAGE", "65536"));
+    GatewayHarness.storePrinterLists(gateway);
+    issuer = GatewayHarness.issuer(gateway);
+    base = "http://127.0.0.1:" + gateway.httpPort() + "/socket.io/?EIO=4&transport=polling";
+  }
+
+  private static HttpResponse<String> get(String url) {
+    return Http.send(HttpRequest.newBuilder(URI.create(url)).build());
+  }
+
+  private static HttpResponse<String> post(String url, String body) {
+    return Http.send(
+        HttpRequest.newBuilder(URI.create(url))
+            .header("Content-Type", "text/plain;charset=UTF-8")
+            .POST(HttpRequest.BodyPublishers.ofString(body))
+            .build());
+  }
+
+  /** A polling handshake: the sid of the new connection. */
+  private String handshake() {
+    var open = get(base);
+    assertThat(open.statusCode()).isEqualTo(200);
+    assertThat(open.body()).startsWith("0");
+    return new JsonObject(open.body().substring(1)).getString("sid");
+  }
+
+  private String url(String sid) {
+    return base + "&sid=" + sid;
+  }
+
+  @Test
+  void theHandshakeAnnouncesTheSettingsOfTheContract() {
+    var open = get(base);
+    assertThat(open.statusCode()).isEqualTo(200);
+    var handshake = new JsonObject(open.body().substring(1));
+    assertThat(handshake.getString("sid")).hasSize(20);
+    assertThat(handshake.getJsonArray("upgrades")).containsExactly("websocket");
+    assertThat(handshake.getLong("pingInterval")).isEqualTo(25_000L);
+    assertThat(handshake.getLong("pingTimeout")).isEqualTo(60_000L);
+    assertThat(handshake.getLong("maxPayload")).isEqualTo(65_536L);
+  }
+
+  @Test
+  void aRequestWithoutProtocolFourAnUnknownTransportOrAnUnknownSidIsRefused() {
+    String root = "http://127.0.0.1:" + gateway.httpPort() + "/socket.io/";
+    assertThat(get(root + "?transport=polling").statusCode()).isEqualTo(400);
+    assertThat(get(root + "?EIO=3&transport=polling").statusCode()).isEqualTo(400);
+    assertThat(get(root + "?EIO=4&transport=flashsocket").statusCode()).isEqualTo(400);
+    assertThat(get(url("no-such-sid")).statusCode()).isEqualTo(400);
+    assertThat(post(base, "40/printing-ws,").statusCode()).isEqualTo(400);
+  }
+
+  @Test
+  void anAgentJoinsOverPollingWithItsTokenAndIsWelcomed() {
+    String sid = handshake();
+    String token = issuer.agent("poll-1", "acme", "b1", Duration.ofMinutes(5));
+    assertThat(post(url(sid), "40/printing-ws,{\"token\":\"" + token + "\"}").body())
+        .isEqualTo("ok");
+    String received = get(url(sid)).body();
+    String[] packets = received.split(RS);
+    assertThat(packets[0]).startsWith("40/printing-ws,{\"sid\":");
+    // The agent's welcome follows in the same poll or the next.
+    String all = packets.length > 1 ? received : received + RS + get(url(sid)).body();
+    assertThat(all).contains("42/printing-ws,[\"welcome\",{");
+    assertThat(agentsOnline()).isEqualTo(1);
+  }
+
+  @Test
+  void aBadTokenIsAConnectErrorAndNoSession() {
+    String sid = handshake();
+    post(url(sid), "40/printing-ws,{\"token\":\"forged\"}");
+    String answer = get(url(sid)).body();
+    assertThat(answer).startsWith("44/printing-ws,{\"message\":");
+    assertThat(new JsonObject(answer.substring("44/printing-ws,".length())).getJsonObject("data"))
+        .isEqualTo(new JsonObject().put("code", "unauthorized"));
+    assertThat(agentsOnline()).isZero();
+  }
+
+  @Test
+  void aPostOverTheMessageLimitIsRefusedAndClosesTheConnection() {
+    String sid = handshake();
+    var refused = post(url(sid), "4" + "x".repeat(70_000));
+    assertThat(refused.statusCode()).isEqualTo(413);
+    // The connection is gone: its last poll says close, then the sid is unknown.
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(
+            () -> {
+              var next = get(url(sid));
+              return next.statusCode() == 400 || "1".equals(next.body());
+            });
+  }
+
+  @Test
+  void binaryTwoPollsAtOnceOrTooManyPacketsCloseTheConnection() throws Exception {
+    String binary = handshake();
+    post(url(binary), "bAQIDBA==");
+    assertThat(closed(binary)).isTrue();
+
+    // Two polls at once: whichever the gateway reads second is refused, and the connection ends,
+    // so the one it held returns the close packet.
+    String twice = handshake();
+    var one = pollAsync(url(twice));
+    var two = pollAsync(url(twice));
+    var answers = java.util.List.of(one.get(), two.get());
+    assertThat(answers).extracting(HttpResponse::statusCode).containsExactlyInAnyOrder(200, 400);
+    assertThat(answers)
+        .filteredOn(r -> r.statusCode() == 200)
+        .extracting(HttpResponse::body)
+        .containsExactly("1");
+
+    String many = handshake();
+    post(url(many), ("3" + RS).repeat(150) + "3");
+    assertThat(closed(many)).isTrue();
+  }
+
+  private static CompletableFuture<HttpResponse<String>> pollAsync(String url) {
+    return Http.client()
+        .sendAsync(
+            HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** True once the connection's next poll answers close (or its sid is forgotten). */
+  private boolean closed(String sid) {
+    var next = get(url(sid));
+    return next.statusCode() == 400 || next.body().endsWith("1");
+  }
+
+  private long agentsOnline() {
+    return Http.getJson(gateway, "/health/websocket/metrics", null).getLong("totalConnections");
+  }
+}
