@@ -1,15 +1,18 @@
 # Programs some tests drive as real processes, from Debian's packages: nginx and prometheus for
-# LocalClusterIT, curl for the local cluster script, chromium for the SRE dashboard's browser test.
+# LocalClusterIT, curl for the local cluster script, chromium for the SRE dashboard's browser test,
+# node and npm for the official socket.io-client (SocketIoNodeClientTest).
 # Installed when missing, with apt-get as root (or through passwordless sudo); otherwise those
 # tests fail, naming what is missing.
 # Source it; call install_test_prereqs before dropping root.
 
-TEST_PREREQ_TOOLS=(nginx prometheus curl chromium)
+# Each entry: the program, then the Debian package that installs it.
+TEST_PREREQ_TOOLS=(nginx:nginx prometheus:prometheus curl:curl chromium:chromium node:nodejs npm:npm)
 
 install_test_prereqs() {
-  local missing=() tool
-  for tool in "${TEST_PREREQ_TOOLS[@]}"; do
-    command -v "$tool" >/dev/null 2>&1 || [[ -x "/usr/sbin/$tool" ]] || [[ -x "/usr/bin/$tool" ]] || missing+=("$tool")
+  local missing=() entry tool
+  for entry in "${TEST_PREREQ_TOOLS[@]}"; do
+    tool="${entry%%:*}"
+    command -v "$tool" >/dev/null 2>&1 || [[ -x "/usr/sbin/$tool" ]] || [[ -x "/usr/bin/$tool" ]] || missing+=("${entry#*:}")
   done
   (( ${#missing[@]} == 0 )) && return 0
   local sudo=""

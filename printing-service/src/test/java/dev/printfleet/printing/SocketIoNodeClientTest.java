@@ -1,0 +1,199 @@
+package dev.printfleet.printing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.printfleet.common.auth.Role;
+import dev.printfleet.common.protocol.Envelope;
+import io.vertx.core.json.JsonObject;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The official {@code socket.io-client} (npm, pinned by src/test/node/socketio-clients), run by
+ * Node, against the gateway's {@code /socket.io/}: the agents and dashboards of the system
+ * printfleet replaces, unchanged (PROTOCOL.md §2.5). Node and npm must be installed (the test
+ * prerequisites of ./printfleet test install them).
+ */
+class SocketIoNodeClientTest extends PrintingTestBase {
+
+  private static final Path SOURCE = Path.of("src/test/node/socketio-clients");
+  private static final Path WORK = Path.of("target/socketio-clients");
+
+  private final List<Process> processes = new ArrayList<>();
+
+  /** Installs the pinned client once per build (npm ci), beside a copy of the script. */
+  @BeforeAll
+  static void install() throws Exception {
+    Files.createDirectories(WORK);
+    for (String file : List.of("package.json", "package-lock.json", "client.js")) {
+      Files.copy(SOURCE.resolve(file), WORK.resolve(file), StandardCopyOption.REPLACE_EXISTING);
+    }
+    if (Files.isDirectory(WORK.resolve("node_modules/socket.io-client"))) {
+      return;
+    }
+    var builder =
+        new ProcessBuilder("npm", "ci", "--no-audit", "--no-fund")
+            .directory(WORK.toFile())
+            .redirectErrorStream(true);
+    // The tests may run as another user than the one whose home npm would cache in.
+    builder
+        .environment()
+        .put("npm_config_cache", WORK.resolve(".npm-cache").toAbsolutePath().toString());
+    var npm = builder.start();
+    String output = new String(npm.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(npm.waitFor(180, TimeUnit.SECONDS)).as("npm ci finished").isTrue();
+    assertThat(npm.exitValue()).as("npm ci: " + output).isZero();
+  }
+
+  @AfterEach
+  void stopClients() {
+    processes.forEach(Process::destroy);
+  }
+
+  /** A client process; its JSON lines, as they come. */
+  private List<JsonObject> client(String mode, String token, String transports, String target)
+      throws IOException {
+    var process =
+        new ProcessBuilder(
+                "node",
+                "client.js",
+                mode,
+                "http://127.0.0.1:" + gateway.httpPort() + "/printing-ws",
+                token,
+                transports,
+                target)
+            .directory(WORK.toFile())
+            .redirectError(ProcessBuilder.Redirect.INHERIT)
+            .start();
+    processes.add(process);
+    var lines = new CopyOnWriteArrayList<JsonObject>();
+    Thread.ofVirtual()
+        .start(
+            () -> {
+              try (var reader =
+                  new BufferedReader(
+                      new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line; (line = reader.readLine()) != null; ) {
+                  lines.add(new JsonObject(line));
+                }
+              } catch (IOException e) {
+                // The process ended.
+              }
+            });
+    return lines;
+  }
+
+  private static JsonObject first(List<JsonObject> lines, String event) {
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> lines.stream().anyMatch(l -> event.equals(l.getString("event"))));
+    return lines.stream().filter(l -> event.equals(l.getString("event"))).findFirst().orElseThrow();
+  }
+
+  private String postJob(String printerId) {
+    var created = post("/api/v1/jobs", userToken("acme"), job(printerId), null);
+    assertThat(created.statusCode()).isEqualTo(201);
+    return new JsonObject(created.body()).getString("id");
+  }
+
+  private void agentPrints(String agentId, String transports) throws IOException {
+    String printer = agentId + "-p1";
+    var lines = client("agent", cluster.agentToken(agentId, "acme", "b1"), transports, printer);
+    assertThat(first(lines, "synced").getJsonObject("answer"))
+        .isEqualTo(new JsonObject().put("printers", 1));
+    awaitPrinterKnown(printer);
+
+    String jobId = postJob(printer);
+
+    var job = first(lines, "job").getJsonObject("job");
+    assertThat(job.getString("jobId")).isEqualTo(jobId);
+    assertThat(job.getString("content")).isEqualTo(job(printer).getString("content"));
+    await().atMost(Duration.ofSeconds(10)).until(() -> "printed".equals(state(jobId)));
+    assertThat(historyStates(jobId)).containsExactly("queued", "dispatched", "printed");
+  }
+
+  @Test
+  void anAgentOnAWebSocketReceivesAJobAndReportsItPrinted() throws IOException {
+    agentPrints("node-ws", "websocket");
+  }
+
+  @Test
+  void anAgentForcedToLongPollingWorksEndToEnd() throws IOException {
+    agentPrints("node-poll", "polling");
+  }
+
+  @Test
+  void anAgentThatUpgradesFromPollingToWebSocketLosesNothing() throws IOException {
+    var lines =
+        client(
+            "agent",
+            cluster.agentToken("node-up", "acme", "b1"),
+            "polling,websocket",
+            "node-up-p1");
+    assertThat(first(lines, "connected").getString("transport")).isEqualTo("polling");
+    assertThat(first(lines, "upgraded").getString("transport")).isEqualTo("websocket");
+    assertThat(first(lines, "synced").getJsonObject("answer"))
+        .isEqualTo(new JsonObject().put("printers", 1));
+    awaitPrinterKnown("node-up-p1");
+    String jobId = postJob("node-up-p1");
+    assertThat(first(lines, "job").getJsonObject("job").getString("jobId")).isEqualTo(jobId);
+    await().atMost(Duration.ofSeconds(10)).until(() -> "printed".equals(state(jobId)));
+  }
+
+  @Test
+  void aDashboardSeesItsBranchsPrinterStatusesAndJobUpdates() throws IOException {
+    var dashboard =
+        client(
+            "dashboard",
+            cluster.userToken("alice", Role.USER, "acme", "b1"),
+            "websocket",
+            "branch:b1");
+    assertThat(first(dashboard, "subscribed").getJsonObject("answer"))
+        .isEqualTo(new JsonObject().put("rooms", List.of("branch:b1")));
+
+    var agent = agent(gateway, "node-dash", "b1");
+    await().atMost(Duration.ofSeconds(10)).until(agent::isConnected);
+    awaitPrinterKnown(agent.printerIds().get(0));
+    agent.send(
+        Envelope.event(
+            "printer.status",
+            new JsonObject().put("printerId", agent.printerIds().get(0)).put("status", "busy")));
+    assertThat(first(dashboard, "printerStatusUpdate").getJsonArray("updates")).isNotEmpty();
+
+    String jobId = postJob(agent.printerIds().get(0));
+    await().atMost(Duration.ofSeconds(10)).until(() -> "printed".equals(state(jobId)));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                dashboard.stream()
+                    .filter(l -> "jobUpdate".equals(l.getString("event")))
+                    .map(l -> l.getJsonObject("update"))
+                    .anyMatch(
+                        u ->
+                            jobId.equals(u.getString("jobId"))
+                                && "printed".equals(u.getString("state"))));
+  }
+
+  @Test
+  void aBadTokenGetsAConnectErrorWithAMessage() throws IOException {
+    var lines = client("agent", "not-a-jwt", "websocket", "x");
+    var error = first(lines, "connect_error");
+    assertThat(error.getString("message")).isNotBlank();
+    assertThat(error.getJsonObject("data").getString("code")).isEqualTo("unauthorized");
+  }
+}

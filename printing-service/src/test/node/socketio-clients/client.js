@@ -1,0 +1,52 @@
+// One Socket.IO client for SocketIoNodeClientTest: the official socket.io-client, as the agents
+// and dashboards of the system printfleet replaces use it. Prints one JSON line per thing that
+// happens; stops by itself after --seconds, when stdin closes, or on SIGTERM.
+//
+//   node client.js agent     <url> <token> <transports> <printerId>
+//   node client.js dashboard <url> <token> <transports> <room>
+//
+// <url> ends with the namespace (http://127.0.0.1:8080/printing-ws); <transports> is
+// "websocket", "polling" or "polling,websocket".
+'use strict';
+const { io } = require('socket.io-client');
+
+const [mode, url, token, transports, target] = process.argv.slice(2);
+if (!['agent', 'dashboard'].includes(mode) || !url || !token || !transports || !target) {
+  console.error('usage: node client.js agent|dashboard <url> <token> <transports> <printerId|room>');
+  process.exit(2);
+}
+const say = (event, fields) => console.log(JSON.stringify({ event, ...fields }));
+const stop = (code) => { socket.close(); process.exit(code); };
+
+const socket = io(url, {
+  transports: transports.split(','),
+  auth: { token },
+  reconnection: false,
+  forceNew: true,
+  timeout: 10000,
+});
+socket.on('connect', () => {
+  say('connected', { transport: socket.io.engine.transport.name });
+  if (mode === 'agent') {
+    socket.emit('printersSync', { printers: [{ id: target, name: 'Kitchen', status: 'online' }] },
+      (answer) => say('synced', { answer }));
+  } else {
+    socket.emit('subscribe', { rooms: [target] }, (answer) => say('subscribed', { answer }));
+  }
+});
+socket.io.on('open', () => socket.io.engine.on('upgrade', (t) => say('upgraded', { transport: t.name })));
+socket.on('connect_error', (e) => { say('connect_error', { message: e.message, data: e.data }); stop(0); });
+socket.on('disconnect', (reason) => say('disconnected', { reason }));
+socket.on('printJob', (job, ack) => {
+  say('job', { job: { jobId: job.jobId, printerId: job.printerId, content: job.content } });
+  ack({ accepted: true });
+  socket.emit('printJobResult', { jobId: job.jobId, outcome: 'printed' });
+});
+socket.on('printerStatusUpdate', (updates) => say('printerStatusUpdate', { updates }));
+socket.on('jobUpdate', (update) => say('jobUpdate', { update }));
+
+const seconds = Number(process.env.CLIENT_SECONDS || 60);
+setTimeout(() => { say('timeout', {}); stop(1); }, seconds * 1000);
+process.stdin.on('end', () => stop(0));
+process.stdin.resume();
+process.on('SIGTERM', () => stop(0));
