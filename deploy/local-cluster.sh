@@ -153,6 +153,10 @@ http {
     upstream gateway {
         include $WORK/nginx/gateway-upstream.conf;
     }
+    upstream gateway_socketio {
+        hash \$remote_addr consistent;
+        include $WORK/nginx/gateway-upstream.conf;
+    }
     upstream printing {
         server 127.0.0.1:${PRINTING_PORTS[0]} max_fails=2 fail_timeout=10s;
         server 127.0.0.1:${PRINTING_PORTS[1]} max_fails=2 fail_timeout=10s;

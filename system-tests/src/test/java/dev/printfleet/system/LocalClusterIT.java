@@ -5,12 +5,17 @@ import static org.awaitility.Awaitility.await;
 
 import dev.printfleet.common.auth.Role;
 import dev.printfleet.common.auth.TokenIssuer;
+import dev.printfleet.testing.Http;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -20,9 +25,11 @@ import org.junit.jupiter.api.Test;
  * deploy/local-cluster.sh for real, with its default settings: Redis, PostgreSQL, two gateways, two
  * printing services and monitoring as separate processes behind Debian's nginx, with Debian's
  * Prometheus. The ingress routes what it should and nothing more; then 20 agents connect through
- * nginx, 100 jobs/s flow through nginx, the gateway holding the most agents is killed with SIGKILL,
- * its agents reconnect through nginx to the other gateway and every accepted job prints, none
- * failed. Prints the cluster's resident memory at idle and the failover figures.
+ * nginx with a Socket.IO agent of the original system beside them (on /socket.io/, long polling
+ * upgraded to a WebSocket), 100 jobs/s flow through nginx, the Socket.IO agent's gateway is killed
+ * with SIGKILL, every agent reconnects through nginx to the other gateway (the Socket.IO one by its
+ * client's own reconnection) and every accepted job prints, none failed. Prints the cluster's
+ * resident memory at idle and the failover figures.
  */
 class LocalClusterIT {
 
@@ -56,10 +63,11 @@ class LocalClusterIT {
 
       var vertx = Vertx.vertx();
       String user;
+      String sioToken;
       try {
-        user =
-            new TokenIssuer(vertx, LocalCluster.SECRET)
-                .user("alice", Role.USER, "acme", List.of(), Duration.ofHours(1));
+        var issuer = new TokenIssuer(vertx, LocalCluster.SECRET);
+        user = issuer.user("alice", Role.USER, "acme", List.of(), Duration.ofHours(1));
+        sioToken = issuer.agent("sio-1", "acme", "b-sio", Duration.ofHours(1));
       } finally {
         vertx.close();
       }
@@ -86,10 +94,32 @@ class LocalClusterIT {
           .isEqualTo("forbidden");
       assertThat(cluster.http("GET", "/api/v1/jobs", user, null).statusCode()).isEqualTo(200);
 
-      try (var drill = new FaultDrill(cluster, ClusterFaultsIT.AGENTS)) {
+      // A Socket.IO agent of the original system through nginx's /socket.io/ (long polling, then
+      // upgraded): a job accepted by printing-2 reaches it. The drill kills its gateway; it comes
+      // back by itself through nginx to the other one, where the next job prints.
+      try (var sio =
+              new SocketIoAgent(
+                  "http://127.0.0.1:" + cluster.nginx + "/printing-ws",
+                  sioToken,
+                  "sio-1",
+                  "sio-1-p1");
+          var drill = new FaultDrill(cluster, ClusterFaultsIT.AGENTS)) {
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .until(
+                () ->
+                    sio.instance() != null
+                        && cluster.http("GET", "/api/v1/printers/sio-1-p1", user, null).statusCode()
+                            == 200);
+        String first = postJob(cluster.port("printing-2"), user, "sio-1-p1");
+        await()
+            .atMost(Duration.ofSeconds(20))
+            .until(() -> "printed".equals(state(cluster, user, first)));
+        assertThat(sio.jobs()).contains(first);
+
         drill.startLoad(ClusterFaultsIT.JOBS_PER_SECOND);
         drill.awaitSteady();
-        String gateway = drill.busiestGateway();
+        String gateway = sio.instance();
         long held = drill.agentsOn(gateway);
         drill.unwatch(gateway);
         long killedAt = System.nanoTime();
@@ -122,6 +152,15 @@ class LocalClusterIT {
             .isNotNegative();
         assertThat(drill.agents())
             .allSatisfy(agent -> assertThat(agent.instance()).isNotEqualTo(gateway));
+
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .until(() -> sio.connects() >= 2 && !gateway.equals(sio.instance()));
+        String next = postJob(cluster.port("printing-1"), user, "sio-1-p1");
+        await()
+            .atMost(Duration.ofSeconds(20))
+            .until(() -> "printed".equals(state(cluster, user, next)));
+        assertThat(sio.jobs()).contains(next);
       }
 
       // Prometheus sees the killed gateway down and every other target up.
@@ -136,6 +175,32 @@ class LocalClusterIT {
                           .count()
                       == 4);
     }
+  }
+
+  /** Posts a job straight to one printing instance; its id. */
+  private static String postJob(int printingPort, String token, String printerId) throws Exception {
+    var body =
+        new JsonObject()
+            .put("printerId", printerId)
+            .put("contentType", "text/plain")
+            .put("content", Base64.getEncoder().encodeToString("2x soup".getBytes()));
+    var response =
+        Http.client()
+            .send(
+                HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + printingPort + "/api/v1/jobs"))
+                    .header("Authorization", "Bearer " + token)
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(body.encode()))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
+    return new JsonObject(response.body()).getString("id");
+  }
+
+  private static String state(LocalCluster cluster, String token, String jobId) throws Exception {
+    var response = cluster.http("GET", "/api/v1/jobs/" + jobId, token, null);
+    return response.statusCode() == 200 ? new JsonObject(response.body()).getString("state") : null;
   }
 
   private static long rssKb(long pid) {
