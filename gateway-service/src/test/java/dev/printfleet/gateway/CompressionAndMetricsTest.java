@@ -119,19 +119,27 @@ class CompressionAndMetricsTest extends GatewayTestBase {
         .untilAsserted(
             () -> {
               var metrics = PrometheusText.parse(GatewayHarness.get(gateway, "/metrics"));
-              assertThat(metrics.value("printfleet_gateway_connections", Map.of("role", "agent")))
+              assertThat(
+                      metrics.value(
+                          "printfleet_gateway_connections",
+                          Map.of("role", "agent", "protocol", "websocket")))
                   .isEqualTo(1.0);
-              assertThat(metrics.value("printfleet_gateway_connections", Map.of("role", "client")))
+              assertThat(
+                      metrics.value(
+                          "printfleet_gateway_connections",
+                          Map.of("role", "client", "protocol", "websocket")))
                   .isEqualTo(1.0);
               assertThat(
                       metrics.value(
                           "printfleet_gateway_frames_in_total",
-                          Map.of("role", "agent", "type", "printer.status")))
+                          Map.of(
+                              "role", "agent", "protocol", "websocket", "type", "printer.status")))
                   .isEqualTo(1.0);
               assertThat(
                       metrics.value(
                           "printfleet_gateway_frames_out_total",
-                          Map.of("role", "client", "type", "printer.status")))
+                          Map.of(
+                              "role", "client", "protocol", "websocket", "type", "printer.status")))
                   .isEqualTo(1.0);
               assertThat(
                       metrics.value("printfleet_gateway_errors_total", Map.of("code", "bad_json")))

@@ -275,9 +275,14 @@ class EventLoopsTest extends GatewayTestBase {
     assertThat(stats.getJsonObject("connectionsByRole").getInteger("agent")).isEqualTo(4);
     assertThat(stats.getJsonObject("connectionsByCompany").getInteger("c1")).isEqualTo(5);
     var metrics = PrometheusText.parse(GatewayHarness.get(gateway, "/metrics"));
-    assertThat(metrics.value("printfleet_gateway_connections", Map.of("role", "agent")))
+    assertThat(
+            metrics.value(
+                "printfleet_gateway_connections", Map.of("role", "agent", "protocol", "websocket")))
         .isEqualTo(4.0);
-    assertThat(metrics.value("printfleet_gateway_connections", Map.of("role", "client")))
+    assertThat(
+            metrics.value(
+                "printfleet_gateway_connections",
+                Map.of("role", "client", "protocol", "websocket")))
         .isEqualTo(1.0);
   }
 

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.printfleet.common.auth.Role;
+import dev.printfleet.testing.Http;
+import dev.printfleet.testing.PrometheusText;
 import io.socket.client.Ack;
 import io.socket.client.IO;
 import io.socket.client.Socket;
@@ -245,6 +247,80 @@ class SocketIoClientsTest extends PrintingTestBase {
                 .build());
     sockets.add(elsewhere);
     assertThat(connectError(elsewhere)).contains("Invalid namespace");
+  }
+
+  @Test
+  void aSecondConnectionOfTheSameAgentEndsTheFirstWithAReasonAndItStaysDown() {
+    var reasons = new CopyOnWriteArrayList<JsonObject>();
+    var disconnects = new CopyOnWriteArrayList<String>();
+    var first = socket(cluster.agentToken("sio-twice", "acme", "b1"), WebSocket.NAME);
+    first.on("disconnectReason", args -> reasons.add(read(args[0])));
+    first.on(Socket.EVENT_DISCONNECT, args -> disconnects.add(String.valueOf(args[0])));
+    first.connect();
+    await().atMost(Duration.ofSeconds(10)).until(first::connected);
+
+    var second = socket(cluster.agentToken("sio-twice", "acme", "b1"), Polling.NAME);
+    second.connect();
+    await().atMost(Duration.ofSeconds(10)).until(second::connected);
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> !disconnects.isEmpty());
+    assertThat(reasons).hasSize(1);
+    assertThat(reasons.get(0).getInteger("code")).isEqualTo(4409);
+    // A DISCONNECT from the server: the client does not reconnect by itself (it would replace
+    // the newer connection in turn).
+    assertThat(disconnects).containsExactly("io server disconnect");
+    assertThat(second.connected()).isTrue();
+  }
+
+  @Test
+  void socketIoSessionsAreCountedUnderTheirProtocolAndRateLimitedAsAnyOther() {
+    var errors = new CopyOnWriteArrayList<JsonObject>();
+    var agent =
+        agent(
+            "sio-busy",
+            "sio-busy-p1",
+            new String[] {WebSocket.NAME},
+            (a, job, ack) -> ack.call(json("{\"accepted\":true}")));
+    agent.on("error", args -> errors.add(read(args[0])));
+
+    var metrics = PrometheusText.parse(Http.get(gateway.httpPort(), "/metrics", null).body());
+    assertThat(
+            metrics.value(
+                "printfleet_gateway_connections", Map.of("role", "agent", "protocol", "socketio")))
+        .isEqualTo(1.0);
+    assertThat(
+            metrics.value(
+                "printfleet_gateway_frames_in_total",
+                Map.of("role", "agent", "protocol", "socketio", "type", "printers.sync")))
+        .isEqualTo(1.0);
+
+    // 150 statuses at once: past the burst of 100, the rest are refused rate_limited.
+    for (int i = 0; i < 150; i++) {
+      agent.emit("printerStatus", json("{\"printerId\":\"sio-busy-p1\",\"status\":\"busy\"}"));
+    }
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> errors.stream().anyMatch(e -> "rate_limited".equals(e.getString("code"))));
+  }
+
+  @Test
+  void aDrainingGatewayClosesTheTransportSoTheClientReconnectsByItself() {
+    var disconnects = new CopyOnWriteArrayList<String>();
+    var agent =
+        agent(
+            "sio-drain",
+            "sio-drain-p1",
+            new String[] {WebSocket.NAME},
+            (a, job, ack) -> ack.call(json("{\"accepted\":true}")));
+    agent.on(
+        Socket.EVENT_DISCONNECT,
+        args -> disconnects.add(args.length > 0 ? String.valueOf(args[0]) : "none"));
+
+    cluster.stop(gateway);
+
+    await().atMost(Duration.ofSeconds(20)).until(() -> !disconnects.isEmpty());
+    // Not "io server disconnect": a client with reconnection on comes back elsewhere.
+    assertThat(disconnects.get(0)).startsWith("transport");
   }
 
   private static String connectError(Socket socket) {

@@ -17,6 +17,7 @@ public abstract class BaseSession implements Session {
 
   private final String id = UUID.randomUUID().toString();
   private final Kind kind;
+  private final Protocol protocol;
   private final Principal principal;
   private final Instant connectedAt = Instant.now();
   private final long connectedAtNanos = System.nanoTime();
@@ -33,8 +34,10 @@ public abstract class BaseSession implements Session {
   private short closedWith;
   private short peerCloseCode;
 
-  protected BaseSession(Kind kind, Principal principal, Limits limits, GatewayMetrics metrics) {
+  protected BaseSession(
+      Kind kind, Protocol protocol, Principal principal, Limits limits, GatewayMetrics metrics) {
     this.kind = kind;
+    this.protocol = protocol;
     this.principal = principal;
     this.bucket = new TokenBucket(limits.burst(), limits.refillPerSecond(), connectedAtNanos);
     this.abuse = new AbuseWindow(limits.abuseThreshold(), limits.abuseWindow().toNanos());
@@ -61,6 +64,11 @@ public abstract class BaseSession implements Session {
   }
 
   @Override
+  public final Protocol protocol() {
+    return protocol;
+  }
+
+  @Override
   public final Principal principal() {
     return principal;
   }
@@ -76,7 +84,7 @@ public abstract class BaseSession implements Session {
       return;
     }
     messagesOut++;
-    metrics.frameOut(kind, message.type());
+    metrics.frameOut(kind, protocol, message.type());
     write(message);
   }
 
@@ -126,7 +134,7 @@ public abstract class BaseSession implements Session {
   @Override
   public final boolean admit(String type, long nowNanos) {
     messagesIn++;
-    metrics.frameIn(kind, type);
+    metrics.frameIn(kind, protocol, type);
     if (("response".equals(type) || "job.result".equals(type)) && solicited > 0) {
       solicited--;
       return true;

@@ -7,8 +7,8 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
-import java.util.EnumMap;
-import java.util.Map;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
@@ -43,10 +43,11 @@ public final class GatewayMetrics {
   private static final int CLOSE_CODES = 5000;
 
   private final MeterRegistry registry;
-  private final Map<Session.Kind, ConcurrentMap<String, Counter>> framesIn =
-      new EnumMap<>(Session.Kind.class);
-  private final Map<Session.Kind, ConcurrentMap<String, Counter>> framesOut =
-      new EnumMap<>(Session.Kind.class);
+
+  /** Frame counters by kind and protocol (slot kind * protocols + protocol), then by type. */
+  private final List<ConcurrentMap<String, Counter>> framesIn = new ArrayList<>();
+
+  private final List<ConcurrentMap<String, Counter>> framesOut = new ArrayList<>();
   private final ConcurrentMap<Envelope.Code, Counter> errors = new ConcurrentHashMap<>();
   private final ConcurrentMap<String, ConcurrentMap<String, Counter>> tooBig =
       new ConcurrentHashMap<>();
@@ -57,9 +58,9 @@ public final class GatewayMetrics {
 
   public GatewayMetrics(MeterRegistry registry) {
     this.registry = registry;
-    for (Session.Kind kind : Session.Kind.values()) {
-      framesIn.put(kind, new ConcurrentHashMap<>());
-      framesOut.put(kind, new ConcurrentHashMap<>());
+    for (int i = 0; i < Session.Kind.values().length * Session.Protocol.values().length; i++) {
+      framesIn.add(new ConcurrentHashMap<>());
+      framesOut.add(new ConcurrentHashMap<>());
     }
     this.batchSize =
         DistributionSummary.builder("printfleet.gateway.status.batch.size")
@@ -68,35 +69,40 @@ public final class GatewayMetrics {
             .register(registry);
   }
 
-  public void connectionGauge(Session.Kind kind, Object source, ToIntFunction<Object> count) {
+  public void connectionGauge(
+      Session.Kind kind, Session.Protocol protocol, Object source, ToIntFunction<Object> count) {
     Gauge.builder("printfleet.gateway.connections", source, o -> count.applyAsInt(o))
-        .description("Open WebSocket connections")
-        .tag("role", role(kind))
+        .description("Open sessions (WebSocket or Socket.IO connections)")
+        .tags("role", role(kind), "protocol", protocol.label())
         .register(registry);
   }
 
-  public void frameIn(Session.Kind kind, String type) {
+  private static int slot(Session.Kind kind, Session.Protocol protocol) {
+    return kind.ordinal() * Session.Protocol.values().length + protocol.ordinal();
+  }
+
+  public void frameIn(Session.Kind kind, Session.Protocol protocol, String type) {
     String tag = typeTag(type);
     resolve(
-            framesIn.get(kind),
+            framesIn.get(slot(kind, protocol)),
             tag,
             t ->
                 Counter.builder("printfleet.gateway.frames.in")
                     .description("Frames received")
-                    .tags("role", role(kind), "type", t)
+                    .tags("role", role(kind), "protocol", protocol.label(), "type", t)
                     .register(registry))
         .increment();
   }
 
-  public void frameOut(Session.Kind kind, String type) {
+  public void frameOut(Session.Kind kind, Session.Protocol protocol, String type) {
     String tag = typeTag(type);
     resolve(
-            framesOut.get(kind),
+            framesOut.get(slot(kind, protocol)),
             tag,
             t ->
                 Counter.builder("printfleet.gateway.frames.out")
                     .description("Frames sent")
-                    .tags("role", role(kind), "type", t)
+                    .tags("role", role(kind), "protocol", protocol.label(), "type", t)
                     .register(registry))
         .increment();
   }

@@ -29,6 +29,24 @@ public interface Session {
     }
   }
 
+  /** The wire a session speaks: a label of the gateway's metrics. */
+  enum Protocol {
+    /** printfleet's own envelope on {@code /ws/agent} and {@code /ws/client}. */
+    WEBSOCKET("websocket"),
+    /** Socket.IO on {@code /socket.io/}, over WebSocket or long polling. */
+    SOCKETIO("socketio");
+
+    private final String label;
+
+    Protocol(String label) {
+      this.label = label;
+    }
+
+    public String label() {
+      return label;
+    }
+  }
+
   /** Per-session limits of PROTOCOL.md §2.4. */
   record Limits(
       int burst, double refillPerSecond, int abuseThreshold, java.time.Duration abuseWindow) {}
@@ -36,6 +54,8 @@ public interface Session {
   String id();
 
   Kind kind();
+
+  Protocol protocol();
 
   Principal principal();
 

@@ -9,30 +9,45 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
  */
 public final class SessionCounts {
 
-  private final AtomicIntegerArray byKind = new AtomicIntegerArray(Session.Kind.values().length);
+  private static final int PROTOCOLS = Session.Protocol.values().length;
+
+  /** Open sessions by kind and protocol: slot kind * PROTOCOLS + protocol. */
+  private final AtomicIntegerArray open =
+      new AtomicIntegerArray(Session.Kind.values().length * PROTOCOLS);
 
   public SessionCounts(GatewayMetrics metrics) {
     for (Session.Kind kind : Session.Kind.values()) {
-      metrics.connectionGauge(kind, this, o -> count(kind));
+      for (Session.Protocol protocol : Session.Protocol.values()) {
+        metrics.connectionGauge(kind, protocol, this, o -> open.get(slot(kind, protocol)));
+      }
     }
   }
 
-  void opened(Session.Kind kind) {
-    byKind.incrementAndGet(kind.ordinal());
+  private static int slot(Session.Kind kind, Session.Protocol protocol) {
+    return kind.ordinal() * PROTOCOLS + protocol.ordinal();
   }
 
-  void closed(Session.Kind kind) {
-    byKind.decrementAndGet(kind.ordinal());
+  void opened(Session session) {
+    open.incrementAndGet(slot(session.kind(), session.protocol()));
   }
 
+  void closed(Session session) {
+    open.decrementAndGet(slot(session.kind(), session.protocol()));
+  }
+
+  /** Open sessions of this kind, whatever their protocol. */
   public int count(Session.Kind kind) {
-    return byKind.get(kind.ordinal());
+    int count = 0;
+    for (Session.Protocol protocol : Session.Protocol.values()) {
+      count += open.get(slot(kind, protocol));
+    }
+    return count;
   }
 
   public int total() {
     int total = 0;
-    for (int i = 0; i < byKind.length(); i++) {
-      total += byKind.get(i);
+    for (int i = 0; i < open.length(); i++) {
+      total += open.get(i);
     }
     return total;
   }

@@ -54,7 +54,7 @@ public final class SessionRegistry {
             id -> session.close(CloseCodes.TOKEN_EXPIRED, "token expired"));
     open.put(session, expiry);
     countByKind[session.kind().ordinal()]++;
-    counts.opened(session.kind());
+    counts.opened(session);
   }
 
   /** Forgets a closed session; false when it was already forgotten. */
@@ -64,7 +64,7 @@ public final class SessionRegistry {
       return false;
     }
     countByKind[session.kind().ordinal()]--;
-    counts.closed(session.kind());
+    counts.closed(session);
     vertx.cancelTimer(expiry);
     return true;
   }

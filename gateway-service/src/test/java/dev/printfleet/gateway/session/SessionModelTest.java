@@ -27,6 +27,7 @@ class SessionModelTest {
     ListSession(int burst) {
       super(
           Kind.AGENT,
+          Protocol.WEBSOCKET,
           new Principal(
               "agent-1",
               Role.AGENT,

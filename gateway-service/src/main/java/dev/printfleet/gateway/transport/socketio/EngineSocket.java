@@ -4,6 +4,7 @@ import dev.printfleet.common.lifecycle.OnEventLoop;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.http.impl.WebSocketInternal;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -82,10 +83,6 @@ final class EngineSocket {
 
   boolean isClosed() {
     return closed;
-  }
-
-  boolean upgraded() {
-    return socket != null;
   }
 
   /** Sends one packet on the transport in use. */
@@ -283,7 +280,15 @@ final class EngineSocket {
     }
     if (socket != null) {
       socket.writeTextMessage(EnginePacket.CLOSE.encode());
-      socket.close();
+      // The connection ends without a WebSocket close frame: some clients (the Java client on
+      // OkHttp) stop reading at a close frame and wait for their own code to answer it, which it
+      // never does, so they would notice nothing until their ping timeout. A connection that
+      // ends is noticed by every client, which then reconnects.
+      // Vert.x holds back the flush of what is written while it reads: flushed first, so the
+      // last packets (a DISCONNECT, the close) reach the peer before the connection ends.
+      var channel = ((WebSocketInternal) socket).channelHandlerContext();
+      channel.executor().execute(() -> channel.flush().close());
+      socket = null;
       ended(reason);
     } else if (waiting != null) {
       queue.add(EnginePacket.CLOSE.encode());

@@ -43,8 +43,4 @@ public final class EngineSockets {
       unauthenticated.decrementAndGet();
     }
   }
-
-  int size() {
-    return bySid.size();
-  }
 }

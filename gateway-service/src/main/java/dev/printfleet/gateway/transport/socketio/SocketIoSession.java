@@ -59,7 +59,7 @@ final class SocketIoSession extends BaseSession {
       Inbound inbound,
       Limits limits,
       GatewayMetrics metrics) {
-    super(kind, principal, limits, metrics);
+    super(kind, Protocol.SOCKETIO, principal, limits, metrics);
     this.engine = engine;
     this.namespace = namespace;
     this.format = format;

@@ -36,7 +36,7 @@ final class WebSocketSession extends BaseSession {
       ServerWebSocket socket,
       Limits limits,
       GatewayMetrics metrics) {
-    super(kind, principal, limits, metrics);
+    super(kind, Protocol.WEBSOCKET, principal, limits, metrics);
     this.socket = socket;
     this.channel = ((WebSocketInternal) socket).channelHandlerContext();
     this.compressed =
