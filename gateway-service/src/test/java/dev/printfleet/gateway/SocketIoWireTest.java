@@ -1,6 +1,7 @@
 package dev.printfleet.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.printfleet.common.auth.TokenIssuer;
@@ -109,6 +110,13 @@ class SocketIoWireTest extends GatewayTestBase {
   }
 
   @Test
+  void aLiveConnectionsPollIsHeldSoTheCloseChecksBelowCanFail() {
+    String sid = handshake();
+    assertThatThrownBy(() -> closed(sid))
+        .hasRootCauseInstanceOf(java.net.http.HttpTimeoutException.class);
+  }
+
+  @Test
   void aPostOverTheMessageLimitIsRefusedAndClosesTheConnection() {
     String sid = handshake();
     var refused = post(url(sid), "4" + "x".repeat(70_000));
@@ -142,7 +150,7 @@ class SocketIoWireTest extends GatewayTestBase {
         .containsExactly("1");
 
     String many = handshake();
-    post(url(many), ("3" + RS).repeat(150) + "3");
+    post(url(many), ("3" + RS).repeat(1_000) + "3");
     assertThat(closed(many)).isTrue();
   }
 
@@ -152,9 +160,14 @@ class SocketIoWireTest extends GatewayTestBase {
             HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
   }
 
-  /** True once the connection's next poll answers close (or its sid is forgotten). */
+  /**
+   * True when the connection's next poll answers close at once (or its sid is forgotten); a poll of
+   * a live connection is held (until the 10 s connect timeout), and times out here first.
+   */
   private boolean closed(String sid) {
-    var next = get(url(sid));
+    var next =
+        Http.send(
+            HttpRequest.newBuilder(URI.create(url(sid))).timeout(Duration.ofSeconds(3)).build());
     return next.statusCode() == 400 || next.body().endsWith("1");
   }
 

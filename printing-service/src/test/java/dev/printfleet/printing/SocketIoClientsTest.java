@@ -323,6 +323,55 @@ class SocketIoClientsTest extends PrintingTestBase {
     assertThat(disconnects.get(0)).startsWith("transport");
   }
 
+  @Test
+  void aSocketIoDashboardIsHeldToItsTokensBranchesAndAnAgentToItsOwnJobs() {
+    var dashboard = socket(cluster.userToken("bob", Role.USER, "acme", "b1"), WebSocket.NAME);
+    var answers = new CopyOnWriteArrayList<JsonObject>();
+    dashboard.on(
+        Socket.EVENT_CONNECT,
+        args -> {
+          dashboard.emit(
+              "subscribe", json("{\"rooms\":[\"branch:b2\"]}"), (Ack) a -> answers.add(read(a[0])));
+          dashboard.emit(
+              "subscribe",
+              json("{\"rooms\":[\"company:acme\"]}"),
+              (Ack) a -> answers.add(read(a[0])));
+        });
+    dashboard.connect();
+    await().atMost(Duration.ofSeconds(10)).until(() -> answers.size() == 2);
+    assertThat(answers)
+        .allSatisfy(
+            a -> assertThat(a.getJsonObject("error").getString("code")).isEqualTo("forbidden"));
+
+    // An agent that acks a job it was never sent (another agent's) changes nothing.
+    var owner =
+        agent(
+            "sio-owner",
+            "sio-owner-p1",
+            new String[] {WebSocket.NAME},
+            (a, job, ack) -> ack.call(json("{\"accepted\":true}")));
+    String jobId = postJob("sio-owner-p1");
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> "dispatched".equals(state(jobId)) || "queued".equals(state(jobId)));
+    var errors = new CopyOnWriteArrayList<JsonObject>();
+    var thief =
+        agent(
+            "sio-thief",
+            "sio-thief-p1",
+            new String[] {WebSocket.NAME},
+            (a, job, ack) -> ack.call(json("{\"accepted\":true}")));
+    thief.on("error", args -> errors.add(read(args[0])));
+    thief.emit("printJobAck", json("{\"jobId\":\"" + jobId + "\",\"status\":\"printed\"}"));
+    thief.emit("printJobResult", json("{\"jobId\":\"" + jobId + "\",\"outcome\":\"printed\"}"));
+    await().atMost(Duration.ofSeconds(10)).until(() -> errors.size() == 2);
+    assertThat(errors)
+        .extracting(e -> e.getString("code"))
+        .containsExactlyInAnyOrder("not_found", "forbidden");
+    assertThat(state(jobId)).isNotEqualTo("printed");
+    assertThat(owner.connected()).isTrue();
+  }
+
   private static String connectError(Socket socket) {
     var errors = new CopyOnWriteArrayList<String>();
     socket.on(

@@ -33,14 +33,15 @@ public final class EngineSockets {
     return true;
   }
 
-  /** The connection joined a namespace: its token was accepted. */
-  void authenticated() {
+  /**
+   * The connection no longer waits for its CONNECT: it joined a namespace (its token was accepted),
+   * or it closed first. Called once per connection.
+   */
+  void stoppedWaiting() {
     unauthenticated.decrementAndGet();
   }
 
-  void remove(String sid, boolean wasAuthenticated) {
-    if (bySid.remove(sid) != null && !wasAuthenticated) {
-      unauthenticated.decrementAndGet();
-    }
+  void remove(String sid) {
+    bySid.remove(sid);
   }
 }

@@ -41,7 +41,7 @@ final class SocketIoSession extends BaseSession {
         @Override
         protected boolean removeEldestEntry(Map.Entry<Long, Asked> eldest) {
           if (size() > MAX_ASKED) {
-            askedByJob.remove(eldest.getValue().jobId());
+            askedByJob.remove(eldest.getValue().jobId(), eldest.getKey());
             return true;
           }
           return false;
@@ -175,7 +175,7 @@ final class SocketIoSession extends BaseSession {
       return;
     }
     if (request.jobId() != null) {
-      askedByJob.remove(request.jobId());
+      askedByJob.remove(request.jobId(), ackId);
     }
     JsonObject data = argument instanceof JsonObject object ? object : new JsonObject();
     Envelope response;

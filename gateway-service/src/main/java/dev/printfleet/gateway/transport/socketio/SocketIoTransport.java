@@ -38,8 +38,18 @@ public final class SocketIoTransport {
   /** One format for every Socket.IO session of the node: a message is encoded once. */
   private static final SocketIoFormat FORMAT = new SocketIoFormat(NAMESPACE);
 
-  /** Packets one polling request may carry (each also counts against the rate limit). */
-  private static final int MAX_PACKETS_PER_POST = 100;
+  /**
+   * Packets one polling request may carry: a client buffers its emits while a POST is under way and
+   * sends them together; each counts against the rate limit as on a WebSocket, and the body is
+   * bounded by the message limit.
+   */
+  private static final int MAX_PACKETS_PER_POST = 1_000;
+
+  /** A polling body before the connection joined a namespace: a CONNECT with its token. */
+  private static final int MAX_UNJOINED_POST = 16 * 1024;
+
+  /** CONNECT packets a connection may send before one is accepted; one more closes it. */
+  private static final int MAX_CONNECT_ATTEMPTS = 3;
 
   private static final Logger log = LoggerFactory.getLogger(SocketIoTransport.class);
   private static final SecureRandom RANDOM = new SecureRandom();
@@ -121,12 +131,7 @@ public final class SocketIoTransport {
             TokenVerifier.tokenOf(request).orElse(null),
             request.getHeader("Origin"));
     var engine =
-        new EngineSocket(
-            vertx,
-            sid,
-            loop,
-            agents.writeQueueBytes(),
-            () -> sockets.remove(sid, connection.session != null));
+        new EngineSocket(vertx, sid, loop, agents.writeQueueBytes(), () -> sockets.remove(sid));
     connection.engine = engine;
     engine.listen(connection);
     if (!sockets.add(engine)) {
@@ -177,7 +182,7 @@ public final class SocketIoTransport {
     }
     request
         .toWebSocket()
-        .onSuccess(socket -> engine.loop().execute(() -> engine.probe(socket)))
+        .onSuccess(engine::probe)
         .onFailure(e -> log.debug("Upgrade of sid={} failed: {}", sid, e.toString()));
   }
 
@@ -188,25 +193,35 @@ public final class SocketIoTransport {
       return;
     }
     if (request.method() == HttpMethod.GET) {
-      engine.loop().execute(() -> engine.poll(request.response()));
+      var response = request.response();
+      // Set here, on the request's own loop, before its connection can close unseen.
+      response.closeHandler(v -> engine.loop().execute(() -> engine.pollGone(response)));
+      engine.loop().execute(() -> engine.poll(response));
       return;
     }
     if (request.method() != HttpMethod.POST) {
       refuse(request, 400, "polling takes GET and POST");
       return;
     }
-    long max = settings.maxPayload();
+    if (!engine.startPost(request.getHeader("Origin"))) {
+      // One POST at a time, as Engine.IO's own server: an overlap is a broken or hostile peer.
+      engine.loop().execute(() -> engine.close("two posts at once"));
+      refuse(request, 400, "one POST at a time");
+      return;
+    }
+    long max = engine.isJoined() ? settings.maxPayload() : MAX_UNJOINED_POST;
     String length = request.getHeader("Content-Length");
     if (length != null && parseLength(length) > max) {
-      tooLarge(request, engine);
+      tooLarge(request, engine, max);
       return;
     }
     Buffer body = Buffer.buffer();
+    request.exceptionHandler(e -> engine.postFailed());
     request.handler(
         chunk -> {
           if (body.length() + chunk.length() > max) {
             request.handler(null);
-            tooLarge(request, engine);
+            tooLarge(request, engine, max);
           } else {
             body.appendBuffer(chunk);
           }
@@ -229,8 +244,9 @@ public final class SocketIoTransport {
     }
   }
 
-  private void tooLarge(HttpServerRequest request, EngineSocket engine) {
-    engine.loop().execute(() -> engine.close("message larger than " + settings.maxPayload()));
+  private void tooLarge(HttpServerRequest request, EngineSocket engine, long max) {
+    engine.postFailed();
+    engine.loop().execute(() -> engine.close("message larger than " + max));
     if (request.version() != HttpVersion.HTTP_2) {
       // The rest of the body is not read: the connection cannot carry another request.
       request.response().putHeader("Connection", "close");
@@ -239,7 +255,7 @@ public final class SocketIoTransport {
         request.response(),
         413,
         "too_big",
-        "a polling request may carry at most " + settings.maxPayload() + " bytes",
+        "a polling request may carry at most " + max + " bytes",
         null);
   }
 
@@ -264,6 +280,8 @@ public final class SocketIoTransport {
     private EngineSocket engine;
     private long connectTimer = -1;
     private boolean connecting;
+    private int connectAttempts;
+    private boolean waitingForConnect = true;
     private SocketIoSession session;
     private Endpoint endpoint;
 
@@ -290,13 +308,19 @@ public final class SocketIoTransport {
       if (session != null) {
         if (NAMESPACE.equals(packet.namespace())) {
           session.received(packet);
-        } else if (packet.type() == SocketPacket.Type.CONNECT) {
-          engine.send(connectError(packet.namespace(), "Invalid namespace", "not_found"));
+        } else if (session.admit(null, System.nanoTime())) {
+          if (packet.type() == SocketPacket.Type.CONNECT) {
+            engine.send(connectError(packet.namespace(), "Invalid namespace", "not_found"));
+          }
         }
         return;
       }
       if (packet.type() != SocketPacket.Type.CONNECT || connecting) {
         engine.close("the first packet must be one CONNECT");
+        return;
+      }
+      if (++connectAttempts > MAX_CONNECT_ATTEMPTS) {
+        engine.close("too many refused CONNECT packets");
         return;
       }
       if (!NAMESPACE.equals(packet.namespace())) {
@@ -324,7 +348,8 @@ public final class SocketIoTransport {
           .compose(
               principal -> {
                 endpoint = agents.admission().serves(principal.role()) ? agents : dashboards;
-                return endpoint.admission().check(principal, origin);
+                String posted = engine.postOrigin();
+                return endpoint.admission().check(principal, posted != null ? posted : origin);
               })
           .onComplete(result -> loop.execute(() -> admitted(result.result(), result.cause())));
     }
@@ -342,13 +367,13 @@ public final class SocketIoTransport {
         return;
       }
       if (endpoint.draining()) {
-        engine.send(connectError(NAMESPACE, "gateway is draining, connect again", "unavailable"));
+        // Not a CONNECT_ERROR: clients take it as final. A closed transport they reconnect.
         engine.close("draining");
         return;
       }
       vertx.cancelTimer(connectTimer);
-      sockets.authenticated();
-      engine.limitQueue(endpoint.writeQueueBytes());
+      stopWaiting();
+      engine.joined(endpoint.writeQueueBytes());
       session =
           new SocketIoSession(
               endpoint.kind(),
@@ -364,6 +389,20 @@ public final class SocketIoTransport {
       endpoint.opened(session);
     }
 
+    private void stopWaiting() {
+      if (waitingForConnect) {
+        waitingForConnect = false;
+        sockets.stoppedWaiting();
+      }
+    }
+
+    @Override
+    public void writable() {
+      if (session != null) {
+        endpoint.writable(session);
+      }
+    }
+
     @Override
     public void pong() {
       if (session != null) {
@@ -374,6 +413,7 @@ public final class SocketIoTransport {
     @Override
     public void closed(String reason) {
       vertx.cancelTimer(connectTimer);
+      stopWaiting();
       if (session == null) {
         return;
       }
