@@ -92,6 +92,10 @@ class SocketIoClientsTest extends PrintingTestBase {
     void handle(Socket agent, JSONObject job, Ack ack);
   }
 
+  /** Accepts each job and reports nothing more. */
+  private static final JobHandler ACCEPTS =
+      (agent, job, ack) -> ack.call(json("{\"accepted\":true}"));
+
   private String postJob(String printerId) {
     var created = post("/api/v1/jobs", userToken("acme"), job(printerId), null);
     assertThat(created.statusCode()).isEqualTo(201);
@@ -221,6 +225,9 @@ class SocketIoClientsTest extends PrintingTestBase {
                             "sio-mixed-p1".equals(s.getString("printerId"))
                                 && "paper_out".equals(s.getString("status"))));
 
+    // A /ws/client dashboard in the same room sees the same job updates.
+    var plainDashboard = jobUpdates("branch:b1");
+
     String sioJob = postJob("sio-mixed-p1");
     String wsJob = postJob(wsAgent.printerIds().get(0));
     await().atMost(Duration.ofSeconds(10)).until(() -> "printed".equals(state(sioJob)));
@@ -228,6 +235,9 @@ class SocketIoClientsTest extends PrintingTestBase {
     await()
         .atMost(Duration.ofSeconds(10))
         .until(() -> jobStates.stream().filter("printed"::equals).count() == 2);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> plainDashboard.stream().filter("printed"::equals).count() == 2);
   }
 
   @Test
@@ -275,12 +285,7 @@ class SocketIoClientsTest extends PrintingTestBase {
   @Test
   void socketIoSessionsAreCountedUnderTheirProtocolAndRateLimitedAsAnyOther() {
     var errors = new CopyOnWriteArrayList<JsonObject>();
-    var agent =
-        agent(
-            "sio-busy",
-            "sio-busy-p1",
-            new String[] {WebSocket.NAME},
-            (a, job, ack) -> ack.call(json("{\"accepted\":true}")));
+    var agent = agent("sio-busy", "sio-busy-p1", new String[] {WebSocket.NAME}, ACCEPTS);
     agent.on("error", args -> errors.add(read(args[0])));
 
     var metrics = PrometheusText.parse(Http.get(gateway.httpPort(), "/metrics", null).body());
@@ -306,12 +311,7 @@ class SocketIoClientsTest extends PrintingTestBase {
   @Test
   void aDrainingGatewayClosesTheTransportSoTheClientReconnectsByItself() {
     var disconnects = new CopyOnWriteArrayList<String>();
-    var agent =
-        agent(
-            "sio-drain",
-            "sio-drain-p1",
-            new String[] {WebSocket.NAME},
-            (a, job, ack) -> ack.call(json("{\"accepted\":true}")));
+    var agent = agent("sio-drain", "sio-drain-p1", new String[] {WebSocket.NAME}, ACCEPTS);
     agent.on(
         Socket.EVENT_DISCONNECT,
         args -> disconnects.add(args.length > 0 ? String.valueOf(args[0]) : "none"));
@@ -344,23 +344,13 @@ class SocketIoClientsTest extends PrintingTestBase {
             a -> assertThat(a.getJsonObject("error").getString("code")).isEqualTo("forbidden"));
 
     // An agent that acks a job it was never sent (another agent's) changes nothing.
-    var owner =
-        agent(
-            "sio-owner",
-            "sio-owner-p1",
-            new String[] {WebSocket.NAME},
-            (a, job, ack) -> ack.call(json("{\"accepted\":true}")));
+    var owner = agent("sio-owner", "sio-owner-p1", new String[] {WebSocket.NAME}, ACCEPTS);
     String jobId = postJob("sio-owner-p1");
     await()
         .atMost(Duration.ofSeconds(10))
         .until(() -> "dispatched".equals(state(jobId)) || "queued".equals(state(jobId)));
     var errors = new CopyOnWriteArrayList<JsonObject>();
-    var thief =
-        agent(
-            "sio-thief",
-            "sio-thief-p1",
-            new String[] {WebSocket.NAME},
-            (a, job, ack) -> ack.call(json("{\"accepted\":true}")));
+    var thief = agent("sio-thief", "sio-thief-p1", new String[] {WebSocket.NAME}, ACCEPTS);
     thief.on("error", args -> errors.add(read(args[0])));
     thief.emit("printJobAck", json("{\"jobId\":\"" + jobId + "\",\"status\":\"printed\"}"));
     thief.emit("printJobResult", json("{\"jobId\":\"" + jobId + "\",\"outcome\":\"printed\"}"));
