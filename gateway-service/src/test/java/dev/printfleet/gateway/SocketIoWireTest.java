@@ -160,6 +160,23 @@ class SocketIoWireTest extends GatewayTestBase {
             HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
   }
 
+  @Test
+  void beforeItsConnectIsAcceptedAConnectionIsHeldToSmallBodiesAndThreeAttempts() {
+    // A body past 16 KiB before any token was accepted: refused, the connection closed.
+    String big = handshake();
+    assertThat(post(url(big), "4" + "x".repeat(17_000)).statusCode()).isEqualTo(413);
+    assertThat(closed(big)).isTrue();
+
+    // Three refused CONNECTs are answered; a fourth closes the connection.
+    String tries = handshake();
+    for (int i = 0; i < 3; i++) {
+      post(url(tries), "40/printing-ws,{}");
+      assertThat(get(url(tries)).body()).startsWith("44/printing-ws,{\"message\":\"no token");
+    }
+    post(url(tries), "40/printing-ws,{}");
+    assertThat(closed(tries)).isTrue();
+  }
+
   /**
    * True when the connection's next poll answers close at once (or its sid is forgotten); a poll of
    * a live connection is held (until the 10 s connect timeout), and times out here first.

@@ -78,15 +78,8 @@ record EnginePacket(Type type, String data) {
     return packets;
   }
 
-  /** One polling body holding these packets, in order. */
-  static String encodePayload(List<EnginePacket> packets) {
-    var body = new StringBuilder();
-    for (var packet : packets) {
-      if (!body.isEmpty()) {
-        body.append(SEPARATOR);
-      }
-      body.append(packet.encode());
-    }
-    return body.toString();
+  /** One polling body holding these encoded packets, in order. */
+  static String encodePayload(Iterable<String> encoded) {
+    return String.join(String.valueOf(SEPARATOR), encoded);
   }
 }

@@ -320,18 +320,12 @@ final class EngineSocket {
     if (waiting == null || queue.isEmpty()) {
       return;
     }
-    var body = new StringBuilder();
-    for (String packet : queue) {
-      if (!body.isEmpty()) {
-        body.append(EnginePacket.SEPARATOR);
-      }
-      body.append(packet);
-    }
+    String body = EnginePacket.encodePayload(queue);
     queue.clear();
     queuedBytes = 0;
     var response = waiting;
     waiting = null;
-    respond(response, body.toString());
+    respond(response, body);
     if (!closed && socket == null) {
       drained();
     }

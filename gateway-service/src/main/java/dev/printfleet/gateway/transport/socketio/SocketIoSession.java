@@ -152,7 +152,8 @@ final class SocketIoSession extends BaseSession {
     }
     JsonObject data = argument == null ? new JsonObject() : (JsonObject) argument;
     if (EventNames.PRINT_JOB_ACK.equals(name)) {
-      Long ackId = askedByJob.get(data.getString("jobId", ""));
+      // Read without getString: a jobId that is not a string must not throw on the event loop.
+      Long ackId = data.getValue("jobId") instanceof String jobId ? askedByJob.get(jobId) : null;
       if (ackId == null) {
         inbound.receive(this, new Envelope(Envelope.RESPONSE, null, data, null));
       } else {

@@ -118,7 +118,8 @@ class PacketsTest {
     assertThat(packets)
         .containsExactly(
             EnginePacket.message("hello"), EnginePacket.PING, EnginePacket.message("€"));
-    assertThat(EnginePacket.encodePayload(packets)).isEqualTo("4hello\u001e2\u001e4€");
+    assertThat(EnginePacket.encodePayload(packets.stream().map(EnginePacket::encode).toList()))
+        .isEqualTo("4hello\u001e2\u001e4€");
   }
 
   @Test
