@@ -104,6 +104,73 @@ class AgentRequestTest extends GatewayTestBase {
     assertThat(test.data().getBoolean("ok")).isTrue();
   }
 
+  /**
+   * The load generator's agents of the original system (the benchmarks' Socket.IO figures): the
+   * same dispatch, answer, result and printer test as on /ws/agent, on the Socket.IO wire.
+   */
+  @Test
+  void theSimulatedAgentSpeaksSocketIoEndToEnd() {
+    var gateway = gateway(Map.of());
+    var caller = gateway(Map.of());
+    var results = new CopyOnWriteArrayList<String>();
+    caller
+        .vertx()
+        .eventBus()
+        .<JsonObject>consumer(
+            Addresses.PRINTING_RESULTS,
+            m -> {
+              results.add(JobResult.fromJson(m.body()).jobId());
+              m.reply(new JsonObject().put("recorded", true));
+            });
+    String token =
+        GatewayHarness.issuer(gateway).agent("agent-sio", "c1", "b1", Duration.ofHours(1));
+    var agent =
+        new SimulatedAgent(
+                client,
+                client.createWebSocketClient(new WebSocketClientOptions()),
+                "127.0.0.1",
+                gateway.httpPort(),
+                "agent-sio",
+                List.of("p1"),
+                () -> token,
+                new SimulatedAgent.Behaviour(1, 0.0, 0))
+            .overSocketIo();
+    await(agent.start());
+    await().atMost(Duration.ofSeconds(10)).until(agent::isConnected);
+    assertThat(agent.instance()).isEqualTo(gateway.instanceId());
+    assertThat(
+            gateway
+                .registry()
+                .find("printfleet.gateway.connections")
+                .tags("role", "agent", "protocol", "socketio")
+                .gauge()
+                .value())
+        .as("the agent is on the Socket.IO transport")
+        .isEqualTo(1.0);
+
+    var reply =
+        await(
+            request(
+                caller,
+                gateway.instanceId(),
+                DispatchRequest.ACTION,
+                dispatch("job-sio", "agent-sio").toJson()));
+    assertThat(reply.ok()).isTrue();
+    assertThat(reply.data().getBoolean("accepted")).isTrue();
+    await().atMost(Duration.ofSeconds(10)).until(() -> results.contains("job-sio"));
+    assertThat(agent.jobsPrinted()).isEqualTo(1);
+
+    var test =
+        await(
+            request(
+                caller,
+                gateway.instanceId(),
+                PrinterTestRequest.ACTION,
+                new PrinterTestRequest("c1", "agent-sio", "p1").toJson()));
+    assertThat(test.ok()).isTrue();
+    assertThat(test.data().getBoolean("ok")).isTrue();
+  }
+
   @Test
   void anAgentAnsweringFarMoreDispatchesThanItsRateLimitStaysConnected() {
     var gateway = gateway(Map.of());

@@ -24,7 +24,8 @@ import org.slf4j.LoggerFactory;
  * A printer agent speaking PROTOCOL.md §2 over a real WebSocket: it syncs its printers after the
  * welcome, accepts {@code job.dispatch} (dropping a job id it already printed, as real agents do),
  * reports {@code job.result} after a delay, answers {@code printer.test}, changes printer statuses
- * now and then, and reconnects with backoff when its socket closes.
+ * now and then, and reconnects with backoff when its socket closes. {@link #overSocketIo} makes it
+ * an agent of the original system instead: the same behaviour on Socket.IO (PROTOCOL.md §2.5).
  */
 public final class SimulatedAgent {
 
@@ -79,6 +80,11 @@ public final class SimulatedAgent {
 
   private volatile java.util.function.Consumer<JsonObject> dispatchListener;
   private volatile WebSocket socket;
+  private volatile boolean socketIo;
+
+  /** The Socket.IO connection state of the current socket; null on {@code /ws/agent}. */
+  private volatile SocketIoWire wire;
+
   private volatile boolean stopped;
   private volatile String instance;
   private volatile String syncId;
@@ -114,6 +120,15 @@ public final class SimulatedAgent {
     this.token = token;
     this.behaviour = behaviour;
     this.random = new Random(agentId.hashCode());
+  }
+
+  /**
+   * Speaks Socket.IO at {@code /socket.io/} (a WebSocket from the start, the token in the CONNECT,
+   * the original's event names) instead of the envelope at {@code /ws/agent}. Call before start.
+   */
+  public SimulatedAgent overSocketIo() {
+    socketIo = true;
+    return this;
   }
 
   public String agentId() {
@@ -172,16 +187,19 @@ public final class SimulatedAgent {
   }
 
   private Future<Void> connect() {
+    String bearer = token.get();
     var options =
         new WebSocketConnectOptions()
             .setHost(host)
             .setPort(port)
-            .setURI("/ws/agent")
+            .setURI(socketIo ? SocketIoWire.URI : "/ws/agent")
             // Vert.x's handshake timer: it closes the connection it gave up on. Left open, a proxy
             // in front (nginx) would hand that upgrade to another gateway later, and the stale
             // connection would replace the agent's live one there (4409).
-            .setIdleTimeout(HANDSHAKE_TIMEOUT_MS)
-            .addHeader("Authorization", "Bearer " + token.get());
+            .setIdleTimeout(HANDSHAKE_TIMEOUT_MS);
+    if (!socketIo) {
+      options.addHeader("Authorization", "Bearer " + bearer);
+    }
     // A gateway frozen behind the load balancer accepts the TCP connection and answers nothing: the
     // handshake is given up after HANDSHAKE_TIMEOUT_MS, and a socket that opens after all is
     // closed. (WebSocketConnectOptions#setTimeout would also close an open socket idle that long.)
@@ -203,7 +221,7 @@ public final class SimulatedAgent {
               if (ar.succeeded() && !outcome.tryComplete()) {
                 ar.result().close();
               } else if (ar.succeeded()) {
-                onOpen(ar.result());
+                onOpen(ar.result(), bearer);
               } else if (outcome.tryFail(ar.cause())) {
                 log.debug("Agent could not connect agent={}: {}", agentId, ar.cause().toString());
                 scheduleReconnect();
@@ -212,13 +230,19 @@ public final class SimulatedAgent {
     return outcome.future();
   }
 
-  private void onOpen(WebSocket ws) {
+  private void onOpen(WebSocket ws, String bearer) {
+    var connection = socketIo ? new SocketIoWire(bearer) : null;
+    wire = connection;
     socket = ws;
     connects.incrementAndGet();
     backoffMs = 500;
     lastFrameNanos = System.nanoTime();
     ws.pongHandler(pong -> lastFrameNanos = System.nanoTime());
-    ws.textMessageHandler(this::onFrame);
+    if (connection == null) {
+      ws.textMessageHandler(this::onFrame);
+    } else {
+      ws.textMessageHandler(text -> onSocketIoFrame(ws, connection, text));
+    }
     vertx.cancelTimer(livenessTimer);
     lastPingNanos = System.nanoTime();
     livenessTimer = vertx.setTimer(PING_EVERY_MS, id -> checkServer(ws));
@@ -294,6 +318,25 @@ public final class SimulatedAgent {
       log.warn("Agent received a bad frame agent={}: {}", agentId, e.getMessage());
       return;
     }
+    onEnvelope(envelope);
+  }
+
+  private void onSocketIoFrame(WebSocket ws, SocketIoWire connection, String text) {
+    lastFrameNanos = System.nanoTime();
+    boolean open;
+    try {
+      open = connection.read(text, ws::writeTextMessage, this::onEnvelope);
+    } catch (dev.printfleet.common.protocol.socketio.ProtocolException e) {
+      log.warn("Agent received a bad Socket.IO frame agent={}: {}", agentId, e.getMessage());
+      return;
+    }
+    if (!open) {
+      log.debug("Agent's Socket.IO session ended by the gateway agent={}", agentId);
+      ws.close().onFailure(e -> {});
+    }
+  }
+
+  private void onEnvelope(Envelope envelope) {
     switch (envelope.type()) {
       case "welcome" -> {
         instance = envelope.data().getString("instance");
@@ -313,8 +356,10 @@ public final class SimulatedAgent {
                       .put("ok", true)
                       .put("latencyMs", behaviour.printDelayMs())
                       .put("detail", "test page printed")));
+      case Envelope.ERROR ->
+          log.debug("Agent was sent an error agent={}: {}", agentId, envelope.data().encode());
       default -> {
-        /* responses and errors need no action */
+        /* other messages need no action */
       }
     }
   }
@@ -448,8 +493,13 @@ public final class SimulatedAgent {
   /** Sends any envelope, for tests that need the agent to say something specific. */
   public void send(Envelope envelope) {
     WebSocket current = socket;
-    if (current != null && !current.isClosed()) {
-      current.writeTextMessage(envelope.encode());
+    if (current == null || current.isClosed()) {
+      return;
+    }
+    SocketIoWire connection = wire;
+    String text = connection == null ? envelope.encode() : connection.write(envelope);
+    if (text != null) {
+      current.writeTextMessage(text);
     }
   }
 

@@ -217,6 +217,9 @@ final class JobLoad implements Callable<Integer> {
               SimulatedAgent.printerIdsFor(agentId, printers),
               () -> token,
               new SimulatedAgent.Behaviour(printDelayMs, failureRate, statusEveryMs));
+      if (target.protocol == LoadGenerator.AgentProtocol.SOCKETIO) {
+        agent.overSocketIo();
+      }
       agent.onDispatch(this::received);
       fleet.add(agent);
       printerIds.addAll(agent.printerIds());
@@ -731,6 +734,7 @@ final class JobLoad implements Callable<Integer> {
             .put("mode", "jobs")
             .put("machine", LoadGenerator.machine())
             .put("agents", agents)
+            .put("protocol", target.protocol.name().toLowerCase(java.util.Locale.ROOT))
             .put("printers", agents * printers)
             .put("targetRate", rate)
             .put("durationS", durationS)

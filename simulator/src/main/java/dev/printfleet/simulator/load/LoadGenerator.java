@@ -3,6 +3,7 @@ package dev.printfleet.simulator.load;
 import dev.printfleet.common.auth.Role;
 import dev.printfleet.common.auth.TokenIssuer;
 import dev.printfleet.common.protocol.Envelope;
+import dev.printfleet.simulator.SocketIoWire;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -47,7 +48,10 @@ import picocli.CommandLine.Option;
 public final class LoadGenerator implements Runnable {
 
   public static void main(String[] args) {
-    System.exit(new CommandLine(new LoadGenerator()).execute(args));
+    System.exit(
+        new CommandLine(new LoadGenerator())
+            .setCaseInsensitiveEnumValuesAllowed(true)
+            .execute(args));
   }
 
   @Override
@@ -100,6 +104,15 @@ public final class LoadGenerator implements Runnable {
         defaultValue = "200")
     int concurrency;
 
+    @Option(
+        names = "--protocol",
+        description =
+            "What the agents speak: websocket (the envelope at /ws/agent) or socketio (the original"
+                + " system's Socket.IO at /socket.io/, namespace /printing-ws, its event names;"
+                + " PROTOCOL.md §2.5). Dashboards use /ws/client either way (default: websocket).",
+        defaultValue = "websocket")
+    AgentProtocol protocol;
+
     @Option(names = "--report", description = "Write the JSON report here.")
     Path report;
 
@@ -116,6 +129,12 @@ public final class LoadGenerator implements Runnable {
         description =
             "Base URLs of services whose heap and CPU are read from /metrics every second, e.g. http://127.0.0.1:8080,http://127.0.0.1:8081.")
     List<String> sampled = List.of();
+  }
+
+  /** How simulated agents connect. */
+  enum AgentProtocol {
+    WEBSOCKET,
+    SOCKETIO
   }
 
   /** Opens N agent sockets, waits for every welcome, holds them idle, and reports. */
@@ -188,6 +207,7 @@ public final class LoadGenerator implements Runnable {
       var report =
           new JsonObject()
               .put("mode", "agents")
+              .put("protocol", target.protocol.name().toLowerCase(java.util.Locale.ROOT))
               .put("requested", count)
               .put("connected", connected)
               .put("openAfterHold", stillOpen)
@@ -659,19 +679,29 @@ public final class LoadGenerator implements Runnable {
       String token = issuer.agent(agentId, target.company, "b" + i % branches, Duration.ofHours(6));
       long begin = System.nanoTime();
       Promise<Void> welcomed = Promise.promise();
+      boolean socketIo = target.protocol == AgentProtocol.SOCKETIO;
+      var options =
+          new WebSocketConnectOptions()
+              .setHost(target.host)
+              .setPort(target.port)
+              .setURI(socketIo ? SocketIoWire.URI : "/ws/agent");
+      if (!socketIo) {
+        options.addHeader("Authorization", "Bearer " + token);
+      }
       client(i)
-          .connect(
-              new WebSocketConnectOptions()
-                  .setHost(target.host)
-                  .setPort(target.port)
-                  .setURI("/ws/agent")
-                  .addHeader("Authorization", "Bearer " + token))
+          .connect(options)
           .onSuccess(
               ws -> {
                 open.incrementAndGet();
                 ws.closeHandler(v -> open.decrementAndGet());
+                // On Socket.IO the wire answers the handshake (the CONNECT) and the gateway's
+                // pings.
+                var wire = socketIo ? new SocketIoWire(token) : null;
                 ws.textMessageHandler(
                     text -> {
+                      if (wire != null && !readSocketIo(wire, ws, text)) {
+                        return;
+                      }
                       if (!welcomed.future().isComplete() && text.contains("\"welcome\"")) {
                         connect.recordNanos(System.nanoTime() - begin);
                         if (keep != null) {
@@ -687,12 +717,10 @@ public final class LoadGenerator implements Runnable {
                             list.add(
                                 new JsonObject().put("id", target.idPrefix + index + "-p" + p));
                           }
-                          ws.writeTextMessage(
+                          var sync =
                               Envelope.request(
-                                      "printers.sync",
-                                      "sync",
-                                      new JsonObject().put("printers", list))
-                                  .encode());
+                                  "printers.sync", "sync", new JsonObject().put("printers", list));
+                          ws.writeTextMessage(wire == null ? sync.encode() : wire.write(sync));
                         }
                         welcomed.tryComplete();
                       }
@@ -704,6 +732,24 @@ public final class LoadGenerator implements Runnable {
                 welcomed.tryFail(e);
               });
       return welcomed.future();
+    }
+
+    /**
+     * Lets the Socket.IO wire read a frame of an agent that is only held (no envelope needs an
+     * answer); false when the frame was not the contract's (a ping, the handshake) or the session
+     * ended.
+     */
+    private static boolean readSocketIo(SocketIoWire wire, WebSocket ws, String text) {
+      boolean[] message = new boolean[1];
+      try {
+        if (!wire.read(text, ws::writeTextMessage, envelope -> message[0] = true)) {
+          ws.close();
+          return false;
+        }
+      } catch (dev.printfleet.common.protocol.socketio.ProtocolException e) {
+        return false;
+      }
+      return message[0];
     }
 
     Future<?> dashboard(

@@ -1,6 +1,8 @@
 package dev.printfleet.gateway.transport.socketio;
 
 import dev.printfleet.common.lifecycle.OnEventLoop;
+import dev.printfleet.common.protocol.socketio.EnginePacket;
+import dev.printfleet.common.protocol.socketio.ProtocolException;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.ServerWebSocket;

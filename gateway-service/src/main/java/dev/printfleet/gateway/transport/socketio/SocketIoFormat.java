@@ -1,6 +1,9 @@
 package dev.printfleet.gateway.transport.socketio;
 
 import dev.printfleet.common.protocol.Envelope;
+import dev.printfleet.common.protocol.socketio.EnginePacket;
+import dev.printfleet.common.protocol.socketio.EventNames;
+import dev.printfleet.common.protocol.socketio.SocketPacket;
 import dev.printfleet.gateway.session.WireFormat;
 
 /**

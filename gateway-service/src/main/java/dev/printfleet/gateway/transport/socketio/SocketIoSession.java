@@ -2,6 +2,9 @@ package dev.printfleet.gateway.transport.socketio;
 
 import dev.printfleet.common.auth.Principal;
 import dev.printfleet.common.protocol.Envelope;
+import dev.printfleet.common.protocol.socketio.EnginePacket;
+import dev.printfleet.common.protocol.socketio.EventNames;
+import dev.printfleet.common.protocol.socketio.SocketPacket;
 import dev.printfleet.gateway.session.BaseSession;
 import dev.printfleet.gateway.session.CloseCodes;
 import dev.printfleet.gateway.session.GatewayMetrics;

@@ -1,4 +1,4 @@
-package dev.printfleet.gateway.transport.socketio;
+package dev.printfleet.common.protocol.socketio;
 
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
@@ -15,17 +15,17 @@ import io.vertx.core.json.JsonObject;
  *     event name then its arguments; ACK: the arguments) or null
  * @param ackId the acknowledgement id, or -1 for none
  */
-record SocketPacket(Type type, String namespace, long ackId, Object payload) {
+public record SocketPacket(Type type, String namespace, long ackId, Object payload) {
 
-  static final String MAIN = "/";
+  public static final String MAIN = "/";
 
   /** A longer namespace is no namespace printfleet serves; it is refused before it is kept. */
-  static final int MAX_NAMESPACE = 128;
+  public static final int MAX_NAMESPACE = 128;
 
   /** Ack ids are counters on the peer's side; more digits than this cannot be one. */
   private static final int MAX_ACK_DIGITS = 15;
 
-  enum Type {
+  public enum Type {
     CONNECT,
     DISCONNECT,
     EVENT,
@@ -34,16 +34,16 @@ record SocketPacket(Type type, String namespace, long ackId, Object payload) {
     BINARY_EVENT,
     BINARY_ACK;
 
-    char digit() {
+    public char digit() {
       return (char) ('0' + ordinal());
     }
   }
 
-  static SocketPacket connected(String namespace, String sid) {
+  public static SocketPacket connected(String namespace, String sid) {
     return new SocketPacket(Type.CONNECT, namespace, -1, new JsonObject().put("sid", sid));
   }
 
-  static SocketPacket connectError(String namespace, String message, JsonObject data) {
+  public static SocketPacket connectError(String namespace, String message, JsonObject data) {
     var payload = new JsonObject().put("message", message);
     if (data != null) {
       payload.put("data", data);
@@ -51,35 +51,35 @@ record SocketPacket(Type type, String namespace, long ackId, Object payload) {
     return new SocketPacket(Type.CONNECT_ERROR, namespace, -1, payload);
   }
 
-  static SocketPacket disconnect(String namespace) {
+  public static SocketPacket disconnect(String namespace) {
     return new SocketPacket(Type.DISCONNECT, namespace, -1, null);
   }
 
-  static SocketPacket event(String namespace, long ackId, String event, Object argument) {
+  public static SocketPacket event(String namespace, long ackId, String event, Object argument) {
     return new SocketPacket(Type.EVENT, namespace, ackId, new JsonArray().add(event).add(argument));
   }
 
-  static SocketPacket ack(String namespace, long ackId, Object argument) {
+  public static SocketPacket ack(String namespace, long ackId, Object argument) {
     return new SocketPacket(Type.ACK, namespace, ackId, new JsonArray().add(argument));
   }
 
-  boolean hasAck() {
+  public boolean hasAck() {
     return ackId >= 0;
   }
 
   /** The event name of an EVENT packet. */
-  String eventName() {
+  public String eventName() {
     return ((JsonArray) payload).getString(0);
   }
 
   /** The first argument after an EVENT's name, or an ACK's first argument; null when absent. */
-  Object firstArgument() {
+  public Object firstArgument() {
     JsonArray array = (JsonArray) payload;
     int index = type == Type.EVENT ? 1 : 0;
     return array.size() > index ? array.getValue(index) : null;
   }
 
-  String encode() {
+  public String encode() {
     var text = new StringBuilder().append(type.digit());
     if (!MAIN.equals(namespace)) {
       text.append(namespace).append(',');
@@ -94,7 +94,7 @@ record SocketPacket(Type type, String namespace, long ackId, Object payload) {
   }
 
   /** A packet from the data of an Engine.IO message; throws when it breaks the protocol. */
-  static SocketPacket decode(String text) throws ProtocolException {
+  public static SocketPacket decode(String text) throws ProtocolException {
     if (text.isEmpty()) {
       throw new ProtocolException("empty Socket.IO packet");
     }

@@ -1,4 +1,4 @@
-package dev.printfleet.gateway.transport.socketio;
+package dev.printfleet.common.protocol.socketio;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

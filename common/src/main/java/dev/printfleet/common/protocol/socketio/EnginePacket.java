@@ -1,4 +1,4 @@
-package dev.printfleet.gateway.transport.socketio;
+package dev.printfleet.common.protocol.socketio;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -9,12 +9,12 @@ import java.util.List;
  * record separator (0x1E). Binary packets (a {@code b} prefix in polling, binary frames on a
  * WebSocket) are not part of printfleet's contract and are refused by the callers.
  */
-record EnginePacket(Type type, String data) {
+public record EnginePacket(Type type, String data) {
 
   /** Separates the packets of one polling body. */
-  static final char SEPARATOR = '\u001e';
+  public static final char SEPARATOR = '\u001e';
 
-  enum Type {
+  public enum Type {
     OPEN,
     CLOSE,
     PING,
@@ -23,26 +23,26 @@ record EnginePacket(Type type, String data) {
     UPGRADE,
     NOOP;
 
-    char digit() {
+    public char digit() {
       return (char) ('0' + ordinal());
     }
   }
 
-  static final EnginePacket PING = new EnginePacket(Type.PING, "");
-  static final EnginePacket PONG = new EnginePacket(Type.PONG, "");
-  static final EnginePacket NOOP = new EnginePacket(Type.NOOP, "");
-  static final EnginePacket CLOSE = new EnginePacket(Type.CLOSE, "");
+  public static final EnginePacket PING = new EnginePacket(Type.PING, "");
+  public static final EnginePacket PONG = new EnginePacket(Type.PONG, "");
+  public static final EnginePacket NOOP = new EnginePacket(Type.NOOP, "");
+  public static final EnginePacket CLOSE = new EnginePacket(Type.CLOSE, "");
 
-  static EnginePacket message(String data) {
+  public static EnginePacket message(String data) {
     return new EnginePacket(Type.MESSAGE, data);
   }
 
-  String encode() {
+  public String encode() {
     return data.isEmpty() ? String.valueOf(type.digit()) : type.digit() + data;
   }
 
   /** A packet read from the wire; throws when it is empty, binary or of no known type. */
-  static EnginePacket decode(String text) throws ProtocolException {
+  public static EnginePacket decode(String text) throws ProtocolException {
     if (text.isEmpty()) {
       throw new ProtocolException("empty Engine.IO packet");
     }
@@ -61,7 +61,8 @@ record EnginePacket(Type type, String data) {
    * The packets of a polling body, at most {@code maxPackets} of them (more is refused: each costs
    * a message against the rate limit anyway, and a body is bounded by the message limit).
    */
-  static List<EnginePacket> decodePayload(String body, int maxPackets) throws ProtocolException {
+  public static List<EnginePacket> decodePayload(String body, int maxPackets)
+      throws ProtocolException {
     List<EnginePacket> packets = new ArrayList<>();
     int start = 0;
     while (start <= body.length()) {
@@ -79,7 +80,7 @@ record EnginePacket(Type type, String data) {
   }
 
   /** One polling body holding these encoded packets, in order. */
-  static String encodePayload(Iterable<String> encoded) {
+  public static String encodePayload(Iterable<String> encoded) {
     return String.join(String.valueOf(SEPARATOR), encoded);
   }
 }
