@@ -2,6 +2,8 @@
 # Gateway figures on this machine: agent connections one gateway holds, heap and RSS per
 # connection, CPU while they idle. (Status delivery to dashboards: bench/fanout.sh.)
 # Usage: bench/gateway-capacity.sh [AGENTS]     (default: 10000, at most 19,900)
+# AGENT_PROTOCOL: what the agents speak, websocket (/ws/agent, the default) or socketio (/socket.io/,
+# PROTOCOL.md §2.5).
 # The report goes to target/bench/gateway-capacity-<time>/: summary.txt, machine.json, and each load
 # process's agents-N.json with its HTML chart (connections per second, connect time, gateway heap/CPU).
 # One gateway (with embedded Redis) runs in its own JVM; the load comes from separate processes,
@@ -16,6 +18,8 @@ drop_root "$ROOT/bench/gateway-capacity.sh" "$@"
 
 AGENTS="${1:-10000}"
 [[ "$AGENTS" =~ ^[0-9]+$ && "$AGENTS" -ge 1 && "$AGENTS" -le 19900 ]] || { echo "AGENTS must be 1..19900 (one gateway process holds at most 20,000 files)" >&2; exit 2; }
+PROTOCOL="${AGENT_PROTOCOL:-websocket}"
+[[ "$PROTOCOL" == websocket || "$PROTOCOL" == socketio ]] || { echo "AGENT_PROTOCOL must be websocket or socketio (got '$PROTOCOL')" >&2; exit 2; }
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 ./printfleet build >/dev/null
 
@@ -41,7 +45,7 @@ per=9000
 procs=$(( (AGENTS + per - 1) / per ))
 for p in $(seq 0 $((procs - 1))); do
   n=$(( AGENTS - p * per )); (( n > per )) && n=$per
-  java $PRINTFLEET_JAVA_OPTS -Xmx512m -jar simulator/target/simulator.jar agents --port "$GW" --secret "$SECRET" --count "$n" \
+  java $PRINTFLEET_JAVA_OPTS -Xmx512m -jar simulator/target/simulator.jar agents --port "$GW" --secret "$SECRET" --count "$n" --protocol "$PROTOCOL" \
     --id-prefix "p${p}a" --source-ips "127.0.0.$((2 + p * 2)),127.0.0.$((3 + p * 2))" --hold 3600 \
     --ready-file "$WORK/ready-$p" --stop-file "$WORK/stop" --report "$REPORT_DIR/agents-$p.json" $( (( p == 0 )) && echo --sample "http://127.0.0.1:$GW") \
     >"$WORK/agents-$p.log" 2>&1 &
@@ -59,7 +63,7 @@ heap1=$(heap_mib "$GW_PID" "$GW"); rss1=$(rss_mib "$GW_PID")
 connect=$(grep -h "connect-to-welcome" "$WORK"/agents-*.log | tr '\n' ' ')
 
 echo "printfleet gateway capacity ($(nproc) cores, $(java -version 2>&1 | head -1))"
-echo "agents requested ${AGENTS} in ${procs} load process(es); connections held by the gateway: ${held}"
+echo "agents (${PROTOCOL}) requested ${AGENTS} in ${procs} load process(es); connections held by the gateway: ${held}"
 echo "  ${connect}"
 echo "gateway heap after GC: ${heap0} MiB idle -> ${heap1} MiB with ${held} agents = $(python3 -c "print(round(($heap1-$heap0)*1024/max(1,$held),1))") KiB per connection"
 echo "gateway RSS: ${rss0} MiB -> ${rss1} MiB = $(python3 -c "print(round(($rss1-$rss0)*1024/max(1,$held),1))") KiB per connection"
