@@ -2,15 +2,17 @@
 // and dashboards of the system printfleet replaces use it. Prints one JSON line per thing that
 // happens; stops by itself after --seconds, when stdin closes, or on SIGTERM.
 //
-//   node client.js agent     <url> <token> <transports> <printerId>
+//   node client.js agent     <url> <token> <transports> <printerId> [statuses]
 //   node client.js dashboard <url> <token> <transports> <room>
 //
 // <url> ends with the namespace (http://127.0.0.1:8080/printing-ws); <transports> is
-// "websocket", "polling" or "polling,websocket".
+// "websocket", "polling" or "polling,websocket". An agent given [statuses] emits that many
+// printerStatus events with an ack from the moment it connects, one every 20 ms (so some are
+// sent while an upgrade from polling is under way), and says how many were answered.
 'use strict';
 const { io } = require('socket.io-client');
 
-const [mode, url, token, transports, target] = process.argv.slice(2);
+const [mode, url, token, transports, target, statuses] = process.argv.slice(2);
 if (!['agent', 'dashboard'].includes(mode) || !url || !token || !transports || !target) {
   console.error('usage: node client.js agent|dashboard <url> <token> <transports> <printerId|room>');
   process.exit(2);
@@ -30,11 +32,28 @@ socket.on('connect', () => {
   if (mode === 'agent') {
     socket.emit('printersSync', { printers: [{ id: target, name: 'Kitchen', status: 'online' }] },
       (answer) => say('synced', { answer }));
+    if (statuses) emitStatuses(Number(statuses));
   } else {
     socket.emit('subscribe', { rooms: [target] }, (answer) => say('subscribed', { answer }));
   }
 });
 socket.io.on('open', () => socket.io.engine.on('upgrade', (t) => say('upgraded', { transport: t.name })));
+function emitStatuses(total) {
+  const sentOn = {}, errors = [];
+  let sent = 0, answered = 0;
+  const next = () => {
+    const transport = socket.io.engine.transport.name;
+    sentOn[transport] = (sentOn[transport] || 0) + 1;
+    socket.emit('printerStatus', { printerId: target, status: sent % 2 ? 'busy' : 'online' }, (answer) => {
+      answered += 1;
+      if (answer && answer.error) errors.push(answer.error);
+      if (answered === total) say('statuses', { answered, errors, sentOn });
+    });
+    sent += 1;
+    if (sent < total) setTimeout(next, 20);
+  };
+  next();
+}
 socket.on('connect_error', (e) => { say('connect_error', { message: e.message, data: e.data }); stop(0); });
 socket.on('disconnect', (reason) => say('disconnected', { reason }));
 socket.on('printJob', (job, ack) => {

@@ -73,6 +73,44 @@ class SocketIoWireTest extends GatewayTestBase {
     assertThat(handshake.getLong("maxPayload")).isEqualTo(65_536L);
   }
 
+  private static HttpResponse<String> fromOrigin(String url, String method, String origin) {
+    return Http.send(
+        HttpRequest.newBuilder(URI.create(url))
+            .header("Origin", origin)
+            .method(method, HttpRequest.BodyPublishers.noBody())
+            .build());
+  }
+
+  @Test
+  void aBrowserPollingFromAnAllowedOriginMayReadTheAnswersAndOthersMayNot() {
+    var open = fromOrigin(base, "GET", "https://dash.example");
+    assertThat(open.statusCode()).isEqualTo(200);
+    assertThat(open.headers().firstValue("Access-Control-Allow-Origin"))
+        .contains("https://dash.example");
+    var preflight = fromOrigin(base, "OPTIONS", "https://dash.example");
+    assertThat(preflight.statusCode()).isEqualTo(204);
+    assertThat(preflight.headers().firstValue("Access-Control-Allow-Methods"))
+        .contains("GET, POST");
+    assertThat(preflight.headers().firstValue("Access-Control-Allow-Headers"))
+        .contains("Authorization, Content-Type");
+    assertThat(preflight.headers().firstValue("Access-Control-Allow-Credentials")).isEmpty();
+
+    var listed = gateway(Map.of("PRINTFLEET_ALLOWED_ORIGINS", "https://dash.example"));
+    String listedBase =
+        "http://127.0.0.1:" + listed.httpPort() + "/socket.io/?EIO=4&transport=polling";
+    assertThat(
+            fromOrigin(listedBase, "GET", "https://dash.example")
+                .headers()
+                .firstValue("Access-Control-Allow-Origin"))
+        .contains("https://dash.example");
+    var other = fromOrigin(listedBase, "GET", "https://evil.example");
+    assertThat(other.headers().firstValue("Access-Control-Allow-Origin")).isEmpty();
+    var otherPreflight = fromOrigin(listedBase, "OPTIONS", "https://evil.example");
+    assertThat(otherPreflight.statusCode()).isEqualTo(204);
+    assertThat(otherPreflight.headers().firstValue("Access-Control-Allow-Origin")).isEmpty();
+    assertThat(otherPreflight.headers().firstValue("Access-Control-Allow-Methods")).isEmpty();
+  }
+
   @Test
   void aRequestWithoutProtocolFourAnUnknownTransportOrAnUnknownSidIsRefused() {
     String root = "http://127.0.0.1:" + gateway.httpPort() + "/socket.io/";

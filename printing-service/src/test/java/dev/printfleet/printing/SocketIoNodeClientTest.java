@@ -65,17 +65,22 @@ class SocketIoNodeClientTest extends PrintingTestBase {
   }
 
   /** A client process; its JSON lines, as they come. */
-  private List<JsonObject> client(String mode, String token, String transports, String target)
+  private List<JsonObject> client(
+      String mode, String token, String transports, String target, String... more)
       throws IOException {
-    var process =
-        new ProcessBuilder(
+    var command =
+        new java.util.ArrayList<>(
+            List.of(
                 "node",
                 "client.js",
                 mode,
                 "http://127.0.0.1:" + gateway.httpPort() + "/printing-ws",
                 token,
                 transports,
-                target)
+                target));
+    command.addAll(List.of(more));
+    var process =
+        new ProcessBuilder(command)
             .directory(WORK.toFile())
             .redirectError(ProcessBuilder.Redirect.INHERIT)
             .start();
@@ -143,11 +148,19 @@ class SocketIoNodeClientTest extends PrintingTestBase {
             "agent",
             cluster.agentToken("node-up", "acme", "b1"),
             "polling,websocket",
-            "node-up-p1");
+            "node-up-p1",
+            "40");
     assertThat(first(lines, "connected").getString("transport")).isEqualTo("polling");
     assertThat(first(lines, "upgraded").getString("transport")).isEqualTo("websocket");
     assertThat(first(lines, "synced").getJsonObject("answer"))
         .isEqualTo(new JsonObject().put("printers", 1));
+    // 40 statuses emitted from the connect on, one every 20 ms: the first on polling, the last on
+    // the WebSocket, the ones between while the upgrade was under way. Every one is answered.
+    var statuses = first(lines, "statuses");
+    assertThat(statuses.getInteger("answered")).isEqualTo(40);
+    assertThat(statuses.getJsonArray("errors")).isEmpty();
+    assertThat(statuses.getJsonObject("sentOn").getInteger("polling", 0)).isPositive();
+    assertThat(statuses.getJsonObject("sentOn").getInteger("websocket", 0)).isPositive();
     awaitPrinterKnown("node-up-p1");
     String jobId = postJob("node-up-p1");
     assertThat(first(lines, "job").getJsonObject("job").getString("jobId")).isEqualTo(jobId);

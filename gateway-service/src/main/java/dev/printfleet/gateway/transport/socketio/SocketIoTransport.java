@@ -99,6 +99,9 @@ public final class SocketIoTransport {
     String transport = request.getParam("transport");
     String sid = request.getParam("sid");
     boolean upgrade = "websocket".equalsIgnoreCase(request.getHeader("Upgrade"));
+    if (!upgrade && !allowCrossOrigin(request, dashboards)) {
+      return;
+    }
     if ("websocket".equals(transport) && upgrade) {
       if (sid == null) {
         handshake(request, agents, dashboards, true);
@@ -118,6 +121,31 @@ public final class SocketIoTransport {
     } else {
       refuse(request, 400, "transport must be polling, or websocket with an upgrade");
     }
+  }
+
+  /**
+   * CORS for a browser dashboard polling from another origin: a request with an allowed Origin
+   * (any, when PRINTFLEET_ALLOWED_ORIGINS is not set) may read its answer, and a preflight is
+   * answered here (false: the request is done). No credentials: the token travels in the CONNECT
+   * (or the Authorization header), never in a cookie.
+   */
+  private static boolean allowCrossOrigin(HttpServerRequest request, Endpoint dashboards) {
+    String origin = request.getHeader("Origin");
+    var response = request.response();
+    if (origin != null && dashboards.admission().allowsOrigin(origin)) {
+      response.putHeader("Access-Control-Allow-Origin", origin).putHeader("Vary", "Origin");
+    }
+    if (request.method() != HttpMethod.OPTIONS) {
+      return true;
+    }
+    if (response.headers().contains("Access-Control-Allow-Origin")) {
+      response
+          .putHeader("Access-Control-Allow-Methods", "GET, POST")
+          .putHeader("Access-Control-Allow-Headers", "Authorization, Content-Type")
+          .putHeader("Access-Control-Max-Age", "600");
+    }
+    response.setStatusCode(204).end();
+    return false;
   }
 
   private void handshake(
