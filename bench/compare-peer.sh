@@ -46,7 +46,6 @@ done
 WARMUP_STEPS=$(( (WARMUP + DURATION - 1) / DURATION ))
 WARMUP_S=$(( WARMUP_STEPS * DURATION ))
 
-
 # shellcheck source=../scripts/jdk.sh
 source "$ROOT/scripts/jdk.sh"
 find_jdk

@@ -100,7 +100,10 @@ SIDE_PID=$!
 wait "$SIDE_PID" || compare_status=$?
 SIDE_PID=""
 cp "$WORK/compare.log" "$REPORT_DIR/compare-peer.log"
-compare_dir="$(sed -n 's/^table: \(.*\)\/compare\.md.*/\1/p' "$WORK/compare.log" | tail -1)"
+# compare-peer.sh's report directory: the newest one, made after this run started (its "table:" line
+# goes through a tee that may not have flushed when the script's process ends).
+compare_dir="$(find "$ROOT/target/bench" -maxdepth 1 -type d -name 'compare-peer-*' -newer "$REPORT_DIR/machine.json" 2>/dev/null | sort | tail -1)"
+[[ -n "$compare_dir" && -s "$compare_dir/compare.json" ]] || compare_dir=""
 (( compare_status == 0 )) && [[ -n "$compare_dir" ]] || echo "bench/compare-peer.sh exited ${compare_status}; log: $REPORT_DIR/compare-peer.log" >&2
 
 echo
@@ -111,7 +114,7 @@ capacity, out_dir, agents, compare_dir = sys.argv[1], sys.argv[2], int(sys.argv[
 def printfleet(log):
     text = open(log).read()
     held = re.search(r"connections held by the gateway: (\d+)", text)
-    rss = re.search(r"gateway RSS: ([\d.]+) MiB -> ([\d.]+) MiB = ([\d.]+) KiB per connection", text)
+    rss = re.search(r"gateway RSS: ([\d.]+) MiB -> ([\d.]+) MiB = (-?[\d.]+) KiB per connection", text)
     heap = re.search(r"-> ([\d.]+) MiB with \d+ agents = ([-\d.]+) KiB per connection", text)
     cpu = re.search(r"idle \(20 s\): ([\d.]+) % of one core", text)
     if not held:
@@ -141,7 +144,7 @@ for line in open(capacity):
 names = {"websocket": "printfleet, /ws/agent", "socketio": "printfleet, Socket.IO", "peer": "peer (Node.js Socket.IO)"}
 v = lambda x: "-" if x is None else f"{x:g}"
 md = [f"## Agents held by one gateway process ({agents} requested)", "",
-      "| side | held | RSS idle → held, MiB | RSS per connection, KiB | heap per connection, KiB | CPU while idle, % of a core |",
+      "| side | held | RSS idle → held, MiB | RSS per connection, KiB | heap per connection, KiB | CPU while held, % of a core |",
       "|---|---|---|---|---|---|"]
 for r in rows:
     f = r["figures"]
@@ -158,8 +161,8 @@ if compare_dir:
     try:
         md += ["## Dispatch", "", open(f"{compare_dir}/compare.md").read().split("\n", 2)[2]]
         compare = json.load(open(f"{compare_dir}/compare.json"))
-    except OSError as e:
-        md += ["## Dispatch", "", f"failed: {e}"]
+    except (OSError, ValueError, IndexError) as e:
+        md += ["## Dispatch", "", f"failed: unreadable bench/compare-peer.sh table in {compare_dir}: {e!r}"]
 else:
     md += ["## Dispatch", "", "failed: bench/compare-peer.sh wrote no table"]
 text = "\n".join(md) + "\n"

@@ -6,9 +6,9 @@
 //   node client.js dashboard <url> <token> <transports> <room>
 //
 // <url> ends with the namespace (http://127.0.0.1:8080/printing-ws); <transports> is
-// "websocket", "polling" or "polling,websocket". An agent given [statuses] emits that many
-// printerStatus events with an ack from the moment it connects, one every 20 ms (so some are
-// sent while an upgrade from polling is under way), and says how many were answered.
+// "websocket", "polling" or "polling,websocket". An agent given [statuses] emits printerStatus
+// events with an ack from the moment it connects, one every 20 ms, until five went out on the
+// WebSocket after an upgrade (at most [statuses] in all), and says how many were answered.
 'use strict';
 const { io } = require('socket.io-client');
 
@@ -38,19 +38,23 @@ socket.on('connect', () => {
   }
 });
 socket.io.on('open', () => socket.io.engine.on('upgrade', (t) => say('upgraded', { transport: t.name })));
-function emitStatuses(total) {
+function emitStatuses(max) {
+  // One every 20 ms from the connect until five have gone out after the upgrade (at most max).
   const sentOn = {}, errors = [];
-  let sent = 0, answered = 0;
+  let sent = 0, answered = 0, afterUpgrade = 0, done = false;
+  const finish = () => { if (done && answered === sent) say('statuses', { sent, answered, errors, sentOn }); };
   const next = () => {
     const transport = socket.io.engine.transport.name;
     sentOn[transport] = (sentOn[transport] || 0) + 1;
+    if (transport === 'websocket') afterUpgrade += 1;
     socket.emit('printerStatus', { printerId: target, status: sent % 2 ? 'busy' : 'online' }, (answer) => {
       answered += 1;
       if (answer && answer.error) errors.push(answer.error);
-      if (answered === total) say('statuses', { answered, errors, sentOn });
+      finish();
     });
     sent += 1;
-    if (sent < total) setTimeout(next, 20);
+    if (sent < max && afterUpgrade < 5) setTimeout(next, 20);
+    else { done = true; finish(); }
   };
   next();
 }

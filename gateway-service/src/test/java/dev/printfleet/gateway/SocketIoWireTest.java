@@ -136,6 +136,57 @@ class SocketIoWireTest extends GatewayTestBase {
     assertThat(agentsOnline()).isEqualTo(1);
   }
 
+  /**
+   * What a client sends between the probe and the upgrade packet still goes over polling; the
+   * answers the gateway has for it come over the WebSocket once the upgrade is done, none lost.
+   */
+  @Test
+  void packetsPostedWhileTheUpgradeIsUnderWayAreAnsweredOverTheWebSocket() {
+    String sid = handshake();
+    String token = issuer.agent("up-1", "acme", "b1", Duration.ofMinutes(5));
+    post(url(sid), "40/printing-ws,{\"token\":\"" + token + "\"}");
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> get(url(sid)).body().contains("[\"welcome\","));
+
+    var frames = new java.util.concurrent.CopyOnWriteArrayList<String>();
+    var probe =
+        GatewayHarness.await(
+            client
+                .createWebSocketClient()
+                .connect(
+                    gateway.httpPort(),
+                    "127.0.0.1",
+                    "/socket.io/?EIO=4&transport=websocket&sid=" + sid));
+    probe.textMessageHandler(frames::add);
+    probe.writeTextMessage("2probe");
+    await().atMost(Duration.ofSeconds(10)).until(() -> frames.contains("3probe"));
+
+    assertThat(
+            post(
+                    url(sid),
+                    "42/printing-ws,1[\"printersSync\",{\"printers\":[{\"id\":\"up-1-p1\"}]}]"
+                        + RS
+                        + "42/printing-ws,2[\"printerStatus\",{\"printerId\":\"up-1-p1\","
+                        + "\"status\":\"busy\"}]")
+                .body())
+        .isEqualTo("ok");
+    probe.writeTextMessage("5");
+
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                frames.stream().anyMatch(f -> f.startsWith("43/printing-ws,1["))
+                    && frames.stream().anyMatch(f -> f.startsWith("43/printing-ws,2[")));
+    assertThat(frames).contains("43/printing-ws,1[{\"printers\":1}]");
+    assertThat(frames.stream().filter(f -> f.startsWith("43/printing-ws,2[")).findFirst())
+        .get()
+        .asString()
+        .doesNotContain("error");
+    assertThat(agentsOnline()).isEqualTo(1);
+  }
+
   @Test
   void aBadTokenIsAConnectErrorAndNoSession() {
     String sid = handshake();

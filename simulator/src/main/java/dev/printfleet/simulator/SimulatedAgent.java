@@ -82,8 +82,10 @@ public final class SimulatedAgent {
   private volatile WebSocket socket;
   private volatile boolean socketIo;
 
-  /** The Socket.IO connection state of the current socket; null on {@code /ws/agent}. */
-  private volatile SocketIoWire wire;
+  /** The current socket with its Socket.IO state (null on {@code /ws/agent}), set as one. */
+  private record Link(WebSocket socket, SocketIoWire wire) {}
+
+  private volatile Link link;
 
   private volatile boolean stopped;
   private volatile String instance;
@@ -232,7 +234,7 @@ public final class SimulatedAgent {
 
   private void onOpen(WebSocket ws, String bearer) {
     var connection = socketIo ? new SocketIoWire(bearer) : null;
-    wire = connection;
+    link = new Link(ws, connection);
     socket = ws;
     connects.incrementAndGet();
     backoffMs = 500;
@@ -492,14 +494,13 @@ public final class SimulatedAgent {
 
   /** Sends any envelope, for tests that need the agent to say something specific. */
   public void send(Envelope envelope) {
-    WebSocket current = socket;
-    if (current == null || current.isClosed()) {
+    Link current = link;
+    if (current == null || current.socket() != socket || current.socket().isClosed()) {
       return;
     }
-    SocketIoWire connection = wire;
-    String text = connection == null ? envelope.encode() : connection.write(envelope);
+    String text = current.wire() == null ? envelope.encode() : current.wire().write(envelope);
     if (text != null) {
-      current.writeTextMessage(text);
+      current.socket().writeTextMessage(text);
     }
   }
 

@@ -26,7 +26,13 @@ public final class SocketIoWire {
 
   public static final String NAMESPACE = "/printing-ws";
 
+  private static final java.util.concurrent.atomic.AtomicLong CONNECTIONS =
+      new java.util.concurrent.atomic.AtomicLong();
+
   private final String token;
+
+  /** Request ids of this connection's gateway requests: ack ids restart at 0 on each connection. */
+  private final String idPrefix = "sio-" + CONNECTIONS.incrementAndGet() + "-";
 
   /** The agent's requests waiting for their ack: ack id → the envelope's id. */
   private final Map<Long, String> requestsByAck = bounded();
@@ -35,6 +41,9 @@ public final class SocketIoWire {
   private final Map<String, Long> acksByRequest = bounded();
 
   private long lastAck;
+
+  /** Whether the gateway accepted the CONNECT: before that, anything but the CONNECT closes it. */
+  private boolean joined;
 
   public SocketIoWire(String token) {
     this.token = token;
@@ -73,16 +82,24 @@ public final class SocketIoWire {
   }
 
   private boolean readPacket(SocketPacket packet, Consumer<Envelope> deliver) {
+    if (!NAMESPACE.equals(packet.namespace())) {
+      return true;
+    }
     switch (packet.type()) {
+      case CONNECT -> joined = true;
       case CONNECT_ERROR -> {
         var payload = (JsonObject) packet.payload();
-        var data = payload.getJsonObject("data", new JsonObject());
+        String code =
+            payload.getValue("data") instanceof JsonObject data
+                    && data.getValue("code") instanceof String text
+                ? text
+                : "refused";
         deliver.accept(
             Envelope.event(
                 Envelope.ERROR,
                 new JsonObject()
-                    .put("code", data.getString("code", "refused"))
-                    .put("message", payload.getString("message"))));
+                    .put("code", code)
+                    .put("message", String.valueOf(payload.getValue("message")))));
         return false;
       }
       case DISCONNECT -> {
@@ -96,7 +113,7 @@ public final class SocketIoWire {
         }
       }
       default -> {
-        /* CONNECT: the welcome event follows */
+        /* binary packets never pass the decoder */
       }
     }
     return true;
@@ -113,7 +130,7 @@ public final class SocketIoWire {
     if (!packet.hasAck()) {
       return Envelope.event(type, data);
     }
-    String id = "sio-" + packet.ackId();
+    String id = idPrefix + packet.ackId();
     acksByRequest.put(id, packet.ackId());
     return Envelope.request(type, id, data);
   }
@@ -130,10 +147,15 @@ public final class SocketIoWire {
   }
 
   /**
-   * The text frame carrying an envelope of the agent, or null for a response to a request this
-   * connection never received (nothing to ack).
+   * The text frame carrying an envelope of the agent, or null when there is nothing to send: before
+   * the gateway accepted the CONNECT (it would close the connection; a real client buffers, the
+   * agent sends what it owes again at the welcome), or for a response to a request this connection
+   * never received.
    */
   public synchronized String write(Envelope envelope) {
+    if (!joined) {
+      return null;
+    }
     if (envelope.isResponse()) {
       Long ack = acksByRequest.remove(envelope.id());
       if (ack == null) {

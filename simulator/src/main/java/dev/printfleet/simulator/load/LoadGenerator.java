@@ -289,6 +289,11 @@ public final class LoadGenerator implements Runnable {
         System.err.println("loadgen fanout: --warmup must be 0..600 s");
         return 2;
       }
+      if (target.protocol != AgentProtocol.WEBSOCKET) {
+        System.err.println(
+            "loadgen fanout: its agents send envelopes on /ws/agent; --protocol socketio is not supported here");
+        return 2;
+      }
       if (agents < 1
           || dashboards < 1
           || branches < 1
@@ -693,13 +698,21 @@ public final class LoadGenerator implements Runnable {
           .onSuccess(
               ws -> {
                 open.incrementAndGet();
-                ws.closeHandler(v -> open.decrementAndGet());
+                ws.closeHandler(
+                    v -> {
+                      open.decrementAndGet();
+                      if (welcomed.tryFail("closed before the welcome")) {
+                        failures
+                            .computeIfAbsent("closed_before_welcome", k -> new AtomicInteger())
+                            .incrementAndGet();
+                      }
+                    });
                 // On Socket.IO the wire answers the handshake (the CONNECT) and the gateway's
                 // pings.
                 var wire = socketIo ? new SocketIoWire(token) : null;
                 ws.textMessageHandler(
                     text -> {
-                      if (wire != null && !readSocketIo(wire, ws, text)) {
+                      if (wire != null && !readSocketIo(wire, ws, text, welcomed, failures)) {
                         return;
                       }
                       if (!welcomed.future().isComplete() && text.contains("\"welcome\"")) {
@@ -737,19 +750,39 @@ public final class LoadGenerator implements Runnable {
     /**
      * Lets the Socket.IO wire read a frame of an agent that is only held (no envelope needs an
      * answer); false when the frame was not the contract's (a ping, the handshake) or the session
-     * ended.
+     * ended. A refused CONNECT or a broken frame fails the agent, counted by the refusal's code.
      */
-    private static boolean readSocketIo(SocketIoWire wire, WebSocket ws, String text) {
+    private static boolean readSocketIo(
+        SocketIoWire wire,
+        WebSocket ws,
+        String text,
+        Promise<Void> welcomed,
+        Map<String, AtomicInteger> failures) {
       boolean[] message = new boolean[1];
+      String[] refused = new String[1];
       try {
-        if (!wire.read(text, ws::writeTextMessage, envelope -> message[0] = true)) {
-          ws.close();
-          return false;
+        boolean open =
+            wire.read(
+                text,
+                ws::writeTextMessage,
+                envelope -> {
+                  message[0] = true;
+                  if (Envelope.ERROR.equals(envelope.type())) {
+                    refused[0] = envelope.data().getString("code");
+                  }
+                });
+        if (open) {
+          return message[0];
         }
       } catch (dev.printfleet.common.protocol.socketio.ProtocolException e) {
-        return false;
+        refused[0] = "bad_frame";
       }
-      return message[0];
+      String kind = "socketio_" + (refused[0] == null ? "disconnected" : refused[0]);
+      if (welcomed.tryFail(kind)) {
+        failures.computeIfAbsent(kind, k -> new AtomicInteger()).incrementAndGet();
+      }
+      ws.close();
+      return false;
     }
 
     Future<?> dashboard(

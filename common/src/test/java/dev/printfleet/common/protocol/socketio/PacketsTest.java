@@ -148,5 +148,14 @@ class PacketsTest {
     assertThat(EventNames.eventOf("job.update")).isEqualTo("jobUpdate");
     assertThat(EventNames.eventOf("agent.presence")).isEqualTo("agentPresence");
     assertThat(EventNames.eventOf("welcome")).isEqualTo("welcome");
+    // And the other way, as a client of the original reads and writes them.
+    assertThat(EventNames.clientEventOf("printers.sync")).isEqualTo("printersSync");
+    assertThat(EventNames.clientEventOf("printer.status")).isEqualTo("printerStatus");
+    assertThat(EventNames.clientEventOf("job.result")).isEqualTo("printJobResult");
+    assertThat(EventNames.clientEventOf("subscribe")).isEqualTo("subscribe");
+    assertThat(EventNames.typeOfServerEvent("printJob")).isEqualTo("job.dispatch");
+    assertThat(EventNames.typeOfServerEvent("printerTest")).isEqualTo("printer.test");
+    assertThat(EventNames.typeOfServerEvent("printerStatusUpdate")).isEqualTo("printer.status");
+    assertThat(EventNames.typeOfServerEvent("welcome")).isEqualTo("welcome");
   }
 }

@@ -132,8 +132,12 @@ public final class SocketIoTransport {
   private static boolean allowCrossOrigin(HttpServerRequest request, Endpoint dashboards) {
     String origin = request.getHeader("Origin");
     var response = request.response();
-    if (origin != null && dashboards.admission().allowsOrigin(origin)) {
-      response.putHeader("Access-Control-Allow-Origin", origin).putHeader("Vary", "Origin");
+    if (origin != null) {
+      // The answer depends on the Origin whether it is allowed or not: caches must keep them apart.
+      response.putHeader("Vary", "Origin");
+      if (dashboards.admission().allowsOrigin(origin)) {
+        response.putHeader("Access-Control-Allow-Origin", origin);
+      }
     }
     if (request.method() != HttpMethod.OPTIONS) {
       return true;
