@@ -48,10 +48,7 @@ import picocli.CommandLine.Option;
 public final class LoadGenerator implements Runnable {
 
   public static void main(String[] args) {
-    System.exit(
-        new CommandLine(new LoadGenerator())
-            .setCaseInsensitiveEnumValuesAllowed(true)
-            .execute(args));
+    System.exit(new CommandLine(new LoadGenerator()).execute(args));
   }
 
   @Override
@@ -110,7 +107,8 @@ public final class LoadGenerator implements Runnable {
             "What the agents speak: websocket (the envelope at /ws/agent) or socketio (the original"
                 + " system's Socket.IO at /socket.io/, namespace /printing-ws, its event names;"
                 + " PROTOCOL.md §2.5). Dashboards use /ws/client either way (default: websocket).",
-        defaultValue = "websocket")
+        defaultValue = "websocket",
+        converter = AgentProtocol.Parser.class)
     AgentProtocol protocol;
 
     @Option(names = "--report", description = "Write the JSON report here.")
@@ -134,7 +132,20 @@ public final class LoadGenerator implements Runnable {
   /** How simulated agents connect. */
   enum AgentProtocol {
     WEBSOCKET,
-    SOCKETIO
+    SOCKETIO;
+
+    /** The option's value in any case, as the help writes it: websocket, socketio. */
+    static final class Parser implements CommandLine.ITypeConverter<AgentProtocol> {
+      @Override
+      public AgentProtocol convert(String value) {
+        try {
+          return valueOf(value.trim().toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+          throw new CommandLine.TypeConversionException(
+              "expected websocket or socketio but was '" + value + "'");
+        }
+      }
+    }
   }
 
   /** Opens N agent sockets, waits for every welcome, holds them idle, and reports. */
@@ -621,6 +632,7 @@ public final class LoadGenerator implements Runnable {
     final List<WebSocketClient> clients = new ArrayList<>();
     final TokenIssuer issuer;
     final AtomicInteger open = new AtomicInteger();
+    final AtomicInteger dashboards = new AtomicInteger();
 
     /** Agents' branches are b0 .. b(branches - 1), by agent number. */
     int branches = 100;
@@ -802,8 +814,16 @@ public final class LoadGenerator implements Runnable {
         java.util.function.Consumer<Envelope> onStatus,
         java.util.function.Consumer<String> onText,
         Map<String, AtomicInteger> failures) {
+      // A user of its own per dashboard: one user may hold only so many sockets (the gateway's
+      // PRINTFLEET_WS_MAX_CONNECTIONS_PER_USER), and thousands of dashboards are thousands of
+      // users.
       String token =
-          issuer.user("dash-" + branch, Role.USER, target.company, List.of(), Duration.ofHours(6));
+          issuer.user(
+              "dash-" + branch + "-" + dashboards.incrementAndGet(),
+              Role.USER,
+              target.company,
+              List.of(),
+              Duration.ofHours(6));
       Promise<Void> subscribed = Promise.promise();
       client(branch)
           .connect(
