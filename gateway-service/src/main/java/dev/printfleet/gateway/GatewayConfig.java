@@ -26,6 +26,8 @@ import java.util.List;
  *     it are refused {@code busy} until it drains to half
  * @param agentDispatchBytes content of dispatches sent to one agent and not yet answered above
  *     which further dispatches to it are refused {@code busy}
+ * @param maxConnectionsPerUser sockets one user (a dashboard's {@code sub}) may hold across the
+ *     cluster; 0 for no limit
  * @param verticles gateway verticles, each on its own event loop, sharing the HTTP port: the
  *     sockets spread over them; by default one per core the JVM sees
  */
@@ -48,6 +50,7 @@ public record GatewayConfig(
     int maxPrintersPerAgent,
     long agentWriteQueueBytes,
     long agentDispatchBytes,
+    int maxConnectionsPerUser,
     int verticles) {
 
   public static GatewayConfig from(Settings settings) {
@@ -86,6 +89,7 @@ public record GatewayConfig(
         settings.integer("PRINTFLEET_MAX_PRINTERS_PER_AGENT", 1000, 1, 100_000),
         settings.bytes("PRINTFLEET_WS_AGENT_WRITE_QUEUE", 1024 * 1024),
         settings.bytes("PRINTFLEET_WS_AGENT_DISPATCH_BYTES", 8 * 1024 * 1024),
+        settings.integer("PRINTFLEET_WS_MAX_CONNECTIONS_PER_USER", 10, 0, 100_000),
         settings.integer(
             "PRINTFLEET_GATEWAY_VERTICLES", Runtime.getRuntime().availableProcessors(), 1, 1024));
   }

@@ -14,6 +14,7 @@ import dev.printfleet.gateway.fanout.RoomHub;
 import dev.printfleet.gateway.session.GatewayMetrics;
 import dev.printfleet.gateway.session.SessionCounts;
 import dev.printfleet.gateway.session.SessionRegistry;
+import dev.printfleet.gateway.session.UserConnections;
 import dev.printfleet.gateway.transport.socketio.EngineSockets;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -76,6 +77,7 @@ final class GatewayNode {
   private final GatewayMetrics metrics;
   private final SessionCounts counts;
   private final AgentDirectory directory;
+  private final UserConnections userConnections;
   private final EngineSockets engineSockets = new EngineSockets(MAX_UNJOINED_SOCKETIO);
   private final List<Loop> loops = new CopyOnWriteArrayList<>();
   private final List<MessageConsumer<JsonObject>> consumers = new ArrayList<>();
@@ -92,6 +94,20 @@ final class GatewayNode {
             runtime.instanceId(),
             config.presenceTtl());
     this.directory = new AgentDirectory(vertx, runtime, config, presence);
+    this.userConnections =
+        new UserConnections(
+            vertx,
+            runtime.redis(),
+            runtime.settings().redis(),
+            runtime.instanceId(),
+            config.maxConnectionsPerUser(),
+            config.presenceTtl(),
+            metrics::userLimitUnchecked);
+  }
+
+  /** Every dashboard's lease on its user's connection count, across the loops. */
+  UserConnections userConnections() {
+    return userConnections;
   }
 
   GatewayMetrics metrics() {
@@ -126,6 +142,7 @@ final class GatewayNode {
     runtime.clusterGuard().ifPresent(guard -> guard.onHealed(loss -> directory.restorePresence()));
     runtime.heartbeat().reportConnections(counts::total);
     runtime.onDrain(this::drain);
+    userConnections.start();
     var events =
         List.of(
             // A batch of events is decoded once and handed to each loop whole: one hop per loop.
@@ -144,6 +161,7 @@ final class GatewayNode {
   void stop() {
     consumers.forEach(MessageConsumer::unregister);
     directory.stop();
+    userConnections.stop();
   }
 
   private <T> Future<Void> listen(

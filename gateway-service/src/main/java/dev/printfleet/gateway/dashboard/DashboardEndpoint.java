@@ -13,6 +13,7 @@ import dev.printfleet.gateway.session.CloseCodes;
 import dev.printfleet.gateway.session.Endpoint;
 import dev.printfleet.gateway.session.Inbound;
 import dev.printfleet.gateway.session.Session;
+import dev.printfleet.gateway.session.UserConnections;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -38,6 +39,7 @@ public final class DashboardEndpoint implements Endpoint {
   private final GatewayConfig config;
   private final RoomHub hub;
   private final Admission admission;
+  private final UserConnections connections;
   private final Inbound inbound =
       Inbound.handling()
           .on("subscribe", this::subscribe)
@@ -47,10 +49,16 @@ public final class DashboardEndpoint implements Endpoint {
   private long slowClientTimer = -1;
   private boolean draining;
 
-  public DashboardEndpoint(Vertx vertx, ServiceRuntime runtime, GatewayConfig config, RoomHub hub) {
+  public DashboardEndpoint(
+      Vertx vertx,
+      ServiceRuntime runtime,
+      GatewayConfig config,
+      RoomHub hub,
+      UserConnections connections) {
     this.vertx = vertx;
     this.config = config;
     this.hub = hub;
+    this.connections = connections;
     this.admission =
         new Admission(
             runtime.tokens(), Set.of(Role.USER, Role.SRE, Role.ADMIN), config.allowedOrigins());
@@ -72,6 +80,13 @@ public final class DashboardEndpoint implements Endpoint {
   @Override
   public Admission admission() {
     return admission;
+  }
+
+  /** At most PRINTFLEET_WS_MAX_CONNECTIONS_PER_USER sockets per user, across the cluster. */
+  @Override
+  public io.vertx.core.Future<UserConnections.Lease> reserve(
+      dev.printfleet.common.auth.Principal principal) {
+    return connections.acquire(principal);
   }
 
   @Override

@@ -12,6 +12,15 @@ public interface Endpoint {
   /** Checks the caller's token, role and origin. */
   Admission admission();
 
+  /**
+   * A place for one more session of this caller, taken after its admission and given back when the
+   * session closes (or never opens); fails when the caller holds as many as it may.
+   */
+  default io.vertx.core.Future<UserConnections.Lease> reserve(
+      dev.printfleet.common.auth.Principal principal) {
+    return io.vertx.core.Future.succeededFuture(UserConnections.Lease.NONE);
+  }
+
   /** True once the drain began: new sessions are refused (503 before an upgrade, 1012 after). */
   boolean draining();
 

@@ -55,9 +55,21 @@ public final class GatewayMetrics {
   private final ConcurrentMap<String, ConcurrentMap<String, Timer>> agentRequests =
       new ConcurrentHashMap<>();
   private final DistributionSummary batchSize;
+  private final Counter userLimitUnchecked;
+  private final Counter userLimitRefused;
 
   public GatewayMetrics(MeterRegistry registry) {
     this.registry = registry;
+    this.userLimitUnchecked =
+        Counter.builder("printfleet.gateway.user.limit.unchecked")
+            .description(
+                "Dashboard connections admitted without counting the user's connections (Redis did not answer)")
+            .register(registry);
+    this.userLimitRefused =
+        Counter.builder("printfleet.gateway.user.limit.refused")
+            .description(
+                "Connections refused: the user held PRINTFLEET_WS_MAX_CONNECTIONS_PER_USER already")
+            .register(registry);
     for (int i = 0; i < Session.Kind.values().length * Session.Protocol.values().length; i++) {
       framesIn.add(new ConcurrentHashMap<>());
       framesOut.add(new ConcurrentHashMap<>());
@@ -151,6 +163,14 @@ public final class GatewayMetrics {
       counter = closes.get(slot);
     }
     counter.increment();
+  }
+
+  public void userLimitUnchecked() {
+    userLimitUnchecked.increment();
+  }
+
+  public void userLimitRefused() {
+    userLimitRefused.increment();
   }
 
   public void batch(int updates) {

@@ -12,6 +12,7 @@ import dev.printfleet.gateway.session.Endpoint;
 import dev.printfleet.gateway.session.GatewayMetrics;
 import dev.printfleet.gateway.session.Session;
 import dev.printfleet.gateway.session.SessionRegistry;
+import dev.printfleet.gateway.session.UserConnections;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -319,6 +320,7 @@ public final class SocketIoTransport {
     private boolean waitingForConnect = true;
     private SocketIoSession session;
     private Endpoint endpoint;
+    private volatile UserConnections.Lease lease = UserConnections.Lease.NONE;
 
     Connection(Endpoint agents, Endpoint dashboards, String headerToken, String origin) {
       this.agents = agents;
@@ -386,12 +388,28 @@ public final class SocketIoTransport {
                 String posted = engine.postOrigin();
                 return endpoint.admission().check(principal, posted != null ? posted : origin);
               })
+          .compose(
+              principal ->
+                  endpoint
+                      .reserve(principal)
+                      .map(
+                          held -> {
+                            lease = held;
+                            return principal;
+                          }))
           .onComplete(result -> loop.execute(() -> admitted(result.result(), result.cause())));
     }
 
     private void admitted(Principal principal, Throwable failure) {
       connecting = false;
       if (engine.isClosed()) {
+        lease.release();
+        return;
+      }
+      if (failure instanceof UserConnections.TooManyConnections refused) {
+        metrics.userLimitRefused();
+        log.debug("Socket.IO connection refused: {}", refused.getMessage());
+        engine.send(connectError(NAMESPACE, refused.getMessage(), "too_many_connections"));
         return;
       }
       if (failure != null) {
@@ -403,6 +421,7 @@ public final class SocketIoTransport {
       }
       if (endpoint.draining()) {
         // Not a CONNECT_ERROR: clients take it as final. A closed transport they reconnect.
+        lease.release();
         engine.close("draining");
         return;
       }
@@ -449,6 +468,8 @@ public final class SocketIoTransport {
     public void closed(String reason) {
       vertx.cancelTimer(connectTimer);
       stopWaiting();
+      // A lease taken while the CONNECT was checked is given back when it lands (admitted).
+      lease.release();
       if (session == null) {
         return;
       }

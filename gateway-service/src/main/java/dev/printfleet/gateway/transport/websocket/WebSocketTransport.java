@@ -9,6 +9,7 @@ import dev.printfleet.gateway.session.Endpoint;
 import dev.printfleet.gateway.session.GatewayMetrics;
 import dev.printfleet.gateway.session.Session;
 import dev.printfleet.gateway.session.SessionRegistry;
+import dev.printfleet.gateway.session.UserConnections;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.ServerWebSocket;
@@ -18,14 +19,17 @@ import org.slf4j.LoggerFactory;
 /**
  * printfleet's own WebSocket transport (PROTOCOL.md §2) on one event loop: authenticates the
  * upgrade before it happens (400 for a request that is not an upgrade, 401 for no, bad or expired
- * token, 403 for a role the endpoint does not serve or an Origin outside the allowlist, 503 while
- * draining), then turns the socket into a {@link Session} of the endpoint: its text frames into
- * envelopes for the endpoint's {@link dev.printfleet.gateway.session.Inbound} table, its pongs,
- * drain and close into the session's.
+ * token, 403 for a role the endpoint does not serve or an Origin outside the allowlist, 429 for a
+ * user holding as many sockets as it may, 503 while draining), then turns the socket into a {@link
+ * Session} of the endpoint: its text frames into envelopes for the endpoint's {@link
+ * dev.printfleet.gateway.session.Inbound} table, its pongs, drain and close into the session's.
  */
 public final class WebSocketTransport {
 
   private static final Logger log = LoggerFactory.getLogger(WebSocketTransport.class);
+
+  /** What a user refused for holding too many sockets is told to wait (PROTOCOL.md §2). */
+  private static final String RETRY_AFTER_SECONDS = "10";
 
   private final SessionRegistry registry;
   private final Session.Limits limits;
@@ -49,6 +53,7 @@ public final class WebSocketTransport {
       return;
     }
     request.pause();
+    var context = io.vertx.core.Vertx.currentContext();
     endpoint
         .admission()
         .admit(request)
@@ -58,13 +63,12 @@ public final class WebSocketTransport {
                 refuse(request, 503, "unavailable", "gateway is draining, connect again");
                 return;
               }
-              request
-                  .toWebSocket()
-                  .onSuccess(socket -> accept(endpoint, principal, socket))
-                  .onFailure(
-                      e ->
-                          log.debug(
-                              "Upgrade failed subject={}: {}", principal.subject(), e.toString()));
+              endpoint
+                  .reserve(principal)
+                  .onComplete(
+                      reserved ->
+                          context.runOnContext(
+                              v -> reserved(request, endpoint, principal, reserved)));
             })
         .onFailure(
             e -> {
@@ -80,9 +84,35 @@ public final class WebSocketTransport {
             });
   }
 
-  private void accept(Endpoint endpoint, Principal principal, ServerWebSocket socket) {
+  private void reserved(
+      HttpServerRequest request,
+      Endpoint endpoint,
+      Principal principal,
+      io.vertx.core.AsyncResult<UserConnections.Lease> reserved) {
+    if (reserved.failed()) {
+      metrics.userLimitRefused();
+      log.debug(
+          "Connection refused subject={}: {}", principal.subject(), reserved.cause().getMessage());
+      request.response().putHeader("Retry-After", RETRY_AFTER_SECONDS);
+      refuse(request, 429, "too_many_connections", reserved.cause().getMessage());
+      return;
+    }
+    var lease = reserved.result();
+    request
+        .toWebSocket()
+        .onSuccess(socket -> accept(endpoint, principal, socket, lease))
+        .onFailure(
+            e -> {
+              lease.release();
+              log.debug("Upgrade failed subject={}: {}", principal.subject(), e.toString());
+            });
+  }
+
+  private void accept(
+      Endpoint endpoint, Principal principal, ServerWebSocket socket, UserConnections.Lease lease) {
     if (endpoint.draining()) {
       // The drain began while the token was checked: this socket missed the drain's close.
+      lease.release();
       socket.close(CloseCodes.SERVICE_RESTART, "instance draining, reconnect");
       return;
     }
@@ -114,6 +144,7 @@ public final class WebSocketTransport {
                 e.toString()));
     socket.closeHandler(
         v -> {
+          lease.release();
           Short code = socket.closeStatusCode();
           session.markClosed(code == null ? 0 : code);
           if (registry.remove(session)) {
