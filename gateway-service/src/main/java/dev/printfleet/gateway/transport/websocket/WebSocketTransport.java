@@ -98,6 +98,11 @@ public final class WebSocketTransport {
       return;
     }
     var lease = reserved.result();
+    if (endpoint.draining()) {
+      lease.release();
+      refuse(request, 503, "unavailable", "gateway is draining, connect again");
+      return;
+    }
     request
         .toWebSocket()
         .onSuccess(socket -> accept(endpoint, principal, socket, lease))
