@@ -16,7 +16,7 @@ import picocli.CommandLine;
  */
 class DispatchSmokeTest extends PrintingTestBase {
 
-  private JsonObject runLoad(String prefix, int expectedExit) throws Exception {
+  private JsonObject runLoad(String prefix, int expectedExit, int graceS) throws Exception {
     Path report = Files.createTempFile("dispatch-smoke", ".json");
     try {
       int exit =
@@ -40,7 +40,7 @@ class DispatchSmokeTest extends PrintingTestBase {
                   "--duration",
                   "4",
                   "--grace",
-                  "10",
+                  String.valueOf(graceS),
                   "--report",
                   report.toString());
       assertThat(exit).as("loadgen exit status").isEqualTo(expectedExit);
@@ -52,7 +52,7 @@ class DispatchSmokeTest extends PrintingTestBase {
 
   @Test
   void everyJobOfAShortDispatchRunReachesAFinalState() throws Exception {
-    var report = runLoad("ok", 0);
+    var report = runLoad("ok", 0, 10);
     assertThat(report.getInteger("accepted")).isEqualTo(200);
     assertThat(report.getInteger("lost")).isZero();
     assertThat(report.getJsonObject("finalStates").getInteger("printed")).isEqualTo(200);
@@ -74,7 +74,8 @@ class DispatchSmokeTest extends PrintingTestBase {
       sql.execute(
           "CREATE TRIGGER forget_one BEFORE INSERT ON jobs FOR EACH ROW EXECUTE FUNCTION forget_one()");
     }
-    var report = runLoad("lose", 1);
+    // The lost job never comes: the run waits its whole grace, so a short one.
+    var report = runLoad("lose", 1, 3);
     assertThat(report.getInteger("lost")).isEqualTo(1);
     String forgotten;
     try (var connection = cluster.connectToDatabase();

@@ -47,9 +47,9 @@ class ClusterFaultsIT {
       long faultAt = System.nanoTime();
       System.out.println("printfleet-drill fault " + name + " at " + java.time.LocalTime.now());
       fault.inject(cluster);
-      // Load goes on for 12 s after the fault: every agent receives jobs again within 1 to 5 s
+      // Load goes on for 8 s after the fault: every agent receives jobs again within 1 to 5 s
       // (the drills' figures), so the rest shows the recovered cluster under load.
-      Thread.sleep(12_000);
+      Thread.sleep(8_000);
       drill.stopLoad();
       boolean allFinal = drill.awaitAllFinal(faultAt + TimeUnit.SECONDS.toNanos(30));
       var states = drill.states();

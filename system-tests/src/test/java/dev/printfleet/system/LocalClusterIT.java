@@ -124,9 +124,9 @@ class LocalClusterIT {
         drill.unwatch(gateway);
         long killedAt = System.nanoTime();
         cluster.kill(gateway);
-        // Load goes on for 12 s after the kill; the agents are back on the other gateway within
+        // Load goes on for 8 s after the kill; the agents are back on the other gateway within
         // about 2 s (the figure printed below).
-        Thread.sleep(12_000);
+        Thread.sleep(8_000);
         drill.stopLoad();
         boolean allFinal = drill.awaitAllFinal(System.nanoTime() + TimeUnit.SECONDS.toNanos(60));
         var states = drill.states();
