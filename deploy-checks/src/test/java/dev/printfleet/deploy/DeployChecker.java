@@ -55,6 +55,8 @@ final class DeployChecker {
     ROUTED.put("/monitoring/stream", "monitoring");
     ROUTED.put("/api/v1/jobs", "printing");
     ROUTED.put("/api/v1/openapi.yaml", "printing");
+    ROUTED.put("/api/v1/channels/orders:branch:b1/publish", "gateway");
+    ROUTED.put("/api/v1/channels/publish", "gateway");
     ROUTED.put("/ws/agent", "gateway");
     ROUTED.put("/ws/client", "gateway");
   }

@@ -2,6 +2,7 @@ package dev.printfleet.gateway;
 
 import dev.printfleet.common.config.ConfigException;
 import dev.printfleet.common.config.Settings;
+import dev.printfleet.gateway.fanout.RoomPolicy;
 import dev.printfleet.gateway.session.Session;
 import java.time.Duration;
 import java.util.List;
@@ -28,6 +29,10 @@ import java.util.List;
  *     which further dispatches to it are refused {@code busy}
  * @param maxConnectionsPerUser sockets one user (a dashboard's {@code sub}) may hold across the
  *     cluster; 0 for no limit
+ * @param channels which channels exist and who may join them (PRINTFLEET_CHANNEL_KINDS, _ROLES)
+ * @param channelHistory the last messages each channel keeps, and for how long
+ * @param publishLimits messages a service token may publish per second on this instance, and in a
+ *     burst
  * @param verticles gateway verticles, each on its own event loop, sharing the HTTP port: the
  *     sockets spread over them; by default one per core the JVM sees
  */
@@ -51,7 +56,25 @@ public record GatewayConfig(
     long agentWriteQueueBytes,
     long agentDispatchBytes,
     int maxConnectionsPerUser,
+    RoomPolicy channels,
+    ChannelHistory channelHistory,
+    PublishLimits publishLimits,
     int verticles) {
+
+  /** Messages one service token may publish on one instance: a burst, then a rate. */
+  public record PublishLimits(int burst, int perSecond) {}
+
+  /** How many messages a channel keeps, and how long a message stays (PROTOCOL.md §6). */
+  public record ChannelHistory(int size, Duration age) {}
+
+  private static Duration historyAge(Settings settings) {
+    Duration age = settings.duration("PRINTFLEET_CHANNEL_HISTORY_AGE", Duration.ofMinutes(5));
+    if (age.compareTo(Duration.ofSeconds(1)) < 0 || age.compareTo(Duration.ofDays(1)) > 0) {
+      throw new ConfigException(
+          "PRINTFLEET_CHANNEL_HISTORY_AGE", "must be 1 s to 1 day, got " + age.toMillis() + " ms");
+    }
+    return age;
+  }
 
   public static GatewayConfig from(Settings settings) {
     var pingInterval = settings.duration("PRINTFLEET_WS_PING_INTERVAL", Duration.ofSeconds(25));
@@ -90,6 +113,16 @@ public record GatewayConfig(
         settings.bytes("PRINTFLEET_WS_AGENT_WRITE_QUEUE", 1024 * 1024),
         settings.bytes("PRINTFLEET_WS_AGENT_DISPATCH_BYTES", 8 * 1024 * 1024),
         settings.integer("PRINTFLEET_WS_MAX_CONNECTIONS_PER_USER", 10, 0, 100_000),
+        RoomPolicy.parse(
+            settings.string("PRINTFLEET_CHANNEL_KINDS", RoomPolicy.DEFAULT_KINDS),
+            settings.string("PRINTFLEET_CHANNEL_ROLES", RoomPolicy.DEFAULT_ROLES)),
+        new ChannelHistory(
+            settings.integer("PRINTFLEET_CHANNEL_HISTORY_SIZE", 100, 1, 10_000),
+            historyAge(settings)),
+        new PublishLimits(
+            // A burst below a batch's 100 messages would refuse every full batch forever.
+            settings.integer("PRINTFLEET_PUBLISH_BURST", 2_000, 100, 1_000_000),
+            settings.integer("PRINTFLEET_PUBLISH_RATE_PER_SECOND", 1_000, 1, 1_000_000)),
         settings.integer(
             "PRINTFLEET_GATEWAY_VERTICLES", Runtime.getRuntime().availableProcessors(), 1, 1024));
   }

@@ -4,11 +4,16 @@ import dev.printfleet.common.lifecycle.OnEventLoop;
 import dev.printfleet.common.lifecycle.ServiceRuntime;
 import dev.printfleet.common.messages.Addresses;
 import dev.printfleet.common.messages.AgentEvent;
+import dev.printfleet.common.messages.ChannelMessage;
 import dev.printfleet.common.messages.JobEvent;
 import dev.printfleet.common.messages.PrinterStatusEvent;
 import dev.printfleet.common.presence.PresenceRegistry;
 import dev.printfleet.gateway.agent.AgentDirectory;
 import dev.printfleet.gateway.agent.AgentEndpoint;
+import dev.printfleet.gateway.channels.ChannelApi;
+import dev.printfleet.gateway.channels.ChannelHistory;
+import dev.printfleet.gateway.channels.ChannelPublisher;
+import dev.printfleet.gateway.channels.PublishLimiter;
 import dev.printfleet.gateway.dashboard.DashboardEndpoint;
 import dev.printfleet.gateway.fanout.RoomHub;
 import dev.printfleet.gateway.session.GatewayMetrics;
@@ -78,6 +83,8 @@ final class GatewayNode {
   private final SessionCounts counts;
   private final AgentDirectory directory;
   private final UserConnections userConnections;
+  private final ChannelApi channelApi;
+  private final ChannelHistory channelHistory;
   private final EngineSockets engineSockets = new EngineSockets(MAX_UNJOINED_SOCKETIO);
   private final List<Loop> loops = new CopyOnWriteArrayList<>();
   private final List<MessageConsumer<JsonObject>> consumers = new ArrayList<>();
@@ -103,6 +110,24 @@ final class GatewayNode {
             config.maxConnectionsPerUser(),
             config.presenceTtl(),
             metrics::userLimitUnchecked);
+    this.channelHistory = new ChannelHistory(runtime.redis(), runtime.settings().redis());
+    this.channelApi =
+        new ChannelApi(
+            runtime.tokens(),
+            config.channels(),
+            new ChannelPublisher(
+                vertx, runtime.redis(), runtime.settings().redis(), config.channelHistory()),
+            new PublishLimiter(config.publishLimits()));
+  }
+
+  /** Channels' history, read for recovering subscribers. */
+  ChannelHistory channelHistory() {
+    return channelHistory;
+  }
+
+  /** The publish API's parts, shared by the loops. */
+  ChannelApi channelApi() {
+    return channelApi;
   }
 
   /** Every dashboard's lease on its user's connection count, across the loops. */
@@ -154,7 +179,8 @@ final class GatewayNode {
                 Addresses.EVENTS_JOB,
                 JobEvent::listFromJson,
                 (hub, batch) -> batch.forEach(hub::onJobEvent)),
-            listen(Addresses.EVENTS_AGENT, AgentEvent::fromJson, RoomHub::onAgentEvent));
+            listen(Addresses.EVENTS_AGENT, AgentEvent::fromJson, RoomHub::onAgentEvent),
+            listen(Addresses.EVENTS_CHANNEL, ChannelMessage::fromJson, RoomHub::onChannelMessage));
     return Future.all(directory.start(), Future.all(events)).mapEmpty();
   }
 
@@ -204,15 +230,24 @@ final class GatewayNode {
    */
   private Future<?> drain() {
     directory.startDraining();
+    // Dashboards reconnect elsewhere the moment they are told to: their users' places are given
+    // back first (waiting at most a second for Redis), so the next gateway does not count them.
+    Future<Void> released =
+        userConnections
+            .releaseAll()
+            .timeout(1, java.util.concurrent.TimeUnit.SECONDS)
+            .otherwiseEmpty();
     List<Future<Void>> closed = new ArrayList<>();
     for (Loop loop : loops) {
+      closed.add(loop.<Future<Void>>call(() -> loop.agents().closeAllForDrain()).compose(f -> f));
       closed.add(
-          loop.<Future<Void>>call(
-                  () -> {
-                    loop.dashboards().closeAllForDrain();
-                    return loop.agents().closeAllForDrain();
-                  })
-              .compose(f -> f));
+          released.compose(
+              v ->
+                  loop.<Void>call(
+                      () -> {
+                        loop.dashboards().closeAllForDrain();
+                        return null;
+                      })));
     }
     return Future.all(closed);
   }

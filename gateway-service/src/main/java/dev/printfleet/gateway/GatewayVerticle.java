@@ -51,7 +51,9 @@ final class GatewayVerticle extends AbstractVerticle {
         new SessionRegistry(vertx, config.pingInterval(), config.pongTimeout(), node.counts());
     var hub = new RoomHub(vertx, config.statusWindow(), metrics);
     var agents = new AgentEndpoint(vertx, context, runtime, config, node.directory(), metrics);
-    var dashboards = new DashboardEndpoint(vertx, runtime, config, hub, node.userConnections());
+    var dashboards =
+        new DashboardEndpoint(
+            vertx, runtime, config, hub, node.userConnections(), node.channelHistory());
     var websocket = new WebSocketTransport(registry, config.limits(), metrics);
     var socketio =
         new SocketIoTransport(
@@ -70,6 +72,7 @@ final class GatewayVerticle extends AbstractVerticle {
     node.add(loop);
 
     var router = Router.router(vertx);
+    node.channelApi().mount(router);
     router
         .get("/health/websocket/metrics")
         .handler(

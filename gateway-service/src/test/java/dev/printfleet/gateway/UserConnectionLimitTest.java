@@ -67,6 +67,34 @@ class UserConnectionLimitTest extends GatewayTestBase {
     assertThat(refused).isGreaterThanOrEqualTo(4);
   }
 
+  /**
+   * A drain tells its dashboards to reconnect elsewhere at once: their places are given back first,
+   * so the user is not refused on the gateway it comes back to.
+   */
+  @Test
+  void aDrainingGatewayGivesItsDashboardsPlacesBackBeforeTheyReconnect() {
+    var leaving = gateway(LIMIT_3);
+    var staying = gateway(LIMIT_3);
+    String alice = token(leaving, "alice", "acme");
+    List<TestSocket> sockets = new java.util.ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      sockets.add(TestSocket.open(client, leaving.httpPort(), "/ws/client", alice));
+    }
+    assertThat(TestSocket.refusal(client, staying.httpPort(), "/ws/client", alice, null))
+        .isEqualTo(429);
+
+    var stopped = leaving.shutdown();
+    // As a client does: reconnect once told to (1012), at once, to the other gateway.
+    for (TestSocket socket : sockets) {
+      assertThat(socket.awaitClose(Duration.ofSeconds(10))).isEqualTo((short) 1012);
+    }
+    for (int i = 0; i < 3; i++) {
+      assertThat(TestSocket.open(client, staying.httpPort(), "/ws/client", alice).isOpen())
+          .isTrue();
+    }
+    GatewayHarness.await(stopped);
+  }
+
   /** A Socket.IO dashboard's CONNECT over polling; the gateway's first answer to it. */
   private static String socketIoConnect(ServiceRuntime gateway, String token) {
     String base = "http://127.0.0.1:" + gateway.httpPort() + "/socket.io/?EIO=4&transport=polling";

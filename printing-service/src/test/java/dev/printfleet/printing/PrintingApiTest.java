@@ -239,6 +239,13 @@ class PrintingApiTest extends PrintingTestBase {
 
     var agentToken = get("/api/v1/printers", issuer.agent("a", "acme", "b1", Duration.ofHours(1)));
     assertThat(errorCode(agentToken)).isEqualTo("forbidden");
+    // A backend service's token publishes to channels (PROTOCOL.md §6) and does nothing else.
+    assertThat(
+            errorCode(
+                get(
+                    "/api/v1/printers",
+                    issuer.service("orders-backend", "acme", Duration.ofHours(1)))))
+        .isEqualTo("forbidden");
     statuses.add(agentToken.statusCode());
 
     var badLimit = get("/api/v1/jobs?limit=501", user);
@@ -325,6 +332,8 @@ class PrintingApiTest extends PrintingTestBase {
 
     var router = Router.router(client);
     new PrintingApi(null, null, null, null, null, null, null, null).mount(router);
+    // The document also holds the gateways' publish API, behind the same ingress (PROTOCOL.md §6).
+    new dev.printfleet.gateway.channels.ChannelApi(null, null, null, null).mount(router);
     Set<String> served = new HashSet<>();
     router
         .getRoutes()
@@ -339,7 +348,7 @@ class PrintingApiTest extends PrintingTestBase {
                 served.add(method.name() + " " + route.getPath().replaceAll(":(\\w+)", "{$1}"));
               }
             });
-    assertThat(served).hasSize(8);
+    assertThat(served).hasSize(10);
     assertThat(documented).isEqualTo(served);
   }
 }

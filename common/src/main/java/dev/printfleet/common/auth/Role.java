@@ -8,7 +8,9 @@ public enum Role {
   AGENT,
   USER,
   SRE,
-  ADMIN;
+  ADMIN,
+  /** A backend of the company publishing to its channels (PROTOCOL.md §6); nothing else. */
+  SERVICE;
 
   public String claim() {
     return name().toLowerCase(Locale.ROOT);

@@ -46,6 +46,16 @@ public final class TokenIssuer {
     return sign(claims, ttl);
   }
 
+  /** A backend service of the company: it may publish to the company's channels. */
+  public String service(String serviceId, String company, Duration ttl) {
+    return sign(
+        new JsonObject()
+            .put("sub", serviceId)
+            .put("role", Role.SERVICE.claim())
+            .put("company", company),
+        ttl);
+  }
+
   /** Signs any claims, for tests that need a token the verifier must refuse. */
   public String sign(JsonObject claims, Duration ttl) {
     return jwt.generateToken(

@@ -33,6 +33,12 @@ public final class Addresses {
    */
   public static final String PRINTING_AGENTS = "printfleet.printing.agents";
 
+  /**
+   * Publish, the gateway that took a message to every gateway: a message published to a channel
+   * ({@code ChannelMessage}), already in the channel's history.
+   */
+  public static final String EVENTS_CHANNEL = "printfleet.events.channel";
+
   /** Publish, printing to all: a job's state changed. */
   public static final String EVENTS_JOB = "printfleet.events.job";
 

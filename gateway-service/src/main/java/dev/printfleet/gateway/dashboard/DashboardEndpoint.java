@@ -5,6 +5,8 @@ import dev.printfleet.common.lifecycle.ServiceRuntime;
 import dev.printfleet.common.protocol.Envelope;
 import dev.printfleet.common.protocol.Envelope.Code;
 import dev.printfleet.gateway.GatewayConfig;
+import dev.printfleet.gateway.channels.ChannelHistory;
+import dev.printfleet.gateway.channels.Offset;
 import dev.printfleet.gateway.fanout.RoomHub;
 import dev.printfleet.gateway.fanout.RoomPolicy;
 import dev.printfleet.gateway.fanout.Subscriber;
@@ -14,6 +16,7 @@ import dev.printfleet.gateway.session.Endpoint;
 import dev.printfleet.gateway.session.Inbound;
 import dev.printfleet.gateway.session.Session;
 import dev.printfleet.gateway.session.UserConnections;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -40,6 +43,11 @@ public final class DashboardEndpoint implements Endpoint {
   private final RoomHub hub;
   private final Admission admission;
   private final UserConnections connections;
+  private final ChannelHistory history;
+
+  /** Rooms one subscribe may recover at once (PROTOCOL.md §6). */
+  static final int MAX_RECOVERED_ROOMS = 10;
+
   private final Inbound inbound =
       Inbound.handling()
           .on("subscribe", this::subscribe)
@@ -54,8 +62,10 @@ public final class DashboardEndpoint implements Endpoint {
       ServiceRuntime runtime,
       GatewayConfig config,
       RoomHub hub,
-      UserConnections connections) {
+      UserConnections connections,
+      ChannelHistory history) {
     this.vertx = vertx;
+    this.history = history;
     this.config = config;
     this.hub = hub;
     this.connections = connections;
@@ -144,10 +154,28 @@ public final class DashboardEndpoint implements Endpoint {
       session.reject(request.id(), Code.INVALID_DATA, e.getMessage());
       return;
     }
+    Map<String, Offset> since;
+    try {
+      since = DashboardMessages.since(request.plainData(), rooms, MAX_RECOVERED_ROOMS);
+    } catch (DashboardMessages.Invalid e) {
+      session.reject(request.id(), Code.INVALID_DATA, e.getMessage());
+      return;
+    }
+    if (!since.isEmpty() && subscriber.recovering()) {
+      session.reject(
+          request.id(),
+          Code.INVALID_DATA,
+          "a subscribe with since is under way; send the next once it is answered");
+      return;
+    }
     List<String> keys = new ArrayList<>();
+    Map<String, RoomPolicy.Allowed> allowedRooms = new HashMap<>();
     for (String room : rooms) {
-      switch (RoomPolicy.join(session.principal(), room)) {
-        case RoomPolicy.Allowed allowed -> keys.add(allowed.key());
+      switch (config.channels().join(session.principal(), room)) {
+        case RoomPolicy.Allowed allowed -> {
+          keys.add(allowed.key());
+          allowedRooms.put(room, allowed);
+        }
         case RoomPolicy.Refused refused -> {
           session.reject(
               request.id(),
@@ -155,6 +183,15 @@ public final class DashboardEndpoint implements Endpoint {
               refused.reason());
           return;
         }
+      }
+    }
+    for (String room : since.keySet()) {
+      if (subscriber.rooms().contains(allowedRooms.get(room).key())) {
+        session.reject(
+            request.id(),
+            Code.INVALID_DATA,
+            "since is for a room this connection is not in yet; it is in " + room);
+        return;
       }
     }
     // The cap is over the session: rooms already joined do not count again, unsubscribe frees.
@@ -174,7 +211,62 @@ public final class DashboardEndpoint implements Endpoint {
       return;
     }
     joining.forEach(key -> hub.join(subscriber, key));
-    answer(session, request, rooms);
+    if (since.isEmpty()) {
+      answer(session, request, rooms, null);
+      return;
+    }
+    recover(session, subscriber, request, rooms, since, allowedRooms);
+  }
+
+  /**
+   * PROTOCOL.md §6: the rooms subscribed with an offset get what they missed from their history, in
+   * order and once, then their live messages, which wait meanwhile. The answer tells, per room,
+   * whether everything after the offset was still there. One such subscribe at a time per
+   * dashboard; the rooms' reads one after the other.
+   */
+  private void recover(
+      Session session,
+      Subscriber subscriber,
+      Envelope request,
+      List<String> rooms,
+      Map<String, Offset> since,
+      Map<String, RoomPolicy.Allowed> allowedRooms) {
+    var loop = vertx.getOrCreateContext();
+    Map<String, ChannelRecovery> recoveries = new java.util.LinkedHashMap<>();
+    Map<String, Boolean> recovered = new java.util.LinkedHashMap<>();
+    since.forEach(
+        (room, offset) -> {
+          RoomPolicy.Allowed allowed = allowedRooms.get(room);
+          RoomPolicy.Channel channel = RoomPolicy.Channel.of(allowed.channel());
+          if (channel.namespace().equals(RoomPolicy.PRINTING)) {
+            // printfleet's own events keep no history yet.
+            recovered.put(room, false);
+          } else {
+            recoveries.put(
+                room,
+                new ChannelRecovery(
+                    loop,
+                    history,
+                    subscriber,
+                    allowed,
+                    RoomPolicy.owner(session.principal().company(), channel),
+                    offset));
+          }
+        });
+    Future<Void> reads = Future.succeededFuture();
+    for (var entry : recoveries.entrySet()) {
+      reads =
+          reads.compose(
+              v ->
+                  entry.getValue().start().map(ok -> recovered.put(entry.getKey(), ok)).mapEmpty());
+    }
+    reads.onComplete(
+        done -> {
+          var answer = new JsonObject();
+          since.keySet().forEach(room -> answer.put(room, recovered.getOrDefault(room, false)));
+          answer(session, request, rooms, answer);
+          recoveries.values().forEach(ChannelRecovery::resume);
+        });
   }
 
   private void unsubscribe(Session session, Envelope request) {
@@ -188,19 +280,22 @@ public final class DashboardEndpoint implements Endpoint {
     }
     List<String> left = new ArrayList<>();
     for (String room : rooms) {
-      if (RoomPolicy.join(session.principal(), room) instanceof RoomPolicy.Allowed allowed) {
+      if (config.channels().join(session.principal(), room) instanceof RoomPolicy.Allowed allowed) {
         hub.leave(subscriber, allowed.key());
         left.add(room);
       }
     }
-    answer(session, request, left);
+    answer(session, request, left, null);
   }
 
-  private static void answer(Session session, Envelope request, List<String> rooms) {
+  private static void answer(
+      Session session, Envelope request, List<String> rooms, JsonObject recovered) {
     if (request.id() != null) {
-      session.send(
-          Envelope.response(
-              request.id(), new JsonObject().put("rooms", new JsonArray(new ArrayList<>(rooms)))));
+      var data = new JsonObject().put("rooms", new JsonArray(new ArrayList<>(rooms)));
+      if (recovered != null) {
+        data.put("recovered", recovered);
+      }
+      session.send(Envelope.response(request.id(), data));
     }
   }
 

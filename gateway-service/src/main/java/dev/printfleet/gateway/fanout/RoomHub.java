@@ -1,9 +1,11 @@
 package dev.printfleet.gateway.fanout;
 
 import dev.printfleet.common.messages.AgentEvent;
+import dev.printfleet.common.messages.ChannelMessage;
 import dev.printfleet.common.messages.JobEvent;
 import dev.printfleet.common.messages.PrinterStatusEvent;
 import dev.printfleet.common.protocol.Envelope;
+import dev.printfleet.gateway.channels.Offset;
 import dev.printfleet.gateway.session.GatewayMetrics;
 import dev.printfleet.gateway.session.Outgoing;
 import io.vertx.core.Vertx;
@@ -50,6 +52,7 @@ public final class RoomHub {
       }
     }
     subscriber.rooms().remove(room);
+    subscriber.forget(room);
   }
 
   public void leaveAll(Subscriber subscriber) {
@@ -137,6 +140,37 @@ public final class RoomHub {
         event.branch(),
         "agent:" + event.agentId(),
         Envelope.event("agent.presence", data));
+  }
+
+  /** A message published to a channel: to each of the channel's members here, once. */
+  public void onChannelMessage(ChannelMessage message) {
+    RoomPolicy.Channel channel = RoomPolicy.Channel.of(message.channel());
+    String room = channel == null ? null : RoomPolicy.key(message.company(), channel);
+    Set<Subscriber> set = room == null ? null : members.get(room);
+    if (set == null) {
+      return;
+    }
+    Offset offset = Offset.parse(message.offset());
+    Outgoing outgoing =
+        channelMessage(message.channel(), message.event(), message.data(), message.offset());
+    // Keyed by offset: a slow dashboard's backlog keeps every message, never coalesces two.
+    String key = Subscriber.CHANNEL_KEY + message.channel() + ":" + message.offset();
+    for (Subscriber subscriber : List.copyOf(set)) {
+      subscriber.deliverChannel(room, offset, key, outgoing);
+    }
+  }
+
+  /** PROTOCOL.md §6's {@code channel.message}, live or from the history. */
+  public static Outgoing channelMessage(
+      String channel, String event, JsonObject data, Object offset) {
+    return Outgoing.of(
+        Envelope.event(
+            "channel.message",
+            new JsonObject()
+                .put("channel", channel)
+                .put("event", event)
+                .put("data", data)
+                .put("offset", String.valueOf(offset))));
   }
 
   /** Sends once to each member of the company room or the branch room, whichever it is in. */

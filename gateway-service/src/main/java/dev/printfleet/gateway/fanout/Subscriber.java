@@ -1,8 +1,11 @@
 package dev.printfleet.gateway.fanout;
 
+import dev.printfleet.gateway.channels.Offset;
+import dev.printfleet.gateway.session.CloseCodes;
 import dev.printfleet.gateway.session.Outgoing;
 import dev.printfleet.gateway.session.Session;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -18,6 +21,9 @@ import java.util.function.Function;
  */
 public final class Subscriber {
 
+  /** The backlog key of a channel message: one never coalesces with another, nor is lost unseen. */
+  public static final String CHANNEL_KEY = "channel:";
+
   /** Events kept for a slow dashboard beyond which the oldest are dropped. */
   static final int MAX_BACKLOG_EVENTS = 1_000;
 
@@ -28,6 +34,21 @@ public final class Subscriber {
   private final LinkedHashMap<String, Outgoing> eventBacklog = new LinkedHashMap<>();
   private long behindSinceNanos;
   private long droppedEvents;
+
+  /**
+   * Channels being recovered (PROTOCOL.md §6): their live messages wait here, in order, until the
+   * history read is delivered; at most {@link #MAX_BACKLOG_EVENTS} each.
+   */
+  private final Map<String, Recovering> recovering = new HashMap<>();
+
+  /** One recovery of a room: its own token, and the live messages that wait for it. */
+  private record Recovering(Object token, List<ChannelDelivery> held) {}
+
+  /** The last offset delivered from a channel's history: live messages up to it are duplicates. */
+  private final Map<String, Offset> floors = new HashMap<>();
+
+  /** A live message of a channel, held while the channel is recovered. */
+  private record ChannelDelivery(Offset offset, String key, Outgoing message) {}
 
   public Subscriber(Session session) {
     this.session = session;
@@ -68,11 +89,93 @@ public final class Subscriber {
     eventBacklog.put(key, message);
     if (eventBacklog.size() > MAX_BACKLOG_EVENTS) {
       Iterator<String> oldest = eventBacklog.keySet().iterator();
-      oldest.next();
+      boolean channel = oldest.next().startsWith(CHANNEL_KEY);
       oldest.remove();
-      droppedEvents++;
+      if (channel) {
+        lostChannelMessage();
+      } else {
+        droppedEvents++;
+      }
     }
     markBehind();
+  }
+
+  /**
+   * A channel's live message (its room, its offset): held while the channel is being recovered,
+   * dropped when the recovery delivered it already, else delivered as any event.
+   */
+  public void deliverChannel(String room, Offset offset, String key, Outgoing message) {
+    var waiting = recovering.get(room);
+    if (waiting != null) {
+      if (waiting.held().size() < MAX_BACKLOG_EVENTS) {
+        waiting.held().add(new ChannelDelivery(offset, key, message));
+      } else {
+        lostChannelMessage();
+      }
+      return;
+    }
+    Offset floor = floors.get(room);
+    if (floor != null && offset != null && offset.compareTo(floor) <= 0) {
+      return;
+    }
+    deliverEvent(key, message);
+  }
+
+  /**
+   * From now on the room's live messages wait for {@link #recovered}; the token names this
+   * recovery, so a read that outlived it (the room was left, then joined again) delivers nothing.
+   */
+  public Object recovering(String room) {
+    var started = new Recovering(new Object(), new ArrayList<>());
+    recovering.put(room, started);
+    return started.token();
+  }
+
+  /** Whether the room is still in the recovery the token names. */
+  public boolean isRecovering(String room, Object token) {
+    var current = recovering.get(room);
+    return current != null && current.token() == token;
+  }
+
+  /** Whether any room is being recovered. */
+  public boolean recovering() {
+    return !recovering.isEmpty();
+  }
+
+  /**
+   * The recovery the token names is over: its history was delivered up to {@code floor} (null: it
+   * was not recovered, nothing is dropped as already delivered); the live messages that waited
+   * follow, but not the ones the history held.
+   */
+  public void recovered(String room, Object token, Offset floor) {
+    if (!isRecovering(room, token)) {
+      return;
+    }
+    var done = recovering.remove(room);
+    if (floor != null) {
+      floors.put(room, floor);
+    }
+    for (ChannelDelivery delivery : done.held()) {
+      deliverChannel(room, delivery.offset(), delivery.key(), delivery.message());
+    }
+  }
+
+  /**
+   * A channel message could not be kept for this dashboard: it would not know, so it is closed
+   * (1013) and comes back with {@code since} (PROTOCOL.md §6).
+   */
+  private void lostChannelMessage() {
+    droppedEvents++;
+    if (!session.isClosed()) {
+      session.close(
+          CloseCodes.TRY_AGAIN_LATER, "too far behind on a channel; reconnect with since");
+    }
+  }
+
+  /** The room was left: nothing of it is held or remembered. */
+  public void forget(String room) {
+    recovering.remove(room);
+    floors.remove(room);
   }
 
   /**

@@ -20,11 +20,16 @@ public final class TokenBucket {
 
   /** Takes a token if one is left; false when the caller is over its rate. */
   public boolean tryTake(long nowNanos) {
+    return tryTake(1, nowNanos);
+  }
+
+  /** Takes {@code count} tokens if that many are left, else none. */
+  public boolean tryTake(int count, long nowNanos) {
     long elapsed = Math.max(0, nowNanos - lastNanos);
     lastNanos = nowNanos;
     tokens = Math.min(capacity, tokens + elapsed * refillPerNano);
-    if (tokens >= 1) {
-      tokens -= 1;
+    if (tokens >= count) {
+      tokens -= count;
       return true;
     }
     return false;

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.printfleet.common.auth.Principal;
 import dev.printfleet.common.auth.Role;
 import dev.printfleet.common.protocol.Envelope;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.time.Instant;
@@ -20,14 +19,11 @@ import org.junit.jupiter.api.Test;
 class SessionModelTest {
 
   /** A session whose wire is a list: what a transport would write, and how it closed. */
-  private static final class ListSession extends BaseSession {
-    final List<Outgoing> written = new ArrayList<>();
-    short closedCode;
+  private static final class ListSession extends RecordingSession {
 
     ListSession(int burst) {
       super(
           Kind.AGENT,
-          Protocol.WEBSOCKET,
           new Principal(
               "agent-1",
               Role.AGENT,
@@ -35,31 +31,7 @@ class SessionModelTest {
               Optional.of("b1"),
               Set.of(),
               Instant.now().plusSeconds(60)),
-          new Limits(burst, 0.0001, 3, Duration.ofSeconds(10)),
-          new GatewayMetrics(new SimpleMeterRegistry()));
-    }
-
-    @Override
-    protected void write(Outgoing message) {
-      written.add(message);
-    }
-
-    @Override
-    protected void closeTransport(short code, String reason) {
-      closedCode = code;
-    }
-
-    @Override
-    protected void ping() {}
-
-    @Override
-    public boolean writeQueueFull() {
-      return false;
-    }
-
-    @Override
-    public boolean compressed() {
-      return false;
+          new Limits(burst, 0.0001, 3, Duration.ofSeconds(10)));
     }
 
     /** The code of each message written: an error response's, an error event's, or "-". */

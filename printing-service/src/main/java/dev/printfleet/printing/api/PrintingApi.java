@@ -74,7 +74,10 @@ public final class PrintingApi {
     router
         .route("/api/v1/*")
         .handler(
-            ApiAuth.allowing(tokens, p -> p.role() != Role.AGENT, "agents may not use the API")
+            ApiAuth.allowing(
+                    tokens,
+                    p -> p.role() != Role.AGENT && p.role() != Role.SERVICE,
+                    "agents and services may not use the API")
                 .holdingTheBody());
     router
         .route("/api/v1/*")

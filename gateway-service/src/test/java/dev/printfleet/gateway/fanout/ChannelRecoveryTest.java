@@ -1,0 +1,100 @@
+package dev.printfleet.gateway.fanout;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.printfleet.common.auth.Principal;
+import dev.printfleet.common.auth.Role;
+import dev.printfleet.gateway.channels.Offset;
+import dev.printfleet.gateway.session.Outgoing;
+import dev.printfleet.gateway.session.RecordingSession;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/**
+ * PROTOCOL.md §6's recovery, on one subscriber and in the order events can arrive: live messages
+ * that come while the history is read wait, the ones the history delivered are not sent twice, and
+ * the rest follow in order.
+ */
+class ChannelRecoveryTest {
+
+  private static final String ROOM = "acme|orders:branch:b1";
+
+  private static final class ListSession extends RecordingSession {
+
+    ListSession() {
+      super(
+          Kind.DASHBOARD,
+          new Principal(
+              "ann", Role.USER, "acme", Optional.empty(), Set.of(), Instant.now().plusSeconds(60)),
+          new Limits(100, 10, 50, Duration.ofSeconds(10)));
+    }
+
+    List<String> offsets() {
+      return written.stream().map(o -> o.envelope().data().getString("offset")).toList();
+    }
+  }
+
+  private static void live(Subscriber subscriber, String offset) {
+    subscriber.deliverChannel(ROOM, Offset.parse(offset), "k" + offset, message(offset));
+  }
+
+  private static Outgoing message(String offset) {
+    return RoomHub.channelMessage("orders:branch:b1", "TICK", new JsonObject(), offset);
+  }
+
+  @Test
+  void liveMessagesWaitForTheHistoryAndTheOnesItHeldAreNotSentTwice() {
+    var session = new ListSession();
+    var subscriber = new Subscriber(session);
+    Object token = subscriber.recovering(ROOM);
+    // Published before the history was read (so it holds them), heard live meanwhile...
+    live(subscriber, "100-1");
+    live(subscriber, "100-2");
+    // ...and one published after the read.
+    live(subscriber, "101-0");
+    assertThat(session.written).isEmpty();
+
+    // The history: everything after the client's 100-0, up to 100-2.
+    for (String offset : List.of("100-1", "100-2")) {
+      subscriber.deliverEvent("h" + offset, message(offset));
+    }
+    subscriber.recovered(ROOM, token, Offset.parse("100-2"));
+    assertThat(session.offsets()).containsExactly("100-1", "100-2", "101-0");
+
+    // A late copy of a message the history held is dropped; newer ones go on.
+    live(subscriber, "100-2");
+    live(subscriber, "101-1");
+    assertThat(session.offsets()).containsExactly("100-1", "100-2", "101-0", "101-1");
+  }
+
+  @Test
+  void aReadThatOutlivedItsRecoveryDeliversNothingAndDropsNothing() {
+    var session = new ListSession();
+    var subscriber = new Subscriber(session);
+    Object stale = subscriber.recovering(ROOM);
+    subscriber.forget(ROOM); // left the room while its history was read
+    Object current = subscriber.recovering(ROOM); // joined again, recovering anew
+    live(subscriber, "200-0");
+    subscriber.recovered(ROOM, stale, Offset.parse("300-0"));
+    assertThat(subscriber.isRecovering(ROOM, current)).isTrue();
+    assertThat(session.written).isEmpty();
+    // Not recovered: no floor, the live message that waited goes out.
+    subscriber.recovered(ROOM, current, null);
+    assertThat(session.offsets()).containsExactly("200-0");
+    live(subscriber, "150-0");
+    assertThat(session.offsets()).containsExactly("200-0", "150-0");
+  }
+
+  @Test
+  void offsetsOrderAsTwoNumbersNotAsText() {
+    assertThat(Offset.parse("100-10")).isGreaterThan(Offset.parse("100-9"));
+    assertThat(Offset.parse("99-0")).isLessThan(Offset.parse("100-0"));
+    assertThat(Offset.parse("yesterday")).isNull();
+    assertThat(Offset.parse("1-2-3")).isNull();
+  }
+}

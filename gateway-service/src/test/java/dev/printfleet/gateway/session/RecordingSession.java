@@ -1,0 +1,44 @@
+package dev.printfleet.gateway.session;
+
+import dev.printfleet.common.auth.Principal;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A session whose wire is a list, for tests of what sits above a transport: what a transport would
+ * write, and the code it was closed with. Its socket never fills.
+ */
+public class RecordingSession extends BaseSession {
+
+  public final List<Outgoing> written = new ArrayList<>();
+  public short closedCode;
+
+  public RecordingSession(Kind kind, Principal principal, Limits limits) {
+    super(
+        kind, Protocol.WEBSOCKET, principal, limits, new GatewayMetrics(new SimpleMeterRegistry()));
+  }
+
+  @Override
+  protected void write(Outgoing message) {
+    written.add(message);
+  }
+
+  @Override
+  protected void closeTransport(short code, String reason) {
+    closedCode = code;
+  }
+
+  @Override
+  protected void ping() {}
+
+  @Override
+  public boolean writeQueueFull() {
+    return false;
+  }
+
+  @Override
+  public boolean compressed() {
+    return false;
+  }
+}
