@@ -212,8 +212,7 @@ public final class ChannelApi {
       return;
     }
     publisher
-        .publish(caller.company(), messages)
-        .timeout(PUBLISH_TIMEOUT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
+        .publish(caller.company(), messages, PUBLISH_TIMEOUT)
         .onSuccess(offsets -> Replies.json(ctx, 200, answer.apply(offsets)))
         .onFailure(
             e -> {

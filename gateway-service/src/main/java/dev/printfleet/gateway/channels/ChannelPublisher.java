@@ -65,7 +65,8 @@ public final class ChannelPublisher {
    * When Redis fails nothing is published (some messages of the batch may be in their history
    * already: publishing again is at least once).
    */
-  public Future<List<String>> publish(String company, List<Publication> messages) {
+  public Future<List<String>> publish(
+      String company, List<Publication> messages, java.time.Duration timeout) {
     Map<String, List<Integer>> byChannel = new LinkedHashMap<>();
     for (int i = 0; i < messages.size(); i++) {
       byChannel.computeIfAbsent(messages.get(i).channel(), c -> new ArrayList<>()).add(i);
@@ -101,7 +102,9 @@ public final class ChannelPublisher {
                         }
                       }));
         });
+    // A batch not written in time is never published: its caller was answered 503.
     return Future.all(appends)
+        .timeout(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
         .map(
             done -> {
               for (int i = 0; i < messages.size(); i++) {

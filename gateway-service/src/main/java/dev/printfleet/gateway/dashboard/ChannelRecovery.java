@@ -15,7 +15,8 @@ import java.util.List;
  * One room's recovery for one dashboard (PROTOCOL.md §6), on the dashboard's event loop: the
  * history read from the client's offset a page at a time, each page starting at the last offset
  * delivered so a trim between two pages is seen, delivered in order; then the live messages that
- * waited. Costs at most a page in memory however long the history.
+ * waited. A page is read only once the previous one is on its way to the socket, so a recovery
+ * holds about a page (at most 20 messages of 64 KiB) however long the history.
  */
 final class ChannelRecovery {
 
@@ -58,6 +59,10 @@ final class ChannelRecovery {
    */
   Future<Boolean> start() {
     Promise<Boolean> recovered = Promise.promise();
+    if (subscriber.session().isClosed()) {
+      subscriber.forget(room.key());
+      return Future.succeededFuture(false);
+    }
     history
         .page(company, room.channel(), since, PAGE + 1)
         .onComplete(
@@ -99,6 +104,15 @@ final class ChannelRecovery {
       subscriber.recovered(room.key(), token, last);
       return;
     }
+    // The next page once this one is on its way: a slow dashboard is never sent more than a page
+    // ahead of what its socket takes.
+    subscriber.whenWritable(this::readNext);
+  }
+
+  private void readNext() {
+    if (!subscriber.isRecovering(room.key(), token)) {
+      return;
+    }
     history
         .page(company, room.channel(), last, PAGE + 1)
         .onComplete(
@@ -111,14 +125,15 @@ final class ChannelRecovery {
                       if (read.failed()
                           || read.result().isEmpty()
                           || !read.result().get(0).offset().equals(last)) {
-                        // Trimmed between two pages, or Redis gone: the client cannot know what is
-                        // missing, so it comes back with the last offset it has.
-                        subscriber.recovered(room.key(), token, null);
+                        // Trimmed between two pages, or Redis gone: nothing more of this room goes
+                        // out (the live messages that waited are dropped with the recovery), and
+                        // the client comes back with the last offset it has, still before the gap.
                         subscriber
                             .session()
                             .close(
                                 CloseCodes.TRY_AGAIN_LATER,
                                 "the channel history moved during the recovery; reconnect with since");
+                        subscriber.forget(room.key());
                         return;
                       }
                       deliver(read.result());

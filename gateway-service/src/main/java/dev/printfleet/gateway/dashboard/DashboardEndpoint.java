@@ -161,11 +161,15 @@ public final class DashboardEndpoint implements Endpoint {
       session.reject(request.id(), Code.INVALID_DATA, e.getMessage());
       return;
     }
-    if (!since.isEmpty() && subscriber.recovering()) {
+    if (subscriber.recoveringRooms() + since.size() > MAX_RECOVERED_ROOMS) {
       session.reject(
           request.id(),
           Code.INVALID_DATA,
-          "a subscribe with since is under way; send the next once it is answered");
+          "at most "
+              + MAX_RECOVERED_ROOMS
+              + " rooms may be recovered at once; "
+              + subscriber.recoveringRooms()
+              + " are under way");
       return;
     }
     List<String> keys = new ArrayList<>();
@@ -221,8 +225,8 @@ public final class DashboardEndpoint implements Endpoint {
   /**
    * PROTOCOL.md §6: the rooms subscribed with an offset get what they missed from their history, in
    * order and once, then their live messages, which wait meanwhile. The answer tells, per room,
-   * whether everything after the offset was still there. One such subscribe at a time per
-   * dashboard; the rooms' reads one after the other.
+   * whether everything after the offset was still there. At most {@link #MAX_RECOVERED_ROOMS} rooms
+   * recovered at once per dashboard; their first pages are read together.
    */
   private void recover(
       Session session,
@@ -253,20 +257,27 @@ public final class DashboardEndpoint implements Endpoint {
                     offset));
           }
         });
-    Future<Void> reads = Future.succeededFuture();
-    for (var entry : recoveries.entrySet()) {
-      reads =
-          reads.compose(
-              v ->
-                  entry.getValue().start().map(ok -> recovered.put(entry.getKey(), ok)).mapEmpty());
-    }
-    reads.onComplete(
-        done -> {
-          var answer = new JsonObject();
-          since.keySet().forEach(room -> answer.put(room, recovered.getOrDefault(room, false)));
-          answer(session, request, rooms, answer);
-          recoveries.values().forEach(ChannelRecovery::resume);
-        });
+    List<Future<?>> reads = new ArrayList<>();
+    recoveries.forEach(
+        (room, recovery) -> reads.add(recovery.start().onSuccess(ok -> recovered.put(room, ok))));
+    Future.join(reads)
+        .onComplete(
+            done -> {
+              var answer = new JsonObject();
+              since.keySet().forEach(room -> answer.put(room, recovered.getOrDefault(room, false)));
+              answer(session, request, rooms, answer);
+              recoveries.forEach(
+                  (room, recovery) -> {
+                    try {
+                      recovery.resume();
+                    } catch (RuntimeException e) {
+                      log.warn("Recovery of a room failed room={}", room, e);
+                      subscriber.forget(allowedRooms.get(room).key());
+                      session.close(
+                          CloseCodes.TRY_AGAIN_LATER, "recovery failed; reconnect with since");
+                    }
+                  });
+            });
   }
 
   private void unsubscribe(Session session, Envelope request) {

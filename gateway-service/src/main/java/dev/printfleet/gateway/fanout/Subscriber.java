@@ -44,6 +44,9 @@ public final class Subscriber {
   /** One recovery of a room: its own token, and the live messages that wait for it. */
   private record Recovering(Object token, List<ChannelDelivery> held) {}
 
+  /** What waits for the backlog to be written out: the next page of a recovery. */
+  private final List<Runnable> waitingForWritable = new ArrayList<>();
+
   /** The last offset delivered from a channel's history: live messages up to it are duplicates. */
   private final Map<String, Offset> floors = new HashMap<>();
 
@@ -107,7 +110,11 @@ public final class Subscriber {
   public void deliverChannel(String room, Offset offset, String key, Outgoing message) {
     var waiting = recovering.get(room);
     if (waiting != null) {
-      if (waiting.held().size() < MAX_BACKLOG_EVENTS) {
+      int held = 0;
+      for (var each : recovering.values()) {
+        held += each.held().size();
+      }
+      if (held < MAX_BACKLOG_EVENTS) {
         waiting.held().add(new ChannelDelivery(offset, key, message));
       } else {
         lostChannelMessage();
@@ -137,9 +144,23 @@ public final class Subscriber {
     return current != null && current.token() == token;
   }
 
-  /** Whether any room is being recovered. */
-  public boolean recovering() {
-    return !recovering.isEmpty();
+  /** How many rooms are being recovered. */
+  public int recoveringRooms() {
+    return recovering.size();
+  }
+
+  /** Whether what this dashboard is sent waits (its socket is full or a backlog is kept). */
+  public boolean behind() {
+    return !canWriteNow();
+  }
+
+  /** Runs once the backlog is written out (at once when there is none). */
+  public void whenWritable(Runnable next) {
+    if (canWriteNow()) {
+      next.run();
+    } else {
+      waitingForWritable.add(next);
+    }
   }
 
   /**
@@ -198,6 +219,11 @@ public final class Subscriber {
     }
     if (statusBacklog.isEmpty() && eventBacklog.isEmpty()) {
       behindSinceNanos = 0;
+      if (!waitingForWritable.isEmpty() && !session.writeQueueFull()) {
+        var next = List.copyOf(waitingForWritable);
+        waitingForWritable.clear();
+        next.forEach(Runnable::run);
+      }
     }
   }
 
