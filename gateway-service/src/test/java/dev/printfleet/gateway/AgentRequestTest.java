@@ -64,6 +64,32 @@ class AgentRequestTest extends GatewayTestBase {
         .map(m -> AgentReply.fromJson(m.body()));
   }
 
+  private static void assertAccepted(
+      ServiceRuntime caller, ServiceRuntime gateway, String jobId, String agentId) {
+    var reply =
+        await(
+            request(
+                caller,
+                gateway.instanceId(),
+                DispatchRequest.ACTION,
+                dispatch(jobId, agentId).toJson()));
+    assertThat(reply.ok()).isTrue();
+    assertThat(reply.data().getBoolean("accepted")).isTrue();
+  }
+
+  private static void assertPrinterTestAnswered(
+      ServiceRuntime caller, ServiceRuntime gateway, String agentId) {
+    var test =
+        await(
+            request(
+                caller,
+                gateway.instanceId(),
+                PrinterTestRequest.ACTION,
+                new PrinterTestRequest("c1", agentId, "p1").toJson()));
+    assertThat(test.ok()).isTrue();
+    assertThat(test.data().getBoolean("ok")).isTrue();
+  }
+
   @Test
   void dispatchSentOnTheEventBusReachesTheAgentAndItsAnswerComesBack() {
     var gateway = gateway(Map.of());
@@ -82,26 +108,10 @@ class AgentRequestTest extends GatewayTestBase {
     await(agent.start());
     await().atMost(Duration.ofSeconds(10)).until(agent::isConnected);
 
-    var reply =
-        await(
-            request(
-                caller,
-                gateway.instanceId(),
-                DispatchRequest.ACTION,
-                dispatch("job-1", "agent-1").toJson()));
-    assertThat(reply.ok()).isTrue();
-    assertThat(reply.data().getBoolean("accepted")).isTrue();
+    assertAccepted(caller, gateway, "job-1", "agent-1");
     assertThat(agent.jobsReceived()).isEqualTo(1);
 
-    var test =
-        await(
-            request(
-                caller,
-                gateway.instanceId(),
-                PrinterTestRequest.ACTION,
-                new PrinterTestRequest("c1", "agent-1", "p1").toJson()));
-    assertThat(test.ok()).isTrue();
-    assertThat(test.data().getBoolean("ok")).isTrue();
+    assertPrinterTestAnswered(caller, gateway, "agent-1");
   }
 
   /**
@@ -148,27 +158,11 @@ class AgentRequestTest extends GatewayTestBase {
         .as("the agent is on the Socket.IO transport")
         .isEqualTo(1.0);
 
-    var reply =
-        await(
-            request(
-                caller,
-                gateway.instanceId(),
-                DispatchRequest.ACTION,
-                dispatch("job-sio", "agent-sio").toJson()));
-    assertThat(reply.ok()).isTrue();
-    assertThat(reply.data().getBoolean("accepted")).isTrue();
+    assertAccepted(caller, gateway, "job-sio", "agent-sio");
     await().atMost(Duration.ofSeconds(10)).until(() -> results.contains("job-sio"));
     assertThat(agent.jobsPrinted()).isEqualTo(1);
 
-    var test =
-        await(
-            request(
-                caller,
-                gateway.instanceId(),
-                PrinterTestRequest.ACTION,
-                new PrinterTestRequest("c1", "agent-sio", "p1").toJson()));
-    assertThat(test.ok()).isTrue();
-    assertThat(test.data().getBoolean("ok")).isTrue();
+    assertPrinterTestAnswered(caller, gateway, "agent-sio");
   }
 
   @Test

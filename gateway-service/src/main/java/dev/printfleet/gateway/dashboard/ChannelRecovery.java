@@ -95,8 +95,9 @@ final class ChannelRecovery {
       return;
     }
     for (ChannelHistory.Entry entry : page.subList(1, page.size())) {
-      subscriber.deliverEvent(
-          Subscriber.CHANNEL_KEY + room.channel() + ":" + entry.offset(),
+      subscriber.deliverFromHistory(
+          room.channel(),
+          entry.offset(),
           RoomHub.channelMessage(room.channel(), entry.event(), entry.data(), entry.offset()));
       last = entry.offset();
     }

@@ -153,10 +153,8 @@ public final class RoomHub {
     Offset offset = Offset.parse(message.offset());
     Outgoing outgoing =
         channelMessage(message.channel(), message.event(), message.data(), message.offset());
-    // Keyed by offset: a slow dashboard's backlog keeps every message, never coalesces two.
-    String key = Subscriber.CHANNEL_KEY + message.channel() + ":" + message.offset();
     for (Subscriber subscriber : List.copyOf(set)) {
-      subscriber.deliverChannel(room, offset, key, outgoing);
+      subscriber.deliverChannel(room, message.channel(), offset, outgoing);
     }
   }
 

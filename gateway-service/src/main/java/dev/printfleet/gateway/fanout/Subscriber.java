@@ -22,7 +22,7 @@ import java.util.function.Function;
 public final class Subscriber {
 
   /** The backlog key of a channel message: one never coalesces with another, nor is lost unseen. */
-  public static final String CHANNEL_KEY = "channel:";
+  private static final String CHANNEL_KEY = "channel:";
 
   /** Events kept for a slow dashboard beyond which the oldest are dropped. */
   static final int MAX_BACKLOG_EVENTS = 1_000;
@@ -51,7 +51,7 @@ public final class Subscriber {
   private final Map<String, Offset> floors = new HashMap<>();
 
   /** A live message of a channel, held while the channel is recovered. */
-  private record ChannelDelivery(Offset offset, String key, Outgoing message) {}
+  private record ChannelDelivery(String channel, Offset offset, Outgoing message) {}
 
   public Subscriber(Session session) {
     this.session = session;
@@ -107,7 +107,8 @@ public final class Subscriber {
    * A channel's live message (its room, its offset): held while the channel is being recovered,
    * dropped when the recovery delivered it already, else delivered as any event.
    */
-  public void deliverChannel(String room, Offset offset, String key, Outgoing message) {
+  public void deliverChannel(String room, String channel, Offset offset, Outgoing message) {
+    String key = CHANNEL_KEY + channel + ":" + offset;
     var waiting = recovering.get(room);
     if (waiting != null) {
       int held = 0;
@@ -115,7 +116,7 @@ public final class Subscriber {
         held += each.held().size();
       }
       if (held < MAX_BACKLOG_EVENTS) {
-        waiting.held().add(new ChannelDelivery(offset, key, message));
+        waiting.held().add(new ChannelDelivery(channel, offset, message));
       } else {
         lostChannelMessage();
       }
@@ -177,7 +178,7 @@ public final class Subscriber {
       floors.put(room, floor);
     }
     for (ChannelDelivery delivery : done.held()) {
-      deliverChannel(room, delivery.offset(), delivery.key(), delivery.message());
+      deliverChannel(room, delivery.channel(), delivery.offset(), delivery.message());
     }
   }
 
@@ -197,6 +198,11 @@ public final class Subscriber {
   public void forget(String room) {
     recovering.remove(room);
     floors.remove(room);
+  }
+
+  /** A message of a channel's history, sent by a recovery: as any event, never dropped unseen. */
+  public void deliverFromHistory(String channel, Offset offset, Outgoing message) {
+    deliverEvent(CHANNEL_KEY + channel + ":" + offset, message);
   }
 
   /**

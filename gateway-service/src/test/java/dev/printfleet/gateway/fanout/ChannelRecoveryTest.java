@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.printfleet.common.auth.Principal;
 import dev.printfleet.common.auth.Role;
 import dev.printfleet.gateway.channels.Offset;
+import dev.printfleet.gateway.session.CloseCodes;
 import dev.printfleet.gateway.session.Outgoing;
 import dev.printfleet.gateway.session.RecordingSession;
 import io.vertx.core.json.JsonObject;
@@ -40,7 +41,7 @@ class ChannelRecoveryTest {
   }
 
   private static void live(Subscriber subscriber, String offset) {
-    subscriber.deliverChannel(ROOM, Offset.parse(offset), "k" + offset, message(offset));
+    subscriber.deliverChannel(ROOM, "orders:branch:b1", Offset.parse(offset), message(offset));
   }
 
   private static Outgoing message(String offset) {
@@ -61,7 +62,7 @@ class ChannelRecoveryTest {
 
     // The history: everything after the client's 100-0, up to 100-2.
     for (String offset : List.of("100-1", "100-2")) {
-      subscriber.deliverEvent("h" + offset, message(offset));
+      subscriber.deliverFromHistory("orders:branch:b1", Offset.parse(offset), message(offset));
     }
     subscriber.recovered(ROOM, token, Offset.parse("100-2"));
     assertThat(session.offsets()).containsExactly("100-1", "100-2", "101-0");
@@ -88,6 +89,42 @@ class ChannelRecoveryTest {
     assertThat(session.offsets()).containsExactly("200-0");
     live(subscriber, "150-0");
     assertThat(session.offsets()).containsExactly("200-0", "150-0");
+  }
+
+  @Test
+  void aChannelMessageThatCannotBeKeptClosesTheDashboardInsteadOfBeingDroppedUnseen() {
+    var held = new ListSession();
+    var recovering = new Subscriber(held);
+    recovering.recovering(ROOM);
+    for (int i = 0; i <= Subscriber.MAX_BACKLOG_EVENTS; i++) {
+      live(recovering, "1-" + i);
+    }
+    assertThat(held.closedCode).isEqualTo(CloseCodes.TRY_AGAIN_LATER);
+
+    var slow = new ListSession();
+    slow.full = true;
+    var behind = new Subscriber(slow);
+    for (int i = 0; i < Subscriber.MAX_BACKLOG_EVENTS; i++) {
+      live(behind, "2-" + i);
+    }
+    assertThat(slow.closedCode).as("a full backlog alone closes nothing").isZero();
+    live(behind, "3-0");
+    assertThat(slow.closedCode).isEqualTo(CloseCodes.TRY_AGAIN_LATER);
+  }
+
+  @Test
+  void theNextPageWaitsUntilTheBacklogIsWrittenOut() {
+    var session = new ListSession();
+    session.full = true;
+    var subscriber = new Subscriber(session);
+    live(subscriber, "1-0");
+    var ran = new java.util.concurrent.atomic.AtomicBoolean();
+    subscriber.whenWritable(() -> ran.set(true));
+    assertThat(ran).isFalse();
+    session.full = false;
+    subscriber.flushBacklog(RoomHub::statusMessage);
+    assertThat(session.offsets()).containsExactly("1-0");
+    assertThat(ran).isTrue();
   }
 
   @Test

@@ -7,12 +7,15 @@ import java.util.List;
 
 /**
  * A session whose wire is a list, for tests of what sits above a transport: what a transport would
- * write, and the code it was closed with. Its socket never fills.
+ * write, and the code it was closed with. Its socket fills when a test says so.
  */
 public class RecordingSession extends BaseSession {
 
   public final List<Outgoing> written = new ArrayList<>();
   public short closedCode;
+
+  /** Whether the socket takes no more for now (a slow peer). */
+  public boolean full;
 
   public RecordingSession(Kind kind, Principal principal, Limits limits) {
     super(
@@ -34,7 +37,7 @@ public class RecordingSession extends BaseSession {
 
   @Override
   public boolean writeQueueFull() {
-    return false;
+    return full;
   }
 
   @Override
