@@ -57,6 +57,7 @@ final class DeployChecker {
     ROUTED.put("/api/v1/openapi.yaml", "printing");
     ROUTED.put("/api/v1/channels/orders:branch:b1/publish", "gateway");
     ROUTED.put("/api/v1/channels/publish", "gateway");
+    ROUTED.put("/api/v1/channels/orders:branch:b1/presence", "gateway");
     ROUTED.put("/ws/agent", "gateway");
     ROUTED.put("/ws/client", "gateway");
   }

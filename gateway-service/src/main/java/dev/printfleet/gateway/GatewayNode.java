@@ -12,6 +12,7 @@ import dev.printfleet.gateway.agent.AgentDirectory;
 import dev.printfleet.gateway.agent.AgentEndpoint;
 import dev.printfleet.gateway.channels.ChannelApi;
 import dev.printfleet.gateway.channels.ChannelHistory;
+import dev.printfleet.gateway.channels.ChannelPresence;
 import dev.printfleet.gateway.channels.ChannelPublisher;
 import dev.printfleet.gateway.channels.PublishLimiter;
 import dev.printfleet.gateway.dashboard.DashboardEndpoint;
@@ -85,6 +86,7 @@ final class GatewayNode {
   private final UserConnections userConnections;
   private final ChannelApi channelApi;
   private final ChannelHistory channelHistory;
+  private final ChannelPresence presence;
   private final EngineSockets engineSockets = new EngineSockets(MAX_UNJOINED_SOCKETIO);
   private final List<Loop> loops = new CopyOnWriteArrayList<>();
   private final List<MessageConsumer<JsonObject>> consumers = new ArrayList<>();
@@ -94,13 +96,13 @@ final class GatewayNode {
     this.runtime = runtime;
     this.metrics = new GatewayMetrics(runtime.registry());
     this.counts = new SessionCounts(metrics);
-    var presence =
+    var agentPresence =
         new PresenceRegistry(
             runtime.redis(),
             runtime.settings().redis(),
             runtime.instanceId(),
             config.presenceTtl());
-    this.directory = new AgentDirectory(vertx, runtime, config, presence);
+    this.directory = new AgentDirectory(vertx, runtime, config, agentPresence);
     this.userConnections =
         new UserConnections(
             vertx,
@@ -111,13 +113,22 @@ final class GatewayNode {
             config.presenceTtl(),
             metrics::userLimitUnchecked);
     this.channelHistory = new ChannelHistory(runtime.redis(), runtime.settings().redis());
+    this.presence =
+        new ChannelPresence(
+            vertx, runtime.redis(), runtime.settings().redis(), config.presenceTtl());
     this.channelApi =
         new ChannelApi(
             runtime.tokens(),
             config.channels(),
             new ChannelPublisher(
                 vertx, runtime.redis(), runtime.settings().redis(), config.channelHistory()),
-            new PublishLimiter(config.publishLimits()));
+            new PublishLimiter(config.publishLimits()),
+            presence);
+  }
+
+  /** Who is in which room, across the cluster; shared by the loops. */
+  ChannelPresence presence() {
+    return presence;
   }
 
   /** Channels' history, read for recovering subscribers. */
@@ -168,6 +179,7 @@ final class GatewayNode {
     runtime.heartbeat().reportConnections(counts::total);
     runtime.onDrain(this::drain);
     userConnections.start();
+    presence.start();
     var events =
         List.of(
             // A batch of events is decoded once and handed to each loop whole: one hop per loop.
@@ -188,6 +200,7 @@ final class GatewayNode {
     consumers.forEach(MessageConsumer::unregister);
     directory.stop();
     userConnections.stop();
+    presence.stop();
   }
 
   private <T> Future<Void> listen(
@@ -230,11 +243,12 @@ final class GatewayNode {
    */
   private Future<?> drain() {
     directory.startDraining();
-    // Dashboards reconnect elsewhere the moment they are told to: their users' places are given
-    // back first (waiting at most a second for Redis), so the next gateway does not count them.
+    // Dashboards reconnect elsewhere the moment they are told to: their users' places and their
+    // presence in rooms are given back first (waiting at most a second for Redis), so the next
+    // gateway does not count them twice.
     Future<Void> released =
-        userConnections
-            .releaseAll()
+        Future.join(userConnections.releaseAll(), presence.leaveAll())
+            .<Void>mapEmpty()
             .timeout(1, java.util.concurrent.TimeUnit.SECONDS)
             .otherwiseEmpty();
     List<Future<Void>> closed = new ArrayList<>();

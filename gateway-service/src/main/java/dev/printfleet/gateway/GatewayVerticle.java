@@ -53,7 +53,13 @@ final class GatewayVerticle extends AbstractVerticle {
     var agents = new AgentEndpoint(vertx, context, runtime, config, node.directory(), metrics);
     var dashboards =
         new DashboardEndpoint(
-            vertx, runtime, config, hub, node.userConnections(), node.channelHistory());
+            vertx,
+            runtime,
+            config,
+            hub,
+            node.userConnections(),
+            node.channelHistory(),
+            node.presence());
     var websocket = new WebSocketTransport(registry, config.limits(), metrics);
     var socketio =
         new SocketIoTransport(

@@ -124,6 +124,100 @@ class ChannelsTest extends GatewayTestBase {
     assertThat(messages(onSecond)).hasSize(2);
   }
 
+  /** A dashboard of {@code user} subscribed to the channel: the answer's presence count. */
+  private TestSocket present(
+      ServiceRuntime gateway, String user, String channel, long expectedCount) {
+    String token = GatewayHarness.issuer(gateway).user(user, Role.USER, "acme", List.of(), HOUR);
+    var socket = TestSocket.open(client, gateway.httpPort(), "/ws/client", token);
+    socket.send("subscribe", "s", new JsonObject().put("rooms", List.of(channel)));
+    var answer = socket.awaitResponse("s");
+    assertThat(answer.error()).isNull();
+    assertThat(answer.data().getJsonObject("presence"))
+        .isEqualTo(new JsonObject().put(channel, expectedCount));
+    return socket;
+  }
+
+  private static JsonObject presence(ServiceRuntime gateway, String channel, String token) {
+    var answer = Http.get(gateway, "/api/v1/channels/" + channel + "/presence", token);
+    assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+    return new JsonObject(answer.body());
+  }
+
+  private static JsonObject users(Object... userAndCount) {
+    var users = new JsonArray();
+    for (int i = 0; i < userAndCount.length; i += 2) {
+      users.add(
+          new JsonObject().put("user", userAndCount[i]).put("connections", userAndCount[i + 1]));
+    }
+    return new JsonObject().put("users", users);
+  }
+
+  @Test
+  void presenceCountsEveryConnectionOfAChannelOnBothGatewaysForItsCompanyOnly() {
+    var first = gateway(Map.of());
+    var second = gateway(Map.of());
+    TokenIssuer issuer = GatewayHarness.issuer(first);
+    String channel = "orders:branch:b1";
+    var annOnFirst = present(first, "ann", channel, 1);
+    var annOnSecond = present(second, "ann", channel, 2);
+    var ben = present(second, "ben", channel, 3);
+    // Another branch, and another company's channel of the same name, are other channels.
+    present(first, "cat", "orders:branch:b2", 1);
+    String globexToken = issuer.user("gus", Role.USER, "globex", List.of(), HOUR);
+    var globex = TestSocket.open(client, first.httpPort(), "/ws/client", globexToken);
+    globex.send("subscribe", "g", new JsonObject().put("rooms", List.of(channel)));
+    assertThat(globex.awaitResponse("g").data().getJsonObject("presence").getLong(channel))
+        .isEqualTo(1);
+
+    String acmeService = issuer.service("orders-backend", "acme", HOUR);
+    var expected =
+        new JsonObject()
+            .put("channel", channel)
+            .put("connections", 3)
+            .mergeIn(users("ann", 2, "ben", 1))
+            .put("truncated", false);
+    assertThat(presence(first, channel, acmeService)).isEqualTo(expected);
+    assertThat(presence(second, channel, acmeService)).isEqualTo(expected);
+    // A user who may join the channel may ask; one whose token lists another branch may not.
+    assertThat(presence(second, channel, issuer.user("u", Role.USER, "acme", List.of("b1"), HOUR)))
+        .isEqualTo(expected);
+    String otherBranch = issuer.user("v", Role.USER, "acme", List.of("b2"), HOUR);
+    assertThat(
+            Http.get(first, "/api/v1/channels/" + channel + "/presence", otherBranch).statusCode())
+        .isEqualTo(403);
+    // Another company's service sees its own channel of that name, never acme's.
+    String globexService = issuer.service("orders-backend", "globex", HOUR);
+    assertThat(presence(first, channel, globexService).getInteger("connections")).isEqualTo(1);
+    assertThat(presence(first, channel, globexService).getJsonArray("users"))
+        .isEqualTo(users("gus", 1).getJsonArray("users"));
+    assertThat(
+            Http.get(first, "/api/v1/channels/orders:company:acme/presence", globexService)
+                .statusCode())
+        .isEqualTo(403);
+    assertThat(
+            Http.get(
+                    first,
+                    "/api/v1/channels/" + channel + "/presence",
+                    issuer.agent("a", "acme", "b1", HOUR))
+                .statusCode())
+        .isEqualTo(403);
+    assertThat(Http.get(first, "/api/v1/channels/" + channel + "/presence", null).statusCode())
+        .isEqualTo(401);
+    assertThat(Http.get(first, "/api/v1/channels/nowhere/presence", acmeService).statusCode())
+        .isEqualTo(400);
+
+    // Leaving the channel, or closing the socket, takes the connection out of it at once.
+    annOnSecond.send("unsubscribe", "u", new JsonObject().put("rooms", List.of(channel)));
+    annOnSecond.awaitResponse("u");
+    ben.socket.close();
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> presence(first, channel, acmeService).getInteger("connections") == 1);
+    assertThat(presence(second, channel, acmeService).getJsonArray("users"))
+        .isEqualTo(users("ann", 1).getJsonArray("users"));
+    assertThat(annOnFirst.isOpen()).isTrue();
+  }
+
   private static JsonObject message(String channel, String event, int n) {
     var message = new JsonObject().put("event", event).put("data", new JsonObject().put("n", n));
     return channel == null ? message : message.put("channel", channel);

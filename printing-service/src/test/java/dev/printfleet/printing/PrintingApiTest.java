@@ -332,8 +332,8 @@ class PrintingApiTest extends PrintingTestBase {
 
     var router = Router.router(client);
     new PrintingApi(null, null, null, null, null, null, null, null).mount(router);
-    // The document also holds the gateways' publish API, behind the same ingress (PROTOCOL.md §6).
-    new dev.printfleet.gateway.channels.ChannelApi(null, null, null, null).mount(router);
+    // The document also holds the gateways' channel API, behind the same ingress (PROTOCOL.md §6).
+    new dev.printfleet.gateway.channels.ChannelApi(null, null, null, null, null).mount(router);
     Set<String> served = new HashSet<>();
     router
         .getRoutes()
@@ -348,7 +348,7 @@ class PrintingApiTest extends PrintingTestBase {
                 served.add(method.name() + " " + route.getPath().replaceAll(":(\\w+)", "{$1}"));
               }
             });
-    assertThat(served).hasSize(10);
+    assertThat(served).hasSize(11);
     assertThat(documented).isEqualTo(served);
   }
 }

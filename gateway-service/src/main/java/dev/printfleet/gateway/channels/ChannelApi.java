@@ -50,13 +50,19 @@ public final class ChannelApi {
   private final RoomPolicy policy;
   private final ChannelPublisher publisher;
   private final PublishLimiter limiter;
+  private final ChannelPresence presence;
 
   public ChannelApi(
-      TokenVerifier tokens, RoomPolicy policy, ChannelPublisher publisher, PublishLimiter limiter) {
+      TokenVerifier tokens,
+      RoomPolicy policy,
+      ChannelPublisher publisher,
+      PublishLimiter limiter,
+      ChannelPresence presence) {
     this.tokens = tokens;
     this.policy = policy;
     this.publisher = publisher;
     this.limiter = limiter;
+    this.presence = presence;
   }
 
   public void mount(Router router) {
@@ -78,6 +84,14 @@ public final class ChannelApi {
         .handler(BodyHandler.create(false).setBodyLimit(MAX_BATCH_BYTES))
         .handler(this::publishOne);
     router
+        .get("/api/v1/channels/:channel/presence")
+        .handler(
+            ApiAuth.allowing(
+                tokens,
+                p -> p.role() != Role.AGENT,
+                "presence needs a service's or a dashboard user's token"))
+        .handler(this::presence);
+    router
         .route("/api/v1/channels/*")
         .handler(
             ctx ->
@@ -85,7 +99,8 @@ public final class ChannelApi {
                     ctx,
                     404,
                     "not_found",
-                    "no such route: POST /api/v1/channels/{channel}/publish or /api/v1/channels/publish"));
+                    "no such route: POST /api/v1/channels/{channel}/publish, POST"
+                        + " /api/v1/channels/publish or GET /api/v1/channels/{channel}/presence"));
     router.route("/api/v1/channels/*").failureHandler(ChannelApi::fail);
   }
 
@@ -226,6 +241,46 @@ public final class ChannelApi {
               Replies.error(
                   ctx, 503, "unavailable", "the channel history is unavailable; publish again");
             });
+  }
+
+  /**
+   * Who is in a channel across the cluster: a service of its company, or a user who may join it,
+   * asks; each request counts as one message against the caller's publish rate.
+   */
+  private void presence(RoutingContext ctx) {
+    Principal caller = ApiAuth.principal(ctx);
+    switch (policy.observe(caller, ctx.pathParam("channel"))) {
+      case RoomPolicy.Refused refused -> {
+        if (refused.forbidden()) {
+          Replies.error(ctx, 403, "forbidden", refused.reason());
+        } else {
+          invalid(ctx, "channel", refused.reason());
+        }
+      }
+      case RoomPolicy.Allowed allowed -> {
+        if (!limiter.tryPublish(caller, 1, System.nanoTime())) {
+          ctx.response().putHeader("Retry-After", "1");
+          Replies.error(
+              ctx,
+              429,
+              "rate_limited",
+              "more than PRINTFLEET_PUBLISH_RATE_PER_SECOND requests a second from this token");
+          return;
+        }
+        presence
+            .read(allowed.key())
+            .onSuccess(
+                who ->
+                    Replies.json(
+                        ctx, 200, new JsonObject().put("channel", allowed.channel()).mergeIn(who)))
+            .onFailure(
+                e -> {
+                  log.warn("Presence read failed channel={}: {}", allowed.channel(), e.toString());
+                  ctx.response().putHeader("Retry-After", "1");
+                  Replies.error(ctx, 503, "unavailable", "presence is unavailable; ask again");
+                });
+      }
+    }
   }
 
   private static JsonObject object(RoutingContext ctx) {

@@ -6,6 +6,7 @@ import dev.printfleet.common.protocol.Envelope;
 import dev.printfleet.common.protocol.Envelope.Code;
 import dev.printfleet.gateway.GatewayConfig;
 import dev.printfleet.gateway.channels.ChannelHistory;
+import dev.printfleet.gateway.channels.ChannelPresence;
 import dev.printfleet.gateway.channels.Offset;
 import dev.printfleet.gateway.fanout.RoomHub;
 import dev.printfleet.gateway.fanout.RoomPolicy;
@@ -17,6 +18,7 @@ import dev.printfleet.gateway.session.Inbound;
 import dev.printfleet.gateway.session.Session;
 import dev.printfleet.gateway.session.UserConnections;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -44,6 +46,7 @@ public final class DashboardEndpoint implements Endpoint {
   private final Admission admission;
   private final UserConnections connections;
   private final ChannelHistory history;
+  private final ChannelPresence presence;
 
   /** Rooms one subscribe may recover at once (PROTOCOL.md §6). */
   static final int MAX_RECOVERED_ROOMS = 10;
@@ -63,9 +66,11 @@ public final class DashboardEndpoint implements Endpoint {
       GatewayConfig config,
       RoomHub hub,
       UserConnections connections,
-      ChannelHistory history) {
+      ChannelHistory history,
+      ChannelPresence presence) {
     this.vertx = vertx;
     this.history = history;
+    this.presence = presence;
     this.config = config;
     this.hub = hub;
     this.connections = connections;
@@ -137,6 +142,7 @@ public final class DashboardEndpoint implements Endpoint {
   public void closed(Session session) {
     var subscriber = subscribers.remove(session);
     if (subscriber != null) {
+      subscriber.rooms().forEach(room -> presence.leave(session, room));
       hub.leaveAll(subscriber);
     }
   }
@@ -215,11 +221,45 @@ public final class DashboardEndpoint implements Endpoint {
       return;
     }
     joining.forEach(key -> hub.join(subscriber, key));
+    Future<JsonObject> counted = presence(subscriber, rooms, allowedRooms);
     if (since.isEmpty()) {
-      answer(session, request, rooms, null);
+      counted.onComplete(counts -> answer(session, request, rooms, null, counts.result()));
       return;
     }
-    recover(session, subscriber, request, rooms, since, allowedRooms);
+    recover(session, subscriber, request, rooms, since, allowedRooms, counted);
+  }
+
+  /**
+   * The session is present in the rooms it asked for (PROTOCOL.md §6): per room, how many
+   * connections are in it across the cluster, this one counted; a room Redis did not answer for in
+   * time is left out. Never fails. A room left (or a session closed) before Redis answered is left
+   * again after, so no presence outlives its connection.
+   */
+  private Future<JsonObject> presence(
+      Subscriber subscriber, List<String> rooms, Map<String, RoomPolicy.Allowed> allowedRooms) {
+    var loop = vertx.getOrCreateContext();
+    var session = subscriber.session();
+    var counts = new JsonObject();
+    List<Future<?>> joins = new ArrayList<>();
+    for (String room : new LinkedHashSet<>(rooms)) {
+      String key = allowedRooms.get(room).key();
+      Promise<Void> joined = Promise.promise();
+      presence
+          .join(session, key)
+          .onComplete(
+              count ->
+                  loop.runOnContext(
+                      v -> {
+                        if (session.isClosed() || !subscriber.rooms().contains(key)) {
+                          presence.leave(session, key);
+                        } else if (count.succeeded()) {
+                          counts.put(room, count.result());
+                        }
+                        joined.complete();
+                      }));
+      joins.add(joined.future());
+    }
+    return Future.join(joins).map(counts);
   }
 
   /**
@@ -234,7 +274,8 @@ public final class DashboardEndpoint implements Endpoint {
       Envelope request,
       List<String> rooms,
       Map<String, Offset> since,
-      Map<String, RoomPolicy.Allowed> allowedRooms) {
+      Map<String, RoomPolicy.Allowed> allowedRooms,
+      Future<JsonObject> counted) {
     var loop = vertx.getOrCreateContext();
     Map<String, ChannelRecovery> recoveries = new java.util.LinkedHashMap<>();
     Map<String, Boolean> recovered = new java.util.LinkedHashMap<>();
@@ -260,12 +301,13 @@ public final class DashboardEndpoint implements Endpoint {
     List<Future<?>> reads = new ArrayList<>();
     recoveries.forEach(
         (room, recovery) -> reads.add(recovery.start().onSuccess(ok -> recovered.put(room, ok))));
+    reads.add(counted);
     Future.join(reads)
         .onComplete(
             done -> {
               var answer = new JsonObject();
               since.keySet().forEach(room -> answer.put(room, recovered.getOrDefault(room, false)));
-              answer(session, request, rooms, answer);
+              answer(session, request, rooms, answer, counted.result());
               recoveries.forEach(
                   (room, recovery) -> {
                     try {
@@ -293,18 +335,26 @@ public final class DashboardEndpoint implements Endpoint {
     for (String room : rooms) {
       if (config.channels().join(session.principal(), room) instanceof RoomPolicy.Allowed allowed) {
         hub.leave(subscriber, allowed.key());
+        presence.leave(session, allowed.key());
         left.add(room);
       }
     }
-    answer(session, request, left, null);
+    answer(session, request, left, null, null);
   }
 
   private static void answer(
-      Session session, Envelope request, List<String> rooms, JsonObject recovered) {
+      Session session,
+      Envelope request,
+      List<String> rooms,
+      JsonObject recovered,
+      JsonObject presence) {
     if (request.id() != null) {
       var data = new JsonObject().put("rooms", new JsonArray(new ArrayList<>(rooms)));
       if (recovered != null) {
         data.put("recovered", recovered);
+      }
+      if (presence != null) {
+        data.put("presence", presence);
       }
       session.send(Envelope.response(request.id(), data));
     }

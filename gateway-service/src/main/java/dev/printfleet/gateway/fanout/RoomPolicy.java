@@ -239,17 +239,32 @@ public final class RoomPolicy {
    * (printfleet writes those).
    */
   public Decision publish(String company, String name) {
+    return ofCompany(company, name, false);
+  }
+
+  /** A channel of {@code company}, of any namespace or of all but printing's. */
+  private Decision ofCompany(String company, String name, boolean printing) {
     Channel channel = read(name);
     if (channel == null) {
       return new Refused(false, malformed(name));
     }
-    if (channel.namespace().equals(PRINTING)) {
+    if (!printing && channel.namespace().equals(PRINTING)) {
       return new Refused(true, "printing channels carry printfleet's own events");
     }
     if (channel.kind().equals(COMPANY) && !channel.id().equals(company)) {
       return new Refused(true, "not your company: " + name);
     }
     return new Allowed(key(company, channel), channel.name());
+  }
+
+  /**
+   * Whose presence a caller may read: a service's, any channel of its company (printing's too); a
+   * dashboard user's, a channel it may join.
+   */
+  public Decision observe(Principal caller, String name) {
+    return caller.role() == Role.SERVICE
+        ? ofCompany(caller.company(), name, true)
+        : join(caller, name);
   }
 
   private String malformed(String name) {
