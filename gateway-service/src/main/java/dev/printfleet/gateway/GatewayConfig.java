@@ -6,6 +6,7 @@ import dev.printfleet.gateway.fanout.RoomPolicy;
 import dev.printfleet.gateway.session.Session;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The gateway's own settings (README, "Configuration").
@@ -57,7 +58,7 @@ public record GatewayConfig(
     long agentDispatchBytes,
     int maxConnectionsPerUser,
     RoomPolicy channels,
-    ChannelHistory channelHistory,
+    ChannelHistories channelHistories,
     PublishLimits publishLimits,
     int verticles) {
 
@@ -67,16 +68,75 @@ public record GatewayConfig(
   /** How many messages a channel keeps, and how long a message stays (PROTOCOL.md §6). */
   public record ChannelHistory(int size, Duration age) {}
 
-  private static Duration historyAge(Settings settings) {
-    Duration age = settings.duration("PRINTFLEET_CHANNEL_HISTORY_AGE", Duration.ofMinutes(5));
+  /**
+   * The history of each namespace's channels: {@code PRINTFLEET_CHANNEL_HISTORY_SIZE} and {@code
+   * _AGE} unless {@code PRINTFLEET_CHANNEL_HISTORY_NAMESPACES} names the namespace.
+   */
+  public record ChannelHistories(ChannelHistory defaults, Map<String, ChannelHistory> byNamespace) {
+
+    /** The history of a channel, by its full name ({@code orders:branch:b1}). */
+    public ChannelHistory of(String channel) {
+      int colon = channel.indexOf(':');
+      return byNamespace.getOrDefault(colon < 0 ? "" : channel.substring(0, colon), defaults);
+    }
+  }
+
+  private static final String HISTORY_NAMESPACES = "PRINTFLEET_CHANNEL_HISTORY_NAMESPACES";
+
+  private static Duration historyAge(String setting, Duration age) {
     if (age.compareTo(Duration.ofSeconds(1)) < 0 || age.compareTo(Duration.ofDays(1)) > 0) {
-      throw new ConfigException(
-          "PRINTFLEET_CHANNEL_HISTORY_AGE", "must be 1 s to 1 day, got " + age.toMillis() + " ms");
+      throw new ConfigException(setting, "must be 1 s to 1 day, got " + age.toMillis() + " ms");
     }
     return age;
   }
 
+  /**
+   * {@code PRINTFLEET_CHANNEL_HISTORY_NAMESPACES}: {@code namespace=size,age;...}, e.g. {@code
+   * orders=500,10m;availability=20,1m}, for namespaces the policy knows, not printing's.
+   */
+  static ChannelHistories histories(Settings settings, RoomPolicy policy) {
+    var defaults =
+        new ChannelHistory(
+            settings.integer("PRINTFLEET_CHANNEL_HISTORY_SIZE", 100, 1, 10_000),
+            historyAge(
+                "PRINTFLEET_CHANNEL_HISTORY_AGE",
+                settings.duration("PRINTFLEET_CHANNEL_HISTORY_AGE", Duration.ofMinutes(5))));
+    Map<String, ChannelHistory> byNamespace = new java.util.HashMap<>();
+    for (String part : settings.string(HISTORY_NAMESPACES, "").split(";")) {
+      if (part.isBlank()) {
+        continue;
+      }
+      var m =
+          java.util.regex.Pattern.compile("\\s*([a-z0-9_-]+)\\s*=\\s*(\\d{1,5})\\s*,\\s*(\\S+)\\s*")
+              .matcher(part);
+      if (!m.matches()) {
+        throw new ConfigException(
+            HISTORY_NAMESPACES,
+            "expected namespace=size,age;... (e.g. orders=500,10m), got " + part);
+      }
+      String namespace = m.group(1);
+      if (!policy.hasNamespace(namespace) || namespace.equals(RoomPolicy.PRINTING)) {
+        throw new ConfigException(
+            HISTORY_NAMESPACES,
+            "no history for namespace " + namespace + " (a configured namespace, not printing)");
+      }
+      int size = Integer.parseInt(m.group(2));
+      if (size < 1 || size > 10_000) {
+        throw new ConfigException(
+            HISTORY_NAMESPACES, "a history size is 1 to 10000, got " + size + " for " + namespace);
+      }
+      Duration age =
+          new Settings(Map.of(HISTORY_NAMESPACES, m.group(3))).duration(HISTORY_NAMESPACES, null);
+      byNamespace.put(namespace, new ChannelHistory(size, historyAge(HISTORY_NAMESPACES, age)));
+    }
+    return new ChannelHistories(defaults, Map.copyOf(byNamespace));
+  }
+
   public static GatewayConfig from(Settings settings) {
+    var channels =
+        RoomPolicy.parse(
+            settings.string("PRINTFLEET_CHANNEL_KINDS", RoomPolicy.DEFAULT_KINDS),
+            settings.string("PRINTFLEET_CHANNEL_ROLES", RoomPolicy.DEFAULT_ROLES));
     var pingInterval = settings.duration("PRINTFLEET_WS_PING_INTERVAL", Duration.ofSeconds(25));
     var pongTimeout = settings.duration("PRINTFLEET_WS_PONG_TIMEOUT", Duration.ofSeconds(60));
     if (pingInterval.isZero() || pongTimeout.compareTo(pingInterval) <= 0) {
@@ -113,12 +173,8 @@ public record GatewayConfig(
         settings.bytes("PRINTFLEET_WS_AGENT_WRITE_QUEUE", 1024 * 1024),
         settings.bytes("PRINTFLEET_WS_AGENT_DISPATCH_BYTES", 8 * 1024 * 1024),
         settings.integer("PRINTFLEET_WS_MAX_CONNECTIONS_PER_USER", 10, 0, 100_000),
-        RoomPolicy.parse(
-            settings.string("PRINTFLEET_CHANNEL_KINDS", RoomPolicy.DEFAULT_KINDS),
-            settings.string("PRINTFLEET_CHANNEL_ROLES", RoomPolicy.DEFAULT_ROLES)),
-        new ChannelHistory(
-            settings.integer("PRINTFLEET_CHANNEL_HISTORY_SIZE", 100, 1, 10_000),
-            historyAge(settings)),
+        channels,
+        histories(settings, channels),
         new PublishLimits(
             // A burst below a batch's 100 messages would refuse every full batch forever.
             settings.integer("PRINTFLEET_PUBLISH_BURST", 2_000, 100, 1_000_000),

@@ -121,7 +121,7 @@ final class GatewayNode {
             runtime.tokens(),
             config.channels(),
             new ChannelPublisher(
-                vertx, runtime.redis(), runtime.settings().redis(), config.channelHistory()),
+                vertx, runtime.redis(), runtime.settings().redis(), config.channelHistories()),
             new PublishLimiter(config.publishLimits()),
             presence);
   }

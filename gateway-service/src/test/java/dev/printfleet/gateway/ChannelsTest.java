@@ -408,21 +408,38 @@ class ChannelsTest extends GatewayTestBase {
   }
 
   @Test
-  void eachChannelKeepsABoundedHistoryInOrder() {
-    var gateway = gateway(Map.of("PRINTFLEET_CHANNEL_HISTORY_SIZE", "5"));
+  void eachChannelKeepsABoundedHistoryInOrderWithItsNamespacesBounds() {
+    var gateway =
+        gateway(
+            Map.of(
+                "PRINTFLEET_CHANNEL_HISTORY_SIZE",
+                "5",
+                "PRINTFLEET_CHANNEL_HISTORY_NAMESPACES",
+                "orders=3,90s"));
     String service = GatewayHarness.issuer(gateway).service("svc", "acme", HOUR);
     List<String> offsets = new ArrayList<>();
     for (int i = 0; i < 12; i++) {
       var answer = publish(gateway, "availability:zone:z1", service, message(null, "STOCK", i));
       assertThat(answer.statusCode()).isEqualTo(200);
       offsets.add(new JsonObject(answer.body()).getString("offset"));
+      assertThat(publish(gateway, "orders:zone:z1", service, message(null, "E", i)).statusCode())
+          .isEqualTo(200);
     }
     assertThat(offsets).isSortedAccordingTo(OFFSETS).doesNotHaveDuplicates();
+    // availability keeps the defaults (5 messages, 5 minutes); orders its own (3, 90 s).
     String key = gateway.settings().redis().key("channel:acme:availability:zone:z1");
     var length = GatewayHarness.await(gateway.redis().send(Request.cmd(Command.XLEN).arg(key)));
     assertThat(length.toInteger()).isEqualTo(5);
     var ttl = GatewayHarness.await(gateway.redis().send(Request.cmd(Command.PTTL).arg(key)));
-    assertThat(ttl.toLong()).isBetween(1L, Duration.ofMinutes(5).toMillis());
+    assertThat(ttl.toLong())
+        .isBetween(Duration.ofSeconds(90).toMillis() + 1, Duration.ofMinutes(5).toMillis());
+    String orders = gateway.settings().redis().key("channel:acme:orders:zone:z1");
+    var ordersLength =
+        GatewayHarness.await(gateway.redis().send(Request.cmd(Command.XLEN).arg(orders)));
+    assertThat(ordersLength.toInteger()).isEqualTo(3);
+    var ordersTtl =
+        GatewayHarness.await(gateway.redis().send(Request.cmd(Command.PTTL).arg(orders)));
+    assertThat(ordersTtl.toLong()).isBetween(1L, Duration.ofSeconds(90).toMillis());
   }
 
   @Test

@@ -44,14 +44,14 @@ public final class ChannelPublisher {
   private final Vertx vertx;
   private final Redis redis;
   private final RedisSettings settings;
-  private final GatewayConfig.ChannelHistory history;
+  private final GatewayConfig.ChannelHistories histories;
 
   public ChannelPublisher(
-      Vertx vertx, Redis redis, RedisSettings settings, GatewayConfig.ChannelHistory history) {
+      Vertx vertx, Redis redis, RedisSettings settings, GatewayConfig.ChannelHistories histories) {
     this.vertx = vertx;
     this.redis = redis;
     this.settings = settings;
-    this.history = history;
+    this.histories = histories;
   }
 
   public static String historyKey(RedisSettings settings, String company, String channel) {
@@ -76,6 +76,7 @@ public final class ChannelPublisher {
     byChannel.forEach(
         (channel, indexes) -> {
           String key = historyKey(settings, company, channel);
+          GatewayConfig.ChannelHistory history = histories.of(channel);
           List<Request> batch = new ArrayList<>(indexes.size());
           for (int i : indexes) {
             Publication message = messages.get(i);

@@ -154,6 +154,11 @@ public final class RoomPolicy {
     }
   }
 
+  /** Whether channels of this namespace exist. */
+  public boolean hasNamespace(String namespace) {
+    return kinds.containsKey(namespace);
+  }
+
   public static String companyRoom(String company) {
     return company + "|company";
   }

@@ -1,0 +1,59 @@
+package dev.printfleet.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.printfleet.common.config.ConfigException;
+import dev.printfleet.common.config.Settings;
+import dev.printfleet.gateway.GatewayConfig.ChannelHistory;
+import dev.printfleet.gateway.fanout.RoomPolicy;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class GatewayConfigTest {
+
+  private static GatewayConfig.ChannelHistories histories(Map<String, String> env) {
+    return GatewayConfig.histories(new Settings(env), RoomPolicy.DEFAULT);
+  }
+
+  @Test
+  void aNamespaceMayKeepAHistoryOfItsOwnAndTheOthersKeepTheDefaults() {
+    var histories =
+        histories(
+            Map.of(
+                "PRINTFLEET_CHANNEL_HISTORY_SIZE", "50",
+                "PRINTFLEET_CHANNEL_HISTORY_NAMESPACES",
+                    " orders = 500 , 10m ;availability=20,1m;"));
+    assertThat(histories.of("orders:branch:b1"))
+        .isEqualTo(new ChannelHistory(500, Duration.ofMinutes(10)));
+    assertThat(histories.of("availability:zone:z1"))
+        .isEqualTo(new ChannelHistory(20, Duration.ofMinutes(1)));
+    assertThat(histories(Map.of()).of("orders:branch:b1"))
+        .isEqualTo(new ChannelHistory(100, Duration.ofMinutes(5)));
+    assertThat(
+            histories(Map.of("PRINTFLEET_CHANNEL_HISTORY_NAMESPACES", "orders=5,2s"))
+                .of("availability:branch:b1"))
+        .isEqualTo(new ChannelHistory(100, Duration.ofMinutes(5)));
+  }
+
+  @Test
+  void aNamespacesHistoryIsRefusedWhenItIsNoneTheGatewayKeepsOrOutOfBounds() {
+    for (String bad :
+        new String[] {
+          "kitchen=5,1m",
+          "printing=5,1m",
+          "orders=0,1m",
+          "orders=10001,1m",
+          "orders=5,500ms",
+          "orders=5,2d",
+          "orders=5",
+          "orders=5,soon"
+        }) {
+      assertThatThrownBy(() -> histories(Map.of("PRINTFLEET_CHANNEL_HISTORY_NAMESPACES", bad)))
+          .as(bad)
+          .isInstanceOf(ConfigException.class)
+          .hasMessageContaining("PRINTFLEET_CHANNEL_HISTORY_NAMESPACES");
+    }
+  }
+}
