@@ -4,30 +4,46 @@
 //
 //   node client.js agent     <url> <token> <transports> <printerId> [statuses]
 //   node client.js dashboard <url> <token> <transports> <room>
+//   node client.js channels  <url> <token> <transports> <orders room> <availability room>
 //
-// <url> ends with the namespace (http://127.0.0.1:8080/printing-ws); <transports> is
+// <url> ends with the namespace (http://127.0.0.1:8080/printing-ws), but for channels: the
+// server's (http://127.0.0.1:8080), whose /orders and /availability namespaces share one
+// connection (the client's own multiplexing), each subscribed to its room; <transports> is
 // "websocket", "polling" or "polling,websocket". An agent given [statuses] emits printerStatus
 // events with an ack from the moment it connects, one every 20 ms, until five went out on the
 // WebSocket after an upgrade (at most [statuses] in all), and says how many were answered.
 'use strict';
-const { io } = require('socket.io-client');
+const { io, Manager } = require('socket.io-client');
 
 const [mode, url, token, transports, target, statuses] = process.argv.slice(2);
-if (!['agent', 'dashboard'].includes(mode) || !url || !token || !transports || !target) {
-  console.error('usage: node client.js agent|dashboard <url> <token> <transports> <printerId|room>');
+if (!['agent', 'dashboard', 'channels'].includes(mode) || !url || !token || !transports || !target) {
+  console.error('usage: node client.js agent|dashboard|channels <url> <token> <transports> <printerId|room> [...]');
   process.exit(2);
 }
 const say = (event, fields) => console.log(JSON.stringify({ event, ...fields }));
-const stop = (code) => { socket.close(); process.exit(code); };
+const stop = (code) => { (channels || [socket]).forEach((s) => s.close()); process.exit(code); };
 
-const socket = io(url, {
+const channels = mode !== 'channels' ? null : (() => {
+  const manager = new Manager(url, { transports: transports.split(','), reconnection: false, timeout: 10000 });
+  return [['/orders', target], ['/availability', statuses]].map(([ns, room]) => {
+    const s = manager.socket(ns, { auth: { token } });
+    s.on('connect', () => {
+      say('connected', { ns, sid: manager.engine.id });
+      s.emit('subscribe', { rooms: [room] }, (answer) => say('subscribed', { ns, answer }));
+    });
+    s.on('connect_error', (e) => say('connect_error', { ns, message: e.message, data: e.data }));
+    s.onAny((name, ...args) => say('channelEvent', { ns, name, args }));
+    return s;
+  });
+})();
+const socket = channels ? channels[0] : io(url, {
   transports: transports.split(','),
   auth: { token },
   reconnection: false,
   forceNew: true,
   timeout: 10000,
 });
-socket.on('connect', () => {
+if (!channels) socket.on('connect', () => {
   say('connected', { transport: socket.io.engine.transport.name });
   if (mode === 'agent') {
     socket.emit('printersSync', { printers: [{ id: target, name: 'Kitchen', status: 'online' }] },
@@ -37,7 +53,7 @@ socket.on('connect', () => {
     socket.emit('subscribe', { rooms: [target] }, (answer) => say('subscribed', { answer }));
   }
 });
-socket.io.on('open', () => socket.io.engine.on('upgrade', (t) => say('upgraded', { transport: t.name })));
+if (!channels) socket.io.on('open', () => socket.io.engine.on('upgrade', (t) => say('upgraded', { transport: t.name })));
 function emitStatuses(max) {
   // One every 20 ms from the connect until five have gone out after the upgrade (at most max).
   const sentOn = {}, errors = [];
@@ -58,7 +74,7 @@ function emitStatuses(max) {
   };
   next();
 }
-socket.on('connect_error', (e) => { say('connect_error', { message: e.message, data: e.data }); stop(0); });
+if (!channels) socket.on('connect_error', (e) => { say('connect_error', { message: e.message, data: e.data }); stop(0); });
 socket.on('disconnect', (reason) => say('disconnected', { reason }));
 socket.on('printJob', (job, ack) => {
   say('job', { job: { jobId: job.jobId, printerId: job.printerId, content: job.content } });

@@ -73,7 +73,8 @@ final class GatewayVerticle extends AbstractVerticle {
                 config.pingInterval(),
                 config.pongTimeout(),
                 config.maxMessageBytes(),
-                SOCKETIO_CONNECT_TIMEOUT));
+                SOCKETIO_CONNECT_TIMEOUT),
+            config.channels().namespaces());
     loop = new GatewayNode.Loop(OnEventLoop.current(), registry, hub, agents, dashboards);
     node.add(loop);
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.printfleet.common.auth.Role;
 import dev.printfleet.common.auth.TokenIssuer;
 import dev.printfleet.common.lifecycle.ServiceRuntime;
 import dev.printfleet.testing.Http;
@@ -12,6 +13,7 @@ import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.BeforeEach;
@@ -134,6 +136,57 @@ class SocketIoWireTest extends GatewayTestBase {
     String all = packets.length > 1 ? received : received + RS + get(url(sid)).body();
     assertThat(all).contains("42/printing-ws,[\"welcome\",{");
     assertThat(agentsOnline()).isEqualTo(1);
+  }
+
+  /** Polls until everything expected has come (each poll answers what waits, at once). */
+  private String pollFor(String sid, String... expected) {
+    var all = new StringBuilder();
+    for (int i = 0;
+        i < 10 && !java.util.Arrays.stream(expected).allMatch(all.toString()::contains);
+        i++) {
+      all.append(get(url(sid)).body()).append(RS);
+    }
+    for (String each : expected) {
+      assertThat(all.toString()).contains(each);
+    }
+    return all.toString();
+  }
+
+  /**
+   * A client multiplexes namespaces on one connection: both CONNECTs in one POST are answered, each
+   * namespace is a session of its own whose rooms are that namespace's channels, and leaving one
+   * leaves the other connected.
+   */
+  @Test
+  void aDashboardJoinsOrdersAndPrintingOnOneConnectionAndLeavesOneOfThem() {
+    String sid = handshake();
+    String token = issuer.user("dora", Role.USER, "acme", List.of(), Duration.ofMinutes(5));
+    String auth = "{\"token\":\"" + token + "\"}";
+    assertThat(post(url(sid), "40/orders," + auth + RS + "40/printing-ws," + auth).body())
+        .isEqualTo("ok");
+    pollFor(sid, "40/orders,{\"sid\":", "40/printing-ws,{\"sid\":");
+
+    post(url(sid), "42/orders,1[\"subscribe\",{\"rooms\":[\"branch:b1\"]}]");
+    pollFor(sid, "43/orders,1[{\"rooms\":[\"branch:b1\"],\"presence\":{\"branch:b1\":1}}]");
+    // On /orders, rooms are orders channels: another namespace's is no room there.
+    post(url(sid), "42/orders,2[\"subscribe\",{\"rooms\":[\"availability:zone:z1\"]}]");
+    pollFor(sid, "43/orders,2[{\"error\":{\"code\":\"invalid_data\"");
+    String service = issuer.service("backend", "acme", Duration.ofMinutes(5));
+    assertThat(
+            Http.getJson(gateway, "/api/v1/channels/orders:branch:b1/presence", service)
+                .getInteger("connections"))
+        .isEqualTo(1);
+
+    assertThat(post(url(sid), "41/orders,").body()).isEqualTo("ok");
+    post(url(sid), "42/printing-ws,3[\"subscribe\",{\"rooms\":[\"branch:b1\"]}]");
+    pollFor(sid, "43/printing-ws,3[{\"rooms\":[\"branch:b1\"]");
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(
+            () ->
+                Http.getJson(gateway, "/api/v1/channels/orders:branch:b1/presence", service)
+                        .getInteger("connections")
+                    == 0);
   }
 
   /**

@@ -201,7 +201,8 @@ class SocketIoClientsTest extends PrintingTestBase {
                 (Ack) answer -> subscribed.add(answer[0])));
     dashboard.connect();
     await().atMost(Duration.ofSeconds(10)).until(() -> !subscribed.isEmpty());
-    assertThat(subscribed.get(0).toString()).isEqualTo("{\"rooms\":[\"branch:b1\"]}");
+    assertThat(subscribed.get(0).toString())
+        .isEqualTo("{\"rooms\":[\"branch:b1\"],\"presence\":{\"branch:b1\":1}}");
 
     // A Socket.IO agent and a plain-WebSocket agent in the same branch.
     var sioAgent =
@@ -246,17 +247,24 @@ class SocketIoClientsTest extends PrintingTestBase {
     assertThat(connectError(socket(null, Polling.NAME))).contains("no token");
 
     var dashboardToken = cluster.userToken("alice", Role.USER, "acme");
-    var elsewhere =
+    assertThat(connectError(at("/kitchen", dashboardToken))).contains("Invalid namespace");
+    // The channel namespaces serve dashboards; an agent belongs on /printing-ws.
+    assertThat(connectError(at("/orders", cluster.agentToken("sio-lost", "acme", "b1"))))
+        .contains("agents connect to /printing-ws");
+  }
+
+  private Socket at(String namespace, String token) {
+    var socket =
         IO.socket(
-            URI.create("http://127.0.0.1:" + gateway.httpPort() + "/orders"),
+            URI.create("http://127.0.0.1:" + gateway.httpPort() + namespace),
             IO.Options.builder()
                 .setForceNew(true)
                 .setReconnection(false)
                 .setTransports(new String[] {WebSocket.NAME})
-                .setAuth(Map.of("token", dashboardToken))
+                .setAuth(Map.of("token", token))
                 .build());
-    sockets.add(elsewhere);
-    assertThat(connectError(elsewhere)).contains("Invalid namespace");
+    sockets.add(socket);
+    return socket;
   }
 
   @Test

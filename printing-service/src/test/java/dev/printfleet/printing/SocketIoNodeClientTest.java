@@ -74,7 +74,9 @@ class SocketIoNodeClientTest extends PrintingTestBase {
                 "node",
                 "client.js",
                 mode,
-                "http://127.0.0.1:" + gateway.httpPort() + "/printing-ws",
+                "http://127.0.0.1:"
+                    + gateway.httpPort()
+                    + (mode.equals("channels") ? "" : "/printing-ws"),
                 token,
                 transports,
                 target));
@@ -177,7 +179,10 @@ class SocketIoNodeClientTest extends PrintingTestBase {
             "websocket",
             "branch:b1");
     assertThat(first(dashboard, "subscribed").getJsonObject("answer"))
-        .isEqualTo(new JsonObject().put("rooms", List.of("branch:b1")));
+        .isEqualTo(
+            new JsonObject()
+                .put("rooms", List.of("branch:b1"))
+                .put("presence", new JsonObject().put("branch:b1", 1)));
 
     var agent = agent(gateway, "node-dash", "b1");
     await().atMost(Duration.ofSeconds(10)).until(agent::isConnected);
@@ -201,6 +206,83 @@ class SocketIoNodeClientTest extends PrintingTestBase {
                         u ->
                             jobId.equals(u.getString("jobId"))
                                 && "printed".equals(u.getString("state"))));
+  }
+
+  @Test
+  void aDashboardOnOrdersAndAvailabilityOverOneConnectionGetsEachChannelsEventsByName()
+      throws IOException {
+    var lines =
+        client(
+            "channels",
+            cluster.userToken("carol", Role.USER, "acme"),
+            "polling,websocket",
+            "branch:b1",
+            "zone:z1");
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(
+            () ->
+                lines.stream().filter(l -> "subscribed".equals(l.getString("event"))).count() == 2);
+    var sids =
+        lines.stream()
+            .filter(l -> "connected".equals(l.getString("event")))
+            .map(l -> l.getString("sid"))
+            .toList();
+    assertThat(sids).hasSize(2).doesNotContainNull();
+    assertThat(sids.get(0)).as("one connection for both namespaces").isEqualTo(sids.get(1));
+    assertThat(
+            lines.stream()
+                .filter(l -> "subscribed".equals(l.getString("event")))
+                .map(l -> l.getString("ns") + " " + l.getJsonObject("answer").encode())
+                .toList())
+        .containsExactlyInAnyOrder(
+            "/orders {\"rooms\":[\"branch:b1\"],\"presence\":{\"branch:b1\":1}}",
+            "/availability {\"rooms\":[\"zone:z1\"],\"presence\":{\"zone:z1\":1}}");
+
+    String service = cluster.tokens().service("backend", "acme", Duration.ofHours(1));
+    var published = new ArrayList<String>();
+    for (var message :
+        List.of(
+            List.of("orders:branch:b2", "SHIFT_SNAPSHOT", "{\"open\":0}"),
+            List.of("orders:branch:b1", "SHIFT_SNAPSHOT", "{\"open\":12}"),
+            List.of("availability:zone:z1", "STOCK", "{\"sku\":\"tea\",\"qty\":3}"))) {
+      var answer =
+          postTo(
+              gateway,
+              "/api/v1/channels/" + message.get(0) + "/publish",
+              service,
+              new JsonObject()
+                  .put("event", message.get(1))
+                  .put("data", new JsonObject(message.get(2))),
+              null);
+      assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+      published.add(new JsonObject(answer.body()).getString("offset"));
+    }
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(
+            () ->
+                lines.stream().filter(l -> "channelEvent".equals(l.getString("event"))).count()
+                    >= 2);
+    // The events the publishers named, with the message's data, then its channel and offset.
+    assertThat(
+            lines.stream()
+                .filter(l -> "channelEvent".equals(l.getString("event")))
+                .map(
+                    l ->
+                        l.getString("ns")
+                            + " "
+                            + l.getString("name")
+                            + " "
+                            + l.getJsonArray("args").encode())
+                .toList())
+        .containsExactlyInAnyOrder(
+            "/orders SHIFT_SNAPSHOT [{\"open\":12},{\"channel\":\"orders:branch:b1\",\"offset\":\""
+                + published.get(1)
+                + "\"}]",
+            "/availability STOCK [{\"sku\":\"tea\",\"qty\":3},{\"channel\":\"availability:zone:z1\",\"offset\":\""
+                + published.get(2)
+                + "\"}]");
   }
 
   @Test

@@ -181,7 +181,7 @@ public final class DashboardEndpoint implements Endpoint {
     List<String> keys = new ArrayList<>();
     Map<String, RoomPolicy.Allowed> allowedRooms = new HashMap<>();
     for (String room : rooms) {
-      switch (config.channels().join(session.principal(), room)) {
+      switch (config.channels().join(session.principal(), qualified(session, room))) {
         case RoomPolicy.Allowed allowed -> {
           keys.add(allowed.key());
           allowedRooms.put(room, allowed);
@@ -333,13 +333,27 @@ public final class DashboardEndpoint implements Endpoint {
     }
     List<String> left = new ArrayList<>();
     for (String room : rooms) {
-      if (config.channels().join(session.principal(), room) instanceof RoomPolicy.Allowed allowed) {
+      if (config.channels().join(session.principal(), qualified(session, room))
+          instanceof RoomPolicy.Allowed allowed) {
         hub.leave(subscriber, allowed.key());
         presence.leave(session, allowed.key());
         left.add(room);
       }
     }
     answer(session, request, left, null, null);
+  }
+
+  /**
+   * A room as the policy reads it: on a session of another namespace than printing's (Socket.IO's
+   * {@code /orders}), {@code branch:b1} is {@code orders:branch:b1}, and only that namespace's
+   * channels are named.
+   */
+  private static String qualified(Session session, String room) {
+    String namespace = session.channelNamespace();
+    if (namespace.equals(RoomPolicy.PRINTING) || room.startsWith(namespace + ":")) {
+      return room;
+    }
+    return namespace + ":" + room;
   }
 
   private static void answer(

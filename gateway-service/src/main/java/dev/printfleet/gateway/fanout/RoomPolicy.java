@@ -154,6 +154,11 @@ public final class RoomPolicy {
     }
   }
 
+  /** The namespaces whose channels exist. */
+  public Set<String> namespaces() {
+    return kinds.keySet();
+  }
+
   /** Whether channels of this namespace exist. */
   public boolean hasNamespace(String namespace) {
     return kinds.containsKey(namespace);

@@ -53,6 +53,15 @@ public interface Session {
 
   String id();
 
+  /**
+   * The channel namespace its room names are read in (PROTOCOL.md §6): {@code printing} (whose
+   * sessions may name every namespace's channels in full), or a Socket.IO session's of {@code
+   * /orders}, {@code /availability}, ...
+   */
+  default String channelNamespace() {
+    return "printing";
+  }
+
   Kind kind();
 
   Protocol protocol();

@@ -5,6 +5,8 @@ import dev.printfleet.common.protocol.socketio.EnginePacket;
 import dev.printfleet.common.protocol.socketio.EventNames;
 import dev.printfleet.common.protocol.socketio.SocketPacket;
 import dev.printfleet.gateway.session.WireFormat;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 
 /**
  * An event of the contract as a Socket.IO EVENT in an Engine.IO message, encoded once per message
@@ -15,14 +17,39 @@ import dev.printfleet.gateway.session.WireFormat;
 final class SocketIoFormat implements WireFormat<String> {
 
   private final String namespace;
+  private final boolean channelEvents;
 
-  SocketIoFormat(String namespace) {
+  /**
+   * @param channelEvents a channel namespace's: a {@code channel.message} is the event its
+   *     publisher named, {@code [event, data, {channel, offset}]} (PROTOCOL.md §2.5)
+   */
+  SocketIoFormat(String namespace, boolean channelEvents) {
     this.namespace = namespace;
+    this.channelEvents = channelEvents;
   }
 
   @Override
   public String encode(Envelope envelope) {
-    return EnginePacket.message(event(namespace, -1, envelope).encode()).encode();
+    SocketPacket packet;
+    if (channelEvents && "channel.message".equals(envelope.type())) {
+      JsonObject message = envelope.data();
+      var meta = new JsonObject().put("channel", message.getValue("channel"));
+      if (message.containsKey("offset")) {
+        meta.put("offset", message.getValue("offset"));
+      }
+      packet =
+          new SocketPacket(
+              SocketPacket.Type.EVENT,
+              namespace,
+              -1,
+              new JsonArray()
+                  .add(message.getValue("event"))
+                  .add(message.getValue("data"))
+                  .add(meta));
+    } else {
+      packet = event(namespace, -1, envelope);
+    }
+    return EnginePacket.message(packet.encode()).encode();
   }
 
   /** The EVENT packet of a message of the contract (with an ack id when it is a request). */

@@ -37,6 +37,7 @@ final class SocketIoSession extends BaseSession {
 
   private final EngineSocket engine;
   private final String namespace;
+  private final String channelNamespace;
   private final SocketIoFormat format;
   private final Inbound inbound;
   private final Map<Long, Asked> asked =
@@ -58,6 +59,7 @@ final class SocketIoSession extends BaseSession {
       Principal principal,
       EngineSocket engine,
       String namespace,
+      String channelNamespace,
       SocketIoFormat format,
       Inbound inbound,
       Limits limits,
@@ -65,8 +67,19 @@ final class SocketIoSession extends BaseSession {
     super(kind, Protocol.SOCKETIO, principal, limits, metrics);
     this.engine = engine;
     this.namespace = namespace;
+    this.channelNamespace = channelNamespace;
     this.format = format;
     this.inbound = inbound;
+  }
+
+  /** Its Socket.IO namespace, {@code /printing-ws} or {@code /orders}, ... */
+  String namespace() {
+    return namespace;
+  }
+
+  @Override
+  public String channelNamespace() {
+    return channelNamespace;
   }
 
   @Override
@@ -133,7 +146,6 @@ final class SocketIoSession extends BaseSession {
     switch (packet.type()) {
       case EVENT -> event(packet);
       case ACK -> acked(packet.ackId(), packet.firstArgument());
-      case DISCONNECT -> engine.close("client namespace disconnect");
       default -> {
         if (admit(null, System.nanoTime())) {
           reject(null, Envelope.Code.BAD_ENVELOPE, "unexpected " + packet.type() + " packet");

@@ -8,11 +8,13 @@ import dev.printfleet.common.protocol.socketio.EnginePacket;
 import dev.printfleet.common.protocol.socketio.ProtocolException;
 import dev.printfleet.common.protocol.socketio.SocketPacket;
 import dev.printfleet.common.web.Replies;
+import dev.printfleet.gateway.fanout.RoomPolicy;
 import dev.printfleet.gateway.session.Endpoint;
 import dev.printfleet.gateway.session.GatewayMetrics;
 import dev.printfleet.gateway.session.Session;
 import dev.printfleet.gateway.session.SessionRegistry;
 import dev.printfleet.gateway.session.UserConnections;
+import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -23,16 +25,25 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.Base64;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Socket.IO (protocol 5 over Engine.IO 4) at {@code /socket.io/}: the clients of the system
- * printfleet replaces connect unchanged (PROTOCOL.md §2.5). One namespace, {@code /printing-ws},
+ * printfleet replaces connect unchanged (PROTOCOL.md §2.5). The namespace {@code /printing-ws}
  * serves agents and dashboards alike, each by the role of its token: a session there is an agent or
- * a dashboard session as on {@code /ws/agent} and {@code /ws/client}. Long polling and WebSocket,
- * and the upgrade from one to the other; binary packets are refused.
+ * a dashboard session as on {@code /ws/agent} and {@code /ws/client}; each other channel namespace
+ * ({@code /orders}, {@code /availability}) serves dashboards, in sessions of their own on the same
+ * connection. Long polling and WebSocket, and the upgrade from one to the other; binary packets are
+ * refused.
  */
 public final class SocketIoTransport {
 
@@ -40,7 +51,10 @@ public final class SocketIoTransport {
   public static final String NAMESPACE = "/printing-ws";
 
   /** One format for every Socket.IO session of the node: a message is encoded once. */
-  private static final SocketIoFormat FORMAT = new SocketIoFormat(NAMESPACE);
+  private static final SocketIoFormat FORMAT = new SocketIoFormat(NAMESPACE, false);
+
+  /** The formats of the channel namespaces, one each for the node. */
+  private static final Map<String, SocketIoFormat> CHANNEL_FORMATS = new ConcurrentHashMap<>();
 
   /**
    * Packets one polling request may carry: a client buffers its emits while a POST is under way and
@@ -70,6 +84,16 @@ public final class SocketIoTransport {
   private final EngineSockets sockets;
   private final Settings settings;
 
+  /**
+   * A namespace served over Socket.IO: {@code /printing-ws} (printfleet's own events, agents and
+   * dashboards), and one per channel namespace, {@code /orders}, {@code /availability}, ...
+   * (dashboards only; their channel messages are events named by the publisher).
+   */
+  private record Space(String name, String channels, SocketIoFormat format) {}
+
+  /** By Socket.IO namespace. */
+  private final Map<String, Space> spaces = new HashMap<>();
+
   public SocketIoTransport(
       Vertx vertx,
       OnEventLoop loop,
@@ -77,7 +101,8 @@ public final class SocketIoTransport {
       Session.Limits limits,
       GatewayMetrics metrics,
       EngineSockets sockets,
-      Settings settings) {
+      Settings settings,
+      Set<String> channelNamespaces) {
     this.vertx = vertx;
     this.loop = loop;
     this.registry = registry;
@@ -85,6 +110,18 @@ public final class SocketIoTransport {
     this.metrics = metrics;
     this.sockets = sockets;
     this.settings = settings;
+    spaces.put(NAMESPACE, new Space(NAMESPACE, RoomPolicy.PRINTING, FORMAT));
+    for (String channels : channelNamespaces) {
+      if (!channels.equals(RoomPolicy.PRINTING)) {
+        String name = "/" + channels;
+        spaces.put(
+            name,
+            new Space(
+                name,
+                channels,
+                CHANNEL_FORMATS.computeIfAbsent(name, n -> new SocketIoFormat(n, true))));
+      }
+    }
   }
 
   /** The request handler of {@link #PATH}: agents and dashboards, by their token's role. */
@@ -178,7 +215,7 @@ public final class SocketIoTransport {
         vertx.setTimer(
             settings.connectTimeout().toMillis(),
             id -> {
-              if (connection.session == null) {
+              if (!connection.hasJoined()) {
                 engine.close("no namespace joined within " + settings.connectTimeout());
               }
             });
@@ -306,7 +343,14 @@ public final class SocketIoTransport {
         request.response(), status, status == 503 ? "unavailable" : "bad_request", message, null);
   }
 
-  /** One Engine.IO connection's Socket.IO side: its CONNECT, then its session. */
+  /** One Socket.IO namespace a connection joined: its session, endpoint and connection lease. */
+  private record Joined(SocketIoSession session, Endpoint endpoint, UserConnections.Lease lease) {}
+
+  /**
+   * One Engine.IO connection's Socket.IO side: its CONNECTs, one checked at a time, then a session
+   * per namespace joined (a client multiplexes {@code /orders} and {@code /availability} on one
+   * connection).
+   */
   private final class Connection implements EngineSocket.Listener {
 
     private final Endpoint agents;
@@ -315,12 +359,16 @@ public final class SocketIoTransport {
     private final String origin;
     private EngineSocket engine;
     private long connectTimer = -1;
-    private boolean connecting;
-    private int connectAttempts;
+    private int refusedConnects;
     private boolean waitingForConnect = true;
-    private SocketIoSession session;
-    private Endpoint endpoint;
-    private volatile UserConnections.Lease lease = UserConnections.Lease.NONE;
+    private final Map<String, Joined> joined = new LinkedHashMap<>();
+
+    /** The CONNECT being checked, or null; the ones that came meanwhile wait behind it. */
+    private SocketPacket connecting;
+
+    private final ArrayDeque<SocketPacket> waitingConnects = new ArrayDeque<>();
+    private Endpoint connectingEndpoint;
+    private volatile UserConnections.Lease connectingLease = UserConnections.Lease.NONE;
 
     Connection(Endpoint agents, Endpoint dashboards, String headerToken, String origin) {
       this.agents = agents;
@@ -329,79 +377,133 @@ public final class SocketIoTransport {
       this.origin = origin;
     }
 
+    boolean hasJoined() {
+      return !joined.isEmpty();
+    }
+
+    /** Any session of the connection: the one that answers what belongs to none. */
+    private SocketIoSession anySession() {
+      return joined.values().iterator().next().session();
+    }
+
     @Override
     public void message(String data) {
       SocketPacket packet;
       try {
         packet = SocketPacket.decode(data);
       } catch (ProtocolException e) {
-        if (session == null) {
+        if (joined.isEmpty()) {
           engine.close(e.getMessage());
         } else {
-          session.refuse(e.getMessage());
+          anySession().refuse(e.getMessage());
         }
         return;
       }
-      if (session != null) {
-        if (NAMESPACE.equals(packet.namespace())) {
-          session.received(packet);
-        } else if (session.admit(null, System.nanoTime())) {
-          if (packet.type() == SocketPacket.Type.CONNECT) {
-            engine.send(connectError(packet.namespace(), "Invalid namespace", "not_found"));
-          }
+      Joined in = joined.get(packet.namespace());
+      if (in != null) {
+        if (packet.type() == SocketPacket.Type.DISCONNECT) {
+          leave(in, "client namespace disconnect");
+        } else {
+          in.session().received(packet);
         }
         return;
       }
-      if (packet.type() != SocketPacket.Type.CONNECT || connecting) {
-        engine.close("the first packet must be one CONNECT");
+      if (packet.type() != SocketPacket.Type.CONNECT) {
+        if (joined.isEmpty()) {
+          engine.close("the first packet must be a CONNECT");
+        } else {
+          // A packet of a namespace not joined: counted against the rate limit, and dropped.
+          anySession().admit(null, System.nanoTime());
+        }
         return;
       }
-      if (++connectAttempts > MAX_CONNECT_ATTEMPTS) {
-        engine.close("too many refused CONNECT packets");
+      if (!joined.isEmpty() && !anySession().admit(null, System.nanoTime())) {
         return;
       }
-      if (!NAMESPACE.equals(packet.namespace())) {
-        engine.send(connectError(packet.namespace(), "Invalid namespace", "not_found"));
+      if (connecting != null) {
+        // A client joining several namespaces sends their CONNECTs together: one per namespace.
+        if (waitingConnects.size() >= spaces.size()) {
+          engine.close("more CONNECT packets at once than namespaces");
+          return;
+        }
+        waitingConnects.add(packet);
         return;
       }
       connect(packet);
     }
 
+    /** The next CONNECT that waited, once the one before it is answered. */
+    private void nextConnect() {
+      if (connecting == null && !waitingConnects.isEmpty() && !engine.isClosed()) {
+        connect(waitingConnects.poll());
+      }
+    }
+
+    private void refuseConnect(String namespace, String message, String code) {
+      refusedConnects++;
+      engine.send(connectError(namespace, message, code));
+      nextConnect();
+    }
+
     private void connect(SocketPacket packet) {
-      JsonObject auth = packet.payload() == null ? new JsonObject() : (JsonObject) packet.payload();
-      String token = auth.getValue("token") instanceof String t ? t : headerToken;
-      if (token == null || token.isBlank()) {
-        engine.send(
-            connectError(
-                NAMESPACE,
-                "no token: pass it as auth.token, the Authorization header or access_token",
-                "unauthorized"));
+      if (refusedConnects >= MAX_CONNECT_ATTEMPTS) {
+        engine.close("too many refused CONNECT packets");
         return;
       }
-      connecting = true;
+      Space space = spaces.get(packet.namespace());
+      if (space == null) {
+        refuseConnect(packet.namespace(), "Invalid namespace", "not_found");
+        return;
+      }
+      if (joined.containsKey(space.name())) {
+        nextConnect();
+        return;
+      }
+      JsonObject auth = packet.payload() instanceof JsonObject object ? object : new JsonObject();
+      String token = auth.getValue("token") instanceof String t ? t : headerToken;
+      if (token == null || token.isBlank()) {
+        refuseConnect(
+            space.name(),
+            "no token: pass it as auth.token, the Authorization header or access_token",
+            "unauthorized");
+        return;
+      }
+      connecting = packet;
       agents
           .admission()
           .verify(token)
           .compose(
               principal -> {
-                endpoint = agents.admission().serves(principal.role()) ? agents : dashboards;
+                boolean agent = agents.admission().serves(principal.role());
+                if (agent && !space.channels().equals(RoomPolicy.PRINTING)) {
+                  return Future.failedFuture(
+                      AuthException.forbidden(
+                          "agents connect to " + NAMESPACE + ", not to " + space.name()));
+                }
+                connectingEndpoint = agent ? agents : dashboards;
                 String posted = engine.postOrigin();
-                return endpoint.admission().check(principal, posted != null ? posted : origin);
+                return connectingEndpoint
+                    .admission()
+                    .check(principal, posted != null ? posted : origin);
               })
           .compose(
               principal ->
-                  endpoint
+                  connectingEndpoint
                       .reserve(principal)
                       .map(
                           held -> {
-                            lease = held;
+                            connectingLease = held;
                             return principal;
                           }))
-          .onComplete(result -> loop.execute(() -> admitted(result.result(), result.cause())));
+          .onComplete(
+              result -> loop.execute(() -> admitted(space, result.result(), result.cause())));
     }
 
-    private void admitted(Principal principal, Throwable failure) {
-      connecting = false;
+    private void admitted(Space space, Principal principal, Throwable failure) {
+      connecting = null;
+      Endpoint endpoint = connectingEndpoint;
+      UserConnections.Lease lease = connectingLease;
+      connectingLease = UserConnections.Lease.NONE;
       if (engine.isClosed()) {
         lease.release();
         return;
@@ -409,14 +511,14 @@ public final class SocketIoTransport {
       if (failure instanceof UserConnections.TooManyConnections refused) {
         metrics.userLimitRefused();
         log.debug("Socket.IO connection refused: {}", refused.getMessage());
-        engine.send(connectError(NAMESPACE, refused.getMessage(), "too_many_connections"));
+        refuseConnect(space.name(), refused.getMessage(), "too_many_connections");
         return;
       }
       if (failure != null) {
         AuthException auth =
             failure instanceof AuthException a ? a : AuthException.unauthorized("invalid token");
         log.debug("Socket.IO connection refused code={}: {}", auth.code(), auth.getMessage());
-        engine.send(connectError(NAMESPACE, auth.getMessage(), auth.code()));
+        refuseConnect(space.name(), auth.getMessage(), auth.code());
         return;
       }
       if (endpoint.draining()) {
@@ -425,22 +527,53 @@ public final class SocketIoTransport {
         engine.close("draining");
         return;
       }
-      vertx.cancelTimer(connectTimer);
-      stopWaiting();
-      engine.joined(endpoint.writeQueueBytes());
-      session =
+      if (joined.isEmpty()) {
+        vertx.cancelTimer(connectTimer);
+        stopWaiting();
+        engine.joined(endpoint.writeQueueBytes());
+      }
+      var session =
           new SocketIoSession(
               endpoint.kind(),
               principal,
               engine,
-              NAMESPACE,
-              FORMAT,
+              space.name(),
+              space.channels(),
+              space.format(),
               endpoint.inbound(),
               limits,
               metrics);
+      joined.put(space.name(), new Joined(session, endpoint, lease));
       registry.add(session);
-      engine.send(EnginePacket.message(SocketPacket.connected(NAMESPACE, session.id()).encode()));
+      engine.send(
+          EnginePacket.message(SocketPacket.connected(space.name(), session.id()).encode()));
       endpoint.opened(session);
+      nextConnect();
+    }
+
+    /**
+     * The client left one namespace: its session ends; leaving the last one ends the connection.
+     */
+    private void leave(Joined in, String reason) {
+      if (joined.size() == 1) {
+        engine.close(reason);
+        return;
+      }
+      joined.remove(in.session().namespace());
+      end(in, reason);
+    }
+
+    private void end(Joined in, String reason) {
+      in.lease().release();
+      in.session().markClosed((short) 0);
+      if (registry.remove(in.session())) {
+        log.debug(
+            "Socket.IO session ended subject={} namespace={}: {}",
+            in.session().principal().subject(),
+            in.session().namespace(),
+            reason);
+        in.endpoint().closed(in.session());
+      }
     }
 
     private void stopWaiting() {
@@ -452,32 +585,27 @@ public final class SocketIoTransport {
 
     @Override
     public void writable() {
-      if (session != null) {
-        endpoint.writable(session);
+      for (Joined in : List.copyOf(joined.values())) {
+        in.endpoint().writable(in.session());
       }
     }
 
     @Override
     public void pong() {
-      if (session != null) {
-        session.pong(System.nanoTime());
-      }
+      long now = System.nanoTime();
+      joined.values().forEach(in -> in.session().pong(now));
     }
 
     @Override
     public void closed(String reason) {
       vertx.cancelTimer(connectTimer);
       stopWaiting();
-      // A lease taken while the CONNECT was checked is given back when it lands (admitted).
-      lease.release();
-      if (session == null) {
-        return;
-      }
-      session.markClosed((short) 0);
-      if (registry.remove(session)) {
-        log.debug("Socket.IO session ended subject={}: {}", session.principal().subject(), reason);
-        endpoint.closed(session);
-      }
+      waitingConnects.clear();
+      // A lease taken while a CONNECT was checked is given back when it lands (admitted).
+      connectingLease.release();
+      List<Joined> all = List.copyOf(joined.values());
+      joined.clear();
+      all.forEach(in -> end(in, reason));
     }
   }
 
