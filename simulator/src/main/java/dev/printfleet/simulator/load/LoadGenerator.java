@@ -42,6 +42,7 @@ import picocli.CommandLine.Option;
       LoadGenerator.Fanout.class,
       LoadGenerator.Storm.class,
       JobLoad.class,
+      ChannelLoad.class,
       dev.printfleet.simulator.abuse.Abuse.class
     },
     description = {"Load generator for a printfleet gateway. Bounded: every run stops by itself."})
