@@ -74,8 +74,11 @@ import json, sys
 r = json.load(open(sys.argv[1]))
 l = r["publishToDelivery" + "Ms"]
 print(f"messages in: {r['messagesPublished']} ({r['messagesInPerSecond']}/s); deliveries out: {r['deliveries']} of {r['deliveriesExpected']} expected ({r['deliveriesOutPerSecond']}/s)")
-print(f"missing {r['missing']}, duplicates {r['duplicates']}")
-print(f"publish -> delivery ms: p50 {l['p50']} p99 {l['p99']} p99.9 {l['p999']} max {l['max']}")
+print(f"missing {r['missing']}, duplicates {r['duplicates']} (and {r['duplicatesOfRetriedPublishes']} of publishes the load generator sent again after a failure)")
+print(f"publish -> delivery ms, live: p50 {l['p50']} p99 {l['p99']} p99.9 {l['p999']} max {l['max']} ({l['count']} deliveries)")
+w = r["whileRecoveringMs"]
+if w["count"]:
+    print(f"publish -> delivery ms, to dashboards recovering after the kill: p50 {w['p50']} p99 {w['p99']} max {w['max']} ({w['count']} deliveries)")
 rec = r["recovery"]
 if rec["dashboardsCut"]:
     d = rec["perDashboardMs"]

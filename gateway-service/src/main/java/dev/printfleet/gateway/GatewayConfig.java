@@ -120,6 +120,9 @@ public record GatewayConfig(
             HISTORY_NAMESPACES,
             "no history for namespace " + namespace + " (a configured namespace, not printing)");
       }
+      if (byNamespace.containsKey(namespace)) {
+        throw new ConfigException(HISTORY_NAMESPACES, "namespace " + namespace + " is named twice");
+      }
       int size = Integer.parseInt(m.group(2));
       if (size < 1 || size > 10_000) {
         throw new ConfigException(

@@ -216,6 +216,25 @@ class ChannelsTest extends GatewayTestBase {
     assertThat(presence(second, channel, acmeService).getJsonArray("users"))
         .isEqualTo(users("ann", 1).getJsonArray("users"));
     assertThat(annOnFirst.isOpen()).isTrue();
+
+    // An admin of another company watching acme's company channel is counted, never named.
+    String admin = issuer.user("root", Role.ADMIN, "globex", List.of(), HOUR);
+    var watching = TestSocket.open(client, first.httpPort(), "/ws/client", admin);
+    watching.send("subscribe", "w", new JsonObject().put("rooms", List.of("orders:company:acme")));
+    assertThat(watching.awaitResponse("w").error()).isNull();
+    var company = presence(second, "orders:company:acme", acmeService);
+    assertThat(company.getInteger("connections")).isEqualTo(1);
+    assertThat(company.getJsonArray("users")).isEmpty();
+
+    // Presence reads are limited per token: a burst of 20, then 5 a second.
+    String reader = issuer.service("reader", "acme", HOUR);
+    List<Integer> statuses = new ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      statuses.add(
+          Http.get(first, "/api/v1/channels/" + channel + "/presence", reader).statusCode());
+    }
+    assertThat(statuses.subList(0, 20)).containsOnly(200);
+    assertThat(statuses).contains(429);
   }
 
   private static JsonObject message(String channel, String event, int n) {

@@ -39,21 +39,24 @@ class GatewayConfigTest {
 
   @Test
   void aNamespacesHistoryIsRefusedWhenItIsNoneTheGatewayKeepsOrOutOfBounds() {
-    for (String bad :
-        new String[] {
-          "kitchen=5,1m",
-          "printing=5,1m",
-          "orders=0,1m",
-          "orders=10001,1m",
-          "orders=5,500ms",
-          "orders=5,2d",
-          "orders=5",
-          "orders=5,soon"
-        }) {
-      assertThatThrownBy(() -> histories(Map.of("PRINTFLEET_CHANNEL_HISTORY_NAMESPACES", bad)))
-          .as(bad)
-          .isInstanceOf(ConfigException.class)
-          .hasMessageContaining("PRINTFLEET_CHANNEL_HISTORY_NAMESPACES");
-    }
+    var refusals =
+        Map.of(
+            "kitchen=5,1m", "no history for namespace kitchen",
+            "printing=5,1m", "no history for namespace printing",
+            "orders=0,1m", "a history size is 1 to 10000, got 0",
+            "orders=10001,1m", "a history size is 1 to 10000, got 10001",
+            "orders=5,500ms", "must be 1 s to 1 day, got 500 ms",
+            "orders=5,2d", "must be 1 s to 1 day",
+            "orders=5", "expected namespace=size,age",
+            "orders=5,soon", "must be a duration",
+            "orders=5,1m;orders=6,1m", "namespace orders is named twice");
+    refusals.forEach(
+        (bad, why) ->
+            assertThatThrownBy(
+                    () -> histories(Map.of("PRINTFLEET_CHANNEL_HISTORY_NAMESPACES", bad)))
+                .as(bad)
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("PRINTFLEET_CHANNEL_HISTORY_NAMESPACES")
+                .hasMessageContaining(why));
   }
 }

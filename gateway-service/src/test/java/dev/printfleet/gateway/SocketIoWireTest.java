@@ -187,6 +187,11 @@ class SocketIoWireTest extends GatewayTestBase {
                 Http.getJson(gateway, "/api/v1/channels/orders:branch:b1/presence", service)
                         .getInteger("connections")
                     == 0);
+    // One connection carries one user's namespaces: another user's CONNECT is refused.
+    String other = issuer.user("eve", Role.USER, "acme", List.of(), Duration.ofMinutes(5));
+    post(url(sid), "40/availability,{\"token\":\"" + other + "\"}");
+    pollFor(
+        sid, "44/availability,{\"message\":\"one connection carries the namespaces of one user");
   }
 
   /**

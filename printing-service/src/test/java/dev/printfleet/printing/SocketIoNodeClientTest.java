@@ -264,7 +264,9 @@ class SocketIoNodeClientTest extends PrintingTestBase {
             () ->
                 lines.stream().filter(l -> "channelEvent".equals(l.getString("event"))).count()
                     >= 2);
-    // The events the publishers named, with the message's data, then its channel and offset.
+    // The events the publishers named, with the message's data, then its channel and offset. The
+    // other branch's message went first, through the same gateway and event bus: had it leaked,
+    // it would be among the first two events.
     assertThat(
             lines.stream()
                 .filter(l -> "channelEvent".equals(l.getString("event")))

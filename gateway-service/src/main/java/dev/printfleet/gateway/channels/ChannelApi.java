@@ -52,6 +52,19 @@ public final class ChannelApi {
   private final PublishLimiter limiter;
   private final ChannelPresence presence;
 
+  /**
+   * Presence reads per token and instance: a burst of {@link #PRESENCE_BURST}, then {@link
+   * #PRESENCE_PER_SECOND} a second, in a table of their own (dashboard users ask too, and must not
+   * crowd the publishers' table).
+   */
+  private final PublishLimiter presenceLimiter =
+      new PublishLimiter(
+          new dev.printfleet.gateway.GatewayConfig.PublishLimits(
+              PRESENCE_BURST, PRESENCE_PER_SECOND));
+
+  static final int PRESENCE_BURST = 20;
+  static final int PRESENCE_PER_SECOND = 5;
+
   public ChannelApi(
       TokenVerifier tokens,
       RoomPolicy policy,
@@ -245,7 +258,8 @@ public final class ChannelApi {
 
   /**
    * Who is in a channel across the cluster: a service of its company, or a user who may join it,
-   * asks; each request counts as one message against the caller's publish rate.
+   * asks, at most {@link #PRESENCE_PER_SECOND} a second per token (after a burst of {@link
+   * #PRESENCE_BURST}). Only the users of the channel's company are listed.
    */
   private void presence(RoutingContext ctx) {
     Principal caller = ApiAuth.principal(ctx);
@@ -258,17 +272,18 @@ public final class ChannelApi {
         }
       }
       case RoomPolicy.Allowed allowed -> {
-        if (!limiter.tryPublish(caller, 1, System.nanoTime())) {
+        if (!presenceLimiter.tryPublish(caller, 1, System.nanoTime())) {
           ctx.response().putHeader("Retry-After", "1");
           Replies.error(
               ctx,
               429,
               "rate_limited",
-              "more than PRINTFLEET_PUBLISH_RATE_PER_SECOND requests a second from this token");
+              "at most " + PRESENCE_PER_SECOND + " presence reads a second from this token");
           return;
         }
+        RoomPolicy.Channel channel = RoomPolicy.Channel.of(allowed.channel());
         presence
-            .read(allowed.key())
+            .read(allowed.key(), RoomPolicy.owner(caller.company(), channel))
             .onSuccess(
                 who ->
                     Replies.json(

@@ -57,6 +57,10 @@ public final class DashboardEndpoint implements Endpoint {
           .on("unsubscribe", this::unsubscribe)
           .build();
   private final Map<Session, Subscriber> subscribers = new HashMap<>();
+
+  /** Each session's presence member ({@link ChannelPresence#member}), made once per session. */
+  private final Map<Session, String> presenceMembers = new HashMap<>();
+
   private long slowClientTimer = -1;
   private boolean draining;
 
@@ -122,6 +126,7 @@ public final class DashboardEndpoint implements Endpoint {
   @Override
   public void opened(Session session) {
     subscribers.put(session, new Subscriber(session));
+    presenceMembers.put(session, ChannelPresence.member(session));
     var principal = session.principal();
     log.debug(
         "Dashboard connected subject={} company={} role={}",
@@ -141,8 +146,9 @@ public final class DashboardEndpoint implements Endpoint {
   @Override
   public void closed(Session session) {
     var subscriber = subscribers.remove(session);
+    String member = presenceMembers.remove(session);
     if (subscriber != null) {
-      subscriber.rooms().forEach(room -> presence.leave(session, room));
+      subscriber.rooms().forEach(room -> presence.leave(member, room));
       hub.leaveAll(subscriber);
     }
   }
@@ -221,7 +227,7 @@ public final class DashboardEndpoint implements Endpoint {
       return;
     }
     joining.forEach(key -> hub.join(subscriber, key));
-    Future<JsonObject> counted = presence(subscriber, rooms, allowedRooms);
+    Future<JsonObject> counted = presence(subscriber, rooms, joining, allowedRooms);
     if (since.isEmpty()) {
       counted.onComplete(counts -> answer(session, request, rooms, null, counts.result()));
       return;
@@ -230,28 +236,36 @@ public final class DashboardEndpoint implements Endpoint {
   }
 
   /**
-   * The session is present in the rooms it asked for (PROTOCOL.md §6): per room, how many
+   * The session is present in the rooms this request joined (PROTOCOL.md §6): per room, how many
    * connections are in it across the cluster, this one counted; a room Redis did not answer for in
    * time is left out. Never fails. A room left (or a session closed) before Redis answered is left
    * again after, so no presence outlives its connection.
    */
   private Future<JsonObject> presence(
-      Subscriber subscriber, List<String> rooms, Map<String, RoomPolicy.Allowed> allowedRooms) {
+      Subscriber subscriber,
+      List<String> rooms,
+      Set<String> joining,
+      Map<String, RoomPolicy.Allowed> allowedRooms) {
     var loop = vertx.getOrCreateContext();
     var session = subscriber.session();
+    String member = presenceMembers.get(session);
     var counts = new JsonObject();
     List<Future<?>> joins = new ArrayList<>();
-    for (String room : new LinkedHashSet<>(rooms)) {
+    Set<String> asked = new java.util.HashSet<>();
+    for (String room : rooms) {
       String key = allowedRooms.get(room).key();
+      if (!joining.contains(key) || !asked.add(key)) {
+        continue;
+      }
       Promise<Void> joined = Promise.promise();
       presence
-          .join(session, key)
+          .join(member, key)
           .onComplete(
               count ->
                   loop.runOnContext(
                       v -> {
                         if (session.isClosed() || !subscriber.rooms().contains(key)) {
-                          presence.leave(session, key);
+                          presence.leave(member, key);
                         } else if (count.succeeded()) {
                           counts.put(room, count.result());
                         }
@@ -336,7 +350,7 @@ public final class DashboardEndpoint implements Endpoint {
       if (config.channels().join(session.principal(), qualified(session, room))
           instanceof RoomPolicy.Allowed allowed) {
         hub.leave(subscriber, allowed.key());
-        presence.leave(session, allowed.key());
+        presence.leave(presenceMembers.get(session), allowed.key());
         left.add(room);
       }
     }

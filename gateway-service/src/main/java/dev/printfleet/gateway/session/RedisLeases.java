@@ -73,8 +73,11 @@ public final class RedisLeases {
   /** One member of the set at {@code key}. */
   private record Place(String key, String member) {}
 
-  /** This instance's members. */
-  private final Set<Place> held = ConcurrentHashMap.newKeySet();
+  /**
+   * This instance's members, by their set's key: one entry per key, its members the strings the
+   * callers hold (a session's one member string serves all its rooms).
+   */
+  private final Map<String, Set<String>> held = new ConcurrentHashMap<>();
 
   /** Members given back whose removal Redis did not take: tried again at the next renewal. */
   private final Set<Place> unremoved = ConcurrentHashMap.newKeySet();
@@ -124,7 +127,7 @@ public final class RedisLeases {
             ar -> {
               long count = ar.succeeded() && ar.result() != null ? ar.result().toLong() : -1;
               if (count != 0) {
-                held.add(new Place(key, member));
+                hold(key, member);
               }
               return ar.succeeded()
                   ? Future.succeededFuture(count)
@@ -134,12 +137,31 @@ public final class RedisLeases {
 
   /** Holds {@code member} without asking Redis now: the next renewal writes it. */
   public void hold(String key, String member) {
-    held.add(new Place(key, member));
+    // Atomic with a release's removal of an emptied set: a member is never added to a dropped one.
+    held.compute(
+        key,
+        (k, members) -> {
+          Set<String> set = members == null ? ConcurrentHashMap.newKeySet() : members;
+          set.add(member);
+          return set;
+        });
+  }
+
+  private boolean holds(String key, String member) {
+    Set<String> members = held.get(key);
+    return members != null && members.contains(member);
   }
 
   /** Gives a member back; safe to call more than once. */
   public void release(String key, String member) {
-    if (held.remove(new Place(key, member))) {
+    boolean[] removed = new boolean[1];
+    held.computeIfPresent(
+        key,
+        (k, members) -> {
+          removed[0] = members.remove(member);
+          return members.isEmpty() ? null : members;
+        });
+    if (removed[0]) {
       remove(key, List.of(member));
     }
   }
@@ -161,14 +183,13 @@ public final class RedisLeases {
 
   /** Gives back every member of this instance (a drain). */
   public Future<Void> releaseAll() {
-    List<Place> taken = new ArrayList<>();
-    for (Place place : List.copyOf(held)) {
-      if (held.remove(place)) {
-        taken.add(place);
+    List<Future<Void>> removals = new ArrayList<>();
+    for (String key : List.copyOf(held.keySet())) {
+      Set<String> members = held.remove(key);
+      if (members != null && !members.isEmpty()) {
+        removals.add(remove(key, List.copyOf(members)));
       }
     }
-    List<Future<Void>> removals = new ArrayList<>();
-    bySet(taken).forEach((key, members) -> removals.add(remove(key, members)));
     return Future.join(removals).mapEmpty();
   }
 
@@ -196,13 +217,15 @@ public final class RedisLeases {
     retry.forEach(unremoved::remove);
     bySet(retry).forEach(this::remove);
 
-    List<Map.Entry<String, List<String>>> sets = List.copyOf(bySet(held).entrySet());
+    List<Map.Entry<String, List<String>>> sets = new ArrayList<>();
+    held.forEach((key, members) -> sets.add(Map.entry(key, List.copyOf(members))));
     Future<Void> chain = Future.succeededFuture();
     for (int from = 0; from < sets.size(); from += RENEW_CHUNK) {
       var chunk = sets.subList(from, Math.min(sets.size(), from + RENEW_CHUNK));
       chain = chain.compose(v -> renew(chunk));
     }
-    chain.onFailure(e -> log.warn("{} not renewed: {} {}", what, held.size(), e.toString()));
+    chain.onFailure(
+        e -> log.warn("{} not renewed in {} sets: {}", what, sets.size(), e.toString()));
   }
 
   private static Map<String, List<String>> bySet(java.util.Collection<Place> places) {
@@ -224,9 +247,7 @@ public final class RedisLeases {
               .onSuccess(
                   ok -> {
                     List<String> gone =
-                        set.getValue().stream()
-                            .filter(m -> !held.contains(new Place(set.getKey(), m)))
-                            .toList();
+                        set.getValue().stream().filter(m -> !holds(set.getKey(), m)).toList();
                     if (!gone.isEmpty()) {
                       remove(set.getKey(), gone);
                     }

@@ -114,6 +114,7 @@ final class ChannelLoad implements Callable<Integer> {
 
     volatile long caughtUpAt;
     volatile int target = -1;
+    int checkedUpTo;
     volatile boolean recovered;
 
     Subscriber(int index, String channel, String user, int port) {
@@ -135,6 +136,10 @@ final class ChannelLoad implements Callable<Integer> {
   private final Map<String, AtomicInteger> errors = new ConcurrentHashMap<>();
   private final AtomicLong deliveries = new AtomicLong();
   private final AtomicLong duplicates = new AtomicLong();
+  private final AtomicLong duplicatesOfRetries = new AtomicLong();
+  private final java.util.Set<Integer> retried = ConcurrentHashMap.newKeySet();
+  private final Latencies recoveryLatency = new Latencies();
+  private volatile long measuredFromNanos;
   private final AtomicInteger notRecovered = new AtomicInteger();
   private volatile int firstMeasured = Integer.MAX_VALUE;
   private volatile Timeline timeline;
@@ -188,26 +193,24 @@ final class ChannelLoad implements Callable<Integer> {
             10,
             id -> {
               long due = Math.min(total, (System.nanoTime() - started) * rate / 1_000_000_000L + 1);
-              var batch = new JsonArray();
-              while (next.get() < due && batch.size() < 100) {
-                int n = next.getAndIncrement();
-                if (n == warmupMessages) {
-                  startMeasuring(n);
+              while (next.get() < due) {
+                var batch = new JsonArray();
+                while (next.get() < due && batch.size() < 100) {
+                  int n = next.getAndIncrement();
+                  if (n == warmupMessages) {
+                    startMeasuring(n);
+                  }
+                  // Its scheduled time, not when the timer got to it: a late send counts as late.
+                  postedAt.put(n, started + n * 1_000_000_000L / rate);
+                  batch.add(
+                      new JsonObject()
+                          .put("channel", "orders:zone:z" + (n % channels))
+                          .put("event", EVENT)
+                          .put("data", new JsonObject().put("n", n)));
                 }
-                postedAt.put(n, System.nanoTime());
-                batch.add(
-                    new JsonObject()
-                        .put("channel", "orders:zone:z" + (n % channels))
-                        .put("event", EVENT)
-                        .put("data", new JsonObject().put("n", n)));
-              }
-              if (!batch.isEmpty()) {
                 publish(apis, gateway, service, batch, 0);
               }
             });
-    if (warmupMessages == 0) {
-      startMeasuring(0);
-    }
     waitFor(() -> next.get() >= total, warmupS + durationS + 30);
     vertx.cancelTimer(timer);
     long publishedUntil = System.nanoTime();
@@ -217,7 +220,8 @@ final class ChannelLoad implements Callable<Integer> {
   }
 
   private void startMeasuring(int n) {
-    timeline = new Timeline(System.nanoTime());
+    measuredFromNanos = System.nanoTime();
+    timeline = new Timeline(measuredFromNanos);
     firstMeasured = n;
     if (readyFile != null) {
       try {
@@ -236,6 +240,7 @@ final class ChannelLoad implements Callable<Integer> {
             new RequestOptions()
                 .setMethod(HttpMethod.POST)
                 .setURI("/api/v1/channels/publish")
+                .setIdleTimeout(10_000)
                 .putHeader("Authorization", "Bearer " + service)
                 .putHeader("Content-Type", "application/json"))
         .compose(request -> request.send(new JsonObject().put("messages", batch).encode()))
@@ -264,6 +269,11 @@ final class ChannelLoad implements Callable<Integer> {
         .onFailure(
             e -> {
               error("publish_" + (e instanceof IllegalStateException ? e.getMessage() : kind(e)));
+              // It may have gone through before the failure (a gateway killed after the write):
+              // its second delivery is then counted apart from the gateways' duplicates.
+              for (int i = 0; i < batch.size(); i++) {
+                retried.add(batch.getJsonObject(i).getJsonObject("data").getInteger("n"));
+              }
               if (tries < apis.size() * 3) {
                 publish(apis, gateway, service, batch, tries + 1);
               } else {
@@ -346,8 +356,15 @@ final class ChannelLoad implements Callable<Integer> {
           if (!d.recovered) {
             notRecovered.incrementAndGet();
           }
-          // Caught up once it holds every message published before it was back.
-          d.target = acceptedUpTo.get();
+        }
+        if (d.lostAt != 0) {
+          // Caught up once it holds every message the API took before it was back (maybe now).
+          synchronized (d.seen) {
+            d.target = acceptedUpTo.get();
+            if (d.caughtUpAt == 0 && caughtUp(d)) {
+              d.caughtUpAt = now;
+            }
+          }
         }
         subscribed.tryComplete();
         return;
@@ -366,12 +383,14 @@ final class ChannelLoad implements Callable<Integer> {
     }
     int n = Integer.parseInt(text, at + 4, end, 10);
     d.lastOffset = text.substring(offsetAt + 10, text.indexOf('"', offsetAt + 10));
+    boolean recovering;
     synchronized (d.seen) {
       if (d.seen.get(n)) {
-        duplicates.incrementAndGet();
+        (retried.contains(n) ? duplicatesOfRetries : duplicates).incrementAndGet();
         return;
       }
       d.seen.set(n);
+      recovering = d.lostAt != 0 && d.caughtUpAt == 0;
       if (d.target >= 0 && d.caughtUpAt == 0 && caughtUp(d)) {
         d.caughtUpAt = now;
       }
@@ -380,17 +399,23 @@ final class ChannelLoad implements Callable<Integer> {
       deliveries.incrementAndGet();
       Long posted = postedAt.get(n);
       if (posted != null) {
-        latency.recordNanos(now - posted);
+        // What a recovering dashboard gets (from the history, or live before it is whole again)
+        // measures the outage, not live delivery: kept apart.
+        (recovering ? recoveryLatency : latency).recordNanos(now - posted);
         timeline.count("deliveries", now, 1);
-        timeline.latency("publishToDelivery", now, now - posted);
+        if (!recovering) {
+          timeline.latency("publishToDelivery", now, now - posted);
+        }
       }
     }
   }
 
   /** Whether the dashboard holds every message of its channel up to its target (holding d.seen). */
   private boolean caughtUp(Subscriber d) {
-    for (int n = 0; n <= d.target; n++) {
+    for (int n = d.checkedUpTo; n <= d.target; n++) {
       if (n % channels == d.index % channels && !d.seen.get(n) && postedAt.containsKey(n)) {
+        // The scan resumes here next time: everything before it is held already.
+        d.checkedUpTo = n;
         return false;
       }
     }
@@ -447,13 +472,17 @@ final class ChannelLoad implements Callable<Integer> {
             .put("durationS", durationS)
             .put("warmupS", warmupS)
             .put("messagesPublished", measuredMessages)
-            .put("messagesInPerSecond", Math.round(measuredMessages / seconds))
+            .put(
+                "messagesInPerSecond",
+                Math.round(measuredMessages / ((publishedUntil - measuredFromNanos) / 1e9)))
             .put("deliveriesExpected", expected)
             .put("deliveries", deliveries.get())
             .put("deliveriesOutPerSecond", Math.round(deliveries.get() / seconds))
             .put("missing", missing)
             .put("duplicates", duplicates.get())
+            .put("duplicatesOfRetriedPublishes", duplicatesOfRetries.get())
             .put("publishToDeliveryMs", latency.summaryMs())
+            .put("whileRecoveringMs", recoveryLatency.summaryMs())
             .put(
                 "recovery",
                 new JsonObject()

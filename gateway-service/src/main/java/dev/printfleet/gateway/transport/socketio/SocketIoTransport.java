@@ -69,6 +69,9 @@ public final class SocketIoTransport {
   /** CONNECT packets a connection may send before one is accepted; one more closes it. */
   private static final int MAX_CONNECT_ATTEMPTS = 3;
 
+  /** CONNECT packets one connection may send in all (joins, leaves and joins again). */
+  private static final int MAX_CONNECTS = 64;
+
   private static final Logger log = LoggerFactory.getLogger(SocketIoTransport.class);
   private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -360,6 +363,7 @@ public final class SocketIoTransport {
     private EngineSocket engine;
     private long connectTimer = -1;
     private int refusedConnects;
+    private int connects;
     private boolean waitingForConnect = true;
     private final Map<String, Joined> joined = new LinkedHashMap<>();
 
@@ -402,7 +406,10 @@ public final class SocketIoTransport {
       Joined in = joined.get(packet.namespace());
       if (in != null) {
         if (packet.type() == SocketPacket.Type.DISCONNECT) {
-          leave(in, "client namespace disconnect");
+          // Counted as any packet: leaving and joining again costs the client its rate.
+          if (in.session().admit(null, System.nanoTime())) {
+            leave(in, "client namespace disconnect");
+          }
         } else {
           in.session().received(packet);
         }
@@ -420,6 +427,10 @@ public final class SocketIoTransport {
       if (!joined.isEmpty() && !anySession().admit(null, System.nanoTime())) {
         return;
       }
+      if (++connects > MAX_CONNECTS) {
+        engine.close("more than " + MAX_CONNECTS + " CONNECT packets on one connection");
+        return;
+      }
       if (connecting != null) {
         // A client joining several namespaces sends their CONNECTs together: one per namespace.
         if (waitingConnects.size() >= spaces.size()) {
@@ -432,11 +443,23 @@ public final class SocketIoTransport {
       connect(packet);
     }
 
-    /** The next CONNECT that waited, once the one before it is answered. */
+    /**
+     * The next CONNECT that waited, once the one before it is answered; with none left and no
+     * namespace joined any more (the client left its last one meanwhile), the connection ends.
+     */
     private void nextConnect() {
-      if (connecting == null && !waitingConnects.isEmpty() && !engine.isClosed()) {
-        connect(waitingConnects.poll());
+      if (connecting != null || engine.isClosed()) {
+        return;
       }
+      if (!waitingConnects.isEmpty()) {
+        connect(waitingConnects.poll());
+      } else if (joined.isEmpty() && !waitingForConnect) {
+        engine.close("client namespace disconnect");
+      }
+    }
+
+    private static boolean sameUser(Principal first, Principal next) {
+      return first.company().equals(next.company()) && first.subject().equals(next.subject());
     }
 
     private void refuseConnect(String namespace, String message, String code) {
@@ -527,6 +550,14 @@ public final class SocketIoTransport {
         engine.close("draining");
         return;
       }
+      if (!joined.isEmpty() && !sameUser(anySession().principal(), principal)) {
+        lease.release();
+        refuseConnect(
+            space.name(),
+            "one connection carries the namespaces of one user; open another connection",
+            "forbidden");
+        return;
+      }
       if (joined.isEmpty()) {
         vertx.cancelTimer(connectTimer);
         stopWaiting();
@@ -555,7 +586,7 @@ public final class SocketIoTransport {
      * The client left one namespace: its session ends; leaving the last one ends the connection.
      */
     private void leave(Joined in, String reason) {
-      if (joined.size() == 1) {
+      if (joined.size() == 1 && connecting == null && waitingConnects.isEmpty()) {
         engine.close(reason);
         return;
       }
