@@ -187,6 +187,9 @@ class SocketIoWireTest extends GatewayTestBase {
                 Http.getJson(gateway, "/api/v1/channels/orders:branch:b1/presence", service)
                         .getInteger("connections")
                     == 0);
+    // A namespace left may be joined again on the same connection.
+    post(url(sid), "40/orders," + auth);
+    pollFor(sid, "40/orders,{\"sid\":");
     // One connection carries one user's namespaces: another user's CONNECT is refused.
     String other = issuer.user("eve", Role.USER, "acme", List.of(), Duration.ofMinutes(5));
     post(url(sid), "40/availability,{\"token\":\"" + other + "\"}");

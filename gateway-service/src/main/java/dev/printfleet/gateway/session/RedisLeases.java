@@ -141,7 +141,8 @@ public final class RedisLeases {
     held.compute(
         key,
         (k, members) -> {
-          Set<String> set = members == null ? ConcurrentHashMap.newKeySet() : members;
+          // Most sets hold one or two of this instance's members: a small table each.
+          Set<String> set = members == null ? ConcurrentHashMap.newKeySet(2) : members;
           set.add(member);
           return set;
         });

@@ -406,10 +406,9 @@ public final class SocketIoTransport {
       Joined in = joined.get(packet.namespace());
       if (in != null) {
         if (packet.type() == SocketPacket.Type.DISCONNECT) {
-          // Counted as any packet: leaving and joining again costs the client its rate.
-          if (in.session().admit(null, System.nanoTime())) {
-            leave(in, "client namespace disconnect");
-          }
+          // Always honoured (a client that left must be able to come back); joining again is
+          // what costs the rate, and MAX_CONNECTS bounds the cycles.
+          leave(in, "client namespace disconnect");
         } else {
           in.session().received(packet);
         }
@@ -425,6 +424,11 @@ public final class SocketIoTransport {
         return;
       }
       if (!joined.isEmpty() && !anySession().admit(null, System.nanoTime())) {
+        if (!engine.isClosed()) {
+          engine.send(
+              connectError(
+                  packet.namespace(), "too many packets; connect again later", "rate_limited"));
+        }
         return;
       }
       if (++connects > MAX_CONNECTS) {
@@ -458,8 +462,11 @@ public final class SocketIoTransport {
       }
     }
 
+    /** The same token holder: company, sub and role (an agent's sub is no user's). */
     private static boolean sameUser(Principal first, Principal next) {
-      return first.company().equals(next.company()) && first.subject().equals(next.subject());
+      return first.company().equals(next.company())
+          && first.subject().equals(next.subject())
+          && first.role() == next.role();
     }
 
     private void refuseConnect(String namespace, String message, String code) {
@@ -492,11 +499,18 @@ public final class SocketIoTransport {
         return;
       }
       connecting = packet;
+      // Read on the loop, checked once the token is: the namespaces of a connection are one user's.
+      Principal first = joined.isEmpty() ? null : anySession().principal();
       agents
           .admission()
           .verify(token)
           .compose(
               principal -> {
+                if (first != null && !sameUser(first, principal)) {
+                  return Future.failedFuture(
+                      AuthException.forbidden(
+                          "one connection carries the namespaces of one user; open another connection"));
+                }
                 boolean agent = agents.admission().serves(principal.role());
                 if (agent && !space.channels().equals(RoomPolicy.PRINTING)) {
                   return Future.failedFuture(
@@ -548,14 +562,6 @@ public final class SocketIoTransport {
         // Not a CONNECT_ERROR: clients take it as final. A closed transport they reconnect.
         lease.release();
         engine.close("draining");
-        return;
-      }
-      if (!joined.isEmpty() && !sameUser(anySession().principal(), principal)) {
-        lease.release();
-        refuseConnect(
-            space.name(),
-            "one connection carries the namespaces of one user; open another connection",
-            "forbidden");
         return;
       }
       if (joined.isEmpty()) {
