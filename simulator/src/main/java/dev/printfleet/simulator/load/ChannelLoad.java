@@ -275,7 +275,11 @@ final class ChannelLoad implements Callable<Integer> {
             })
         .onFailure(
             e -> {
-              error("publish_" + (e instanceof IllegalStateException ? e.getMessage() : kind(e)));
+              error(
+                  "publish_"
+                      + (e instanceof IllegalStateException
+                          ? e.getMessage()
+                          : LoadGenerator.Run.kind(e)));
               // It may have gone through before the failure (a gateway killed after the write, or
               // a 503 after some histories took it): its second delivery is then counted apart
               // from the gateways' duplicates. A refused connection or a 429 published nothing.
@@ -321,7 +325,7 @@ final class ChannelLoad implements Callable<Integer> {
             })
         .onFailure(
             e -> {
-              error("connect_" + kind(e));
+              error("connect_" + LoadGenerator.Run.kind(e));
               subscribed.tryFail(e);
             });
     return subscribed.future();
@@ -517,11 +521,6 @@ final class ChannelLoad implements Callable<Integer> {
 
   private void error(String kind) {
     errors.computeIfAbsent(kind, k -> new AtomicInteger()).incrementAndGet();
-  }
-
-  private static String kind(Throwable e) {
-    String name = e.getClass().getSimpleName();
-    return name.isEmpty() ? "error" : name;
   }
 
   private static void waitFor(java.util.function.BooleanSupplier done, int seconds)

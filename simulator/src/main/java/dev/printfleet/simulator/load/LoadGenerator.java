@@ -871,7 +871,8 @@ public final class LoadGenerator implements Runnable {
       return subscribed.future();
     }
 
-    private static String kind(Throwable e) {
+    /** A failure's kind for the reports: its class's simple name. */
+    static String kind(Throwable e) {
       String name = e.getClass().getSimpleName();
       return name.isEmpty() ? "error" : name;
     }
