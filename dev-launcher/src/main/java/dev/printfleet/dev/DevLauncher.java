@@ -195,6 +195,7 @@ public final class DevLauncher implements Callable<Integer> {
             },
             "printfleet-dev-stop");
     Runtime.getRuntime().addShutdownHook(cleanup);
+    stopInOrderOnSignals(stop);
 
     log.info("Starting embedded Redis and PostgreSQL");
     redis = RedisServerHandle.startOnFreePort();
@@ -350,7 +351,40 @@ public final class DevLauncher implements Callable<Integer> {
     System.out.flush();
   }
 
+  /**
+   * SIGTERM and Ctrl-C (SIGINT) stop everything in order, the services first (they drain and leave
+   * the cluster), then PostgreSQL and Redis, and only then let the JVM exit. Through the JVM's
+   * shutdown alone they could not: embedded-redis registers a shutdown hook of its own
+   * (RedisInstanceCleaner) on every start, and shutdown hooks run side by side, so Redis went away
+   * while the services were still leaving the cluster. Its hook then finds Redis stopped.
+   */
+  private boolean stopped;
+
+  private void stopInOrderOnSignals(CountDownLatch stop) {
+    for (String name : List.of("TERM", "INT")) {
+      try {
+        sun.misc.Signal.handle(
+            new sun.misc.Signal(name),
+            signal ->
+                Thread.ofPlatform()
+                    .name("printfleet-dev-" + name.toLowerCase(java.util.Locale.ROOT))
+                    .start(
+                        () -> {
+                          stopAll();
+                          stop.countDown();
+                        }));
+      } catch (IllegalArgumentException e) {
+        // The platform has no such signal (or the JVM keeps it): the shutdown hook stops.
+        log.debug("No handler for SIG{}: {}", name, e.getMessage());
+      }
+    }
+  }
+
   private synchronized void stopAll() {
+    if (stopped) {
+      return;
+    }
+    stopped = true;
     log.info("Stopping printfleet dev");
     if (fleet != null) {
       await(fleet.stop(), 5);
