@@ -216,9 +216,9 @@ public final class DevLauncher implements Callable<Integer> {
       infra.forEach((name, value) -> line.append(' ').append(name).append('=').append(value));
       System.out.println(line);
       System.out.flush();
-      if (stopAfter != null) {
-        stop.await(stopAfter.toMillis(), TimeUnit.MILLISECONDS);
-      } else {
+      if (stopAfter != null && !stop.await(stopAfter.toMillis(), TimeUnit.MILLISECONDS)) {
+        stopAll();
+      } else if (stopAfter == null) {
         stop.await();
       }
       return 0;
@@ -276,8 +276,10 @@ public final class DevLauncher implements Callable<Integer> {
     if (stopAfter != null) {
       if (!stop.await(stopAfter.toMillis(), TimeUnit.MILLISECONDS)) {
         log.info("Stopping after duration={}", duration);
+        // In order, before the JVM's shutdown hooks (embedded-redis's among them) run.
+        stopAll();
       }
-      return 0; // the shutdown hook stops everything on exit
+      return 0;
     }
     stop.await();
     return 0;
@@ -358,8 +360,6 @@ public final class DevLauncher implements Callable<Integer> {
    * (RedisInstanceCleaner) on every start, and shutdown hooks run side by side, so Redis went away
    * while the services were still leaving the cluster. Its hook then finds Redis stopped.
    */
-  private boolean stopped;
-
   private void stopInOrderOnSignals(CountDownLatch stop) {
     for (String name : List.of("TERM", "INT")) {
       try {
@@ -380,11 +380,14 @@ public final class DevLauncher implements Callable<Integer> {
     }
   }
 
+  /**
+   * Stops what runs, in order; again (the shutdown hook after a signal) it stops what was started
+   * since, or nothing.
+   */
   private synchronized void stopAll() {
-    if (stopped) {
+    if (fleet == null && cluster == null && postgres == null && redis == null) {
       return;
     }
-    stopped = true;
     log.info("Stopping printfleet dev");
     if (fleet != null) {
       await(fleet.stop(), 5);
