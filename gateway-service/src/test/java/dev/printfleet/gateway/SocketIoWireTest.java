@@ -197,6 +197,17 @@ class SocketIoWireTest extends GatewayTestBase {
         sid, "44/availability,{\"message\":\"one connection carries the namespaces of one user");
   }
 
+  /** More CONNECTs at once than there are namespaces to join: the connection is closed. */
+  @Test
+  void moreConnectsAtOnceThanNamespacesCloseTheConnection() {
+    String sid = handshake();
+    String token = issuer.user("flo", Role.USER, "acme", List.of(), Duration.ofMinutes(5));
+    String connect = "40/orders,{\"token\":\"" + token + "\"}";
+    // One is checked, three (one per namespace) may wait; the fifth is one too many.
+    post(url(sid), String.join(RS, java.util.Collections.nCopies(5, connect)));
+    assertThat(closed(sid)).isTrue();
+  }
+
   /**
    * What a client sends between the probe and the upgrade packet still goes over polling; the
    * answers the gateway has for it come over the WebSocket once the upgrade is done, none lost.

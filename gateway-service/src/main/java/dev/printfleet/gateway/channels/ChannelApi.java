@@ -193,13 +193,9 @@ public final class ChannelApi {
       return false;
     }
     JsonObject data = value == null ? new JsonObject() : (JsonObject) value;
-    int bytes =
-        new JsonObject()
-            .put("event", event)
-            .put("data", data)
-            .encode()
-            .getBytes(StandardCharsets.UTF_8)
-            .length;
+    // Encoded once: measured here, stored as it is in the history.
+    String encoded = new JsonObject().put("event", event).put("data", data).encode();
+    int bytes = encoded.getBytes(StandardCharsets.UTF_8).length;
     if (bytes > MAX_MESSAGE_BYTES) {
       Replies.error(
           ctx,
@@ -211,7 +207,7 @@ public final class ChannelApi {
     }
     switch (policy.publish(caller.company(), channel)) {
       case RoomPolicy.Allowed allowed -> {
-        into.add(new Publication(allowed.channel(), event, data));
+        into.add(new Publication(allowed.channel(), event, data, encoded));
         return true;
       }
       case RoomPolicy.Refused refused -> {

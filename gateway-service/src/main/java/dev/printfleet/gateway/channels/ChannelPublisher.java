@@ -38,8 +38,11 @@ public final class ChannelPublisher {
           + " if oldest > 0 then redis.call('XTRIM', KEYS[1], 'MINID', oldest) end"
           + " redis.call('PEXPIRE', KEYS[1], ARGV[3]) return id";
 
-  /** One message to publish, checked already: its channel's full name inside the company. */
-  public record Publication(String channel, String event, JsonObject data) {}
+  /**
+   * One message to publish, checked already: its channel's full name inside the company, and {@code
+   * {"event","data"}} encoded as the history keeps it.
+   */
+  public record Publication(String channel, String event, JsonObject data, String encoded) {}
 
   private final Vertx vertx;
   private final Redis redis;
@@ -86,11 +89,7 @@ public final class ChannelPublisher {
                     .arg(1)
                     .arg(key)
                     .arg(history.size())
-                    .arg(
-                        new JsonObject()
-                            .put("event", message.event())
-                            .put("data", message.data())
-                            .encode())
+                    .arg(message.encoded())
                     .arg(history.age().toMillis()));
           }
           appends.add(

@@ -108,7 +108,6 @@ public final class Subscriber {
    * dropped when the recovery delivered it already, else delivered as any event.
    */
   public void deliverChannel(String room, String channel, Offset offset, Outgoing message) {
-    String key = CHANNEL_KEY + channel + ":" + offset;
     var waiting = recovering.get(room);
     if (waiting != null) {
       int held = 0;
@@ -126,7 +125,12 @@ public final class Subscriber {
     if (floor != null && offset != null && offset.compareTo(floor) <= 0) {
       return;
     }
-    deliverEvent(key, message);
+    if (canWriteNow()) {
+      session.send(message);
+      return;
+    }
+    // The backlog key only when it is needed: most deliveries go straight out.
+    deliverEvent(CHANNEL_KEY + channel + ":" + offset, message);
   }
 
   /**
