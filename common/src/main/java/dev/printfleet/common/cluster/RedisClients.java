@@ -1,6 +1,7 @@
 package dev.printfleet.common.cluster;
 
 import dev.printfleet.common.config.RedisSettings;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisClientType;
@@ -15,7 +16,8 @@ public final class RedisClients {
 
   private RedisClients() {}
 
-  public static Redis create(Vertx vertx, RedisSettings settings) {
+  /** The client, counting its failures in {@code registry} ({@link MeteredRedis}). */
+  public static Redis create(Vertx vertx, RedisSettings settings, MeterRegistry registry) {
     var options =
         new RedisOptions()
             // A reconnect storm registers thousands of agents at once: let them wait their turn.
@@ -31,7 +33,7 @@ public final class RedisClients {
       case CLUSTER -> options.setType(RedisClientType.CLUSTER).setUseReplicas(RedisReplicas.NEVER);
       case REPLICATED -> options.setType(RedisClientType.REPLICATION);
     }
-    return Redis.createClient(vertx, options);
+    return new MeteredRedis(Redis.createClient(vertx, options), registry);
   }
 
   /** vertx-redis-client takes credentials in the connection string. */

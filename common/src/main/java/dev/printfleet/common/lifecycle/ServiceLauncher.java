@@ -46,7 +46,10 @@ public final class ServiceLauncher {
             vertx -> {
               var runtime =
                   new ServiceRuntime(
-                      vertx, common, registry, RedisClients.create(vertx, common.redis()));
+                      vertx,
+                      common,
+                      registry,
+                      RedisClients.create(vertx, common.redis(), registry));
               // Settled without a context: a failed start closes this Vert.x, and a future of one
               // of its contexts is completed on that context's event loop, stopped by then (the
               // start would never end, and a port already taken would read as a timeout).

@@ -21,17 +21,21 @@ import io.vertx.core.spi.metrics.VertxMetrics;
  * Vert.x's metrics for one instance: vertx-micrometer-metrics for its setup (the registry, the JVM
  * binders) and whatever it still measures, with the two domains that fire on every message and
  * every request replaced by meters resolved once ({@link EventBusMeters}, {@link
- * HttpServerMeters}). One HTTP server metrics object serves every server of the instance: the
- * series never carried the local address, so they were already summed across servers.
+ * HttpServerMeters}), and the PostgreSQL pools measured as cheaply ({@link SqlPoolMeters}). One
+ * HTTP server metrics object serves every server of the instance: the series never carried the
+ * local address, so they were already summed across servers.
  */
 final class VertxMeters implements VertxMetrics {
 
   private final VertxMetrics micrometer;
   private final EventBusMeters eventBus;
   private final HttpServerMeters httpServer;
+  private final MeterRegistry registry;
+  private SqlPoolMeters sqlPools;
 
   VertxMeters(MeterRegistry registry, VertxMetrics micrometer) {
     this.micrometer = micrometer;
+    this.registry = registry;
     this.eventBus = new EventBusMeters(registry);
     this.httpServer = new HttpServerMeters(registry);
   }
@@ -76,7 +80,18 @@ final class VertxMeters implements VertxMetrics {
 
   @Override
   public PoolMetrics<?> createPoolMetrics(String poolType, String poolName, int maxPoolSize) {
+    if ("sql".equals(poolType)) {
+      return sqlPools().pool(maxPoolSize);
+    }
     return micrometer.createPoolMetrics(poolType, poolName, maxPoolSize);
+  }
+
+  /** Made with the first PostgreSQL pool, so a service without one shows no pool series. */
+  private synchronized SqlPoolMeters sqlPools() {
+    if (sqlPools == null) {
+      sqlPools = new SqlPoolMeters(registry);
+    }
+    return sqlPools;
   }
 
   @Override

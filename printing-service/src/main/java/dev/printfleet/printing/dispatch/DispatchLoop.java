@@ -648,7 +648,10 @@ public final class DispatchLoop {
                     yield requeueNotSent(
                         job, outcome.reason() + " (via " + instance + ")", waitFor(instance));
                   }
-                  default -> writeDispatchedLater(job, instance);
+                  default -> {
+                    metrics.delivered(job.createdAt());
+                    yield writeDispatchedLater(job, instance);
+                  }
                 },
             e -> {
               int attempts = job.attempts() + 1;

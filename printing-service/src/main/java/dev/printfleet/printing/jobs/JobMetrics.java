@@ -21,6 +21,7 @@ public final class JobMetrics {
 
   private final Map<JobState, Counter> changes = new EnumMap<>(JobState.class);
   private final Timer toDispatched;
+  private final Timer toAgent;
   private final Timer toPrinted;
   private final Counter retries;
   private final Counter sentOnAccept;
@@ -38,6 +39,7 @@ public final class JobMetrics {
               .register(registry));
     }
     toDispatched = latency(registry, "dispatched");
+    toAgent = latency(registry, "delivered");
     toPrinted = latency(registry, "printed");
     // Not "path": Vert.x's metrics filter drops that tag name (an HTTP label it leaves off) from
     // every meter.
@@ -92,6 +94,15 @@ public final class JobMetrics {
     } else if (job.state() == JobState.PRINTED) {
       toPrinted.record(sinceAccepted);
     }
+  }
+
+  /**
+   * The agent accepted a job accepted at {@code createdAt}: stage {@code delivered}, what the
+   * dispatch objective (alert PrintfleetDispatchSlow) is about. Stage {@code dispatched} is the
+   * written state change, which waits for the result or PRINTFLEET_DISPATCH_RESULT_GRACE.
+   */
+  public void delivered(OffsetDateTime createdAt) {
+    toAgent.record(since(createdAt));
   }
 
   /** A dispatch started: {@code onAccept}, from the request that accepted the job; else claimed. */
