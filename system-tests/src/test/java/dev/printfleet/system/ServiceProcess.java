@@ -50,6 +50,11 @@ final class ServiceProcess implements AutoCloseable {
     }
     command.addAll(List.of("-jar", jar(module).toString()));
     command.addAll(List.of(args));
+    return run(command, env);
+  }
+
+  /** Any command (a script of the repository), with the same environment rule. */
+  static ServiceProcess run(List<String> command, Map<String, String> env) throws IOException {
     var builder = new ProcessBuilder(command);
     // Only what the test gives: a service must not depend on the test JVM's environment.
     builder
@@ -112,6 +117,8 @@ final class ServiceProcess implements AutoCloseable {
 
   @Override
   public void close() throws InterruptedException {
+    // What it started too (a script's launcher in a session of its own, the embedded servers).
+    process.descendants().forEach(ProcessHandle::destroyForcibly);
     if (process.isAlive()) {
       process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
     }

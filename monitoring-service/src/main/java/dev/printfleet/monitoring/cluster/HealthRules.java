@@ -69,9 +69,18 @@ public final class HealthRules {
     return beat.heapMaxBytes() > 0 && heapPercent(beat) > thresholds.memoryPercent();
   }
 
+  /**
+   * Over the CPU threshold, after the instance's first {@link #CPU_WARM_UP}: a JVM compiles its
+   * code as it starts, at full CPU, and every start would raise {@code cpu_high} otherwise.
+   */
   public boolean cpuHigh(Heartbeat beat) {
-    return beat.cpu() >= 0 && beat.cpu() * 100 > thresholds.cpuPercent();
+    return beat.cpu() >= 0
+        && beat.uptimeS() >= CPU_WARM_UP.toSeconds()
+        && beat.cpu() * 100 > thresholds.cpuPercent();
   }
+
+  /** How long after its start an instance's CPU is not judged. */
+  public static final Duration CPU_WARM_UP = Duration.ofMinutes(1);
 
   public static long heapPercent(Heartbeat beat) {
     return beat.heapMaxBytes() <= 0

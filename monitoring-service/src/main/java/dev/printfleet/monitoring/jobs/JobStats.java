@@ -3,6 +3,7 @@ package dev.printfleet.monitoring.jobs;
 import dev.printfleet.monitoring.alerts.AlertRules;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
@@ -33,6 +34,9 @@ public final class JobStats {
       new JsonObject().put("available", false).put("error", "not read yet");
   private volatile AlertRules.JobFailures failures;
   private volatile boolean failing;
+
+  /** PostgreSQL's SQLSTATE for a table that does not exist. */
+  private static final String UNDEFINED_TABLE = "42P01";
 
   public JobStats(Pool pool) {
     this.pool = pool;
@@ -133,8 +137,16 @@ public final class JobStats {
                       .put("error", "database unavailable")
                       .put("readAt", Instant.now().toString());
               if (!failing) {
-                log.warn("Job figures could not be read from the database: {}", e.toString());
                 failing = true;
+                if (e instanceof PgException pg && UNDEFINED_TABLE.equals(pg.getSqlState())) {
+                  // Monitoring starts beside printing, which creates the table (dev mode, a
+                  // fresh database): no warning for that, but said once.
+                  log.info(
+                      "Job figures wait for the jobs table: printing has not migrated the"
+                          + " database yet");
+                } else {
+                  log.warn("Job figures could not be read from the database: {}", e.toString());
+                }
               }
             })
         .<Void>mapEmpty()

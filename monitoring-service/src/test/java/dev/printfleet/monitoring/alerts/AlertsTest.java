@@ -24,7 +24,7 @@ class AlertsTest {
   static InstanceRecord instance(String id, long heapUsed, double cpu, Instant lastBeat) {
     return new InstanceRecord(
         new Heartbeat(
-            id, "printing", 1, heapUsed, 1000, cpu, 0, 0, true, false, List.of(), lastBeat),
+            id, "printing", 600, heapUsed, 1000, cpu, 0, 0, true, false, List.of(), lastBeat),
         lastBeat);
   }
 

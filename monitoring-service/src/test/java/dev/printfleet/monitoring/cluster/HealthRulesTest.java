@@ -16,12 +16,32 @@ class HealthRulesTest {
 
   static Heartbeat beat(
       long heapUsed, long heapMax, double cpu, boolean ready, boolean draining, long lagMs) {
+    return beat(600, heapUsed, heapMax, cpu, ready, draining, lagMs);
+  }
+
+  static Heartbeat beat(
+      long uptimeS,
+      long heapUsed,
+      long heapMax,
+      double cpu,
+      boolean ready,
+      boolean draining,
+      long lagMs) {
     return new Heartbeat(
-        "gw-1", "gateway", 10, heapUsed, heapMax, cpu, lagMs, 0, ready, draining, List.of(), T0);
+        "gw-1", "gateway", uptimeS, heapUsed, heapMax, cpu, lagMs, 0, ready, draining, List.of(),
+        T0);
   }
 
   static Heartbeat healthy() {
     return beat(100, 1000, 0.1, true, false, 5);
+  }
+
+  @Test
+  void theCpuOfAnInstanceInItsFirstMinuteIsNotJudged() {
+    // A JVM compiles its code as it starts, at full CPU: not an alert on every start.
+    assertThat(rules.cpuHigh(beat(59, 100, 1000, 1.0, true, false, 5))).isFalse();
+    assertThat(rules.cpuHigh(beat(60, 100, 1000, 1.0, true, false, 5))).isTrue();
+    assertThat(rules.cpuHigh(beat(60, 100, 1000, 0.9, true, false, 5))).isFalse();
   }
 
   @Test
