@@ -190,17 +190,25 @@ cat > "$WORK/prometheus/prometheus.yml" <<PROM
 global:
   scrape_interval: ${LC_SCRAPE_INTERVAL:-2s}
   scrape_timeout: ${LC_SCRAPE_INTERVAL:-2s}
+  evaluation_interval: ${LC_SCRAPE_INTERVAL:-2s}
+  external_labels:
+    printfleet_url: http://127.0.0.1:$NGINX_PORT
+rule_files:
+  - $ROOT/deploy/prometheus/alerts.yml
 scrape_configs:
   - job_name: gateway
     metrics_path: /metrics
+    honor_labels: true
     static_configs:
       - targets: ["127.0.0.1:${GATEWAY_PORTS[0]}", "127.0.0.1:${GATEWAY_PORTS[1]}"]
   - job_name: printing
     metrics_path: /metrics
+    honor_labels: true
     static_configs:
       - targets: ["127.0.0.1:${PRINTING_PORTS[0]}", "127.0.0.1:${PRINTING_PORTS[1]}"]
   - job_name: monitoring
     metrics_path: /metrics
+    honor_labels: true
     static_configs:
       - targets: ["127.0.0.1:$MONITORING_PORT"]
 PROM

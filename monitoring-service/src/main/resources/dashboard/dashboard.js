@@ -1,7 +1,9 @@
 // The SRE dashboard: a token from #token=... or the session, then a live stream of snapshots.
 (function () {
   'use strict';
-  const state = { snapshots: 0, last: null, charts: {} };
+  const PAGE = 25;
+  const state = { snapshots: 0, beats: 0, fleetEvents: 0, fleetPages: 0, last: null, charts: {},
+    printers: { query: { state: '', q: '', company: '', branch: '', offset: 0 }, page: null, timer: null, loading: false, again: false } };
   window.printfleetDashboard = state;
 
   function $(id) { return document.getElementById(id); }
@@ -44,6 +46,9 @@
     const source = new EventSource('/monitoring/stream?access_token=' + encodeURIComponent(token));
     state.source = source;
     source.addEventListener('snapshot', e => render(JSON.parse(e.data)));
+    source.addEventListener('beat', e => { state.beats++; $('updated').textContent = 'updated ' + new Date(JSON.parse(e.data).at).toLocaleTimeString(); });
+    source.addEventListener('fleet', e => onFleetChanges(JSON.parse(e.data)));
+    loadPrinters();
     source.onerror = () => {
       $('updated').textContent = 'reconnecting…';
       // The stream ends when the token expires and the reconnect is refused 401, which closes
@@ -83,10 +88,12 @@
 
   function pill(id, text, cls) { const el = $(id); el.textContent = text; el.className = 'pill ' + (cls || ''); }
 
+  const STATUS_ORDER = { DOWN: 0, DEGRADED: 1, UP: 2 };
   function renderInstances(c) {
     const n = c.counts;
     pill('sum-instances', n.UP + ' up · ' + n.DEGRADED + ' degraded · ' + n.DOWN + ' down', n.DOWN ? 'bad' : n.DEGRADED ? 'warn' : '');
-    $('instances-body').innerHTML = c.instances.map(i => '<tr data-instance="' + esc(i.id) + '">' +
+    const worstFirst = c.instances.slice().sort((a, b) => (STATUS_ORDER[a.status] - STATUS_ORDER[b.status]) || a.id.localeCompare(b.id));
+    $('instances-body').innerHTML = worstFirst.map(i => '<tr data-instance="' + esc(i.id) + '">' +
       '<td>' + esc(i.id) + '</td><td>' + esc(i.service) + '</td>' +
       '<td class="status ' + i.status + '" title="' + esc(i.reasons.join(', ')) + '">' + i.status + '</td>' +
       '<td class="num">' + duration(i.uptimeS) + '</td><td class="num">' + i.heap.percent + ' %</td>' +
@@ -96,12 +103,13 @@
 
   function renderAlerts(a) {
     const critical = a.active.filter(x => x.severity === 'critical').length;
-    pill('sum-alerts', a.active.length + ' alert' + (a.active.length === 1 ? '' : 's'), critical ? 'bad' : a.active.length ? 'warn' : '');
+    pill('sum-alerts', a.activeCount + ' alert' + (a.activeCount === 1 ? '' : 's'), critical ? 'bad' : a.activeCount ? 'warn' : '');
     const active = a.active.map(x => '<tr><td class="' + x.severity + '">' + esc(x.kind) + '</td><td>' + esc(x.message) +
       '</td><td>' + ago(x.since) + '</td></tr>').join('');
-    const recent = a.recent.slice(0, 5).map(x => '<tr><td>' + esc(x.kind) + '</td><td>' + esc(x.subject) +
+    const more = a.activeCount > a.active.length ? '<tr><td colspan="3" class="empty">and ' + (a.activeCount - a.active.length) + ' more (GET /monitoring/alerts)</td></tr>' : '';
+    const recent = a.recent.map(x => '<tr><td>' + esc(x.kind) + '</td><td>' + esc(x.subject) +
       '</td><td>cleared ' + ago(x.clearedAt) + '</td></tr>').join('');
-    $('alerts-body').innerHTML = '<table id="alerts-active">' + (active || '<tr><td class="empty">no active alert</td></tr>') + '</table>' +
+    $('alerts-body').innerHTML = '<div class="scroll"><table id="alerts-active">' + (active ? active + more : '<tr><td class="empty">no active alert</td></tr>') + '</table></div>' +
       (recent ? '<h2 style="margin-top:10px">Recently cleared</h2><table id="alerts-recent">' + recent + '</table>' : '');
   }
 
@@ -109,8 +117,8 @@
     pill('sum-circuits', c.open + ' open / ' + c.total + ' circuits', c.open ? 'warn' : '');
     $('circuits-body').innerHTML = c.items.map(x => '<tr data-circuit="' + esc(x.name) + '"><td>' + esc(x.name) + '</td><td>' +
       esc(x.instance) + '</td><td class="status ' + x.state + '">' + x.state + '</td><td class="num">' + x.failures + '</td><td>' +
-      (x.state !== 'CLOSED' ? '<button class="reset" data-name="' + esc(x.name) + '">reset</button>' : '') + '</td></tr>').join('') ||
-      '<tr><td colspan="5" class="empty">no circuit breaker in use</td></tr>';
+      '<button class="reset" data-name="' + esc(x.name) + '">reset</button></td></tr>').join('') ||
+      '<tr><td colspan="5" class="empty">no open circuit (' + c.total + ' closed)</td></tr>';
   }
 
   function renderFleet(f) {
@@ -118,15 +126,114 @@
     $('agents-offline').textContent = f.agents.offline;
     $('printers-online').textContent = f.printers.online;
     $('printers-offline').textContent = f.printers.offline;
-    pill('sum-agents', f.agents.online + ' agents online', f.agentsOfflineLong.length ? 'warn' : '');
-    $('fleet-body').innerHTML = f.byBranch.map(b => '<tr><td>' + esc(b.company) + '</td><td>' + esc(b.branch) + '</td><td class="num">' +
-      b.agents.online + ' / ' + b.agents.offline + '</td><td class="num">' + b.printers.online + ' / ' + b.printers.offline + '</td></tr>').join('') ||
-      '<tr><td colspan="4" class="empty">no agent seen yet</td></tr>';
-    $('fleet-offline').innerHTML = f.agentsOfflineLong.length ? '<h2 style="margin-top:10px">Offline longer than ' + duration(f.offlineLimitS) + '</h2>' +
-      f.agentsOfflineLong.slice(0, 10).map(a => '<div class="offline">' + esc(a.agentId) + ' (' + esc(a.company) + '/' + esc(a.branch) + ') for ' + duration(a.offlineS) + '</div>').join('') : '';
+    pill('sum-agents', f.agents.online + ' agents online', f.agentsOfflineLongCount ? 'warn' : '');
+    const counts = f.printerStates;
+    ['total', 'failing', 'offline', 'busy', 'online'].forEach(k => { $('count-' + k).textContent = counts[k]; });
+    $('fleet-offline').innerHTML = f.agentsOfflineLongCount ? '<h2 style="margin-top:10px">' + f.agentsOfflineLongCount + ' offline longer than ' + duration(f.offlineLimitS) + '</h2>' +
+      f.agentsOfflineLong.map(a => '<div class="offline">' + esc(a.agentId) + ' (' + esc(a.company) + '/' + esc(a.branch) + ') for ' + duration(a.offlineS) + '</div>').join('') : '';
     $('fleet-reconnects').innerHTML = f.reconnects.length ? '<h2 style="margin-top:10px">Reconnects per minute</h2>' +
-      f.reconnects.slice(0, 5).map(r => '<div>' + esc(r.agentId) + ': ' + r.perMinute + '</div>').join('') : '';
+      f.reconnects.map(r => '<div>' + esc(r.agentId) + ': ' + r.perMinute + '</div>').join('') : '';
+    // The counts moved while the page shows something else of them: read the page again.
+    const shown = state.printers.page;
+    if (shown && JSON.stringify(shown.counts) !== JSON.stringify(counts)) schedulePrinters();
   }
+
+  // --- the printers table: a page read from /monitoring/fleet, followed by the stream's changes ---
+
+  function savedToken() { return sessionStorage.getItem('printfleet.sre.token'); }
+
+  function printerKey(r) { return r.company + '/' + r.printerId; }
+
+  function printerRow(r) {
+    return '<tr class="row-' + r.state + '" data-printer="' + esc(printerKey(r)) + '"><td class="state">' + r.state + '</td><td>' + esc(r.printerId) +
+      '</td><td>' + esc(r.agentId) + '</td><td>' + esc(r.company) + '</td><td>' + esc(r.branch) + '</td><td>' + esc(r.status) +
+      '</td><td class="status ' + esc(r.circuit || '') + '">' + esc(r.circuit || '') + '</td><td>' + ago(new Date(r.since).toISOString()) + '</td></tr>';
+  }
+
+  function matches(r, q) {
+    if (q.state && r.state !== q.state) return false;
+    if (q.company && r.company !== q.company) return false;
+    if (q.branch && r.branch !== q.branch) return false;
+    if (q.q) {
+      const n = q.q.toLowerCase();
+      return [r.printerId, r.agentId, r.branch, r.company].some(v => String(v).toLowerCase().includes(n));
+    }
+    return true;
+  }
+
+  async function loadPrinters() {
+    const p = state.printers;
+    if (p.loading) { p.again = true; return; }
+    p.loading = true;
+    try {
+      const q = p.query;
+      const params = new URLSearchParams({ offset: q.offset, limit: PAGE });
+      ['state', 'q', 'company', 'branch'].forEach(k => { if (q[k]) params.set(k, q[k]); });
+      const res = await fetch('/monitoring/fleet?' + params, { headers: { Authorization: 'Bearer ' + savedToken() } });
+      if (res.ok) renderPrinters(await res.json());
+    } finally {
+      p.loading = false;
+      if (p.again) { p.again = false; schedulePrinters(); }
+    }
+  }
+
+  function schedulePrinters() {
+    const p = state.printers;
+    if (p.timer) return;
+    p.timer = setTimeout(() => { p.timer = null; loadPrinters(); }, 500);
+  }
+
+  function renderPrinters(page) {
+    state.printers.page = page;
+    state.fleetPages++;
+    const q = state.printers.query;
+    document.querySelectorAll('button.state-filter').forEach(b => b.classList.toggle('active', b.dataset.state === q.state));
+    $('printers-body').innerHTML = page.items.map(printerRow).join('') ||
+      '<tr><td colspan="8" class="empty">' + (page.counts.total ? 'no printer matches' : 'no printer seen yet') + '</td></tr>';
+    const from = page.matching ? page.offset + 1 : 0;
+    $('page-info').textContent = from + '–' + (page.offset + page.items.length) + ' of ' + page.matching;
+    $('page-prev').disabled = page.offset === 0;
+    $('page-next').disabled = page.offset + page.items.length >= page.matching;
+  }
+
+  function onFleetChanges(changes) {
+    state.fleetEvents++;
+    const page = state.printers.page;
+    if (!page || changes.reload) { schedulePrinters(); return; }
+    const shown = new Map(page.items.map((r, i) => [printerKey(r), i]));
+    for (const r of changes.rows) {
+      const i = shown.get(printerKey(r));
+      if (i !== undefined) {
+        const old = page.items[i];
+        page.items[i] = r;
+        const tr = document.querySelector('#printers-body tr[data-printer="' + CSS.escape(printerKey(r)) + '"]');
+        if (tr) tr.outerHTML = printerRow(r);
+        // Its place in the order may have changed.
+        if (old.state !== r.state || !matches(r, state.printers.query)) schedulePrinters();
+      } else if (matches(r, state.printers.query)) {
+        schedulePrinters();
+      }
+    }
+  }
+
+  function setQuery(change) {
+    Object.assign(state.printers.query, change);
+    loadPrinters();
+  }
+
+  document.querySelectorAll('button.state-filter').forEach(b =>
+    b.addEventListener('click', () => setQuery({ state: b.dataset.state, offset: 0 })));
+  ['q', 'company', 'branch'].forEach(k => {
+    let typing = null;
+    $('filter-' + k).addEventListener('input', e => {
+      clearTimeout(typing);
+      typing = setTimeout(() => setQuery({ [k]: e.target.value.trim(), offset: 0 }), 250);
+    });
+  });
+  $('page-prev').addEventListener('click', () => setQuery({ offset: Math.max(0, state.printers.query.offset - PAGE) }));
+  $('page-next').addEventListener('click', () => setQuery({ offset: state.printers.query.offset + PAGE }));
+  // A safety net for a change the stream could not deliver (a push skipped for a slow browser).
+  setInterval(() => { if (state.printers.page) schedulePrinters(); }, 30000);
 
   function renderJobs(j) {
     const s = j.series;
@@ -157,7 +264,7 @@
     if (!name || !e.target.classList.contains('reset')) return;
     e.target.disabled = true;
     await fetch('/monitoring/circuits/' + encodeURIComponent(name) + '/reset', { method: 'POST',
-      headers: { Authorization: 'Bearer ' + sessionStorage.getItem('printfleet.sre.token') } });
+      headers: { Authorization: 'Bearer ' + savedToken() } });
   });
 
   $('token-save').addEventListener('click', () => {

@@ -15,6 +15,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -586,10 +587,82 @@ final class DeployChecker {
                   + " is not a route");
         }
       }
+      // Each service's pods through exactly one scraped Service: a second one doubles every
+      // series of the service under another job (and the alerts' job names are the services').
+      Map<String, List<String>> scrapedBy = new TreeMap<>();
+      for (ObjectNode o : byId.values()) {
+        if (o.path("kind").asText().equals("Service") && scrapes(monitor, o)) {
+          scrapedBy
+              .computeIfAbsent(
+                  o.path("spec").path("selector").path("app.kubernetes.io/name").asText(),
+                  k -> new ArrayList<>())
+              .add(o.path("metadata").path("name").asText());
+        }
+      }
+      for (String service : List.of("gateway", "printing", "monitoring")) {
+        List<String> services = scrapedBy.getOrDefault(service, List.of());
+        if (services.size() != 1 || !services.get(0).equals(service)) {
+          problems.add(
+              where
+                  + " ServiceMonitor/printfleet: the "
+                  + service
+                  + " pods are scraped through Services "
+                  + services
+                  + ", expected exactly ["
+                  + service
+                  + "]");
+        }
+      }
     }
     if (!byId.containsKey("ConfigMap/printfleet-grafana-dashboard")) {
       problems.add(where + ": no Grafana dashboard ConfigMap");
     }
+  }
+
+  /** Whether the ServiceMonitor's selector (labels, and NotIn/In expressions) takes the Service. */
+  private static boolean scrapes(JsonNode monitor, JsonNode service) {
+    JsonNode selector = monitor.path("spec").path("selector");
+    JsonNode labels = service.path("metadata").path("labels");
+    var matches = selector.path("matchLabels").fields();
+    while (matches.hasNext()) {
+      var e = matches.next();
+      if (!e.getValue().asText().equals(labels.path(e.getKey()).asText(null))) {
+        return false;
+      }
+    }
+    for (JsonNode expression : selector.path("matchExpressions")) {
+      String value = labels.path(expression.path("key").asText()).asText(null);
+      boolean listed = false;
+      for (JsonNode v : expression.path("values")) {
+        listed |= v.asText().equals(value);
+      }
+      switch (expression.path("operator").asText()) {
+        case "In" -> {
+          if (!listed) {
+            return false;
+          }
+        }
+        case "NotIn" -> {
+          if (listed) {
+            return false;
+          }
+        }
+        case "Exists" -> {
+          if (value == null) {
+            return false;
+          }
+        }
+        case "DoesNotExist" -> {
+          if (value != null) {
+            return false;
+          }
+        }
+        default -> {
+          return false;
+        }
+      }
+    }
+    return true;
   }
 
   // --- docker-compose.yml ---

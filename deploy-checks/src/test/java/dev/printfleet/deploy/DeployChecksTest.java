@@ -73,7 +73,8 @@ class DeployChecksTest {
               "HorizontalPodAutoscaler",
               "PodDisruptionBudget",
               "NetworkPolicy",
-              "ServiceMonitor");
+              "ServiceMonitor",
+              "PrometheusRule");
       for (ObjectNode o : objects) {
         assertThat(KubernetesModel.validate(overlay, o)).as(Yaml.id(o)).isEmpty();
         if (!o.path("kind").asText().equals("Namespace")) {
@@ -135,6 +136,20 @@ class DeployChecksTest {
                 assertThat(p)
                     .contains("Deployment/gateway")
                     .contains("readinessProbe path /health/readyz is not a route"));
+  }
+
+  @Test
+  void aServiceMonitorThatScrapesTheGatewaysTwiceFailsTheCheck(@TempDir Path copy)
+      throws IOException {
+    copyRepository(copy);
+    replace(copy.resolve("k8s/base/gateway.yaml"), "    printfleet.dev/scrape: \"no\"\n", "");
+    assertThat(DeployChecker.check(copy))
+        .anySatisfy(
+            p ->
+                assertThat(p)
+                    .contains("ServiceMonitor/printfleet")
+                    .contains(
+                        "the gateway pods are scraped through Services [gateway, gateway-socketio]"));
   }
 
   @Test

@@ -17,8 +17,8 @@ import java.util.Map;
  * are not coerced (a port written as a string fails), and a field the API type does not have fails.
  * fabric8 keeps unknown fields in each object's {@code additionalProperties} instead of refusing
  * them, so every object of the parsed tree is walked for those. The prometheus-operator
- * ServiceMonitor (a CRD) is checked against fabric8's model of that CRD ({@code
- * monitoring.coreos.com/v1}). A kind this class does not know fails.
+ * ServiceMonitor and PrometheusRule (CRDs) are checked against fabric8's model of those CRDs
+ * ({@code monitoring.coreos.com/v1}). A kind this class does not know fails.
  */
 final class KubernetesModel {
 
@@ -43,7 +43,10 @@ final class KubernetesModel {
               io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy.class),
           Map.entry(
               "monitoring.coreos.com/v1/ServiceMonitor",
-              io.fabric8.openshift.api.model.monitoring.v1.ServiceMonitor.class));
+              io.fabric8.openshift.api.model.monitoring.v1.ServiceMonitor.class),
+          Map.entry(
+              "monitoring.coreos.com/v1/PrometheusRule",
+              io.fabric8.openshift.api.model.monitoring.v1.PrometheusRule.class));
 
   private static final ObjectMapper STRICT =
       JsonMapper.builder()

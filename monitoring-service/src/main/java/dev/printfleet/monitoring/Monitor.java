@@ -16,6 +16,7 @@ import dev.printfleet.monitoring.cluster.ClusterView;
 import dev.printfleet.monitoring.fleet.AgentRecord;
 import dev.printfleet.monitoring.fleet.Fleet;
 import dev.printfleet.monitoring.fleet.FleetStore;
+import dev.printfleet.monitoring.fleet.PrinterList;
 import dev.printfleet.monitoring.jobs.JobMeter;
 import dev.printfleet.monitoring.jobs.JobStats;
 import io.vertx.core.Future;
@@ -24,6 +25,7 @@ import io.vertx.core.json.JsonObject;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -36,6 +38,12 @@ import org.slf4j.LoggerFactory;
 public final class Monitor {
 
   private static final Logger log = LoggerFactory.getLogger(Monitor.class);
+
+  /** Alerts and circuits at most in one stream summary. */
+  static final int STREAM_ITEMS = 100;
+
+  /** Changed agents at most sent as rows in one push; past it the dashboard reloads its page. */
+  static final int STREAM_CHANGED_AGENTS = 200;
 
   private final Clock clock;
   private final ClusterView cluster;
@@ -235,15 +243,88 @@ public final class Monitor {
         .put("series", jobMeter.series(Duration.ofMinutes(5), Duration.ofSeconds(5), now));
   }
 
-  /** Everything the dashboard shows, in one message. */
+  /** A page of the fleet's printers, worst first ({@code GET /monitoring/fleet}). */
+  public JsonObject fleetPage(PrinterList.Query query) {
+    return PrinterList.page(PrinterList.rows(fleet.agents(), circuits.all(now())), query);
+  }
+
+  /**
+   * What the dashboard stream sends each push, bounded whatever the fleet's size: the instances, at
+   * most {@value #STREAM_ITEMS} active alerts (critical first) and circuits not closed, the fleet's
+   * counts (agents, printers by state) and the job figures. The printers themselves are read a page
+   * at a time ({@link #fleetPage}) and followed with {@link #fleetChanges}.
+   */
   public JsonObject snapshot() {
     Instant now = now();
+    var circuitList = circuits.all(now);
+    var notClosed = new JsonArray();
+    int open = 0;
+    for (CircuitDirectory.Circuit c : circuitList) {
+      open += c.open() ? 1 : 0;
+      if (!"CLOSED".equals(c.state()) && notClosed.size() < STREAM_ITEMS) {
+        notClosed.add(c.toJson());
+      }
+    }
+    var active = new JsonArray();
+    alerts.active().stream()
+        .sorted(Comparator.comparing((Alert a) -> !"critical".equals(a.severity())))
+        .limit(STREAM_ITEMS)
+        .forEach(a -> active.add(a.toJson()));
+    var recent = new JsonArray();
+    alerts.recent().stream().limit(5).forEach(a -> recent.add(a.toJson()));
+    JsonObject fleetJson = fleetJson();
+    JsonArray offline = fleetJson.getJsonArray("agentsOfflineLong");
+    var fleetSummary =
+        new JsonObject()
+            .put("agents", fleetJson.getJsonObject("agents"))
+            .put("printers", fleetJson.getJsonObject("printers"))
+            .put("printerStates", PrinterList.counts(PrinterList.rows(fleet.agents(), circuitList)))
+            .put("agentsOfflineLongCount", offline.size())
+            .put("agentsOfflineLong", new JsonArray(offline.stream().limit(10).toList()))
+            .put("offlineLimitS", fleetJson.getLong("offlineLimitS"))
+            .put(
+                "reconnects",
+                new JsonArray(fleetJson.getJsonArray("reconnects").stream().limit(5).toList()));
     return new JsonObject()
         .put("at", now.toString())
         .put("cluster", cluster.toJson(now))
-        .put("circuits", circuits.toJson(now))
-        .put("fleet", fleetJson())
-        .put("alerts", alertsJson())
+        .put(
+            "circuits",
+            new JsonObject()
+                .put("open", open)
+                .put("total", circuitList.size())
+                .put("items", notClosed))
+        .put("fleet", fleetSummary)
+        .put(
+            "alerts",
+            new JsonObject()
+                .put("activeCount", alerts.active().size())
+                .put("active", active)
+                .put("recent", recent))
         .put("jobs", jobsJson());
+  }
+
+  /**
+   * The printers of the agents changed since the last call, for the dashboard stream: {@code rows}
+   * (each printer of each changed agent), or {@code reload: true} when more than {@value
+   * #STREAM_CHANGED_AGENTS} agents changed; null when none did.
+   */
+  public JsonObject fleetChanges() {
+    var changed = fleet.takeChanged();
+    if (changed.isEmpty()) {
+      return null;
+    }
+    if (changed.size() > STREAM_CHANGED_AGENTS) {
+      return new JsonObject().put("reload", true).put("agents", changed.size());
+    }
+    Map<String, String> circuitByName = PrinterList.circuitStates(circuits.all(now()));
+    var rows = new JsonArray();
+    for (AgentKey key : changed) {
+      fleet
+          .get(key)
+          .ifPresent(
+              agent -> PrinterList.rows(agent, circuitByName).forEach(r -> rows.add(r.toJson())));
+    }
+    return new JsonObject().put("reload", false).put("rows", rows);
   }
 }

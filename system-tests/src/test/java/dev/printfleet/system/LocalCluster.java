@@ -321,13 +321,20 @@ final class LocalCluster implements AutoCloseable {
   }
 
   JsonArray targets() {
+    return prometheus("/api/v1/targets", "activeTargets");
+  }
+
+  /** The alerts Prometheus holds now (pending and firing), from its rules (alerts.yml). */
+  JsonArray alerts() {
+    return prometheus("/api/v1/alerts", "alerts");
+  }
+
+  /** One list of a Prometheus API answer's data; empty while Prometheus does not answer. */
+  private JsonArray prometheus(String path, String list) {
     try {
       var response =
-          Http.send(
-              Http.request(prometheus, "/api/v1/targets", null)
-                  .timeout(Duration.ofSeconds(5))
-                  .build());
-      return new JsonObject(response.body()).getJsonObject("data").getJsonArray("activeTargets");
+          Http.send(Http.request(prometheus, path, null).timeout(Duration.ofSeconds(5)).build());
+      return new JsonObject(response.body()).getJsonObject("data").getJsonArray(list);
     } catch (Exception e) {
       return new JsonArray();
     }

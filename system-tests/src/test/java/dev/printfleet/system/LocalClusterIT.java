@@ -28,8 +28,9 @@ import org.junit.jupiter.api.Test;
  * nginx with a Socket.IO agent of the original system beside them (on /socket.io/, long polling
  * upgraded to a WebSocket), 100 jobs/s flow through nginx, the Socket.IO agent's gateway is killed
  * with SIGKILL, every agent reconnects through nginx to the other gateway (the Socket.IO one by its
- * client's own reconnection) and every accepted job prints, none failed. Prints the cluster's
- * resident memory at idle and the failover figures.
+ * client's own reconnection) and every accepted job prints, none failed; Prometheus fires
+ * PrintfleetInstanceDown for the killed gateway, its runbook link served through nginx. Prints the
+ * cluster's resident memory at idle and the failover figures.
  */
 class LocalClusterIT {
 
@@ -97,6 +98,7 @@ class LocalClusterIT {
       // A Socket.IO agent of the original system through nginx's /socket.io/ (long polling, then
       // upgraded): a job accepted by printing-2 reaches it. The drill kills its gateway; it comes
       // back by itself through nginx to the other one, where the next job prints.
+      String killed;
       try (var sio =
               new SocketIoAgent(
                   "http://127.0.0.1:" + cluster.nginx + "/printing-ws",
@@ -120,6 +122,7 @@ class LocalClusterIT {
         drill.startLoad(ClusterFaultsIT.JOBS_PER_SECOND);
         drill.awaitSteady();
         String gateway = sio.instance();
+        killed = gateway;
         long held = drill.agentsOn(gateway);
         drill.unwatch(gateway);
         long killedAt = System.nanoTime();
@@ -176,7 +179,38 @@ class LocalClusterIT {
                           .filter(t -> "up".equals(t.getString("health")))
                           .count()
                       == 4);
+
+      // The alert rules (deploy/prometheus/alerts.yml) in the real Prometheus: monitoring's
+      // instance_down for the killed gateway becomes PrintfleetInstanceDown, firing, whose
+      // runbook_url is the runbook served through nginx.
+      await()
+          .atMost(Duration.ofSeconds(45))
+          .pollInterval(Duration.ofMillis(500))
+          .until(() -> firing(cluster, "PrintfleetInstanceDown", killed) != null);
+      JsonObject alert = firing(cluster, "PrintfleetInstanceDown", killed);
+      assertThat(alert.getJsonObject("labels").getString("severity")).isEqualTo("critical");
+      String runbookUrl = alert.getJsonObject("annotations").getString("runbook_url");
+      assertThat(runbookUrl)
+          .isEqualTo(
+              "http://127.0.0.1:" + cluster.nginx + "/dashboard/runbook#printfleetinstancedown");
+      var runbook = Http.get(cluster.nginx, "/dashboard/runbook", null);
+      assertThat(runbook.statusCode()).isEqualTo(200);
+      assertThat(runbook.body()).contains("\n## PrintfleetInstanceDown\n");
+      System.out.printf(
+          "printfleet-figure gateway-killed prometheus-alert=%s since=%s%n",
+          alert.getJsonObject("labels").getString("alertname"), alert.getString("activeAt"));
     }
+  }
+
+  /** The firing alert of that name whose subject is {@code subject}; null when there is none. */
+  private static JsonObject firing(LocalCluster cluster, String name, String subject) {
+    return cluster.alerts().stream()
+        .map(JsonObject.class::cast)
+        .filter(a -> "firing".equals(a.getString("state")))
+        .filter(a -> name.equals(a.getJsonObject("labels").getString("alertname")))
+        .filter(a -> subject.equals(a.getJsonObject("labels").getString("subject")))
+        .findFirst()
+        .orElse(null);
   }
 
   /** Posts a job straight to one printing instance; its id. */

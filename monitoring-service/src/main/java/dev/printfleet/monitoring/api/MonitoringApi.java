@@ -9,6 +9,7 @@ import dev.printfleet.common.web.ApiAuth;
 import dev.printfleet.common.web.Replies;
 import dev.printfleet.monitoring.Monitor;
 import dev.printfleet.monitoring.cluster.ClusterStore;
+import dev.printfleet.monitoring.fleet.PrinterList;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonArray;
@@ -65,8 +66,22 @@ public final class MonitoringApi {
         .handler(ctx -> Replies.json(ctx, 200, monitor.circuits().toJson(monitor.now())));
     router.postWithRegex("/monitoring/circuits/.+/reset").handler(this::resetCircuit);
     router.get("/monitoring/printers").handler(ctx -> Replies.json(ctx, 200, monitor.fleetJson()));
+    router.get("/monitoring/fleet").handler(this::fleet);
     router.get("/monitoring/alerts").handler(ctx -> Replies.json(ctx, 200, monitor.alertsJson()));
     router.get("/monitoring/jobs").handler(ctx -> Replies.json(ctx, 200, monitor.jobsJson()));
+  }
+
+  /** A page of printers, worst first, filtered by the query ({@link PrinterList.Query}). */
+  private void fleet(RoutingContext ctx) {
+    PrinterList.Query query;
+    try {
+      query = PrinterList.Query.from(ctx.queryParams());
+    } catch (IllegalArgumentException e) {
+      String message = e.getMessage();
+      Replies.error(ctx, 400, "invalid_data", message, message.substring(0, message.indexOf(':')));
+      return;
+    }
+    Replies.json(ctx, 200, monitor.fleetPage(query));
   }
 
   private void instance(RoutingContext ctx) {

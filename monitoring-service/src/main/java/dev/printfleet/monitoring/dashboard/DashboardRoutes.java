@@ -6,6 +6,7 @@ import dev.printfleet.monitoring.Monitor;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.io.IOException;
@@ -13,6 +14,8 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
@@ -21,8 +24,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The SRE dashboard: one static page and its script (no data in them, so they are served without a
- * token; the page asks for one), Chart.js from its WebJar, and {@code /monitoring/stream}, a
- * Server-Sent Events stream of one snapshot per push interval shared by every open dashboard.
+ * token; the page asks for one), Chart.js from its WebJar, the runbook (docs/RUNBOOK.md), and
+ * {@code /monitoring/stream}, a Server-Sent Events stream of one snapshot per push interval shared
+ * by every open dashboard.
  */
 public final class DashboardRoutes {
 
@@ -38,9 +42,13 @@ public final class DashboardRoutes {
 
   private final Buffer page = resource("dashboard/index.html");
   private final Buffer script = resource("dashboard/dashboard.js");
+  private final Buffer runbook = resource("dashboard/RUNBOOK.md");
   private final Buffer chartJs =
       resource("META-INF/resources/webjars/chart.js/" + chartJsVersion() + "/dist/chart.umd.js");
   private long timer = -1;
+
+  /** The summary last pushed, without its time: pushed again only when it changed. */
+  private String lastSnapshot;
 
   public DashboardRoutes(Vertx vertx, Monitor monitor, Duration pushInterval) {
     this.vertx = vertx;
@@ -53,6 +61,11 @@ public final class DashboardRoutes {
     router
         .get("/dashboard/dashboard.js")
         .handler(ctx -> send(ctx, script, "text/javascript; charset=utf-8"));
+    // The alerts' runbook_url points here (deploy/prometheus/alerts.yml): one "## <alert>" per
+    // alert, found by the browser's search; served as text, it is read as written.
+    router
+        .get("/dashboard/runbook")
+        .handler(ctx -> send(ctx, runbook, "text/plain; charset=utf-8"));
     router
         .get("/dashboard/chart.umd.js")
         .handler(ctx -> send(ctx, chartJs, "text/javascript; charset=utf-8"));
@@ -82,7 +95,7 @@ public final class DashboardRoutes {
         .putHeader("Cache-Control", "no-store")
         .putHeader("X-Accel-Buffering", "no");
     response.write("retry: 2000\n\n");
-    response.write(event(monitor.snapshot().encode()));
+    response.write(event("snapshot", monitor.snapshot().encode()));
     // The token was checked once, at the request; the stream must not outlive it. EventSource
     // then reconnects with the same, expired, token and is refused 401, and the page asks for a
     // new one.
@@ -114,17 +127,33 @@ public final class DashboardRoutes {
     if (streams.isEmpty()) {
       return;
     }
-    String frame = event(monitor.snapshot().encode());
+    // Each push sends what changed: the summary when it differs from the last one sent (a beat
+    // with the time otherwise), and the printers of the agents that changed.
+    JsonObject snapshot = monitor.snapshot();
+    String at = (String) snapshot.remove("at");
+    String content = snapshot.encode();
+    List<String> frames = new ArrayList<>(2);
+    if (content.equals(lastSnapshot)) {
+      frames.add(event("beat", new JsonObject().put("at", at).encode()));
+    } else {
+      lastSnapshot = content;
+      frames.add(event("snapshot", snapshot.put("at", at).encode()));
+    }
+    JsonObject changes = monitor.fleetChanges();
+    if (changes != null) {
+      frames.add(event("fleet", changes.encode()));
+    }
     for (HttpServerResponse response : streams.keySet()) {
-      // A dashboard that cannot keep up skips snapshots rather than piling them up.
+      // A dashboard that cannot keep up skips pushes rather than piling them up; a fleet change
+      // it missed is caught by its page's periodic reload.
       if (!response.writeQueueFull()) {
-        response.write(frame);
+        frames.forEach(response::write);
       }
     }
   }
 
-  private static String event(String json) {
-    return "event: snapshot\ndata: " + json + "\n\n";
+  private static String event(String name, String json) {
+    return "event: " + name + "\ndata: " + json + "\n\n";
   }
 
   private static void send(RoutingContext ctx, Buffer body, String type) {

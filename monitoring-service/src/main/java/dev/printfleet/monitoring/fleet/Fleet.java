@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -40,6 +41,8 @@ public final class Fleet {
   // By company and agent id: two companies may issue the same agent id.
   private final Map<AgentKey, AgentRecord> agents = new ConcurrentHashMap<>();
   private final Map<AgentKey, Deque<Instant>> connects = new ConcurrentHashMap<>();
+  // Agents changed since the dashboard stream last took them (takeChanged).
+  private final Set<AgentKey> changed = ConcurrentHashMap.newKeySet();
 
   /** Applies an agent event; returns the record to store, or empty when the event was stale. */
   public Optional<AgentRecord> apply(AgentEvent event) {
@@ -97,7 +100,7 @@ public final class Fleet {
     if (updated == null) {
       return Optional.empty();
     }
-    agents.put(keyOf(updated), updated);
+    put(updated);
     return Optional.of(updated);
   }
 
@@ -117,14 +120,37 @@ public final class Fleet {
             old.since(),
             old.instance(),
             printers);
-    agents.put(keyOf(updated), updated);
+    put(updated);
     return Optional.of(updated);
+  }
+
+  private void put(AgentRecord record) {
+    AgentKey key = keyOf(record);
+    agents.put(key, record);
+    changed.add(key);
+  }
+
+  /**
+   * The agents changed since the last call (by an event or a load), forgotten as they are taken.
+   */
+  public List<AgentKey> takeChanged() {
+    List<AgentKey> taken = new ArrayList<>();
+    for (var it = changed.iterator(); it.hasNext(); ) {
+      taken.add(it.next());
+      it.remove();
+    }
+    return taken;
+  }
+
+  public Optional<AgentRecord> get(AgentKey key) {
+    return Optional.ofNullable(agents.get(key));
   }
 
   /** Adopts a record from the shared store unless this fleet knows something newer. */
   public void adopt(AgentRecord record) {
     agents.merge(
         keyOf(record), record, (old, loaded) -> loaded.since().isAfter(old.since()) ? loaded : old);
+    changed.add(keyOf(record));
   }
 
   /** The key a record is held under, also its field in the shared store. */
