@@ -2,7 +2,7 @@
 (function () {
   'use strict';
   const PAGE = 25;
-  const state = { snapshots: 0, beats: 0, fleetEvents: 0, fleetPages: 0, last: null, charts: {},
+  const state = { snapshots: 0, fleetEvents: 0, rowsPatched: 0, fleetPages: 0, last: null, charts: {},
     printers: { query: { state: '', q: '', company: '', branch: '', offset: 0 }, page: null, timer: null, loading: false, again: false } };
   window.printfleetDashboard = state;
 
@@ -46,7 +46,6 @@
     const source = new EventSource('/monitoring/stream?access_token=' + encodeURIComponent(token));
     state.source = source;
     source.addEventListener('snapshot', e => render(JSON.parse(e.data)));
-    source.addEventListener('beat', e => { state.beats++; $('updated').textContent = 'updated ' + new Date(JSON.parse(e.data).at).toLocaleTimeString(); });
     source.addEventListener('fleet', e => onFleetChanges(JSON.parse(e.data)));
     loadPrinters();
     source.onerror = () => {
@@ -133,16 +132,24 @@
       f.agentsOfflineLong.map(a => '<div class="offline">' + esc(a.agentId) + ' (' + esc(a.company) + '/' + esc(a.branch) + ') for ' + duration(a.offlineS) + '</div>').join('') : '';
     $('fleet-reconnects').innerHTML = f.reconnects.length ? '<h2 style="margin-top:10px">Reconnects per minute</h2>' +
       f.reconnects.map(r => '<div>' + esc(r.agentId) + ': ' + r.perMinute + '</div>').join('') : '';
-    // The counts moved while the page shows something else of them: read the page again.
+    // Printers became failing or offline (a circuit opened, say, which sends no fleet event):
+    // the top of the table may have changed.
     const shown = state.printers.page;
-    if (shown && JSON.stringify(shown.counts) !== JSON.stringify(counts)) schedulePrinters();
+    if (shown && (shown.counts.failing !== counts.failing || shown.counts.offline !== counts.offline)) schedulePrinters();
   }
 
   // --- the printers table: a page read from /monitoring/fleet, followed by the stream's changes ---
 
   function savedToken() { return sessionStorage.getItem('printfleet.sre.token'); }
 
-  function printerKey(r) { return r.company + '/' + r.printerId; }
+  function printerKey(r) { return r.company + '/' + r.agentId + '/' + r.printerId; }
+
+  // The server's order (PrinterList): state, then company, branch, agent, printer.
+  const STATE_ORDER = { failing: 0, offline: 1, busy: 2, online: 3 };
+  function compareRows(a, b) {
+    return (STATE_ORDER[a.state] - STATE_ORDER[b.state]) ||
+      ['company', 'branch', 'agentId', 'printerId'].reduce((c, k) => c || (a[k] < b[k] ? -1 : a[k] > b[k] ? 1 : 0), 0);
+  }
 
   function printerRow(r) {
     return '<tr class="row-' + r.state + '" data-printer="' + esc(printerKey(r)) + '"><td class="state">' + r.state + '</td><td>' + esc(r.printerId) +
@@ -184,6 +191,11 @@
   }
 
   function renderPrinters(page) {
+    // Filters narrowed the list under the page shown: go back to its last page.
+    if (!page.items.length && page.offset > 0 && page.matching > 0) {
+      setQuery({ offset: Math.floor((page.matching - 1) / PAGE) * PAGE });
+      return;
+    }
     state.printers.page = page;
     state.fleetPages++;
     const q = state.printers.query;
@@ -199,7 +211,11 @@
   function onFleetChanges(changes) {
     state.fleetEvents++;
     const page = state.printers.page;
+    // A page being read now was computed before these changes: read it again after.
+    if (state.printers.loading) state.printers.again = true;
     if (!page || changes.reload) { schedulePrinters(); return; }
+    const last = page.items[page.items.length - 1];
+    const full = page.items.length === PAGE;
     const shown = new Map(page.items.map((r, i) => [printerKey(r), i]));
     for (const r of changes.rows) {
       const i = shown.get(printerKey(r));
@@ -207,10 +223,11 @@
         const old = page.items[i];
         page.items[i] = r;
         const tr = document.querySelector('#printers-body tr[data-printer="' + CSS.escape(printerKey(r)) + '"]');
-        if (tr) tr.outerHTML = printerRow(r);
+        if (tr) { tr.outerHTML = printerRow(r); state.rowsPatched++; }
         // Its place in the order may have changed.
         if (old.state !== r.state || !matches(r, state.printers.query)) schedulePrinters();
-      } else if (matches(r, state.printers.query)) {
+      } else if (matches(r, state.printers.query) && (!full || page.offset > 0 || compareRows(r, last) < 0)) {
+        // It belongs on this page (or, past the first page, may shift it): read it again.
         schedulePrinters();
       }
     }

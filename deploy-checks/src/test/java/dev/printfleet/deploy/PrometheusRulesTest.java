@@ -133,11 +133,12 @@ class PrometheusRulesTest {
   @Test
   void aBrokenRuleFailsTheCheck(@TempDir Path dir) throws Exception {
     String rules = Files.readString(RULES);
-    Files.writeString(
-        dir.resolve("alerts.yml"),
+    String broken =
         rules.replace(
             "expr: max by (service, instance) (printfleet_event_loop_lag_seconds) > 1",
-            "expr: max by (service, instance) (printfleet_event_loop_lag_seconds > 1"));
+            "expr: max by (service, instance) (printfleet_event_loop_lag_seconds > 1");
+    assertThat(broken).isNotEqualTo(rules);
+    Files.writeString(dir.resolve("alerts.yml"), broken);
     Result check = promtool("check", "rules", dir.resolve("alerts.yml").toString());
     assertThat(check.exit()).as(check.output()).isNotZero();
   }

@@ -25,8 +25,10 @@ import io.vertx.core.json.JsonObject;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,6 +46,9 @@ public final class Monitor {
 
   /** Changed agents at most sent as rows in one push; past it the dashboard reloads its page. */
   static final int STREAM_CHANGED_AGENTS = 200;
+
+  /** Printer rows at most in one push (an agent may hold 1,000 printers); past it, a reload. */
+  static final int STREAM_CHANGED_ROWS = 2_000;
 
   private final Clock clock;
   private final ClusterView cluster;
@@ -307,7 +312,8 @@ public final class Monitor {
   /**
    * The printers of the agents changed since the last call, for the dashboard stream: {@code rows}
    * (each printer of each changed agent), or {@code reload: true} when more than {@value
-   * #STREAM_CHANGED_AGENTS} agents changed; null when none did.
+   * #STREAM_CHANGED_AGENTS} agents or {@value #STREAM_CHANGED_ROWS} printers changed; null when
+   * none did.
    */
   public JsonObject fleetChanges() {
     var changed = fleet.takeChanged();
@@ -317,14 +323,12 @@ public final class Monitor {
     if (changed.size() > STREAM_CHANGED_AGENTS) {
       return new JsonObject().put("reload", true).put("agents", changed.size());
     }
-    Map<String, String> circuitByName = PrinterList.circuitStates(circuits.all(now()));
-    var rows = new JsonArray();
-    for (AgentKey key : changed) {
-      fleet
-          .get(key)
-          .ifPresent(
-              agent -> PrinterList.rows(agent, circuitByName).forEach(r -> rows.add(r.toJson())));
-    }
-    return new JsonObject().put("reload", false).put("rows", rows);
+    List<AgentRecord> agents = new ArrayList<>(changed.size());
+    changed.forEach(key -> fleet.get(key).ifPresent(agents::add));
+    return PrinterList.changes(
+        agents,
+        PrinterList.circuitStates(circuits.all(now())),
+        STREAM_CHANGED_ROWS,
+        changed.size());
   }
 }

@@ -85,7 +85,7 @@ class ClusterFaultsIT {
 
   /**
    * A gateway host lost without a goodbye: the gateway holding the most agents is frozen (SIGSTOP:
-   * its sockets stay open, nothing answers) for 40 s, then killed. No job fails, no circuit opens,
+   * its sockets stay open, nothing answers) for 30 s, then killed. No job fails, no circuit opens,
    * no job waits longer than 20 s during the freeze, and jobs accepted after the kill reach their
    * agent within 5 s.
    */
@@ -101,11 +101,13 @@ class ClusterFaultsIT {
       long frozenAt = System.nanoTime();
       System.out.println("printfleet-drill freeze " + gateway + " at " + java.time.LocalTime.now());
       cluster.signal(gateway, "STOP");
-      Thread.sleep(40_000);
+      // 30 s: past the dead-node rule (the longest wait during the freeze, about 16 s, is the
+      // figure), then jobs go on flowing to the agents that moved.
+      Thread.sleep(30_000);
       long killedAt = System.nanoTime();
       System.out.println("printfleet-drill kill " + gateway + " at " + java.time.LocalTime.now());
       cluster.kill(gateway);
-      Thread.sleep(10_000);
+      Thread.sleep(8_000);
       drill.stopLoad();
       boolean allFinal = drill.awaitAllFinal(System.nanoTime() + TimeUnit.SECONDS.toNanos(60));
       var states = drill.states();

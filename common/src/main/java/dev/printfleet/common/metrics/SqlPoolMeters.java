@@ -10,9 +10,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * The PostgreSQL connection pools of an instance, summed (printing and monitoring each hold one):
  * {@code printfleet_db_pool_waiting} (requests waiting for a connection), {@code
  * printfleet_db_pool_in_use}, {@code printfleet_db_pool_max} (the pools' maximum size) and {@code
- * printfleet_db_pool_rejected_total} (requests refused: the wait queue was full). A pool whose
- * connections are all in use while requests wait is exhausted; the alert {@code
- * PrintfleetDbPoolExhausted} reads these. Each event is one atomic add: no tag, no lookup.
+ * printfleet_db_pool_rejected_total} (requests refused: the wait queue full, the wait timed out,
+ * the connection failed). A pool whose connections are all in use while requests wait is exhausted;
+ * the alert {@code PrintfleetDbPoolExhausted} reads these. Each event is one atomic add: no tag, no
+ * lookup.
  */
 final class SqlPoolMeters {
 
@@ -33,7 +34,8 @@ final class SqlPoolMeters {
         .register(registry);
     this.rejected =
         Counter.builder("printfleet.db.pool.rejected")
-            .description("Requests for a PostgreSQL connection refused: the wait queue was full")
+            .description(
+                "Requests for a PostgreSQL connection refused: the wait queue was full, the wait timed out or the connection failed")
             .register(registry);
   }
 

@@ -25,8 +25,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The SRE dashboard: one static page and its script (no data in them, so they are served without a
  * token; the page asks for one), Chart.js from its WebJar, the runbook (docs/RUNBOOK.md), and
- * {@code /monitoring/stream}, a Server-Sent Events stream of one snapshot per push interval shared
- * by every open dashboard.
+ * {@code /monitoring/stream}, a Server-Sent Events stream shared by every open dashboard: each push
+ * interval a bounded summary ({@code snapshot}) and the printers of the agents that changed ({@code
+ * fleet}).
  */
 public final class DashboardRoutes {
 
@@ -46,9 +47,6 @@ public final class DashboardRoutes {
   private final Buffer chartJs =
       resource("META-INF/resources/webjars/chart.js/" + chartJsVersion() + "/dist/chart.umd.js");
   private long timer = -1;
-
-  /** The summary last pushed, without its time: pushed again only when it changed. */
-  private String lastSnapshot;
 
   public DashboardRoutes(Vertx vertx, Monitor monitor, Duration pushInterval) {
     this.vertx = vertx;
@@ -127,18 +125,11 @@ public final class DashboardRoutes {
     if (streams.isEmpty()) {
       return;
     }
-    // Each push sends what changed: the summary when it differs from the last one sent (a beat
-    // with the time otherwise), and the printers of the agents that changed.
-    JsonObject snapshot = monitor.snapshot();
-    String at = (String) snapshot.remove("at");
-    String content = snapshot.encode();
+    // Each push: the bounded summary (instances, alerts, circuits not closed, counts, job figures;
+    // it changes every push, with the heartbeats' ages and the job series) and the printers of
+    // the agents that changed.
     List<String> frames = new ArrayList<>(2);
-    if (content.equals(lastSnapshot)) {
-      frames.add(event("beat", new JsonObject().put("at", at).encode()));
-    } else {
-      lastSnapshot = content;
-      frames.add(event("snapshot", snapshot.put("at", at).encode()));
-    }
+    frames.add(event("snapshot", monitor.snapshot().encode()));
     JsonObject changes = monitor.fleetChanges();
     if (changes != null) {
       frames.add(event("fleet", changes.encode()));

@@ -153,12 +153,14 @@ public final class PrinterList {
     }
   }
 
+  // A record loaded from an older store may lack a field: sorted first, never a 500.
+  private static final Comparator<String> TEXT = Comparator.nullsFirst(Comparator.naturalOrder());
   private static final Comparator<Row> WORST_FIRST =
       Comparator.comparing(Row::state)
-          .thenComparing(Row::company)
-          .thenComparing(Row::branch)
-          .thenComparing(Row::agentId)
-          .thenComparing(Row::printerId);
+          .thenComparing(Row::company, TEXT)
+          .thenComparing(Row::branch, TEXT)
+          .thenComparing(Row::agentId, TEXT)
+          .thenComparing(Row::printerId, TEXT);
 
   private PrinterList() {}
 
@@ -232,6 +234,23 @@ public final class PrinterList {
       case "HALF_OPEN" -> 1;
       default -> 0;
     };
+  }
+
+  /**
+   * The dashboard stream's {@code fleet} event for these changed agents: {@code rows}, every
+   * printer of each, or {@code reload: true} (with {@code agents}, how many changed) when they hold
+   * more than {@code maxRows} printers, so one event stays bounded whatever an agent holds.
+   */
+  public static JsonObject changes(
+      List<AgentRecord> agents, Map<String, String> circuitByName, int maxRows, int changed) {
+    var rows = new JsonArray();
+    for (AgentRecord agent : agents) {
+      if (rows.size() + agent.printers().size() > maxRows) {
+        return new JsonObject().put("reload", true).put("agents", changed);
+      }
+      rows(agent, circuitByName).forEach(r -> rows.add(r.toJson()));
+    }
+    return new JsonObject().put("reload", false).put("rows", rows);
   }
 
   /** Printers by state, every state named (0 when none). */

@@ -253,7 +253,18 @@ class DashboardBrowserTest extends MonitoringTestBase {
       assertThat(browser.eval("window.printfleetDashboard.last.fleet.byBranch === undefined"))
           .isEqualTo(Boolean.TRUE);
 
-      // A printer failing now comes to the top through the stream, without a reload.
+      // A shown printer's report changes (paper out, now error: still failing, no count moves):
+      // only the stream's fleet event can bring that, and the row shown is patched in place.
+      long patched = number(browser.eval("window.printfleetDashboard.rowsPatched"));
+      status(agents, "agent-0420-p3", "error");
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> browser.text("#printers-body tr:first-child").contains("error"));
+      assertThat(firstRows(browser, 1)).containsExactly("failing agent-0420-p3");
+      assertThat(number(browser.eval("window.printfleetDashboard.rowsPatched")))
+          .isGreaterThan(patched);
+
+      // A printer failing now comes to the top through the stream, without a reload of the page.
       long events = number(browser.eval("window.printfleetDashboard.fleetEvents"));
       status(agents, "agent-0002-p1", "error");
       await()

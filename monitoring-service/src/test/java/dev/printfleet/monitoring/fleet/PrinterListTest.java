@@ -106,6 +106,23 @@ class PrinterListTest {
   }
 
   @Test
+  void aFleetEventHoldsTheChangedPrintersUpToItsBoundThenAsksForAReload() {
+    var small = agent("acme", "b1", "a1", true, "online", "error");
+    JsonObject event = PrinterList.changes(List.of(small), Map.of(), 2_000, 1);
+    assertThat(event.getBoolean("reload")).isFalse();
+    assertThat(ids(new JsonObject().put("items", event.getJsonArray("rows"))))
+        .containsExactly("online a1-p1", "failing a1-p2");
+    // One agent may hold up to PRINTFLEET_MAX_PRINTERS_PER_AGENT printers: one event stays bounded.
+    String[] many = new String[2_001];
+    java.util.Arrays.fill(many, "online");
+    var big = agent("acme", "b1", "a2", true, many);
+    JsonObject bounded = PrinterList.changes(List.of(small, big), Map.of(), 2_000, 2);
+    assertThat(bounded.getBoolean("reload")).isTrue();
+    assertThat(bounded.getInteger("agents")).isEqualTo(2);
+    assertThat(bounded.containsKey("rows")).isFalse();
+  }
+
+  @Test
   void aBadQueryIsRefusedNamingItsField() {
     assertThatThrownBy(() -> query("state", "burning")).hasMessageStartingWith("state:");
     assertThatThrownBy(() -> query("limit", "0")).hasMessageStartingWith("limit:");
