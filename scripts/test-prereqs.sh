@@ -1,12 +1,13 @@
 # Programs some tests drive as real processes, from Debian's packages: nginx and prometheus for
-# LocalClusterIT, curl for the local cluster script, chromium for the SRE dashboard's browser test,
+# LocalClusterIT, promtool (package prometheus) for the alert rules' tests (PrometheusRulesTest),
+# curl for the local cluster script, chromium for the SRE dashboard's browser test,
 # node and npm for the official socket.io-client (SocketIoNodeClientTest).
 # Installed when missing, with apt-get as root (or through passwordless sudo); otherwise those
 # tests fail, naming what is missing.
 # Source it; call install_test_prereqs before dropping root.
 
 # Each entry: the program, then the Debian package that installs it.
-TEST_PREREQ_TOOLS=(nginx:nginx prometheus:prometheus curl:curl chromium:chromium node:nodejs npm:npm)
+TEST_PREREQ_TOOLS=(nginx:nginx prometheus:prometheus promtool:prometheus curl:curl chromium:chromium node:nodejs npm:npm)
 
 install_test_prereqs() {
   local missing=() entry tool
