@@ -2,7 +2,7 @@
 (function () {
   'use strict';
   const PAGE = 25;
-  const state = { snapshots: 0, fleetEvents: 0, rowsPatched: 0, fleetPages: 0, last: null, charts: {},
+  const state = { snapshots: 0, fleetEvents: 0, rowsPatched: 0, last: null, charts: {},
     printers: { query: { state: '', q: '', company: '', branch: '', offset: 0 }, page: null, timer: null, loading: false, again: false } };
   window.printfleetDashboard = state;
 
@@ -197,7 +197,6 @@
       return;
     }
     state.printers.page = page;
-    state.fleetPages++;
     const q = state.printers.query;
     document.querySelectorAll('button.state-filter').forEach(b => b.classList.toggle('active', b.dataset.state === q.state));
     $('printers-body').innerHTML = page.items.map(printerRow).join('') ||

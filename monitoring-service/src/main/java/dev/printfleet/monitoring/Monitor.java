@@ -277,19 +277,18 @@ public final class Monitor {
         .forEach(a -> active.add(a.toJson()));
     var recent = new JsonArray();
     alerts.recent().stream().limit(5).forEach(a -> recent.add(a.toJson()));
-    JsonObject fleetJson = fleetJson();
-    JsonArray offline = fleetJson.getJsonArray("agentsOfflineLong");
+    // Each printer's row once per push: its state counts give the printer totals too.
+    JsonObject printerStates = PrinterList.counts(PrinterList.rows(fleet.agents(), circuitList));
+    int printersOffline = printerStates.getInteger("offline");
     var fleetSummary =
-        new JsonObject()
-            .put("agents", fleetJson.getJsonObject("agents"))
-            .put("printers", fleetJson.getJsonObject("printers"))
-            .put("printerStates", PrinterList.counts(PrinterList.rows(fleet.agents(), circuitList)))
-            .put("agentsOfflineLongCount", offline.size())
-            .put("agentsOfflineLong", new JsonArray(offline.stream().limit(10).toList()))
-            .put("offlineLimitS", fleetJson.getLong("offlineLimitS"))
+        fleet
+            .summary(rules.thresholds().agentOffline(), now, 10, 5)
             .put(
-                "reconnects",
-                new JsonArray(fleetJson.getJsonArray("reconnects").stream().limit(5).toList()));
+                "printers",
+                new JsonObject()
+                    .put("online", printerStates.getInteger("total") - printersOffline)
+                    .put("offline", printersOffline))
+            .put("printerStates", printerStates);
     return new JsonObject()
         .put("at", now.toString())
         .put("cluster", cluster.toJson(now))

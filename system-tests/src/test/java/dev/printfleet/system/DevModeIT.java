@@ -23,40 +23,12 @@ class DevModeIT {
 
   @Test
   void devModeBringsEveryServiceToReadyWithAgentsAndLeavesNothingBehind() throws Exception {
-    int gateway = FreePorts.next();
-    int printing = FreePorts.next();
-    int monitoring = FreePorts.next();
+    var ports = DevPorts.next();
     Set<Path> tempBefore = printfleetTempDirs();
-    var env =
-        Map.of(
-            "PRINTFLEET_GATEWAY_HTTP_PORT", String.valueOf(gateway),
-            "PRINTFLEET_PRINTING_HTTP_PORT", String.valueOf(printing),
-            "PRINTFLEET_MONITORING_HTTP_PORT", String.valueOf(monitoring),
-            "PRINTFLEET_JWT_SECRET", "dev-mode-test-secret-0123456789-0123456789");
-    try (var dev = ServiceProcess.start("dev-launcher", env, "--agents", "3", "--duration", "5m")) {
+    try (var dev =
+        ServiceProcess.start("dev-launcher", ports.env(), "--agents", "3", "--duration", "5m")) {
       long started = System.nanoTime();
-      try {
-        await()
-            .atMost(Duration.ofSeconds(60))
-            .pollInterval(Duration.ofMillis(250))
-            .until(
-                () ->
-                    Http.status(gateway, "/health/ready") == 200
-                        && Http.status(printing, "/health/ready") == 200
-                        && Http.status(monitoring, "/health/ready") == 200);
-      } catch (ConditionTimeoutException e) {
-        // Say which service is not ready and what dev mode printed, not just that time ran out.
-        throw new AssertionError(
-            "not every service ready within 60 s: gateway "
-                + Http.status(gateway, "/health/ready")
-                + ", printing "
-                + Http.status(printing, "/health/ready")
-                + ", monitoring "
-                + Http.status(monitoring, "/health/ready")
-                + "; dev mode printed:\n"
-                + dev.output(),
-            e);
-      }
+      ports.awaitReady(dev);
       System.out.printf(
           "printfleet-figure dev-mode-all-ready-ms=%d%n",
           (System.nanoTime() - started) / 1_000_000);
@@ -104,17 +76,9 @@ class DevModeIT {
    */
   @Test
   void aCtrlCToTheWholeProcessGroupStopsTheServicesBeforeTheirServers() throws Exception {
-    int gateway = FreePorts.next();
-    int printing = FreePorts.next();
-    int monitoring = FreePorts.next();
+    var ports = DevPorts.next();
     Set<Path> tempBefore = printfleetTempDirs();
     Path root = Path.of(System.getProperty("printfleet.root", "..")).toAbsolutePath().normalize();
-    var env =
-        Map.of(
-            "PRINTFLEET_GATEWAY_HTTP_PORT", String.valueOf(gateway),
-            "PRINTFLEET_PRINTING_HTTP_PORT", String.valueOf(printing),
-            "PRINTFLEET_MONITORING_HTTP_PORT", String.valueOf(monitoring),
-            "PRINTFLEET_JWT_SECRET", "dev-mode-test-secret-0123456789-0123456789");
     try (var dev =
         ServiceProcess.run(
             List.of(
@@ -124,15 +88,8 @@ class DevModeIT {
                 "1",
                 "--duration",
                 "5m"),
-            env)) {
-      await()
-          .atMost(Duration.ofSeconds(60))
-          .pollInterval(Duration.ofMillis(250))
-          .until(
-              () ->
-                  Http.status(gateway, "/health/ready") == 200
-                      && Http.status(printing, "/health/ready") == 200
-                      && Http.status(monitoring, "/health/ready") == 200);
+            ports.env())) {
+      ports.awaitReady(dev);
       await()
           .atMost(Duration.ofSeconds(20))
           .until(() -> dev.output().contains("Agent connected agent=acme-agent-"));
@@ -157,6 +114,47 @@ class DevModeIT {
           .atMost(Duration.ofSeconds(10))
           .until(() -> group.stream().noneMatch(ProcessHandle::isAlive));
       assertThat(printfleetTempDirs()).as("temporary directories removed").isEqualTo(tempBefore);
+    }
+  }
+
+  /** Dev mode's three ports, free, and what a test needs of them. */
+  private record DevPorts(int gateway, int printing, int monitoring) {
+
+    static DevPorts next() {
+      return new DevPorts(FreePorts.next(), FreePorts.next(), FreePorts.next());
+    }
+
+    Map<String, String> env() {
+      return Map.of(
+          "PRINTFLEET_GATEWAY_HTTP_PORT", String.valueOf(gateway),
+          "PRINTFLEET_PRINTING_HTTP_PORT", String.valueOf(printing),
+          "PRINTFLEET_MONITORING_HTTP_PORT", String.valueOf(monitoring),
+          "PRINTFLEET_JWT_SECRET", "dev-mode-test-secret-0123456789-0123456789");
+    }
+
+    /** All three ready within 60 s; else which is not, and what dev mode printed. */
+    void awaitReady(ServiceProcess dev) {
+      try {
+        await()
+            .atMost(Duration.ofSeconds(60))
+            .pollInterval(Duration.ofMillis(250))
+            .until(
+                () ->
+                    Http.status(gateway, "/health/ready") == 200
+                        && Http.status(printing, "/health/ready") == 200
+                        && Http.status(monitoring, "/health/ready") == 200);
+      } catch (ConditionTimeoutException e) {
+        throw new AssertionError(
+            "not every service ready within 60 s: gateway "
+                + Http.status(gateway, "/health/ready")
+                + ", printing "
+                + Http.status(printing, "/health/ready")
+                + ", monitoring "
+                + Http.status(monitoring, "/health/ready")
+                + "; dev mode printed:\n"
+                + dev.output(),
+            e);
+      }
     }
   }
 

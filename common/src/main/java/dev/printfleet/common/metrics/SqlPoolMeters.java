@@ -62,19 +62,21 @@ final class SqlPoolMeters {
 
     @Override
     public Boolean begin(Boolean waited) {
-      if (Boolean.TRUE.equals(waited)) {
-        waiting.decrementAndGet();
-      }
+      leftQueue(waited);
       inUse.incrementAndGet();
       return Boolean.FALSE;
     }
 
     @Override
     public void rejected(Boolean waited) {
+      leftQueue(waited);
+      rejected.increment();
+    }
+
+    private void leftQueue(Boolean waited) {
       if (Boolean.TRUE.equals(waited)) {
         waiting.decrementAndGet();
       }
-      rejected.increment();
     }
 
     @Override

@@ -268,9 +268,40 @@ public final class Fleet {
       add(company.getJsonObject("agents"), b.agentsOnline(), b.agentsOffline());
       add(company.getJsonObject("printers"), b.printersOnline(), b.printersOffline());
     }
-    var offline = new JsonArray();
-    for (AgentRecord a : offlineLongerThan(offlineLimit, now)) {
-      offline.add(
+    List<AgentRecord> offlineLong = offlineLongerThan(offlineLimit, now);
+    return new JsonObject()
+        .put("agents", counts(agentsOnline, agentsOffline))
+        .put("printers", counts(printersOnline, printersOffline))
+        .put("byCompany", new JsonArray(new ArrayList<>(companies.values())))
+        .put("byBranch", branches)
+        .put("agentsOfflineLong", offlineJson(offlineLong, offlineLong.size(), now))
+        .put("offlineLimitS", offlineLimit.toSeconds())
+        .put("reconnects", reconnectsJson(50, now));
+  }
+
+  /**
+   * The dashboard stream's part of the fleet, without a list per branch or company: the agents
+   * online and offline, the first {@code maxOffline} agents offline longer than the limit with
+   * their count, and the {@code maxReconnects} agents reconnecting most.
+   */
+  public JsonObject summary(Duration offlineLimit, Instant now, int maxOffline, int maxReconnects) {
+    int online = 0;
+    for (AgentRecord a : agents.values()) {
+      online += a.online() ? 1 : 0;
+    }
+    List<AgentRecord> offlineLong = offlineLongerThan(offlineLimit, now);
+    return new JsonObject()
+        .put("agents", counts(online, agents.size() - online))
+        .put("agentsOfflineLongCount", offlineLong.size())
+        .put("agentsOfflineLong", offlineJson(offlineLong, maxOffline, now))
+        .put("offlineLimitS", offlineLimit.toSeconds())
+        .put("reconnects", reconnectsJson(maxReconnects, now));
+  }
+
+  private static JsonArray offlineJson(List<AgentRecord> offline, int max, Instant now) {
+    var list = new JsonArray();
+    for (AgentRecord a : offline.subList(0, Math.min(max, offline.size()))) {
+      list.add(
           new JsonObject()
               .put("agentId", a.agentId())
               .put("company", a.company())
@@ -278,9 +309,13 @@ public final class Fleet {
               .put("offlineSince", a.since().toString())
               .put("offlineS", Duration.between(a.since(), now).toSeconds()));
     }
+    return list;
+  }
+
+  private JsonArray reconnectsJson(int max, Instant now) {
     var reconnects = new JsonArray();
     reconnectsByAgent(now).entrySet().stream()
-        .limit(50)
+        .limit(max)
         .forEach(
             e -> {
               AgentRecord a = agents.get(e.getKey());
@@ -291,14 +326,7 @@ public final class Fleet {
                       .put("branch", a == null ? null : a.branch())
                       .put("perMinute", e.getValue()));
             });
-    return new JsonObject()
-        .put("agents", counts(agentsOnline, agentsOffline))
-        .put("printers", counts(printersOnline, printersOffline))
-        .put("byCompany", new JsonArray(new ArrayList<>(companies.values())))
-        .put("byBranch", branches)
-        .put("agentsOfflineLong", offline)
-        .put("offlineLimitS", offlineLimit.toSeconds())
-        .put("reconnects", reconnects);
+    return reconnects;
   }
 
   private static JsonObject counts(int online, int offline) {
