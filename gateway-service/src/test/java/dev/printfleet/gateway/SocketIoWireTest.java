@@ -197,15 +197,39 @@ class SocketIoWireTest extends GatewayTestBase {
         sid, "44/availability,{\"message\":\"one connection carries the namespaces of one user");
   }
 
-  /** More CONNECTs at once than there are namespaces to join: the connection is closed. */
+  /**
+   * More CONNECTs at once than there are namespaces to join: the connection is closed, whether the
+   * first is still checked (three wait, the fifth is one too many) or was admitted at once (three
+   * are refused, the fifth is one attempt too many).
+   */
   @Test
   void moreConnectsAtOnceThanNamespacesCloseTheConnection() {
     String sid = handshake();
     String token = issuer.user("flo", Role.USER, "acme", List.of(), Duration.ofMinutes(5));
-    String connect = "40/orders,{\"token\":\"" + token + "\"}";
-    // One is checked, three (one per namespace) may wait; the fifth is one too many.
-    post(url(sid), String.join(RS, java.util.Collections.nCopies(5, connect)));
+    var packets = new java.util.ArrayList<String>();
+    packets.add("40/orders,{\"token\":\"" + token + "\"}");
+    for (int i = 1; i <= 4; i++) {
+      packets.add("40/none-" + i + ",{\"token\":\"" + token + "\"}");
+    }
+    post(url(sid), String.join(RS, packets));
     assertThat(closed(sid)).isTrue();
+  }
+
+  /** A second CONNECT to a namespace, in the same POST as the first or after it was joined. */
+  @Test
+  void aSecondConnectToTheSameNamespaceClosesTheConnection() {
+    String token = issuer.user("flo", Role.USER, "acme", List.of(), Duration.ofMinutes(5));
+    String connect = "40/orders,{\"token\":\"" + token + "\"}";
+
+    String together = handshake();
+    post(url(together), connect + RS + connect);
+    assertThat(closed(together)).isTrue();
+
+    String after = handshake();
+    post(url(after), connect);
+    pollFor(after, "40/orders,{\"sid\":");
+    post(url(after), connect);
+    assertThat(closed(after)).isTrue();
   }
 
   /**

@@ -403,6 +403,12 @@ public final class SocketIoTransport {
         }
         return;
       }
+      if (packet.type() == SocketPacket.Type.CONNECT && joiningOrJoined(packet.namespace())) {
+        // Whether the first one was admitted already (its checks can all answer at once) or is
+        // still checked, the same answer: Socket.IO's own server closes the connection too.
+        engine.close("a second CONNECT to " + packet.namespace());
+        return;
+      }
       Joined in = joined.get(packet.namespace());
       if (in != null) {
         if (packet.type() == SocketPacket.Type.DISCONNECT) {
@@ -447,6 +453,12 @@ public final class SocketIoTransport {
       connect(packet);
     }
 
+    private boolean joiningOrJoined(String namespace) {
+      return joined.containsKey(namespace)
+          || connecting != null && connecting.namespace().equals(namespace)
+          || waitingConnects.stream().anyMatch(waiting -> waiting.namespace().equals(namespace));
+    }
+
     /**
      * The next CONNECT that waited, once the one before it is answered; with none left and no
      * namespace joined any more (the client left its last one meanwhile), the connection ends.
@@ -483,10 +495,6 @@ public final class SocketIoTransport {
       Space space = spaces.get(packet.namespace());
       if (space == null) {
         refuseConnect(packet.namespace(), "Invalid namespace", "not_found");
-        return;
-      }
-      if (joined.containsKey(space.name())) {
-        nextConnect();
         return;
       }
       JsonObject auth = packet.payload() instanceof JsonObject object ? object : new JsonObject();
