@@ -53,7 +53,11 @@ if (!channels) socket.on('connect', () => {
     socket.emit('subscribe', { rooms: [target] }, (answer) => say('subscribed', { answer }));
   }
 });
-if (!channels) socket.io.on('open', () => socket.io.engine.on('upgrade', (t) => say('upgraded', { transport: t.name })));
+// The transport the connection opened on (the upgrade may be done before the CONNECT is answered).
+if (!channels) socket.io.on('open', () => {
+  say('opened', { transport: socket.io.engine.transport.name });
+  socket.io.engine.on('upgrade', (t) => say('upgraded', { transport: t.name }));
+});
 function emitStatuses(max) {
   // One every 20 ms from the connect until five have gone out after the upgrade (at most max).
   const sentOn = {}, errors = [];
