@@ -2,6 +2,7 @@ package dev.printfleet.gateway;
 
 import dev.printfleet.common.config.ConfigException;
 import dev.printfleet.common.config.Settings;
+import dev.printfleet.common.history.PrintingHistory;
 import dev.printfleet.gateway.fanout.RoomPolicy;
 import dev.printfleet.gateway.session.Session;
 import java.time.Duration;
@@ -36,6 +37,8 @@ import java.util.Map;
  *     burst
  * @param verticles gateway verticles, each on its own event loop, sharing the HTTP port: the
  *     sockets spread over them; by default one per core the JVM sees
+ * @param printingHistory how much of each company's printer statuses and job updates is kept for
+ *     dashboards that recover (PROTOCOL.md §6)
  */
 public record GatewayConfig(
     long maxMessageBytes,
@@ -60,7 +63,8 @@ public record GatewayConfig(
     RoomPolicy channels,
     ChannelHistories channelHistories,
     PublishLimits publishLimits,
-    int verticles) {
+    int verticles,
+    PrintingHistory.Bounds printingHistory) {
 
   /** Messages one service token may publish on one instance: a burst, then a rate. */
   public record PublishLimits(int burst, int perSecond) {}
@@ -183,6 +187,7 @@ public record GatewayConfig(
             settings.integer("PRINTFLEET_PUBLISH_BURST", 2_000, 100, 1_000_000),
             settings.integer("PRINTFLEET_PUBLISH_RATE_PER_SECOND", 1_000, 1, 1_000_000)),
         settings.integer(
-            "PRINTFLEET_GATEWAY_VERTICLES", Runtime.getRuntime().availableProcessors(), 1, 1024));
+            "PRINTFLEET_GATEWAY_VERTICLES", Runtime.getRuntime().availableProcessors(), 1, 1024),
+        PrintingHistory.Bounds.from(settings));
   }
 }

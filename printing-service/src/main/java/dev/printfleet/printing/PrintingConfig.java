@@ -3,6 +3,7 @@ package dev.printfleet.printing;
 import dev.printfleet.common.config.ConfigException;
 import dev.printfleet.common.config.PostgresSettings;
 import dev.printfleet.common.config.Settings;
+import dev.printfleet.common.history.PrintingHistory;
 import java.time.Duration;
 
 /**
@@ -28,6 +29,8 @@ import java.time.Duration;
  *     (the first of its two steps, milliseconds when all is well); past it the job was not sent: a
  *     gateway killed mid-request never answers, and its dispatches must not wait out the whole
  *     {@code dispatchTimeout}
+ * @param printingHistory how much of each company's job updates (and printer statuses) is kept for
+ *     dashboards that recover (PROTOCOL.md §6)
  */
 public record PrintingConfig(
     PostgresSettings postgres,
@@ -53,7 +56,8 @@ public record PrintingConfig(
     Duration routeTimeout,
     boolean dispatchOnAccept,
     Duration resultGrace,
-    int maxQueuedPerCompany) {
+    int maxQueuedPerCompany,
+    PrintingHistory.Bounds printingHistory) {
 
   public static PrintingConfig from(Settings settings) {
     var config =
@@ -85,7 +89,8 @@ public record PrintingConfig(
             settings.bool("PRINTFLEET_DISPATCH_ON_ACCEPT", true),
             // Long enough for most prints (a receipt takes well under a second) to be written once.
             settings.duration("PRINTFLEET_DISPATCH_RESULT_GRACE", Duration.ofSeconds(2)),
-            settings.integer("PRINTFLEET_MAX_QUEUED_PER_COMPANY", 100_000, 1, 100_000_000));
+            settings.integer("PRINTFLEET_MAX_QUEUED_PER_COMPANY", 100_000, 1, 100_000_000),
+            PrintingHistory.Bounds.from(settings));
     // A lease that ran out while its dispatch still waits would let a second instance send the job
     // too.
     if (config.dispatchLease().compareTo(config.dispatchTimeout()) <= 0) {

@@ -2,6 +2,7 @@ package dev.printfleet.printing;
 
 import dev.printfleet.common.config.CommonSettings;
 import dev.printfleet.common.config.Settings;
+import dev.printfleet.common.history.PrintingHistory;
 import dev.printfleet.common.lifecycle.ServiceDefinition;
 import dev.printfleet.common.lifecycle.ServiceRuntime;
 import dev.printfleet.common.messages.ControlCommand;
@@ -131,7 +132,9 @@ public final class PrintingService implements ServiceDefinition<PrintingConfig> 
     var metrics = new JobMetrics(runtime.registry(), breakers::countByState);
     var liveness = new GatewayLiveness(config.gatewayDeadAfter());
     var routes = new AgentRoutes(presence);
-    var loop = new DispatchLoop(vertx, jobs, routes, breakers, config, metrics, liveness);
+    var history =
+        new PrintingHistory(runtime.redis(), runtime.settings().redis(), config.printingHistory());
+    var loop = new DispatchLoop(vertx, jobs, routes, breakers, config, metrics, liveness, history);
     // Redis lost its data: the agents' presence went with it, for a few seconds.
     runtime.clusterGuard().ifPresent(guard -> guard.onHealed(loss -> loop.afterPresenceLoss()));
     var results = new ResultsConsumer(jobs, loop);

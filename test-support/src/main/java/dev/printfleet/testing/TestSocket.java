@@ -127,6 +127,11 @@ public final class TestSocket {
     }
   }
 
+  /** Closes the socket from the client's side, as a dashboard whose network went away. */
+  public void close() {
+    socket.close();
+  }
+
   public boolean isOpen() {
     return !closeStatus.isDone();
   }

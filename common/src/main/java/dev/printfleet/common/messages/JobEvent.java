@@ -16,9 +16,29 @@ public record JobEvent(
     String state,
     int attempts,
     String error,
-    Instant at) {
+    Instant at,
+    String offset) {
 
   public static final int VERSION = 1;
+
+  /** An event not in the history yet (its producer appends it, then publishes it with offset). */
+  public JobEvent(
+      String jobId,
+      String printerId,
+      String company,
+      String branch,
+      String state,
+      int attempts,
+      String error,
+      Instant at) {
+    this(jobId, printerId, company, branch, state, attempts, error, at, null);
+  }
+
+  /** The same event at its place in its company's printing history (null: not kept). */
+  public JobEvent withOffset(String historyOffset) {
+    return new JobEvent(
+        jobId, printerId, company, branch, state, attempts, error, at, historyOffset);
+  }
 
   public JsonObject toJson() {
     var json =
@@ -33,6 +53,9 @@ public record JobEvent(
             .put("at", at.toEpochMilli());
     if (error != null) {
       json.put("error", error);
+    }
+    if (offset != null) {
+      json.put("offset", offset);
     }
     return json;
   }
@@ -58,6 +81,7 @@ public record JobEvent(
         Json.requireString(json, "state"),
         json.getInteger("attempts", 0),
         json.getString("error"),
-        Json.instant(json, "at"));
+        Json.instant(json, "at"),
+        json.getString("offset"));
   }
 }

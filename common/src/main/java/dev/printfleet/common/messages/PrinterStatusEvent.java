@@ -15,9 +15,28 @@ public record PrinterStatusEvent(
     String printerId,
     String status,
     String detail,
-    Instant at) {
+    Instant at,
+    String offset) {
 
   public static final int VERSION = 1;
+
+  /** A status not in the history yet (its gateway appends it, then publishes it with offset). */
+  public PrinterStatusEvent(
+      String agentId,
+      String company,
+      String branch,
+      String printerId,
+      String status,
+      String detail,
+      Instant at) {
+    this(agentId, company, branch, printerId, status, detail, at, null);
+  }
+
+  /** The same status at its place in its company's printing history (null: not kept). */
+  public PrinterStatusEvent withOffset(String historyOffset) {
+    return new PrinterStatusEvent(
+        agentId, company, branch, printerId, status, detail, at, historyOffset);
+  }
 
   /** At most this many statuses in one message. */
   public static final int MAX_BATCH = 1_000;
@@ -34,6 +53,9 @@ public record PrinterStatusEvent(
             .put("at", at.toEpochMilli());
     if (detail != null) {
       json.put("detail", detail);
+    }
+    if (offset != null) {
+      json.put("offset", offset);
     }
     return json;
   }
@@ -55,6 +77,7 @@ public record PrinterStatusEvent(
         Json.requireString(json, "printerId"),
         Json.requireString(json, "status"),
         json.getString("detail"),
-        Json.instant(json, "at"));
+        Json.instant(json, "at"),
+        json.getString("offset"));
   }
 }

@@ -1,5 +1,6 @@
 package dev.printfleet.gateway.agent;
 
+import dev.printfleet.common.history.PrintingHistory;
 import dev.printfleet.common.lifecycle.ServiceRuntime;
 import dev.printfleet.common.messages.Addresses;
 import dev.printfleet.common.messages.AgentEvent;
@@ -60,6 +61,7 @@ public final class AgentDirectory {
   private final List<Long> timers = new ArrayList<>();
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
   private volatile boolean draining;
+  private final PrintingHistory printingHistory;
 
   public AgentDirectory(
       Vertx vertx, ServiceRuntime runtime, GatewayConfig config, PresenceRegistry presence) {
@@ -67,6 +69,13 @@ public final class AgentDirectory {
     this.runtime = runtime;
     this.presence = presence;
     this.pending = new PendingRequests(config.maxPendingRequests());
+    this.printingHistory =
+        new PrintingHistory(runtime.redis(), runtime.settings().redis(), config.printingHistory());
+  }
+
+  /** Where every loop's printer statuses are kept for dashboards that recover. */
+  PrintingHistory printingHistory() {
+    return printingHistory;
   }
 
   /** Registers the process's consumers and periodic work on the calling context. */

@@ -30,7 +30,7 @@ final class AgentEvents {
     this.vertx = vertx;
     this.instanceId = instanceId;
     this.directory = directory;
-    this.statuses = new StatusPublisher(vertx, context);
+    this.statuses = new StatusPublisher(vertx, context, directory.printingHistory());
   }
 
   void status(PrinterStatusEvent event) {
@@ -54,8 +54,13 @@ final class AgentEvents {
             instanceId,
             printers,
             Instant.now());
-    // The statuses read before this event leave before it: watchers see them in that order.
-    statuses.flush();
+    // The statuses read before this event leave before it: watchers see them in that order. They
+    // wait for their history's append, at most its timeout, and no more while Redis is failing.
+    statuses.flushThen(() -> publish(event));
+  }
+
+  private void publish(AgentEvent event) {
+    var kind = event.kind();
     vertx.eventBus().publish(Addresses.EVENTS_AGENT, event.toJson());
     if (kind != AgentEvent.Kind.PRINTERS_SYNCED) {
       directory
@@ -65,8 +70,8 @@ final class AgentEvents {
                   log.warn(
                       "Agent {} not recorded by printing agent={} company={}: {}",
                       kind == AgentEvent.Kind.CONNECTED ? "connect" : "disconnect",
-                      principal.subject(),
-                      principal.company(),
+                      event.agentId(),
+                      event.company(),
                       e.toString()));
     }
   }

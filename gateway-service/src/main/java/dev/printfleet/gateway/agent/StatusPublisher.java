@@ -1,29 +1,37 @@
 package dev.printfleet.gateway.agent;
 
+import dev.printfleet.common.history.InOrder;
+import dev.printfleet.common.history.PrintingHistory;
 import dev.printfleet.common.messages.Addresses;
 import dev.printfleet.common.messages.PrinterStatusEvent;
 import io.vertx.core.Context;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * Printer statuses leave an event loop in batches: the statuses read in one turn of the loop (from
- * every socket that had frames) go out in one message on {@link Addresses#EVENTS_PRINTER},
- * published when the turn's reads are done. Nothing waits for a timer, so a lone status leaves at
- * once; under load a turn reads many. One clustered message per status, to every gateway, printing
- * and monitoring instance, was a third of a busy gateway's work. A batch keeps the order statuses
- * were read in. Confined to its event loop.
+ * every socket that had frames) are appended to their companies' printing history ({@link
+ * PrintingHistory}) and go out in one message on {@link Addresses#EVENTS_PRINTER}, each with its
+ * offset, once the append answered. Nothing waits for a timer, so a lone status leaves at once;
+ * under load a turn reads many. One clustered message per status, to every gateway, printing and
+ * monitoring instance, was a third of a busy gateway's work. A batch keeps the order statuses were
+ * read in, and batches (and what {@link #flushThen} is given) leave in the order they were taken.
+ * Confined to its event loop.
  */
 final class StatusPublisher {
 
   private final Vertx vertx;
   private final Context context;
+  private final PrintingHistory history;
+  private final InOrder published = new InOrder();
   private List<PrinterStatusEvent> pending = new ArrayList<>();
 
-  StatusPublisher(Vertx vertx, Context context) {
+  StatusPublisher(Vertx vertx, Context context, PrintingHistory history) {
     this.vertx = vertx;
     this.context = context;
+    this.history = history;
   }
 
   void add(PrinterStatusEvent event) {
@@ -47,6 +55,22 @@ final class StatusPublisher {
     }
     List<PrinterStatusEvent> batch = pending;
     pending = new ArrayList<>();
-    vertx.eventBus().publish(Addresses.EVENTS_PRINTER, PrinterStatusEvent.batchJson(batch));
+    var appended = history.append(batch.stream().map(PrintingHistory.Event::of).toList());
+    published.after(
+        appended,
+        () -> {
+          String[] offsets = appended.result();
+          List<PrinterStatusEvent> kept = new ArrayList<>(batch.size());
+          for (int i = 0; i < batch.size(); i++) {
+            kept.add(batch.get(i).withOffset(offsets[i]));
+          }
+          vertx.eventBus().publish(Addresses.EVENTS_PRINTER, PrinterStatusEvent.batchJson(kept));
+        });
+  }
+
+  /** Runs {@code next} once the statuses read before it are published (an agent event follows). */
+  void flushThen(Runnable next) {
+    flush();
+    published.after(Future.succeededFuture(), next);
   }
 }

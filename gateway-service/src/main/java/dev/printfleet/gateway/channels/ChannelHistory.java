@@ -1,6 +1,7 @@
 package dev.printfleet.gateway.channels;
 
 import dev.printfleet.common.config.RedisSettings;
+import dev.printfleet.common.history.PrintingHistory;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
@@ -14,12 +15,19 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Reads a channel's history (PROTOCOL.md §6) a page at a time, for a subscriber recovering what it
- * missed after an offset it had.
+ * missed after an offset it had: a published channel's stream, or a company's printing events
+ * ({@link PrintingHistory}), which its company and branch channels share.
  */
 public final class ChannelHistory {
 
-  /** One message of the history. */
-  public record Entry(Offset offset, String event, JsonObject data) {}
+  /**
+   * One message of the history: its event (a frame type, for printing events) and data; printing
+   * events name their branch.
+   */
+  public record Entry(Offset offset, String event, JsonObject data, String branch) {}
+
+  /** A first page of a company's printing events, and the offset of its latest gap (or null). */
+  public record PrintingStart(List<Entry> page, Offset gap) {}
 
   /** How long a page may take before the recovery gives up on it. */
   static final Duration READ_TIMEOUT = Duration.ofSeconds(5);
@@ -38,16 +46,46 @@ public final class ChannelHistory {
    * is not, messages after it may be gone.
    */
   public Future<List<Entry>> page(String company, String channel, Offset from, int count) {
+    return read(ChannelPublisher.historyKey(settings, company, channel), from, count);
+  }
+
+  /** The same for a company's printing events, its company and branch channels' history. */
+  public Future<List<Entry>> printingPage(String company, Offset from, int count) {
+    return read(PrintingHistory.streamKey(settings, company), from, count);
+  }
+
+  /**
+   * A first page of a company's printing events and, in the same pipeline, its latest gap: no
+   * recovery starts before it ({@link PrintingHistory}).
+   */
+  public Future<PrintingStart> printingStart(String company, Offset from, int count) {
     return redis
-        .send(
-            Request.cmd(Command.XRANGE)
-                .arg(ChannelPublisher.historyKey(settings, company, channel))
-                .arg(from.toString())
-                .arg("+")
-                .arg("COUNT")
-                .arg(count))
+        .batch(
+            List.of(
+                range(PrintingHistory.streamKey(settings, company), from, count),
+                Request.cmd(Command.GET).arg(PrintingHistory.gapKey(settings, company))))
+        .timeout(READ_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+        .map(
+            replies ->
+                new PrintingStart(
+                    entries(replies.get(0)),
+                    replies.get(1) == null ? null : Offset.parse(replies.get(1).toString())));
+  }
+
+  private Future<List<Entry>> read(String key, Offset from, int count) {
+    return redis
+        .send(range(key, from, count))
         .timeout(READ_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
         .map(ChannelHistory::entries);
+  }
+
+  private static Request range(String key, Offset from, int count) {
+    return Request.cmd(Command.XRANGE)
+        .arg(key)
+        .arg(from.toString())
+        .arg("+")
+        .arg("COUNT")
+        .arg(count);
   }
 
   private static List<Entry> entries(Response reply) {
@@ -60,14 +98,17 @@ public final class ChannelHistory {
       Response fields = item.get(1);
       JsonObject message = null;
       for (int i = 0; i + 1 < fields.size(); i += 2) {
-        if ("m".equals(fields.get(i).toString())) {
+        if (PrintingHistory.FIELD.equals(fields.get(i).toString())) {
           message = new JsonObject(fields.get(i + 1).toString());
         }
       }
       if (at != null && message != null) {
         entries.add(
             new Entry(
-                at, message.getString("event"), message.getJsonObject("data", new JsonObject())));
+                at,
+                message.getString("event", message.getString("type")),
+                message.getJsonObject("data", new JsonObject()),
+                message.getString("branch")));
       }
     }
     return entries;

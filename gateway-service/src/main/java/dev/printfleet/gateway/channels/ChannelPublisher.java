@@ -1,6 +1,7 @@
 package dev.printfleet.gateway.channels;
 
 import dev.printfleet.common.config.RedisSettings;
+import dev.printfleet.common.history.PrintingHistory;
 import dev.printfleet.common.messages.Addresses;
 import dev.printfleet.common.messages.ChannelMessage;
 import dev.printfleet.gateway.GatewayConfig;
@@ -10,8 +11,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -58,8 +57,7 @@ public final class ChannelPublisher {
   }
 
   public static String historyKey(RedisSettings settings, String company, String channel) {
-    return settings.key(
-        "channel:" + URLEncoder.encode(company, StandardCharsets.UTF_8) + ":" + channel);
+    return PrintingHistory.channelKey(settings, company, channel);
   }
 
   /**

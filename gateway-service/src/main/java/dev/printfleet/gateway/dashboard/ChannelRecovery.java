@@ -1,5 +1,6 @@
 package dev.printfleet.gateway.dashboard;
 
+import dev.printfleet.common.history.PrintingHistory;
 import dev.printfleet.gateway.channels.ChannelHistory;
 import dev.printfleet.gateway.channels.Offset;
 import dev.printfleet.gateway.fanout.RoomHub;
@@ -14,14 +15,22 @@ import java.util.List;
 /**
  * One room's recovery for one dashboard (PROTOCOL.md §6), on the dashboard's event loop: the
  * history read from the client's offset a page at a time, each page starting at the last offset
- * delivered so a trim between two pages is seen, delivered in order; then the live messages that
- * waited. A page is read only once the previous one is on its way to the socket, so a recovery
- * holds about a page (at most 20 messages of 64 KiB) however long the history.
+ * read so a trim between two pages is seen, delivered in order; then the live messages that waited.
+ * A page is read only once the previous one is on its way to the socket, so a recovery holds about
+ * a page (at most 20 messages of 64 KiB) however long the history.
+ *
+ * <p>A printing room reads its company's printing events ({@link PrintingHistory}), a branch room
+ * only its branch's of them, from {@link #STATUS_REWIND} before the offset: statuses of that second
+ * are sent again, as the live ones may have been held in their room's window when the client got a
+ * later offset.
  */
 final class ChannelRecovery {
 
   /** Messages read from Redis at once (each at most 64 KiB). */
   static final int PAGE = 20;
+
+  /** How far before the client's offset a printing room's statuses are sent again. */
+  static final long STATUS_REWIND_MS = 1_000;
 
   private final Context loop;
   private final ChannelHistory history;
@@ -32,6 +41,11 @@ final class ChannelRecovery {
   private final Object token;
   private Offset last;
   private List<ChannelHistory.Entry> firstPage;
+
+  /** A printing room's: its company's events are read, and of those its branch's (null: all). */
+  private final boolean printing;
+
+  private final String branch;
 
   /**
    * @param company the company whose history holds the channel ({@link RoomPolicy#owner})
@@ -51,6 +65,9 @@ final class ChannelRecovery {
     this.since = since;
     this.last = since;
     this.token = subscriber.recovering(room.key());
+    RoomPolicy.Channel channel = RoomPolicy.Channel.of(room.channel());
+    this.printing = channel.namespace().equals(RoomPolicy.PRINTING);
+    this.branch = printing && channel.kind().equals(RoomPolicy.BRANCH) ? channel.id() : null;
   }
 
   /**
@@ -62,6 +79,27 @@ final class ChannelRecovery {
     if (subscriber.session().isClosed()) {
       subscriber.forget(room.key());
       return Future.succeededFuture(false);
+    }
+    if (printing) {
+      Offset from = new Offset(Math.max(0, since.millis() - STATUS_REWIND_MS), 0);
+      history
+          .printingStart(company, from, PAGE + 1)
+          .onComplete(
+              read ->
+                  loop.runOnContext(
+                      v -> {
+                        var start = read.succeeded() ? read.result() : null;
+                        // The history holds the offset's place (trimming takes the oldest first),
+                        // and nothing after it was left out.
+                        if (start != null
+                            && !start.page().isEmpty()
+                            && start.page().get(0).offset().compareTo(since) <= 0
+                            && (start.gap() == null || start.gap().compareTo(since) <= 0)) {
+                          firstPage = start.page();
+                        }
+                        recovered.complete(firstPage != null);
+                      }));
+      return recovered.future();
     }
     history
         .page(company, room.channel(), since, PAGE + 1)
@@ -85,21 +123,33 @@ final class ChannelRecovery {
     } else {
       var page = firstPage;
       firstPage = null;
-      deliver(page);
+      // A channel's first page starts at the client's offset, which it has; a printing room's
+      // before it, and every entry of it is looked at.
+      deliver(page, printing ? 0 : 1);
     }
   }
 
-  /** Delivers a page, then reads and delivers the next one, until the history's end. */
-  private void deliver(List<ChannelHistory.Entry> page) {
+  /**
+   * Delivers a page from its {@code first} entry (the ones before it were delivered), then reads
+   * and delivers the next one, until the history's end.
+   */
+  private void deliver(List<ChannelHistory.Entry> page, int first) {
     if (!subscriber.isRecovering(room.key(), token)) {
       return;
     }
-    for (ChannelHistory.Entry entry : page.subList(1, page.size())) {
-      subscriber.deliverFromHistory(
-          room.channel(),
-          entry.offset(),
-          RoomHub.channelMessage(room.channel(), entry.event(), entry.data(), entry.offset()));
+    for (ChannelHistory.Entry entry : page.subList(first, page.size())) {
       last = entry.offset();
+      if (!printing) {
+        subscriber.deliverFromHistory(
+            room.channel(),
+            entry.offset(),
+            RoomHub.channelMessage(room.channel(), entry.event(), entry.data(), entry.offset()));
+      } else if (sentAgain(entry)) {
+        subscriber.deliverFromHistory(
+            room.channel(),
+            entry.offset(),
+            RoomHub.keptMessage(entry.event(), entry.data(), entry.offset()));
+      }
     }
     if (page.size() < PAGE + 1 || subscriber.session().isClosed()) {
       subscriber.recovered(room.key(), token, last);
@@ -110,12 +160,25 @@ final class ChannelRecovery {
     subscriber.whenWritable(this::readNext);
   }
 
+  /**
+   * A printing event this room sends: its branch's (or any, for the company room), after the
+   * client's offset, or a status of the second before it.
+   */
+  private boolean sentAgain(ChannelHistory.Entry entry) {
+    if (branch != null && !branch.equals(entry.branch())) {
+      return false;
+    }
+    return entry.offset().compareTo(since) > 0
+        || PrintingHistory.PRINTER_STATUS.equals(entry.event());
+  }
+
   private void readNext() {
     if (!subscriber.isRecovering(room.key(), token)) {
       return;
     }
-    history
-        .page(company, room.channel(), last, PAGE + 1)
+    (printing
+            ? history.printingPage(company, last, PAGE + 1)
+            : history.page(company, room.channel(), last, PAGE + 1))
         .onComplete(
             read ->
                 loop.runOnContext(
@@ -137,7 +200,7 @@ final class ChannelRecovery {
                         subscriber.forget(room.key());
                         return;
                       }
-                      deliver(read.result());
+                      deliver(read.result(), 1);
                     }));
   }
 }

@@ -297,8 +297,8 @@ public final class DashboardEndpoint implements Endpoint {
         (room, offset) -> {
           RoomPolicy.Allowed allowed = allowedRooms.get(room);
           RoomPolicy.Channel channel = RoomPolicy.Channel.of(allowed.channel());
-          if (channel.namespace().equals(RoomPolicy.PRINTING)) {
-            // printfleet's own events keep no history yet.
+          if (channel.namespace().equals(RoomPolicy.PRINTING) && !config.printingHistory().kept()) {
+            // PRINTFLEET_PRINTING_HISTORY_SIZE=0: printfleet's own events are not kept.
             recovered.put(room, false);
           } else {
             recoveries.put(

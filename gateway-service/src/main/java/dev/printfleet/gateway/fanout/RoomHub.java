@@ -1,5 +1,6 @@
 package dev.printfleet.gateway.fanout;
 
+import dev.printfleet.common.history.PrintingHistory;
 import dev.printfleet.common.messages.AgentEvent;
 import dev.printfleet.common.messages.ChannelMessage;
 import dev.printfleet.common.messages.JobEvent;
@@ -68,7 +69,12 @@ public final class RoomHub {
   public void onPrinterStatus(PrinterStatusEvent event) {
     var update =
         new StatusUpdate(
-            event.printerId(), event.branch(), event.status(), event.detail(), event.at());
+            event.printerId(),
+            event.branch(),
+            event.status(),
+            event.detail(),
+            event.at(),
+            Offset.parse(event.offset()));
     offer(RoomPolicy.companyRoom(event.company()), update);
     offer(RoomPolicy.branchRoom(event.company(), event.branch()), update);
   }
@@ -96,33 +102,27 @@ public final class RoomHub {
     var list = new JsonArray();
     for (StatusUpdate u : updates) {
       var json =
-          new JsonObject()
-              .put("printerId", u.printerId())
-              .put("branch", u.branch())
-              .put("status", u.status())
-              .put("at", u.at().toString());
-      json.put("detail", u.detail());
+          PrintingHistory.statusUpdate(u.printerId(), u.branch(), u.status(), u.detail(), u.at());
+      if (u.offset() != null) {
+        json.put("offset", u.offset().toString());
+      }
       list.add(json);
     }
     return Outgoing.of(Envelope.event("printer.status", new JsonObject().put("updates", list)));
   }
 
   public void onJobEvent(JobEvent event) {
-    var data =
-        new JsonObject()
-            .put("jobId", event.jobId())
-            .put("printerId", event.printerId())
-            .put("branch", event.branch())
-            .put("state", event.state())
-            .put("at", event.at().toString());
-    if (event.error() != null) {
-      data.put("error", event.error());
+    var data = PrintingHistory.jobUpdate(event);
+    Offset offset = Offset.parse(event.offset());
+    if (offset != null) {
+      data.put("offset", offset.toString());
     }
     deliver(
         event.company(),
         event.branch(),
         "job:" + event.jobId(),
-        Envelope.event("job.update", data));
+        offset,
+        Envelope.event(PrintingHistory.JOB_UPDATE, data));
   }
 
   public void onAgentEvent(AgentEvent event) {
@@ -139,6 +139,7 @@ public final class RoomHub {
         event.company(),
         event.branch(),
         "agent:" + event.agentId(),
+        null,
         Envelope.event("agent.presence", data));
   }
 
@@ -171,11 +172,29 @@ public final class RoomHub {
                 .put("offset", String.valueOf(offset))));
   }
 
-  /** Sends once to each member of the company room or the branch room, whichever it is in. */
-  private void deliver(String company, String branch, String key, Envelope envelope) {
+  /**
+   * A printing event of a company's history as a recovery sends it: a {@code job.update}, or a
+   * {@code printer.status} of its one update, with its offset.
+   */
+  public static Outgoing keptMessage(String type, JsonObject data, Offset offset) {
+    var withOffset = data.copy().put("offset", offset.toString());
+    return Outgoing.of(
+        PrintingHistory.PRINTER_STATUS.equals(type)
+            ? Envelope.event(type, new JsonObject().put("updates", new JsonArray().add(withOffset)))
+            : Envelope.event(type, withOffset));
+  }
+
+  /**
+   * Sends once to each member of the company room or the branch room, whichever it is in; an event
+   * with its offset in the company's printing history waits for a recovery of either room.
+   */
+  private void deliver(
+      String company, String branch, String key, Offset offset, Envelope envelope) {
     Set<Subscriber> recipients = new LinkedHashSet<>();
-    Set<Subscriber> companyMembers = members.get(RoomPolicy.companyRoom(company));
-    Set<Subscriber> branchMembers = members.get(RoomPolicy.branchRoom(company, branch));
+    String companyRoom = RoomPolicy.companyRoom(company);
+    String branchRoom = RoomPolicy.branchRoom(company, branch);
+    Set<Subscriber> companyMembers = members.get(companyRoom);
+    Set<Subscriber> branchMembers = members.get(branchRoom);
     if (companyMembers != null) {
       recipients.addAll(companyMembers);
     }
@@ -187,7 +206,11 @@ public final class RoomHub {
     }
     Outgoing message = Outgoing.of(envelope);
     for (Subscriber subscriber : recipients) {
-      subscriber.deliverEvent(key, message);
+      if (offset == null) {
+        subscriber.deliverEvent(key, message);
+      } else {
+        subscriber.deliverKept(companyRoom, branchRoom, offset, key, message);
+      }
     }
   }
 }

@@ -36,22 +36,19 @@ public final class Subscriber {
   private long droppedEvents;
 
   /**
-   * Channels being recovered (PROTOCOL.md §6): their live messages wait here, in order, until the
-   * history read is delivered; at most {@link #MAX_BACKLOG_EVENTS} each.
+   * Rooms being recovered (PROTOCOL.md §6): their live messages wait here, in order, until the
+   * history read is delivered; at most {@link #MAX_BACKLOG_EVENTS} across the rooms.
    */
   private final Map<String, Recovering> recovering = new HashMap<>();
 
-  /** One recovery of a room: its own token, and the live messages that wait for it. */
-  private record Recovering(Object token, List<ChannelDelivery> held) {}
+  /** One recovery of a room: its own token, and the live deliveries that wait for it. */
+  private record Recovering(Object token, List<Runnable> held) {}
 
   /** What waits for the backlog to be written out: the next page of a recovery. */
   private final List<Runnable> waitingForWritable = new ArrayList<>();
 
-  /** The last offset delivered from a channel's history: live messages up to it are duplicates. */
+  /** The last offset read from a room's history: live messages up to it are duplicates. */
   private final Map<String, Offset> floors = new HashMap<>();
-
-  /** A live message of a channel, held while the channel is recovered. */
-  private record ChannelDelivery(String channel, Offset offset, Outgoing message) {}
 
   public Subscriber(Session session) {
     this.session = session;
@@ -69,8 +66,30 @@ public final class Subscriber {
     return statusBacklog.isEmpty() && eventBacklog.isEmpty() && !session.writeQueueFull();
   }
 
-  /** A room's status message, or its updates merged into the backlog when the socket is behind. */
+  /**
+   * A room's status message, or its updates merged into the backlog when the socket is behind; held
+   * while the room is recovered, and without the updates its history delivered already.
+   */
   public void deliverStatus(String room, List<StatusUpdate> updates, Outgoing message) {
+    if (held(room, () -> deliverStatus(room, updates, message))) {
+      return;
+    }
+    Offset floor = floors.get(room);
+    if (floor != null) {
+      List<StatusUpdate> newer = new ArrayList<>(updates.size());
+      for (StatusUpdate update : updates) {
+        if (update.offset() == null || update.offset().compareTo(floor) > 0) {
+          newer.add(update);
+        }
+      }
+      if (newer.isEmpty()) {
+        return;
+      }
+      if (newer.size() < updates.size()) {
+        deliverStatus(room, newer, RoomHub.statusMessage(newer));
+        return;
+      }
+    }
     if (canWriteNow()) {
       session.send(message);
       return;
@@ -104,21 +123,55 @@ public final class Subscriber {
   }
 
   /**
+   * A printfleet event kept in its company's printing history (a job update), sent to the company
+   * room and the branch room: held while either room this dashboard is in is recovered, dropped
+   * when a recovery delivered it already, else delivered under its key as any event.
+   */
+  public void deliverKept(
+      String companyRoom, String branchRoom, Offset offset, String key, Outgoing message) {
+    for (String room : new String[] {companyRoom, branchRoom}) {
+      if (!rooms.contains(room)) {
+        continue;
+      }
+      if (held(room, () -> deliverKept(companyRoom, branchRoom, offset, key, message))) {
+        return;
+      }
+      Offset floor = floors.get(room);
+      if (floor != null && offset.compareTo(floor) <= 0) {
+        return;
+      }
+    }
+    deliverEvent(key, message);
+  }
+
+  /**
+   * Whether the room is being recovered: then the delivery waits for it (at most {@link
+   * #MAX_BACKLOG_EVENTS} across the rooms; past it the dashboard is closed to come back with {@code
+   * since}).
+   */
+  private boolean held(String room, Runnable delivery) {
+    var waiting = recovering.get(room);
+    if (waiting == null) {
+      return false;
+    }
+    int held = 0;
+    for (var each : recovering.values()) {
+      held += each.held().size();
+    }
+    if (held < MAX_BACKLOG_EVENTS) {
+      waiting.held().add(delivery);
+    } else {
+      lostChannelMessage();
+    }
+    return true;
+  }
+
+  /**
    * A channel's live message (its room, its offset): held while the channel is being recovered,
    * dropped when the recovery delivered it already, else delivered as any event.
    */
   public void deliverChannel(String room, String channel, Offset offset, Outgoing message) {
-    var waiting = recovering.get(room);
-    if (waiting != null) {
-      int held = 0;
-      for (var each : recovering.values()) {
-        held += each.held().size();
-      }
-      if (held < MAX_BACKLOG_EVENTS) {
-        waiting.held().add(new ChannelDelivery(channel, offset, message));
-      } else {
-        lostChannelMessage();
-      }
+    if (held(room, () -> deliverChannel(room, channel, offset, message))) {
       return;
     }
     Offset floor = floors.get(room);
@@ -181,9 +234,7 @@ public final class Subscriber {
     if (floor != null) {
       floors.put(room, floor);
     }
-    for (ChannelDelivery delivery : done.held()) {
-      deliverChannel(room, delivery.channel(), delivery.offset(), delivery.message());
-    }
+    done.held().forEach(Runnable::run);
   }
 
   /**

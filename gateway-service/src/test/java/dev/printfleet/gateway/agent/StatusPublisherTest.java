@@ -2,6 +2,7 @@ package dev.printfleet.gateway.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.printfleet.common.history.PrintingHistory;
 import dev.printfleet.common.messages.Addresses;
 import dev.printfleet.common.messages.PrinterStatusEvent;
 import io.vertx.core.Context;
@@ -9,6 +10,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -42,7 +44,13 @@ class StatusPublisherTest {
             test.succeeding(
                 v -> {
                   Context context = vertx.getOrCreateContext();
-                  var publisher = new StatusPublisher(vertx, context);
+                  var publisher =
+                      new StatusPublisher(
+                          vertx,
+                          context,
+                          // Nothing kept: these statuses go out without offsets, and no Redis.
+                          new PrintingHistory(
+                              null, null, new PrintingHistory.Bounds(0, Duration.ofMinutes(5))));
                   context.runOnContext(
                       x -> {
                         for (int i = 0; i < count; i++) {

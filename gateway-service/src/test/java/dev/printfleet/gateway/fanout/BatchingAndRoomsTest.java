@@ -17,7 +17,7 @@ class BatchingAndRoomsTest {
   private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
 
   private static StatusUpdate update(String printer, String status, long millis) {
-    return new StatusUpdate(printer, "b1", status, null, T0.plusMillis(millis));
+    return new StatusUpdate(printer, "b1", status, null, T0.plusMillis(millis), null);
   }
 
   @Test

@@ -127,6 +127,89 @@ class ChannelRecoveryTest {
     assertThat(ran).isTrue();
   }
 
+  private static final String COMPANY_ROOM = RoomPolicy.companyRoom("acme");
+  private static final String BRANCH_ROOM = RoomPolicy.branchRoom("acme", "b1");
+
+  private static void job(Subscriber subscriber, String offset) {
+    subscriber.deliverKept(
+        COMPANY_ROOM,
+        BRANCH_ROOM,
+        Offset.parse(offset),
+        "job:" + offset,
+        RoomHub.keptMessage("job.update", new JsonObject(), Offset.parse(offset)));
+  }
+
+  private static List<StatusUpdate> statuses(String... offsets) {
+    return java.util.Arrays.stream(offsets)
+        .map(o -> new StatusUpdate("p-" + o, "b1", "busy", null, Instant.now(), Offset.parse(o)))
+        .toList();
+  }
+
+  private static void status(Subscriber subscriber, String... offsets) {
+    var updates = statuses(offsets);
+    subscriber.deliverStatus(BRANCH_ROOM, updates, RoomHub.statusMessage(updates));
+  }
+
+  private static List<String> updateOffsets(ListSession session) {
+    List<String> offsets = new java.util.ArrayList<>();
+    for (Outgoing o : session.written) {
+      var data = o.envelope().data();
+      if (data.containsKey("updates")) {
+        data.getJsonArray("updates")
+            .forEach(u -> offsets.add(((JsonObject) u).getString("offset")));
+      } else {
+        offsets.add(data.getString("offset"));
+      }
+    }
+    return offsets;
+  }
+
+  /**
+   * printfleet's events share one offset in the company and branch rooms: a job update waits for a
+   * recovery of either room the dashboard is in, and the one that recovery delivered is not sent
+   * again; a status frame loses the updates the history delivered.
+   */
+  @Test
+  void keptEventsWaitForARecoveryOfEitherRoomAndAreNotSentTwice() {
+    var session = new ListSession();
+    var subscriber = new Subscriber(session);
+    subscriber.rooms().add(COMPANY_ROOM);
+    subscriber.rooms().add(BRANCH_ROOM);
+    Object token = subscriber.recovering(BRANCH_ROOM);
+    job(subscriber, "10-1");
+    status(subscriber, "10-2", "11-0");
+    job(subscriber, "11-1");
+    assertThat(session.written).isEmpty();
+
+    subscriber.deliverFromHistory(
+        "printing:branch:b1",
+        Offset.parse("10-1"),
+        RoomHub.keptMessage("job.update", new JsonObject(), Offset.parse("10-1")));
+    subscriber.deliverFromHistory(
+        "printing:branch:b1",
+        Offset.parse("10-2"),
+        RoomHub.keptMessage("printer.status", new JsonObject(), Offset.parse("10-2")));
+    subscriber.recovered(BRANCH_ROOM, token, Offset.parse("10-2"));
+    assertThat(updateOffsets(session)).containsExactly("10-1", "10-2", "11-0", "11-1");
+
+    job(subscriber, "10-1");
+    status(subscriber, "10-2");
+    job(subscriber, "12-0");
+    assertThat(updateOffsets(session)).containsExactly("10-1", "10-2", "11-0", "11-1", "12-0");
+  }
+
+  @Test
+  void aKeptEventWaitsForTheCompanyRoomsRecoveryToo() {
+    var session = new ListSession();
+    var subscriber = new Subscriber(session);
+    subscriber.rooms().add(COMPANY_ROOM);
+    Object token = subscriber.recovering(COMPANY_ROOM);
+    job(subscriber, "5-0");
+    assertThat(session.written).isEmpty();
+    subscriber.recovered(COMPANY_ROOM, token, null);
+    assertThat(updateOffsets(session)).containsExactly("5-0");
+  }
+
   @Test
   void offsetsOrderAsTwoNumbersNotAsText() {
     assertThat(Offset.parse("100-10")).isGreaterThan(Offset.parse("100-9"));

@@ -1,5 +1,6 @@
 package dev.printfleet.printing.dispatch;
 
+import dev.printfleet.common.history.PrintingHistory;
 import dev.printfleet.common.lifecycle.OnEventLoop;
 import dev.printfleet.common.messages.Addresses;
 import dev.printfleet.common.messages.AgentReply;
@@ -129,7 +130,8 @@ public final class DispatchLoop {
       Breakers breakers,
       PrintingConfig config,
       JobMetrics metrics,
-      GatewayLiveness liveness) {
+      GatewayLiveness liveness,
+      PrintingHistory history) {
     this.vertx = vertx;
     this.liveness = liveness;
     this.metrics = metrics;
@@ -139,7 +141,7 @@ public final class DispatchLoop {
     this.config = config;
     this.retries =
         new RetryPolicy(config.maxAttempts(), config.retryBackoff(), Duration.ofMinutes(5));
-    this.events = new JobEventBatches(vertx);
+    this.events = new JobEventBatches(vertx, history);
   }
 
   public void start() {
@@ -190,11 +192,7 @@ public final class DispatchLoop {
           Future.join(writes)
               .<Void>mapEmpty()
               .otherwiseEmpty()
-              .onComplete(
-                  v -> {
-                    events.flush();
-                    done.handle(v);
-                  });
+              .onComplete(v -> events.flush().onComplete(published -> done.handle(v)));
         });
     return done.future();
   }

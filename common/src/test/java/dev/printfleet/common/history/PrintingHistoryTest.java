@@ -1,0 +1,178 @@
+package dev.printfleet.common.history;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.printfleet.common.config.RedisSettings;
+import dev.printfleet.common.config.Settings;
+import dev.printfleet.testing.RealServersExtension;
+import dev.printfleet.testing.RedisServerHandle;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * A company's printing events in its Redis stream, against a real Redis: offsets in the order
+ * given, one stream per company, bounded; a failed append leaves a gap that the next append
+ * records; nothing kept when the size is 0.
+ */
+@ExtendWith({RealServersExtension.class, VertxExtension.class})
+class PrintingHistoryTest {
+
+  private Redis redis;
+  private RedisSettings settings;
+
+  @BeforeEach
+  void connect(Vertx vertx, RedisServerHandle server) {
+    redis = Redis.createClient(vertx, server.address());
+    settings =
+        RedisSettings.from(
+            new Settings(
+                Map.of(
+                    "REDIS_CONNECTION_ADDRESS",
+                    server.address(),
+                    "REDIS_KEY_NAMESPACE",
+                    "history-" + UUID.randomUUID().toString().substring(0, 8))));
+  }
+
+  private static <T> T join(Future<T> future) throws Exception {
+    return future.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+
+  private Response send(Request request) throws Exception {
+    return join(redis.send(request));
+  }
+
+  private static PrintingHistory.Event event(String company, String branch, String job) {
+    return new PrintingHistory.Event(
+        company, branch, PrintingHistory.JOB_UPDATE, new JsonObject().put("jobId", job));
+  }
+
+  /** The job ids of a company's stream, oldest first, with their offsets. */
+  private List<String> stream(String company) throws Exception {
+    Response entries =
+        send(
+            Request.cmd(Command.XRANGE)
+                .arg(PrintingHistory.streamKey(settings, company))
+                .arg("-")
+                .arg("+"));
+    return entries.stream()
+        .map(
+            entry -> {
+              var message = new JsonObject(entry.get(1).get(1).toString());
+              return entry.get(0).toString()
+                  + " "
+                  + message.getString("branch")
+                  + " "
+                  + message.getJsonObject("data").getString("jobId");
+            })
+        .toList();
+  }
+
+  @Test
+  void eachEventGetsItsOffsetInItsCompanysStreamInTheOrderGiven() throws Exception {
+    var history =
+        new PrintingHistory(redis, settings, new PrintingHistory.Bounds(3, Duration.ofMinutes(5)));
+    String[] offsets =
+        join(
+            history.append(
+                List.of(
+                    event("acme", "b1", "j1"),
+                    event("globex", "g1", "k1"),
+                    event("acme", "b2", "j2"))));
+
+    assertThat(stream("acme")).containsExactly(offsets[0] + " b1 j1", offsets[2] + " b2 j2");
+    assertThat(stream("globex")).containsExactly(offsets[1] + " g1 k1");
+
+    // Bounded: the company's last three events.
+    join(history.append(List.of(event("acme", "b1", "j3"), event("acme", "b1", "j4"))));
+    assertThat(stream("acme"))
+        .extracting(e -> e.substring(e.lastIndexOf(' ') + 1))
+        .containsExactly("j2", "j3", "j4");
+    assertThat(
+            send(Request.cmd(Command.PTTL).arg(PrintingHistory.streamKey(settings, "acme")))
+                .toLong())
+        .isPositive();
+    assertThat(
+            send(Request.cmd(Command.EXISTS).arg(PrintingHistory.gapKey(settings, "acme")))
+                .toInteger())
+        .isZero();
+  }
+
+  @Test
+  void aFailedAppendGoesOutWithoutOffsetsAndTheNextOneRecordsTheGap() throws Exception {
+    var history =
+        new PrintingHistory(
+            redis,
+            settings,
+            new PrintingHistory.Bounds(100, Duration.ofMinutes(5)),
+            Duration.ofMillis(300));
+    String streamKey = PrintingHistory.streamKey(settings, "acme");
+    // Redis refuses the append: the stream's key holds a text.
+    send(Request.cmd(Command.SET).arg(streamKey).arg("not a stream"));
+    assertThat(join(history.append(List.of(event("acme", "b1", "lost"))))).containsOnlyNulls();
+    send(Request.cmd(Command.DEL).arg(streamKey));
+
+    // Right after a failure nothing is tried, and the company (any in the batch) owes a gap.
+    assertThat(join(history.append(List.of(event("globex", "g1", "also-lost")))))
+        .containsOnlyNulls();
+    assertThat(stream("globex")).isEmpty();
+
+    Thread.sleep(400);
+    String[] offsets =
+        join(history.append(List.of(event("acme", "b1", "j1"), event("acme", "b1", "j2"))));
+    assertThat(offsets).doesNotContainNull();
+    assertThat(
+            send(Request.cmd(Command.GET).arg(PrintingHistory.gapKey(settings, "acme"))).toString())
+        .isEqualTo(offsets[0]);
+    join(history.append(List.of(event("globex", "g1", "k1"))));
+    assertThat(
+            send(Request.cmd(Command.EXISTS).arg(PrintingHistory.gapKey(settings, "globex")))
+                .toInteger())
+        .isOne();
+
+    // Owed once: the next append leaves the gap where it is.
+    join(history.append(List.of(event("acme", "b1", "j3"))));
+    assertThat(
+            send(Request.cmd(Command.GET).arg(PrintingHistory.gapKey(settings, "acme"))).toString())
+        .isEqualTo(offsets[0]);
+  }
+
+  @Test
+  void aSizeOfZeroKeepsNothing() throws Exception {
+    var history =
+        new PrintingHistory(redis, settings, new PrintingHistory.Bounds(0, Duration.ofMinutes(5)));
+    assertThat(join(history.append(List.of(event("acme", "b1", "j1"))))).containsOnlyNulls();
+    assertThat(stream("acme")).isEmpty();
+  }
+
+  @Test
+  void theBoundsAreReadAndCheckedFromTheSettings() {
+    assertThat(PrintingHistory.Bounds.from(new Settings(Map.of())))
+        .isEqualTo(new PrintingHistory.Bounds(1_000, Duration.ofMinutes(5)));
+    assertThat(
+            PrintingHistory.Bounds.from(
+                new Settings(
+                    Map.of(
+                        "PRINTFLEET_PRINTING_HISTORY_SIZE", "0",
+                        "PRINTFLEET_PRINTING_HISTORY_AGE", "30s"))))
+        .isEqualTo(new PrintingHistory.Bounds(0, Duration.ofSeconds(30)));
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () ->
+                PrintingHistory.Bounds.from(
+                    new Settings(Map.of("PRINTFLEET_PRINTING_HISTORY_AGE", "500ms"))))
+        .hasMessageContaining("PRINTFLEET_PRINTING_HISTORY_AGE");
+  }
+}
