@@ -1,12 +1,17 @@
 # Shared by the bench scripts: processes that stop with the script, and small probes.
-# Source it after scripts/jdk.sh; it sets WORK (a temporary directory removed on exit) and PIDS.
+# Source it after scripts/jdk.sh; it sets WORK (a temporary directory removed on exit, kept with
+# BENCH_KEEP_WORK=1: the services' and the load's logs are there) and PIDS.
 
 WORK="$(mktemp -d /tmp/printfleet-bench-XXXXXX)"
 PIDS=()
 bench_cleanup() {
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$WORK"
+  if [[ "${BENCH_KEEP_WORK:-0}" == "1" ]]; then
+    echo "logs kept in $WORK" >&2
+  else
+    rm -rf "$WORK"
+  fi
 }
 trap bench_cleanup EXIT
 

@@ -133,7 +133,8 @@ public final class PrintingService implements ServiceDefinition<PrintingConfig> 
     var liveness = new GatewayLiveness(config.gatewayDeadAfter());
     var routes = new AgentRoutes(presence);
     var history =
-        new PrintingHistory(runtime.redis(), runtime.settings().redis(), config.printingHistory());
+        new PrintingHistory(
+            vertx, runtime.redis(), runtime.settings().redis(), config.printingHistory());
     var loop = new DispatchLoop(vertx, jobs, routes, breakers, config, metrics, liveness, history);
     // Redis lost its data: the agents' presence went with it, for a few seconds.
     runtime.clusterGuard().ifPresent(guard -> guard.onHealed(loss -> loop.afterPresenceLoss()));

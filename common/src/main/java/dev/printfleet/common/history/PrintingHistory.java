@@ -6,6 +6,8 @@ import dev.printfleet.common.config.Settings;
 import dev.printfleet.common.messages.JobEvent;
 import dev.printfleet.common.messages.PrinterStatusEvent;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
@@ -19,10 +21,10 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,12 +32,14 @@ import org.slf4j.LoggerFactory;
  * printfleet's own events (printer statuses, job updates) in the history of the printing channels
  * (PROTOCOL.md §6): one Redis stream per company, which its company channel and its branch channels
  * share (each entry names its branch), so an event has one offset in every room it reaches. The
- * producers append a batch before they publish it, and publish each event with its offset.
+ * producers append a batch before they publish it ({@link KeptBatches}), and publish each event
+ * with its offset.
  *
  * <p>Redis failing never holds an event back for long: the batch goes out without offsets, and the
- * company is marked so its next append records a gap, before which no recovery starts (it answers
- * {@code recovered: false} instead of skipping what was never kept). For a few seconds after a
- * failure no append is tried. Thread safe.
+ * company owes a gap. Once Redis answers again the gap is recorded, an offset taken from Redis's
+ * clock: no recovery starts before it (it answers {@code recovered: false} instead of skipping what
+ * was never kept). For a few seconds after a failure no append is tried. A process that stops while
+ * it owes gaps loses them. Thread safe.
  */
 public final class PrintingHistory {
 
@@ -44,43 +48,49 @@ public final class PrintingHistory {
   /** How long an append may take before its batch goes out without offsets. */
   static final Duration APPEND_TIMEOUT = Duration.ofMillis(500);
 
-  /** How long after a failed append no other is tried. */
+  /** How long after a failed append no other is tried, and between tries to record gaps. */
   static final Duration FAIL_FAST = Duration.ofSeconds(5);
 
-  /**
-   * Companies remembered as owing a gap; past it, every company writes one for the history's age
-   * (by then nothing older than the failure is left to recover from).
-   */
-  static final int MAX_GAPPED = 100_000;
+  /** Statuses in one entry at most (about 15 KiB). */
+  static final int STATUSES_PER_ENTRY = 100;
 
   /** The entry field holding the message JSON, as the channels' streams. */
   public static final String FIELD = "m";
 
   /**
-   * KEYS[1] the stream, KEYS[2] its gap; ARGV size, age ms, gap (1: events may be missing before
-   * this batch), then the messages. Appends each, trims to the size and the age (on Redis's clock),
-   * and lets the stream expire once nothing was added for the age. With a gap, the gap key holds
-   * the batch's first id: no recovery from an offset before it. Answers the new ids, in order.
+   * KEYS[1] the stream, KEYS[2] its gap; ARGV size, age ms, then the messages. Appends each, trims
+   * to the size and the age (on Redis's clock), and lets the stream, and its gap with it, expire
+   * once nothing was added for the age. Answers the new ids, in order.
    */
   private static final String APPEND_ALL =
       "local ids = {}"
-          + " for i = 4, #ARGV do ids[#ids + 1] = redis.call('XADD', KEYS[1], '*', 'm', ARGV[i]) end"
+          + " for i = 3, #ARGV do ids[#ids + 1] = redis.call('XADD', KEYS[1], '*', 'm', ARGV[i]) end"
           + " redis.call('XTRIM', KEYS[1], 'MAXLEN', ARGV[1])"
           + " local t = redis.call('TIME')"
           + " local oldest = t[1] * 1000 + math.floor(t[2] / 1000) - tonumber(ARGV[2])"
           + " if oldest > 0 then redis.call('XTRIM', KEYS[1], 'MINID', oldest) end"
-          + " redis.call('PEXPIRE', KEYS[1], ARGV[2])"
-          + " if ARGV[3] == '1' then redis.call('SET', KEYS[2], ids[1], 'PX', ARGV[2]) end"
+          + " redis.call('PEXPIRE', KEYS[1], ARGV[2]) redis.call('PEXPIRE', KEYS[2], ARGV[2])"
           + " return ids";
 
   /**
+   * KEYS[1] the gap, KEYS[2] the stream; ARGV age ms. The gap becomes the first offset of the next
+   * millisecond on Redis's clock, and lives as long as the stream could hold an entry before it.
+   */
+  private static final String RECORD_GAP =
+      "local t = redis.call('TIME')"
+          + " local id = (t[1] * 1000 + math.floor(t[2] / 1000) + 1) .. '-0'"
+          + " redis.call('SET', KEYS[1], id, 'PX', ARGV[1]) return id";
+
+  /**
    * How much history a company keeps: {@code PRINTFLEET_PRINTING_HISTORY_SIZE} entries (default
-   * 1,000; 0 keeps none) no older than {@code PRINTFLEET_PRINTING_HISTORY_AGE} (default 5 min).
+   * 1,000, at most 10,000; 0 keeps none) no older than {@code PRINTFLEET_PRINTING_HISTORY_AGE}
+   * (default 5 min). An entry is a job update, or the company's statuses one gateway loop read at
+   * once (at most {@link #STATUSES_PER_ENTRY}).
    */
   public record Bounds(int size, Duration age) {
 
     public static Bounds from(Settings settings) {
-      int size = settings.integer("PRINTFLEET_PRINTING_HISTORY_SIZE", 1_000, 0, 100_000);
+      int size = settings.integer("PRINTFLEET_PRINTING_HISTORY_SIZE", 1_000, 0, 10_000);
       Duration age = settings.duration("PRINTFLEET_PRINTING_HISTORY_AGE", Duration.ofMinutes(5));
       if (age.compareTo(Duration.ofSeconds(1)) < 0 || age.compareTo(Duration.ofDays(1)) > 0) {
         throw new ConfigException(
@@ -101,8 +111,8 @@ public final class PrintingHistory {
   public static final String PRINTER_STATUS = "printer.status";
 
   /**
-   * One event to keep: its frame's type, the data dashboards are sent (for a status, the one update
-   * of the list), and its branch.
+   * One event to keep: its frame's type, the data dashboards are sent (for a status, its update),
+   * and its branch.
    */
   public record Event(String company, String branch, String type, JsonObject data) {
 
@@ -117,10 +127,6 @@ public final class PrintingHistory {
           PRINTER_STATUS,
           statusUpdate(
               event.printerId(), event.branch(), event.status(), event.detail(), event.at()));
-    }
-
-    String encoded() {
-      return new JsonObject().put("type", type).put("branch", branch).put("data", data).encode();
     }
   }
 
@@ -150,22 +156,30 @@ public final class PrintingHistory {
         .put("detail", detail);
   }
 
+  private final Vertx vertx;
   private final Redis redis;
   private final RedisSettings settings;
   private final Bounds bounds;
-  private final Set<String> gapped = ConcurrentHashMap.newKeySet();
-  private final AtomicBoolean warned = new AtomicBoolean();
   private final Duration failFast;
+
+  /**
+   * Companies owing a gap, each with the failure it owes it for (a later one owes it again). As
+   * many as had events while Redis failed: companies come from signed tokens and the database.
+   */
+  private final Map<String, Long> owed = new ConcurrentHashMap<>();
+
+  private final AtomicLong failures = new AtomicLong();
+  private final AtomicBoolean recording = new AtomicBoolean();
+  private final AtomicBoolean warned = new AtomicBoolean();
   private volatile long failFastUntilNanos = System.nanoTime();
 
-  /** Until when every append writes a gap: {@link #MAX_GAPPED} companies owed one. */
-  private volatile long everyCompanyGappedUntilNanos = System.nanoTime();
-
-  public PrintingHistory(Redis redis, RedisSettings settings, Bounds bounds) {
-    this(redis, settings, bounds, FAIL_FAST);
+  public PrintingHistory(Vertx vertx, Redis redis, RedisSettings settings, Bounds bounds) {
+    this(vertx, redis, settings, bounds, FAIL_FAST);
   }
 
-  PrintingHistory(Redis redis, RedisSettings settings, Bounds bounds, Duration failFast) {
+  PrintingHistory(
+      Vertx vertx, Redis redis, RedisSettings settings, Bounds bounds, Duration failFast) {
+    this.vertx = vertx;
     this.redis = redis;
     this.settings = settings;
     this.bounds = bounds;
@@ -176,14 +190,9 @@ public final class PrintingHistory {
     return bounds;
   }
 
-  /** The Redis key of a channel's history, {@code channel:<company>:<channel>}. */
-  public static String channelKey(RedisSettings settings, String company, String channel) {
-    return settings.key("channel:" + encoded(company) + ":" + channel);
-  }
-
   /**
    * The stream of a company's printing events, its company and branch channels' history; hash
-   * tagged with its gap key, so one script may write both on a Redis Cluster.
+   * tagged with its gap key, so one script may touch both on a Redis Cluster.
    */
   public static String streamKey(RedisSettings settings, String company) {
     return settings.key("printing-history:{" + encoded(company) + "}");
@@ -191,7 +200,7 @@ public final class PrintingHistory {
 
   /**
    * The first offset after the company's latest gap: events before it may be missing, so no
-   * recovery starts before it. Absent when there was none within the history's age.
+   * recovery starts before it. Absent when there was none the stream could still hold.
    */
   public static String gapKey(RedisSettings settings, String company) {
     return settings.key("printing-gap:{" + encoded(company) + "}");
@@ -204,7 +213,7 @@ public final class PrintingHistory {
   /**
    * Appends the events to their companies' streams (one script per company: Redis Cluster takes
    * none across keys); answers their offsets in the order given, null for those not kept. Never
-   * fails.
+   * fails. The statuses of a company in one call share an entry, so an offset.
    */
   public Future<String[]> append(List<Event> events) {
     String[] offsets = new String[events.size()];
@@ -216,7 +225,8 @@ public final class PrintingHistory {
       byCompany.computeIfAbsent(events.get(i).company(), c -> new ArrayList<>()).add(i);
     }
     if (System.nanoTime() - failFastUntilNanos < 0) {
-      byCompany.keySet().forEach(this::owesGap);
+      // Each skip owes the gap anew: a gap recorded before it would not cover it.
+      byCompany.keySet().forEach(company -> owe(company, failures.incrementAndGet()));
       return Future.succeededFuture(offsets);
     }
     List<Future<?>> appends = new ArrayList<>(byCompany.size());
@@ -226,7 +236,6 @@ public final class PrintingHistory {
 
   private Future<Void> append(
       String company, List<Integer> indexes, List<Event> events, String[] offsets) {
-    boolean gap = System.nanoTime() - everyCompanyGappedUntilNanos < 0 || gapped.contains(company);
     Request script =
         Request.cmd(Command.EVAL)
             .arg(APPEND_ALL)
@@ -234,11 +243,30 @@ public final class PrintingHistory {
             .arg(streamKey(settings, company))
             .arg(gapKey(settings, company))
             .arg(bounds.size())
-            .arg(bounds.age().toMillis())
-            .arg(gap ? "1" : "0");
-    for (int i : indexes) {
-      script.arg(events.get(i).encoded());
+            .arg(bounds.age().toMillis());
+    // A job update is an entry; the statuses given together (one loop's turn) share one.
+    int[] entryOf = new int[indexes.size()];
+    List<JsonObject> entries = new ArrayList<>();
+    JsonArray statuses = null;
+    for (int n = 0; n < indexes.size(); n++) {
+      Event event = events.get(indexes.get(n));
+      if (PRINTER_STATUS.equals(event.type())) {
+        if (statuses == null || statuses.size() == STATUSES_PER_ENTRY) {
+          statuses = new JsonArray();
+          entries.add(new JsonObject().put("type", PRINTER_STATUS).put("updates", statuses));
+        }
+        statuses.add(event.data());
+      } else {
+        statuses = null;
+        entries.add(
+            new JsonObject()
+                .put("type", event.type())
+                .put("branch", event.branch())
+                .put("data", event.data()));
+      }
+      entryOf[n] = entries.size() - 1;
     }
+    entries.forEach(entry -> script.arg(entry.encode()));
     return redis
         .send(script)
         .timeout(APPEND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
@@ -247,15 +275,14 @@ public final class PrintingHistory {
               if (reply.succeeded()) {
                 Response ids = reply.result();
                 for (int n = 0; n < indexes.size(); n++) {
-                  offsets[indexes.get(n)] = ids.get(n).toString();
-                }
-                if (gap) {
-                  gapped.remove(company);
+                  offsets[indexes.get(n)] = ids.get(entryOf[n]).toString();
                 }
                 warned.set(false);
               } else {
+                // Timed out, it may still run: its events are then kept and also went out without
+                // offsets, and the gap recorded after them stops recoveries from before it.
                 failFastUntilNanos = System.nanoTime() + failFast.toNanos();
-                owesGap(company);
+                owe(company, failures.incrementAndGet());
                 if (warned.compareAndSet(false, true)) {
                   log.warn(
                       "Could not keep printing events in their history; they go out without"
@@ -267,11 +294,46 @@ public final class PrintingHistory {
             });
   }
 
-  private void owesGap(String company) {
-    if (gapped.size() >= MAX_GAPPED) {
-      everyCompanyGappedUntilNanos = System.nanoTime() + bounds.age().toNanos();
-    } else {
-      gapped.add(company);
+  /** Events published that will never be appended: their companies owe a gap. */
+  public void lost(List<Event> events) {
+    events.stream().map(Event::company).distinct().forEach(c -> owe(c, failures.incrementAndGet()));
+  }
+
+  private void owe(String company, long failure) {
+    owed.put(company, failure);
+    if (recording.compareAndSet(false, true)) {
+      vertx.setTimer(failFast.toMillis(), id -> recordGaps());
     }
+  }
+
+  /**
+   * Records every gap owed, without waiting for the company's next event; what Redis does not take
+   * is tried again after {@link #failFast}. A failure met meanwhile owes the gap again.
+   */
+  private void recordGaps() {
+    List<Future<?>> writes = new ArrayList<>();
+    for (var entry : Map.copyOf(owed).entrySet()) {
+      String company = entry.getKey();
+      long failure = entry.getValue();
+      writes.add(
+          redis
+              .send(
+                  Request.cmd(Command.EVAL)
+                      .arg(RECORD_GAP)
+                      .arg(2)
+                      .arg(gapKey(settings, company))
+                      .arg(streamKey(settings, company))
+                      .arg(bounds.age().toMillis()))
+              .timeout(APPEND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+              .onSuccess(id -> owed.remove(company, failure)));
+    }
+    Future.join(writes)
+        .onComplete(
+            done -> {
+              recording.set(false);
+              if (!owed.isEmpty() && recording.compareAndSet(false, true)) {
+                vertx.setTimer(failFast.toMillis(), id -> recordGaps());
+              }
+            });
   }
 }

@@ -70,7 +70,8 @@ public final class AgentDirectory {
     this.presence = presence;
     this.pending = new PendingRequests(config.maxPendingRequests());
     this.printingHistory =
-        new PrintingHistory(runtime.redis(), runtime.settings().redis(), config.printingHistory());
+        new PrintingHistory(
+            vertx, runtime.redis(), runtime.settings().redis(), config.printingHistory());
   }
 
   /** Where every loop's printer statuses are kept for dashboards that recover. */

@@ -21,13 +21,16 @@ import java.util.concurrent.TimeUnit;
 public final class ChannelHistory {
 
   /**
-   * One message of the history: its event (a frame type, for printing events) and data; printing
-   * events name their branch.
+   * One message of the history: its event (a frame type, for printing events) and data; a printing
+   * job update names its branch, a printing status entry holds {@code updates}, each naming its.
    */
   public record Entry(Offset offset, String event, JsonObject data, String branch) {}
 
-  /** A first page of a company's printing events, and the offset of its latest gap (or null). */
-  public record PrintingStart(List<Entry> page, Offset gap) {}
+  /**
+   * A first page of a company's printing events; whether the client's offset is still there; the
+   * offset of the company's latest gap (or null).
+   */
+  public record PrintingStart(List<Entry> page, boolean holdsSince, Offset gap) {}
 
   /** How long a page may take before the recovery gives up on it. */
   static final Duration READ_TIMEOUT = Duration.ofSeconds(5);
@@ -55,21 +58,27 @@ public final class ChannelHistory {
   }
 
   /**
-   * A first page of a company's printing events and, in the same pipeline, its latest gap: no
+   * A first page of a company's printing events from {@code from} and, in the same pipeline,
+   * whether the client's offset {@code since} is still there and the company's latest gap: no
    * recovery starts before it ({@link PrintingHistory}).
    */
-  public Future<PrintingStart> printingStart(String company, Offset from, int count) {
+  public Future<PrintingStart> printingStart(String company, Offset from, Offset since, int count) {
+    String stream = PrintingHistory.streamKey(settings, company);
     return redis
         .batch(
             List.of(
-                range(PrintingHistory.streamKey(settings, company), from, count),
+                range(stream, from, count),
+                range(stream, since, 1),
                 Request.cmd(Command.GET).arg(PrintingHistory.gapKey(settings, company))))
         .timeout(READ_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
         .map(
-            replies ->
-                new PrintingStart(
-                    entries(replies.get(0)),
-                    replies.get(1) == null ? null : Offset.parse(replies.get(1).toString())));
+            replies -> {
+              List<Entry> exact = entries(replies.get(1));
+              return new PrintingStart(
+                  entries(replies.get(0)),
+                  !exact.isEmpty() && exact.get(0).offset().equals(since),
+                  replies.get(2) == null ? null : Offset.parse(replies.get(2).toString()));
+            });
   }
 
   private Future<List<Entry>> read(String key, Offset from, int count) {
@@ -107,7 +116,10 @@ public final class ChannelHistory {
             new Entry(
                 at,
                 message.getString("event", message.getString("type")),
-                message.getJsonObject("data", new JsonObject()),
+                // A printing status entry: the statuses read together, each naming its branch.
+                message.containsKey("updates")
+                    ? new JsonObject().put("updates", message.getJsonArray("updates"))
+                    : message.getJsonObject("data", new JsonObject()),
                 message.getString("branch")));
       }
     }

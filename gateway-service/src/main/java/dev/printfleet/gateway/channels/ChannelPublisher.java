@@ -1,7 +1,6 @@
 package dev.printfleet.gateway.channels;
 
 import dev.printfleet.common.config.RedisSettings;
-import dev.printfleet.common.history.PrintingHistory;
 import dev.printfleet.common.messages.Addresses;
 import dev.printfleet.common.messages.ChannelMessage;
 import dev.printfleet.gateway.GatewayConfig;
@@ -11,6 +10,8 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -57,7 +58,8 @@ public final class ChannelPublisher {
   }
 
   public static String historyKey(RedisSettings settings, String company, String channel) {
-    return PrintingHistory.channelKey(settings, company, channel);
+    return settings.key(
+        "channel:" + URLEncoder.encode(company, StandardCharsets.UTF_8) + ":" + channel);
   }
 
   /**

@@ -5,12 +5,19 @@ import dev.printfleet.gateway.channels.ChannelHistory;
 import dev.printfleet.gateway.channels.Offset;
 import dev.printfleet.gateway.fanout.RoomHub;
 import dev.printfleet.gateway.fanout.RoomPolicy;
+import dev.printfleet.gateway.fanout.StatusUpdate;
 import dev.printfleet.gateway.fanout.Subscriber;
 import dev.printfleet.gateway.session.CloseCodes;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One room's recovery for one dashboard (PROTOCOL.md §6), on the dashboard's event loop: the
@@ -20,11 +27,13 @@ import java.util.List;
  * a page (at most 20 messages of 64 KiB) however long the history.
  *
  * <p>A printing room reads its company's printing events ({@link PrintingHistory}), a branch room
- * only its branch's of them, from {@link #STATUS_REWIND} before the offset: statuses of that second
- * are sent again, as the live ones may have been held in their room's window when the client got a
- * later offset.
+ * only its branch's of them, from {@link #STATUS_REWIND_MS} before the offset: statuses of that
+ * second are sent again, as the live ones may have been held in their room's window when the client
+ * got a later offset.
  */
 final class ChannelRecovery {
+
+  private static final Logger log = LoggerFactory.getLogger(ChannelRecovery.class);
 
   /** Messages read from Redis at once (each at most 64 KiB). */
   static final int PAGE = 20;
@@ -83,17 +92,16 @@ final class ChannelRecovery {
     if (printing) {
       Offset from = new Offset(Math.max(0, since.millis() - STATUS_REWIND_MS), 0);
       history
-          .printingStart(company, from, PAGE + 1)
+          .printingStart(company, from, since, PAGE + 1)
           .onComplete(
               read ->
                   loop.runOnContext(
                       v -> {
                         var start = read.succeeded() ? read.result() : null;
-                        // The history holds the offset's place (trimming takes the oldest first),
-                        // and nothing after it was left out.
+                        // The history still holds the client's offset (trimming takes the oldest
+                        // first, so everything after it too), and nothing after it was left out.
                         if (start != null
-                            && !start.page().isEmpty()
-                            && start.page().get(0).offset().compareTo(since) <= 0
+                            && start.holdsSince()
                             && (start.gap() == null || start.gap().compareTo(since) <= 0)) {
                           firstPage = start.page();
                         }
@@ -144,11 +152,15 @@ final class ChannelRecovery {
             room.channel(),
             entry.offset(),
             RoomHub.channelMessage(room.channel(), entry.event(), entry.data(), entry.offset()));
-      } else if (sentAgain(entry)) {
+      } else if (PrintingHistory.PRINTER_STATUS.equals(entry.event())) {
+        List<StatusUpdate> updates = statuses(entry);
+        if (!updates.isEmpty()) {
+          subscriber.deliverStatusFromHistory(room.key(), updates, RoomHub.statusMessage(updates));
+        }
+      } else if ((branch == null || branch.equals(entry.branch()))
+          && entry.offset().compareTo(since) > 0) {
         subscriber.deliverFromHistory(
-            room.channel(),
-            entry.offset(),
-            RoomHub.keptMessage(entry.event(), entry.data(), entry.offset()));
+            room.channel(), entry.offset(), RoomHub.jobUpdate(entry.data(), entry.offset()));
       }
     }
     if (page.size() < PAGE + 1 || subscriber.session().isClosed()) {
@@ -161,15 +173,30 @@ final class ChannelRecovery {
   }
 
   /**
-   * A printing event this room sends: its branch's (or any, for the company room), after the
-   * client's offset, or a status of the second before it.
+   * The statuses of a printing entry this room sends, each with the entry's offset: its branch's
+   * (any, for the company room); the entries of the second before the client's offset are sent too.
    */
-  private boolean sentAgain(ChannelHistory.Entry entry) {
-    if (branch != null && !branch.equals(entry.branch())) {
-      return false;
+  private List<StatusUpdate> statuses(ChannelHistory.Entry entry) {
+    List<StatusUpdate> updates = new ArrayList<>();
+    for (Object each : entry.data().getJsonArray("updates", new JsonArray())) {
+      if (each instanceof JsonObject u
+          && (branch == null || branch.equals(u.getString("branch")))) {
+        try {
+          updates.add(
+              new StatusUpdate(
+                  u.getString("printerId"),
+                  u.getString("branch"),
+                  u.getString("status"),
+                  u.getString("detail"),
+                  Instant.parse(u.getString("at")),
+                  entry.offset()));
+        } catch (RuntimeException e) {
+          // Written by printfleet; an entry it cannot read is left out, not the recovery.
+          log.debug("A printing status entry could not be read offset={}", entry.offset(), e);
+        }
+      }
     }
-    return entry.offset().compareTo(since) > 0
-        || PrintingHistory.PRINTER_STATUS.equals(entry.event());
+    return updates;
   }
 
   private void readNext() {

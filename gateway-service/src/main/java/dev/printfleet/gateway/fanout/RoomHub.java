@@ -121,6 +121,7 @@ public final class RoomHub {
         event.company(),
         event.branch(),
         "job:" + event.jobId(),
+        true,
         offset,
         Envelope.event(PrintingHistory.JOB_UPDATE, data));
   }
@@ -139,6 +140,7 @@ public final class RoomHub {
         event.company(),
         event.branch(),
         "agent:" + event.agentId(),
+        false,
         null,
         Envelope.event("agent.presence", data));
   }
@@ -172,24 +174,19 @@ public final class RoomHub {
                 .put("offset", String.valueOf(offset))));
   }
 
-  /**
-   * A printing event of a company's history as a recovery sends it: a {@code job.update}, or a
-   * {@code printer.status} of its one update, with its offset.
-   */
-  public static Outgoing keptMessage(String type, JsonObject data, Offset offset) {
-    var withOffset = data.copy().put("offset", offset.toString());
+  /** A {@code job.update} of a company's history as a recovery sends it, with its offset. */
+  public static Outgoing jobUpdate(JsonObject data, Offset offset) {
     return Outgoing.of(
-        PrintingHistory.PRINTER_STATUS.equals(type)
-            ? Envelope.event(type, new JsonObject().put("updates", new JsonArray().add(withOffset)))
-            : Envelope.event(type, withOffset));
+        Envelope.event(PrintingHistory.JOB_UPDATE, data.copy().put("offset", offset.toString())));
   }
 
   /**
    * Sends once to each member of the company room or the branch room, whichever it is in; an event
-   * with its offset in the company's printing history waits for a recovery of either room.
+   * of the company's printing history ({@code kept}, its offset null when Redis did not keep it)
+   * waits for a recovery of either room.
    */
   private void deliver(
-      String company, String branch, String key, Offset offset, Envelope envelope) {
+      String company, String branch, String key, boolean kept, Offset offset, Envelope envelope) {
     Set<Subscriber> recipients = new LinkedHashSet<>();
     String companyRoom = RoomPolicy.companyRoom(company);
     String branchRoom = RoomPolicy.branchRoom(company, branch);
@@ -206,10 +203,10 @@ public final class RoomHub {
     }
     Outgoing message = Outgoing.of(envelope);
     for (Subscriber subscriber : recipients) {
-      if (offset == null) {
-        subscriber.deliverEvent(key, message);
-      } else {
+      if (kept) {
         subscriber.deliverKept(companyRoom, branchRoom, offset, key, message);
+      } else {
+        subscriber.deliverEvent(key, message);
       }
     }
   }

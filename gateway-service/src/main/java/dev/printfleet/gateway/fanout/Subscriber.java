@@ -24,6 +24,12 @@ public final class Subscriber {
   /** The backlog key of a channel message: one never coalesces with another, nor is lost unseen. */
   private static final String CHANNEL_KEY = "channel:";
 
+  /**
+   * The backlog key prefix of an event kept in a history (it has an offset): it may coalesce with a
+   * later one under the same key, but is never lost unseen.
+   */
+  public static final String KEPT_KEY = "kept:";
+
   /** Events kept for a slow dashboard beyond which the oldest are dropped. */
   static final int MAX_BACKLOG_EVENTS = 1_000;
 
@@ -111,7 +117,8 @@ public final class Subscriber {
     eventBacklog.put(key, message);
     if (eventBacklog.size() > MAX_BACKLOG_EVENTS) {
       Iterator<String> oldest = eventBacklog.keySet().iterator();
-      boolean channel = oldest.next().startsWith(CHANNEL_KEY);
+      String key0 = oldest.next();
+      boolean channel = key0.startsWith(CHANNEL_KEY) || key0.startsWith(KEPT_KEY);
       oldest.remove();
       if (channel) {
         lostChannelMessage();
@@ -123,9 +130,10 @@ public final class Subscriber {
   }
 
   /**
-   * A printfleet event kept in its company's printing history (a job update), sent to the company
-   * room and the branch room: held while either room this dashboard is in is recovered, dropped
-   * when a recovery delivered it already, else delivered under its key as any event.
+   * A printfleet event of its company's printing history (a job update; its offset null when it
+   * could not be kept), sent to the company room and the branch room: held while either room this
+   * dashboard is in is recovered, dropped when a recovery delivered it already, else delivered
+   * under its key as any event (one with an offset is never lost unseen).
    */
   public void deliverKept(
       String companyRoom, String branchRoom, Offset offset, String key, Outgoing message) {
@@ -137,11 +145,28 @@ public final class Subscriber {
         return;
       }
       Offset floor = floors.get(room);
-      if (floor != null && offset.compareTo(floor) <= 0) {
+      if (floor != null && offset != null && offset.compareTo(floor) <= 0) {
         return;
       }
     }
-    deliverEvent(key, message);
+    deliverEvent(offset == null ? key : KEPT_KEY + key, message);
+  }
+
+  /**
+   * Statuses of a room's history, sent by a recovery: at once, or merged into the room's backlog
+   * (latest per printer) when the socket is behind, where the live ones that waited for the
+   * recovery follow them.
+   */
+  public void deliverStatusFromHistory(String room, List<StatusUpdate> updates, Outgoing message) {
+    if (canWriteNow()) {
+      session.send(message);
+      return;
+    }
+    var backlog = statusBacklog.computeIfAbsent(room, r -> new LinkedHashMap<>());
+    for (StatusUpdate update : updates) {
+      backlog.put(update.printerId(), update);
+    }
+    markBehind();
   }
 
   /**
@@ -270,7 +295,17 @@ public final class Subscriber {
     while (rooms.hasNext() && !session.writeQueueFull()) {
       var entry = rooms.next();
       rooms.remove();
-      session.send(statusMessage.apply(new ArrayList<>(entry.getValue().values())));
+      // Without offsets: coalesced, they may overtake job updates still waiting, and a client's
+      // greatest offset must not pass those.
+      List<StatusUpdate> latest = new ArrayList<>(entry.getValue().size());
+      for (StatusUpdate u : entry.getValue().values()) {
+        latest.add(
+            u.offset() == null
+                ? u
+                : new StatusUpdate(
+                    u.printerId(), u.branch(), u.status(), u.detail(), u.at(), null));
+      }
+      session.send(statusMessage.apply(latest));
     }
     Iterator<Outgoing> events = eventBacklog.values().iterator();
     while (statusBacklog.isEmpty() && events.hasNext() && !session.writeQueueFull()) {

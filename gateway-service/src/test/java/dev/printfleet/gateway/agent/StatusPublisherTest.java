@@ -50,7 +50,10 @@ class StatusPublisherTest {
                           context,
                           // Nothing kept: these statuses go out without offsets, and no Redis.
                           new PrintingHistory(
-                              null, null, new PrintingHistory.Bounds(0, Duration.ofMinutes(5))));
+                              vertx,
+                              null,
+                              null,
+                              new PrintingHistory.Bounds(0, Duration.ofMinutes(5))));
                   context.runOnContext(
                       x -> {
                         for (int i = 0; i < count; i++) {

@@ -136,7 +136,7 @@ class ChannelRecoveryTest {
         BRANCH_ROOM,
         Offset.parse(offset),
         "job:" + offset,
-        RoomHub.keptMessage("job.update", new JsonObject(), Offset.parse(offset)));
+        RoomHub.jobUpdate(new JsonObject(), Offset.parse(offset)));
   }
 
   private static List<StatusUpdate> statuses(String... offsets) {
@@ -184,11 +184,9 @@ class ChannelRecoveryTest {
     subscriber.deliverFromHistory(
         "printing:branch:b1",
         Offset.parse("10-1"),
-        RoomHub.keptMessage("job.update", new JsonObject(), Offset.parse("10-1")));
+        RoomHub.jobUpdate(new JsonObject(), Offset.parse("10-1")));
     subscriber.deliverFromHistory(
-        "printing:branch:b1",
-        Offset.parse("10-2"),
-        RoomHub.keptMessage("printer.status", new JsonObject(), Offset.parse("10-2")));
+        "printing:branch:b1", Offset.parse("10-2"), RoomHub.statusMessage(statuses("10-2")));
     subscriber.recovered(BRANCH_ROOM, token, Offset.parse("10-2"));
     assertThat(updateOffsets(session)).containsExactly("10-1", "10-2", "11-0", "11-1");
 
@@ -208,6 +206,52 @@ class ChannelRecoveryTest {
     assertThat(session.written).isEmpty();
     subscriber.recovered(COMPANY_ROOM, token, null);
     assertThat(updateOffsets(session)).containsExactly("5-0");
+  }
+
+  /**
+   * A dashboard behind on its socket while a printing room is recovered: the history's status and
+   * the newer live one that waited for it merge, the newer wins, and the coalesced frame carries no
+   * offset (it may overtake job updates still waiting).
+   */
+  @Test
+  void aBehindDashboardGetsThePrintersLatestStatusAfterARecoveryWithoutAnOffset() {
+    var session = new ListSession();
+    session.full = true;
+    var subscriber = new Subscriber(session);
+    subscriber.rooms().add(BRANCH_ROOM);
+    Object token = subscriber.recovering(BRANCH_ROOM);
+    var live =
+        List.of(new StatusUpdate("p1", "b1", "error", null, Instant.now(), Offset.parse("20-0")));
+    subscriber.deliverStatus(BRANCH_ROOM, live, RoomHub.statusMessage(live));
+    var old =
+        List.of(
+            new StatusUpdate(
+                "p1", "b1", "busy", null, Instant.now().minusSeconds(1), Offset.parse("10-0")));
+    subscriber.deliverStatusFromHistory(BRANCH_ROOM, old, RoomHub.statusMessage(old));
+    subscriber.recovered(BRANCH_ROOM, token, Offset.parse("10-0"));
+    assertThat(session.written).isEmpty();
+
+    session.full = false;
+    subscriber.flushBacklog(RoomHub::statusMessage);
+    assertThat(session.written).hasSize(1);
+    var updates = session.written.get(0).envelope().data().getJsonArray("updates");
+    assertThat(updates).hasSize(1);
+    assertThat(updates.getJsonObject(0).getString("status")).isEqualTo("error");
+    assertThat(updates.getJsonObject(0).containsKey("offset")).isFalse();
+  }
+
+  @Test
+  void aKeptJobUpdateThatCannotBeKeptForASlowDashboardClosesIt() {
+    var session = new ListSession();
+    session.full = true;
+    var subscriber = new Subscriber(session);
+    subscriber.rooms().add(BRANCH_ROOM);
+    for (int i = 0; i < Subscriber.MAX_BACKLOG_EVENTS; i++) {
+      job(subscriber, "1-" + i);
+    }
+    assertThat(session.closedCode).as("a full backlog alone closes nothing").isZero();
+    job(subscriber, "2-0");
+    assertThat(session.closedCode).isEqualTo(CloseCodes.TRY_AGAIN_LATER);
   }
 
   @Test

@@ -1,0 +1,150 @@
+package dev.printfleet.common.history;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.printfleet.common.config.RedisSettings;
+import dev.printfleet.common.config.Settings;
+import dev.printfleet.testing.RealServersExtension;
+import dev.printfleet.testing.RedisServerHandle;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * A producer's batches against a real Redis made slow (CLIENT PAUSE): one append under way at a
+ * time, what comes meanwhile goes in the next, the stream holds them in the order they are
+ * published, and a step follows what was added before it.
+ */
+@ExtendWith({RealServersExtension.class, VertxExtension.class})
+class KeptBatchesTest {
+
+  @Test
+  void aBatchWaitsForTheAppendUnderWayAndAStepFollowsWhatCameBeforeIt(
+      Vertx vertx, RedisServerHandle server) throws Exception {
+    Redis redis = Redis.createClient(vertx, server.address());
+    var settings = settings(server);
+    var history =
+        new PrintingHistory(
+            vertx, redis, settings, new PrintingHistory.Bounds(100, Duration.ofMinutes(5)));
+    List<String> published = new CopyOnWriteArrayList<>();
+    var batches = batches(vertx, history, published, null);
+
+    // Writes wait 300 ms (within the append's 500 ms timeout): the first append is under way.
+    redis
+        .send(Request.cmd(Command.CLIENT).arg("PAUSE").arg(300).arg("WRITE"))
+        .toCompletionStage()
+        .toCompletableFuture()
+        .get(10, TimeUnit.SECONDS);
+    batches.add("a");
+    batches.flush();
+    batches.add("b");
+    batches.flush();
+    batches.add("c");
+    batches.flushThen(() -> published.add("step"));
+    batches.add("d");
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> published.contains("step"));
+    await().atMost(Duration.ofSeconds(10)).until(() -> published.size() == 4);
+    assertThat(published).containsExactly("a", "b,c", "step", "d");
+
+    assertThat(jobIds(redis, settings)).containsExactly("a", "b", "c", "d");
+    redis.close();
+  }
+
+  /**
+   * With an offset wait (statuses), a batch waits at most that long, and one that comes while an
+   * append is under way goes out at once; both without offsets, and kept all the same, in order.
+   */
+  @Test
+  void withAnOffsetWaitASlowAppendHoldsNothingBackAndKeepsTheOrder(
+      Vertx vertx, RedisServerHandle server) throws Exception {
+    Redis redis = Redis.createClient(vertx, server.address());
+    var settings = settings(server);
+    var history =
+        new PrintingHistory(
+            vertx, redis, settings, new PrintingHistory.Bounds(100, Duration.ofMinutes(5)));
+    List<String> published = new CopyOnWriteArrayList<>();
+    var batches = batches(vertx, history, published, Duration.ofMillis(20));
+
+    batches.add("fast");
+    batches.flush();
+    await().atMost(Duration.ofSeconds(10)).until(() -> published.size() == 1);
+    assertThat(published).containsExactly("fast");
+
+    redis
+        .send(Request.cmd(Command.CLIENT).arg("PAUSE").arg(400).arg("WRITE"))
+        .toCompletionStage()
+        .toCompletableFuture()
+        .get(10, TimeUnit.SECONDS);
+    long start = System.nanoTime();
+    batches.add("a");
+    batches.flush();
+    await().atMost(Duration.ofSeconds(10)).until(() -> published.size() == 2);
+    batches.add("b");
+    batches.flushThen(() -> published.add("step"));
+    assertThat(published).containsExactly("fast", "a not kept", "b not kept", "step");
+    assertThat(Duration.ofNanos(System.nanoTime() - start))
+        .as("out before the pause ended")
+        .isLessThan(Duration.ofMillis(350));
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> jobIds(redis, settings).size() == 3);
+    assertThat(jobIds(redis, settings)).containsExactly("fast", "a", "b");
+    redis.close();
+  }
+
+  private static RedisSettings settings(RedisServerHandle server) {
+    return RedisSettings.from(
+        new Settings(
+            Map.of(
+                "REDIS_CONNECTION_ADDRESS",
+                server.address(),
+                "REDIS_KEY_NAMESPACE",
+                "batches-" + UUID.randomUUID().toString().substring(0, 8))));
+  }
+
+  private static KeptBatches<String> batches(
+      Vertx vertx, PrintingHistory history, List<String> published, Duration offsetWait) {
+    return new KeptBatches<>(
+        vertx,
+        history,
+        1_000,
+        job ->
+            new PrintingHistory.Event(
+                "acme", "b1", PrintingHistory.JOB_UPDATE, new JsonObject().put("jobId", job)),
+        (job, offset) -> offset == null ? job + " not kept" : job,
+        batch -> published.add(String.join(",", batch)),
+        offsetWait);
+  }
+
+  /** The job ids of acme's stream, oldest first. */
+  private static List<String> jobIds(Redis redis, RedisSettings settings) throws Exception {
+    Response entries =
+        redis
+            .send(
+                Request.cmd(Command.XRANGE)
+                    .arg(PrintingHistory.streamKey(settings, "acme"))
+                    .arg("-")
+                    .arg("+"))
+            .toCompletionStage()
+            .toCompletableFuture()
+            .get(10, TimeUnit.SECONDS);
+    return entries.stream()
+        .map(
+            e ->
+                new JsonObject(e.get(1).get(1).toString()).getJsonObject("data").getString("jobId"))
+        .toList();
+  }
+}
