@@ -215,6 +215,57 @@ class SocketIoWireTest extends GatewayTestBase {
     assertThat(closed(sid)).isTrue();
   }
 
+  /**
+   * Joining and leaving a namespace again and again: each CONNECT on a joined connection counts,
+   * and the 65th on one connection closes it.
+   */
+  @Test
+  void aConnectionSendsAtMost64Connects() {
+    String sid = handshake();
+    String token = issuer.user("flo", Role.USER, "acme", List.of(), Duration.ofMinutes(5));
+    post(url(sid), "40/orders,{\"token\":\"" + token + "\"}");
+    pollFor(sid, "40/orders,{\"sid\":");
+    for (int i = 2; i <= 64; i++) {
+      post(url(sid), "40/availability,{\"token\":\"" + token + "\"}");
+      pollFor(sid, "40/availability,{\"sid\":");
+      post(url(sid), "41/availability,");
+    }
+    post(url(sid), "40/availability,{\"token\":\"" + token + "\"}");
+    assertThat(closed(sid)).isTrue();
+  }
+
+  /** A CONNECT past the connection's rate limit is refused rate_limited, not the connection. */
+  @Test
+  void aConnectPastTheRateLimitIsRefusedRateLimited() {
+    var limited =
+        gateway(
+            Map.of(
+                "PRINTFLEET_WS_MAX_MESSAGE", "65536",
+                "PRINTFLEET_WS_RATE_BURST", "3",
+                "PRINTFLEET_WS_RATE_PER_SECOND", "1"));
+    String limitedBase =
+        "http://127.0.0.1:" + limited.httpPort() + "/socket.io/?EIO=4&transport=polling";
+    var open = get(limitedBase);
+    String sid = new JsonObject(open.body().substring(1)).getString("sid");
+    String at = limitedBase + "&sid=" + sid;
+    String token = issuer.user("flo", Role.USER, "acme", List.of(), Duration.ofMinutes(5));
+    post(at, "40/orders,{\"token\":\"" + token + "\"}");
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> get(at).body().contains("40/orders,{\"sid\":"));
+    // Three frames take the burst; the CONNECT right after them is one too many.
+    String subscribe = "42/orders,[\"subscribe\",{\"rooms\":[\"orders:branch:b1\"]}]";
+    post(
+        at,
+        String.join(
+            RS, subscribe, subscribe, subscribe, "40/availability,{\"token\":\"" + token + "\"}"));
+    var answers = new StringBuilder();
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> answers.append(get(at).body()).toString().contains("44/availability,"));
+    assertThat(answers.toString()).contains("\"rate_limited\"").doesNotEndWith("1");
+  }
+
   /** A second CONNECT to a namespace, in the same POST as the first or after it was joined. */
   @Test
   void aSecondConnectToTheSameNamespaceClosesTheConnection() {

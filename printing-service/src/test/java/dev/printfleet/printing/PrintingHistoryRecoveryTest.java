@@ -198,7 +198,7 @@ class PrintingHistoryRecoveryTest extends PrintingTestBase {
     assertThat(after.stream().map(Kept::offset).toList())
         .as("in the history's order (statuses read together share an offset)")
         .isSortedAccordingTo(BY_OFFSET);
-    assertThat(after.stream().filter(e -> e.jobId() != null).map(Kept::offset).toList())
+    assertThat(after.stream().filter(e -> e.jobId() != null).map(e -> e.jobId() + e.state()))
         .as("each job update once")
         .doesNotHaveDuplicates();
     assertThat(statesByJob(after))
@@ -208,8 +208,10 @@ class PrintingHistoryRecoveryTest extends PrintingTestBase {
     assertThat(after.stream().filter(e -> "s1-p1".equals(e.printerId())).map(Kept::state))
         .containsExactlyElementsOf(STATUSES);
     assertThat(recovered)
-        .as("only job updates after the offset; statuses of the second before it may come again")
-        .allMatch(e -> e.jobId() == null || BY_OFFSET.compare(e.offset(), since) > 0);
+        .as(
+            "job updates from the offset's entry on (it may hold more than the client had);"
+                + " statuses of the second before it may come again")
+        .allMatch(e -> e.jobId() == null || BY_OFFSET.compare(e.offset(), since) >= 0);
 
     // Then live, not twice.
     String live = submit("h1-p1");
@@ -219,7 +221,7 @@ class PrintingHistoryRecoveryTest extends PrintingTestBase {
         .until(() -> statesByJob(kept(back)).getOrDefault(live, List.of()).size() == 3);
     assertThat(statesByJob(kept(back)).get(live))
         .containsExactly("queued", "dispatched", "printed");
-    assertThat(statesByJob(kept(back))).hasSize(4);
+    assertThat(statesByJob(kept(back))).doesNotContainKey(jobs.get("b2").get(0));
   }
 
   @Test
@@ -233,7 +235,11 @@ class PrintingHistoryRecoveryTest extends PrintingTestBase {
     await()
         .atMost(Duration.ofSeconds(10))
         .until(() -> statesByJob(kept(back)).values().stream().mapToInt(List::size).sum() >= 12);
-    var states = statesByJob(kept(back));
+    var states =
+        statesByJob(
+            kept(back).stream()
+                .filter(e -> e.offset() != null && BY_OFFSET.compare(e.offset(), since) > 0)
+                .toList());
     List<String> all = new ArrayList<>(jobs.get("b1"));
     all.addAll(jobs.get("b2"));
     assertThat(states)

@@ -51,8 +51,8 @@ public final class PrintingHistory {
   /** How long after a failed append no other is tried, and between tries to record gaps. */
   static final Duration FAIL_FAST = Duration.ofSeconds(5);
 
-  /** Statuses in one entry at most (about 15 KiB). */
-  static final int STATUSES_PER_ENTRY = 100;
+  /** Events in one entry at most (about 20 KiB). */
+  static final int EVENTS_PER_ENTRY = 100;
 
   /** The entry field holding the message JSON, as the channels' streams. */
   public static final String FIELD = "m";
@@ -84,8 +84,8 @@ public final class PrintingHistory {
   /**
    * How much history a company keeps: {@code PRINTFLEET_PRINTING_HISTORY_SIZE} entries (default
    * 1,000, at most 10,000; 0 keeps none) no older than {@code PRINTFLEET_PRINTING_HISTORY_AGE}
-   * (default 5 min). An entry is a job update, or the company's statuses one gateway loop read at
-   * once (at most {@link #STATUSES_PER_ENTRY}).
+   * (default 5 min). An entry holds events of the company given together (a producer's batch), at
+   * most {@link #EVENTS_PER_ENTRY}; they share its offset.
    */
   public record Bounds(int size, Duration age) {
 
@@ -111,8 +111,8 @@ public final class PrintingHistory {
   public static final String PRINTER_STATUS = "printer.status";
 
   /**
-   * One event to keep: its frame's type, the data dashboards are sent (for a status, its update),
-   * and its branch.
+   * One event to keep: its frame's type, the data dashboards are sent (for a status, its update;
+   * either names the branch), and its branch.
    */
   public record Event(String company, String branch, String type, JsonObject data) {
 
@@ -213,7 +213,7 @@ public final class PrintingHistory {
   /**
    * Appends the events to their companies' streams (one script per company: Redis Cluster takes
    * none across keys); answers their offsets in the order given, null for those not kept. Never
-   * fails. The statuses of a company in one call share an entry, so an offset.
+   * fails. The events of a company in one call share entries, so offsets.
    */
   public Future<String[]> append(List<Event> events) {
     String[] offsets = new String[events.size()];
@@ -244,26 +244,18 @@ public final class PrintingHistory {
             .arg(gapKey(settings, company))
             .arg(bounds.size())
             .arg(bounds.age().toMillis());
-    // A job update is an entry; the statuses given together (one loop's turn) share one.
+    // The events given together share entries of at most EVENTS_PER_ENTRY, so offsets: one
+    // script and a few entries per batch, not one per event.
     int[] entryOf = new int[indexes.size()];
     List<JsonObject> entries = new ArrayList<>();
-    JsonArray statuses = null;
+    JsonArray kept = null;
     for (int n = 0; n < indexes.size(); n++) {
       Event event = events.get(indexes.get(n));
-      if (PRINTER_STATUS.equals(event.type())) {
-        if (statuses == null || statuses.size() == STATUSES_PER_ENTRY) {
-          statuses = new JsonArray();
-          entries.add(new JsonObject().put("type", PRINTER_STATUS).put("updates", statuses));
-        }
-        statuses.add(event.data());
-      } else {
-        statuses = null;
-        entries.add(
-            new JsonObject()
-                .put("type", event.type())
-                .put("branch", event.branch())
-                .put("data", event.data()));
+      if (kept == null || kept.size() == EVENTS_PER_ENTRY) {
+        kept = new JsonArray();
+        entries.add(new JsonObject().put("events", kept));
       }
+      kept.add(new JsonObject().put("type", event.type()).put("data", event.data()));
       entryOf[n] = entries.size() - 1;
     }
     entries.forEach(entry -> script.arg(entry.encode()));

@@ -142,9 +142,8 @@ class KeptBatchesTest {
             .toCompletableFuture()
             .get(10, TimeUnit.SECONDS);
     return entries.stream()
-        .map(
-            e ->
-                new JsonObject(e.get(1).get(1).toString()).getJsonObject("data").getString("jobId"))
+        .flatMap(e -> new JsonObject(e.get(1).get(1).toString()).getJsonArray("events").stream())
+        .map(e -> ((JsonObject) e).getJsonObject("data").getString("jobId"))
         .toList();
   }
 }

@@ -60,7 +60,10 @@ class PrintingHistoryTest {
 
   private static PrintingHistory.Event event(String company, String branch, String job) {
     return new PrintingHistory.Event(
-        company, branch, PrintingHistory.JOB_UPDATE, new JsonObject().put("jobId", job));
+        company,
+        branch,
+        PrintingHistory.JOB_UPDATE,
+        new JsonObject().put("jobId", job).put("branch", branch));
   }
 
   /** The job ids of a company's stream, oldest first, with their offsets. */
@@ -72,15 +75,18 @@ class PrintingHistoryTest {
                 .arg("-")
                 .arg("+"));
     return entries.stream()
-        .map(
-            entry -> {
-              var message = new JsonObject(entry.get(1).get(1).toString());
-              return entry.get(0).toString()
-                  + " "
-                  + message.getString("branch")
-                  + " "
-                  + message.getJsonObject("data").getString("jobId");
-            })
+        .flatMap(
+            entry ->
+                new JsonObject(entry.get(1).get(1).toString())
+                    .getJsonArray("events").stream()
+                        .map(e -> ((JsonObject) e).getJsonObject("data"))
+                        .map(
+                            data ->
+                                entry.get(0).toString()
+                                    + " "
+                                    + data.getString("branch")
+                                    + " "
+                                    + data.getString("jobId")))
         .toList();
   }
 
@@ -97,14 +103,18 @@ class PrintingHistoryTest {
                     event("globex", "g1", "k1"),
                     event("acme", "b2", "j2"))));
 
+    // A company's events given together share an entry, so an offset.
+    assertThat(offsets[0]).isEqualTo(offsets[2]).isNotEqualTo(offsets[1]);
     assertThat(stream("acme")).containsExactly(offsets[0] + " b1 j1", offsets[2] + " b2 j2");
     assertThat(stream("globex")).containsExactly(offsets[1] + " g1 k1");
 
-    // Bounded: the company's last three events.
-    join(history.append(List.of(event("acme", "b1", "j3"), event("acme", "b1", "j4"))));
+    // Bounded: the company's last three entries.
+    for (String job : List.of("j3", "j4", "j5")) {
+      join(history.append(List.of(event("acme", "b1", job))));
+    }
     assertThat(stream("acme"))
         .extracting(e -> e.substring(e.lastIndexOf(' ') + 1))
-        .containsExactly("j2", "j3", "j4");
+        .containsExactly("j3", "j4", "j5");
     assertThat(
             send(Request.cmd(Command.PTTL).arg(PrintingHistory.streamKey(settings, "acme")))
                 .toLong())
@@ -165,29 +175,29 @@ class PrintingHistoryTest {
   }
 
   @Test
-  void theStatusesOfACompanyAppendedTogetherShareAnEntry() throws Exception {
+  void anEntryHoldsAtMostAHundredEvents() throws Exception {
     var history =
         new PrintingHistory(
             vertx, redis, settings, new PrintingHistory.Bounds(10, Duration.ofMinutes(5)));
     var at = java.time.Instant.parse("2026-12-06T10:00:00Z");
-    String[] offsets =
-        join(
-            history.append(
-                List.of(
-                    status("acme", "b1", "p1", at),
-                    status("acme", "b2", "p2", at),
-                    status("globex", "g1", "q1", at))));
-    assertThat(offsets[0]).isEqualTo(offsets[1]).isNotEqualTo(offsets[2]);
+    List<PrintingHistory.Event> events = new java.util.ArrayList<>();
+    for (int i = 0; i < 150; i++) {
+      events.add(status("acme", "b" + (i % 2), "p" + i, at));
+    }
+    String[] offsets = join(history.append(events));
+    assertThat(offsets[0]).isEqualTo(offsets[99]).isNotEqualTo(offsets[100]);
+    assertThat(offsets[100]).isEqualTo(offsets[149]);
     Response entries =
         send(
             Request.cmd(Command.XRANGE)
                 .arg(PrintingHistory.streamKey(settings, "acme"))
                 .arg("-")
                 .arg("+"));
-    assertThat(entries.size()).isOne();
-    var updates = new JsonObject(entries.get(0).get(1).get(1).toString()).getJsonArray("updates");
-    assertThat(updates.stream().map(u -> ((JsonObject) u).getString("branch")))
-        .containsExactly("b1", "b2");
+    assertThat(entries.size()).isEqualTo(2);
+    var first = new JsonObject(entries.get(0).get(1).get(1).toString()).getJsonArray("events");
+    assertThat(first).hasSize(100);
+    assertThat(first.getJsonObject(1).getString("type")).isEqualTo(PrintingHistory.PRINTER_STATUS);
+    assertThat(first.getJsonObject(1).getJsonObject("data").getString("branch")).isEqualTo("b1");
   }
 
   private static PrintingHistory.Event status(

@@ -21,10 +21,10 @@ import java.util.concurrent.TimeUnit;
 public final class ChannelHistory {
 
   /**
-   * One message of the history: its event (a frame type, for printing events) and data; a printing
-   * job update names its branch, a printing status entry holds {@code updates}, each naming its.
+   * One message of the history: a channel's event and data, or a printing entry, whose data holds
+   * its {@code events} ({@code type} and {@code data}, which names the branch).
    */
-  public record Entry(Offset offset, String event, JsonObject data, String branch) {}
+  public record Entry(Offset offset, String event, JsonObject data) {}
 
   /**
    * A first page of a company's printing events; whether the client's offset is still there; the
@@ -115,12 +115,11 @@ public final class ChannelHistory {
         entries.add(
             new Entry(
                 at,
-                message.getString("event", message.getString("type")),
-                // A printing status entry: the statuses read together, each naming its branch.
-                message.containsKey("updates")
-                    ? new JsonObject().put("updates", message.getJsonArray("updates"))
-                    : message.getJsonObject("data", new JsonObject()),
-                message.getString("branch")));
+                message.getString("event"),
+                // A printing entry: {"events": [{"type", "data"}, ...]}, each naming its branch.
+                message.containsKey("events")
+                    ? new JsonObject().put("events", message.getJsonArray("events"))
+                    : message.getJsonObject("data", new JsonObject())));
       }
     }
     return entries;

@@ -14,7 +14,6 @@ import io.vertx.core.Promise;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -152,15 +151,8 @@ final class ChannelRecovery {
             room.channel(),
             entry.offset(),
             RoomHub.channelMessage(room.channel(), entry.event(), entry.data(), entry.offset()));
-      } else if (PrintingHistory.PRINTER_STATUS.equals(entry.event())) {
-        List<StatusUpdate> updates = statuses(entry);
-        if (!updates.isEmpty()) {
-          subscriber.deliverStatusFromHistory(room.key(), updates, RoomHub.statusMessage(updates));
-        }
-      } else if ((branch == null || branch.equals(entry.branch()))
-          && entry.offset().compareTo(since) > 0) {
-        subscriber.deliverFromHistory(
-            room.channel(), entry.offset(), RoomHub.jobUpdate(entry.data(), entry.offset()));
+      } else {
+        deliverPrinting(entry);
       }
     }
     if (page.size() < PAGE + 1 || subscriber.session().isClosed()) {
@@ -173,30 +165,42 @@ final class ChannelRecovery {
   }
 
   /**
-   * The statuses of a printing entry this room sends, each with the entry's offset: its branch's
-   * (any, for the company room); the entries of the second before the client's offset are sent too.
+   * The events of a printing entry this room sends, in order, each with the entry's offset: its
+   * branch's (any, for the company room); of the entry at the client's offset too (the client may
+   * hold only some of them), and of the second before it its statuses.
    */
-  private List<StatusUpdate> statuses(ChannelHistory.Entry entry) {
-    List<StatusUpdate> updates = new ArrayList<>();
-    for (Object each : entry.data().getJsonArray("updates", new JsonArray())) {
-      if (each instanceof JsonObject u
-          && (branch == null || branch.equals(u.getString("branch")))) {
-        try {
-          updates.add(
-              new StatusUpdate(
-                  u.getString("printerId"),
-                  u.getString("branch"),
-                  u.getString("status"),
-                  u.getString("detail"),
-                  Instant.parse(u.getString("at")),
-                  entry.offset()));
-        } catch (RuntimeException e) {
-          // Written by printfleet; an entry it cannot read is left out, not the recovery.
-          log.debug("A printing status entry could not be read offset={}", entry.offset(), e);
+  private void deliverPrinting(ChannelHistory.Entry entry) {
+    int order = entry.offset().compareTo(since);
+    for (Object each : entry.data().getJsonArray("events", new JsonArray())) {
+      if (!(each instanceof JsonObject event)
+          || !(event.getValue("data") instanceof JsonObject data)
+          || branch != null && !branch.equals(data.getString("branch"))) {
+        continue;
+      }
+      String type = event.getString("type");
+      try {
+        if (PrintingHistory.PRINTER_STATUS.equals(type)) {
+          var update =
+              List.of(
+                  new StatusUpdate(
+                      data.getString("printerId"),
+                      data.getString("branch"),
+                      data.getString("status"),
+                      data.getString("detail"),
+                      Instant.parse(data.getString("at")),
+                      entry.offset()));
+          subscriber.deliverStatusFromHistory(room.key(), update, RoomHub.statusMessage(update));
+        } else if (PrintingHistory.JOB_UPDATE.equals(type) && order >= 0) {
+          // Under the job's key, as live updates: a behind dashboard keeps the job's latest.
+          subscriber.deliverEvent(
+              Subscriber.KEPT_KEY + "job:" + data.getString("jobId"),
+              RoomHub.jobUpdate(data, entry.offset()));
         }
+      } catch (RuntimeException e) {
+        // Written by printfleet; an event it cannot read is left out, not the recovery.
+        log.debug("A printing history event could not be read offset={}", entry.offset(), e);
       }
     }
-    return updates;
   }
 
   private void readNext() {

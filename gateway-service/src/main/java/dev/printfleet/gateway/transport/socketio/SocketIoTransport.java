@@ -405,7 +405,7 @@ public final class SocketIoTransport {
       }
       if (packet.type() == SocketPacket.Type.CONNECT && joiningOrJoined(packet.namespace())) {
         // Whether the first one was admitted already (its checks can all answer at once) or is
-        // still checked, the same answer: Socket.IO's own server closes the connection too.
+        // still checked, the same answer (Socket.IO's own server closes on a joined one).
         engine.close("a second CONNECT to " + packet.namespace());
         return;
       }
