@@ -67,6 +67,20 @@ class UserConnectionLimitTest extends GatewayTestBase {
     assertThat(refused).isGreaterThanOrEqualTo(4);
   }
 
+  /** The default: ten sockets of one user across two gateways, the eleventh refused. */
+  @Test
+  void theEleventhSocketOfOneUserIsRefusedByDefault() {
+    var first = gateway(Map.of());
+    var second = gateway(Map.of());
+    String alice = token(first, "alice", "acme");
+    for (int i = 0; i < 10; i++) {
+      var on = i % 2 == 0 ? first : second;
+      assertThat(TestSocket.open(client, on.httpPort(), "/ws/client", alice).isOpen()).isTrue();
+    }
+    assertThat(TestSocket.refusal(client, first.httpPort(), "/ws/client", alice, null))
+        .isEqualTo(429);
+  }
+
   /**
    * A drain tells its dashboards to reconnect elsewhere at once: their places are given back first,
    * so the user is not refused on the gateway it comes back to.
