@@ -161,6 +161,7 @@ public final class PrintingHistory {
   private final RedisSettings settings;
   private final Bounds bounds;
   private final Duration failFast;
+  private final Duration appendTimeout;
 
   /**
    * Companies owing a gap, each with the failure it owes it for (a later one owes it again). As
@@ -174,16 +175,22 @@ public final class PrintingHistory {
   private volatile long failFastUntilNanos = System.nanoTime();
 
   public PrintingHistory(Vertx vertx, Redis redis, RedisSettings settings, Bounds bounds) {
-    this(vertx, redis, settings, bounds, FAIL_FAST);
+    this(vertx, redis, settings, bounds, FAIL_FAST, APPEND_TIMEOUT);
   }
 
   PrintingHistory(
-      Vertx vertx, Redis redis, RedisSettings settings, Bounds bounds, Duration failFast) {
+      Vertx vertx,
+      Redis redis,
+      RedisSettings settings,
+      Bounds bounds,
+      Duration failFast,
+      Duration appendTimeout) {
     this.vertx = vertx;
     this.redis = redis;
     this.settings = settings;
     this.bounds = bounds;
     this.failFast = failFast;
+    this.appendTimeout = appendTimeout;
   }
 
   public Bounds bounds() {
@@ -261,7 +268,7 @@ public final class PrintingHistory {
     entries.forEach(entry -> script.arg(entry.encode()));
     return redis
         .send(script)
-        .timeout(APPEND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+        .timeout(appendTimeout.toMillis(), TimeUnit.MILLISECONDS)
         .transform(
             reply -> {
               if (reply.succeeded()) {
@@ -316,7 +323,7 @@ public final class PrintingHistory {
                       .arg(gapKey(settings, company))
                       .arg(streamKey(settings, company))
                       .arg(bounds.age().toMillis()))
-              .timeout(APPEND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+              .timeout(appendTimeout.toMillis(), TimeUnit.MILLISECONDS)
               .onSuccess(id -> owed.remove(company, failure)));
     }
     Future.join(writes)

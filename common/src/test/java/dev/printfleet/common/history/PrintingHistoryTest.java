@@ -138,7 +138,8 @@ class PrintingHistoryTest {
             redis,
             settings,
             new PrintingHistory.Bounds(100, Duration.ofMinutes(5)),
-            Duration.ofSeconds(2));
+            Duration.ofSeconds(2),
+            PrintingHistory.APPEND_TIMEOUT);
     String before = join(history.append(List.of(event("acme", "b1", "kept"))))[0];
     String streamKey = PrintingHistory.streamKey(settings, "acme");
     // Redis refuses the append: the stream's key holds a text.

@@ -96,15 +96,7 @@ public final class Subscriber {
         return;
       }
     }
-    if (canWriteNow()) {
-      session.send(message);
-      return;
-    }
-    var backlog = statusBacklog.computeIfAbsent(room, r -> new LinkedHashMap<>());
-    for (StatusUpdate update : updates) {
-      backlog.put(update.printerId(), update);
-    }
-    markBehind();
+    deliverStatusFromHistory(room, updates, message);
   }
 
   /** An event message, or kept under its key (latest wins) when the socket is behind. */
@@ -153,9 +145,9 @@ public final class Subscriber {
   }
 
   /**
-   * Statuses of a room's history, sent by a recovery: at once, or merged into the room's backlog
-   * (latest per printer) when the socket is behind, where the live ones that waited for the
-   * recovery follow them.
+   * Statuses sent at once, or merged into the room's backlog (latest per printer) when the socket
+   * is behind: a room's live ones past its hold and floor, and a recovery's from the history, never
+   * held (the live ones that waited for the recovery follow them into the backlog).
    */
   public void deliverStatusFromHistory(String room, List<StatusUpdate> updates, Outgoing message) {
     if (canWriteNow()) {
