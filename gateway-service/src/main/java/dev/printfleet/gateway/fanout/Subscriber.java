@@ -77,7 +77,7 @@ public final class Subscriber {
    * while the room is recovered, and without the updates its history delivered already.
    */
   public void deliverStatus(String room, List<StatusUpdate> updates, Outgoing message) {
-    if (held(room, () -> deliverStatus(room, updates, message))) {
+    if (!recovering.isEmpty() && held(room, () -> deliverStatus(room, updates, message))) {
       return;
     }
     Offset floor = floors.get(room);
@@ -133,7 +133,8 @@ public final class Subscriber {
       if (!rooms.contains(room)) {
         continue;
       }
-      if (held(room, () -> deliverKept(companyRoom, branchRoom, offset, key, message))) {
+      if (!recovering.isEmpty()
+          && held(room, () -> deliverKept(companyRoom, branchRoom, offset, key, message))) {
         return;
       }
       Offset floor = floors.get(room);
@@ -188,7 +189,7 @@ public final class Subscriber {
    * dropped when the recovery delivered it already, else delivered as any event.
    */
   public void deliverChannel(String room, String channel, Offset offset, Outgoing message) {
-    if (held(room, () -> deliverChannel(room, channel, offset, message))) {
+    if (!recovering.isEmpty() && held(room, () -> deliverChannel(room, channel, offset, message))) {
       return;
     }
     Offset floor = floors.get(room);
