@@ -8,6 +8,7 @@ import dev.printfleet.common.auth.TokenIssuer;
 import dev.printfleet.common.lifecycle.ServiceRuntime;
 import dev.printfleet.common.protocol.Envelope;
 import dev.printfleet.testing.Http;
+import dev.printfleet.testing.TestCluster;
 import dev.printfleet.testing.TestSocket;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -150,6 +151,37 @@ class ChannelsTest extends GatewayTestBase {
           new JsonObject().put("user", userAndCount[i]).put("connections", userAndCount[i + 1]));
     }
     return new JsonObject().put("users", users);
+  }
+
+  /**
+   * More connections in a channel than a presence answer lists: all counted, the answer says so.
+   */
+  @Test
+  void aPresenceAnswerListsAtMostItsCapAndSaysItWasTruncated() {
+    var gateway = gateway(Map.of());
+    String channel = "orders:branch:b1";
+    String key =
+        gateway
+            .settings()
+            .redis()
+            .key(
+                "presence:"
+                    + dev.printfleet.gateway.fanout.RoomPolicy.key(
+                        "acme", dev.printfleet.gateway.fanout.RoomPolicy.Channel.of(channel)));
+    // Members as gateways write them (one per connection), far from their expiry.
+    int count = dev.printfleet.gateway.channels.ChannelPresence.MAX_LISTED + 1;
+    long until = System.currentTimeMillis() + 600_000;
+    var add = io.vertx.redis.client.Request.cmd(io.vertx.redis.client.Command.ZADD).arg(key);
+    for (int i = 0; i < count; i++) {
+      add.arg(until).arg(String.format("acme:user-%04d|s%d", i, i));
+    }
+    TestCluster.join(gateway.redis().send(add));
+
+    String service = GatewayHarness.issuer(gateway).service("orders-backend", "acme", HOUR);
+    var answer = presence(gateway, channel, service);
+    assertThat(answer.getInteger("connections")).isEqualTo(count);
+    assertThat(answer.getBoolean("truncated")).isTrue();
+    assertThat(answer.getJsonArray("users")).hasSize(count - 1);
   }
 
   @Test
