@@ -1,0 +1,58 @@
+package dev.printfleet.printing.jobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.printfleet.testing.PostgresServerHandle;
+import dev.printfleet.testing.RealServersExtension;
+import java.sql.DriverManager;
+import org.flywaydb.core.Flyway;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * job_history has no foreign key to jobs (V6: it cost a lookup and a row lock per history row), and
+ * still goes with its job: a job deleted by hand, alone or many in one statement, leaves no history
+ * behind, and the other jobs' history stays.
+ */
+@ExtendWith(RealServersExtension.class)
+class JobHistoryTableTest {
+
+  @Test
+  void aDeletedJobTakesItsHistoryWithItAndNoOtherJobs(PostgresServerHandle postgres)
+      throws Exception {
+    String url = postgres.jdbcUrl(postgres.createDatabase("history"));
+    Flyway.configure()
+        .dataSource(url, postgres.user(), postgres.password())
+        .locations("classpath:db/migration")
+        .load()
+        .migrate();
+    try (var connection = DriverManager.getConnection(url, postgres.user(), postgres.password());
+        var sql = connection.createStatement()) {
+      for (int n = 1; n <= 3; n++) {
+        String id = "00000000-0000-0000-0000-00000000000" + n;
+        sql.execute(
+            "INSERT INTO jobs (id, company, branch, printer_id, state, copies, content_type, content)"
+                + " VALUES ('"
+                + id
+                + "', 'acme', 'b1', 'p1', 'printed', 1, 'text/plain', 'x')");
+        sql.execute(
+            "INSERT INTO job_history (job_id, state) VALUES ('"
+                + id
+                + "', 'accepted'), ('"
+                + id
+                + "', 'printed')");
+      }
+      sql.execute("DELETE FROM jobs WHERE id = '00000000-0000-0000-0000-000000000001'");
+      sql.execute(
+          "DELETE FROM jobs WHERE id IN ('00000000-0000-0000-0000-000000000002',"
+              + " '00000000-0000-0000-0000-000000000009')");
+      try (var left =
+          sql.executeQuery("SELECT job_id::text, count(*) FROM job_history GROUP BY job_id")) {
+        assertThat(left.next()).isTrue();
+        assertThat(left.getString(1)).isEqualTo("00000000-0000-0000-0000-000000000003");
+        assertThat(left.getInt(2)).isEqualTo(2);
+        assertThat(left.next()).isFalse();
+      }
+    }
+  }
+}
