@@ -8,7 +8,7 @@
 # The gateway and printing service run in one JVM on embedded Redis and PostgreSQL (dev launcher);
 # the load generator is a separate JVM. The JSON report is written to target/bench/.
 # DISPATCH_LOAD_ARGS: more options for the load generator's jobs command (bench/fairness.sh sets
-# --backlog); DISPATCH_LOAD_JAVA_OPTS: more JVM options for the load generator; DISPATCH_SERVICE_JAVA_OPTS: more JVM options for the services' JVM only, e.g. a flight recording
+# --backlog); DISPATCH_LOAD_JAVA_OPTS: more JVM options for the load generator (it runs on ZGC); DISPATCH_SERVICE_JAVA_OPTS: more JVM options for the services' JVM only, e.g. a flight recording
 # of the measured run: -XX:StartFlightRecording=delay=30s,duration=30s,filename=/tmp/jfr/svc.jfr
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -32,7 +32,6 @@ source "$ROOT/scripts/bench-lib.sh"
 SECRET="bench-secret-0123456789-0123456789-0123456789"
 GW=$(free_port); PR=$(free_port)
 PRINTFLEET_JWT_SECRET=$SECRET PRINTFLEET_GATEWAY_HTTP_PORT=$GW PRINTFLEET_PRINTING_HTTP_PORT=$PR \
-  PRINTFLEET_PG_POOL_SIZE=${PRINTFLEET_PG_POOL_SIZE:-16} \
   java $PRINTFLEET_JAVA_OPTS ${DISPATCH_SERVICE_JAVA_OPTS:-} -Xmx2g -jar dev-launcher/target/dev-launcher.jar \
   --services gateway,printing --agents 0 --duration 60m >"$WORK/services.log" 2>&1 &
 SVC_PID=$!
@@ -92,7 +91,9 @@ if [[ -n "${DISPATCH_REDIS_PAUSE:-}" ]]; then
   PIDS+=("$!")
 fi
 status=0
-java $PRINTFLEET_JAVA_OPTS -Xmx1g ${DISPATCH_LOAD_JAVA_OPTS:-} -jar simulator/target/simulator.jar jobs --port "$GW" --api-port "$PR" --secret "$SECRET" \
+# The load generator runs on ZGC: its latencies are measured on its own clock, and a G1 pause of
+# its own (10 to 95 ms every few seconds here) would be counted as the services' latency.
+java $PRINTFLEET_JAVA_OPTS -Xmx1g -XX:+UseZGC ${DISPATCH_LOAD_JAVA_OPTS:-} -jar simulator/target/simulator.jar jobs --port "$GW" --api-port "$PR" --secret "$SECRET" \
   --agents "$AGENTS" --rate "$RATE" --duration "$DURATION" --warmup "$WARMUP_S" --ready-file "$WORK/measuring" \
   --sample "http://127.0.0.1:$GW" --report "$REPORT" ${DISPATCH_LOAD_ARGS:-} >"$WORK/load.log" 2>&1 || status=$?
 t1=$(awk '{print $14 + $15}' "/proc/$SVC_PID/stat")
@@ -125,6 +126,18 @@ report["servicesCpu"] = {"seconds": seconds, "perThousandJobs": per1000, "jobs":
 json.dump(report, open(sys.argv[1], "w"), indent=2)
 print(f"all service processes (JVM, Redis, PostgreSQL) over the measured run: CPU {seconds} s, "
       f"{per1000} s per 1,000 jobs delivered (JVM {jvm} s, Redis and PostgreSQL {round(seconds - jvm, 2)} s)")
+PY
+fi
+if [[ "$WARMUP_S" -gt 0 && -s "$REPORT" ]]; then
+  # Whether the services kept up with the warm-up's ramp, or the measured run began with a backlog:
+  # the report's timelineFromWarmup, second by second from the warm-up's start.
+  python3 - "$REPORT" "$WARMUP_S" <<'PY'
+import json, sys
+report, warmup = json.load(open(sys.argv[1])), int(sys.argv[2])
+rows = [e for e in report.get("timelineFromWarmup", []) if warmup - 5 <= e["s"] < warmup]
+cells = [f"{'-' if e.get('toAgentP99Ms') is None else round(e['toAgentP99Ms'])}" for e in rows]
+print(f"warm-up's last {len(rows)} s, POST->agent p99 per second (ms): {' '.join(cells)}"
+      " (seconds over the measured p99 mean the run began behind)")
 PY
 fi
 if [[ -n "$REDIS_PID" ]]; then

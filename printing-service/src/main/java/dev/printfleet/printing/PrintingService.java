@@ -117,7 +117,7 @@ public final class PrintingService implements ServiceDefinition<PrintingConfig> 
                             Status.KO(
                                 new JsonObject().put("error", String.valueOf(e.getMessage()))))
                     .onComplete(promise));
-    var jobs = new JobStore(pool, pg.poolSize());
+    var jobs = new JobStore(pool);
     var printers = new PrinterStore(pool);
     var breakers =
         new Breakers(

@@ -168,6 +168,10 @@ final class JobLoad implements Callable<Integer> {
   }
 
   private final Map<Integer, Tracked> submitted = new ConcurrentHashMap<>();
+
+  /** The warm-up's jobs once the measured run began: counted in {@link #wholeRun} only. */
+  private final Map<Integer, Tracked> warmedUp = new ConcurrentHashMap<>();
+
   private final Map<String, Long> finalAt = new ConcurrentHashMap<>();
   private final Map<String, String> finalState = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> errors = new ConcurrentHashMap<>();
@@ -175,6 +179,13 @@ final class JobLoad implements Callable<Integer> {
   private final AtomicLong statusFrames = new AtomicLong();
   private final AtomicLong statusUpdates = new AtomicLong();
   private MetricsSampler sampler;
+
+  /**
+   * Every job's second from the warm-up's start ({@code timelineFromWarmup} in the report: {@code
+   * s} counts from there, the measured run begins at {@code warmupS}): whether the services kept up
+   * with the ramp, or carried a backlog into the measured run.
+   */
+  private volatile Timeline wholeRun;
 
   @Override
   public Integer call() throws Exception {
@@ -257,7 +268,7 @@ final class JobLoad implements Callable<Integer> {
     // The warm-up is the same load (ramped up over its first half) without a gap: the measured run
     // begins at a job number while jobs keep going out at the rate (a warm-up that drained first
     // and started again measured seconds of a restart from idle, not the steady state). Warm-up
-    // jobs are then forgotten.
+    // jobs are then set aside: counted in the whole run's timeline only.
     int rampS = warmupS / 2;
     int warmupJobs = (int) dueAfter(warmupS * 1_000_000_000L, rampS);
     var measuredFrom = new java.util.concurrent.CompletableFuture<Long>();
@@ -265,7 +276,16 @@ final class JobLoad implements Callable<Integer> {
     Runnable measure =
         () -> {
           connectsBefore.set(fleet.stream().mapToLong(SimulatedAgent::connects).sum());
-          submitted.keySet().removeIf(n -> n < warmupJobs);
+          submitted
+              .entrySet()
+              .removeIf(
+                  e -> {
+                    if (e.getKey() >= warmupJobs) {
+                      return false;
+                    }
+                    warmedUp.put(e.getKey(), e.getValue());
+                    return true;
+                  });
           errors.clear();
           duplicatesReceived.set(0);
           statusFrames.set(0);
@@ -290,6 +310,7 @@ final class JobLoad implements Callable<Integer> {
     System.out.printf(
         "submitting %d jobs/s for %d s to %d printers of %d agents%n",
         rate, durationS, printerIds.size(), agents);
+    wholeRun = new Timeline(System.nanoTime());
     submitAtRate(vertx, api, user, printerIds, warmupS + durationS, rampS, warmupJobs, measure);
     long started = measuredFrom.getNow(System.nanoTime());
     long submittedAt = System.nanoTime();
@@ -545,15 +566,26 @@ final class JobLoad implements Callable<Integer> {
     if (!text.startsWith("loadgen ")) {
       return;
     }
-    Tracked t = submitted.get(Integer.parseInt(text.substring("loadgen ".length()).trim()));
-    if (t == null) {
-      return;
+    int n = Integer.parseInt(text.substring("loadgen ".length()).trim());
+    Tracked t = submitted.get(n);
+    if (t != null) {
+      if (!firstReceipt(t, now)) {
+        duplicatesReceived.incrementAndGet();
+      }
+    } else if (warmedUp.containsKey(n)) {
+      firstReceipt(warmedUp.get(n), now);
     }
-    if (t.receivedAt == 0) {
-      t.receivedAt = now;
-    } else {
-      duplicatesReceived.incrementAndGet();
+  }
+
+  /** Notes a job's first arrival at its agent; false for a duplicate. */
+  private boolean firstReceipt(Tracked t, long now) {
+    if (t.receivedAt != 0) {
+      return false;
     }
+    t.receivedAt = now;
+    wholeRun.count("received", now, 1);
+    wholeRun.latency("toAgent", t.postedAt, now - t.postedAt);
+    return true;
   }
 
   private void submit(HttpClient api, String user, int n, String printerId) {
@@ -584,6 +616,9 @@ final class JobLoad implements Callable<Integer> {
                           if (response.statusCode() == 201 || response.statusCode() == 200) {
                             tracked.id = new JsonObject(b).getString("id");
                             tracked.acceptedAt = System.nanoTime();
+                            wholeRun.count("accepted", tracked.acceptedAt, 1);
+                            wholeRun.latency(
+                                "post201", tracked.postedAt, tracked.acceptedAt - tracked.postedAt);
                           } else {
                             tracked.acceptedAt = -1;
                             error("http_" + response.statusCode());
@@ -765,7 +800,8 @@ final class JobLoad implements Callable<Integer> {
             .put("services", sampler.toJson())
             .put("lost", lost.size())
             .put("lostJobs", new JsonArray(lost.stream().limit(50).toList()))
-            .put("timeline", timeline);
+            .put("timeline", timeline)
+            .put("timelineFromWarmup", wholeRun.json());
     System.out.printf(
         "accepted %d of %d jobs (%d/s); agents received %d (%d duplicates); final on dashboard %d; lost %d%n",
         acceptedCount,
