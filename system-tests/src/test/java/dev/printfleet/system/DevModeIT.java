@@ -81,7 +81,12 @@ class DevModeIT {
     Path root = Path.of(System.getProperty("printfleet.root", "..")).toAbsolutePath().normalize();
     try (var dev =
         ServiceProcess.run(
+            // A terminal runs its foreground job with SIGINT's default action; a test run
+            // started in the background of a script inherits it ignored, and a shell cannot trap
+            // a signal ignored when it started: env restores the default first.
             List.of(
+                "env",
+                "--default-signal=INT,QUIT",
                 "setsid",
                 root.resolve("scripts/dev-run.sh").toString(),
                 "--agents",
