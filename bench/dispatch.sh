@@ -8,7 +8,7 @@
 # The gateway and printing service run in one JVM on embedded Redis and PostgreSQL (dev launcher);
 # the load generator is a separate JVM. The JSON report is written to target/bench/.
 # DISPATCH_LOAD_ARGS: more options for the load generator's jobs command (bench/fairness.sh sets
-# --backlog); DISPATCH_LOAD_JAVA_OPTS: more JVM options for the load generator (it runs on ZGC); DISPATCH_SERVICE_JAVA_OPTS: more JVM options for the services' JVM only, e.g. a flight recording
+# --backlog); DISPATCH_LOAD_JAVA_OPTS: more JVM options for the load generator (it runs on ZGC: no other collector flag); DISPATCH_SERVICE_JAVA_OPTS: more JVM options for the services' JVM only, e.g. a flight recording
 # of the measured run: -XX:StartFlightRecording=delay=30s,duration=30s,filename=/tmp/jfr/svc.jfr
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -91,9 +91,12 @@ if [[ -n "${DISPATCH_REDIS_PAUSE:-}" ]]; then
   PIDS+=("$!")
 fi
 status=0
-# The load generator runs on ZGC: its latencies are measured on its own clock, and a G1 pause of
-# its own (10 to 95 ms every few seconds here) would be counted as the services' latency.
-java $PRINTFLEET_JAVA_OPTS -Xmx1g -XX:+UseZGC ${DISPATCH_LOAD_JAVA_OPTS:-} -jar simulator/target/simulator.jar jobs --port "$GW" --api-port "$PR" --secret "$SECRET" \
+# The load generator runs on ZGC (generational: JDK 21 and 22 ask for it): its latencies are
+# measured on its own clock, and a G1 pause of its own (10 to 95 ms every few seconds here) would
+# be counted as the services' latency.
+LOAD_GC="-XX:+UseZGC"
+[[ "$PRINTFLEET_JAVA_MAJOR" -lt 23 ]] && LOAD_GC="$LOAD_GC -XX:+ZGenerational"
+java $PRINTFLEET_JAVA_OPTS -Xmx1g $LOAD_GC ${DISPATCH_LOAD_JAVA_OPTS:-} -jar simulator/target/simulator.jar jobs --port "$GW" --api-port "$PR" --secret "$SECRET" \
   --agents "$AGENTS" --rate "$RATE" --duration "$DURATION" --warmup "$WARMUP_S" --ready-file "$WORK/measuring" \
   --sample "http://127.0.0.1:$GW" --report "$REPORT" ${DISPATCH_LOAD_ARGS:-} >"$WORK/load.log" 2>&1 || status=$?
 t1=$(awk '{print $14 + $15}' "/proc/$SVC_PID/stat")

@@ -44,6 +44,7 @@ find_jdk() {
     export MAVEN_OPTS="$PRINTFLEET_JAVA_OPTS ${MAVEN_OPTS:-}"
   fi
   export PRINTFLEET_JAVA_OPTS
+  export PRINTFLEET_JAVA_MAJOR="$best_major"
 }
 
 # PostgreSQL's initdb and postgres refuse to run as root. As root, re-run this script in a user

@@ -572,8 +572,11 @@ final class JobLoad implements Callable<Integer> {
       if (!firstReceipt(t, now)) {
         duplicatesReceived.incrementAndGet();
       }
-    } else if (warmedUp.containsKey(n)) {
-      firstReceipt(warmedUp.get(n), now);
+    } else {
+      Tracked warm = warmedUp.get(n);
+      if (warm != null) {
+        firstReceipt(warm, now);
+      }
     }
   }
 
