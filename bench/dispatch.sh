@@ -140,7 +140,7 @@ report, warmup = json.load(open(sys.argv[1])), int(sys.argv[2])
 rows = [e for e in report.get("timelineFromWarmup", []) if warmup - 5 <= e["s"] < warmup]
 cells = [f"{'-' if e.get('toAgentP99Ms') is None else round(e['toAgentP99Ms'])}" for e in rows]
 print(f"warm-up's last {len(rows)} s, POST->agent p99 per second (ms): {' '.join(cells)}"
-      " (seconds over the measured p99 mean the run began behind)")
+      " (far above the measured p99: the measured minute began behind)")
 PY
 fi
 if [[ -n "$REDIS_PID" ]]; then
