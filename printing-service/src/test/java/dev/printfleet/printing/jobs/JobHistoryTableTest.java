@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.printfleet.testing.PostgresServerHandle;
 import dev.printfleet.testing.RealServersExtension;
 import java.sql.DriverManager;
-import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -20,12 +19,7 @@ class JobHistoryTableTest {
   @Test
   void aDeletedJobTakesItsHistoryWithItAndNoOtherJobs(PostgresServerHandle postgres)
       throws Exception {
-    String url = postgres.jdbcUrl(postgres.createDatabase("history"));
-    Flyway.configure()
-        .dataSource(url, postgres.user(), postgres.password())
-        .locations("classpath:db/migration")
-        .load()
-        .migrate();
+    String url = MigratedDatabase.create(postgres, "history");
     try (var connection = DriverManager.getConnection(url, postgres.user(), postgres.password());
         var sql = connection.createStatement()) {
       for (int n = 1; n <= 3; n++) {

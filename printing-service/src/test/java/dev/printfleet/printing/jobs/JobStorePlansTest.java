@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
-import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -29,12 +28,7 @@ class JobStorePlansTest {
   @Test
   void everyStatementOnOneJobReadsItByItsKeyOnAFreshTable(PostgresServerHandle postgres)
       throws Exception {
-    String url = postgres.jdbcUrl(postgres.createDatabase("plans"));
-    Flyway.configure()
-        .dataSource(url, postgres.user(), postgres.password())
-        .locations("classpath:db/migration")
-        .load()
-        .migrate();
+    String url = MigratedDatabase.create(postgres, "plans");
     Map<String, String> byKey =
         Map.of(
             "FIND", JobStore.FIND,

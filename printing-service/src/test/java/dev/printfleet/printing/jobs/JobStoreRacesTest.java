@@ -10,7 +10,6 @@ import java.sql.SQLException;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -39,12 +38,7 @@ class JobStoreRacesTest {
   @BeforeEach
   void migrate(PostgresServerHandle postgres) throws SQLException {
     this.postgres = postgres;
-    url = postgres.jdbcUrl(postgres.createDatabase("parking"));
-    Flyway.configure()
-        .dataSource(url, postgres.user(), postgres.password())
-        .locations("classpath:db/migration")
-        .load()
-        .migrate();
+    url = MigratedDatabase.create(postgres, "parking");
     try (var connection = connect();
         var sql = connection.createStatement()) {
       sql.execute(

@@ -1,0 +1,21 @@
+package dev.printfleet.printing.jobs;
+
+import dev.printfleet.testing.PostgresServerHandle;
+import org.flywaydb.core.Flyway;
+
+/** A new database on the test server with printing's migrations applied, for JDBC tests. */
+final class MigratedDatabase {
+
+  private MigratedDatabase() {}
+
+  /** The JDBC URL of a new database {@code name}, migrated to the latest schema. */
+  static String create(PostgresServerHandle postgres, String name) {
+    String url = postgres.jdbcUrl(postgres.createDatabase(name));
+    Flyway.configure()
+        .dataSource(url, postgres.user(), postgres.password())
+        .locations("classpath:db/migration")
+        .load()
+        .migrate();
+    return url;
+  }
+}
