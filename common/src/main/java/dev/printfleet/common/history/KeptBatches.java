@@ -125,8 +125,9 @@ public final class KeptBatches<E> {
       batch = take();
       waiting = batch;
     }
+    // Nothing to wait for when the history keeps nothing (its append answers at once).
     long timer =
-        offsetWait == null
+        offsetWait == null || !history.bounds().kept()
             ? -1
             : vertx.setTimer(
                 Math.max(1, offsetWait.toMillis()),

@@ -189,7 +189,7 @@ final class ChannelRecovery {
                       data.getString("detail"),
                       Instant.parse(data.getString("at")),
                       entry.offset()));
-          subscriber.deliverStatusFromHistory(room.key(), update, RoomHub.statusMessage(update));
+          subscriber.deliverStatusUnheld(room.key(), update, RoomHub.statusMessage(update));
         } else if (PrintingHistory.JOB_UPDATE.equals(type) && order >= 0) {
           // Under the job's key, as live updates: a behind dashboard keeps the job's latest.
           subscriber.deliverEvent(

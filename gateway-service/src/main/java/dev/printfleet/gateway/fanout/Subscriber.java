@@ -96,7 +96,7 @@ public final class Subscriber {
         return;
       }
     }
-    deliverStatusFromHistory(room, updates, message);
+    deliverStatusUnheld(room, updates, message);
   }
 
   /** An event message, or kept under its key (latest wins) when the socket is behind. */
@@ -129,20 +129,33 @@ public final class Subscriber {
    */
   public void deliverKept(
       String companyRoom, String branchRoom, Offset offset, String key, Outgoing message) {
-    for (String room : new String[] {companyRoom, branchRoom}) {
-      if (!rooms.contains(room)) {
-        continue;
-      }
-      if (!recovering.isEmpty()
-          && held(room, () -> deliverKept(companyRoom, branchRoom, offset, key, message))) {
-        return;
-      }
-      Offset floor = floors.get(room);
-      if (floor != null && offset != null && offset.compareTo(floor) <= 0) {
-        return;
-      }
+    if (keptWaitsOrWasSent(companyRoom, companyRoom, branchRoom, offset, key, message)
+        || keptWaitsOrWasSent(branchRoom, companyRoom, branchRoom, offset, key, message)) {
+      return;
     }
     deliverEvent(offset == null ? key : KEPT_KEY + key, message);
+  }
+
+  /**
+   * For one of a kept event's two rooms, when this dashboard is in it: whether the event now waits
+   * for the room's recovery, or the recovery sent it already.
+   */
+  private boolean keptWaitsOrWasSent(
+      String room,
+      String companyRoom,
+      String branchRoom,
+      Offset offset,
+      String key,
+      Outgoing message) {
+    if (!rooms.contains(room)) {
+      return false;
+    }
+    if (!recovering.isEmpty()
+        && held(room, () -> deliverKept(companyRoom, branchRoom, offset, key, message))) {
+      return true;
+    }
+    Offset floor = floors.get(room);
+    return floor != null && offset != null && offset.compareTo(floor) <= 0;
   }
 
   /**
@@ -150,7 +163,7 @@ public final class Subscriber {
    * is behind: a room's live ones past its hold and floor, and a recovery's from the history, never
    * held (the live ones that waited for the recovery follow them into the backlog).
    */
-  public void deliverStatusFromHistory(String room, List<StatusUpdate> updates, Outgoing message) {
+  public void deliverStatusUnheld(String room, List<StatusUpdate> updates, Outgoing message) {
     if (canWriteNow()) {
       session.send(message);
       return;

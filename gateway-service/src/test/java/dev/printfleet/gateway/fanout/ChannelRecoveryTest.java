@@ -227,7 +227,7 @@ class ChannelRecoveryTest {
         List.of(
             new StatusUpdate(
                 "p1", "b1", "busy", null, Instant.now().minusSeconds(1), Offset.parse("10-0")));
-    subscriber.deliverStatusFromHistory(BRANCH_ROOM, old, RoomHub.statusMessage(old));
+    subscriber.deliverStatusUnheld(BRANCH_ROOM, old, RoomHub.statusMessage(old));
     subscriber.recovered(BRANCH_ROOM, token, Offset.parse("10-0"));
     assertThat(session.written).isEmpty();
 
