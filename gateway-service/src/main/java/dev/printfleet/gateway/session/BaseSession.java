@@ -4,6 +4,7 @@ import dev.printfleet.common.auth.Principal;
 import dev.printfleet.common.protocol.Envelope;
 import java.time.Instant;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * What every transport's session keeps the same way: identity, rate limit and abuse window,
@@ -26,7 +27,10 @@ public abstract class BaseSession implements Session {
   protected final GatewayMetrics metrics;
   private int solicited;
   private long lastPongNanos = connectedAtNanos;
-  private long lastPingNanos = connectedAtNanos;
+
+  /** When the next ping is due; {@link Long#MIN_VALUE} until the first sweep sets it. */
+  private long nextPingNanos = Long.MIN_VALUE;
+
   private long messagesIn;
   private long messagesOut;
   private long dispatchBytes;
@@ -191,10 +195,27 @@ public abstract class BaseSession implements Session {
     return nowNanos - lastPongNanos;
   }
 
+  /**
+   * Pings when due. The first ping comes at a random moment between half an interval and an
+   * interval after the connection, then one every interval on that phase: sockets that connected
+   * together (a fleet starting, a reconnect storm) are pinged spread over the interval, not all in
+   * one sweep of their event loop, where a thousand pings and their pongs at once delayed every job
+   * on the loop. A sweep late by more than an interval starts the phase again from now.
+   */
   @Override
   public final void pingIfDue(long nowNanos, long intervalNanos) {
-    if (!closed && nowNanos - lastPingNanos >= intervalNanos) {
-      lastPingNanos = nowNanos;
+    if (closed) {
+      return;
+    }
+    if (nextPingNanos == Long.MIN_VALUE) {
+      long half = Math.max(1, intervalNanos / 2);
+      nextPingNanos = connectedAtNanos + half + ThreadLocalRandom.current().nextLong(half);
+    }
+    if (nowNanos - nextPingNanos >= 0) {
+      nextPingNanos =
+          nowNanos - nextPingNanos >= intervalNanos
+              ? nowNanos + intervalNanos
+              : nextPingNanos + intervalNanos;
       ping();
     }
   }

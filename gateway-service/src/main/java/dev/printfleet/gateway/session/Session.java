@@ -126,6 +126,6 @@ public interface Session {
   /** Time since the peer last answered a ping. */
   long sincePongNanos(long nowNanos);
 
-  /** Pings the peer when the last ping is older than the interval. */
+  /** Pings the peer when its ping is due: one every interval, on a phase of its own. */
   void pingIfDue(long nowNanos, long intervalNanos);
 }

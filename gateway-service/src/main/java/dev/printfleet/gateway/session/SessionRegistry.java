@@ -36,8 +36,13 @@ public final class SessionRegistry {
     this.counts = counts;
   }
 
+  /**
+   * Sweeps every 25th of the ping interval (1 s by default): each sweep pings the sessions due,
+   * about a 25th of them (their phases are spread: {@link BaseSession#pingIfDue}), and a ping is at
+   * most a sweep late.
+   */
   public void start() {
-    long tick = Math.max(100, Math.min(pingInterval.toMillis(), pongTimeout.toMillis()) / 5);
+    long tick = Math.max(100, Math.min(pingInterval.toMillis(), pongTimeout.toMillis()) / 25);
     sweepTimer = vertx.setPeriodic(tick, id -> sweep());
   }
 

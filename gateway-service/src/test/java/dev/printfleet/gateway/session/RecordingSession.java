@@ -13,6 +13,7 @@ public class RecordingSession extends BaseSession {
 
   public final List<Outgoing> written = new ArrayList<>();
   public short closedCode;
+  public int pings;
 
   /** Whether the socket takes no more for now (a slow peer). */
   public boolean full;
@@ -33,7 +34,9 @@ public class RecordingSession extends BaseSession {
   }
 
   @Override
-  protected void ping() {}
+  protected void ping() {
+    pings++;
+  }
 
   @Override
   public boolean writeQueueFull() {
