@@ -137,17 +137,23 @@ if [[ "$WARMUP_S" -gt 0 && -s "$REPORT" ]]; then
   python3 - "$REPORT" "$WARMUP_S" <<'PY'
 import json, sys
 report, warmup = json.load(open(sys.argv[1])), int(sys.argv[2])
-timeline = report.get("timelineFromWarmup", [])
+timeline = {e["s"]: e for e in report.get("timelineFromWarmup", [])}
 def p99s(first, last):
-    rows = [e for e in timeline if first <= e["s"] < last]
-    return " ".join("-" if e.get("toAgentP99Ms") is None else str(round(e["toAgentP99Ms"])) for e in rows)
-# Behind: the warm-up's last second had a median of over 100 ms (a backlog, not a tail), so the
-# measured run began with it.
-behind = any((e.get("toAgentP50Ms") or 0) > 100 for e in timeline if e["s"] == warmup - 1)
-print(f"POST->agent p99 per second (ms): warm-up's last 5 s {p99s(warmup - 5, warmup)}; "
-      f"measured first 5 s {p99s(warmup, warmup + 5)}: "
-      + ("the measured run began behind (the warm-up's last second had a median over 100 ms: a backlog)"
-         if behind else "the measured run did not begin behind"))
+    rows = [timeline[s] for s in range(max(0, first), last) if s in timeline]
+    cells = " ".join("-" if e.get("toAgentP99Ms") is None else str(round(e["toAgentP99Ms"])) for e in rows)
+    return f"{len(rows)} s {cells}"
+# Behind: the warm-up's last second had a median of over 100 ms (a backlog, not a tail), or jobs
+# were posted in it and none of them had reached an agent, so the measured run began with them.
+last = timeline.get(warmup - 1)
+if last is None:
+    verdict = "whether the measured run began behind is unknown (no timeline in the report)"
+elif (last.get("toAgentP50Ms") or 0) > 100 or (last.get("toAgentP50Ms") is None and last.get("accepted", 0) > 0):
+    verdict = ("the measured run began behind (a backlog: the warm-up's last second had a median over "
+               "100 ms, or none of its jobs had reached an agent)")
+else:
+    verdict = "the measured run did not begin behind"
+print(f"POST->agent p99 per second (ms): warm-up's last {p99s(warmup - 5, warmup)}; "
+      f"measured first {p99s(warmup, warmup + 5)}: {verdict}")
 PY
 fi
 if [[ -n "$REDIS_PID" ]]; then

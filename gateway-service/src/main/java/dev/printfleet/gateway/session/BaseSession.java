@@ -28,8 +28,10 @@ public abstract class BaseSession implements Session {
   private int solicited;
   private long lastPongNanos = connectedAtNanos;
 
-  /** When the next ping is due; {@link Long#MIN_VALUE} until the first sweep sets it. */
-  private long nextPingNanos = Long.MIN_VALUE;
+  /** When the next ping is due, once the first sweep has drawn this session's phase. */
+  private long nextPingNanos;
+
+  private boolean pingPhaseSet;
 
   private long messagesIn;
   private long messagesOut;
@@ -196,20 +198,21 @@ public abstract class BaseSession implements Session {
   }
 
   /**
-   * Pings when due. The first ping comes at a random moment between half an interval and an
-   * interval after the connection, then one every interval on that phase: sockets that connected
-   * together (a fleet starting, a reconnect storm) are pinged spread over the interval, not all in
-   * one sweep of their event loop, where a thousand pings and their pongs at once delayed every job
-   * on the loop. A sweep late by more than an interval starts the phase again from now.
+   * Pings when due. The first ping comes at a random moment within an interval of the connection,
+   * then one every interval on that phase: sockets that connected together (a fleet starting, a
+   * reconnect storm) are pinged spread over the whole interval, not all in one sweep of their event
+   * loop, where a thousand pings and their pongs at once delayed every job on the loop. A sweep
+   * late by more than an interval pings once and starts the phase again from then.
    */
   @Override
   public final void pingIfDue(long nowNanos, long intervalNanos) {
     if (closed) {
       return;
     }
-    if (nextPingNanos == Long.MIN_VALUE) {
-      long half = Math.max(1, intervalNanos / 2);
-      nextPingNanos = connectedAtNanos + half + ThreadLocalRandom.current().nextLong(half);
+    if (!pingPhaseSet) {
+      pingPhaseSet = true;
+      nextPingNanos =
+          connectedAtNanos + 1 + ThreadLocalRandom.current().nextLong(Math.max(1, intervalNanos));
     }
     if (nowNanos - nextPingNanos >= 0) {
       nextPingNanos =

@@ -38,8 +38,8 @@ public final class SessionRegistry {
 
   /**
    * Sweeps every 25th of the ping interval (1 s by default): each sweep pings the sessions due,
-   * about a 25th of them (their phases are spread: {@link BaseSession#pingIfDue}), and a ping is at
-   * most a sweep late.
+   * about a 25th of them when they connected together (their phases are spread over the interval:
+   * {@link BaseSession#pingIfDue}), and a ping is at most a sweep late.
    */
   public void start() {
     long tick = Math.max(100, Math.min(pingInterval.toMillis(), pongTimeout.toMillis()) / 25);

@@ -37,40 +37,73 @@ class PingScheduleTest {
         new Session.Limits(10, 1, 3, Duration.ofSeconds(10)));
   }
 
-  @Test
-  void socketsThatConnectedTogetherArePingedSpreadOverTheIntervalEachOnItsOwnPhase() {
-    List<RecordingSession> sessions = new ArrayList<>();
-    for (int i = 0; i < SESSIONS; i++) {
-      sessions.add(session());
-    }
-    // The sweep's clock starts after the last of them connected (they connected within this loop).
+  /** Each session's pings, as nanoseconds after its own connection, over sweeps a second apart. */
+  private static Map<RecordingSession, List<Long>> sweep(
+      List<RecordingSession> sessions,
+      long intervalNanos,
+      int seconds,
+      Map<Long, Integer> perSweep) {
     long start = System.nanoTime();
-    Map<RecordingSession, List<Integer>> pingedAt = new HashMap<>();
-    Map<Integer, Integer> perSweep = new HashMap<>();
-    // One sweep a second for 80 s, as SessionRegistry runs it at the default 25 s interval.
-    for (int second = 0; second <= 80; second++) {
+    Map<RecordingSession, List<Long>> pingedAt = new HashMap<>();
+    for (int second = 0; second <= seconds; second++) {
+      long now = start + second * SECOND;
       for (var s : sessions) {
         int before = s.pings;
-        s.pingIfDue(start + second * SECOND, INTERVAL);
-        if (s.pings > before) {
-          pingedAt.computeIfAbsent(s, k -> new ArrayList<>()).add(second);
-          perSweep.merge(second, 1, Integer::sum);
+        s.pingIfDue(now, intervalNanos);
+        if (s.pings != before) {
+          assertThat(s.pings).as("one ping a sweep at most").isEqualTo(before + 1);
+          pingedAt.computeIfAbsent(s, k -> new ArrayList<>()).add(s.ageNanos(now));
+          perSweep.merge((long) second, 1, Integer::sum);
         }
       }
     }
+    return pingedAt;
+  }
+
+  private static List<RecordingSession> sessions(int n) {
+    List<RecordingSession> sessions = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      sessions.add(session());
+    }
+    return sessions;
+  }
+
+  @Test
+  void socketsThatConnectedTogetherArePingedSpreadOverTheIntervalEachOnItsOwnPhase() {
+    Map<Long, Integer> perSweep = new HashMap<>();
+    // A sweep a second for 80 s, as SessionRegistry runs it at the default 25 s interval.
+    var pingedAt = sweep(sessions(SESSIONS), INTERVAL, 80, perSweep);
 
     assertThat(pingedAt).hasSize(SESSIONS);
     for (var times : pingedAt.values()) {
-      // The first between half an interval and an interval after connecting (a sweep late at most).
-      assertThat(times.get(0)).isBetween(12, 26);
-      // Then one every interval on that phase, not re-aligned to the sweeps.
-      assertThat(times).hasSize(3);
-      assertThat(times.get(1) - times.get(0)).isBetween(24, 26);
-      assertThat(times.get(2) - times.get(1)).isBetween(24, 26);
+      // The first within an interval of connecting (a sweep late at most), then one an interval.
+      assertThat(times.get(0)).isBetween(0L, INTERVAL + SECOND);
+      assertThat(times.size()).isBetween(3, 4);
+      for (int i = 1; i < times.size(); i++) {
+        assertThat(times.get(i) - times.get(i - 1)).isBetween(INTERVAL - SECOND, INTERVAL + SECOND);
+      }
     }
-    // Spread: with one phase for all, a single sweep would ping all 1,000 at once. Uniform over
-    // 12.5 s in 1 s sweeps is about 80 a sweep; 200 leaves room for chance.
-    assertThat(perSweep.values()).allSatisfy(n -> assertThat(n).isLessThan(200));
+    // Spread: with one phase for all, a single sweep pinged all 1,000 at once. Uniform over 25 s
+    // in 1 s sweeps is about 40 a sweep; 100 leaves room for chance.
+    assertThat(perSweep.values()).allSatisfy(n -> assertThat(n).isLessThan(100));
+  }
+
+  @Test
+  void eachSessionKeepsItsPhaseRatherThanTheSweepsOne() {
+    // 25.5 s between pings, sweeps 1 s apart: re-timed from the sweep that sent it, every gap
+    // would be 26 s; kept on its phase, the gaps average the interval.
+    long interval = INTERVAL + SECOND / 2;
+    var pingedAt = sweep(sessions(200), interval, 120, new HashMap<>());
+    long gaps = 0;
+    long total = 0;
+    for (var times : pingedAt.values()) {
+      for (int i = 1; i < times.size(); i++) {
+        total += times.get(i) - times.get(i - 1);
+        gaps++;
+      }
+    }
+    assertThat(gaps).isGreaterThan(400);
+    assertThat((double) total / gaps).isBetween(interval - 0.2 * SECOND, interval + 0.2 * SECOND);
   }
 
   @Test
