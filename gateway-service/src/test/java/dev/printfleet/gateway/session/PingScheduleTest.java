@@ -2,16 +2,11 @@ package dev.printfleet.gateway.session;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.printfleet.common.auth.Principal;
-import dev.printfleet.common.auth.Role;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -27,13 +22,7 @@ class PingScheduleTest {
   private static RecordingSession session() {
     return new RecordingSession(
         Session.Kind.AGENT,
-        new Principal(
-            "agent-1",
-            Role.AGENT,
-            "acme",
-            Optional.of("b1"),
-            Set.of(),
-            Instant.now().plusSeconds(600)),
+        RecordingSession.agent(Duration.ofMinutes(10)),
         new Session.Limits(10, 1, 3, Duration.ofSeconds(10)));
   }
 

@@ -1,9 +1,14 @@
 package dev.printfleet.gateway.session;
 
 import dev.printfleet.common.auth.Principal;
+import dev.printfleet.common.auth.Role;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.Set;
 
 /**
  * A session whose wire is a list, for tests of what sits above a transport: what a transport would
@@ -17,6 +22,12 @@ public class RecordingSession extends BaseSession {
 
   /** Whether the socket takes no more for now (a slow peer). */
   public boolean full;
+
+  /** Agent agent-1 of company acme, branch b1, its token valid for the given time. */
+  public static Principal agent(Duration valid) {
+    return new Principal(
+        "agent-1", Role.AGENT, "acme", Optional.of("b1"), Set.of(), Instant.now().plus(valid));
+  }
 
   public RecordingSession(Kind kind, Principal principal, Limits limits) {
     super(

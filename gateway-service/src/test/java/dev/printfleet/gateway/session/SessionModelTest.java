@@ -2,16 +2,11 @@ package dev.printfleet.gateway.session;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.printfleet.common.auth.Principal;
-import dev.printfleet.common.auth.Role;
 import dev.printfleet.common.protocol.Envelope;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
@@ -24,13 +19,7 @@ class SessionModelTest {
     ListSession(int burst) {
       super(
           Kind.AGENT,
-          new Principal(
-              "agent-1",
-              Role.AGENT,
-              "acme",
-              Optional.of("b1"),
-              Set.of(),
-              Instant.now().plusSeconds(60)),
+          RecordingSession.agent(Duration.ofSeconds(60)),
           new Limits(burst, 0.0001, 3, Duration.ofSeconds(10)));
     }
 
