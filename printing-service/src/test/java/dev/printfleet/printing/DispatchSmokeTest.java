@@ -17,6 +17,11 @@ import picocli.CommandLine;
 class DispatchSmokeTest extends PrintingTestBase {
 
   private JsonObject runLoad(String prefix, int expectedExit, int graceS) throws Exception {
+    return runLoad(prefix, expectedExit, graceS, 0);
+  }
+
+  private JsonObject runLoad(String prefix, int expectedExit, int graceS, int warmupS)
+      throws Exception {
     Path report = Files.createTempFile("dispatch-smoke", ".json");
     try {
       int exit =
@@ -41,6 +46,8 @@ class DispatchSmokeTest extends PrintingTestBase {
                   "4",
                   "--grace",
                   String.valueOf(graceS),
+                  "--warmup",
+                  String.valueOf(warmupS),
                   "--report",
                   report.toString());
       assertThat(exit).as("loadgen exit status").isEqualTo(expectedExit);
@@ -58,6 +65,26 @@ class DispatchSmokeTest extends PrintingTestBase {
     assertThat(report.getJsonObject("finalStates").getInteger("printed")).isEqualTo(200);
     assertThat(report.getJsonObject("latencyMs").getJsonObject("postToAgent").getLong("count"))
         .isEqualTo(200L);
+  }
+
+  @Test
+  void aWarmUpsJobsAreLeftOutOfTheFiguresAndCountedInTheWholeRunsTimeline() throws Exception {
+    var report = runLoad("warm", 0, 10, 2);
+    // The measured run alone: 50 jobs/s for 4 s.
+    assertThat(report.getInteger("submitted")).isEqualTo(200);
+    assertThat(report.getInteger("accepted")).isEqualTo(200);
+    assertThat(report.getInteger("lost")).isZero();
+    assertThat(report.getLong("duplicatesReceived")).isZero();
+    assertThat(report.getJsonObject("latencyMs").getJsonObject("postToAgent").getLong("count"))
+        .isEqualTo(200L);
+    // The whole run's timeline counts the warm-up's jobs too (ramped up over its first second).
+    var seconds = report.getJsonArray("timelineFromWarmup");
+    int received = 0;
+    for (int i = 0; i < seconds.size(); i++) {
+      received += seconds.getJsonObject(i).getInteger("received", 0);
+    }
+    assertThat(received).isGreaterThan(200);
+    assertThat(seconds.getJsonObject(0).getInteger("s")).isZero();
   }
 
   @Test

@@ -18,11 +18,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One statement run for many callers in one transaction: a group commit. At most {@code
- * maxInFlight} runs of the statement are under way at once; what arrives meanwhile waits and goes
- * in the next run, as one batch (one round trip, one commit, one WAL flush for all of it). Under
- * light load every call runs alone at once, with no added wait; under heavy load the batches grow
- * by themselves, so the database does one commit for many jobs instead of one each.
+ * One statement run for many callers in one transaction: a group commit. One run of the statement
+ * is under way at a time (a pipeline); what arrives meanwhile waits and goes in the next run, as
+ * one batch (one round trip, one commit, one WAL flush for all of it). Under light load every call
+ * runs alone at once, with no added wait; under heavy load the batches grow by themselves, so the
+ * database does one commit for many jobs instead of one each.
  *
  * <p>A batch is one implicit transaction (the extended protocol's single Sync): it commits or fails
  * as a whole. When the server refused it (one call's error, a deadlock), each call of it runs again
@@ -44,13 +44,12 @@ final class GroupCommit {
 
   private final Pool pool;
   private final String sql;
-  private final int maxInFlight;
   private final int maxBatch;
   private final Comparator<Tuple> order;
   private final long maxWaitNanos;
   private final ArrayDeque<Call> waiting = new ArrayDeque<>();
   private final List<Call> lateCalls = new ArrayList<>();
-  private int inFlight;
+  private boolean running;
 
   private record Call(Tuple args, Promise<RowSet<Row>> result, Context context, long since) {
     void complete(RowSet<Row> rows, Throwable failure) {
@@ -78,17 +77,10 @@ final class GroupCommit {
     }
   }
 
-  GroupCommit(
-      Pool pool,
-      String sql,
-      int maxInFlight,
-      int maxBatch,
-      Duration maxWait,
-      Comparator<Tuple> order) {
+  GroupCommit(Pool pool, String sql, int maxBatch, Duration maxWait, Comparator<Tuple> order) {
     this.maxWaitNanos = maxWait.toNanos();
     this.pool = pool;
     this.sql = sql;
-    this.maxInFlight = maxInFlight;
     this.maxBatch = maxBatch;
     this.order = order;
   }
@@ -117,10 +109,10 @@ final class GroupCommit {
    * on the way (after the lock is released, see {@link #run}). Holding the lock.
    */
   private List<Call> takeBatch() {
-    if (waiting.isEmpty() || inFlight >= maxInFlight) {
+    if (waiting.isEmpty() || running) {
       return null;
     }
-    inFlight++;
+    running = true;
     var batch = new ArrayList<Call>(Math.min(waiting.size(), maxBatch));
     long now = System.nanoTime();
     while (!waiting.isEmpty() && batch.size() < maxBatch) {
@@ -225,7 +217,7 @@ final class GroupCommit {
   private void ended() {
     List<Call> next;
     synchronized (this) {
-      inFlight--;
+      running = false;
       next = takeBatch();
     }
     if (next != null) {

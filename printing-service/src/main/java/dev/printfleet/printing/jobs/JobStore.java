@@ -441,9 +441,6 @@ public final class JobStore {
   /** Calls of one per-job write that go in one run at most ({@link GroupCommit}). */
   private static final int GROUP_MAX = 64;
 
-  /** Runs of each per-job write under way at once (see the constructor). */
-  private static final int ONE_RUN = 1;
-
   /** As long as a request waits for a connection of the pool (its connection timeout). */
   private static final Duration GROUP_MAX_WAIT = Duration.ofSeconds(5);
 
@@ -465,10 +462,10 @@ public final class JobStore {
   private final GroupCommit results;
 
   /**
-   * Each of the three per-job writes has one run under way at a time (a pipeline: what comes
-   * meanwhile goes in the next run, together), so three connections of the pool at most; the rest
-   * stays for the claim, content reads, the API's reads and the readiness check. Two runs at once
-   * each half as large cost PostgreSQL a commit, a round trip and a backend's wake-up per run
+   * Each of the three per-job writes has one run under way at a time ({@link GroupCommit}: what
+   * comes meanwhile goes in the next run, together), so three connections of the pool at most; the
+   * rest stays for the claim, content reads, the API's reads and the readiness check. Two runs at
+   * once each half as large cost PostgreSQL a commit, a round trip and a backend's wake-up per run
    * (about a quarter more CPU per job at 1,000 jobs/s on two cores), and under a load it can hardly
    * follow that extra cost is what held it back; one run's wait is a few milliseconds. A run that
    * waits for a row lock (a release or a sweep over many rows) holds its statement's next run back
@@ -476,11 +473,9 @@ public final class JobStore {
    */
   public JobStore(Pool pool) {
     this.pool = pool;
-    this.inserts = new GroupCommit(pool, INSERT, ONE_RUN, GROUP_MAX, GROUP_MAX_WAIT, BY_PRINTER);
-    this.dispatches =
-        new GroupCommit(pool, MARK_DISPATCHED, ONE_RUN, GROUP_MAX, GROUP_MAX_WAIT, BY_JOB_ID);
-    this.results =
-        new GroupCommit(pool, RECORD_RESULT, ONE_RUN, GROUP_MAX, GROUP_MAX_WAIT, BY_JOB_ID);
+    this.inserts = new GroupCommit(pool, INSERT, GROUP_MAX, GROUP_MAX_WAIT, BY_PRINTER);
+    this.dispatches = new GroupCommit(pool, MARK_DISPATCHED, GROUP_MAX, GROUP_MAX_WAIT, BY_JOB_ID);
+    this.results = new GroupCommit(pool, RECORD_RESULT, GROUP_MAX, GROUP_MAX_WAIT, BY_JOB_ID);
   }
 
   /**

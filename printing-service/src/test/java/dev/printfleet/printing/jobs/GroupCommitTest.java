@@ -65,7 +65,7 @@ class GroupCommitTest {
 
   @Test
   void aCallTheServerRefusesFailsAloneAndTheOthersOfItsBatchAreWritten(VertxTestContext test) {
-    var commit = new GroupCommit(pool, INSERT, 1, 64, Duration.ofSeconds(30), null);
+    var commit = new GroupCommit(pool, INSERT, 64, Duration.ofSeconds(30), null);
     List<Future<?>> calls = new ArrayList<>();
     // The first runs alone; the others wait for it and go as one batch, with the bad one in it.
     for (int i = 0; i < 50; i++) {
@@ -84,7 +84,7 @@ class GroupCommitTest {
   @Test
   void callsPastTheWaitingBoundFailAtOnceAndTheOthersGoOnceTheDatabaseAnswers(VertxTestContext test)
       throws Exception {
-    var commit = new GroupCommit(pool, INSERT, 1, 64, Duration.ofSeconds(30), null);
+    var commit = new GroupCommit(pool, INSERT, 64, Duration.ofSeconds(30), null);
     List<Future<?>> calls = new ArrayList<>();
     try (var blocker = DriverManager.getConnection(url, postgres.user(), postgres.password());
         var sql = blocker.createStatement()) {
@@ -106,7 +106,7 @@ class GroupCommitTest {
 
   @Test
   void aHandlerThatThrowsDoesNotStopTheStatement(VertxTestContext test) {
-    var commit = new GroupCommit(pool, INSERT, 1, 64, Duration.ofSeconds(30), null);
+    var commit = new GroupCommit(pool, INSERT, 64, Duration.ofSeconds(30), null);
     Future<?> first = commit.execute(Tuple.of(1, 1));
     // The calls after it are chained first: a listener that throws ends its future's notifications.
     Future<?> calls = first;
@@ -124,7 +124,7 @@ class GroupCommitTest {
   @Test
   void aCallWhoseTurnComesAfterItsLongestWaitFailsAndIsNotWritten(VertxTestContext test)
       throws Exception {
-    var commit = new GroupCommit(pool, INSERT, 1, 64, Duration.ofMillis(300), null);
+    var commit = new GroupCommit(pool, INSERT, 64, Duration.ofMillis(300), null);
     Future<?> first;
     List<Future<?>> late = new ArrayList<>();
     try (var blocker = DriverManager.getConnection(url, postgres.user(), postgres.password());

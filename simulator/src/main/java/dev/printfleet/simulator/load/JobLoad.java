@@ -167,10 +167,15 @@ final class JobLoad implements Callable<Integer> {
     }
   }
 
-  private final Map<Integer, Tracked> submitted = new ConcurrentHashMap<>();
+  /**
+   * Every job posted, the warm-up's too, by submission number: one lookup for every arrival, the
+   * same before and after the measured run begins (a lookup that changed at that moment threw away
+   * the load generator's compiled receiving code and timed arrivals late while it recompiled).
+   */
+  private final Map<Integer, Tracked> posted = new ConcurrentHashMap<>();
 
-  /** The warm-up's jobs once the measured run began: counted in {@link #wholeRun} only. */
-  private final Map<Integer, Tracked> warmedUp = new ConcurrentHashMap<>();
+  /** Jobs numbered from here on are the measured run's, counted in its figures. */
+  private volatile int firstMeasured;
 
   private final Map<String, Long> finalAt = new ConcurrentHashMap<>();
   private final Map<String, String> finalState = new ConcurrentHashMap<>();
@@ -276,18 +281,7 @@ final class JobLoad implements Callable<Integer> {
     Runnable measure =
         () -> {
           connectsBefore.set(fleet.stream().mapToLong(SimulatedAgent::connects).sum());
-          submitted
-              .entrySet()
-              .removeIf(
-                  e -> {
-                    if (e.getKey() >= warmupJobs) {
-                      return false;
-                    }
-                    warmedUp.put(e.getKey(), e.getValue());
-                    return true;
-                  });
           errors.clear();
-          duplicatesReceived.set(0);
           statusFrames.set(0);
           statusUpdates.set(0);
           sampler.reset();
@@ -311,10 +305,11 @@ final class JobLoad implements Callable<Integer> {
         "submitting %d jobs/s for %d s to %d printers of %d agents%n",
         rate, durationS, printerIds.size(), agents);
     wholeRun = new Timeline(System.nanoTime());
+    firstMeasured = warmupJobs;
     submitAtRate(vertx, api, user, printerIds, warmupS + durationS, rampS, warmupJobs, measure);
     long started = measuredFrom.getNow(System.nanoTime());
     long submittedAt = System.nanoTime();
-    waitFor(() -> submitted.values().stream().allMatch(t -> t.acceptedAt != 0), 60);
+    waitFor(() -> measured().allMatch(t -> t.acceptedAt != 0), 60);
     waitFor(() -> accepted().stream().allMatch(t -> finalAt.containsKey(t.id)), graceS);
 
     // The dashboard may have missed an update (a frame dropped while it was behind): ask the API.
@@ -555,7 +550,14 @@ final class JobLoad implements Callable<Integer> {
   }
 
   private List<Tracked> accepted() {
-    return submitted.values().stream().filter(t -> t.id != null).toList();
+    return measured().filter(t -> t.id != null).toList();
+  }
+
+  /** The measured run's jobs (for its figures, once it is over). */
+  private java.util.stream.Stream<Tracked> measured() {
+    return posted.entrySet().stream()
+        .filter(e -> e.getKey() >= firstMeasured)
+        .map(Map.Entry::getValue);
   }
 
   private void received(JsonObject dispatch) {
@@ -567,16 +569,9 @@ final class JobLoad implements Callable<Integer> {
       return;
     }
     int n = Integer.parseInt(text.substring("loadgen ".length()).trim());
-    Tracked t = submitted.get(n);
-    if (t != null) {
-      if (!firstReceipt(t, now)) {
-        duplicatesReceived.incrementAndGet();
-      }
-    } else {
-      Tracked warm = warmedUp.get(n);
-      if (warm != null) {
-        firstReceipt(warm, now);
-      }
+    Tracked t = posted.get(n);
+    if (t != null && !firstReceipt(t, now) && n >= firstMeasured) {
+      duplicatesReceived.incrementAndGet();
     }
   }
 
@@ -593,7 +588,7 @@ final class JobLoad implements Callable<Integer> {
 
   private void submit(HttpClient api, String user, int n, String printerId) {
     var tracked = new Tracked(System.nanoTime());
-    submitted.put(n, tracked);
+    posted.put(n, tracked);
     var body =
         new JsonObject()
             .put("printerId", printerId)
@@ -730,7 +725,8 @@ final class JobLoad implements Callable<Integer> {
     int acceptedCount = 0;
     int finals = 0;
     Map<String, Integer> states = new java.util.TreeMap<>();
-    for (Tracked t : submitted.values()) {
+    List<Tracked> measuredJobs = measured().toList();
+    for (Tracked t : measuredJobs) {
       if (t.id == null) {
         continue;
       }
@@ -777,7 +773,7 @@ final class JobLoad implements Callable<Integer> {
             .put("targetRate", rate)
             .put("durationS", durationS)
             .put("warmupS", warmupS)
-            .put("submitted", submitted.size())
+            .put("submitted", measuredJobs.size())
             .put("accepted", acceptedCount)
             .put("acceptedPerSecond", Math.round(acceptedCount / submitS))
             .put("receivedByAgents", dispatch.count())
@@ -808,7 +804,7 @@ final class JobLoad implements Callable<Integer> {
     System.out.printf(
         "accepted %d of %d jobs (%d/s); agents received %d (%d duplicates); final on dashboard %d; lost %d%n",
         acceptedCount,
-        submitted.size(),
+        measuredJobs.size(),
         Math.round(acceptedCount / submitS),
         dispatch.count(),
         duplicatesReceived.get(),
