@@ -1,6 +1,8 @@
 package dev.printfleet.simulator;
 
 import dev.printfleet.common.protocol.Envelope;
+import io.vertx.core.AbstractVerticle;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.WebSocket;
@@ -168,15 +170,33 @@ public final class SimulatedAgent {
 
   public Future<Void> start() {
     stopped = false;
-    if (behaviour.statusChangeEveryMs() > 0) {
-      long first =
-          behaviour.statusChangeEveryMs() / 2 + random.nextLong(behaviour.statusChangeEveryMs());
-      statusTimer = vertx.setTimer(first, id -> changeStatus());
-    }
     // A failed first attempt is retried with backoff like any later one. The connect runs on the
     // event loop, so the frame handler is in place before the server's welcome can be read.
     io.vertx.core.Promise<Void> started = io.vertx.core.Promise.promise();
-    vertx.runOnContext(v -> connect().otherwiseEmpty().onComplete(started));
+    Runnable begin =
+        () -> {
+          if (behaviour.statusChangeEveryMs() > 0) {
+            long first =
+                behaviour.statusChangeEveryMs() / 2
+                    + random.nextLong(behaviour.statusChangeEveryMs());
+            statusTimer = vertx.setTimer(first, id -> changeStatus());
+          }
+          connect().otherwiseEmpty().onComplete(started);
+        };
+    if (Context.isOnVertxThread()) {
+      vertx.runOnContext(v -> begin.run());
+    } else {
+      // Outside Vert.x, runOnContext takes the calling thread's one context, always the same: a
+      // fleet started from one thread would share one event loop, and each agent's frames would
+      // wait behind all the others'. A verticle of its own takes the next event loop.
+      vertx.deployVerticle(
+          new AbstractVerticle() {
+            @Override
+            public void start() {
+              begin.run();
+            }
+          });
+    }
     return started.future();
   }
 

@@ -4,6 +4,9 @@ import dev.printfleet.common.auth.Role;
 import dev.printfleet.common.auth.TokenIssuer;
 import dev.printfleet.common.protocol.Envelope;
 import dev.printfleet.simulator.SocketIoWire;
+import io.vertx.core.AbstractVerticle;
+import io.vertx.core.Context;
+import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -627,9 +630,12 @@ public final class LoadGenerator implements Runnable {
 
   /** One run's Vert.x, clients and tokens. */
   static final class Run {
+    static final int EVENT_LOOPS = 2;
+
     final Target target;
     final Vertx vertx =
-        Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2).setPreferNativeTransport(true));
+        Vertx.vertx(
+            new VertxOptions().setEventLoopPoolSize(EVENT_LOOPS).setPreferNativeTransport(true));
     final List<WebSocketClient> clients = new ArrayList<>();
     final TokenIssuer issuer;
     final AtomicInteger open = new AtomicInteger();
@@ -660,6 +666,35 @@ public final class LoadGenerator implements Runnable {
       return clients.get(i % clients.size());
     }
 
+    /** A context on each event loop, made once: a verticle instance each. */
+    private List<Context> eventLoops;
+
+    synchronized List<Context> eventLoops() throws InterruptedException {
+      if (eventLoops == null) {
+        List<Context> contexts = java.util.Collections.synchronizedList(new ArrayList<>());
+        try {
+          vertx
+              .deployVerticle(
+                  () ->
+                      new AbstractVerticle() {
+                        @Override
+                        public void start() {
+                          contexts.add(context);
+                        }
+                      },
+                  new DeploymentOptions().setInstances(EVENT_LOOPS))
+              .toCompletionStage()
+              .toCompletableFuture()
+              .get(10, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException
+            | java.util.concurrent.TimeoutException e) {
+          throw new IllegalStateException("the load generator's event loops did not start", e);
+        }
+        eventLoops = List.copyOf(contexts);
+      }
+      return eventLoops;
+    }
+
     /**
      * Opens {@code total} sockets, at most the configured number at once; returns when all are
      * done.
@@ -668,23 +703,30 @@ public final class LoadGenerator implements Runnable {
         throws InterruptedException {
       var done = new CountDownLatch(total);
       var next = new AtomicInteger();
+      List<Context> loops = eventLoops();
       Runnable[] launch = new Runnable[1];
+      // Socket i is opened on event loop i % loops: its frames are read there. From this thread,
+      // runOnContext would take one context for all of them, and one loop would read every frame.
       launch[0] =
           () -> {
             int i = next.getAndIncrement();
             if (i >= total) {
               return;
             }
-            opener
-                .apply(i)
-                .onComplete(
-                    ar -> {
-                      done.countDown();
-                      vertx.runOnContext(v -> launch[0].run());
-                    });
+            loops
+                .get(i % loops.size())
+                .runOnContext(
+                    v ->
+                        opener
+                            .apply(i)
+                            .onComplete(
+                                ar -> {
+                                  done.countDown();
+                                  launch[0].run();
+                                }));
           };
       for (int i = 0; i < Math.min(target.concurrency, total); i++) {
-        vertx.runOnContext(v -> launch[0].run());
+        launch[0].run();
       }
       if (!done.await(target.timeoutS, TimeUnit.SECONDS)) {
         throw new IllegalStateException("gave up opening sockets after " + target.timeoutS + " s");
