@@ -1,7 +1,6 @@
 package dev.printfleet.simulator;
 
 import dev.printfleet.common.protocol.Envelope;
-import io.vertx.core.AbstractVerticle;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -92,9 +91,10 @@ public final class SimulatedAgent {
   private volatile boolean stopped;
   private volatile String instance;
   private volatile String syncId;
-  private long statusTimer = -1;
+  private Context context;
+  private volatile long statusTimer = -1;
   private long backoffMs = 500;
-  private long livenessTimer = -1;
+  private volatile long livenessTimer = -1;
   private long lastPingNanos;
 
   /** When this connection last received a frame (a pong included), System.nanoTime. */
@@ -171,33 +171,46 @@ public final class SimulatedAgent {
   public Future<Void> start() {
     stopped = false;
     // A failed first attempt is retried with backoff like any later one. The connect runs on the
-    // event loop, so the frame handler is in place before the server's welcome can be read.
+    // agent's event loop, so the frame handler is in place before the server's welcome is read.
     io.vertx.core.Promise<Void> started = io.vertx.core.Promise.promise();
-    Runnable begin =
-        () -> {
-          if (behaviour.statusChangeEveryMs() > 0) {
-            long first =
-                behaviour.statusChangeEveryMs() / 2
-                    + random.nextLong(behaviour.statusChangeEveryMs());
-            statusTimer = vertx.setTimer(first, id -> changeStatus());
-          }
-          connect().otherwiseEmpty().onComplete(started);
-        };
-    if (Context.isOnVertxThread()) {
-      vertx.runOnContext(v -> begin.run());
-    } else {
-      // Outside Vert.x, runOnContext takes the calling thread's one context, always the same: a
-      // fleet started from one thread would share one event loop, and each agent's frames would
-      // wait behind all the others'. A verticle of its own takes the next event loop.
-      vertx.deployVerticle(
-          new AbstractVerticle() {
-            @Override
-            public void start() {
-              begin.run();
-            }
-          });
-    }
+    context()
+        .runOnContext(
+            v -> {
+              if (stopped) {
+                started.tryComplete();
+                return;
+              }
+              try {
+                if (behaviour.statusChangeEveryMs() > 0) {
+                  long first =
+                      behaviour.statusChangeEveryMs() / 2
+                          + random.nextLong(behaviour.statusChangeEveryMs());
+                  statusTimer = vertx.setTimer(first, id -> changeStatus());
+                }
+                connect().otherwiseEmpty().onComplete(started);
+              } catch (RuntimeException e) {
+                started.tryFail(e);
+              }
+            });
     return started.future();
+  }
+
+  /**
+   * The agent's event loop, chosen at its first start and kept through restarts, so that all its
+   * handlers run on one thread: the caller's context when started on one, else a new one. From a
+   * thread outside Vert.x, runOnContext would take that thread's one context, the same for every
+   * agent: a fleet started from one thread would share one event loop, and each agent's frames
+   * would wait behind all the others'. A new context takes the next event loop.
+   */
+  private synchronized Context context() {
+    if (context == null) {
+      Context current = Vertx.currentContext();
+      context =
+          current != null
+              ? current
+              : ((io.vertx.core.impl.VertxInternal) vertx).createEventLoopContext();
+    }
+    return context;
   }
 
   public Future<Void> stop() {

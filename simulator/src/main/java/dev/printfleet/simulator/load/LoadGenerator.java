@@ -4,9 +4,7 @@ import dev.printfleet.common.auth.Role;
 import dev.printfleet.common.auth.TokenIssuer;
 import dev.printfleet.common.protocol.Envelope;
 import dev.printfleet.simulator.SocketIoWire;
-import io.vertx.core.AbstractVerticle;
 import io.vertx.core.Context;
-import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -666,29 +664,14 @@ public final class LoadGenerator implements Runnable {
       return clients.get(i % clients.size());
     }
 
-    /** A context on each event loop, made once: a verticle instance each. */
+    /** A context on each event loop, made once (Vert.x hands a new context the next loop). */
     private List<Context> eventLoops;
 
-    synchronized List<Context> eventLoops() throws InterruptedException {
+    synchronized List<Context> eventLoops() {
       if (eventLoops == null) {
-        List<Context> contexts = java.util.Collections.synchronizedList(new ArrayList<>());
-        try {
-          vertx
-              .deployVerticle(
-                  () ->
-                      new AbstractVerticle() {
-                        @Override
-                        public void start() {
-                          contexts.add(context);
-                        }
-                      },
-                  new DeploymentOptions().setInstances(EVENT_LOOPS))
-              .toCompletionStage()
-              .toCompletableFuture()
-              .get(10, TimeUnit.SECONDS);
-        } catch (java.util.concurrent.ExecutionException
-            | java.util.concurrent.TimeoutException e) {
-          throw new IllegalStateException("the load generator's event loops did not start", e);
+        List<Context> contexts = new ArrayList<>();
+        for (int i = 0; i < EVENT_LOOPS; i++) {
+          contexts.add(((io.vertx.core.impl.VertxInternal) vertx).createEventLoopContext());
         }
         eventLoops = List.copyOf(contexts);
       }
@@ -716,14 +699,19 @@ public final class LoadGenerator implements Runnable {
             loops
                 .get(i % loops.size())
                 .runOnContext(
-                    v ->
-                        opener
-                            .apply(i)
-                            .onComplete(
-                                ar -> {
-                                  done.countDown();
-                                  launch[0].run();
-                                }));
+                    v -> {
+                      Future<?> opened;
+                      try {
+                        opened = opener.apply(i);
+                      } catch (RuntimeException e) {
+                        opened = Future.failedFuture(e);
+                      }
+                      opened.onComplete(
+                          ar -> {
+                            done.countDown();
+                            launch[0].run();
+                          });
+                    });
           };
       for (int i = 0; i < Math.min(target.concurrency, total); i++) {
         launch[0].run();
