@@ -110,6 +110,14 @@ rss=$(rss_mib "$SVC_PID")
 
 echo "printfleet dispatch benchmark ($(nproc) cores, $(java -version 2>&1 | head -1))"
 echo "target ${RATE} jobs/s for ${DURATION} s to ${AGENTS} agents (2 printers each, 20 ms prints), after ${WARMUP_S} s of warm-up"
+[[ -s "$REPORT" ]] && python3 - "$REPORT" <<'PY'
+import json, sys
+# The report's machine names the kernel's DAMON monitors that were on (Kdamonds): said with the figures.
+for k in json.load(open(sys.argv[1])).get("machine", {}).get("kdamonds", []):
+    every = f"sampling every {k['sampleMs']:g} ms, " if k.get("sampleMs") else ""
+    print(f"note: the kernel's DAMON runs here (kdamond {k['kdamond']}: {k['operations']}, {every}"
+          f"{', '.join(k['actions']) or 'no action'}); each round keeps a core busy for tens of ms (README, Benchmarks)")
+PY
 grep -E '^(backlog|queueing|submitting|accepted|latency|            POST)' "$WORK/load.log" || { tail -30 "$WORK/load.log"; }
 echo "services JVM (gateway + printing, embedded Redis/PostgreSQL are separate processes): RSS ${rss} MiB, CPU $(python3 -c "print(round(($t1 - $t0) / $(getconf CLK_TCK), 1))") s over the run"
 if [[ -s "$WORK/cpu-start" && -s "$WORK/cpu-end" && -s "$WORK/jvm-cpu-end" && -s "$REPORT" ]]; then

@@ -617,7 +617,8 @@ public final class LoadGenerator implements Runnable {
                 + System.getProperty("os.arch"))
         .put(
             "java",
-            System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
+            System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"))
+        .put("kdamonds", Kdamonds.running(Kdamonds.SYSFS));
   }
 
   private static JsonObject failuresJson(Map<String, AtomicInteger> failures) {
