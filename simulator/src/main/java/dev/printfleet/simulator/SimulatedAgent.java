@@ -1,7 +1,6 @@
 package dev.printfleet.simulator;
 
 import dev.printfleet.common.protocol.Envelope;
-import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.WebSocket;
@@ -91,7 +90,6 @@ public final class SimulatedAgent {
   private volatile boolean stopped;
   private volatile String instance;
   private volatile String syncId;
-  private Context context;
   private volatile long statusTimer = -1;
   private long backoffMs = 500;
   private volatile long livenessTimer = -1;
@@ -171,46 +169,27 @@ public final class SimulatedAgent {
   public Future<Void> start() {
     stopped = false;
     // A failed first attempt is retried with backoff like any later one. The connect runs on the
-    // agent's event loop, so the frame handler is in place before the server's welcome is read.
+    // event loop, so the frame handler is in place before the server's welcome is read.
     io.vertx.core.Promise<Void> started = io.vertx.core.Promise.promise();
-    context()
-        .runOnContext(
-            v -> {
-              if (stopped) {
-                started.tryComplete();
-                return;
-              }
-              try {
-                if (behaviour.statusChangeEveryMs() > 0) {
-                  long first =
-                      behaviour.statusChangeEveryMs() / 2
-                          + random.nextLong(behaviour.statusChangeEveryMs());
-                  statusTimer = vertx.setTimer(first, id -> changeStatus());
-                }
-                connect().otherwiseEmpty().onComplete(started);
-              } catch (RuntimeException e) {
-                started.tryFail(e);
-              }
-            });
+    vertx.runOnContext(
+        v -> {
+          if (stopped) {
+            started.tryComplete();
+            return;
+          }
+          try {
+            if (behaviour.statusChangeEveryMs() > 0) {
+              long first =
+                  behaviour.statusChangeEveryMs() / 2
+                      + random.nextLong(behaviour.statusChangeEveryMs());
+              statusTimer = vertx.setTimer(first, id -> changeStatus());
+            }
+            connect().otherwiseEmpty().onComplete(started);
+          } catch (RuntimeException e) {
+            started.tryFail(e);
+          }
+        });
     return started.future();
-  }
-
-  /**
-   * The agent's event loop, chosen at its first start and kept through restarts, so that all its
-   * handlers run on one thread: the caller's context when started on one, else a new one. From a
-   * thread outside Vert.x, runOnContext would take that thread's one context, the same for every
-   * agent: a fleet started from one thread would share one event loop, and each agent's frames
-   * would wait behind all the others'. A new context takes the next event loop.
-   */
-  private synchronized Context context() {
-    if (context == null) {
-      Context current = Vertx.currentContext();
-      context =
-          current != null
-              ? current
-              : ((io.vertx.core.impl.VertxInternal) vertx).createEventLoopContext();
-    }
-    return context;
   }
 
   public Future<Void> stop() {

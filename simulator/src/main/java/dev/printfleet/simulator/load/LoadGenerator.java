@@ -4,7 +4,6 @@ import dev.printfleet.common.auth.Role;
 import dev.printfleet.common.auth.TokenIssuer;
 import dev.printfleet.common.protocol.Envelope;
 import dev.printfleet.simulator.SocketIoWire;
-import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -629,12 +628,9 @@ public final class LoadGenerator implements Runnable {
 
   /** One run's Vert.x, clients and tokens. */
   static final class Run {
-    static final int EVENT_LOOPS = 2;
-
     final Target target;
     final Vertx vertx =
-        Vertx.vertx(
-            new VertxOptions().setEventLoopPoolSize(EVENT_LOOPS).setPreferNativeTransport(true));
+        Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2).setPreferNativeTransport(true));
     final List<WebSocketClient> clients = new ArrayList<>();
     final TokenIssuer issuer;
     final AtomicInteger open = new AtomicInteger();
@@ -665,20 +661,6 @@ public final class LoadGenerator implements Runnable {
       return clients.get(i % clients.size());
     }
 
-    /** A context on each event loop, made once (Vert.x hands a new context the next loop). */
-    private List<Context> eventLoops;
-
-    synchronized List<Context> eventLoops() {
-      if (eventLoops == null) {
-        List<Context> contexts = new ArrayList<>();
-        for (int i = 0; i < EVENT_LOOPS; i++) {
-          contexts.add(((io.vertx.core.impl.VertxInternal) vertx).createEventLoopContext());
-        }
-        eventLoops = List.copyOf(contexts);
-      }
-      return eventLoops;
-    }
-
     /**
      * Opens {@code total} sockets, at most the configured number at once; returns when all are
      * done.
@@ -687,35 +669,28 @@ public final class LoadGenerator implements Runnable {
         throws InterruptedException {
       var done = new CountDownLatch(total);
       var next = new AtomicInteger();
-      List<Context> loops = eventLoops();
       Runnable[] launch = new Runnable[1];
-      // Socket i is opened on event loop i % loops: its frames are read there. From this thread,
-      // runOnContext would take one context for all of them, and one loop would read every frame.
       launch[0] =
           () -> {
             int i = next.getAndIncrement();
             if (i >= total) {
               return;
             }
-            loops
-                .get(i % loops.size())
-                .runOnContext(
-                    v -> {
-                      Future<?> opened;
-                      try {
-                        opened = opener.apply(i);
-                      } catch (RuntimeException e) {
-                        opened = Future.failedFuture(e);
-                      }
-                      opened.onComplete(
-                          ar -> {
-                            done.countDown();
-                            launch[0].run();
-                          });
-                    });
+            // An opener that throws fails its socket: the others still open, and the count ends.
+            Future<?> opened;
+            try {
+              opened = opener.apply(i);
+            } catch (RuntimeException e) {
+              opened = Future.failedFuture(e);
+            }
+            opened.onComplete(
+                ar -> {
+                  done.countDown();
+                  vertx.runOnContext(v -> launch[0].run());
+                });
           };
       for (int i = 0; i < Math.min(target.concurrency, total); i++) {
-        launch[0].run();
+        vertx.runOnContext(v -> launch[0].run());
       }
       if (!done.await(target.timeoutS, TimeUnit.SECONDS)) {
         throw new IllegalStateException("gave up opening sockets after " + target.timeoutS + " s");

@@ -3,44 +3,38 @@ package dev.printfleet.simulator.load;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
-import java.util.List;
-import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
-/**
- * The load generator's sockets are opened over all its event loops, from its main thread: socket i
- * on loop i modulo their number, so each loop reads the frames of its share.
- */
+/** The load generator opens its sockets a few at a time; one that cannot be opened ends too. */
 class OpenAllTest {
 
   @Test
-  void socketsAreOpenedOnEveryEventLoopInTurn() throws Exception {
+  void anOpenerThatThrowsFailsItsSocketAndTheOthersStillOpen() throws Exception {
     var target = new LoadGenerator.Target();
     target.secret = "open-all-secret-0123456789-0123456789-0123456789";
     target.concurrency = 3;
     target.timeoutS = 10;
     var run = new LoadGenerator.Run(target);
     try {
-      Map<Integer, String> openedOn = new ConcurrentHashMap<>();
+      Set<Integer> opened = ConcurrentHashMap.newKeySet();
+      long begin = System.nanoTime();
       run.openAll(
           10,
           i -> {
-            openedOn.put(
-                i,
-                Vertx.currentContext() == null ? "no context" : Thread.currentThread().getName());
+            if (i == 3) {
+              throw new IllegalStateException("socket 3 cannot be opened");
+            }
+            opened.add(i);
             return Future.succeededFuture();
           });
 
-      assertThat(openedOn).hasSize(10);
-      assertThat(openedOn.values()).allMatch(name -> name.startsWith("vert.x-eventloop-thread-"));
-      assertThat(List.copyOf(new java.util.HashSet<>(openedOn.values())))
-          .hasSize(LoadGenerator.Run.EVENT_LOOPS);
-      for (int i = 2; i < 10; i++) {
-        assertThat(openedOn.get(i)).as("socket %d", i).isEqualTo(openedOn.get(i % 2));
-      }
+      // Before, the thrown exception ended socket 3's chain uncounted: openAll waited its whole
+      // timeout, then said it gave up.
+      assertThat(opened).containsExactlyInAnyOrder(0, 1, 2, 4, 5, 6, 7, 8, 9);
+      assertThat(System.nanoTime() - begin).isLessThan(TimeUnit.SECONDS.toNanos(target.timeoutS));
     } finally {
       run.vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
