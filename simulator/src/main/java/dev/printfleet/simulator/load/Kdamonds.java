@@ -36,16 +36,25 @@ final class Kdamonds {
         var actions = new JsonArray();
         numbered(context.resolve("schemes"))
             .forEach(scheme -> actions.add(read(scheme.resolve("action"))));
-        String sampleUs = read(context.resolve("monitoring_attrs/intervals/sample_us"));
         running.add(
             new JsonObject()
                 .put("kdamond", kdamond.getFileName().toString())
                 .put("operations", read(context.resolve("operations")))
-                .put("sampleMs", sampleUs == null ? null : Long.parseLong(sampleUs) / 1000.0)
+                .put("sampleMs", sampleMs(context))
                 .put("actions", actions));
       }
     }
     return running;
+  }
+
+  /** The context's sample interval; null when unreadable (the description never fails a report). */
+  private static Double sampleMs(Path context) {
+    String us = read(context.resolve("monitoring_attrs/intervals/sample_us"));
+    try {
+      return us == null ? null : Long.parseLong(us) / 1000.0;
+    } catch (NumberFormatException e) {
+      return null;
+    }
   }
 
   /** The numbered entries of a DAMON directory, in order; none when it cannot be read. */

@@ -42,6 +42,18 @@ class KdamondsTest {
   }
 
   @Test
+  void anUnreadableIntervalIsLeftOutRatherThanFailingTheReport() throws IOException {
+    write("0/state", "on");
+    write("0/contexts/0/operations", "paddr");
+    write("0/contexts/0/monitoring_attrs/intervals/sample_us", "soon");
+
+    var monitor = Kdamonds.running(sysfs).getJsonObject(0);
+    assertThat(monitor.getString("operations")).isEqualTo("paddr");
+    assertThat(monitor.getValue("sampleMs")).isNull();
+    assertThat(monitor.getJsonArray("actions")).isEmpty();
+  }
+
+  @Test
   void noDamonIsNoMonitor() {
     assertThat(Kdamonds.running(sysfs.resolve("absent"))).isEmpty();
   }
