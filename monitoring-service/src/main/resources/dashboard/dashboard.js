@@ -2,7 +2,7 @@
 (function () {
   'use strict';
   const PAGE = 25;
-  const state = { snapshots: 0, fleetEvents: 0, rowsPatched: 0, last: null, charts: {},
+  const state = { snapshots: 0, fleetEvents: 0, fleetReloads: 0, rowsPatched: 0, last: null, charts: {},
     printers: { query: { state: '', q: '', company: '', branch: '', offset: 0 }, page: null, timer: null, loading: false, again: false } };
   window.printfleetDashboard = state;
 
@@ -212,6 +212,7 @@
     const page = state.printers.page;
     // A page being read now was computed before these changes: read it again after.
     if (state.printers.loading) state.printers.again = true;
+    if (changes.reload) state.fleetReloads++;
     if (!page || changes.reload) { schedulePrinters(); return; }
     const last = page.items[page.items.length - 1];
     const full = page.items.length === PAGE;
