@@ -5,6 +5,7 @@ import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -62,8 +63,7 @@ final class Kdamonds {
     try (Stream<Path> entries = Files.list(dir)) {
       return entries
           .filter(p -> p.getFileName().toString().matches("\\d+"))
-          .sorted(
-              java.util.Comparator.comparingInt(p -> Integer.parseInt(p.getFileName().toString())))
+          .sorted(Comparator.comparingInt(p -> Integer.parseInt(p.getFileName().toString())))
           .toList();
     } catch (IOException | RuntimeException e) {
       return List.of();

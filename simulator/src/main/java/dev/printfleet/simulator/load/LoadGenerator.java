@@ -663,12 +663,14 @@ public final class LoadGenerator implements Runnable {
 
     /**
      * Opens {@code total} sockets, at most the configured number at once; returns when all are
-     * done.
+     * done, with how many could not even begin (their opener threw), said once on stderr.
      */
-    void openAll(int total, java.util.function.IntFunction<Future<?>> opener)
+    int openAll(int total, java.util.function.IntFunction<Future<?>> opener)
         throws InterruptedException {
       var done = new CountDownLatch(total);
       var next = new AtomicInteger();
+      var threw = new AtomicInteger();
+      var firstThrown = new java.util.concurrent.atomic.AtomicReference<RuntimeException>();
       Runnable[] launch = new Runnable[1];
       launch[0] =
           () -> {
@@ -681,6 +683,8 @@ public final class LoadGenerator implements Runnable {
             try {
               opened = opener.apply(i);
             } catch (RuntimeException e) {
+              threw.incrementAndGet();
+              firstThrown.compareAndSet(null, e);
               opened = Future.failedFuture(e);
             }
             opened.onComplete(
@@ -695,6 +699,16 @@ public final class LoadGenerator implements Runnable {
       if (!done.await(target.timeoutS, TimeUnit.SECONDS)) {
         throw new IllegalStateException("gave up opening sockets after " + target.timeoutS + " s");
       }
+      if (threw.get() > 0) {
+        System.err.println(
+            "loadgen: "
+                + threw.get()
+                + " of "
+                + total
+                + " sockets could not be opened, the first because: "
+                + firstThrown.get());
+      }
+      return threw.get();
     }
 
     Future<?> agent(
