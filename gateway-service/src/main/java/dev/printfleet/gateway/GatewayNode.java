@@ -21,6 +21,7 @@ import dev.printfleet.gateway.session.GatewayMetrics;
 import dev.printfleet.gateway.session.SessionCounts;
 import dev.printfleet.gateway.session.SessionRegistry;
 import dev.printfleet.gateway.session.UserConnections;
+import dev.printfleet.gateway.session.WriteBatch;
 import dev.printfleet.gateway.transport.socketio.EngineSockets;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -50,13 +51,17 @@ final class GatewayNode {
   /** Socket.IO connections that may wait for their CONNECT (no token checked yet) at once. */
   private static final int MAX_UNJOINED_SOCKETIO = 10_000;
 
-  /** One verticle's parts, touched only on its event loop. */
+  /**
+   * One verticle's parts, touched only on its event loop. An event's frames to its sockets leave
+   * with one flush per socket ({@code writes}).
+   */
   record Loop(
       OnEventLoop eventLoop,
       SessionRegistry registry,
       RoomHub hub,
       AgentEndpoint agents,
-      DashboardEndpoint dashboards) {
+      DashboardEndpoint dashboards,
+      WriteBatch writes) {
     /**
      * Fails (never hangs) when the work throws: a drain or a snapshot waits on every loop's answer.
      */
@@ -219,7 +224,7 @@ final class GatewayNode {
                     return;
                   }
                   for (Loop loop : loops) {
-                    loop.run(() -> handler.accept(loop.hub(), event));
+                    loop.run(() -> loop.writes().run(() -> handler.accept(loop.hub(), event)));
                   }
                 });
     consumers.add(consumer);

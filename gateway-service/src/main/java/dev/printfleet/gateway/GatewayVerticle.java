@@ -7,6 +7,7 @@ import dev.printfleet.gateway.agent.AgentEndpoint;
 import dev.printfleet.gateway.dashboard.DashboardEndpoint;
 import dev.printfleet.gateway.fanout.RoomHub;
 import dev.printfleet.gateway.session.SessionRegistry;
+import dev.printfleet.gateway.session.WriteBatch;
 import dev.printfleet.gateway.transport.socketio.SocketIoTransport;
 import dev.printfleet.gateway.transport.websocket.Deflation;
 import dev.printfleet.gateway.transport.websocket.MessageSizeGuard;
@@ -60,7 +61,8 @@ final class GatewayVerticle extends AbstractVerticle {
             node.userConnections(),
             node.channelHistory(),
             node.presence());
-    var websocket = new WebSocketTransport(registry, config.limits(), metrics);
+    var writes = new WriteBatch();
+    var websocket = new WebSocketTransport(registry, config.limits(), metrics, writes);
     var socketio =
         new SocketIoTransport(
             vertx,
@@ -75,7 +77,7 @@ final class GatewayVerticle extends AbstractVerticle {
                 config.maxMessageBytes(),
                 SOCKETIO_CONNECT_TIMEOUT),
             config.channels().namespaces());
-    loop = new GatewayNode.Loop(OnEventLoop.current(), registry, hub, agents, dashboards);
+    loop = new GatewayNode.Loop(OnEventLoop.current(), registry, hub, agents, dashboards, writes);
     node.add(loop);
 
     var router = Router.router(vertx);

@@ -228,6 +228,32 @@ class DashboardTest extends GatewayTestBase {
   }
 
   @Test
+  void aBatchOfJobUpdatesReachesADashboardWholeAndInOrder() {
+    var gateway = gateway(Map.of());
+    var dashboard = dashboard(gateway, "c1", List.of(), "company:c1");
+
+    // One message of 200 events, as printing publishes them: its frames to a socket leave with one
+    // flush at the batch's end, and every one of them must arrive, in the batch's order.
+    var events = new ArrayList<JobEvent>();
+    for (int i = 0; i < 200; i++) {
+      events.add(
+          new JobEvent("job-" + i, "p1", "c1", "b" + (i % 3), "printed", 1, null, Instant.now()));
+    }
+    gateway.vertx().eventBus().publish(Addresses.EVENTS_JOB, JobEvent.batchJson(events));
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> jobIds(dashboard).size() >= events.size());
+    assertThat(jobIds(dashboard))
+        .containsExactlyElementsOf(events.stream().map(JobEvent::jobId).toList());
+  }
+
+  private static List<String> jobIds(TestSocket dashboard) {
+    return dashboard.received.stream()
+        .filter(e -> e.type().equals("job.update"))
+        .map(e -> e.data().getString("jobId"))
+        .toList();
+  }
+
+  @Test
   void stalledDashboardDoesNotDelayAHealthyOneAndIsClosedWhenItStaysStuck() throws Exception {
     var gateway =
         gateway(

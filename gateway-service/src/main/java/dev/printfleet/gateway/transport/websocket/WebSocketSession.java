@@ -4,6 +4,7 @@ import dev.printfleet.common.auth.Principal;
 import dev.printfleet.gateway.session.BaseSession;
 import dev.printfleet.gateway.session.GatewayMetrics;
 import dev.printfleet.gateway.session.Outgoing;
+import dev.printfleet.gateway.session.WriteBatch;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.websocketx.extensions.WebSocketExtensionEncoder;
@@ -29,16 +30,21 @@ final class WebSocketSession extends BaseSession {
   private final ServerWebSocket socket;
   private final ChannelHandlerContext channel;
   private final boolean compressed;
+  private final WriteBatch writes;
+  private final WriteBatch.Flushable flusher;
 
   WebSocketSession(
       Kind kind,
       Principal principal,
       ServerWebSocket socket,
       Limits limits,
-      GatewayMetrics metrics) {
+      GatewayMetrics metrics,
+      WriteBatch writes) {
     super(kind, Protocol.WEBSOCKET, principal, limits, metrics);
     this.socket = socket;
     this.channel = ((WebSocketInternal) socket).channelHandlerContext();
+    this.writes = writes;
+    this.flusher = channel::flush;
     this.compressed =
         channel.pipeline().toMap().values().stream()
             .anyMatch(h -> h instanceof WebSocketExtensionEncoder);
@@ -70,7 +76,12 @@ final class WebSocketSession extends BaseSession {
 
   @Override
   protected void write(Outgoing message) {
-    channel.writeAndFlush(message.encoded(WebSocketFormat.TEXT).frame(compressed));
+    var frame = message.encoded(WebSocketFormat.TEXT).frame(compressed);
+    if (writes.defer(flusher)) {
+      channel.write(frame);
+    } else {
+      channel.writeAndFlush(frame);
+    }
   }
 
   @Override

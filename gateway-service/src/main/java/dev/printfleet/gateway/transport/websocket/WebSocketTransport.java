@@ -10,6 +10,7 @@ import dev.printfleet.gateway.session.GatewayMetrics;
 import dev.printfleet.gateway.session.Session;
 import dev.printfleet.gateway.session.SessionRegistry;
 import dev.printfleet.gateway.session.UserConnections;
+import dev.printfleet.gateway.session.WriteBatch;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.ServerWebSocket;
@@ -34,12 +35,14 @@ public final class WebSocketTransport {
   private final SessionRegistry registry;
   private final Session.Limits limits;
   private final GatewayMetrics metrics;
+  private final WriteBatch writes;
 
   public WebSocketTransport(
-      SessionRegistry registry, Session.Limits limits, GatewayMetrics metrics) {
+      SessionRegistry registry, Session.Limits limits, GatewayMetrics metrics, WriteBatch writes) {
     this.registry = registry;
     this.limits = limits;
     this.metrics = metrics;
+    this.writes = writes;
   }
 
   /** The request handler of an endpoint's path. */
@@ -122,7 +125,7 @@ public final class WebSocketTransport {
       return;
     }
     socket.setWriteQueueMaxSize((int) Math.min(Integer.MAX_VALUE, endpoint.writeQueueBytes()));
-    var session = new WebSocketSession(endpoint.kind(), principal, socket, limits, metrics);
+    var session = new WebSocketSession(endpoint.kind(), principal, socket, limits, metrics, writes);
     var inbound = endpoint.inbound();
     registry.add(session);
     socket.textMessageHandler(
