@@ -229,13 +229,28 @@ class DashboardTest extends GatewayTestBase {
 
   @Test
   void aBatchOfJobUpdatesReachesADashboardWholeAndInOrder() {
-    var gateway = gateway(Map.of());
+    aBatchOfJobUpdatesArrivesWholeAndInOrder(Map.of(), 200);
+  }
+
+  @Test
+  void aBatchLargerThanTheDashboardsWriteQueueStillArrivesWholeAndInOrder() {
+    // About 300 KB of updates in one batch, against a write queue of 16 KiB.
+    aBatchOfJobUpdatesArrivesWholeAndInOrder(
+        Map.of("PRINTFLEET_WS_CLIENT_WRITE_QUEUE", "16KiB"), JobEvent.MAX_BATCH);
+  }
+
+  private void aBatchOfJobUpdatesArrivesWholeAndInOrder(Map<String, String> settings, int count) {
+    // No ping in the test's time: a ping's flush would send frames the batch left unflushed.
+    var all = new java.util.HashMap<>(settings);
+    all.put("PRINTFLEET_WS_PING_INTERVAL", "1h");
+    all.put("PRINTFLEET_WS_PONG_TIMEOUT", "2h");
+    var gateway = gateway(all);
     var dashboard = dashboard(gateway, "c1", List.of(), "company:c1");
 
-    // One message of 200 events, as printing publishes them: its frames to a socket leave with one
+    // One message of events, as printing publishes them: its frames to a socket leave with one
     // flush at the batch's end, and every one of them must arrive, in the batch's order.
     var events = new ArrayList<JobEvent>();
-    for (int i = 0; i < 200; i++) {
+    for (int i = 0; i < count; i++) {
       events.add(
           new JobEvent("job-" + i, "p1", "c1", "b" + (i % 3), "printed", 1, null, Instant.now()));
     }

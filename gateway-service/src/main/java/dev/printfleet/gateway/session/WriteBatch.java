@@ -11,7 +11,8 @@ import org.slf4j.LoggerFactory;
  * The frames one piece of work writes on an event loop, sent with one flush per socket when the
  * work ends instead of one system call per frame: a batch of 30 job updates for a dashboard leaves
  * in one write. What waits is in the socket's own outbound buffer, counted against its write queue
- * like any frame. Confined to its event loop.
+ * like any frame. Made on its event loop's thread and confined to it: a write from any other thread
+ * is not deferred.
  */
 public final class WriteBatch {
 
@@ -22,6 +23,7 @@ public final class WriteBatch {
     void flush();
   }
 
+  private final Thread loop = Thread.currentThread();
   private final Set<Flushable> pending = new LinkedHashSet<>();
   private boolean running;
 
@@ -44,11 +46,12 @@ public final class WriteBatch {
   }
 
   /**
-   * While a batch runs, takes the socket for a flush at the batch's end and answers true: the
-   * caller writes without flushing. Otherwise false: the caller flushes its write itself.
+   * While a batch runs on this loop's thread, takes the socket for a flush at the batch's end and
+   * answers true: the caller writes without flushing. Otherwise false: the caller flushes its write
+   * itself.
    */
   public boolean defer(Flushable socket) {
-    if (!running) {
+    if (!running || Thread.currentThread() != loop) {
       return false;
     }
     pending.add(socket);

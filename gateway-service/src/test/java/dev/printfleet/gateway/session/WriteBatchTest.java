@@ -57,6 +57,27 @@ class WriteBatchTest {
   }
 
   @Test
+  void aWriteFromAnotherThreadDuringABatchIsNotDeferred() throws Exception {
+    var batch = new WriteBatch();
+    var a = new Socket("a", new ArrayList<>());
+    var fromOtherThread = new java.util.concurrent.atomic.AtomicBoolean(true);
+
+    batch.run(
+        () -> {
+          var other = new Thread(() -> fromOtherThread.set(batch.defer(a)));
+          other.start();
+          try {
+            other.join(10_000);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        });
+
+    assertThat(fromOtherThread).as("deferred from another thread").isFalse();
+    assertThat(a.flushes).as("the batch did not take it").isZero();
+  }
+
+  @Test
   void aBatchWithinABatchFlushesOnlyWhenTheOuterOneEnds() {
     var batch = new WriteBatch();
     var log = new ArrayList<String>();

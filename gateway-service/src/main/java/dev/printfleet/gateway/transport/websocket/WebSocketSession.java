@@ -77,10 +77,15 @@ final class WebSocketSession extends BaseSession {
   @Override
   protected void write(Outgoing message) {
     var frame = message.encoded(WebSocketFormat.TEXT).frame(compressed);
-    if (writes.defer(flusher)) {
-      channel.write(frame);
-    } else {
+    if (!writes.defer(flusher)) {
       channel.writeAndFlush(frame);
+      return;
+    }
+    channel.write(frame);
+    if (!channel.channel().isWritable()) {
+      // Unflushed frames count against the socket's write queue: flushed now, only what the
+      // kernel does not take keeps it full, so a batch never makes a reading dashboard "behind".
+      channel.flush();
     }
   }
 
