@@ -152,7 +152,7 @@ class SocketIoNodeClientTest extends PrintingTestBase {
             "polling,websocket",
             "node-up-p1",
             "500");
-    // Opened on polling (a fast upgrade may be done before the CONNECT's answer).
+    // Opened on polling; the client starts its upgrade once its first status went out (client.js).
     assertThat(first(lines, "opened").getString("transport")).isEqualTo("polling");
     assertThat(first(lines, "connected")).isNotNull();
     assertThat(first(lines, "upgraded").getString("transport")).isEqualTo("websocket");
