@@ -15,6 +15,7 @@ import dev.printfleet.simulator.SimulatedAgent;
 import dev.printfleet.testing.TestSocket;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
@@ -339,6 +340,111 @@ class AgentRequestTest extends GatewayTestBase {
     socket.sendRaw(
         Envelope.response(thirdDispatch.id(), new JsonObject().put("accepted", true)).encode());
     assertThat(GatewayHarness.await(third, Duration.ofSeconds(5)).ok()).isTrue();
+  }
+
+  /** A dispatch sent with {@link DispatchRequest#ANSWER_WITHIN_HEADER}: its first reply. */
+  private static Future<Message<JsonObject>> firstReply(
+      ServiceRuntime gateway, String agentId, String jobId, String answerWithin) {
+    var options =
+        new DeliveryOptions()
+            .addHeader(Addresses.ACTION_HEADER, DispatchRequest.ACTION)
+            .setSendTimeout(30_000);
+    if (answerWithin != null) {
+      options.addHeader(DispatchRequest.ANSWER_WITHIN_HEADER, answerWithin);
+    }
+    return gateway
+        .vertx()
+        .eventBus()
+        .request(
+            Addresses.gateway(gateway.instanceId()), dispatch(jobId, agentId).toJson(), options);
+  }
+
+  private TestSocket rawAgent(ServiceRuntime gateway, String agentId) {
+    var socket =
+        TestSocket.open(
+            client,
+            gateway.httpPort(),
+            "/ws/agent",
+            GatewayHarness.issuer(gateway).agent(agentId, "c1", "b1", Duration.ofHours(1)));
+    socket.awaitFrame(e -> e.type().equals("welcome"));
+    return socket;
+  }
+
+  @Test
+  void anAgentThatAnswersWithinTheWaitTheSenderAllowsIsAnsweredInOneStep() {
+    var gateway = gateway(Map.of());
+    var socket = rawAgent(gateway, "agent-quick");
+
+    var first = firstReply(gateway, "agent-quick", "job-q1", "1000");
+    var dispatch = socket.awaitFrame(e -> e.type().equals("job.dispatch"));
+    socket.sendRaw(
+        Envelope.response(dispatch.id(), new JsonObject().put("accepted", true)).encode());
+    var reply = await(first);
+    assertThat(reply.headers().get(DispatchRequest.ANSWERED_HEADER)).isEqualTo("true");
+    assertThat(reply.replyAddress()).as("no follow-up expected").isNull();
+    var answer = AgentReply.fromJson(reply.body());
+    assertThat(answer.isWritten()).isFalse();
+    assertThat(answer.ok()).isTrue();
+    assertThat(answer.data().getBoolean("accepted")).isTrue();
+
+    // The agent's own error, in one step too: not the gateway's route failure.
+    var refused = firstReply(gateway, "agent-quick", "job-q2", "1000");
+    var second =
+        socket.awaitFrame(
+            e -> e.type().equals("job.dispatch") && "job-q2".equals(e.data().getString("jobId")));
+    socket.sendRaw(
+        Envelope.errorResponse(second.id(), Envelope.Code.UNAVAILABLE, "paper tray open").encode());
+    var failed = await(refused);
+    assertThat(failed.headers().get(DispatchRequest.ANSWERED_HEADER)).isEqualTo("true");
+    var error = AgentReply.fromJson(failed.body());
+    assertThat(error.ok()).isFalse();
+    assertThat(error.code()).isEqualTo("unavailable");
+    assertThat(error.notSent()).isFalse();
+  }
+
+  @Test
+  void anAgentThatAnswersAfterTheAllowedWaitIsAnsweredInTwoSteps() {
+    var gateway = gateway(Map.of());
+    var socket = rawAgent(gateway, "agent-late");
+
+    var first = await(firstReply(gateway, "agent-late", "job-l1", "100"));
+    assertThat(first.headers().contains(DispatchRequest.ANSWERED_HEADER)).isFalse();
+    assertThat(AgentReply.fromJson(first.body()).isWritten()).isTrue();
+    // The agent answers only now, after the written reply: the follow-up carries its answer.
+    var followUp =
+        first.<JsonObject>replyAndRequest(
+            new JsonObject(), new DeliveryOptions().setSendTimeout(30_000));
+    var dispatch = socket.awaitFrame(e -> e.type().equals("job.dispatch"));
+    socket.sendRaw(
+        Envelope.response(dispatch.id(), new JsonObject().put("accepted", true)).encode());
+    var answer = AgentReply.fromJson(await(followUp).body());
+    assertThat(answer.ok()).isTrue();
+    assertThat(answer.data().getBoolean("accepted")).isTrue();
+  }
+
+  /** A sender that does not ask for one step (a printing instance of the version before). */
+  @Test
+  void aDispatchWithoutTheHeaderOrWithAnUnreadableOneIsAnsweredWrittenAtOnce() {
+    var gateway = gateway(Map.of());
+    var socket = rawAgent(gateway, "agent-old");
+    for (String header : java.util.Arrays.asList(null, "soon", "-5")) {
+      var first = await(firstReply(gateway, "agent-old", "job-o-" + header, header));
+      assertThat(first.headers().contains(DispatchRequest.ANSWERED_HEADER))
+          .as("header %s", header)
+          .isFalse();
+      assertThat(AgentReply.fromJson(first.body()).isWritten()).as("header %s", header).isTrue();
+      var dispatch =
+          socket.awaitFrame(
+              e ->
+                  e.type().equals("job.dispatch")
+                      && ("job-o-" + header).equals(e.data().getString("jobId")));
+      var followUp =
+          first.<JsonObject>replyAndRequest(
+              new JsonObject(), new DeliveryOptions().setSendTimeout(30_000));
+      socket.sendRaw(
+          Envelope.response(dispatch.id(), new JsonObject().put("accepted", true)).encode());
+      assertThat(AgentReply.fromJson(await(followUp).body()).ok()).isTrue();
+    }
   }
 
   @Test

@@ -61,6 +61,23 @@ class MessagesTest {
           AT);
 
   @Test
+  void aDispatchsAllowedWaitForTheAgentsAnswerIsBoundedAndAbsentWhenUnreadable() {
+    java.util.function.Function<String, Long> within =
+        value ->
+            DispatchRequest.answerWithinMs(
+                value == null
+                    ? io.vertx.core.MultiMap.caseInsensitiveMultiMap()
+                    : io.vertx.core.MultiMap.caseInsensitiveMultiMap()
+                        .add(DispatchRequest.ANSWER_WITHIN_HEADER, value));
+    assertThat(within.apply(null)).isZero();
+    assertThat(within.apply(" 250 ")).isEqualTo(250);
+    assertThat(within.apply("999999999999")).isEqualTo(DispatchRequest.MAX_ANSWER_WITHIN_MS);
+    assertThat(within.apply("-1")).isZero();
+    assertThat(within.apply("1e3")).isZero();
+    assertThat(within.apply("99999999999999999999999")).isZero();
+  }
+
+  @Test
   void everyMessageRoundTripsUnchangedAndCarriesItsVersion() {
     assertRoundTrip(AGENT_EVENT, AgentEvent::toJson, AgentEvent::fromJson);
     assertRoundTrip(CONTROL, ControlCommand::toJson, ControlCommand::fromJson);

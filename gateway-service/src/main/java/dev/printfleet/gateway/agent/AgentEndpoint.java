@@ -67,7 +67,7 @@ public final class AgentEndpoint implements Endpoint {
     this.admission = new Admission(runtime.tokens(), Set.of(Role.AGENT), List.of());
     this.events = new AgentEvents(vertx, context, instanceId, directory);
     this.reports = new AgentReports(directory, events, config.maxPrintersPerAgent());
-    this.requests = new AgentRequests(loop, config, directory, metrics);
+    this.requests = new AgentRequests(vertx, loop, config, directory, metrics);
     this.inbound =
         Inbound.handling()
             .on("printers.sync", reports::printersSync)

@@ -2,13 +2,16 @@ package dev.printfleet.gateway.agent;
 
 import dev.printfleet.common.lifecycle.OnEventLoop;
 import dev.printfleet.common.messages.AgentReply;
+import dev.printfleet.common.messages.DispatchRequest;
 import dev.printfleet.common.presence.AgentKey;
 import dev.printfleet.common.protocol.Envelope;
 import dev.printfleet.common.protocol.Envelope.Code;
 import dev.printfleet.gateway.GatewayConfig;
 import dev.printfleet.gateway.session.GatewayMetrics;
 import dev.printfleet.gateway.session.Session;
+import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
@@ -26,13 +29,19 @@ final class AgentRequests {
 
   private static final Logger log = LoggerFactory.getLogger(AgentRequests.class);
 
+  private final Vertx vertx;
   private final OnEventLoop loop;
   private final GatewayConfig config;
   private final AgentDirectory directory;
   private final GatewayMetrics metrics;
 
   AgentRequests(
-      OnEventLoop loop, GatewayConfig config, AgentDirectory directory, GatewayMetrics metrics) {
+      Vertx vertx,
+      OnEventLoop loop,
+      GatewayConfig config,
+      AgentDirectory directory,
+      GatewayMetrics metrics) {
+    this.vertx = vertx;
     this.loop = loop;
     this.config = config;
     this.directory = directory;
@@ -96,13 +105,38 @@ final class AgentRequests {
       answer.future().onSuccess(reply -> message.reply(reply.toJson()));
       return;
     }
-    // The dispatch's message holds the job's content, its wire bytes too: it is answered now, and
-    // the agent's answer goes back on the sender's follow-up (DispatchRequest's two steps).
+    long within = DispatchRequest.answerWithinMs(message.headers());
+    if (within == 0) {
+      replyWritten(message, answer.future(), agent);
+      return;
+    }
+    // The sender allows one step: the agent's answer within that time goes back as the reply
+    // itself; past it, the two steps. Both run on this loop, so the timer fires only if the answer
+    // did not cancel it first.
+    long timer = vertx.setTimer(within, t -> replyWritten(message, answer.future(), agent));
+    answer
+        .future()
+        .onSuccess(
+            reply -> {
+              if (vertx.cancelTimer(timer)) {
+                message.reply(
+                    reply.toJson(),
+                    new DeliveryOptions().addHeader(DispatchRequest.ANSWERED_HEADER, "true"));
+              }
+            });
+  }
+
+  /**
+   * The dispatch's message holds the job's content, its wire bytes too: it is answered now, and the
+   * agent's answer goes back on the sender's follow-up (DispatchRequest's two steps).
+   */
+  private void replyWritten(
+      Message<JsonObject> message, Future<AgentReply> answer, AgentKey agent) {
     message
         .<JsonObject>replyAndRequest(
             AgentReply.written().toJson(),
             new DeliveryOptions().setSendTimeout(config.agentRequestTimeout().toMillis() + 5_000))
-        .onSuccess(followUp -> answer.future().onSuccess(reply -> followUp.reply(reply.toJson())))
+        .onSuccess(followUp -> answer.onSuccess(reply -> followUp.reply(reply.toJson())))
         .onFailure(e -> log.debug("No follow-up for a dispatch agent={}: {}", agent, e.toString()));
   }
 

@@ -55,6 +55,12 @@ public final class DispatchLoop {
   private static final Logger log = LoggerFactory.getLogger(DispatchLoop.class);
   private static final int BATCH = 100;
 
+  /**
+   * The wait for an agent's answer a dispatch grants its gateway (DispatchRequest's one step): an
+   * agent that answers within it costs two event-bus messages instead of four.
+   */
+  private static final long ANSWER_WITHIN_MS = 250;
+
   private final Vertx vertx;
   private final JobStore jobs;
   private final AgentRoutes routes;
@@ -816,8 +822,9 @@ public final class DispatchLoop {
   /**
    * The two steps of {@link DispatchRequest}: the request with the content, answered once the
    * gateway has written it (or refused it); then a follow-up without content, answered with the
-   * agent's answer. Nothing here keeps the content past the first step. {@code written} is set once
-   * the first step says the frame reached the agent's socket.
+   * agent's answer. An agent that answers within {@link #answerWithinMs} makes it one step: the
+   * first reply is its answer. Nothing here keeps the content past the first step. {@code written}
+   * is set once the first step says the frame reached the agent's socket.
    */
   private Future<AgentReply> request(
       JobStore.Claimed job, String instance, byte[] content, Held held, AtomicBoolean written) {
@@ -870,11 +877,18 @@ public final class DispatchLoop {
             body,
             new DeliveryOptions(options)
                 .setSendTimeout(firstMs)
-                .addHeader(Addresses.ACTION_HEADER, DispatchRequest.ACTION))
+                .addHeader(Addresses.ACTION_HEADER, DispatchRequest.ACTION)
+                .addHeader(
+                    DispatchRequest.ANSWER_WITHIN_HEADER, Long.toString(answerWithinMs(firstMs))))
         .onComplete(first -> held.release())
         .compose(
             first -> {
               AgentReply reply = AgentReply.fromJson(first.body());
+              if (first.headers().contains(DispatchRequest.ANSWERED_HEADER)) {
+                // One step: the agent's answer, its frame written.
+                written.set(true);
+                return Future.succeededFuture(reply);
+              }
               if (!reply.isWritten()) {
                 return Future.succeededFuture(reply);
               }
@@ -894,6 +908,15 @@ public final class DispatchLoop {
               }
             });
     return result.future();
+  }
+
+  /**
+   * How long a gateway may wait for the agent's answer to reply once (DispatchRequest): a quarter
+   * of the first step's timeout at most, so a gateway that takes it all still answers well within
+   * that timeout.
+   */
+  static long answerWithinMs(long firstStepMs) {
+    return Math.min(ANSWER_WITHIN_MS, firstStepMs / 4);
   }
 
   private Future<Void> markBusy(AgentKey agent) {
