@@ -447,6 +447,110 @@ class AgentRequestTest extends GatewayTestBase {
     }
   }
 
+  /**
+   * Holds every event loop of the gateway's Vert.x for {@code ms}: what agents send meanwhile waits
+   * in the sockets and is read in one turn when the loops go on.
+   */
+  private static void holdLoops(ServiceRuntime gateway, long ms) {
+    gateway
+        .vertx()
+        .nettyEventLoopGroup()
+        .forEach(
+            loop ->
+                loop.execute(
+                    () -> {
+                      try {
+                        Thread.sleep(ms);
+                      } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                      }
+                    }));
+  }
+
+  private static JsonObject printed(String jobId) {
+    return new JsonObject().put("jobId", jobId).put("outcome", "printed");
+  }
+
+  @Test
+  void resultsReadInOneTurnGoToPrintingInOneMessageAndEachIsAnsweredAsPrintingAnsweredIt() {
+    var gateway = gateway(Map.of());
+    var alone = new CopyOnWriteArrayList<String>();
+    var batches = new CopyOnWriteArrayList<List<String>>();
+    var bus = gateway.vertx().eventBus();
+    bus.<JsonObject>consumer(
+        Addresses.PRINTING_RESULTS,
+        m -> {
+          alone.add(m.body().getString("jobId"));
+          m.reply(new JsonObject().put("recorded", true));
+        });
+    bus.<JsonObject>consumer(
+        Addresses.PRINTING_RESULT_BATCHES,
+        m -> {
+          var ids =
+              JobResult.batchFromJson(m.body()).stream().map(r -> r.getString("jobId")).toList();
+          batches.add(ids);
+          m.reply(
+              JobResult.batchReplies(
+                  ids.stream()
+                      .map(
+                          id ->
+                              switch (id) {
+                                case "job-not-yours" ->
+                                    new JsonObject()
+                                        .put("recorded", false)
+                                        .put("reason", JobResult.NOT_DISPATCHED_TO_AGENT);
+                                case "job-db-failed" ->
+                                    new JsonObject().put(JobResult.FAILED, "database down");
+                                default -> new JsonObject().put("recorded", true);
+                              })
+                      .toList()));
+        });
+    var socket = rawAgent(gateway, "agent-batch");
+
+    holdLoops(gateway, 500);
+    List<String> ids = List.of("job-b1", "job-not-yours", "job-b2", "job-db-failed", "job-b3");
+    for (String id : ids) {
+      socket.send("job.result", "r-" + id, printed(id));
+    }
+
+    for (String id : List.of("job-b1", "job-b2", "job-b3", "job-db-failed")) {
+      assertThat(socket.awaitResponse("r-" + id).error()).as(id).isNull();
+    }
+    assertThat(socket.awaitResponse("r-job-not-yours").error().code()).isEqualTo("forbidden");
+    assertThat(batches).as("one message for the turn's five results").containsExactly(ids);
+    assertThat(alone)
+        .as("only the result the database failed, again")
+        .containsExactly("job-db-failed");
+  }
+
+  /** Printing of the version before reads results one by one only: each goes alone. */
+  @Test
+  void resultsGoAloneWhenNoPrintingInstanceReadsBatches() {
+    var gateway = gateway(Map.of());
+    var alone = new CopyOnWriteArrayList<String>();
+    gateway
+        .vertx()
+        .eventBus()
+        .<JsonObject>consumer(
+            Addresses.PRINTING_RESULTS,
+            m -> {
+              alone.add(m.body().getString("jobId"));
+              m.reply(new JsonObject().put("recorded", true));
+            });
+    var socket = rawAgent(gateway, "agent-old-printing");
+
+    holdLoops(gateway, 500);
+    List<String> ids = List.of("job-o1", "job-o2", "job-o3");
+    for (String id : ids) {
+      socket.send("job.result", "r-" + id, printed(id));
+    }
+
+    for (String id : ids) {
+      assertThat(socket.awaitResponse("r-" + id).error()).as(id).isNull();
+    }
+    assertThat(alone).containsExactlyInAnyOrderElementsOf(ids);
+  }
+
   @Test
   void jobResultGoesToOnePrintingInstanceAndIsAcknowledgedToTheAgent() {
     var gateway = gateway(Map.of());

@@ -57,6 +57,7 @@ final class DispatchVerticle extends AbstractVerticle {
     List<MessageConsumer<JsonObject>> consumers =
         List.of(
             bus.consumer(Addresses.PRINTING_RESULTS, results::handle),
+            bus.consumer(Addresses.PRINTING_RESULT_BATCHES, results::handleBatch),
             bus.consumer(Addresses.PRINTING_PRINTERS, registry::onPrintersSync),
             bus.consumer(Addresses.PRINTING_AGENTS, registry::onAgent),
             statusConsumer,

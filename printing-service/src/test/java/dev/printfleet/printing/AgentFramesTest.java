@@ -3,6 +3,8 @@ package dev.printfleet.printing;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.printfleet.common.messages.Addresses;
+import dev.printfleet.common.messages.JobResult;
 import dev.printfleet.common.protocol.Envelope;
 import dev.printfleet.testing.PrometheusText;
 import io.vertx.core.http.WebSocket;
@@ -206,6 +208,93 @@ class AgentFramesTest extends PrintingTestBase {
                 .getJsonObject("error"))
         .as("a duplicate result for a final job is acknowledged")
         .isNull();
+  }
+
+  /**
+   * A gateway's batch of results (the results one of its event loops read in one turn): each is
+   * written or refused as a lone result would be, answered in the batch's order; a batch that is
+   * not one is refused whole and changes nothing.
+   */
+  @Test
+  void aBatchOfResultsIsAnsweredResultByResultInOrderAndAMalformedBatchIsRefused() {
+    var dispatched = new CopyOnWriteArrayList<String>();
+    rawAgent(
+        "agent-batch",
+        "b1",
+        "batch-p1",
+        (socket, frame) -> {
+          if ("job.dispatch".equals(frame.getString("type"))) {
+            dispatched.add(frame.getJsonObject("data").getString("jobId"));
+            socket.writeTextMessage(
+                Envelope.response(frame.getString("id"), new JsonObject().put("accepted", true))
+                    .encode());
+          }
+        });
+    List<String> ids = new java.util.ArrayList<>();
+    for (int i = 0; i < 2; i++) {
+      ids.add(
+          new JsonObject(post("/api/v1/jobs", userToken("acme"), job("batch-p1"), null).body())
+              .getString("id"));
+    }
+    await().atMost(Duration.ofSeconds(15)).until(() -> dispatched.containsAll(ids));
+    var at = java.time.Instant.now();
+    var batch =
+        JobResult.batchJson(
+            List.of(
+                new JobResult(ids.get(0), "agent-batch", "acme", "printed", null, at),
+                new JobResult(ids.get(1), "agent-other", "acme", "printed", null, at),
+                new JobResult("not-a-uuid", "agent-batch", "acme", "printed", null, at),
+                new JobResult(ids.get(1), "agent-batch", "globex", "printed", null, at),
+                new JobResult(ids.get(1), "agent-batch", "acme", "failed", "jam", at)));
+
+    var reply =
+        join(
+            gateway
+                .vertx()
+                .eventBus()
+                .<JsonObject>request(Addresses.PRINTING_RESULT_BATCHES, batch));
+    var replies = JobResult.repliesFromJson(reply.body(), 5);
+    var refused =
+        new JsonObject().put("recorded", false).put("reason", JobResult.NOT_DISPATCHED_TO_AGENT);
+    assertThat(replies)
+        .containsExactly(
+            new JsonObject().put("recorded", true),
+            refused,
+            refused,
+            refused,
+            new JsonObject().put("recorded", true));
+    assertThat(state(ids.get(0))).isEqualTo("printed");
+    assertThat(state(ids.get(1))).isEqualTo("failed");
+    assertThat(historyStates(ids.get(1))).containsExactly("queued", "dispatched", "failed");
+
+    for (var malformed :
+        List.of(
+            new JsonObject().put("results", "x"),
+            new JsonObject().put("results", new JsonArray()),
+            new JsonObject()
+                .put(
+                    "results",
+                    new JsonArray(
+                        java.util.Collections.nCopies(
+                            JobResult.MAX_BATCH + 1,
+                            new JobResult(ids.get(0), "agent-batch", "acme", "failed", "x", at)
+                                .toJson()))))) {
+      var failure =
+          gateway
+              .vertx()
+              .eventBus()
+              .request(Addresses.PRINTING_RESULT_BATCHES, malformed)
+              .toCompletionStage()
+              .toCompletableFuture();
+      assertThat(failure)
+          .failsWithin(Duration.ofSeconds(10))
+          .withThrowableThat()
+          .havingRootCause()
+          .isInstanceOfSatisfying(
+              io.vertx.core.eventbus.ReplyException.class,
+              e -> assertThat(e.failureCode()).isEqualTo(400));
+    }
+    assertThat(state(ids.get(0))).as("the refused batches changed nothing").isEqualTo("printed");
   }
 
   @Test

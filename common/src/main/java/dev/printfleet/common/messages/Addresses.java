@@ -21,6 +21,13 @@ public final class Addresses {
   public static final String PRINTING_RESULTS = "printfleet.printing.results";
 
   /**
+   * Send, gateway to one printing instance: the results one gateway event loop read in one turn
+   * ({@link JobResult#batchJson}); the reply answers each in order ({@link
+   * JobResult#batchReplies}).
+   */
+  public static final String PRINTING_RESULT_BATCHES = "printfleet.printing.results.batch";
+
+  /**
    * Send, gateway to one printing instance: an agent's printer list, written once as a set; the
    * reply acknowledges it.
    */

@@ -66,7 +66,8 @@ public final class AgentEndpoint implements Endpoint {
     this.directory = directory;
     this.admission = new Admission(runtime.tokens(), Set.of(Role.AGENT), List.of());
     this.events = new AgentEvents(vertx, context, instanceId, directory);
-    this.reports = new AgentReports(directory, events, config.maxPrintersPerAgent());
+    this.reports =
+        new AgentReports(vertx, context, directory, events, config.maxPrintersPerAgent());
     this.requests = new AgentRequests(vertx, loop, config, directory, metrics);
     this.inbound =
         Inbound.handling()

@@ -10,6 +10,8 @@ import dev.printfleet.common.presence.AgentKey;
 import dev.printfleet.common.protocol.Envelope;
 import dev.printfleet.common.protocol.Envelope.Code;
 import dev.printfleet.gateway.session.Session;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
@@ -40,14 +42,17 @@ final class AgentReports {
   private final AgentDirectory directory;
   private final AgentEvents events;
   private final int maxPrinters;
+  private final ResultSender results;
 
   /** Per agent session: the printers of its last valid sync, which alone it may report on. */
   private final Map<Session, SyncedPrinters> synced = new HashMap<>();
 
-  AgentReports(AgentDirectory directory, AgentEvents events, int maxPrinters) {
+  AgentReports(
+      Vertx vertx, Context context, AgentDirectory directory, AgentEvents events, int maxPrinters) {
     this.directory = directory;
     this.events = events;
     this.maxPrinters = maxPrinters;
+    this.results = new ResultSender(vertx, context, directory, 3, RESULT_TIMEOUT_MS);
   }
 
   /** What one agent session synced; confined to the event loop like the sessions. */
@@ -171,8 +176,8 @@ final class AgentReports {
             reported.outcome(),
             reported.error(),
             Instant.now());
-    directory
-        .requestPrinting(Addresses.PRINTING_RESULTS, result.toJson(), 3, RESULT_TIMEOUT_MS)
+    results
+        .send(result)
         .onSuccess(
             reply -> {
               if (JobResult.NOT_DISPATCHED_TO_AGENT.equals(reply.getString("reason"))) {

@@ -1,11 +1,14 @@
 package dev.printfleet.printing.dispatch;
 
+import dev.printfleet.common.messages.Addresses;
 import dev.printfleet.common.messages.JobResult;
 import dev.printfleet.printing.jobs.JobState;
 import dev.printfleet.printing.jobs.JobStore;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import org.slf4j.Logger;
@@ -16,7 +19,8 @@ import org.slf4j.LoggerFactory;
  * result for a job already final that was this agent's is acknowledged too (a duplicate), so the
  * agent stops resending; a result for a job not leased to this agent changes nothing and is
  * answered with the reason {@link JobResult#NOT_DISPATCHED_TO_AGENT}, which the gateway turns into
- * {@code forbidden}.
+ * {@code forbidden}. A gateway sends the results one of its event loops read in one turn together
+ * ({@link #handleBatch}).
  */
 public final class ResultsConsumer {
 
@@ -31,18 +35,57 @@ public final class ResultsConsumer {
   }
 
   public void handle(Message<JsonObject> message) {
+    record(message.body())
+        .onSuccess(message::reply)
+        .onFailure(e -> message.fail(503, "result not recorded: " + e.getMessage()));
+  }
+
+  /**
+   * A batch ({@link Addresses#PRINTING_RESULT_BATCHES}): each result is written as a lone one would
+   * be, and the reply answers each in order; a result the database failed is answered {@link
+   * JobResult#FAILED} alone, so the gateway sends only that one again.
+   */
+  public void handleBatch(Message<JsonObject> message) {
+    List<JsonObject> results;
+    try {
+      results = JobResult.batchFromJson(message.body());
+    } catch (IllegalArgumentException e) {
+      log.warn("A batch of results refused: {}", e.getMessage());
+      message.fail(400, e.getMessage());
+      return;
+    }
+    List<Future<JsonObject>> replies = new ArrayList<>(results.size());
+    for (JsonObject result : results) {
+      replies.add(
+          record(result)
+              .recover(
+                  e ->
+                      Future.succeededFuture(
+                          new JsonObject().put(JobResult.FAILED, String.valueOf(e.getMessage())))));
+    }
+    Future.all(replies)
+        .onComplete(
+            done ->
+                message.reply(
+                    JobResult.batchReplies(replies.stream().map(Future::result).toList())));
+  }
+
+  /**
+   * Writes one result: the reply's {@code recorded}, and {@code reason} when the job was not leased
+   * to the agent. Fails when the database did.
+   */
+  private Future<JsonObject> record(JsonObject body) {
     JobResult result;
     UUID id;
     try {
-      result = JobResult.fromJson(message.body());
+      result = JobResult.fromJson(body);
       id = UUID.fromString(result.jobId());
     } catch (IllegalArgumentException e) {
-      message.reply(
+      return Future.succeededFuture(
           new JsonObject().put("recorded", false).put("reason", JobResult.NOT_DISPATCHED_TO_AGENT));
-      return;
     }
     JobState outcome = "printed".equals(result.outcome()) ? JobState.PRINTED : JobState.FAILED;
-    jobs.recordResult(id, result.company(), result.agentId(), outcome, result.error())
+    return jobs.recordResult(id, result.company(), result.agentId(), outcome, result.error())
         .compose(
             recorded -> {
               if (recorded.isPresent()) {
@@ -74,12 +117,7 @@ public final class ResultsConsumer {
                     result.agentId(),
                     result.company());
               }
-              message.reply(reply);
             })
-        .onFailure(
-            e -> {
-              log.warn("Result not recorded job={}: {}", id, e.toString());
-              message.fail(503, "result not recorded: " + e.getMessage());
-            });
+        .onFailure(e -> log.warn("Result not recorded job={}: {}", id, e.toString()));
   }
 }
