@@ -359,27 +359,24 @@ class AgentRequestTest extends GatewayTestBase {
             Addresses.gateway(gateway.instanceId()), dispatch(jobId, agentId).toJson(), options);
   }
 
-  private TestSocket rawAgent(ServiceRuntime gateway, String agentId) {
-    var socket =
-        TestSocket.open(
-            client,
-            gateway.httpPort(),
-            "/ws/agent",
-            GatewayHarness.issuer(gateway).agent(agentId, "c1", "b1", Duration.ofHours(1)));
-    socket.awaitFrame(e -> e.type().equals("welcome"));
-    return socket;
-  }
-
   @Test
   void anAgentThatAnswersWithinTheWaitTheSenderAllowsIsAnsweredInOneStep() {
     var gateway = gateway(Map.of());
-    var socket = rawAgent(gateway, "agent-quick");
+    var socket = agentSocket(gateway, "agent-quick");
+    // Answers as each dispatch arrives: job-q2 with the agent's own error.
+    socket.onEnvelope(
+        e -> {
+          if (!e.type().equals("job.dispatch")) {
+            return;
+          }
+          socket.sendRaw(
+              "job-q2".equals(e.data().getString("jobId"))
+                  ? Envelope.errorResponse(e.id(), Envelope.Code.UNAVAILABLE, "paper tray open")
+                      .encode()
+                  : Envelope.response(e.id(), new JsonObject().put("accepted", true)).encode());
+        });
 
-    var first = firstReply(gateway, "agent-quick", "job-q1", "1000");
-    var dispatch = socket.awaitFrame(e -> e.type().equals("job.dispatch"));
-    socket.sendRaw(
-        Envelope.response(dispatch.id(), new JsonObject().put("accepted", true)).encode());
-    var reply = await(first);
+    var reply = await(firstReply(gateway, "agent-quick", "job-q1", "1000"));
     assertThat(reply.headers().get(DispatchRequest.ANSWERED_HEADER)).isEqualTo("true");
     assertThat(reply.replyAddress()).as("no follow-up expected").isNull();
     var answer = AgentReply.fromJson(reply.body());
@@ -388,13 +385,7 @@ class AgentRequestTest extends GatewayTestBase {
     assertThat(answer.data().getBoolean("accepted")).isTrue();
 
     // The agent's own error, in one step too: not the gateway's route failure.
-    var refused = firstReply(gateway, "agent-quick", "job-q2", "1000");
-    var second =
-        socket.awaitFrame(
-            e -> e.type().equals("job.dispatch") && "job-q2".equals(e.data().getString("jobId")));
-    socket.sendRaw(
-        Envelope.errorResponse(second.id(), Envelope.Code.UNAVAILABLE, "paper tray open").encode());
-    var failed = await(refused);
+    var failed = await(firstReply(gateway, "agent-quick", "job-q2", "1000"));
     assertThat(failed.headers().get(DispatchRequest.ANSWERED_HEADER)).isEqualTo("true");
     var error = AgentReply.fromJson(failed.body());
     assertThat(error.ok()).isFalse();
@@ -405,7 +396,7 @@ class AgentRequestTest extends GatewayTestBase {
   @Test
   void anAgentThatAnswersAfterTheAllowedWaitIsAnsweredInTwoSteps() {
     var gateway = gateway(Map.of());
-    var socket = rawAgent(gateway, "agent-late");
+    var socket = agentSocket(gateway, "agent-late");
 
     var first = await(firstReply(gateway, "agent-late", "job-l1", "100"));
     assertThat(first.headers().contains(DispatchRequest.ANSWERED_HEADER)).isFalse();
@@ -426,7 +417,7 @@ class AgentRequestTest extends GatewayTestBase {
   @Test
   void aDispatchWithoutTheHeaderOrWithAnUnreadableOneIsAnsweredWrittenAtOnce() {
     var gateway = gateway(Map.of());
-    var socket = rawAgent(gateway, "agent-old");
+    var socket = agentSocket(gateway, "agent-old");
     for (String header : java.util.Arrays.asList(null, "soon", "-5")) {
       var first = await(firstReply(gateway, "agent-old", "job-o-" + header, header));
       assertThat(first.headers().contains(DispatchRequest.ANSWERED_HEADER))
@@ -448,23 +439,34 @@ class AgentRequestTest extends GatewayTestBase {
   }
 
   /**
-   * Holds every event loop of the gateway's Vert.x for {@code ms}: what agents send meanwhile waits
-   * in the sockets and is read in one turn when the loops go on.
+   * Holds every event loop of the gateway's Vert.x for {@code ms}, and returns once all of them are
+   * held: what agents send meanwhile waits in the sockets and is read in one turn when the loops go
+   * on.
    */
   private static void holdLoops(ServiceRuntime gateway, long ms) {
-    gateway
-        .vertx()
-        .nettyEventLoopGroup()
-        .forEach(
-            loop ->
-                loop.execute(
-                    () -> {
-                      try {
-                        Thread.sleep(ms);
-                      } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                      }
-                    }));
+    var group = gateway.vertx().nettyEventLoopGroup();
+    int loops = 0;
+    for (var ignored : group) {
+      loops++;
+    }
+    var held = new java.util.concurrent.CountDownLatch(loops);
+    group.forEach(
+        loop ->
+            loop.execute(
+                () -> {
+                  held.countDown();
+                  try {
+                    Thread.sleep(ms);
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                  }
+                }));
+    try {
+      assertThat(held.await(10, java.util.concurrent.TimeUnit.SECONDS)).as("loops held").isTrue();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
   }
 
   private static JsonObject printed(String jobId) {
@@ -505,7 +507,7 @@ class AgentRequestTest extends GatewayTestBase {
                               })
                       .toList()));
         });
-    var socket = rawAgent(gateway, "agent-batch");
+    var socket = agentSocket(gateway, "agent-batch");
 
     holdLoops(gateway, 500);
     List<String> ids = List.of("job-b1", "job-not-yours", "job-b2", "job-db-failed", "job-b3");
@@ -523,21 +525,30 @@ class AgentRequestTest extends GatewayTestBase {
         .containsExactly("job-db-failed");
   }
 
-  /** Printing of the version before reads results one by one only: each goes alone. */
+  /**
+   * Printing of the version before reads results one by one only: each goes alone, with all its
+   * attempts (the first two tries of one of them fail).
+   */
   @Test
-  void resultsGoAloneWhenNoPrintingInstanceReadsBatches() {
+  void resultsGoAloneWithAllTheirAttemptsWhenNoPrintingInstanceReadsBatches() {
     var gateway = gateway(Map.of());
     var alone = new CopyOnWriteArrayList<String>();
+    var refusals = new java.util.concurrent.atomic.AtomicInteger();
     gateway
         .vertx()
         .eventBus()
         .<JsonObject>consumer(
             Addresses.PRINTING_RESULTS,
             m -> {
-              alone.add(m.body().getString("jobId"));
+              String id = m.body().getString("jobId");
+              if ("job-o2".equals(id) && refusals.getAndIncrement() < 2) {
+                m.fail(503, "database down");
+                return;
+              }
+              alone.add(id);
               m.reply(new JsonObject().put("recorded", true));
             });
-    var socket = rawAgent(gateway, "agent-old-printing");
+    var socket = agentSocket(gateway, "agent-old-printing");
 
     holdLoops(gateway, 500);
     List<String> ids = List.of("job-o1", "job-o2", "job-o3");
@@ -549,6 +560,7 @@ class AgentRequestTest extends GatewayTestBase {
       assertThat(socket.awaitResponse("r-" + id).error()).as(id).isNull();
     }
     assertThat(alone).containsExactlyInAnyOrderElementsOf(ids);
+    assertThat(refusals.get()).as("job-o2's tries").isEqualTo(3);
   }
 
   @Test

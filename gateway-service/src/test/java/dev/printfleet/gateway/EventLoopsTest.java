@@ -41,17 +41,6 @@ class EventLoopsTest extends GatewayTestBase {
 
   private static final Map<String, String> FOUR_LOOPS = Map.of("PRINTFLEET_GATEWAY_VERTICLES", "4");
 
-  private TestSocket agent(ServiceRuntime gateway, String agentId) {
-    var socket =
-        TestSocket.open(
-            client,
-            gateway.httpPort(),
-            "/ws/agent",
-            GatewayHarness.issuer(gateway).agent(agentId, "c1", "b1", Duration.ofHours(1)));
-    socket.awaitFrame(e -> e.type().equals("welcome"));
-    return socket;
-  }
-
   private TestSocket dashboard(ServiceRuntime gateway, String room) {
     var socket =
         TestSocket.open(
@@ -120,7 +109,7 @@ class EventLoopsTest extends GatewayTestBase {
     // Every socket reaches one of them on the one port.
     var sockets = new ArrayList<TestSocket>();
     for (int i = 0; i < 8; i++) {
-      sockets.add(agent(gateway, "agent-" + i));
+      sockets.add(agentSocket(gateway, "agent-" + i));
     }
     assertThat(
             new JsonObject(GatewayHarness.get(gateway, "/health/websocket/metrics"))
@@ -136,7 +125,7 @@ class EventLoopsTest extends GatewayTestBase {
     // loop.
     List<TestSocket> sockets = new ArrayList<>();
     for (int i = 0; i < 4; i++) {
-      sockets.add(agent(gateway, "agent-twice"));
+      sockets.add(agentSocket(gateway, "agent-twice"));
     }
 
     for (int i = 0; i < 3; i++) {
@@ -190,7 +179,7 @@ class EventLoopsTest extends GatewayTestBase {
     for (int i = 0; i < 4; i++) {
       dashboards.add(dashboard(gateway, "company:c1"));
     }
-    var agent = agent(gateway, "agent-status");
+    var agent = agentSocket(gateway, "agent-status");
     agent.send(
         "printers.sync",
         "sync",
@@ -255,7 +244,7 @@ class EventLoopsTest extends GatewayTestBase {
     // Agents that never answer, one per loop: their requests wait until the instance's limit.
     List<TestSocket> agents = new ArrayList<>();
     for (int i = 0; i < 4; i++) {
-      agents.add(agent(gateway, "agent-" + i));
+      agents.add(agentSocket(gateway, "agent-" + i));
     }
     dashboard(gateway, "company:c1");
 
@@ -292,7 +281,7 @@ class EventLoopsTest extends GatewayTestBase {
         harness.start(Map.of("PRINTFLEET_GATEWAY_VERTICLES", "4", "PRINTFLEET_DRAIN_DELAY", "1s"));
     List<TestSocket> sockets = new ArrayList<>();
     for (int i = 0; i < 4; i++) {
-      sockets.add(agent(gateway, "agent-" + i));
+      sockets.add(agentSocket(gateway, "agent-" + i));
       sockets.add(dashboard(gateway, "company:c1"));
     }
 

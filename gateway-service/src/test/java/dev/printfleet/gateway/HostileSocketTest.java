@@ -28,17 +28,6 @@ class HostileSocketTest extends GatewayTestBase {
   private static final int OPCODE_TEXT = 0x1;
   private static final int OPCODE_CONTINUATION = 0x0;
 
-  private TestSocket agent(ServiceRuntime gateway, String agentId) {
-    var socket =
-        TestSocket.open(
-            client,
-            gateway.httpPort(),
-            "/ws/agent",
-            GatewayHarness.issuer(gateway).agent(agentId, "c1", "b1", Duration.ofHours(1)));
-    socket.awaitFrame(e -> e.type().equals("welcome"));
-    return socket;
-  }
-
   private TestSocket dashboard(ServiceRuntime gateway, List<String> branches) {
     String token =
         GatewayHarness.issuer(gateway)
@@ -90,7 +79,7 @@ class HostileSocketTest extends GatewayTestBase {
       throws Exception {
     var gateway = gateway(Map.of("PRINTFLEET_WS_MAX_MESSAGE", "1MiB"));
     GatewayHarness.storePrinterLists(gateway);
-    var neighbour = agent(gateway, "agent-honest");
+    var neighbour = agentSocket(gateway, "agent-honest");
     neighbour.send(
         "printers.sync",
         "sync",

@@ -3,8 +3,13 @@ package dev.printfleet.printing;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.printfleet.common.messages.Addresses;
+import dev.printfleet.common.messages.DispatchRequest;
+import dev.printfleet.printing.dispatch.DispatchLoop;
 import dev.printfleet.simulator.SimulatedAgent;
 import dev.printfleet.testing.PrometheusText;
+import io.vertx.core.Handler;
+import io.vertx.core.eventbus.DeliveryContext;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -64,6 +69,60 @@ class PushOnAcceptTest extends PrintingTestBase {
     assertThat(count("SELECT attempts FROM jobs WHERE id = '" + id + "'")).isEqualTo(1);
     assertThat(started("accept")).isEqualTo(1.0);
     assertThat(started("claim")).isZero();
+  }
+
+  /**
+   * A small job's dispatch allows its gateway one step (DispatchRequest's answer-within-ms): the
+   * agent's answer comes back as the first reply. A job over 64 KiB goes in the two steps, so its
+   * content is not counted against the dispatcher's budget while the agent takes its time. Both are
+   * printed.
+   */
+  @Test
+  void aSmallJobIsAnsweredInOneStepAndALargeOneInTwo() {
+    var allowed = new CopyOnWriteArrayList<String>();
+    Handler<DeliveryContext<Object>> dispatches =
+        ctx -> {
+          var headers = ctx.message().headers();
+          if (DispatchRequest.ACTION.equals(headers.get(Addresses.ACTION_HEADER))) {
+            allowed.add(String.valueOf(headers.get(DispatchRequest.ANSWER_WITHIN_HEADER)));
+          }
+          ctx.next();
+        };
+    var answered = new java.util.concurrent.atomic.AtomicInteger();
+    Handler<DeliveryContext<Object>> replies =
+        ctx -> {
+          if (ctx.message().headers().contains(DispatchRequest.ANSWERED_HEADER)) {
+            answered.incrementAndGet();
+          }
+          ctx.next();
+        };
+    gateway.vertx().eventBus().addInboundInterceptor(dispatches);
+    printing.vertx().eventBus().addInboundInterceptor(replies);
+    try {
+      agentReceives("push-size", "b1");
+      String small =
+          new JsonObject(post("/api/v1/jobs", userToken("acme"), job("push-size-p1"), null).body())
+              .getString("id");
+      await().atMost(Duration.ofSeconds(10)).until(() -> "printed".equals(state(small)));
+      assertThat(allowed).containsExactly("250");
+      assertThat(answered.get()).as("replies that were the agent's answer").isEqualTo(1);
+
+      var large =
+          job("push-size-p1")
+              .put(
+                  "content",
+                  java.util.Base64.getEncoder()
+                      .encodeToString(new byte[DispatchLoop.ONE_STEP_MAX_BYTES + 1]));
+      String big =
+          new JsonObject(post("/api/v1/jobs", userToken("acme"), large, null).body())
+              .getString("id");
+      await().atMost(Duration.ofSeconds(10)).until(() -> "printed".equals(state(big)));
+      assertThat(allowed).containsExactly("250", "null");
+      assertThat(answered.get()).isEqualTo(1);
+    } finally {
+      gateway.vertx().eventBus().removeInboundInterceptor(dispatches);
+      printing.vertx().eventBus().removeInboundInterceptor(replies);
+    }
   }
 
   @Test

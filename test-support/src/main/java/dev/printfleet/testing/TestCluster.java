@@ -199,7 +199,12 @@ public final class TestCluster implements AutoCloseable {
     var agent =
         new SimulatedAgent(
             client(),
-            client().createWebSocketClient(new WebSocketClientOptions()),
+            // As the simulator's fleet: a 1 MiB job's dispatch frame is about 1.4 MiB.
+            client()
+                .createWebSocketClient(
+                    new WebSocketClientOptions()
+                        .setMaxFrameSize(2 * 1024 * 1024)
+                        .setMaxMessageSize(2 * 1024 * 1024)),
             "127.0.0.1",
             gatewayPort,
             agentId,

@@ -16,6 +16,7 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -111,15 +112,26 @@ final class AgentRequests {
       return;
     }
     // The sender allows one step: the agent's answer within that time goes back as the reply
-    // itself; past it, the two steps. Both run on this loop, so the timer fires only if the answer
-    // did not cancel it first.
-    long timer = vertx.setTimer(within, t -> replyWritten(message, answer.future(), agent));
+    // itself; past it, the two steps. Whichever comes first takes the message (both on this loop),
+    // so the content is kept no longer than that time, however late the agent answers.
+    var unanswered = new AtomicReference<>(message);
+    long timer =
+        vertx.setTimer(
+            within,
+            t -> {
+              var taken = unanswered.getAndSet(null);
+              if (taken != null) {
+                replyWritten(taken, answer.future(), agent);
+              }
+            });
     answer
         .future()
         .onSuccess(
             reply -> {
-              if (vertx.cancelTimer(timer)) {
-                message.reply(
+              var taken = unanswered.getAndSet(null);
+              if (taken != null) {
+                vertx.cancelTimer(timer);
+                taken.reply(
                     reply.toJson(),
                     new DeliveryOptions().addHeader(DispatchRequest.ANSWERED_HEADER, "true"));
               }

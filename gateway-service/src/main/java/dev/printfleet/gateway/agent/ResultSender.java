@@ -89,10 +89,16 @@ final class ResultSender {
             replies -> {
               for (int i = 0; i < batch.size(); i++) {
                 JsonObject answer = replies.get(i);
+                Waiting waiting = batch.get(i);
                 if (answer.containsKey(JobResult.FAILED)) {
-                  alone(batch.get(i), attempts - 1);
+                  alone(waiting, attempts - 1);
                 } else {
-                  batch.get(i).reply().complete(answer);
+                  // One caller's handler that throws must not leave the others unanswered.
+                  try {
+                    waiting.reply().complete(answer);
+                  } catch (RuntimeException e) {
+                    log.error("A handler of a result's answer failed", e);
+                  }
                 }
               }
             })
@@ -108,7 +114,13 @@ final class ResultSender {
               }
               // No reader of batches: printing of the version before; each goes alone, with all
               // its attempts.
-              batch.forEach(waiting -> alone(waiting, noReader ? attempts : attempts - 1));
+              for (Waiting waiting : batch) {
+                try {
+                  alone(waiting, noReader ? attempts : attempts - 1);
+                } catch (RuntimeException failed) {
+                  log.error("A result not sent again", failed);
+                }
+              }
             });
   }
 

@@ -61,6 +61,13 @@ public final class DispatchLoop {
    */
   private static final long ANSWER_WITHIN_MS = 250;
 
+  /**
+   * Content past this goes in two steps always: a one-step reply comes with the agent's answer, and
+   * the content counts against {@code PRINTFLEET_DISPATCH_MAX_BYTES} until the first reply, so
+   * large jobs to slow agents would keep that budget up to {@link #ANSWER_WITHIN_MS} longer.
+   */
+  public static final int ONE_STEP_MAX_BYTES = 64 * 1024;
+
   private final Vertx vertx;
   private final JobStore jobs;
   private final AgentRoutes routes;
@@ -547,8 +554,9 @@ public final class DispatchLoop {
   }
 
   /**
-   * Content counted against {@code PRINTFLEET_DISPATCH_MAX_BYTES} from the claim until the gateway
-   * has written it (or the dispatch ended before). Released once, on the loop's context.
+   * Content counted against {@code PRINTFLEET_DISPATCH_MAX_BYTES} from the claim until the
+   * gateway's first reply: it wrote the frame, or (one step, {@link #ONE_STEP_MAX_BYTES} at most)
+   * the agent answered; or until the dispatch ended before. Released once, on the loop's context.
    */
   private final class Held {
     private long bytes;
@@ -822,9 +830,10 @@ public final class DispatchLoop {
   /**
    * The two steps of {@link DispatchRequest}: the request with the content, answered once the
    * gateway has written it (or refused it); then a follow-up without content, answered with the
-   * agent's answer. An agent that answers within {@link #answerWithinMs} makes it one step: the
-   * first reply is its answer. Nothing here keeps the content past the first step. {@code written}
-   * is set once the first step says the frame reached the agent's socket.
+   * agent's answer. An agent that answers within {@link #answerWithinMs} makes it one step for
+   * content up to {@link #ONE_STEP_MAX_BYTES}: the first reply is its answer. Nothing here keeps
+   * the content past the first step. {@code written} is set once the first step says the frame
+   * reached the agent's socket.
    */
   private Future<AgentReply> request(
       JobStore.Claimed job, String instance, byte[] content, Held held, AtomicBoolean written) {
@@ -873,13 +882,7 @@ public final class DispatchLoop {
     vertx
         .eventBus()
         .<JsonObject>request(
-            Addresses.gateway(instance),
-            body,
-            new DeliveryOptions(options)
-                .setSendTimeout(firstMs)
-                .addHeader(Addresses.ACTION_HEADER, DispatchRequest.ACTION)
-                .addHeader(
-                    DispatchRequest.ANSWER_WITHIN_HEADER, Long.toString(answerWithinMs(firstMs))))
+            Addresses.gateway(instance), body, firstStep(options, firstMs, content.length))
         .onComplete(first -> held.release())
         .compose(
             first -> {
@@ -908,6 +911,18 @@ public final class DispatchLoop {
               }
             });
     return result.future();
+  }
+
+  /** The first step's delivery: one step allowed for content up to {@link #ONE_STEP_MAX_BYTES}. */
+  private static DeliveryOptions firstStep(DeliveryOptions options, long firstMs, int bytes) {
+    var first =
+        new DeliveryOptions(options)
+            .setSendTimeout(firstMs)
+            .addHeader(Addresses.ACTION_HEADER, DispatchRequest.ACTION);
+    if (bytes <= ONE_STEP_MAX_BYTES) {
+      first.addHeader(DispatchRequest.ANSWER_WITHIN_HEADER, Long.toString(answerWithinMs(firstMs)));
+    }
+    return first;
   }
 
   /**

@@ -35,7 +35,7 @@ public final class ResultsConsumer {
   }
 
   public void handle(Message<JsonObject> message) {
-    record(message.body())
+    recordAny(message.body())
         .onSuccess(message::reply)
         .onFailure(e -> message.fail(503, "result not recorded: " + e.getMessage()));
   }
@@ -48,6 +48,9 @@ public final class ResultsConsumer {
   public void handleBatch(Message<JsonObject> message) {
     List<JsonObject> results;
     try {
+      if (message.body() == null) {
+        throw new IllegalArgumentException("a batch without a body");
+      }
       results = JobResult.batchFromJson(message.body());
     } catch (IllegalArgumentException e) {
       log.warn("A batch of results refused: {}", e.getMessage());
@@ -57,7 +60,7 @@ public final class ResultsConsumer {
     List<Future<JsonObject>> replies = new ArrayList<>(results.size());
     for (JsonObject result : results) {
       replies.add(
-          record(result)
+          recordAny(result)
               .recover(
                   e ->
                       Future.succeededFuture(
@@ -70,17 +73,26 @@ public final class ResultsConsumer {
                     JobResult.batchReplies(replies.stream().map(Future::result).toList())));
   }
 
+  /** {@link #record}, with whatever it throws as its failure: one result fails only itself. */
+  private Future<JsonObject> recordAny(JsonObject body) {
+    try {
+      return record(body);
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+  }
+
   /**
    * Writes one result: the reply's {@code recorded}, and {@code reason} when the job was not leased
-   * to the agent. Fails when the database did.
+   * to the agent (or the result does not read: no job is changed). Fails when the database did.
    */
   private Future<JsonObject> record(JsonObject body) {
     JobResult result;
     UUID id;
     try {
-      result = JobResult.fromJson(body);
+      result = JobResult.fromJson(body == null ? new JsonObject() : body);
       id = UUID.fromString(result.jobId());
-    } catch (IllegalArgumentException e) {
+    } catch (IllegalArgumentException | ClassCastException e) {
       return Future.succeededFuture(
           new JsonObject().put("recorded", false).put("reason", JobResult.NOT_DISPATCHED_TO_AGENT));
     }
