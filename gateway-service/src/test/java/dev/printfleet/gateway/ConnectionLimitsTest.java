@@ -24,21 +24,10 @@ class ConnectionLimitsTest extends GatewayTestBase {
     return GatewayHarness.issuer(gateway).agent(agentId, "c1", "b1", ttl);
   }
 
-  private TestSocket agent(ServiceRuntime gateway, String agentId) {
-    var socket =
-        TestSocket.open(
-            client,
-            gateway.httpPort(),
-            "/ws/agent",
-            agentToken(gateway, agentId, Duration.ofHours(1)));
-    socket.awaitFrame(e -> e.type().equals("welcome"));
-    return socket;
-  }
-
   @Test
   void frameOverTheMaximumSizeClosesTheSocketWith1009() {
     var gateway = gateway(Map.of("PRINTFLEET_WS_MAX_MESSAGE", "1KiB"));
-    var socket = agent(gateway, "agent-big");
+    var socket = agentSocket(gateway, "agent-big");
 
     socket.send(
         "printer.status",
@@ -54,7 +43,7 @@ class ConnectionLimitsTest extends GatewayTestBase {
   @Test
   void frameFarOverTheMaximumSizeIsCutOff() {
     var gateway = gateway(Map.of("PRINTFLEET_WS_MAX_MESSAGE", "1KiB"));
-    var socket = agent(gateway, "agent-huge");
+    var socket = agentSocket(gateway, "agent-huge");
 
     socket.send(
         "printer.status",
@@ -69,7 +58,7 @@ class ConnectionLimitsTest extends GatewayTestBase {
   void binaryFrameIsAnsweredBadEnvelopeAndTheConnectionLivesOn() {
     var gateway = gateway(Map.of());
     GatewayHarness.storePrinterLists(gateway);
-    var socket = agent(gateway, "agent-bin");
+    var socket = agentSocket(gateway, "agent-bin");
     socket.send(
         "printers.sync",
         "sync",
@@ -89,7 +78,7 @@ class ConnectionLimitsTest extends GatewayTestBase {
   void eachKindOfBadInputGetsItsCodeAndTheConnectionLivesOn() {
     var gateway = gateway(Map.of());
     GatewayHarness.storePrinterLists(gateway);
-    var socket = agent(gateway, "agent-bad");
+    var socket = agentSocket(gateway, "agent-bad");
 
     socket.sendRaw("{not json");
     socket.awaitError("bad_json");
@@ -131,7 +120,7 @@ class ConnectionLimitsTest extends GatewayTestBase {
                 "30",
                 "PRINTFLEET_WS_ABUSE_WINDOW",
                 "10s"));
-    var socket = agent(gateway, "agent-noisy");
+    var socket = agentSocket(gateway, "agent-noisy");
     var frame =
         Envelope.event(
                 "printer.status", new JsonObject().put("printerId", "p1").put("status", "online"))
@@ -163,7 +152,7 @@ class ConnectionLimitsTest extends GatewayTestBase {
                 "10",
                 "PRINTFLEET_WS_ABUSE_WINDOW",
                 "10s"));
-    var socket = agent(gateway, "agent-pinging");
+    var socket = agentSocket(gateway, "agent-pinging");
     var pongs = new java.util.concurrent.atomic.AtomicInteger();
     socket.socket.pongHandler(pong -> pongs.incrementAndGet());
     for (int i = 0; i < 40; i++) {
@@ -199,7 +188,7 @@ class ConnectionLimitsTest extends GatewayTestBase {
   void socketThatAnswersPingsStaysOpenPastThePongTimeout() {
     var gateway =
         gateway(Map.of("PRINTFLEET_WS_PING_INTERVAL", "200ms", "PRINTFLEET_WS_PONG_TIMEOUT", "1s"));
-    var socket = agent(gateway, "agent-alive");
+    var socket = agentSocket(gateway, "agent-alive");
     // Open all along, for three pong timeouts.
     await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5)).until(socket::isOpen);
   }
@@ -207,8 +196,8 @@ class ConnectionLimitsTest extends GatewayTestBase {
   @Test
   void sameAgentConnectingAgainClosesTheOlderSocketWith4409() {
     var gateway = gateway(Map.of());
-    var older = agent(gateway, "agent-twice");
-    var newer = agent(gateway, "agent-twice");
+    var older = agentSocket(gateway, "agent-twice");
+    var newer = agentSocket(gateway, "agent-twice");
 
     assertThat(older.awaitClose(Duration.ofSeconds(10))).isEqualTo((short) 4409);
     assertThat(newer.isOpen()).isTrue();
@@ -218,8 +207,8 @@ class ConnectionLimitsTest extends GatewayTestBase {
   void sameAgentConnectingToAnotherGatewayClosesTheOlderSocketWith4409() {
     var first = gateway(Map.of());
     var second = gateway(Map.of());
-    var older = agent(first, "agent-moves");
-    var newer = agent(second, "agent-moves");
+    var older = agentSocket(first, "agent-moves");
+    var newer = agentSocket(second, "agent-moves");
 
     assertThat(older.awaitClose(Duration.ofSeconds(10))).isEqualTo((short) 4409);
     assertThat(newer.isOpen()).isTrue();
@@ -243,10 +232,10 @@ class ConnectionLimitsTest extends GatewayTestBase {
                     Duration.ofHours(1)));
     dashboard.send("subscribe", "s", new JsonObject().put("rooms", java.util.List.of("branch:b1")));
     dashboard.awaitResponse("s");
-    var older = agent(first, "agent-roams");
+    var older = agentSocket(first, "agent-roams");
     dashboard.awaitFrame(e -> e.type().equals("agent.presence") && e.data().getBoolean("online"));
 
-    agent(second, "agent-roams");
+    agentSocket(second, "agent-roams");
     assertThat(older.awaitClose(Duration.ofSeconds(10))).isEqualTo((short) 4409);
 
     var presence =
@@ -288,7 +277,7 @@ class ConnectionLimitsTest extends GatewayTestBase {
   void drainingInstanceClosesAgentsAndDashboardsWith1012AndTurnsAwayNewOnes() {
     Map<String, String> settings = new HashMap<>(Map.of("PRINTFLEET_DRAIN_DELAY", "2s"));
     var gateway = harness.start(settings);
-    var agent = agent(gateway, "agent-drained");
+    var agent = agentSocket(gateway, "agent-drained");
     var dashboard =
         TestSocket.open(
             client,

@@ -86,6 +86,26 @@ class AgentFramesTest extends PrintingTestBase {
     return new JsonObject().put("printers", list);
   }
 
+  /**
+   * An agent that accepts each dispatch and reports no result (its jobs stay leased to it); the ids
+   * it was sent go to {@code dispatched}.
+   */
+  private WebSocket acceptingAgent(
+      String agentId, String branch, String printerId, List<String> dispatched) {
+    return rawAgent(
+        agentId,
+        branch,
+        printerId,
+        (socket, frame) -> {
+          if ("job.dispatch".equals(frame.getString("type"))) {
+            dispatched.add(frame.getJsonObject("data").getString("jobId"));
+            socket.writeTextMessage(
+                Envelope.response(frame.getString("id"), new JsonObject().put("accepted", true))
+                    .encode());
+          }
+        });
+  }
+
   private static JsonObject printer(String id, String name) {
     return new JsonObject()
         .put("printers", new JsonArray().add(new JsonObject().put("id", id).put("name", name)));
@@ -139,19 +159,7 @@ class AgentFramesTest extends PrintingTestBase {
   @Test
   void resultForAJobDispatchedToAnotherAgentIsRefusedForbiddenAndChangesNothing() {
     var dispatched = new CopyOnWriteArrayList<String>();
-    var real =
-        rawAgent(
-            "agent-real",
-            "b1",
-            "real-p1",
-            (socket, frame) -> {
-              if ("job.dispatch".equals(frame.getString("type"))) {
-                dispatched.add(frame.getJsonObject("data").getString("jobId"));
-                socket.writeTextMessage(
-                    Envelope.response(frame.getString("id"), new JsonObject().put("accepted", true))
-                        .encode());
-              }
-            });
+    var real = acceptingAgent("agent-real", "b1", "real-p1", dispatched);
     var sameCompany = connect("agent-thief", "acme", "b2");
     sameCompany.send("printers.sync", "s", printer("thief-p1", "Bar"));
     assertThat(sameCompany.errorCode("s")).isNull();
@@ -218,18 +226,7 @@ class AgentFramesTest extends PrintingTestBase {
   @Test
   void aBatchOfResultsIsAnsweredResultByResultInOrderAndAMalformedBatchIsRefused() {
     var dispatched = new CopyOnWriteArrayList<String>();
-    rawAgent(
-        "agent-batch",
-        "b1",
-        "batch-p1",
-        (socket, frame) -> {
-          if ("job.dispatch".equals(frame.getString("type"))) {
-            dispatched.add(frame.getJsonObject("data").getString("jobId"));
-            socket.writeTextMessage(
-                Envelope.response(frame.getString("id"), new JsonObject().put("accepted", true))
-                    .encode());
-          }
-        });
+    acceptingAgent("agent-batch", "b1", "batch-p1", dispatched);
     List<String> ids = new java.util.ArrayList<>();
     for (int i = 0; i < 3; i++) {
       ids.add(
@@ -302,18 +299,7 @@ class AgentFramesTest extends PrintingTestBase {
   @Test
   void printerOfAnotherBranchIsNotTakenOverBySyncingItsId() {
     var dispatched = new CopyOnWriteArrayList<String>();
-    rawAgent(
-        "agent-owner",
-        "b1",
-        "shared-p1",
-        (socket, frame) -> {
-          if ("job.dispatch".equals(frame.getString("type"))) {
-            dispatched.add(frame.getJsonObject("data").getString("jobId"));
-            socket.writeTextMessage(
-                Envelope.response(frame.getString("id"), new JsonObject().put("accepted", true))
-                    .encode());
-          }
-        });
+    acceptingAgent("agent-owner", "b1", "shared-p1", dispatched);
     var thief = connect("agent-other-branch", "acme", "b2");
     var thiefFrames = thief.frames();
     thief.send(
