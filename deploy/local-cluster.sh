@@ -11,6 +11,7 @@
 #   LC_GATEWAY_PORTS="8080 8083" LC_PRINTING_PORTS="8081 8084" LC_MONITORING_PORT=8082
 # PRINTFLEET_JWT_SECRET: used when set (random otherwise). Other PRINTFLEET_* variables in the
 # environment reach every service. LC_MAX_SECONDS: stop by itself after that long (default: never).
+# LC_CDS_DIR: where the JVMs keep their class data archives (default target/local-cluster-cds).
 # Needs a JDK 21+, nginx and prometheus: as root it installs the last two with apt-get.
 # Prints one line "PRINTFLEET_LOCAL_CLUSTER <name> pid=<pid> port=<port>" per process, the line
 # "PRINTFLEET_INFRA <settings>" (Redis and PostgreSQL, for tools and tests), and
@@ -74,19 +75,26 @@ WORK="$(mktemp -d "${TMPDIR:-/tmp}/printfleet-local-cluster.XXXXXX")"
 PIDS=()
 stopping=""
 
+terminate() { # pids...: SIGTERM, up to 20 s to exit, then SIGKILL
+  local pid i alive
+  for pid in "$@"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for i in $(seq 1 100); do
+    alive=""
+    for pid in "$@"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+    [[ -z "$alive" ]] && break
+    sleep 0.2
+  done
+  for pid in "$@"; do kill -KILL "$pid" 2>/dev/null || true; done
+}
+
 stop_all() {
   [[ -n "$stopping" ]] && return
   stopping=1
   echo "local-cluster: stopping ${#PIDS[@]} processes" >&2
-  local pid i
-  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for i in $(seq 1 100); do
-    local alive=""
-    for pid in "${PIDS[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
-    [[ -z "$alive" ]] && break
-    sleep 0.2
-  done
-  for pid in "${PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
+  # Redis and PostgreSQL (the first process) last: a service that leaves the cluster while Redis
+  # is already gone waits out its Redis timeouts (seconds) instead of leaving at once.
+  if (( ${#PIDS[@]} > 1 )); then terminate "${PIDS[@]:1}"; fi
+  if (( ${#PIDS[@]} > 0 )); then terminate "${PIDS[0]}"; fi
   wait 2>/dev/null || true
   rm -rf "$WORK"
   echo "local-cluster: stopped" >&2
@@ -100,8 +108,19 @@ started() { # name pid port
   echo "PRINTFLEET_LOCAL_CLUSTER $1 pid=$2 port=$3"
 }
 
+# Class data sharing: each JVM maps the classes it loaded the last time from an archive instead of
+# loading and verifying them again, so the five services start in about half the time on two
+# cores. The JVM writes the archive when it exits cleanly, and writes it again when the jar or the
+# JDK changed. LC_CDS_DIR: where the archives go (default target/local-cluster-cds; empty: none).
+CDS_DIR="${LC_CDS_DIR-$ROOT/target/local-cluster-cds}"
+[[ -n "$CDS_DIR" ]] && mkdir -p "$CDS_DIR"
+cds() { # name
+  [[ -n "$CDS_DIR" ]] && echo "-XX:SharedArchiveFile=$CDS_DIR/$1.jsa -XX:+AutoCreateSharedArchive"
+  return 0
+}
+
 # 1. Redis and PostgreSQL.
-java $PRINTFLEET_JAVA_OPTS -Xmx128m -XX:+UseSerialGC -jar dev-launcher/target/dev-launcher.jar --infra-only \
+java $PRINTFLEET_JAVA_OPTS $(cds infra) -Xmx128m -XX:+UseSerialGC -jar dev-launcher/target/dev-launcher.jar --infra-only \
   > "$WORK/infra.log" 2>&1 &
 started infra $! 0
 INFRA=""
@@ -125,7 +144,7 @@ service() { # module name port
       REDIS_CONNECTION_ADDRESS="${INFRA_ENV[REDIS_CONNECTION_ADDRESS]}" \
       PGHOST="${INFRA_ENV[PGHOST]}" PGPORT="${INFRA_ENV[PGPORT]}" PGDATABASE="${INFRA_ENV[PGDATABASE]}" \
       PGUSER="${INFRA_ENV[PGUSER]}" PGPASSWORD="${INFRA_ENV[PGPASSWORD]}" \
-      java $PRINTFLEET_JAVA_OPTS -Xmx${LC_SERVICE_HEAP:-192m} -XX:+UseSerialGC -jar "$module/target/$module.jar" \
+      java $PRINTFLEET_JAVA_OPTS $(cds "$name") -Xmx${LC_SERVICE_HEAP:-192m} -XX:+UseSerialGC -jar "$module/target/$module.jar" \
       > "$WORK/$name.log" 2>&1 &
   started "$name" $! "$port"
 }

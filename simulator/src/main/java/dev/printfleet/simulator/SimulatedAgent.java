@@ -104,6 +104,10 @@ public final class SimulatedAgent {
   static final long SILENT_AFTER_MS = 15_000;
   static final int HANDSHAKE_TIMEOUT_MS = 5_000;
 
+  private volatile long pingEveryMs = PING_EVERY_MS;
+  private volatile long silentAfterMs = SILENT_AFTER_MS;
+  private volatile int handshakeTimeoutMs = HANDSHAKE_TIMEOUT_MS;
+
   public SimulatedAgent(
       Vertx vertx,
       WebSocketClient client,
@@ -130,6 +134,18 @@ public final class SimulatedAgent {
    */
   public SimulatedAgent overSocketIo() {
     socketIo = true;
+    return this;
+  }
+
+  /**
+   * Other liveness bounds than PROTOCOL.md §2.4's (ping every 5 s, a server silent for 15 s is
+   * left, a handshake gets 5 s): for a test that must not wait the protocol's seconds. Call before
+   * start.
+   */
+  SimulatedAgent liveness(long pingEveryMs, long silentAfterMs, int handshakeTimeoutMs) {
+    this.pingEveryMs = pingEveryMs;
+    this.silentAfterMs = silentAfterMs;
+    this.handshakeTimeoutMs = handshakeTimeoutMs;
     return this;
   }
 
@@ -210,17 +226,17 @@ public final class SimulatedAgent {
             // Vert.x's handshake timer: it closes the connection it gave up on. Left open, a proxy
             // in front (nginx) would hand that upgrade to another gateway later, and the stale
             // connection would replace the agent's live one there (4409).
-            .setIdleTimeout(HANDSHAKE_TIMEOUT_MS);
+            .setIdleTimeout(handshakeTimeoutMs);
     if (!socketIo) {
       options.addHeader("Authorization", "Bearer " + bearer);
     }
     // A gateway frozen behind the load balancer accepts the TCP connection and answers nothing: the
-    // handshake is given up after HANDSHAKE_TIMEOUT_MS, and a socket that opens after all is
+    // handshake is given up after handshakeTimeoutMs, and a socket that opens after all is
     // closed. (WebSocketConnectOptions#setTimeout would also close an open socket idle that long.)
     var outcome = io.vertx.core.Promise.<Void>promise();
     long deadline =
         vertx.setTimer(
-            HANDSHAKE_TIMEOUT_MS,
+            handshakeTimeoutMs,
             id -> {
               if (outcome.tryFail("handshake timed out")) {
                 log.debug("Agent handshake timed out agent={}", agentId);
@@ -259,7 +275,7 @@ public final class SimulatedAgent {
     }
     vertx.cancelTimer(livenessTimer);
     lastPingNanos = System.nanoTime();
-    livenessTimer = vertx.setTimer(PING_EVERY_MS, id -> checkServer(ws));
+    livenessTimer = vertx.setTimer(pingEveryMs, id -> checkServer(ws));
     ws.closeHandler(
         v -> {
           vertx.cancelTimer(livenessTimer);
@@ -286,7 +302,7 @@ public final class SimulatedAgent {
     }
     long now = System.nanoTime();
     long silentNanos = now - lastFrameNanos;
-    if (silentNanos >= SILENT_AFTER_MS * 1_000_000) {
+    if (silentNanos >= silentAfterMs * 1_000_000) {
       log.info("Gateway silent, reconnecting agent={} instance={}", agentId, instance);
       instance = null;
       socket = null;
@@ -296,14 +312,14 @@ public final class SimulatedAgent {
       scheduleReconnect();
       return;
     }
-    if (now - lastPingNanos >= PING_EVERY_MS * 1_000_000) {
+    if (now - lastPingNanos >= pingEveryMs * 1_000_000) {
       lastPingNanos = now;
       ws.writePing(io.vertx.core.buffer.Buffer.buffer("p")).onFailure(e -> {});
     }
     // Next look: at the next ping or the moment the silence would reach its limit, whichever comes
     // first, so the 15 s are not rounded up (a frame received meanwhile moves that moment on).
-    long untilSilentMs = SILENT_AFTER_MS - silentNanos / 1_000_000;
-    long untilPingMs = PING_EVERY_MS - (now - lastPingNanos) / 1_000_000;
+    long untilSilentMs = silentAfterMs - silentNanos / 1_000_000;
+    long untilPingMs = pingEveryMs - (now - lastPingNanos) / 1_000_000;
     livenessTimer =
         vertx.setTimer(Math.max(1, Math.min(untilSilentMs, untilPingMs)), id -> checkServer(ws));
   }

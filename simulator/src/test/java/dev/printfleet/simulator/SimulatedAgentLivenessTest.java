@@ -26,7 +26,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class SimulatedAgentLivenessTest {
 
   @Test
-  @Timeout(value = 50, timeUnit = TimeUnit.SECONDS)
+  @Timeout(value = 15, timeUnit = TimeUnit.SECONDS)
   void anAgentLeavesAGatewayThatFreezesAfterTheHandshakeAndOneThatNeverCompletesIt(
       Vertx vertx, VertxTestContext test) {
     // A handshake given up on must be closed, not left open: a proxy in front (nginx) would
@@ -61,6 +61,9 @@ class SimulatedAgentLivenessTest {
                             List.of("p1"),
                             () -> "token",
                             new SimulatedAgent.Behaviour(0, 0.0, 0))
+                        // The mechanism, not the protocol's seconds: silent for 3 s, a 1 s
+                        // handshake (a frozen gateway is left the same way after 15 s and 5 s).
+                        .liveness(1_000, 3_000, 1_000)
                         .start()));
   }
 

@@ -280,6 +280,11 @@ final class FaultDrill implements AutoCloseable {
     return jobs.size();
   }
 
+  /** Jobs accepted since then (System.nanoTime). */
+  long accepted(long sinceNanos) {
+    return jobs.values().stream().filter(j -> j.acceptedNanos() - sinceNanos >= 0).count();
+  }
+
   Map<String, AtomicLong> refusals() {
     return refusals;
   }
@@ -290,8 +295,19 @@ final class FaultDrill implements AutoCloseable {
 
   /** How long each service was not ready, in seconds of 0.5 s samples. */
   Map<String, Double> notReadySeconds() {
+    return notReadySeconds(startedNanos);
+  }
+
+  /** How long each service was not ready since then (System.nanoTime), in 0.5 s samples. */
+  Map<String, Double> notReadySeconds(long sinceNanos) {
     Map<String, Double> seconds = new TreeMap<>();
-    notReady.forEach((service, samples) -> seconds.put(service, samples.size() * 0.5));
+    notReady.forEach(
+        (service, samples) -> {
+          long count = samples.stream().filter(at -> at - sinceNanos >= 0).count();
+          if (count > 0) {
+            seconds.put(service, count * 0.5);
+          }
+        });
     return seconds;
   }
 
