@@ -10,7 +10,8 @@
 # Prints, for each: jobs accepted, their states (printed, still queued, failed), the seconds from the
 # fault until every agent receives jobs again, the longest wait, and the wait per second after the
 # fault. Runs system-tests' ClusterFaultsIT (which also asserts the acceptance: every job printed
-# within 30 s of the fault); a failed run is reported as such, with its figures.
+# within 30 s of the fault); a failed run is reported as such, with its figures. When the flushall
+# drill fails, the restart drill does not run in that run.
 # Usage: bench/redis-loss.sh [RUNS]   (default 1)
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -5,13 +5,15 @@
 #   nginx (Debian's) routed exactly as the compose ingress (deploy/nginx/printfleet-locations.conf),
 #     to the gateways whose /health/ready answers (as Kubernetes routes to ready pods only),
 #   Prometheus (Debian's) scraping every /metrics.
-# Ctrl-C, SIGTERM or the end of LC_MAX_SECONDS stops everything and removes its files.
+# Ctrl-C, SIGTERM or the end of LC_MAX_SECONDS stops everything and removes its files (the class
+# data archives stay, for the next start).
 #
 # Ports (environment, defaults): LC_NGINX_PORT=8000 LC_PROMETHEUS_PORT=9090
 #   LC_GATEWAY_PORTS="8080 8083" LC_PRINTING_PORTS="8081 8084" LC_MONITORING_PORT=8082
 # PRINTFLEET_JWT_SECRET: used when set (random otherwise). Other PRINTFLEET_* variables in the
 # environment reach every service. LC_MAX_SECONDS: stop by itself after that long (default: never).
-# LC_CDS_DIR: where the JVMs keep their class data archives (default target/local-cluster-cds).
+# LC_CDS_DIR: where the JVMs keep their class data archives (default target/local-cluster-cds;
+# empty: none).
 # Needs a JDK 21+, nginx and prometheus: as root it installs the last two with apt-get.
 # Prints one line "PRINTFLEET_LOCAL_CLUSTER <name> pid=<pid> port=<port>" per process, the line
 # "PRINTFLEET_INFRA <settings>" (Redis and PostgreSQL, for tools and tests), and
@@ -112,15 +114,35 @@ started() { # name pid port
 # loading and verifying them again, so the five services start in about half the time on two
 # cores. The JVM writes the archive when it exits cleanly, and writes it again when the jar or the
 # JDK changed. LC_CDS_DIR: where the archives go (default target/local-cluster-cds; empty: none).
+# Without a directory it may write, or while another cluster of this checkout holds the archives
+# (two JVMs writing one archive at once would spoil it), the JVMs run without them.
 CDS_DIR="${LC_CDS_DIR-$ROOT/target/local-cluster-cds}"
-[[ -n "$CDS_DIR" ]] && mkdir -p "$CDS_DIR"
-cds() { # name
-  [[ -n "$CDS_DIR" ]] && echo "-XX:SharedArchiveFile=$CDS_DIR/$1.jsa -XX:+AutoCreateSharedArchive"
-  return 0
+if [[ -n "$CDS_DIR" ]]; then
+  if ! { mkdir -p "$CDS_DIR" 2>/dev/null && [[ -w "$CDS_DIR" ]]; }; then
+    echo "local-cluster: $CDS_DIR is not writable: no class data archives" >&2
+    CDS_DIR=""
+  elif ! { exec {cds_lock}>"$CDS_DIR/.lock" && flock -n "$cds_lock"; }; then
+    echo "local-cluster: another local cluster holds $CDS_DIR: no class data archives" >&2
+    CDS_DIR=""
+  fi
+fi
+JAVA_BIN="$(readlink -f "$(command -v java)")"
+cds_opts() { # name jar: sets CDS_OPTS, the JVM options of that process's archive (none without)
+  CDS_OPTS=()
+  if [[ -n "$CDS_DIR" ]]; then
+    local archive="$CDS_DIR/$1.jsa"
+    # An archive older than its jar or the JDK is refused, and the JVM does not always write it
+    # again at exit: removed, it is written afresh.
+    if [[ -f "$archive" && ( "$2" -nt "$archive" || "$JAVA_BIN" -nt "$archive" ) ]]; then
+      rm -f "$archive"
+    fi
+    CDS_OPTS=("-XX:SharedArchiveFile=$archive" -XX:+AutoCreateSharedArchive)
+  fi
 }
 
 # 1. Redis and PostgreSQL.
-java $PRINTFLEET_JAVA_OPTS $(cds infra) -Xmx128m -XX:+UseSerialGC -jar dev-launcher/target/dev-launcher.jar --infra-only \
+cds_opts infra dev-launcher/target/dev-launcher.jar
+java $PRINTFLEET_JAVA_OPTS ${CDS_OPTS[@]+"${CDS_OPTS[@]}"} -Xmx128m -XX:+UseSerialGC -jar dev-launcher/target/dev-launcher.jar --infra-only \
   > "$WORK/infra.log" 2>&1 &
 started infra $! 0
 INFRA=""
@@ -138,13 +160,14 @@ echo "$INFRA"
 # 2. The services, each its own JVM, configured only by environment variables.
 service() { # module name port
   local module=$1 name=$2 port=$3
+  cds_opts "$name" "$module/target/$module.jar"
   env PRINTFLEET_JWT_SECRET="$SECRET" \
       PRINTFLEET_HTTP_HOST=127.0.0.1 PRINTFLEET_HTTP_PORT="$port" PRINTFLEET_INSTANCE_ID="$name" \
       PRINTFLEET_EVENTBUS_HOST=127.0.0.1 PRINTFLEET_DRAIN_DELAY="${PRINTFLEET_DRAIN_DELAY:-0s}" \
       REDIS_CONNECTION_ADDRESS="${INFRA_ENV[REDIS_CONNECTION_ADDRESS]}" \
       PGHOST="${INFRA_ENV[PGHOST]}" PGPORT="${INFRA_ENV[PGPORT]}" PGDATABASE="${INFRA_ENV[PGDATABASE]}" \
       PGUSER="${INFRA_ENV[PGUSER]}" PGPASSWORD="${INFRA_ENV[PGPASSWORD]}" \
-      java $PRINTFLEET_JAVA_OPTS $(cds "$name") -Xmx${LC_SERVICE_HEAP:-192m} -XX:+UseSerialGC -jar "$module/target/$module.jar" \
+      java $PRINTFLEET_JAVA_OPTS ${CDS_OPTS[@]+"${CDS_OPTS[@]}"} -Xmx${LC_SERVICE_HEAP:-192m} -XX:+UseSerialGC -jar "$module/target/$module.jar" \
       > "$WORK/$name.log" 2>&1 &
   started "$name" $! "$port"
 }

@@ -104,9 +104,13 @@ public final class SimulatedAgent {
   static final long SILENT_AFTER_MS = 15_000;
   static final int HANDSHAKE_TIMEOUT_MS = 5_000;
 
-  private volatile long pingEveryMs = PING_EVERY_MS;
-  private volatile long silentAfterMs = SILENT_AFTER_MS;
-  private volatile int handshakeTimeoutMs = HANDSHAKE_TIMEOUT_MS;
+  /** How the agent watches its server: PROTOCOL.md §2.4's bounds, or a test's. */
+  record Liveness(long pingEveryMs, long silentAfterMs, int handshakeTimeoutMs) {
+    static final Liveness PROTOCOL =
+        new Liveness(PING_EVERY_MS, SILENT_AFTER_MS, HANDSHAKE_TIMEOUT_MS);
+  }
+
+  private volatile Liveness liveness = Liveness.PROTOCOL;
 
   public SimulatedAgent(
       Vertx vertx,
@@ -142,11 +146,13 @@ public final class SimulatedAgent {
    * left, a handshake gets 5 s): for a test that must not wait the protocol's seconds. Call before
    * start.
    */
-  SimulatedAgent liveness(long pingEveryMs, long silentAfterMs, int handshakeTimeoutMs) {
-    this.pingEveryMs = pingEveryMs;
-    this.silentAfterMs = silentAfterMs;
-    this.handshakeTimeoutMs = handshakeTimeoutMs;
+  SimulatedAgent liveness(Liveness liveness) {
+    this.liveness = liveness;
     return this;
+  }
+
+  Liveness liveness() {
+    return liveness;
   }
 
   public String agentId() {
@@ -226,17 +232,18 @@ public final class SimulatedAgent {
             // Vert.x's handshake timer: it closes the connection it gave up on. Left open, a proxy
             // in front (nginx) would hand that upgrade to another gateway later, and the stale
             // connection would replace the agent's live one there (4409).
-            .setIdleTimeout(handshakeTimeoutMs);
+            .setIdleTimeout(liveness.handshakeTimeoutMs());
     if (!socketIo) {
       options.addHeader("Authorization", "Bearer " + bearer);
     }
     // A gateway frozen behind the load balancer accepts the TCP connection and answers nothing: the
-    // handshake is given up after handshakeTimeoutMs, and a socket that opens after all is
+    // handshake is given up after the liveness's handshake timeout, and a socket that opens after
+    // all is
     // closed. (WebSocketConnectOptions#setTimeout would also close an open socket idle that long.)
     var outcome = io.vertx.core.Promise.<Void>promise();
     long deadline =
         vertx.setTimer(
-            handshakeTimeoutMs,
+            liveness.handshakeTimeoutMs(),
             id -> {
               if (outcome.tryFail("handshake timed out")) {
                 log.debug("Agent handshake timed out agent={}", agentId);
@@ -275,7 +282,7 @@ public final class SimulatedAgent {
     }
     vertx.cancelTimer(livenessTimer);
     lastPingNanos = System.nanoTime();
-    livenessTimer = vertx.setTimer(pingEveryMs, id -> checkServer(ws));
+    livenessTimer = vertx.setTimer(liveness.pingEveryMs(), id -> checkServer(ws));
     ws.closeHandler(
         v -> {
           vertx.cancelTimer(livenessTimer);
@@ -302,7 +309,7 @@ public final class SimulatedAgent {
     }
     long now = System.nanoTime();
     long silentNanos = now - lastFrameNanos;
-    if (silentNanos >= silentAfterMs * 1_000_000) {
+    if (silentNanos >= liveness.silentAfterMs() * 1_000_000) {
       log.info("Gateway silent, reconnecting agent={} instance={}", agentId, instance);
       instance = null;
       socket = null;
@@ -312,14 +319,14 @@ public final class SimulatedAgent {
       scheduleReconnect();
       return;
     }
-    if (now - lastPingNanos >= pingEveryMs * 1_000_000) {
+    if (now - lastPingNanos >= liveness.pingEveryMs() * 1_000_000) {
       lastPingNanos = now;
       ws.writePing(io.vertx.core.buffer.Buffer.buffer("p")).onFailure(e -> {});
     }
     // Next look: at the next ping or the moment the silence would reach its limit, whichever comes
     // first, so the 15 s are not rounded up (a frame received meanwhile moves that moment on).
-    long untilSilentMs = silentAfterMs - silentNanos / 1_000_000;
-    long untilPingMs = pingEveryMs - (now - lastPingNanos) / 1_000_000;
+    long untilSilentMs = liveness.silentAfterMs() - silentNanos / 1_000_000;
+    long untilPingMs = liveness.pingEveryMs() - (now - lastPingNanos) / 1_000_000;
     livenessTimer =
         vertx.setTimer(Math.max(1, Math.min(untilSilentMs, untilPingMs)), id -> checkServer(ws));
   }

@@ -1,5 +1,7 @@
 package dev.printfleet.simulator;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.WebSocketClientOptions;
@@ -24,6 +26,23 @@ import org.junit.jupiter.api.extension.ExtendWith;
  */
 @ExtendWith(VertxExtension.class)
 class SimulatedAgentLivenessTest {
+
+  @Test
+  void anAgentWatchesItsServerWithTheProtocolsBoundsUnlessATestSetsOthers(Vertx vertx) {
+    var agent =
+        new SimulatedAgent(
+            vertx,
+            vertx.createWebSocketClient(new WebSocketClientOptions()),
+            "127.0.0.1",
+            1,
+            "agent-bounds",
+            List.of("p1"),
+            () -> "token",
+            SimulatedAgent.Behaviour.defaults());
+
+    // PROTOCOL.md §2.4: a ping every 5 s, a server silent for 15 s is left, a handshake gets 5 s.
+    assertThat(agent.liveness()).isEqualTo(new SimulatedAgent.Liveness(5_000, 15_000, 5_000));
+  }
 
   @Test
   @Timeout(value = 15, timeUnit = TimeUnit.SECONDS)
@@ -63,7 +82,7 @@ class SimulatedAgentLivenessTest {
                             new SimulatedAgent.Behaviour(0, 0.0, 0))
                         // The mechanism, not the protocol's seconds: silent for 3 s, a 1 s
                         // handshake (a frozen gateway is left the same way after 15 s and 5 s).
-                        .liveness(1_000, 3_000, 1_000)
+                        .liveness(new SimulatedAgent.Liveness(1_000, 3_000, 1_000))
                         .start()));
   }
 

@@ -58,11 +58,14 @@ class ClusterFaultsIT {
     drill.stopLoad();
     boolean allFinal = drill.awaitAllFinal(faultAt + TimeUnit.SECONDS.toNanos(30));
     var states = drill.states();
+    var statesOfThisFault = drill.states(loadFrom);
+    long accepted = drill.accepted(loadFrom);
     double recovered = drill.secondsUntilEveryAgentReceives(faultAt);
     var notReady = drill.notReadySeconds(loadFrom);
     System.out.printf(
-        "printfleet-figure redis-loss-%s accepted=%d; since the drill began: states=%s refused=%s%n",
-        name, drill.accepted(loadFrom), states, drill.refusals());
+        "printfleet-figure redis-loss-%s accepted=%d states=%s; since the drill began: states=%s"
+            + " refused=%s%n",
+        name, accepted, statesOfThisFault, states, drill.refusals());
     System.out.printf(
         "printfleet-figure redis-loss-%s seconds-until-every-agent-receives-jobs=%.1f"
             + " longest-wait-after-fault-ms=%d not-ready-seconds=%s%n",
@@ -75,8 +78,11 @@ class ClusterFaultsIT {
         .forEach(line -> System.out.println("printfleet-drill " + line));
 
     assertThat(allFinal).as("every job final within 30 s of the fault: %s", states).isTrue();
-    assertThat(states).as("job states").containsOnlyKeys("printed");
+    assertThat(states).as("job states since the drill began").containsOnlyKeys("printed");
     assertThat(states.get("printed")).isGreaterThanOrEqualTo(drill.accepted());
+    assertThat(statesOfThisFault)
+        .as("states of the jobs accepted since this fault's load began")
+        .containsExactly(Map.entry("printed", accepted));
     assertThat(recovered).as("every agent received jobs accepted after the fault").isPositive();
     assertThat(drill.everyWatchedServiceReady())
         .as("every service ready again, not ready for %s", notReady)

@@ -276,6 +276,25 @@ final class FaultDrill implements AutoCloseable {
     return states;
   }
 
+  /** Job counts by state, from PostgreSQL, of the jobs accepted since then (System.nanoTime). */
+  Map<String, Long> states(long sinceNanos) throws Exception {
+    String ids =
+        jobs.values().stream()
+            .filter(j -> j.acceptedNanos() - sinceNanos >= 0)
+            .map(j -> java.util.UUID.fromString(j.id()).toString())
+            .collect(java.util.stream.Collectors.joining(","));
+    Map<String, Long> states = new TreeMap<>();
+    for (String row :
+        cluster.query(
+            "SELECT state, count(*) FROM jobs WHERE id = ANY('{"
+                + ids
+                + "}'::uuid[]) GROUP BY state")) {
+      String[] parts = row.split(" ");
+      states.put(parts[0], Long.parseLong(parts[1]));
+    }
+    return states;
+  }
+
   int accepted() {
     return jobs.size();
   }
@@ -291,11 +310,6 @@ final class FaultDrill implements AutoCloseable {
 
   long mostOpenCircuits() {
     return mostOpenCircuits.get();
-  }
-
-  /** How long each service was not ready, in seconds of 0.5 s samples. */
-  Map<String, Double> notReadySeconds() {
-    return notReadySeconds(startedNanos);
   }
 
   /** How long each service was not ready since then (System.nanoTime), in 0.5 s samples. */
