@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Jobs end to end on this machine: submitted through the REST API at RATE jobs/s for DURATION s,
 # stored in PostgreSQL, dispatched through the gateway to simulated agents, results seen by a
-# dashboard. Prints accepted and dispatched jobs/s and latency percentiles, names lost jobs.
+# dashboard. Prints accepted and dispatched jobs/s and latency percentiles, names lost jobs, and
+# the CPU of the service processes and of the whole machine over the measured run.
 # Usage: bench/dispatch.sh [RATE] [DURATION_S] [AGENTS]      (defaults: 1000, 60, 50)
 # DISPATCH_WARMUP_S (default 20): seconds of load first, not measured (0: none): the rate ramps up over
 # its first half and holds; the measured run follows without a pause.
@@ -60,9 +61,22 @@ done
   until [[ -e "$WORK/measuring" ]]; do sleep 0.05; done
   awk '{print $14 + $15}' "/proc/$SVC_PID/stat" >"$WORK/jvm-cpu-start"
   cpu_seconds "${SERVICE_PROCS[@]}" >"$WORK/cpu-start"
-  until grep -q '^accepted ' "$WORK/load.log"; do sleep 0.5; done
+  # The whole machine (/proc/stat) and the load generator too: whether the run had cores to spare.
+  machine_cpu >"$WORK/machine-start"
+  load_pid=$(cat "$WORK/load.pid")
+  load_cpu() { # file: the load generator's CPU ticks so far, written only if it still runs
+    awk '{print $14 + $15}' "/proc/$load_pid/stat" >"$1.tmp" 2>/dev/null && mv "$1.tmp" "$1"
+  }
+  load_cpu "$WORK/load-cpu-start" || true
+  until grep -q '^accepted ' "$WORK/load.log"; do
+    # Read as it goes: it may have exited by the time its summary line is seen.
+    load_cpu "$WORK/load-cpu-end" || true
+    sleep 0.5
+  done
   awk '{print $14 + $15}' "/proc/$SVC_PID/stat" >"$WORK/jvm-cpu-end"
   cpu_seconds "${SERVICE_PROCS[@]}" >"$WORK/cpu-end"
+  machine_cpu >"$WORK/machine-end"
+  load_cpu "$WORK/load-cpu-end" || true
 ) &
 CPU_WATCH=$!
 PIDS+=("$CPU_WATCH")
@@ -98,7 +112,11 @@ LOAD_GC="-XX:+UseZGC"
 [[ "$PRINTFLEET_JAVA_MAJOR" -lt 23 ]] && LOAD_GC="$LOAD_GC -XX:+ZGenerational"
 java $PRINTFLEET_JAVA_OPTS -Xmx1g $LOAD_GC ${DISPATCH_LOAD_JAVA_OPTS:-} -jar simulator/target/simulator.jar jobs --port "$GW" --api-port "$PR" --secret "$SECRET" \
   --agents "$AGENTS" --rate "$RATE" --duration "$DURATION" --warmup "$WARMUP_S" --ready-file "$WORK/measuring" \
-  --sample "http://127.0.0.1:$GW" --report "$REPORT" ${DISPATCH_LOAD_ARGS:-} >"$WORK/load.log" 2>&1 || status=$?
+  --sample "http://127.0.0.1:$GW" --report "$REPORT" ${DISPATCH_LOAD_ARGS:-} >"$WORK/load.log" 2>&1 &
+LOAD_PID=$!
+PIDS+=("$LOAD_PID")
+echo "$LOAD_PID" >"$WORK/load.pid"
+wait "$LOAD_PID" || status=$?
 t1=$(awk '{print $14 + $15}' "/proc/$SVC_PID/stat")
 # The watcher reads the end figures once the summary is out: let it finish (it scans /proc).
 if grep -q '^accepted ' "$WORK/load.log"; then
@@ -137,6 +155,25 @@ report["servicesCpu"] = {"seconds": seconds, "perThousandJobs": per1000, "jobs":
 json.dump(report, open(sys.argv[1], "w"), indent=2)
 print(f"all service processes (JVM, Redis, PostgreSQL) over the measured run: CPU {seconds} s, "
       f"{per1000} s per 1,000 jobs delivered (JVM {jvm} s, Redis and PostgreSQL {round(seconds - jvm, 2)} s)")
+PY
+fi
+if [[ -s "$WORK/machine-start" && -s "$WORK/machine-end" && -s "$REPORT" ]]; then
+  python3 - "$REPORT" "$WORK/machine-start" "$WORK/machine-end" "$WORK/load-cpu-start" "$WORK/load-cpu-end" "$(getconf CLK_TCK)" "$(nproc)" <<'PY'
+import json, sys
+report, tck, cores = json.load(open(sys.argv[1])), int(sys.argv[6]), int(sys.argv[7])
+(b0, t0), (b1, t1) = (map(int, open(f).read().split()) for f in sys.argv[2:4])
+wall = (t1 - t0) / cores / tck
+busy = round((b1 - b0) / tck / wall, 2) if wall > 0 else None
+try:
+    load = round((float(open(sys.argv[5]).read()) - float(open(sys.argv[4]).read())) / tck / wall, 2)
+except (OSError, ValueError, ZeroDivisionError):
+    load = None
+report["machineCpu"] = {"busyCores": busy, "cores": cores, "loadGeneratorCores": load,
+                        "seconds": round(wall, 1),
+                        "window": "measured run: from its first POST until every job is final"}
+json.dump(report, open(sys.argv[1], "w"), indent=2)
+print(f"the machine over the measured run: {busy} of {cores} cores busy (/proc/stat, every process), "
+      f"the load generator {load if load is not None else '?'} of them")
 PY
 fi
 if [[ "$WARMUP_S" -gt 0 && -s "$REPORT" ]]; then

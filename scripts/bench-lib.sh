@@ -58,6 +58,13 @@ PY
   echo "report directory: $REPORT_DIR" >&2
 }
 
+# The whole machine's CPU time so far, in clock ticks of all its cores: "busy total" (busy: user,
+# nice, system, irq and softirq; total: those, idle, iowait and the hypervisor's steal), from
+# /proc/stat.
+machine_cpu() {
+  awk '/^cpu / {busy = $2 + $3 + $4 + $7 + $8; print busy, busy + $5 + $6 + $9; exit}' /proc/stat
+}
+
 # CPU seconds (user + system, reaped children included) used so far by processes and all their
 # descendants; an argument ":PORT" names the process listening on that TCP port (PostgreSQL's
 # postmaster leaves its starter, so it is found by its port). Prints the seconds and the pids
