@@ -112,8 +112,9 @@ started() { # name pid port
 
 # Class data sharing: each JVM maps the classes it loaded the last time from an archive instead of
 # loading and verifying them again, so the five services start in about half the time on two
-# cores. The JVM writes the archive when it exits cleanly, and writes it again when the jar or the
-# JDK changed. LC_CDS_DIR: where the archives go (default target/local-cluster-cds; empty: none).
+# cores. The JVM writes the archive when it exits cleanly; one older than its jar or the JDK is
+# removed first (the JVM would refuse it, and not always write a new one). LC_CDS_DIR: where the
+# archives go (default target/local-cluster-cds; empty: none).
 # Without a directory it may write, or while another cluster of this checkout holds the archives
 # (two JVMs writing one archive at once would spoil it), the JVMs run without them.
 CDS_DIR="${LC_CDS_DIR-$ROOT/target/local-cluster-cds}"
@@ -131,8 +132,6 @@ cds_opts() { # name jar: sets CDS_OPTS, the JVM options of that process's archiv
   CDS_OPTS=()
   if [[ -n "$CDS_DIR" ]]; then
     local archive="$CDS_DIR/$1.jsa"
-    # An archive older than its jar or the JDK is refused, and the JVM does not always write it
-    # again at exit: removed, it is written afresh.
     if [[ -f "$archive" && ( "$2" -nt "$archive" || "$JAVA_BIN" -nt "$archive" ) ]]; then
       rm -f "$archive"
     fi

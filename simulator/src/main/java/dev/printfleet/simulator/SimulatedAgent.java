@@ -237,8 +237,7 @@ public final class SimulatedAgent {
       options.addHeader("Authorization", "Bearer " + bearer);
     }
     // A gateway frozen behind the load balancer accepts the TCP connection and answers nothing: the
-    // handshake is given up after the liveness's handshake timeout, and a socket that opens after
-    // all is
+    // handshake is given up after the handshake timeout, and a socket that opens after all is
     // closed. (WebSocketConnectOptions#setTimeout would also close an open socket idle that long.)
     var outcome = io.vertx.core.Promise.<Void>promise();
     long deadline =
