@@ -337,8 +337,7 @@ class AgentRequestTest extends GatewayTestBase {
     var thirdDispatch =
         socket.awaitFrame(
             e -> e.type().equals("job.dispatch") && e.data().getString("jobId").equals("job-c"));
-    socket.sendRaw(
-        Envelope.response(thirdDispatch.id(), new JsonObject().put("accepted", true)).encode());
+    socket.sendRaw(accepted(thirdDispatch).encode());
     assertThat(GatewayHarness.await(third, Duration.ofSeconds(5)).ok()).isTrue();
   }
 
@@ -363,18 +362,13 @@ class AgentRequestTest extends GatewayTestBase {
   void anAgentThatAnswersWithinTheWaitTheSenderAllowsIsAnsweredInOneStep() {
     var gateway = gateway(Map.of());
     var socket = agentSocket(gateway, "agent-quick");
-    // Answers as each dispatch arrives: job-q2 with the agent's own error.
-    socket.onEnvelope(
-        e -> {
-          if (!e.type().equals("job.dispatch")) {
-            return;
-          }
-          socket.sendRaw(
-              "job-q2".equals(e.data().getString("jobId"))
-                  ? Envelope.errorResponse(e.id(), Envelope.Code.UNAVAILABLE, "paper tray open")
-                      .encode()
-                  : Envelope.response(e.id(), new JsonObject().put("accepted", true)).encode());
-        });
+    // job-q2 with the agent's own error.
+    answerEachDispatch(
+        socket,
+        e ->
+            "job-q2".equals(e.data().getString("jobId"))
+                ? Envelope.errorResponse(e.id(), Envelope.Code.UNAVAILABLE, "paper tray open")
+                : accepted(e));
 
     var reply = await(firstReply(gateway, "agent-quick", "job-q1", "1000"));
     assertThat(reply.headers().get(DispatchRequest.ANSWERED_HEADER)).isEqualTo("true");
@@ -406,11 +400,25 @@ class AgentRequestTest extends GatewayTestBase {
         first.<JsonObject>replyAndRequest(
             new JsonObject(), new DeliveryOptions().setSendTimeout(30_000));
     var dispatch = socket.awaitFrame(e -> e.type().equals("job.dispatch"));
-    socket.sendRaw(
-        Envelope.response(dispatch.id(), new JsonObject().put("accepted", true)).encode());
+    socket.sendRaw(accepted(dispatch).encode());
     var answer = AgentReply.fromJson(await(followUp).body());
     assertThat(answer.ok()).isTrue();
     assertThat(answer.data().getBoolean("accepted")).isTrue();
+  }
+
+  /** The agent answers each dispatch as it arrives, with the frame {@code answer} makes for it. */
+  private static void answerEachDispatch(
+      TestSocket socket, java.util.function.UnaryOperator<Envelope> answer) {
+    socket.onEnvelope(
+        e -> {
+          if (e.type().equals("job.dispatch")) {
+            socket.sendRaw(answer.apply(e).encode());
+          }
+        });
+  }
+
+  private static Envelope accepted(Envelope dispatch) {
+    return Envelope.response(dispatch.id(), new JsonObject().put("accepted", true));
   }
 
   /** A sender that does not ask for one step (a printing instance of the version before). */
@@ -418,15 +426,8 @@ class AgentRequestTest extends GatewayTestBase {
   void aDispatchWithoutTheHeaderOrWithAnUnreadableOneIsAnsweredWrittenAtOnce() {
     var gateway = gateway(Map.of());
     var socket = agentSocket(gateway, "agent-old");
-    // The agent answers as each dispatch arrives: a gateway that waited for it at all would reply
-    // with its answer, not written.
-    socket.onEnvelope(
-        e -> {
-          if (e.type().equals("job.dispatch")) {
-            socket.sendRaw(
-                Envelope.response(e.id(), new JsonObject().put("accepted", true)).encode());
-          }
-        });
+    // A gateway that waited for the agent's answer at all would reply with it, not written.
+    answerEachDispatch(socket, AgentRequestTest::accepted);
     for (String header : java.util.Arrays.asList(null, "soon", "-1000", "1e3")) {
       var first = await(firstReply(gateway, "agent-old", "job-o-" + header, header));
       assertThat(first.headers().contains(DispatchRequest.ANSWERED_HEADER))
