@@ -128,6 +128,10 @@ public final class DevLauncher implements Callable<Integer> {
   String duration;
 
   private TestCluster cluster;
+
+  /** The services started, gateway first: the order they stop in. */
+  private final List<ServiceRuntime> services = new ArrayList<>();
+
   private RedisServerHandle redis;
   private PostgresServerHandle postgres;
   private AgentFleet fleet;
@@ -243,7 +247,11 @@ public final class DevLauncher implements Callable<Integer> {
     }
     try {
       for (var future : starting) {
-        future.toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
+        ServiceRuntime started =
+            future.toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
+        synchronized (this) {
+          services.add(started);
+        }
       }
     } catch (Exception e) {
       Throwable cause = e.getCause() == null ? e : e.getCause();
@@ -394,6 +402,17 @@ public final class DevLauncher implements Callable<Integer> {
       fleet = null;
     }
     if (cluster != null) {
+      // One by one: the gateway first (its drain closes the agents' sockets and tells the others),
+      // then printing, then monitoring. Side by side, a service could still send to one whose
+      // event bus had just closed, and Vert.x warned of the refused connection.
+      for (var service : services) {
+        try {
+          cluster.stop(service, Duration.ofSeconds(15));
+        } catch (AssertionError e) {
+          log.warn("Did not stop cleanly: {}", e.getMessage());
+        }
+      }
+      services.clear();
       try {
         cluster.close(Duration.ofSeconds(15));
       } catch (AssertionError e) {

@@ -142,8 +142,15 @@ public final class TestCluster implements AutoCloseable {
 
   /** Stops a service gracefully (its drain included) and waits until it has left the cluster. */
   public void stop(ServiceRuntime service) {
+    stop(service, WAIT);
+  }
+
+  /**
+   * {@link #stop(ServiceRuntime)}, failing when it has not left the cluster within {@code wait}.
+   */
+  public void stop(ServiceRuntime service, Duration wait) {
     services.remove(service);
-    join(service.shutdown());
+    join(service.shutdown(), wait);
   }
 
   /** Stops a service without a drain: its heartbeats stop as if the process had died. */
