@@ -104,6 +104,7 @@ class PrintingCrashIT {
             .pollInterval(Duration.ofMillis(10))
             .until(() -> agent.jobsReceived() >= 20);
         printing.process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        long killedAt = System.nanoTime();
         long printedAtKill = agent.jobsPrinted();
         System.out.printf(
             "printfleet-figure crash-killed-after-received=%d printed=%d of=%d%n",
@@ -117,6 +118,9 @@ class PrintingCrashIT {
             .pollInterval(Duration.ofMillis(500))
             .until(
                 () -> cluster.count("SELECT count(*) FROM jobs WHERE state = 'printed'") == JOBS);
+        System.out.printf(
+            "printfleet-figure crash-all-printed-after-kill-ms=%d%n",
+            (System.nanoTime() - killedAt) / 1_000_000);
         assertThat(cluster.count("SELECT count(*) FROM jobs"))
             .as("nothing lost, nothing added")
             .isEqualTo(JOBS);

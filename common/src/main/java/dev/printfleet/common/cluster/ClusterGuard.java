@@ -6,8 +6,12 @@ import io.vertx.core.Handler;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.impl.VertxInternal;
+import io.vertx.core.net.NetClient;
+import io.vertx.core.net.NetClientOptions;
+import io.vertx.core.net.NetSocket;
 import io.vertx.core.spi.cluster.NodeInfo;
 import io.vertx.core.spi.cluster.RegistrationInfo;
+import java.net.ConnectException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -18,6 +22,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -44,6 +49,16 @@ import org.slf4j.LoggerFactory;
  * stayed missing over several consecutive checks, none of them while this node's own state was
  * missing, and not within a grace period (a few checks) after a loss or a failed check, long enough
  * for the live peers' guards to put their entries back.
+ *
+ * <p>The catalog entry of a node that died lives on for 15 to 30 s, and until it is dropped every
+ * other node keeps sending it its share of the messages of the addresses it served. Vert.x does not
+ * fail such a request when the connection is refused: it waits out the request's timeout. So each
+ * check also connects to every other member's event bus server. A refused connection means that
+ * nothing listens there any more, whatever Redis holds: a member refused in {@value #REFUSALS}
+ * checks in a row is dropped at once. A connection that times out proves nothing (a network
+ * partition, a frozen host) and leaves the member to the catalog's expiry. A live member dropped
+ * all the same (a firewall that rejects this node alone) finds its subscriptions missing at its own
+ * next check and puts them back, as after a loss; this node probes it no more.
  */
 public final class ClusterGuard {
 
@@ -57,6 +72,15 @@ public final class ClusterGuard {
 
   /** Checks without any drop after a loss or a failed check. */
   private static final int GRACE_CHECKS = 5;
+
+  /** Checks in a row in which a member's event bus refused the connection before it is dropped. */
+  static final int REFUSALS = 2;
+
+  /** How long a connection to a member's event bus may take before the probe gives up on it. */
+  private static final int PROBE_TIMEOUT_MS = 1_000;
+
+  /** Bounds {@link #droppedByProbe} should the catalog never report those members gone. */
+  private static final int MAX_DROPPED = 1_024;
 
   /** What one check found missing and put back. */
   public record Loss(boolean nodeEntry, Set<String> addresses, Instant at) {}
@@ -73,6 +97,17 @@ public final class ClusterGuard {
   private volatile boolean lastCheckFailed;
   private volatile String lastCheckError;
   private boolean stopped;
+
+  /** Per member: the checks in a row in which its event bus refused the connection. */
+  private final Map<String, Integer> refusedFor = new ConcurrentHashMap<>();
+
+  /** Members dropped because they refused connections, until the catalog reports them gone too. */
+  private final Set<String> droppedByProbe = ConcurrentHashMap.newKeySet();
+
+  /** Where each member's event bus listens, as the catalog said. */
+  private final Map<String, NodeInfo> eventBuses = new ConcurrentHashMap<>();
+
+  private NetClient probes;
 
   private ClusterGuard(Vertx vertx, TrackingRedisClusterManager manager, Duration interval) {
     this.vertx = vertx;
@@ -221,6 +256,7 @@ public final class ClusterGuard {
         unrestored = null;
       }
       dropDead(reading.nodes());
+      probe(reading.nodes());
       return Future.succeededFuture();
     }
     Instant now = Instant.now();
@@ -305,13 +341,90 @@ public final class ClusterGuard {
 
   private void dropDead(Set<String> members) {
     for (String node : deadNodes.read(members, manager.getNodeId(), Instant.now())) {
+      if (droppedByProbe.remove(node)) {
+        continue;
+      }
       log.info("Cluster node expired without leaving, dropping its subscriptions node={}", node);
-      vertx.executeBlocking(
-          () -> {
-            manager.memberRemoved(node);
-            return null;
-          },
-          false);
+      drop(node);
     }
+  }
+
+  private void drop(String node) {
+    vertx.executeBlocking(
+        () -> {
+          manager.memberRemoved(node);
+          return null;
+        },
+        false);
+  }
+
+  /** Connects to every other member's event bus server once; see the class comment. */
+  private void probe(Set<String> members) {
+    refusedFor.keySet().retainAll(members);
+    eventBuses.keySet().retainAll(members);
+    if (probes == null) {
+      probes = vertx.createNetClient(new NetClientOptions().setConnectTimeout(PROBE_TIMEOUT_MS));
+    }
+    String self = manager.getNodeId();
+    for (String node : members) {
+      if (node.equals(self) || droppedByProbe.contains(node)) {
+        continue;
+      }
+      eventBusOf(node)
+          .compose(
+              info ->
+                  probes
+                      .connect(info.port(), info.host())
+                      .onSuccess(NetSocket::close)
+                      .onFailure(e -> refused(node, info, e)))
+          .onSuccess(connected -> refusedFor.remove(node));
+    }
+  }
+
+  /** Where a member's event bus listens: read from the catalog once, it never changes. */
+  private Future<NodeInfo> eventBusOf(String node) {
+    NodeInfo known = eventBuses.get(node);
+    if (known != null) {
+      return Future.succeededFuture(known);
+    }
+    Promise<NodeInfo> read = Promise.promise();
+    manager.getNodeInfo(node, read);
+    return read.future()
+        .compose(
+            info -> {
+              if (info == null) {
+                return Future.failedFuture("no node info yet");
+              }
+              eventBuses.put(node, info);
+              return Future.succeededFuture(info);
+            });
+  }
+
+  private void refused(String node, NodeInfo info, Throwable failure) {
+    if (!refusesConnections(failure)) {
+      refusedFor.remove(node);
+      return;
+    }
+    if (refusedFor.merge(node, 1, Integer::sum) < REFUSALS || stopped) {
+      return;
+    }
+    refusedFor.remove(node);
+    if (droppedByProbe.size() >= MAX_DROPPED) {
+      droppedByProbe.clear();
+    }
+    droppedByProbe.add(node);
+    log.info(
+        "Cluster node's event bus refuses connections, dropping its subscriptions node={} eventBus={}:{}",
+        node,
+        info.host(),
+        info.port());
+    drop(node);
+  }
+
+  /** Nothing listens there: not a timeout, which a partition or a frozen host would give too. */
+  static boolean refusesConnections(Throwable failure) {
+    return failure instanceof ConnectException
+        && !(failure instanceof io.netty.channel.ConnectTimeoutException)
+        && String.valueOf(failure.getMessage()).contains("Connection refused");
   }
 }
