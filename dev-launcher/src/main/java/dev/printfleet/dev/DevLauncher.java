@@ -404,12 +404,15 @@ public final class DevLauncher implements Callable<Integer> {
     if (cluster != null) {
       // One by one: the gateway first (its drain closes the agents' sockets and tells the others),
       // then printing, then monitoring. Side by side, a service could still send to one whose
-      // event bus had just closed, and Vert.x warned of the refused connection.
+      // event bus had just closed, and Vert.x warned of the refused connection. Within one
+      // deadline for the three, as side by side.
+      long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
       for (var service : services) {
+        Duration left = Duration.ofNanos(Math.max(deadline - System.nanoTime(), 1_000_000_000L));
         try {
-          cluster.stop(service, Duration.ofSeconds(15));
+          cluster.stop(service, left);
         } catch (AssertionError e) {
-          log.warn("Did not stop cleanly: {}", e.getMessage());
+          log.warn("Did not stop cleanly instance={}: {}", service.instanceId(), e.getMessage());
         }
       }
       services.clear();

@@ -50,15 +50,20 @@ import org.slf4j.LoggerFactory;
  * missing, and not within a grace period (a few checks) after a loss or a failed check, long enough
  * for the live peers' guards to put their entries back.
  *
- * <p>The catalog entry of a node that died lives on for 15 to 30 s, and until it is dropped every
- * other node keeps sending it its share of the messages of the addresses it served. Vert.x does not
- * fail such a request when the connection is refused: it waits out the request's timeout. So each
- * check also connects to every other member's event bus server. A refused connection means that
- * nothing listens there any more, whatever Redis holds: a member refused in {@value #REFUSALS}
- * checks in a row is dropped at once. A connection that times out proves nothing (a network
- * partition, a frozen host) and leaves the member to the catalog's expiry. A live member dropped
- * all the same (a firewall that rejects this node alone) finds its subscriptions missing at its own
- * next check and puts them back, as after a loss; this node probes it no more.
+ * <p>The catalog entry of a node that died lives on 15 to 30 s after its death (30 s after its last
+ * refresh), and until it is dropped every other node keeps sending it its share of the messages of
+ * the addresses it served. Vert.x does not fail such a request when the connection is refused: it
+ * waits out the request's timeout. So each check also connects to every other member's event bus
+ * server (one short connection per member and check, none while the last one to that member is
+ * still open). A refused connection means that nothing listens there any more, whatever Redis
+ * holds: a member refused in {@value #REFUSALS} checks in a row is dropped at once. A connection
+ * that times out or finds no route proves nothing (a partition, a host or pod gone) and leaves the
+ * member to the catalog's expiry.
+ *
+ * <p>A drop deletes the member's subscriptions from Redis for every node. A live member dropped all
+ * the same (a firewall that rejects this node alone) is unreachable until its own next check finds
+ * them missing and puts them back, as after a loss: it logs that WARN, counts a heal and tells its
+ * listeners. This node probes it no more, and leaves it to the catalog should it die later.
  */
 public final class ClusterGuard {
 
@@ -103,6 +108,9 @@ public final class ClusterGuard {
 
   /** Members dropped because they refused connections, until the catalog reports them gone too. */
   private final Set<String> droppedByProbe = ConcurrentHashMap.newKeySet();
+
+  /** Members whose probe has not finished: at most one at a time each. */
+  private final Set<String> probing = ConcurrentHashMap.newKeySet();
 
   /** Where each member's event bus listens, as the catalog said. */
   private final Map<String, NodeInfo> eventBuses = new ConcurrentHashMap<>();
@@ -341,21 +349,24 @@ public final class ClusterGuard {
 
   private void dropDead(Set<String> members) {
     for (String node : deadNodes.read(members, manager.getNodeId(), Instant.now())) {
-      if (droppedByProbe.remove(node)) {
-        continue;
+      // Dropped already when it refused connections: once more costs nothing, and it may have been
+      // alive then (it put its subscriptions back) and died since.
+      if (!droppedByProbe.remove(node)) {
+        log.info("Cluster node expired without leaving, dropping its subscriptions node={}", node);
       }
-      log.info("Cluster node expired without leaving, dropping its subscriptions node={}", node);
       drop(node);
     }
   }
 
-  private void drop(String node) {
-    vertx.executeBlocking(
-        () -> {
-          manager.memberRemoved(node);
-          return null;
-        },
-        false);
+  private Future<Void> drop(String node) {
+    return vertx
+        .<Void>executeBlocking(
+            () -> {
+              manager.memberRemoved(node);
+              return null;
+            },
+            false)
+        .onFailure(e -> log.warn("Cluster node not dropped, retrying node={}: {}", node, brief(e)));
   }
 
   /** Connects to every other member's event bus server once; see the class comment. */
@@ -367,7 +378,7 @@ public final class ClusterGuard {
     }
     String self = manager.getNodeId();
     for (String node : members) {
-      if (node.equals(self) || droppedByProbe.contains(node)) {
+      if (node.equals(self) || droppedByProbe.contains(node) || !probing.add(node)) {
         continue;
       }
       eventBusOf(node)
@@ -377,7 +388,8 @@ public final class ClusterGuard {
                       .connect(info.port(), info.host())
                       .onSuccess(NetSocket::close)
                       .onFailure(e -> refused(node, info, e)))
-          .onSuccess(connected -> refusedFor.remove(node));
+          .onSuccess(connected -> refusedFor.remove(node))
+          .onComplete(done -> probing.remove(node));
     }
   }
 
@@ -408,23 +420,34 @@ public final class ClusterGuard {
     if (refusedFor.merge(node, 1, Integer::sum) < REFUSALS || stopped) {
       return;
     }
-    refusedFor.remove(node);
-    if (droppedByProbe.size() >= MAX_DROPPED) {
-      droppedByProbe.clear();
-    }
-    droppedByProbe.add(node);
     log.info(
         "Cluster node's event bus refuses connections, dropping its subscriptions node={} eventBus={}:{}",
         node,
         info.host(),
         info.port());
-    drop(node);
+    // Not probed again once dropped; a drop that failed is tried again at the next refusal.
+    drop(node)
+        .onSuccess(
+            dropped -> {
+              refusedFor.remove(node);
+              if (droppedByProbe.size() >= MAX_DROPPED) {
+                droppedByProbe.clear();
+              }
+              droppedByProbe.add(node);
+            });
   }
 
-  /** Nothing listens there: not a timeout, which a partition or a frozen host would give too. */
+  /**
+   * Nothing listens there: not a timeout, which a partition or a frozen host would give too. By the
+   * message: Netty's epoll transport names the error number (Linux's ECONNREFUSED, 111) and its
+   * text, NIO the text alone.
+   */
   static boolean refusesConnections(Throwable failure) {
-    return failure instanceof ConnectException
-        && !(failure instanceof io.netty.channel.ConnectTimeoutException)
-        && String.valueOf(failure.getMessage()).contains("Connection refused");
+    if (!(failure instanceof ConnectException)
+        || failure instanceof io.netty.channel.ConnectTimeoutException) {
+      return false;
+    }
+    String message = String.valueOf(failure.getMessage());
+    return message.contains("Connection refused") || message.contains("error(-111)");
   }
 }
