@@ -366,7 +366,7 @@ public final class ClusterGuard {
               return null;
             },
             false)
-        .onFailure(e -> log.warn("Cluster node not dropped, retrying node={}: {}", node, brief(e)));
+        .onFailure(e -> log.warn("Cluster node not dropped node={}: {}", node, brief(e)));
   }
 
   /** Connects to every other member's event bus server once; see the class comment. */
