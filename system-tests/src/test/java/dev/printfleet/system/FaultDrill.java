@@ -22,11 +22,13 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
 
 /**
  * A fault drill on a {@link LocalCluster}: simulated agents connect through nginx, jobs go through
@@ -268,12 +270,7 @@ final class FaultDrill implements AutoCloseable {
 
   /** Job counts by state, from PostgreSQL. */
   Map<String, Long> states() throws Exception {
-    Map<String, Long> states = new TreeMap<>();
-    for (String row : cluster.query("SELECT state, count(*) FROM jobs GROUP BY state")) {
-      String[] parts = row.split(" ");
-      states.put(parts[0], Long.parseLong(parts[1]));
-    }
-    return states;
+    return countsByState("SELECT state, count(*) FROM jobs GROUP BY state");
   }
 
   /** Job counts by state, from PostgreSQL, of the jobs accepted since then (System.nanoTime). */
@@ -281,14 +278,16 @@ final class FaultDrill implements AutoCloseable {
     String ids =
         jobs.values().stream()
             .filter(j -> j.acceptedNanos() - sinceNanos >= 0)
-            .map(j -> java.util.UUID.fromString(j.id()).toString())
-            .collect(java.util.stream.Collectors.joining(","));
+            .map(j -> UUID.fromString(j.id()).toString())
+            .collect(Collectors.joining(","));
+    return countsByState(
+        "SELECT state, count(*) FROM jobs WHERE id = ANY('{" + ids + "}'::uuid[]) GROUP BY state");
+  }
+
+  /** The rows of a {@code SELECT state, count(*)} as a map. */
+  private Map<String, Long> countsByState(String sql) throws Exception {
     Map<String, Long> states = new TreeMap<>();
-    for (String row :
-        cluster.query(
-            "SELECT state, count(*) FROM jobs WHERE id = ANY('{"
-                + ids
-                + "}'::uuid[]) GROUP BY state")) {
+    for (String row : cluster.query(sql)) {
       String[] parts = row.split(" ");
       states.put(parts[0], Long.parseLong(parts[1]));
     }
