@@ -152,6 +152,17 @@ public final class ClusterGuard {
     listeners.add(loss -> context.runOnContext(v -> listener.handle(loss)));
   }
 
+  /**
+   * For an instance about to leave: takes its subscriptions out of Redis while its consumers go on
+   * answering, so that what the other nodes send before their caches learn of it still finds a
+   * handler. Closing Vert.x alone closes the event bus server right after the unregistration: a
+   * request sent in that window meets a refused connection and waits out its whole timeout. Nothing
+   * is healed back afterwards.
+   */
+  public Future<Void> withdraw() {
+    return manager.withdraw();
+  }
+
   /** What is missing from Redis and could not be put back, while that lasts. */
   public Optional<String> unrestored() {
     return Optional.ofNullable(unrestored);

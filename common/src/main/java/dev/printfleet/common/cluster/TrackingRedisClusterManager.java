@@ -67,6 +67,9 @@ final class TrackingRedisClusterManager extends RedisClusterManager {
 
   private volatile ClusterGuard guard;
 
+  /** Set by {@link #withdraw()}: this node is leaving. */
+  private volatile boolean withdrawn;
+
   /**
    * @throws IllegalStateException when this version of the library keeps its Redisson Config where
    *     {@link ClusterClientSizing} cannot reach it
@@ -86,6 +89,11 @@ final class TrackingRedisClusterManager extends RedisClusterManager {
   public void addRegistration(String address, RegistrationInfo info, Promise<Void> promise) {
     mine.computeIfAbsent(address, a -> ConcurrentHashMap.newKeySet()).add(info);
     known.computeIfPresent(address, (a, k) -> withMine(a, k.registrations(), k.readAtNanos()));
+    if (withdrawn && !info.localOnly()) {
+      // Leaving: a consumer registered now serves this node's own sends only.
+      promise.complete();
+      return;
+    }
     if (info.localOnly()) {
       super.addRegistration(address, info, promise);
       return;
@@ -219,6 +227,32 @@ final class TrackingRedisClusterManager extends RedisClusterManager {
     }
     merged.addAll(mine.getOrDefault(address, Set.of()));
     return new Known(List.copyOf(merged), readAt);
+  }
+
+  /**
+   * Takes this node's cluster-wide registrations out of Redis while its consumers stay: the other
+   * nodes stop sending here once the library's update reaches them, and what they sent before that
+   * still finds its handler. This node's own sends still reach its consumers; a consumer registered
+   * from now on serves only those. For a node about to leave: nothing puts them back.
+   */
+  Future<Void> withdraw() {
+    Map<String, Set<RegistrationInfo>> registrations;
+    synchronized (this) {
+      withdrawn = true;
+      registrations = ownRegistrations();
+      own.clear();
+      writing.clear();
+    }
+    List<Future<Void>> removed = new ArrayList<>();
+    registrations.forEach(
+        (address, infos) ->
+            infos.forEach(
+                info -> {
+                  Promise<Void> done = Promise.promise();
+                  super.removeRegistration(address, info, done);
+                  removed.add(done.future());
+                }));
+    return Future.join(removed).mapEmpty();
   }
 
   /** This node's cluster-wide registrations now, by address. */

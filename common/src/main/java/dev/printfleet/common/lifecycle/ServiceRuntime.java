@@ -43,6 +43,13 @@ public final class ServiceRuntime {
   private static final Logger log = LoggerFactory.getLogger(ServiceRuntime.class);
   private static final long REPLY_GRACE_MS = 500;
 
+  /**
+   * How long a leaving instance's consumers go on answering after its subscriptions left Redis: the
+   * library tells the other nodes within tens of milliseconds (it throttles updates by 20 ms, then
+   * each node reads the address again).
+   */
+  private static final long LEAVE_GRACE_MS = 250;
+
   private final Vertx vertx;
   private final CommonSettings settings;
   private final PrometheusMeterRegistry registry;
@@ -270,6 +277,7 @@ public final class ServiceRuntime {
                 controlConsumer.unregister();
               }
             })
+        .transform(v -> withdrawFromEventBus())
         .transform(
             v -> {
               redis.close();
@@ -284,6 +292,35 @@ public final class ServiceRuntime {
                     e.toString()))
         .onComplete(stopped);
     return stopped.future();
+  }
+
+  /**
+   * Takes this instance's subscriptions out of the cluster while its consumers still answer, and
+   * waits {@link #LEAVE_GRACE_MS} for the other nodes to learn it before Vert.x closes the event
+   * bus: see {@link ClusterGuard#withdraw()}.
+   */
+  private Future<Void> withdrawFromEventBus() {
+    var guard = ClusterGuard.of(vertx);
+    if (guard.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    return guard
+        .get()
+        .withdraw()
+        .recover(
+            e -> {
+              log.warn(
+                  "Subscriptions not withdrawn before leaving instance={}: {}",
+                  instanceId(),
+                  e.toString());
+              return Future.succeededFuture();
+            })
+        .compose(
+            v -> {
+              Promise<Void> lingered = Promise.promise();
+              vertx.setTimer(LEAVE_GRACE_MS, id -> lingered.complete());
+              return lingered.future();
+            });
   }
 
   private Future<Void> runDrainHooks() {

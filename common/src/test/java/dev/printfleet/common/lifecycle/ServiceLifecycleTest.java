@@ -11,7 +11,11 @@ import dev.printfleet.common.messages.ControlCommand;
 import dev.printfleet.common.messages.Heartbeat;
 import dev.printfleet.testing.RealServersExtension;
 import dev.printfleet.testing.RedisServerHandle;
+import io.vertx.core.AbstractVerticle;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -28,8 +32,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -200,6 +206,87 @@ class ServiceLifecycleTest {
                     .toCompletableFuture()
                     .handle((ok, e) -> e != null)
                     .get(5, TimeUnit.SECONDS));
+  }
+
+  @Test
+  void everyRequestSentWhileAnInstanceLeavesIsAnsweredNoneWaitsOutItsTimeout(
+      RedisServerHandle redis) {
+    String namespace = namespace();
+    var sender = start(redis, namespace, Map.of());
+    var leaving = start(redis, namespace, Map.of());
+    String address = "lifecycle.work." + namespace;
+    // Both serve the address, each from a verticle as the services do: sends go to either.
+    for (var runtime : List.of(sender, leaving)) {
+      join(
+          runtime
+              .vertx()
+              .deployVerticle(
+                  new AbstractVerticle() {
+                    @Override
+                    public void start(Promise<Void> registered) {
+                      vertx
+                          .eventBus()
+                          .<String>consumer(address, m -> m.reply(runtime.instanceId()))
+                          .completionHandler(registered);
+                    }
+                  }));
+    }
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                join(sender.vertx().eventBus().<String>request(address, "warm-up"))
+                    .body()
+                    .equals(leaving.instanceId()));
+
+    // A request every millisecond or two, from before the stop until a while after it.
+    var outcomes = new ConcurrentHashMap<String, AtomicInteger>();
+    var answered = new CopyOnWriteArrayList<Future<?>>();
+    var timeout = new DeliveryOptions().setSendTimeout(8_000);
+    long timer =
+        sender
+            .vertx()
+            .setPeriodic(
+                1,
+                id ->
+                    answered.add(
+                        sender
+                            .vertx()
+                            .eventBus()
+                            .<String>request(address, "work", timeout)
+                            .andThen(
+                                ar -> {
+                                  String outcome =
+                                      ar.succeeded()
+                                          ? "answered by " + ar.result().body()
+                                          : ar.cause() instanceof ReplyException reply
+                                              ? reply.failureType().name()
+                                              : ar.cause().toString();
+                                  outcomes
+                                      .computeIfAbsent(outcome, k -> new AtomicInteger())
+                                      .incrementAndGet();
+                                })));
+    sleep(Duration.ofMillis(300));
+    started.remove(leaving);
+    join(leaving.shutdown(), Duration.ofSeconds(30));
+    sleep(Duration.ofMillis(500));
+    sender.vertx().cancelTimer(timer);
+    join(Future.join(List.copyOf(answered)).otherwiseEmpty(), Duration.ofSeconds(20));
+
+    // Before the fix, about 1 % of them met a closed port and timed out.
+    assertThat(outcomes.keySet())
+        .as("what the requests met")
+        .containsExactlyInAnyOrder(
+            "answered by " + sender.instanceId(), "answered by " + leaving.instanceId());
+  }
+
+  private static void sleep(Duration duration) {
+    try {
+      Thread.sleep(duration.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
   }
 
   @Test
