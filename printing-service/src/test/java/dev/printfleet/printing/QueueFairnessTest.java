@@ -95,7 +95,9 @@ class QueueFairnessTest extends PrintingTestBase {
             count("SELECT count(*) FROM jobs WHERE state = 'queued' AND next_attempt_at <= now()"))
         .isZero();
     // One by one, each of the 1,000 would have been claimed at least once (3,939 claims were
-    // measured so); put back together, only those claimed before the first found the agent offline.
+    // measured so); put back together, only those claimed before the parking landed (100 to 150
+    // measured). Jobs sent back as "agent busy" (more than its dispatches at once) came back every
+    // second and were claimed again, 180 to 1,004 claims, until they too were parked.
     var metrics =
         dev.printfleet.testing.PrometheusText.parse(
             send(java.net.http.HttpRequest.newBuilder(
@@ -103,7 +105,7 @@ class QueueFairnessTest extends PrintingTestBase {
                     .build())
                 .body());
     assertThat(metrics.value("printfleet_dispatch_started_total", Map.of("from", "claim")))
-        .isLessThan(1000.0);
+        .isLessThan(500.0);
   }
 
   @Test

@@ -332,12 +332,20 @@ public final class DispatchLoop {
       return requeue(
           job, false, config.offlineWait(), "printer unknown, waiting for its agent to sync it");
     }
+    var agent = new AgentKey(job.company(), job.agentId());
+    Long offlineUntil = deferredAgents.get(agent);
+    if (offlineUntil != null && System.nanoTime() - offlineUntil < 0) {
+      // Found offline in this offline wait, its due jobs parked since: this one joins them, with no
+      // lookup and no turn as "busy" (which would bring it back every
+      // PRINTFLEET_DISPATCH_BUSY_WAIT).
+      // Its connect ends the wait (agentConnected) and releases them all.
+      return requeue(job, false, JobStore.PARKED, JobStore.OFFLINE);
+    }
     var breaker = breakers.forPrinter(job.company(), job.printerId());
     if (breaker.state() == CircuitBreakerState.OPEN) {
       deferPrinter(job.company(), job.printerId());
       return requeue(job, false, config.circuitReset(), "circuit open");
     }
-    var agent = new AgentKey(job.company(), job.agentId());
     Long busy = busyUntil.get(agent);
     if (busy != null) {
       if (System.nanoTime() - busy < 0) {

@@ -338,16 +338,19 @@ public final class JobStore {
    * An agent's due jobs wait {@code $3} seconds more (NULL: parked, see {@link #PARKED}), in one
    * statement: one claimed job found the agent offline, and its others would each be claimed,
    * looked up and put back one by one (100,000 jobs for an offline agent would be 100,000 writes,
-   * taking the database from every other tenant). Leased jobs (not due) are left to their dispatch,
-   * and printers marked online too (the agent's connect may have released them since this instance
-   * found no presence). No history, as for any job not tried.
+   * taking the database from every other tenant). Its jobs that wait a while (sent back as busy,
+   * for a retry or an open circuit) are parked with them: the agent's connect releases them all.
+   * Leased jobs (not due) are left to their dispatch, parked ones are not written again, and
+   * printers marked online are left too (the agent's connect may have released them since this
+   * instance found no presence). No history, as for any job not tried.
    */
   static final String DEFER_AGENT =
       "UPDATE jobs j SET next_attempt_at = "
           + UNTIL.formatted("$3")
           + ", error = $4, leased_at = NULL,"
           + " updated_at = now() FROM printers p WHERE p.company = $1 AND p.agent_id = $2 AND NOT p.online"
-          + " AND j.company = $1 AND j.printer_id = p.id AND j.state = 'queued' AND j.next_attempt_at <= now()";
+          + " AND j.company = $1 AND j.printer_id = p.id AND j.state = 'queued' AND j.next_attempt_at < 'infinity'"
+          + " AND (j.next_attempt_at <= now() OR j.leased_at IS NULL)";
 
   /**
    * Agents that have parked jobs ({@link #PARKED}), for the sweep that releases those whose agent
