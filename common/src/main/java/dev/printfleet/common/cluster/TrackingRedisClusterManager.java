@@ -90,7 +90,7 @@ final class TrackingRedisClusterManager extends RedisClusterManager {
     mine.computeIfAbsent(address, a -> ConcurrentHashMap.newKeySet()).add(info);
     known.computeIfPresent(address, (a, k) -> withMine(a, k.registrations(), k.readAtNanos()));
     if (withdrawn && !info.localOnly()) {
-      // Leaving: a consumer registered now serves this node's own sends only.
+      // Leaving: a consumer registered now is not written to Redis.
       promise.complete();
       return;
     }
@@ -232,8 +232,10 @@ final class TrackingRedisClusterManager extends RedisClusterManager {
   /**
    * Takes this node's cluster-wide registrations out of Redis while its consumers stay: the other
    * nodes stop sending here once the library's update reaches them, and what they sent before that
-   * still finds its handler. This node's own sends still reach its consumers; a consumer registered
-   * from now on serves only those. For a node about to leave: nothing puts them back.
+   * still finds its handler. Once the library's update reaches this node too, its own sends to
+   * those addresses go to the other nodes (or find no handler), and a consumer registered from now
+   * on is reached by none. For a node about to leave: nothing puts them back. A registration whose
+   * write to Redis is under way as this runs stays there until Vert.x unregisters it at close.
    */
   Future<Void> withdraw() {
     Map<String, Set<RegistrationInfo>> registrations;

@@ -14,6 +14,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryContext;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.HttpConnection;
@@ -29,6 +30,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -44,11 +47,18 @@ public final class ServiceRuntime {
   private static final long REPLY_GRACE_MS = 500;
 
   /**
-   * How long a leaving instance's consumers go on answering after its subscriptions left Redis: the
-   * library tells the other nodes within tens of milliseconds (it throttles updates by 20 ms, then
-   * each node reads the address again).
+   * A leaving instance's consumers go on answering after its subscriptions left Redis until no
+   * message reached them for {@link #LEAVE_QUIET_MS}, at least {@link #LEAVE_MIN_MS} and at most
+   * {@link #LEAVE_MAX_MS}: the library tells the other nodes within tens of milliseconds (it
+   * throttles updates by 20 ms, then each node reads the address again), later on a loaded machine.
    */
-  private static final long LEAVE_GRACE_MS = 250;
+  private static final long LEAVE_MIN_MS = 250;
+
+  private static final long LEAVE_QUIET_MS = 100;
+  private static final long LEAVE_MAX_MS = 2_000;
+
+  /** At most this long for the withdrawal's writes: a Redis that stalls hangs rather than fails. */
+  private static final long WITHDRAW_BOUND_MS = 2_000;
 
   private final Vertx vertx;
   private final CommonSettings settings;
@@ -296,17 +306,25 @@ public final class ServiceRuntime {
 
   /**
    * Takes this instance's subscriptions out of the cluster while its consumers still answer, and
-   * waits {@link #LEAVE_GRACE_MS} for the other nodes to learn it before Vert.x closes the event
-   * bus: see {@link ClusterGuard#withdraw()}.
+   * waits for the other nodes to learn it (see {@link #LEAVE_MIN_MS}) before Vert.x closes the
+   * event bus: see {@link ClusterGuard#withdraw()}.
    */
   private Future<Void> withdrawFromEventBus() {
     var guard = ClusterGuard.of(vertx);
     if (guard.isEmpty()) {
       return Future.succeededFuture();
     }
+    AtomicLong lastMessage = new AtomicLong(System.nanoTime());
+    Handler<DeliveryContext<Object>> seen =
+        delivery -> {
+          lastMessage.set(System.nanoTime());
+          delivery.next();
+        };
+    vertx.eventBus().addInboundInterceptor(seen);
     return guard
         .get()
         .withdraw()
+        .timeout(WITHDRAW_BOUND_MS, TimeUnit.MILLISECONDS)
         .recover(
             e -> {
               log.warn(
@@ -315,12 +333,24 @@ public final class ServiceRuntime {
                   e.toString());
               return Future.succeededFuture();
             })
-        .compose(
-            v -> {
-              Promise<Void> lingered = Promise.promise();
-              vertx.setTimer(LEAVE_GRACE_MS, id -> lingered.complete());
-              return lingered.future();
-            });
+        .compose(v -> quiet(System.nanoTime(), lastMessage))
+        .onComplete(v -> vertx.eventBus().removeInboundInterceptor(seen));
+  }
+
+  private Future<Void> quiet(long since, AtomicLong lastMessage) {
+    Promise<Void> quiet = Promise.promise();
+    vertx.setPeriodic(
+        25,
+        id -> {
+          long now = System.nanoTime();
+          long waited = TimeUnit.NANOSECONDS.toMillis(now - since);
+          long silent = TimeUnit.NANOSECONDS.toMillis(now - lastMessage.get());
+          if (waited >= LEAVE_MAX_MS || waited >= LEAVE_MIN_MS && silent >= LEAVE_QUIET_MS) {
+            vertx.cancelTimer(id);
+            quiet.tryComplete();
+          }
+        });
+    return quiet.future();
   }
 
   private Future<Void> runDrainHooks() {

@@ -267,8 +267,8 @@ class ServiceLifecycleTest {
                                       .incrementAndGet();
                                 })));
     sleep(Duration.ofMillis(300));
-    started.remove(leaving);
     join(leaving.shutdown(), Duration.ofSeconds(30));
+    started.remove(leaving);
     sleep(Duration.ofMillis(500));
     sender.vertx().cancelTimer(timer);
     join(Future.join(List.copyOf(answered)).otherwiseEmpty(), Duration.ofSeconds(20));

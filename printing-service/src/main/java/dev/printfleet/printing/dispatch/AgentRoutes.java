@@ -45,6 +45,11 @@ public final class AgentRoutes {
         .onSuccess(found -> found.ifPresent(instance -> routes.putIfAbsent(agent, instance)));
   }
 
+  /** Whether a route to the agent is kept: a connect was heard (or a lookup found it) since. */
+  public boolean known(AgentKey agent) {
+    return routes.containsKey(agent);
+  }
+
   /** A gateway said the agent connected to it. */
   public void connected(AgentKey agent, String instance) {
     routes.put(agent, instance);

@@ -338,11 +338,10 @@ public final class DispatchLoop {
     }
     var agent = new AgentKey(job.company(), job.agentId());
     Long offlineUntil = deferredAgents.get(agent);
-    if (offlineUntil != null && System.nanoTime() - offlineUntil < 0) {
-      // Found offline in this offline wait, its due jobs parked since: this one joins them, with no
-      // lookup and no turn as "busy" (which would bring it back every
-      // PRINTFLEET_DISPATCH_BUSY_WAIT).
-      // Its connect ends the wait (agentConnected) and releases them all.
+    if (offlineUntil != null && System.nanoTime() - offlineUntil < 0 && !routes.known(agent)) {
+      // Found offline in this offline wait, its due jobs parked since, and no connect heard since
+      // (a kept route): this one joins them, with no lookup and no turn as "busy" (which would
+      // bring it back every PRINTFLEET_DISPATCH_BUSY_WAIT). Its connect releases them all.
       return requeue(job, false, JobStore.PARKED, JobStore.OFFLINE);
     }
     var breaker = breakers.forPrinter(job.company(), job.printerId());
@@ -452,7 +451,8 @@ public final class DispatchLoop {
         () -> {
           long now = System.nanoTime();
           Long until = deferredAgents.get(agent);
-          if (until != null && now - until < 0) {
+          // A route kept now: its connect was heard after the lookup that found it offline began.
+          if (until != null && now - until < 0 || routes.known(agent)) {
             return;
           }
           deferredAgents.put(agent, now + config.offlineWait().toNanos());
@@ -550,7 +550,12 @@ public final class DispatchLoop {
    * PRINTFLEET_DISPATCH_ROUTE_WAIT}.
    */
   public void afterPresenceLoss() {
-    onLoop(() -> presenceLostUntil = System.nanoTime() + PRESENCE_LOSS_WINDOW.toNanos());
+    onLoop(
+        () -> {
+          presenceLostUntil = System.nanoTime() + PRESENCE_LOSS_WINDOW.toNanos();
+          // Found offline while their presence was missing, perhaps: looked up again.
+          deferredAgents.clear();
+        });
     jobs.releaseOffline()
         .onSuccess(
             released -> {
@@ -801,6 +806,11 @@ public final class DispatchLoop {
                                     "gateway " + instance + " stopped its heartbeats")));
           }
         });
+  }
+
+  /** A gateway wrote these agents' presence back (Redis had lost it): they are looked up again. */
+  public void presenceBack(List<AgentKey> agents) {
+    onLoop(() -> agents.forEach(deferredAgents::remove));
   }
 
   /**

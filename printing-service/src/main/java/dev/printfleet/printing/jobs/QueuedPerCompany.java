@@ -56,7 +56,7 @@ public final class QueuedPerCompany {
   /** The refresh timer and its Vert.x, once started. Guarded by this. */
   private Vertx vertx;
 
-  private long timer;
+  private long timer = -1;
   private boolean stopped;
 
   public QueuedPerCompany(Pool pool, int cap) {

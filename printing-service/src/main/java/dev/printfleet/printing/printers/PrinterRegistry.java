@@ -140,6 +140,7 @@ public final class PrinterRegistry {
       message.fail(400, "malformed presence list: " + e.getMessage());
       return;
     }
+    loop.presenceBack(restored.agents());
     jobs.releaseForAgents(
             restored.agents().stream().map(AgentKey::company).toList(),
             restored.agents().stream().map(AgentKey::agentId).toList())
