@@ -402,10 +402,10 @@ public final class DevLauncher implements Callable<Integer> {
       fleet = null;
     }
     if (cluster != null) {
-      // One by one: the gateway first (its drain closes the agents' sockets and tells the others),
-      // then printing, then monitoring. Side by side, a service could still send to one whose
-      // event bus had just closed, and Vert.x warned of the refused connection. Within one
-      // deadline for the three, as side by side.
+      // One by one: the gateway first (its drain closes the agents' sockets and tells the others
+      // while they still listen), then printing, then monitoring. Each withdraws its subscriptions
+      // and answers until quiet before its event bus closes (ServiceRuntime), so none is sent to a
+      // closed one. Within one deadline for the three.
       long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
       for (var service : services) {
         Duration left = Duration.ofNanos(Math.max(deadline - System.nanoTime(), 1_000_000_000L));

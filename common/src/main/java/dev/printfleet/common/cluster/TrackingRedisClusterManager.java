@@ -7,8 +7,11 @@ import dev.printfleet.common.config.RedisSettings.ClusterClientSizes;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.spi.cluster.ClusterManager;
 import io.vertx.core.spi.cluster.NodeSelector;
 import io.vertx.core.spi.cluster.RegistrationInfo;
+import io.vertx.core.spi.cluster.RegistrationUpdateEvent;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -82,7 +85,70 @@ final class TrackingRedisClusterManager extends RedisClusterManager {
   @Override
   public void init(Vertx vertx, NodeSelector nodeSelector) {
     this.vertx = vertx;
-    super.init(vertx, nodeSelector);
+    super.init(vertx, new UpdatesHeard(nodeSelector));
+  }
+
+  /**
+   * The library's update of an address goes to Vert.x, which forgets the address when it is empty
+   * and asks {@link #getRegistrations} at its next send: an answer kept here from before the update
+   * would then be taken for good (Vert.x asks again only at the next update), and every send to the
+   * address would go to a node that no longer serves it. So what an update says is kept here too;
+   * an empty one (the address is gone, or the library could not read Redis) has the kept answer
+   * read again at the next lookup, which falls back to it only while Redis does not answer.
+   */
+  private void updated(RegistrationUpdateEvent event) {
+    List<RegistrationInfo> registrations = event.registrations();
+    if (registrations == null || registrations.isEmpty()) {
+      long stale = System.nanoTime() - FRESH.toNanos() - 1;
+      known.computeIfPresent(event.address(), (a, k) -> new Known(k.registrations(), stale));
+    } else {
+      remember(event.address(), registrations, System.nanoTime());
+    }
+  }
+
+  /** Vert.x's node selector, with each update the library reports kept here first. */
+  private final class UpdatesHeard implements NodeSelector {
+    private final NodeSelector selector;
+
+    UpdatesHeard(NodeSelector selector) {
+      this.selector = selector;
+    }
+
+    @Override
+    public void init(Vertx vertx, ClusterManager clusterManager) {
+      selector.init(vertx, clusterManager);
+    }
+
+    @Override
+    public void eventBusStarted() {
+      selector.eventBusStarted();
+    }
+
+    @Override
+    public void selectForSend(Message<?> message, Promise<String> promise) {
+      selector.selectForSend(message, promise);
+    }
+
+    @Override
+    public void selectForPublish(Message<?> message, Promise<Iterable<String>> promise) {
+      selector.selectForPublish(message, promise);
+    }
+
+    @Override
+    public void registrationsUpdated(RegistrationUpdateEvent event) {
+      updated(event);
+      selector.registrationsUpdated(event);
+    }
+
+    @Override
+    public void registrationsLost() {
+      selector.registrationsLost();
+    }
+
+    @Override
+    public boolean wantsUpdatesFor(String address) {
+      return selector.wantsUpdatesFor(address);
+    }
   }
 
   @Override

@@ -4,6 +4,7 @@ import static dev.printfleet.testing.VertxChecks.join;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.printfleet.common.cluster.ClusterGuard;
 import dev.printfleet.common.config.CommonSettings;
 import dev.printfleet.common.config.Settings;
 import dev.printfleet.common.messages.Addresses;
@@ -15,7 +16,9 @@ import io.vertx.core.AbstractVerticle;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -278,6 +281,48 @@ class ServiceLifecycleTest {
         .as("what the requests met")
         .containsExactlyInAnyOrder(
             "answered by " + sender.instanceId(), "answered by " + leaving.instanceId());
+  }
+
+  @Test
+  void aWithdrawnInstanceIsReachedByNoOtherNodeAndItsGuardDoesNotPutItsSubscriptionsBack(
+      RedisServerHandle redis) {
+    String namespace = namespace();
+    var checks = Map.of("PRINTFLEET_CLUSTER_CHECK_INTERVAL", "200ms");
+    var other = start(redis, namespace, checks);
+    var leaving = start(redis, namespace, checks);
+    String address = "lifecycle.withdrawn." + namespace;
+    Promise<Void> registered = Promise.promise();
+    leaving
+        .vertx()
+        .eventBus()
+        .<String>consumer(address, m -> m.reply("leaving"))
+        .completionHandler(registered);
+    join(registered.future());
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> "leaving".equals(requestFrom(other, address)));
+
+    join(ClusterGuard.of(leaving.vertx()).orElseThrow().withdraw());
+
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> ReplyFailure.NO_HANDLERS.name().equals(requestFrom(other, address)));
+    // Five checks of the leaving instance's guard later, its subscription is still not back.
+    sleep(Duration.ofSeconds(1));
+    assertThat(requestFrom(other, address)).isEqualTo(ReplyFailure.NO_HANDLERS.name());
+  }
+
+  /** What a request from {@code from} met: the answer, or the failure's type. */
+  private static String requestFrom(ServiceRuntime from, String address) {
+    return from.vertx()
+        .eventBus()
+        .<String>request(address, "ping", new DeliveryOptions().setSendTimeout(2_000))
+        .map(Message::body)
+        .otherwise(
+            e -> e instanceof ReplyException reply ? reply.failureType().name() : e.toString())
+        .toCompletionStage()
+        .toCompletableFuture()
+        .join();
   }
 
   private static void sleep(Duration duration) {
