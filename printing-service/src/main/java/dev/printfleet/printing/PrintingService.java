@@ -156,7 +156,7 @@ public final class PrintingService implements ServiceDefinition<PrintingConfig> 
             config.testPrintsPerBranch(),
             Duration.ofMinutes(1));
     var testPrints = new TestPrints(vertx, presence, breakers, config.dispatchTimeout());
-    var queued = new QueuedPerCompany(pool, config.maxQueuedPerCompany());
+    var queued = new QueuedPerCompany(pool, config.maxQueuedPerCompany(), metrics::queuedNow);
     var api =
         new PrintingApi(
             runtime.tokens(), jobs, printers, breakers, loop, testLimit, testPrints, queued);

@@ -183,9 +183,9 @@ public final class DispatchLoop {
         vertx.setPeriodic(
             5_000,
             id ->
-                jobs.depth()
-                    .onSuccess(depth -> metrics.depth(depth[0], depth[1]))
-                    .onFailure(e -> log.debug("Queue depth not read: {}", e.toString()))));
+                jobs.dispatchedNow()
+                    .onSuccess(metrics::dispatchedNow)
+                    .onFailure(e -> log.debug("Jobs in flight not counted: {}", e.toString()))));
   }
 
   /**

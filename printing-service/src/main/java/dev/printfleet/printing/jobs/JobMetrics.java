@@ -114,9 +114,13 @@ public final class JobMetrics {
     retries.increment();
   }
 
-  public void depth(long queuedNow, long dispatchedNow) {
-    queued.set(queuedNow);
-    dispatched.set(dispatchedNow);
+  /** Every company's queued jobs, counted with the per-company cap ({@link QueuedPerCompany}). */
+  public void queuedNow(long jobs) {
+    queued.set(jobs);
+  }
+
+  public void dispatchedNow(long jobs) {
+    dispatched.set(jobs);
   }
 
   private static Duration since(OffsetDateTime at) {
