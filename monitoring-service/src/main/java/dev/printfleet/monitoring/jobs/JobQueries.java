@@ -1,8 +1,12 @@
 package dev.printfleet.monitoring.jobs;
 
 /**
- * The read-only queries monitoring runs on printing-service's {@code jobs} table. Each uses an
- * index of that table or a bounded time window; they run at most once per cache period.
+ * The read-only queries monitoring runs on printing-service's {@code jobs} table, at most once per
+ * cache period. Each reads a partial index of that table, never the whole table, which holds every
+ * job finished within {@code PRINTFLEET_JOB_RETENTION} (30 days by default). The queued jobs are
+ * read whole (their count and the oldest), bounded by {@code PRINTFLEET_MAX_QUEUED_PER_COMPANY} per
+ * company; the finished ones only within the window ({@code jobs_finished}); the dispatched ones
+ * are those in flight.
  */
 final class JobQueries {
 
@@ -12,19 +16,27 @@ final class JobQueries {
           + " (SELECT count(*) FROM jobs WHERE state = 'dispatched') AS dispatched,"
           + " (SELECT EXTRACT(EPOCH FROM now() - min(created_at)) FROM jobs WHERE state = 'queued') AS oldest_queued_s";
 
-  /** Finished jobs in the window ($1 seconds), by outcome. */
+  /** Jobs finished in the window ($1 seconds), by outcome ({@code jobs_finished}). */
   static final String OUTCOMES =
       "SELECT count(*) FILTER (WHERE state = 'printed') AS printed,"
           + " count(*) FILTER (WHERE state = 'failed') AS failed"
           + " FROM jobs WHERE updated_at > now() - make_interval(secs => $1) AND state IN ('printed', 'failed')";
 
   /**
-   * Time from creation to dispatch of the jobs dispatched in the window ($1 seconds), at most $2
-   * rows.
+   * Time from creation to dispatch, in ms, of at most $2 jobs: the last finished (printed or
+   * failed) in the window ($1 seconds), from {@code jobs_finished}, and those dispatched in it
+   * still waiting for their result, from {@code jobs_dispatched}; the latest dispatched first. A
+   * job's dispatch time is read from its row, not searched by: no index has it for every state.
    */
   static final String DISPATCH_LATENCY =
-      "SELECT (EXTRACT(EPOCH FROM dispatched_at - created_at) * 1000)::bigint AS ms"
-          + " FROM jobs WHERE dispatched_at > now() - make_interval(secs => $1) ORDER BY dispatched_at DESC LIMIT $2";
+      "SELECT (EXTRACT(EPOCH FROM dispatched_at - created_at) * 1000)::bigint AS ms FROM ("
+          + "(SELECT dispatched_at, created_at FROM jobs"
+          + " WHERE updated_at > now() - make_interval(secs => $1) AND state IN ('printed', 'failed')"
+          + " AND dispatched_at IS NOT NULL ORDER BY updated_at DESC LIMIT $2)"
+          + " UNION ALL "
+          + "(SELECT dispatched_at, created_at FROM jobs"
+          + " WHERE state = 'dispatched' AND dispatched_at > now() - make_interval(secs => $1)"
+          + " ORDER BY dispatched_at DESC LIMIT $2)) recent ORDER BY dispatched_at DESC LIMIT $2";
 
   private JobQueries() {}
 }
