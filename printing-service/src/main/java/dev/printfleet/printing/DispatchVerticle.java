@@ -8,6 +8,7 @@ import dev.printfleet.printing.dispatch.AgentRoutes;
 import dev.printfleet.printing.dispatch.DispatchLoop;
 import dev.printfleet.printing.dispatch.GatewayLiveness;
 import dev.printfleet.printing.dispatch.ResultsConsumer;
+import dev.printfleet.printing.jobs.JobRetention;
 import dev.printfleet.printing.printers.PrinterRegistry;
 import dev.printfleet.printing.printers.StatusWrites;
 import io.vertx.core.AbstractVerticle;
@@ -20,9 +21,10 @@ import java.util.List;
 
 /**
  * The dispatcher: the claim loop with its timers, and what the event bus brings it (the agents'
- * results, printer lists and statuses, agents connecting and leaving, the gateways' heartbeats).
- * Undeploying it stops the loop, writes what the loop still owes and the statuses reported, and
- * unregisters the consumers and timers with the verticle.
+ * results, printer lists and statuses, agents connecting and leaving, the gateways' heartbeats),
+ * and the deletion of finished jobs past their retention. Undeploying it stops the loop, writes
+ * what the loop still owes and the statuses reported, and unregisters the consumers and timers with
+ * the verticle.
  */
 final class DispatchVerticle extends AbstractVerticle {
 
@@ -32,6 +34,7 @@ final class DispatchVerticle extends AbstractVerticle {
   private final StatusWrites statuses;
   private final AgentRoutes routes;
   private final GatewayLiveness liveness;
+  private final JobRetention retention;
   private MessageConsumer<JsonObject> statusConsumer;
 
   DispatchVerticle(
@@ -40,13 +43,15 @@ final class DispatchVerticle extends AbstractVerticle {
       PrinterRegistry registry,
       StatusWrites statuses,
       AgentRoutes routes,
-      GatewayLiveness liveness) {
+      GatewayLiveness liveness,
+      JobRetention retention) {
     this.loop = loop;
     this.results = results;
     this.registry = registry;
     this.statuses = statuses;
     this.routes = routes;
     this.liveness = liveness;
+    this.retention = retention;
   }
 
   /** Started once its subscriptions are known to the cluster: the instance is not ready before. */
@@ -77,6 +82,7 @@ final class DispatchVerticle extends AbstractVerticle {
                       }
                       statuses.start();
                       loop.start();
+                      retention.start(vertx);
                       started.complete();
                     }));
   }
@@ -90,6 +96,7 @@ final class DispatchVerticle extends AbstractVerticle {
   /** Statuses stop coming in before the last ones are written; the loop writes what it owes. */
   @Override
   public void stop(Promise<Void> stopped) {
+    retention.stop();
     statusConsumer
         .unregister()
         .recover(e -> Future.succeededFuture())

@@ -11,6 +11,8 @@ import java.time.Duration;
  *
  * @param maxAttempts dispatches a job gets before it becomes {@code failed}
  * @param jobTtl how long a job may wait {@code queued} before it becomes {@code expired}
+ * @param jobRetention how long a finished job (printed, failed, cancelled, expired) is kept, with
+ *     its history, from when it finished
  * @param resultDeadline a job {@code dispatched} without a result for this long goes out again
  * @param offlineWait how long a job of an offline agent waits before it is looked at again (its
  *     agent connecting releases it at once)
@@ -36,6 +38,7 @@ public record PrintingConfig(
     PostgresSettings postgres,
     int maxAttempts,
     Duration jobTtl,
+    Duration jobRetention,
     Duration retryBackoff,
     Duration dispatchInterval,
     Duration dispatchLease,
@@ -65,6 +68,7 @@ public record PrintingConfig(
             PostgresSettings.from(settings),
             settings.integer("PRINTFLEET_MAX_ATTEMPTS", 5, 1, 100),
             settings.duration("PRINTFLEET_JOB_TTL", Duration.ofHours(24)),
+            settings.duration("PRINTFLEET_JOB_RETENTION", Duration.ofDays(30)),
             settings.duration("PRINTFLEET_RETRY_BACKOFF", Duration.ofSeconds(2)),
             settings.duration("PRINTFLEET_DISPATCH_INTERVAL", Duration.ofMillis(250)),
             settings.duration("PRINTFLEET_DISPATCH_LEASE", Duration.ofSeconds(60)),
@@ -91,6 +95,12 @@ public record PrintingConfig(
             settings.duration("PRINTFLEET_DISPATCH_RESULT_GRACE", Duration.ofSeconds(2)),
             settings.integer("PRINTFLEET_MAX_QUEUED_PER_COMPANY", 100_000, 1, 100_000_000),
             PrintingHistory.Bounds.from(settings));
+    // Under an hour, a client could lose the outcome of a job it just sent before it looked.
+    if (config.jobRetention().compareTo(Duration.ofHours(1)) < 0) {
+      throw new ConfigException(
+          "PRINTFLEET_JOB_RETENTION",
+          "must be at least 1h, got " + config.jobRetention().toMillis() + "ms");
+    }
     // A lease that ran out while its dispatch still waits would let a second instance send the job
     // too.
     if (config.dispatchLease().compareTo(config.dispatchTimeout()) <= 0) {

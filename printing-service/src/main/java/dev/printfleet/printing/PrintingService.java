@@ -15,6 +15,7 @@ import dev.printfleet.printing.dispatch.GatewayLiveness;
 import dev.printfleet.printing.dispatch.ResultsConsumer;
 import dev.printfleet.printing.dispatch.TestPrints;
 import dev.printfleet.printing.jobs.JobMetrics;
+import dev.printfleet.printing.jobs.JobRetention;
 import dev.printfleet.printing.jobs.JobStore;
 import dev.printfleet.printing.jobs.QueuedPerCompany;
 import dev.printfleet.printing.jobs.SchemaMigration;
@@ -165,7 +166,14 @@ public final class PrintingService implements ServiceDefinition<PrintingConfig> 
         .compose(
             v ->
                 vertx.deployVerticle(
-                    new DispatchVerticle(loop, results, registry, statuses, routes, liveness)))
+                    new DispatchVerticle(
+                        loop,
+                        results,
+                        registry,
+                        statuses,
+                        routes,
+                        liveness,
+                        new JobRetention(jobs, config.jobRetention(), runtime.registry()))))
         .onSuccess(
             dispatcher ->
                 // On drain the dispatcher is undeployed (the loop stops and writes what it owes)

@@ -398,6 +398,18 @@ public final class JobStore {
           null);
 
   /**
+   * At most {@code $2} finished jobs that finished more than {@code $1} seconds ago, oldest first,
+   * from {@code jobs_finished}; their history goes with them (the trigger of migration V6). Rows
+   * another instance is deleting are skipped, not waited for. A finished job is never written
+   * again, so what the inner scan found is still finished when it is deleted.
+   */
+  static final String DELETE_FINISHED =
+      "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs"
+          + " WHERE state IN ('printed', 'failed', 'cancelled', 'expired')"
+          + " AND updated_at < now() - make_interval(secs => $1)"
+          + " ORDER BY updated_at LIMIT $2 FOR UPDATE SKIP LOCKED)";
+
+  /**
    * Not a job whose lease runs ({@link #LIVE_LEASE}): it may be at its agent already, its {@code
    * dispatched} waiting for the result ({@code PRINTFLEET_DISPATCH_RESULT_GRACE}). A job waiting in
    * the queue, however it came there, expires.
@@ -778,6 +790,13 @@ public final class JobStore {
 
   public Future<List<Job>> redispatchStale(Duration deadline) {
     return sweep(REDISPATCH_STALE, deadline);
+  }
+
+  /** Deletes up to {@code batch} jobs finished more than {@code age} ago; how many it deleted. */
+  public Future<Integer> deleteFinished(Duration age, int batch) {
+    return pool.preparedQuery(DELETE_FINISHED)
+        .execute(Tuple.of((double) age.toSeconds(), batch))
+        .map(rows -> rows.rowCount());
   }
 
   public Future<List<Job>> expire(Duration ttl) {
