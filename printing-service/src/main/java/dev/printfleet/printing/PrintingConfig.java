@@ -62,6 +62,8 @@ public record PrintingConfig(
     int maxQueuedPerCompany,
     PrintingHistory.Bounds printingHistory) {
 
+  static final Duration MAX_RETENTION = Duration.ofDays(36_500);
+
   public static PrintingConfig from(Settings settings) {
     var config =
         new PrintingConfig(
@@ -95,11 +97,17 @@ public record PrintingConfig(
             settings.duration("PRINTFLEET_DISPATCH_RESULT_GRACE", Duration.ofSeconds(2)),
             settings.integer("PRINTFLEET_MAX_QUEUED_PER_COMPANY", 100_000, 1, 100_000_000),
             PrintingHistory.Bounds.from(settings));
-    // Under an hour, a client could lose the outcome of a job it just sent before it looked.
-    if (config.jobRetention().compareTo(Duration.ofHours(1)) < 0) {
+    // Under an hour, a client could lose the outcome of a job it just sent before it looked; past
+    // 100 years, the cutoff falls outside PostgreSQL's dates (that long keeps every job).
+    if (config.jobRetention().compareTo(Duration.ofHours(1)) < 0
+        || config.jobRetention().compareTo(MAX_RETENTION) > 0) {
       throw new ConfigException(
           "PRINTFLEET_JOB_RETENTION",
-          "must be at least 1h, got " + config.jobRetention().toMillis() + "ms");
+          "must be from 1h to "
+              + MAX_RETENTION.toDays()
+              + "d (100 years: every job kept), got "
+              + config.jobRetention().toMillis()
+              + "ms");
     }
     // A lease that ran out while its dispatch still waits would let a second instance send the job
     // too.

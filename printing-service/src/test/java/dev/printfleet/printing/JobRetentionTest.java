@@ -75,6 +75,8 @@ class JobRetentionTest extends PrintingTestBase {
                     .build())
                 .body());
     assertThat(metrics.value("printfleet_jobs_deleted_total", Map.of())).isEqualTo(1_503.0);
+    // Caught up.
+    assertThat(metrics.value("printfleet_jobs_retention_behind_seconds", Map.of())).isZero();
   }
 
   /** {@code jobs} jobs of printer ret-p1 in the state, finished (last written) {@code ago}. */

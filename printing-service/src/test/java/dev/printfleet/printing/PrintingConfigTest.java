@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 class PrintingConfigTest {
 
   @Test
-  void finishedJobsAreKeptThirtyDaysByDefaultAndNeverLessThanAnHour() {
+  void finishedJobsAreKeptThirtyDaysByDefaultFromAnHourToAHundredYears() {
     assertThat(PrintingConfig.from(new Settings(Map.of())).jobRetention())
         .isEqualTo(Duration.ofDays(30));
     assertThat(
@@ -23,6 +23,14 @@ class PrintingConfigTest {
             () -> PrintingConfig.from(new Settings(Map.of("PRINTFLEET_JOB_RETENTION", "59m"))))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("PRINTFLEET_JOB_RETENTION")
-        .hasMessageContaining("at least 1h");
+        .hasMessageContaining("from 1h to 36500d");
+    assertThat(
+            PrintingConfig.from(new Settings(Map.of("PRINTFLEET_JOB_RETENTION", "36500d")))
+                .jobRetention())
+        .isEqualTo(Duration.ofDays(36_500));
+    assertThatThrownBy(
+            () -> PrintingConfig.from(new Settings(Map.of("PRINTFLEET_JOB_RETENTION", "36501d"))))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("PRINTFLEET_JOB_RETENTION");
   }
 }

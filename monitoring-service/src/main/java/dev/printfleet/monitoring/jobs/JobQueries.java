@@ -23,19 +23,25 @@ final class JobQueries {
           + " FROM jobs WHERE updated_at > now() - make_interval(secs => $1) AND state IN ('printed', 'failed')";
 
   /**
-   * Time from creation to dispatch, in ms, of at most $2 jobs: the last finished (printed or
-   * failed) in the window ($1 seconds), from {@code jobs_finished}, and those dispatched in it
-   * still waiting for their result, from {@code jobs_dispatched}; the latest dispatched first. A
-   * job's dispatch time is read from its row, not searched by: no index has it for every state.
+   * Time from creation to dispatch, in ms, of at most $2 jobs dispatched in the window ($1
+   * seconds), the latest first, whatever their state now: those finished since, from {@code
+   * jobs_finished} (a job finishes after its dispatch, so within the window too); those still
+   * waiting for their result, from {@code jobs_dispatched}; those sent back to the queue since (no
+   * result before the deadline, a failed send), from the queued jobs' indexes.
    */
   static final String DISPATCH_LATENCY =
       "SELECT (EXTRACT(EPOCH FROM dispatched_at - created_at) * 1000)::bigint AS ms FROM ("
           + "(SELECT dispatched_at, created_at FROM jobs"
-          + " WHERE updated_at > now() - make_interval(secs => $1) AND state IN ('printed', 'failed')"
-          + " AND dispatched_at IS NOT NULL ORDER BY updated_at DESC LIMIT $2)"
+          + " WHERE updated_at > now() - make_interval(secs => $1)"
+          + " AND state IN ('printed', 'failed', 'cancelled', 'expired')"
+          + " AND dispatched_at > now() - make_interval(secs => $1) ORDER BY updated_at DESC LIMIT $2)"
           + " UNION ALL "
           + "(SELECT dispatched_at, created_at FROM jobs"
           + " WHERE state = 'dispatched' AND dispatched_at > now() - make_interval(secs => $1)"
+          + " ORDER BY dispatched_at DESC LIMIT $2)"
+          + " UNION ALL "
+          + "(SELECT dispatched_at, created_at FROM jobs"
+          + " WHERE state = 'queued' AND dispatched_at > now() - make_interval(secs => $1)"
           + " ORDER BY dispatched_at DESC LIMIT $2)) recent ORDER BY dispatched_at DESC LIMIT $2";
 
   private JobQueries() {}

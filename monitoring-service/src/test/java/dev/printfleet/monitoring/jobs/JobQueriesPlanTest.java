@@ -15,10 +15,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * Monitoring reads the jobs table every PRINTFLEET_JOB_STATS_MAX_AGE, and printfleet never deletes
- * a job: none of its queries may read the whole table. Checked on printing's own schema, with a
- * table of mostly old finished jobs (as in production) and its statistics gathered, so the planner
- * chooses as it would there.
+ * Monitoring reads the jobs table every PRINTFLEET_JOB_STATS_MAX_AGE, and the table keeps every job
+ * finished within PRINTFLEET_JOB_RETENTION (30 days): none of its queries may read the whole table.
+ * Checked on printing's own schema, with a table of mostly old finished jobs (as in production) and
+ * its statistics gathered, so the planner chooses as it would there.
  */
 @ExtendWith(RealServersExtension.class)
 class JobQueriesPlanTest {
@@ -41,12 +41,14 @@ class JobQueriesPlanTest {
         .migrate();
     try (var connection = DriverManager.getConnection(url, postgres.user(), postgres.password());
         var sql = connection.createStatement()) {
-      // A day of finished jobs, then the last minute's: printed, failed, in flight and queued.
+      // A day of finished jobs, then the last minutes': printed, failed, in flight and queued.
       insert(sql, 200_000, "'printed'", "now() - interval '1 day' + n * interval '1 ms'");
       insert(sql, 2_000, "'printed'", "now() - n * interval '10 ms'");
       insert(sql, 100, "'failed'", "now() - n * interval '100 ms'");
       insert(sql, 50, "'dispatched'", "now() - n * interval '10 ms'");
       insert(sql, 500, "'queued'", "NULL");
+      // Dispatched, then sent back to the queue (no result before the deadline).
+      insert(sql, 20, "'queued'", "now() - n * interval '1 s'");
       sql.execute("ANALYZE jobs");
 
       List<String> wholeTable = new ArrayList<>();

@@ -1,9 +1,11 @@
 package dev.printfleet.printing.jobs;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Vertx;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,6 +20,10 @@ import org.slf4j.LoggerFactory;
  * duration, so the deletion takes PostgreSQL at most about a tenth of the time, however far behind
  * it is (the first run after an upgrade may face years of jobs); after a short one, it looks again
  * in {@link #IDLE}. A deletion that fails is retried then.
+ *
+ * <p>Every printing instance deletes: a job is deleted once whichever does, so the work is the same
+ * however many there are, but while they catch up each takes its tenth (three instances, three
+ * tenths). {@code printfleet_jobs_retention_behind_seconds} tells how far behind they are.
  */
 public final class JobRetention {
 
@@ -31,6 +37,9 @@ public final class JobRetention {
   private final JobStore jobs;
   private final Duration retention;
   private final Counter deleted;
+
+  /** How far behind the deletion is, in seconds: 0 once it has caught up. */
+  private final AtomicLong behindS = new AtomicLong();
 
   /** The timer and its Vert.x, once started. Guarded by this. */
   private Vertx vertx;
@@ -50,6 +59,12 @@ public final class JobRetention {
         Counter.builder("printfleet.jobs.deleted")
             .description("Finished jobs deleted, with their history, past PRINTFLEET_JOB_RETENTION")
             .register(registry);
+    Gauge.builder("printfleet.jobs.retention.behind", behindS, AtomicLong::get)
+        .description(
+            "How long before the retention's cutoff the last job deleted finished, while the"
+                + " deletion catches up (jobs finished since then are still due); 0 once caught up")
+        .baseUnit("seconds")
+        .register(registry);
   }
 
   /** Deletes what is due now, then on its own timer, on the calling verticle's context. */
@@ -66,6 +81,10 @@ public final class JobRetention {
     }
   }
 
+  private synchronized boolean isStopped() {
+    return stopped;
+  }
+
   private synchronized void schedule(Duration in) {
     if (!stopped) {
       timer = vertx.setTimer(Math.max(1, in.toMillis()), id -> deleteBatch());
@@ -76,13 +95,19 @@ public final class JobRetention {
     long began = System.nanoTime();
     jobs.deleteFinished(retention, BATCH)
         .onSuccess(
-            count -> {
+            gone -> {
+              int count = (int) gone.jobs();
               deleted.increment(count);
+              behindS.set(count < BATCH ? 0 : gone.behind().toSeconds());
               noteDeleted(count);
               schedule(nextIn(count, Duration.ofNanos(System.nanoTime() - began)));
             })
         .onFailure(
             e -> {
+              if (isStopped()) {
+                // The drain closed the pool under it.
+                return;
+              }
               log.warn(
                   "Finished jobs past PRINTFLEET_JOB_RETENTION not deleted, trying again in {} s: {}",
                   IDLE.toSeconds(),

@@ -399,15 +399,19 @@ public final class JobStore {
 
   /**
    * At most {@code $2} finished jobs that finished more than {@code $1} seconds ago, oldest first,
-   * from {@code jobs_finished}; their history goes with them (the trigger of migration V6). Rows
-   * another instance is deleting are skipped, not waited for. A finished job is never written
-   * again, so what the inner scan found is still finished when it is deleted.
+   * from {@code jobs_finished}; their history goes with them (the trigger of migration V6). How
+   * many, and how long before the cutoff the last of them finished (after a full batch, the jobs
+   * still due finished after it: how far the deletion is behind, at most). Rows another instance is
+   * deleting are skipped, not waited for. A finished job is never written again, so what the inner
+   * scan found is still finished when it is deleted.
    */
   static final String DELETE_FINISHED =
-      "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs"
+      "WITH gone AS (DELETE FROM jobs WHERE id IN (SELECT id FROM jobs"
           + " WHERE state IN ('printed', 'failed', 'cancelled', 'expired')"
           + " AND updated_at < now() - make_interval(secs => $1)"
-          + " ORDER BY updated_at LIMIT $2 FOR UPDATE SKIP LOCKED)";
+          + " ORDER BY updated_at LIMIT $2 FOR UPDATE SKIP LOCKED) RETURNING updated_at)"
+          + " SELECT count(*) AS deleted, COALESCE(EXTRACT(EPOCH FROM"
+          + " now() - make_interval(secs => $1) - max(updated_at)), 0)::float8 AS behind_s FROM gone";
 
   /**
    * Not a job whose lease runs ({@link #LIVE_LEASE}): it may be at its agent already, its {@code
@@ -509,6 +513,28 @@ public final class JobStore {
       byte[] content,
       String idempotencyKey,
       Duration lease) {
+    return insert(
+        company,
+        visibleBranches,
+        printerId,
+        copies,
+        contentType,
+        content,
+        idempotencyKey,
+        lease,
+        1);
+  }
+
+  private Future<Optional<Inserted>> insert(
+      String company,
+      List<String> visibleBranches,
+      String printerId,
+      int copies,
+      String contentType,
+      byte[] content,
+      String idempotencyKey,
+      Duration lease,
+      int triesLeft) {
     String[] branches = visibleBranches == null ? null : visibleBranches.toArray(String[]::new);
     return inserts
         .execute(
@@ -550,9 +576,30 @@ public final class JobStore {
                 return Future.succeededFuture(Optional.empty());
               }
               // The key may be taken: ON CONFLICT waited for that insert to commit, so its job is
-              // visible.
-              return findByKey(company, idempotencyKey, visibleBranches)
-                  .map(existing -> existing.map(job -> new Inserted(job, false, Optional.empty())));
+              // visible, unless the retention deleted it since (JobRetention): the key is free
+              // again, and the insert is tried once more.
+              return pool.preparedQuery(FIND_BY_KEY)
+                  .execute(Tuple.of(company, idempotencyKey))
+                  .compose(
+                      found -> {
+                        Optional<Job> existing = first(found);
+                        if (existing.isEmpty() && triesLeft > 0) {
+                          return insert(
+                              company,
+                              visibleBranches,
+                              printerId,
+                              copies,
+                              contentType,
+                              content,
+                              idempotencyKey,
+                              lease,
+                              triesLeft - 1);
+                        }
+                        return Future.succeededFuture(
+                            existing
+                                .filter(job -> visibleTo(visibleBranches, job))
+                                .map(job -> new Inserted(job, false, Optional.empty())));
+                      });
             });
   }
 
@@ -561,11 +608,11 @@ public final class JobStore {
       String company, String idempotencyKey, List<String> visibleBranches) {
     return pool.preparedQuery(FIND_BY_KEY)
         .execute(Tuple.of(company, idempotencyKey))
-        .map(
-            existing ->
-                first(existing)
-                    .filter(
-                        job -> visibleBranches == null || visibleBranches.contains(job.branch())));
+        .map(existing -> first(existing).filter(job -> visibleTo(visibleBranches, job)));
+  }
+
+  private static boolean visibleTo(List<String> visibleBranches, Job job) {
+    return visibleBranches == null || visibleBranches.contains(job.branch());
   }
 
   public Future<Optional<Job>> find(UUID id) {
@@ -792,11 +839,20 @@ public final class JobStore {
     return sweep(REDISPATCH_STALE, deadline);
   }
 
-  /** Deletes up to {@code batch} jobs finished more than {@code age} ago; how many it deleted. */
-  public Future<Integer> deleteFinished(Duration age, int batch) {
+  /** Jobs a deletion took, and how long before its cutoff the last of them finished. */
+  public record Deleted(long jobs, Duration behind) {}
+
+  /** Deletes up to {@code batch} jobs finished more than {@code age} ago. */
+  public Future<Deleted> deleteFinished(Duration age, int batch) {
     return pool.preparedQuery(DELETE_FINISHED)
         .execute(Tuple.of((double) age.toSeconds(), batch))
-        .map(rows -> rows.rowCount());
+        .map(
+            rows -> {
+              Row row = rows.iterator().next();
+              return new Deleted(
+                  row.getLong("deleted"),
+                  Duration.ofMillis(Math.round(row.getDouble("behind_s") * 1000)));
+            });
   }
 
   public Future<List<Job>> expire(Duration ttl) {
