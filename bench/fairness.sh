@@ -3,10 +3,6 @@
 # on fresh services: once alone, once after company "backlog" queued BACKLOG jobs for an agent that
 # then stays offline. Prints both runs' POST -> agent latency and how much the backlog moved it
 # (the issue asks for p99 within 10 %), and how many backlog jobs were still queued at the end.
-# The run without the backlog is its control: by default the other company posts as many jobs there
-# too, and its agent prints them, so both runs have a jobs table as large (production's holds
-# PRINTFLEET_JOB_RETENTION of jobs: millions) and differ only in what is queued. FAIRNESS_CONTROL=empty
-# runs it on an empty table instead, as before; the table's size then counts as the backlog's cost.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -20,9 +16,6 @@ Usage: bench/fairness.sh [RATE] [DURATION_S] [AGENTS] [BACKLOG]   (defaults: 100
   BACKLOG     jobs another company queues first for its offline agent (past the company's
               PRINTFLEET_MAX_QUEUED_PER_COMPANY, default 100,000, they are refused with 429)
 Each run is bench/dispatch.sh on fresh services; the reports stay in target/bench/.
-FAIRNESS_CONTROL  printed (default): in the run without the backlog, the other company's BACKLOG
-                  jobs are posted too and printed by its agent first, so both runs have a jobs table
-                  as large; empty: that run starts on an empty table
 EOF
 }
 [[ "${1:-}" == "-h" || "${1:-}" == "--help" ]] && { usage; exit 0; }
@@ -47,13 +40,7 @@ run() {
   rm -f "$out"
 }
 
-CONTROL="${FAIRNESS_CONTROL:-printed}"
-case "$CONTROL" in
-  printed) ALONE=$(run "alone: $RATE jobs/s, no backlog ($BACKLOG jobs of another company printed first)" \
-    DISPATCH_LOAD_ARGS="--backlog $BACKLOG --backlog-company backlog --backlog-printed") ;;
-  empty) ALONE=$(run "alone: $RATE jobs/s, no backlog, an empty jobs table" DISPATCH_LOAD_ARGS=) ;;
-  *) echo "fairness: FAIRNESS_CONTROL must be printed or empty (got '$CONTROL')" >&2; exit 2 ;;
-esac
+ALONE=$(run "alone: $RATE jobs/s, no backlog" DISPATCH_LOAD_ARGS=)
 WITH=$(run "with a backlog of $BACKLOG jobs for an offline agent of another company" \
   DISPATCH_LOAD_ARGS="--backlog $BACKLOG --backlog-company backlog")
 [[ -s "$ALONE" && -s "$WITH" ]] || { echo "fairness: a run wrote no report (alone: '${ALONE}', with backlog: '${WITH}')" >&2; exit 1; }
@@ -62,9 +49,6 @@ python3 - "$ALONE" "$WITH" <<'PY'
 import json, sys
 alone, backlog = (json.load(open(p)) for p in sys.argv[1:3])
 print(f"\nprintfleet fairness: {alone['targetRate']} jobs/s to {alone['agents']} agents, {alone['durationS']} s measured")
-c = alone.get("backlog")
-print("control (alone): " + (f"{c.get('accepted')} jobs of company {c.get('company')} posted and printed first, in {c.get('seconds')} s"
-                             if c else "an empty jobs table"))
 b = backlog.get("backlog", {})
 print(f"backlog: {b.get('accepted')} of {b.get('posted')} jobs accepted for company {b.get('company')} "
       f"({b.get('refused429')} refused with 429, {b.get('failed')} failed) in {b.get('seconds')} s; "

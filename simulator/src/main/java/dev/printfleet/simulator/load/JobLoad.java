@@ -156,14 +156,6 @@ final class JobLoad implements Callable<Integer> {
   int backlog;
 
   @Option(
-      names = "--backlog-printed",
-      description = {
-        "The backlog's agent stays connected and prints it (no print delay), then leaves: a jobs",
-        "table as large as with the backlog queued, and nothing queued. The fairness bench's control."
-      })
-  boolean backlogPrinted;
-
-  @Option(
       names = "--backlog-company",
       description = "The company of that backlog (default: ${DEFAULT-VALUE}).",
       defaultValue = "backlog")
@@ -435,8 +427,6 @@ final class JobLoad implements Callable<Integer> {
    * The fairness bench's backlog: one agent of {@link #backlogCompany} connects and syncs its
    * printer, leaves, and {@link #backlog} jobs are posted for that printer, 64 in flight, as fast
    * as the API takes them. Answers what was accepted and refused (the company's queued-jobs limit).
-   * With {@link #backlogPrinted} the agent stays and prints them, and leaves once none is queued or
-   * dispatched.
    */
   private JsonObject queueBacklog(LoadGenerator.Run run, io.vertx.core.Vertx vertx, HttpClient api)
       throws Exception {
@@ -454,22 +444,16 @@ final class JobLoad implements Callable<Integer> {
             agentId,
             SimulatedAgent.printerIdsFor(agentId, 1),
             () -> agentToken,
-            new SimulatedAgent.Behaviour(backlogPrinted ? 0 : printDelayMs, 0, 0));
+            new SimulatedAgent.Behaviour(printDelayMs, 0, 0));
     agent.start().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     if (!waitFor(() -> knownPrinters(api, user) >= 1, 60)) {
       throw new IllegalStateException("the backlog agent's printer did not appear within 60 s");
     }
-    if (!backlogPrinted) {
-      agent.stop().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-    }
+    agent.stop().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     String printerId = agent.printerIds().get(0);
     System.out.printf(
-        backlogPrinted
-            ? "posting %d jobs for %s's printer %s, printed by its agent (the control: no backlog)%n"
-            : "queueing a backlog of %d jobs for %s's offline printer %s%n",
-        backlog,
-        backlogCompany,
-        printerId);
+        "queueing a backlog of %d jobs for %s's offline printer %s%n",
+        backlog, backlogCompany, printerId);
     long started = System.nanoTime();
     var next = new AtomicInteger();
     var accepted = new AtomicInteger();
@@ -482,21 +466,12 @@ final class JobLoad implements Callable<Integer> {
     if (!done.await(30, TimeUnit.MINUTES)) {
       throw new IllegalStateException("the backlog was not queued within 30 minutes");
     }
-    if (backlogPrinted) {
-      if (!waitFor(
-          () -> none(api, user, printerId, "queued") && none(api, user, printerId, "dispatched"),
-          600)) {
-        throw new IllegalStateException("the printed backlog was not printed within 10 minutes");
-      }
-      agent.stop().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-    }
     double seconds = (System.nanoTime() - started) / 1e9;
     System.out.printf(
-        "backlog%s: %d accepted, %d refused (429), %d failed in %.1f s%n",
-        backlogPrinted ? " (printed)" : "", accepted.get(), refused.get(), failed.get(), seconds);
+        "backlog: %d accepted, %d refused (429), %d failed in %.1f s%n",
+        accepted.get(), refused.get(), failed.get(), seconds);
     return new JsonObject()
         .put("company", backlogCompany)
-        .put("printed", backlogPrinted)
         .put("printerId", printerId)
         .put("posted", backlog)
         .put("accepted", accepted.get())
@@ -551,22 +526,6 @@ final class JobLoad implements Callable<Integer> {
   }
 
   /** Queued jobs of the printer, paged through the API (-1 when it does not answer). */
-  /** Whether the printer has no job in the state (false when the API does not answer). */
-  private boolean none(HttpClient api, String user, String printerId, String state) {
-    try {
-      return api.request(
-              HttpMethod.GET, "/api/v1/jobs?limit=1&state=" + state + "&printerId=" + printerId)
-          .compose(r -> r.putHeader("Authorization", "Bearer " + user).send())
-          .compose(r -> r.body())
-          .map(body -> new JsonObject(body).getJsonArray("items").isEmpty())
-          .toCompletionStage()
-          .toCompletableFuture()
-          .get(30, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      return false;
-    }
-  }
-
   private long queuedCount(HttpClient api, String user, String printerId) {
     long count = 0;
     String after = null;
