@@ -3,9 +3,6 @@ package dev.printfleet.printing;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.printfleet.testing.PrometheusText;
-import java.net.URI;
-import java.net.http.HttpRequest;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
@@ -68,12 +65,7 @@ class JobRetentionTest extends PrintingTestBase {
     assertThat(get("/api/v1/jobs/" + OLD_FAILED, userToken("acme")).statusCode()).isEqualTo(404);
     assertThat(get("/api/v1/jobs/" + RECENT_PRINTED, userToken("acme")).statusCode())
         .isEqualTo(200);
-    var metrics =
-        PrometheusText.parse(
-            send(HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:" + printing.httpPort() + "/metrics"))
-                    .build())
-                .body());
+    var metrics = metricsOf(printing);
     assertThat(metrics.value("printfleet_jobs_deleted_total", Map.of())).isEqualTo(1_503.0);
     // Caught up.
     assertThat(metrics.value("printfleet_jobs_retention_behind_seconds", Map.of())).isZero();

@@ -10,6 +10,7 @@ import dev.printfleet.common.protocol.Envelope;
 import dev.printfleet.gateway.GatewayService;
 import dev.printfleet.simulator.SimulatedAgent;
 import dev.printfleet.testing.Http;
+import dev.printfleet.testing.PrometheusText;
 import dev.printfleet.testing.TestCluster;
 import dev.printfleet.testing.TestClusterExtension;
 import dev.printfleet.testing.TestSocket;
@@ -19,6 +20,7 @@ import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -192,6 +194,15 @@ abstract class PrintingTestBase {
     cluster.stop(printing);
     printing = start(new PrintingService(), extra);
     return printing;
+  }
+
+  /** The instance's Prometheus metrics, as scraped. */
+  protected static PrometheusText metricsOf(ServiceRuntime instance) {
+    return PrometheusText.parse(
+        send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + instance.httpPort() + "/metrics"))
+                .build())
+            .body());
   }
 
   /** A count straight from the database, to check what was (not) written. */

@@ -3,10 +3,7 @@ package dev.printfleet.printing;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.printfleet.testing.PrometheusText;
 import io.vertx.core.json.JsonObject;
-import java.net.URI;
-import java.net.http.HttpRequest;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -101,7 +98,7 @@ class QueueFairnessTest extends PrintingTestBase {
     // measured so); put back together, only those claimed before the parking landed (100 to 150
     // measured). Jobs sent back as "agent busy" (more than its dispatches at once) came back every
     // second and were claimed again, 180 to 1,004 claims, until they too were parked.
-    var metrics = metrics();
+    var metrics = metricsOf(printing);
     assertThat(metrics.value("printfleet_dispatch_started_total", Map.of("from", "claim")))
         .isLessThan(500.0);
     // The queue-depth gauge comes from the per-company count's pass (acme is far below its cap of
@@ -109,15 +106,9 @@ class QueueFairnessTest extends PrintingTestBase {
     await()
         .atMost(Duration.ofSeconds(10))
         .until(
-            () -> metrics().value("printfleet_jobs_current", Map.of("state", "queued")) == 1000.0);
-  }
-
-  private PrometheusText metrics() {
-    return PrometheusText.parse(
-        send(HttpRequest.newBuilder(
-                    URI.create("http://127.0.0.1:" + printing.httpPort() + "/metrics"))
-                .build())
-            .body());
+            () ->
+                metricsOf(printing).value("printfleet_jobs_current", Map.of("state", "queued"))
+                    == 1000.0);
   }
 
   @Test
@@ -145,7 +136,7 @@ class QueueFairnessTest extends PrintingTestBase {
                 "SELECT count(*) FROM jobs WHERE printer_id = 'off-2-p1' AND state = 'queued'"
                     + " AND next_attempt_at = 'infinity' AND error = 'agent offline'"))
         .isEqualTo(3);
-    var metrics = metrics();
+    var metrics = metricsOf(printing);
     assertThat(metrics.value("printfleet_dispatch_started_total", Map.of("from", "claim")))
         .isZero();
 

@@ -513,64 +513,53 @@ public final class JobStore {
       byte[] content,
       String idempotencyKey,
       Duration lease) {
-    return insert(
-        company,
-        visibleBranches,
-        printerId,
-        copies,
-        contentType,
-        content,
-        idempotencyKey,
-        lease,
-        1);
+    String[] branches = visibleBranches == null ? null : visibleBranches.toArray(String[]::new);
+    Tuple job =
+        Tuple.tuple()
+            .addValue(UUID.randomUUID())
+            .addValue(company)
+            .addValue(printerId)
+            .addValue(copies)
+            .addValue(contentType)
+            .addValue(Buffer.buffer(content))
+            .addValue(idempotencyKey)
+            .addValue(branches)
+            .addValue(lease == null ? null : lease.toMillis() / 1000.0);
+    return insert(job, company, visibleBranches, content.length, idempotencyKey, 1);
   }
 
   private Future<Optional<Inserted>> insert(
+      Tuple job,
       String company,
       List<String> visibleBranches,
-      String printerId,
-      int copies,
-      String contentType,
-      byte[] content,
+      int contentBytes,
       String idempotencyKey,
-      Duration lease,
       int triesLeft) {
-    String[] branches = visibleBranches == null ? null : visibleBranches.toArray(String[]::new);
     return inserts
-        .execute(
-            Tuple.tuple()
-                .addValue(UUID.randomUUID())
-                .addValue(company)
-                .addValue(printerId)
-                .addValue(copies)
-                .addValue(contentType)
-                .addValue(Buffer.buffer(content))
-                .addValue(idempotencyKey)
-                .addValue(branches)
-                .addValue(lease == null ? null : lease.toMillis() / 1000.0))
+        .execute(job)
         .compose(
             rows -> {
               if (rows.size() == 1) {
                 Row row = rows.iterator().next();
-                Job job = Job.fromRow(row);
+                Job written = Job.fromRow(row);
                 String agent = row.getString("agent_id");
                 Optional<Claimed> leased =
                     agent == null
                         ? Optional.empty()
                         : Optional.of(
                             new Claimed(
-                                job.id(),
-                                job.company(),
-                                job.branch(),
-                                job.printerId(),
+                                written.id(),
+                                written.company(),
+                                written.branch(),
+                                written.printerId(),
                                 agent,
-                                job.attempts(),
-                                job.copies(),
-                                job.contentType(),
-                                content.length,
-                                job.createdAt(),
+                                written.attempts(),
+                                written.copies(),
+                                written.contentType(),
+                                contentBytes,
+                                written.createdAt(),
                                 row.getOffsetDateTime("leased_at")));
-                return Future.succeededFuture(Optional.of(new Inserted(job, true, leased)));
+                return Future.succeededFuture(Optional.of(new Inserted(written, true, leased)));
               }
               if (idempotencyKey == null) {
                 return Future.succeededFuture(Optional.empty());
@@ -585,20 +574,17 @@ public final class JobStore {
                         Optional<Job> existing = first(found);
                         if (existing.isEmpty() && triesLeft > 0) {
                           return insert(
+                              job,
                               company,
                               visibleBranches,
-                              printerId,
-                              copies,
-                              contentType,
-                              content,
+                              contentBytes,
                               idempotencyKey,
-                              lease,
                               triesLeft - 1);
                         }
                         return Future.succeededFuture(
                             existing
-                                .filter(job -> visibleTo(visibleBranches, job))
-                                .map(job -> new Inserted(job, false, Optional.empty())));
+                                .filter(kept -> visibleTo(visibleBranches, kept))
+                                .map(kept -> new Inserted(kept, false, Optional.empty())));
                       });
             });
   }
