@@ -121,9 +121,9 @@ public final class JobRetention {
     unlogged += count;
     if (unlogged > 0 && (count < BATCH || System.nanoTime() - loggedAt >= IDLE.toNanos())) {
       log.info(
-          "Deleted {} finished jobs (and their history) finished more than {} ago",
+          "Deleted {} finished jobs (and their history) finished more than {} h ago",
           unlogged,
-          retention);
+          retention.toHours());
       unlogged = 0;
       loggedAt = System.nanoTime();
     }

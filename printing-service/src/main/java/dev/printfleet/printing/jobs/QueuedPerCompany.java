@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The same pass counts all queued jobs for the queue-depth gauge ({@code
  * printfleet_jobs_current{state="queued"}}): read on its own every 5 s, that count was a second
- * pass over every queued job, the larger part of what a 100,000-job backlog cost the other tenants.
+ * pass over every queued job (with 100,000 parked, 819,667 index entries read in 40 s).
  */
 public final class QueuedPerCompany {
 
@@ -44,12 +44,13 @@ public final class QueuedPerCompany {
   static final Duration MAX_REFRESH = Duration.ofSeconds(30);
 
   /**
-   * The companies with at least {@code $1} queued jobs, and one row with a NULL company for all
-   * queued jobs, in one pass over the index of queued jobs by printer.
+   * The companies with at least {@code $1} queued jobs, and the row of all queued jobs ({@code
+   * everyone}), in one pass over the index of queued jobs by printer.
    */
   static final String NEAR_THE_CAP =
-      "SELECT company, count(*) AS queued FROM jobs WHERE state = 'queued'"
-          + " GROUP BY ROLLUP (company) HAVING count(*) >= $1 OR GROUPING(company) = 1";
+      "SELECT company, count(*) AS queued, GROUPING(company) = 1 AS everyone FROM jobs"
+          + " WHERE state = 'queued' GROUP BY ROLLUP (company)"
+          + " HAVING count(*) >= $1 OR GROUPING(company) = 1";
 
   private final Pool pool;
   private final int cap;
@@ -121,11 +122,10 @@ public final class QueuedPerCompany {
               Map<String, AtomicLong> counted = new ConcurrentHashMap<>();
               long all = 0;
               for (Row row : rows) {
-                String company = row.getString("company");
-                if (company == null) {
+                if (row.getBoolean("everyone")) {
                   all = row.getLong("queued");
                 } else {
-                  counted.put(company, new AtomicLong(row.getLong("queued")));
+                  counted.put(row.getString("company"), new AtomicLong(row.getLong("queued")));
                 }
               }
               near = counted;
