@@ -3,6 +3,7 @@ package dev.printfleet.printing;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.vertx.core.json.JsonObject;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
@@ -38,6 +39,7 @@ class JobRetentionTest extends PrintingTestBase {
       sql.execute(
           "INSERT INTO job_history (job_id, state, at) SELECT id, state, updated_at FROM jobs"
               + " WHERE printer_id = 'ret-p1'");
+      sql.execute("UPDATE jobs SET idempotency_key = 'ret-key' WHERE id = '" + OLD_FAILED + "'");
     }
     assertThat(count("SELECT count(*) FROM job_history h JOIN jobs j ON j.id = h.job_id"))
         .isEqualTo(1_506);
@@ -67,6 +69,12 @@ class JobRetentionTest extends PrintingTestBase {
         .isEqualTo(200);
     var metrics = metricsOf(printing);
     assertThat(metrics.value("printfleet_jobs_deleted_total", Map.of())).isEqualTo(1_503.0);
+    // The deleted job's key is free again (PROTOCOL §3): a new job, not the deleted one.
+    agent(gateway, "ret", "b1");
+    awaitPrinterKnown("ret-p1");
+    var reused = post("/api/v1/jobs", userToken("acme"), job("ret-p1"), "ret-key");
+    assertThat(reused.statusCode()).isEqualTo(201);
+    assertThat(new JsonObject(reused.body()).getString("id")).isNotEqualTo(OLD_FAILED);
     // Caught up.
     assertThat(metrics.value("printfleet_jobs_retention_behind_seconds", Map.of())).isZero();
   }

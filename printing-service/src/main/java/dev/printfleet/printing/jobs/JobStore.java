@@ -567,11 +567,9 @@ public final class JobStore {
               // The key may be taken: ON CONFLICT waited for that insert to commit, so its job is
               // visible, unless the retention deleted it since (JobRetention): the key is free
               // again, and the insert is tried once more.
-              return pool.preparedQuery(FIND_BY_KEY)
-                  .execute(Tuple.of(company, idempotencyKey))
+              return byKey(company, idempotencyKey)
                   .compose(
-                      found -> {
-                        Optional<Job> existing = first(found);
+                      existing -> {
                         if (existing.isEmpty() && triesLeft > 0) {
                           return insert(
                               job,
@@ -592,9 +590,15 @@ public final class JobStore {
   /** The job accepted earlier with this idempotency key, if the caller may see it. */
   public Future<Optional<Job>> findByKey(
       String company, String idempotencyKey, List<String> visibleBranches) {
+    return byKey(company, idempotencyKey)
+        .map(found -> found.filter(job -> visibleTo(visibleBranches, job)));
+  }
+
+  /** The company's job with this idempotency key, whatever branch it is of. */
+  private Future<Optional<Job>> byKey(String company, String idempotencyKey) {
     return pool.preparedQuery(FIND_BY_KEY)
         .execute(Tuple.of(company, idempotencyKey))
-        .map(existing -> first(existing).filter(job -> visibleTo(visibleBranches, job)));
+        .map(JobStore::first);
   }
 
   private static boolean visibleTo(List<String> visibleBranches, Job job) {
