@@ -61,12 +61,6 @@ public final class PostgresServerHandle implements AutoCloseable {
               // zonky turns synchronous_commit off for speed; a job answered 201 must survive a
               // crash.
               .setServerConfig("synchronous_commit", "on")
-              // A new cluster has no WAL files to recycle, so PostgreSQL creates each one as it
-              // fills the last and, by default, writes its 16 MiB of zeros first: at 1,000 jobs/s
-              // every 7 s, with each commit waiting 40 to 70 ms for it. A server that has run
-              // for a while renames the files its checkpoints freed instead. Created sparse, a
-              // file costs about nothing (a commit still waits for its WAL to be on disk).
-              .setServerConfig("wal_init_zero", "off")
               .setRegisterShutdownHook(false);
       extraServerConfig().forEach(builder::setServerConfig);
       server = builder.start();
