@@ -65,6 +65,18 @@ machine_cpu() {
   awk '/^cpu / {busy = $2 + $3 + $4 + $7 + $8; print busy, busy + $5 + $6 + $9; exit}' /proc/stat
 }
 
+# CPU seconds the kernel's DAMON monitors (kdamond threads) have used since boot: 0 without them.
+# Each round takes a core for tens of ms on this machine (README, Benchmarks).
+kdamond_cpu() {
+  local total=0 pid comm
+  for pid in /proc/[0-9]*; do
+    read -r comm <"$pid/comm" 2>/dev/null || continue
+    [[ "$comm" == kdamond* ]] || continue
+    total=$((total + $(cut -d' ' -f1 "$pid/schedstat" 2>/dev/null || echo 0)))
+  done
+  python3 -c "print(round($total / 1e9, 2))"
+}
+
 # CPU seconds (user + system, reaped children included) used so far by processes and all their
 # descendants; an argument ":PORT" names the process listening on that TCP port (PostgreSQL's
 # postmaster leaves its starter, so it is found by its port). Prints the seconds and the pids

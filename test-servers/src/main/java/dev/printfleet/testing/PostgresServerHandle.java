@@ -24,19 +24,30 @@ public final class PostgresServerHandle implements AutoCloseable {
 
   private final int port;
   private final Path workDir;
+  private final int walFiles;
   private EmbeddedPostgres server;
 
-  private PostgresServerHandle(int port, Path workDir) {
+  private PostgresServerHandle(int port, Path workDir, int walFiles) {
     this.port = port;
     this.workDir = workDir;
+    this.walFiles = walFiles;
   }
 
   /** Starts a server on a free port, with its binaries and data under a new temporary directory. */
   public static PostgresServerHandle startOnFreePort() {
+    return startOnFreePort(walFilesToPrepare());
+  }
+
+  /**
+   * The same, with {@code walFiles} WAL files ready before it is used (see {@link
+   * #walFilesToPrepare}).
+   */
+  static PostgresServerHandle startOnFreePort(int walFiles) {
     RootCheck.refuseRootForPostgres();
     try {
       var handle =
-          new PostgresServerHandle(FreePorts.next(), Files.createTempDirectory("printfleet-pg-"));
+          new PostgresServerHandle(
+              FreePorts.next(), Files.createTempDirectory("printfleet-pg-"), walFiles);
       handle.start();
       return handle;
     } catch (IOException e) {
@@ -62,8 +73,17 @@ public final class PostgresServerHandle implements AutoCloseable {
               // crash.
               .setServerConfig("synchronous_commit", "on")
               .setRegisterShutdownHook(false);
+      if (walFiles > 0) {
+        // Kept for reuse at each checkpoint rather than deleted (at least two are required).
+        builder.setServerConfig("min_wal_size", Math.max(2, walFiles) * WAL_FILE_MIB + "MB");
+        builder.setServerConfig(
+            "max_wal_size", Math.max(1024, 2 * Math.max(2, walFiles) * WAL_FILE_MIB) + "MB");
+      }
       extraServerConfig().forEach(builder::setServerConfig);
       server = builder.start();
+      if (walFiles > 0) {
+        prepareWalFiles(walFiles);
+      }
       log.info("PostgreSQL started port={}", port);
     } catch (IOException e) {
       throw new UncheckedIOException("could not start PostgreSQL on port " + port, e);
@@ -90,6 +110,70 @@ public final class PostgresServerHandle implements AutoCloseable {
       settings.put(pair.substring(0, eq).trim(), pair.substring(eq + 1).trim());
     }
     return settings;
+  }
+
+  /** The size of one WAL file: PostgreSQL's default, which the embedded server keeps. */
+  private static final int WAL_FILE_MIB = 16;
+
+  /**
+   * How many WAL files {@code PRINTFLEET_PG_WAL_FILES} asks to have ready before the server is used
+   * (0, the default: none; at most 256, 4 GiB). A new server has no WAL file to reuse: each time
+   * one fills, PostgreSQL creates the next and writes its 16 MiB of zeros while every commit waits
+   * (40 to 70 ms here, every 7 s at 1,000 jobs/s). A server that has run through a checkpoint
+   * renames the files it no longer needs instead, as a benchmark's server should.
+   */
+  static int walFilesToPrepare() {
+    String raw = System.getenv("PRINTFLEET_PG_WAL_FILES");
+    if (raw == null || raw.isBlank()) {
+      return 0;
+    }
+    try {
+      int files = Integer.parseInt(raw.trim());
+      if (files >= 0 && files <= 256) {
+        return files;
+      }
+    } catch (NumberFormatException e) {
+      // said below
+    }
+    throw new IllegalArgumentException(
+        "PRINTFLEET_PG_WAL_FILES: expected a whole number from 0 to 256, got '" + raw + "'");
+  }
+
+  /**
+   * Fills {@code files} WAL files (a commit, then a switch to the next file, each time), then runs
+   * a checkpoint, which keeps them for reuse ({@code min_wal_size}).
+   */
+  private void prepareWalFiles(int files) {
+    long began = System.nanoTime();
+    try (var connection = DriverManager.getConnection(jdbcUrl("postgres"), user(), password());
+        var statement = connection.createStatement()) {
+      for (int i = 0; i < files; i++) {
+        statement.execute("SELECT txid_current()");
+        statement.execute("SELECT pg_switch_wal()");
+      }
+      statement.execute("CHECKPOINT");
+    } catch (SQLException e) {
+      throw new IllegalStateException("could not prepare the WAL files of PostgreSQL", e);
+    }
+    log.info(
+        "PostgreSQL WAL files prepared files={} tookMs={}",
+        files,
+        (System.nanoTime() - began) / 1_000_000);
+  }
+
+  /** The WAL files ready after the one being written, for a test. */
+  long walFilesAhead() {
+    try (var connection = DriverManager.getConnection(jdbcUrl("postgres"), user(), password());
+        var statement = connection.createStatement();
+        var rows =
+            statement.executeQuery(
+                "SELECT count(*) FROM pg_ls_waldir() WHERE name ~ '^[0-9A-F]{24}$'"
+                    + " AND name > pg_walfile_name(pg_current_wal_lsn())")) {
+      rows.next();
+      return rows.getLong(1);
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   /** Stops the server and keeps its data, so {@link #start()} brings the same databases back. */

@@ -146,6 +146,16 @@ final class JobLoad implements Callable<Integer> {
   java.nio.file.Path stopFile;
 
   @Option(
+      names = "--latencies-file",
+      description = {
+        "Write every measured job here, one line each: when it was posted (the monotonic clock the",
+        "JVM's System.nanoTime reads, CLOCK_MONOTONIC on Linux, in microseconds), then POST -> 201",
+        "and POST -> agent in microseconds (-1: never). To line the slow jobs up with what else",
+        "ran at that moment (kernel threads, GC logs with the 'tn' decorator, PostgreSQL's files)."
+      })
+  java.nio.file.Path latenciesFile;
+
+  @Option(
       names = "--backlog",
       description = {
         "Before the run, queue this many jobs for another company's agent that then stays offline (its",
@@ -340,6 +350,9 @@ final class JobLoad implements Callable<Integer> {
         fleet.stream().mapToLong(SimulatedAgent::connects).sum() - connectsBefore.get();
     long notConnected = fleet.stream().filter(a -> !a.isConnected()).count();
     var report = report(started, submittedAt, lost);
+    if (latenciesFile != null) {
+      writeLatencies(latenciesFile);
+    }
     report.put("agentReconnects", reconnects).put("agentsNotConnectedAtEnd", notConnected);
     if (backlogReport != null) {
       report.put(
@@ -634,6 +647,16 @@ final class JobLoad implements Callable<Integer> {
               tracked.acceptedAt = -1;
               error(e.getClass().getSimpleName());
             });
+  }
+
+  private void writeLatencies(java.nio.file.Path file) throws java.io.IOException {
+    try (var out = java.nio.file.Files.newBufferedWriter(file)) {
+      for (Tracked t : measured().toList()) {
+        long accepted = t.acceptedAt > 0 ? (t.acceptedAt - t.postedAt) / 1_000 : -1;
+        long received = t.receivedAt != 0 ? (t.receivedAt - t.postedAt) / 1_000 : -1;
+        out.write(t.postedAt / 1_000 + " " + accepted + " " + received + "\n");
+      }
+    }
   }
 
   private void error(String kind) {
