@@ -34,8 +34,9 @@ SECRET="bench-secret-0123456789-0123456789-0123456789"
 GW=$(free_port); PR=$(free_port)
 # The embedded PostgreSQL is new: 64 WAL files (1 GiB) are made ready first, as a server that has
 # run through a checkpoint has them (README, Benchmarks); PRINTFLEET_PG_WAL_FILES=0: none.
+WAL_FILES="${PRINTFLEET_PG_WAL_FILES:-64}"
 PRINTFLEET_JWT_SECRET=$SECRET PRINTFLEET_GATEWAY_HTTP_PORT=$GW PRINTFLEET_PRINTING_HTTP_PORT=$PR \
-  PRINTFLEET_PG_WAL_FILES="${PRINTFLEET_PG_WAL_FILES:-64}" \
+  PRINTFLEET_PG_WAL_FILES="$WAL_FILES" \
   java $PRINTFLEET_JAVA_OPTS ${DISPATCH_SERVICE_JAVA_OPTS:-} -Xmx2g -jar dev-launcher/target/dev-launcher.jar \
   --services gateway,printing --agents 0 --duration 60m >"$WORK/services.log" 2>&1 &
 SVC_PID=$!
@@ -66,7 +67,7 @@ done
   cpu_seconds "${SERVICE_PROCS[@]}" >"$WORK/cpu-start"
   # The whole machine (/proc/stat) and the load generator too: whether the run had cores to spare.
   machine_cpu >"$WORK/machine-start"
-  kdamond_cpu >"$WORK/kdamond-start"
+  kdamond_cpu >"$WORK/kdamond-start" || true
   load_pid=$(cat "$WORK/load.pid")
   load_cpu() { # file: the load generator's CPU ticks so far, written only if it still runs
     awk '{print $14 + $15}' "/proc/$load_pid/stat" >"$1.tmp" 2>/dev/null && mv "$1.tmp" "$1"
@@ -80,7 +81,7 @@ done
   awk '{print $14 + $15}' "/proc/$SVC_PID/stat" >"$WORK/jvm-cpu-end"
   cpu_seconds "${SERVICE_PROCS[@]}" >"$WORK/cpu-end"
   machine_cpu >"$WORK/machine-end"
-  kdamond_cpu >"$WORK/kdamond-end"
+  kdamond_cpu >"$WORK/kdamond-end" || true
   load_cpu "$WORK/load-cpu-end" || true
 ) &
 CPU_WATCH=$!
@@ -163,11 +164,13 @@ print(f"all service processes (JVM, Redis, PostgreSQL) over the measured run: CP
 PY
 fi
 if [[ -s "$WORK/machine-start" && -s "$WORK/machine-end" && -s "$REPORT" ]]; then
-  python3 - "$REPORT" "$WORK/machine-start" "$WORK/machine-end" "$WORK/load-cpu-start" "$WORK/load-cpu-end" "$(getconf CLK_TCK)" "$(nproc)" "$WORK/kdamond-start" "$WORK/kdamond-end" <<'PY'
+  python3 - "$REPORT" "$WORK/machine-start" "$WORK/machine-end" "$WORK/load-cpu-start" "$WORK/load-cpu-end" "$(getconf CLK_TCK)" "$(nproc)" "$WORK/kdamond-start" "$WORK/kdamond-end" "$WAL_FILES" <<'PY'
 import json, sys
 report, tck, cores = json.load(open(sys.argv[1])), int(sys.argv[6]), int(sys.argv[7])
 try:
     kdamond = round(float(open(sys.argv[9]).read()) - float(open(sys.argv[8]).read()), 2)
+    if kdamond < 0:  # a monitor stopped during the run: its CPU is not known
+        kdamond = None
 except (OSError, ValueError):
     kdamond = None
 (b0, t0), (b1, t1) = (map(int, open(f).read().split()) for f in sys.argv[2:4])
@@ -177,13 +180,14 @@ try:
     load = round((float(open(sys.argv[5]).read()) - float(open(sys.argv[4]).read())) / tck / wall, 2)
 except (OSError, ValueError, ZeroDivisionError):
     load = None
+report["postgresWalFilesReady"] = int(sys.argv[10])
 report["machineCpu"] = {"busyCores": busy, "cores": cores, "loadGeneratorCores": load,
                         "kdamondSeconds": kdamond, "seconds": round(wall, 1),
                         "window": "measured run: from its first POST until every job is final"}
 json.dump(report, open(sys.argv[1], "w"), indent=2)
 print(f"the machine over the measured run: {busy} of {cores} cores busy (/proc/stat, every process), "
       f"the load generator {load if load is not None else '?'} of them"
-      + (f", the kernel's DAMON monitors {kdamond} s of CPU" if kdamond else ""))
+      + (f", the kernel's DAMON monitors {kdamond} s of CPU" if kdamond is not None and kdamond > 0 else ""))
 PY
 fi
 if [[ "$WARMUP_S" -gt 0 && -s "$REPORT" ]]; then

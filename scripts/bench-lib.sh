@@ -68,13 +68,14 @@ machine_cpu() {
 # CPU seconds the kernel's DAMON monitors (kdamond threads) have used since boot: 0 without them.
 # Each round takes a core for tens of ms on this machine (README, Benchmarks).
 kdamond_cpu() {
-  local total=0 pid comm
-  for pid in /proc/[0-9]*; do
-    read -r comm <"$pid/comm" 2>/dev/null || continue
-    [[ "$comm" == kdamond* ]] || continue
-    total=$((total + $(cut -d' ' -f1 "$pid/schedstat" 2>/dev/null || echo 0)))
-  done
-  python3 -c "print(round($total / 1e9, 2))"
+  local stats
+  stats=$(grep -lx 'kdamond.*' /proc/[0-9]*/comm 2>/dev/null | sed 's|comm$|schedstat|') || true
+  if [[ -z "$stats" ]]; then
+    echo 0
+    return 0
+  fi
+  # shellcheck disable=SC2086 # one path per word
+  cat $stats 2>/dev/null | awk '{ns += $1} END {printf "%.2f\n", ns / 1e9}'
 }
 
 # CPU seconds (user + system, reaped children included) used so far by processes and all their

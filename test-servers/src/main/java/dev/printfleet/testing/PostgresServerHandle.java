@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -26,6 +27,9 @@ public final class PostgresServerHandle implements AutoCloseable {
   private final Path workDir;
   private final int walFiles;
   private EmbeddedPostgres server;
+
+  /** Whether the WAL files were made ready: once, at the first start (a restart keeps them). */
+  private boolean walPrepared;
 
   private PostgresServerHandle(int port, Path workDir, int walFiles) {
     this.port = port;
@@ -48,7 +52,12 @@ public final class PostgresServerHandle implements AutoCloseable {
       var handle =
           new PostgresServerHandle(
               FreePorts.next(), Files.createTempDirectory("printfleet-pg-"), walFiles);
-      handle.start();
+      try {
+        handle.start();
+      } catch (RuntimeException e) {
+        handle.close();
+        throw e;
+      }
       return handle;
     } catch (IOException e) {
       throw new UncheckedIOException("could not create a directory for PostgreSQL", e);
@@ -73,16 +82,16 @@ public final class PostgresServerHandle implements AutoCloseable {
               // crash.
               .setServerConfig("synchronous_commit", "on")
               .setRegisterShutdownHook(false);
-      if (walFiles > 0) {
-        // Kept for reuse at each checkpoint rather than deleted (at least two are required).
-        builder.setServerConfig("min_wal_size", Math.max(2, walFiles) * WAL_FILE_MIB + "MB");
-        builder.setServerConfig(
-            "max_wal_size", Math.max(1024, 2 * Math.max(2, walFiles) * WAL_FILE_MIB) + "MB");
-      }
       extraServerConfig().forEach(builder::setServerConfig);
       server = builder.start();
-      if (walFiles > 0) {
-        prepareWalFiles(walFiles);
+      if (walFiles > 0 && !walPrepared) {
+        try {
+          prepareWalFiles(walFiles);
+          walPrepared = true;
+        } catch (RuntimeException e) {
+          stop();
+          throw e;
+        }
       }
       log.info("PostgreSQL started port={}", port);
     } catch (IOException e) {
@@ -112,36 +121,47 @@ public final class PostgresServerHandle implements AutoCloseable {
     return settings;
   }
 
-  /** The size of one WAL file: PostgreSQL's default, which the embedded server keeps. */
-  private static final int WAL_FILE_MIB = 16;
+  /**
+   * At most this many WAL files are made ready: as many as a checkpoint keeps for reuse with the
+   * default {@code max_wal_size} (1 GiB of 16 MiB files), so the server runs with its defaults.
+   */
+  static final int MAX_WAL_FILES = 64;
 
   /**
    * How many WAL files {@code PRINTFLEET_PG_WAL_FILES} asks to have ready before the server is used
-   * (0, the default: none; at most 256, 4 GiB). A new server has no WAL file to reuse: each time
-   * one fills, PostgreSQL creates the next and writes its 16 MiB of zeros while every commit waits
-   * (40 to 70 ms here, every 7 s at 1,000 jobs/s). A server that has run through a checkpoint
-   * renames the files it no longer needs instead, as a benchmark's server should.
+   * (0, the default: none). A new server has no WAL file to reuse: each time one fills, PostgreSQL
+   * creates the next and writes its 16 MiB of zeros while every commit waits (40 to 76 ms here,
+   * every 6.85 s at 1,000 jobs/s). A server that has run through a checkpoint renames the files it
+   * no longer needs instead, as a benchmark's server should.
    */
   static int walFilesToPrepare() {
-    String raw = System.getenv("PRINTFLEET_PG_WAL_FILES");
+    return walFilesToPrepare(System.getenv("PRINTFLEET_PG_WAL_FILES"));
+  }
+
+  static int walFilesToPrepare(String raw) {
     if (raw == null || raw.isBlank()) {
       return 0;
     }
     try {
       int files = Integer.parseInt(raw.trim());
-      if (files >= 0 && files <= 256) {
+      if (files >= 0 && files <= MAX_WAL_FILES) {
         return files;
       }
     } catch (NumberFormatException e) {
       // said below
     }
     throw new IllegalArgumentException(
-        "PRINTFLEET_PG_WAL_FILES: expected a whole number from 0 to 256, got '" + raw + "'");
+        "PRINTFLEET_PG_WAL_FILES: expected a whole number from 0 to "
+            + MAX_WAL_FILES
+            + ", got '"
+            + raw
+            + "'");
   }
 
   /**
    * Fills {@code files} WAL files (a commit, then a switch to the next file, each time), then runs
-   * a checkpoint, which keeps them for reuse ({@code min_wal_size}).
+   * a checkpoint, which renames them for reuse: it keeps about twice the WAL written since the last
+   * one, up to {@code max_wal_size}.
    */
   private void prepareWalFiles(int files) {
     long began = System.nanoTime();
@@ -152,27 +172,33 @@ public final class PostgresServerHandle implements AutoCloseable {
         statement.execute("SELECT pg_switch_wal()");
       }
       statement.execute("CHECKPOINT");
+      log.info(
+          "PostgreSQL WAL files prepared files={} readyAhead={} tookMs={}",
+          files,
+          filesAhead(statement),
+          (System.nanoTime() - began) / 1_000_000);
     } catch (SQLException e) {
       throw new IllegalStateException("could not prepare the WAL files of PostgreSQL", e);
     }
-    log.info(
-        "PostgreSQL WAL files prepared files={} tookMs={}",
-        files,
-        (System.nanoTime() - began) / 1_000_000);
   }
 
   /** The WAL files ready after the one being written, for a test. */
   long walFilesAhead() {
     try (var connection = DriverManager.getConnection(jdbcUrl("postgres"), user(), password());
-        var statement = connection.createStatement();
-        var rows =
-            statement.executeQuery(
-                "SELECT count(*) FROM pg_ls_waldir() WHERE name ~ '^[0-9A-F]{24}$'"
-                    + " AND name > pg_walfile_name(pg_current_wal_lsn())")) {
-      rows.next();
-      return rows.getLong(1);
+        var statement = connection.createStatement()) {
+      return filesAhead(statement);
     } catch (SQLException e) {
       throw new IllegalStateException(e);
+    }
+  }
+
+  private static long filesAhead(Statement statement) throws SQLException {
+    try (var rows =
+        statement.executeQuery(
+            "SELECT count(*) FROM pg_ls_waldir() WHERE name ~ '^[0-9A-F]{24}$'"
+                + " AND name > pg_walfile_name(pg_current_wal_lsn())")) {
+      rows.next();
+      return rows.getLong(1);
     }
   }
 

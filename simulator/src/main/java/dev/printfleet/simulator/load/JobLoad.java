@@ -148,10 +148,11 @@ final class JobLoad implements Callable<Integer> {
   @Option(
       names = "--latencies-file",
       description = {
-        "Write every measured job here, one line each: when it was posted (the monotonic clock the",
-        "JVM's System.nanoTime reads, CLOCK_MONOTONIC on Linux, in microseconds), then POST -> 201",
-        "and POST -> agent in microseconds (-1: never). To line the slow jobs up with what else",
-        "ran at that moment (kernel threads, GC logs with the 'tn' decorator, PostgreSQL's files)."
+        "Write every measured job that was accepted (201, or 200 for a repeated key) here, one line",
+        "each, in the order they were posted: when it was posted (the monotonic clock the JVM's",
+        "System.nanoTime reads, CLOCK_MONOTONIC on Linux, in microseconds), then POST -> accepted",
+        "and POST -> agent in microseconds (-1: never reached an agent). To line the slow jobs up",
+        "with what else ran at that moment (kernel threads, GC logs with the 'tn' decorator)."
       })
   java.nio.file.Path latenciesFile;
 
@@ -649,13 +650,21 @@ final class JobLoad implements Callable<Integer> {
             });
   }
 
-  private void writeLatencies(java.nio.file.Path file) throws java.io.IOException {
+  /**
+   * The measured jobs that were accepted (as the report's latencies count them), in the order they
+   * were posted. A file that cannot be written is said, and the run's report still follows.
+   */
+  private void writeLatencies(java.nio.file.Path file) {
+    var jobs =
+        accepted().stream().sorted(java.util.Comparator.comparingLong(t -> t.postedAt)).toList();
     try (var out = java.nio.file.Files.newBufferedWriter(file)) {
-      for (Tracked t : measured().toList()) {
-        long accepted = t.acceptedAt > 0 ? (t.acceptedAt - t.postedAt) / 1_000 : -1;
+      for (Tracked t : jobs) {
         long received = t.receivedAt != 0 ? (t.receivedAt - t.postedAt) / 1_000 : -1;
-        out.write(t.postedAt / 1_000 + " " + accepted + " " + received + "\n");
+        out.write(
+            t.postedAt / 1_000 + " " + (t.acceptedAt - t.postedAt) / 1_000 + " " + received + "\n");
       }
+    } catch (java.io.IOException e) {
+      System.err.println("loadgen jobs: could not write the latencies file: " + e);
     }
   }
 
