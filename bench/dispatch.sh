@@ -32,8 +32,9 @@ source "$ROOT/scripts/bench-lib.sh"
 
 SECRET="bench-secret-0123456789-0123456789-0123456789"
 GW=$(free_port); PR=$(free_port)
-# The embedded PostgreSQL is new: 64 WAL files (1 GiB) are made ready first, as a server that has
-# run through a checkpoint has them (README, Benchmarks); PRINTFLEET_PG_WAL_FILES=0: none.
+# The embedded PostgreSQL is new: 64 WAL files are written and a checkpoint keeps about half of
+# them ready for reuse, as a server that has run through checkpoints has (README, Benchmarks);
+# PRINTFLEET_PG_WAL_FILES=0: none.
 WAL_FILES="${PRINTFLEET_PG_WAL_FILES:-64}"
 PRINTFLEET_JWT_SECRET=$SECRET PRINTFLEET_GATEWAY_HTTP_PORT=$GW PRINTFLEET_PRINTING_HTTP_PORT=$PR \
   PRINTFLEET_PG_WAL_FILES="$WAL_FILES" \
