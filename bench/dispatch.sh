@@ -181,7 +181,7 @@ try:
     load = round((float(open(sys.argv[5]).read()) - float(open(sys.argv[4]).read())) / tck / wall, 2)
 except (OSError, ValueError, ZeroDivisionError):
     load = None
-report["postgresWalFilesReady"] = int(sys.argv[10])
+report["postgresWalFilesWritten"] = int(sys.argv[10])
 report["machineCpu"] = {"busyCores": busy, "cores": cores, "loadGeneratorCores": load,
                         "kdamondSeconds": kdamond, "seconds": round(wall, 1),
                         "window": "measured run: from its first POST until every job is final"}
