@@ -6,13 +6,10 @@ import static org.awaitility.Awaitility.await;
 import dev.printfleet.common.messages.Addresses;
 import dev.printfleet.common.messages.JobResult;
 import dev.printfleet.common.protocol.Envelope;
-import dev.printfleet.testing.PrometheusText;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.net.URI;
-import java.net.http.HttpRequest;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -365,12 +362,7 @@ class AgentFramesTest extends PrintingTestBase {
                     .isEqualTo(last.get(p));
               }
             });
-    var metrics =
-        PrometheusText.parse(
-            send(HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:" + printing.httpPort() + "/metrics"))
-                    .build())
-                .body());
+    var metrics = metricsOf(printing);
     assertThat(metrics.value("printfleet_printer_statuses_total", Map.of()))
         .as("statuses heard")
         .isEqualTo(90.0);

@@ -92,12 +92,7 @@ class JobFlowTest extends PrintingTestBase {
     assertThat(updates).containsSubsequence("queued", "dispatched", "printed");
     assertThat(agent.jobsPrinted()).isEqualTo(1);
 
-    var metrics =
-        dev.printfleet.testing.PrometheusText.parse(
-            send(HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:" + printing.httpPort() + "/metrics"))
-                    .build())
-                .body());
+    var metrics = metricsOf(printing);
     for (String state : List.of("queued", "dispatched", "printed")) {
       assertThat(
               metrics.samples("printfleet_jobs_state_changes_total").stream()

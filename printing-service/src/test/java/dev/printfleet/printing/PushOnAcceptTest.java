@@ -7,12 +7,9 @@ import dev.printfleet.common.messages.Addresses;
 import dev.printfleet.common.messages.DispatchRequest;
 import dev.printfleet.printing.dispatch.DispatchLoop;
 import dev.printfleet.simulator.SimulatedAgent;
-import dev.printfleet.testing.PrometheusText;
 import io.vertx.core.Handler;
 import io.vertx.core.eventbus.DeliveryContext;
 import io.vertx.core.json.JsonObject;
-import java.net.URI;
-import java.net.http.HttpRequest;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -30,12 +27,7 @@ class PushOnAcceptTest extends PrintingTestBase {
       Map.of("PRINTFLEET_DISPATCH_INTERVAL", "1h");
 
   private double started(String from) {
-    var metrics =
-        PrometheusText.parse(
-            send(HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:" + printing.httpPort() + "/metrics"))
-                    .build())
-                .body());
+    var metrics = metricsOf(printing);
     return metrics.value("printfleet_dispatch_started_total", Map.of("from", from));
   }
 
