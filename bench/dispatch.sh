@@ -62,29 +62,10 @@ for infra in Redis PostgreSQL; do
   [[ -n "$port" ]] && pid=$(listening_pid "$port")
   [[ -n "$pid" ]] && SERVICE_PROCS+=("$pid")
 done
-(
-  until [[ -e "$WORK/measuring" ]]; do sleep 0.05; done
-  awk '{print $14 + $15}' "/proc/$SVC_PID/stat" >"$WORK/jvm-cpu-start"
-  cpu_seconds "${SERVICE_PROCS[@]}" >"$WORK/cpu-start"
-  # The whole machine (/proc/stat) and the load generator too: whether the run had cores to spare.
-  machine_cpu >"$WORK/machine-start"
-  kdamond_cpu >"$WORK/kdamond-start" || true
-  load_pid=$(cat "$WORK/load.pid")
-  load_cpu() { # file: the load generator's CPU ticks so far, written only if it still runs
-    awk '{print $14 + $15}' "/proc/$load_pid/stat" >"$1.tmp" 2>/dev/null && mv "$1.tmp" "$1"
-  }
-  load_cpu "$WORK/load-cpu-start" || true
-  until grep -q '^accepted ' "$WORK/load.log"; do
-    # Read as it goes: it may have exited by the time its summary line is seen.
-    load_cpu "$WORK/load-cpu-end" || true
-    sleep 0.5
-  done
-  awk '{print $14 + $15}' "/proc/$SVC_PID/stat" >"$WORK/jvm-cpu-end"
-  cpu_seconds "${SERVICE_PROCS[@]}" >"$WORK/cpu-end"
-  machine_cpu >"$WORK/machine-end"
-  kdamond_cpu >"$WORK/kdamond-end" || true
-  load_cpu "$WORK/load-cpu-end" || true
-) &
+# One process, started now, reads /proc when the measured run begins and when it ends: starting
+# interpreters and tools there took about 0.5 s of CPU in the measured run's first second.
+python3 "$ROOT/scripts/proc_cpu.py" watch "$WORK/measuring" "$WORK/load.log" "$WORK" "$WORK/load.pid" \
+  $(( WARMUP_S + DURATION + 900 )) "$SVC_PID" "${SERVICE_PROCS[@]}" &
 CPU_WATCH=$!
 PIDS+=("$CPU_WATCH")
 # DISPATCH_REDIS_PAUSE=AT:SECONDS (bench/redis-pause.sh sets it): AT s into the measured run, the

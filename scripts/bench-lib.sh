@@ -2,6 +2,7 @@
 # Source it after scripts/jdk.sh; it sets WORK (a temporary directory removed on exit, kept with
 # BENCH_KEEP_WORK=1: the services' and the load's logs are there) and PIDS.
 
+BENCH_LIB_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 WORK="$(mktemp -d /tmp/printfleet-bench-XXXXXX)"
 PIDS=()
 bench_cleanup() {
@@ -58,87 +59,7 @@ PY
   echo "report directory: $REPORT_DIR" >&2
 }
 
-# The whole machine's CPU time so far, in clock ticks of all its cores: "busy total" (busy: user,
-# nice, system, irq and softirq; total: those, idle, iowait and the hypervisor's steal), from
-# /proc/stat.
-machine_cpu() {
-  awk '/^cpu / {busy = $2 + $3 + $4 + $7 + $8; print busy, busy + $5 + $6 + $9; exit}' /proc/stat
-}
-
-# CPU seconds the kernel's DAMON monitors (kdamond threads) have used since boot: 0 without them.
-# Each round takes a core for tens of ms on this machine (README, Benchmarks).
-kdamond_cpu() {
-  local stats
-  stats=$(grep -lx 'kdamond.*' /proc/[0-9]*/comm 2>/dev/null | sed 's|comm$|schedstat|') || true
-  if [[ -z "$stats" ]]; then
-    echo 0
-    return 0
-  fi
-  # shellcheck disable=SC2086 # one path per word
-  cat $stats 2>/dev/null | awk '{ns += $1} END {printf "%.2f\n", ns / 1e9}'
-}
-
-# CPU seconds (user + system, reaped children included) used so far by processes and all their
-# descendants; an argument ":PORT" names the process listening on that TCP port (PostgreSQL's
-# postmaster leaves its starter, so it is found by its port). Prints the seconds and the pids
-# counted: cpu_seconds PID|:PORT ...
-# Finding a port's process reads every process's open files (a JVM holding 1,000 sockets has
-# 1,000): resolve ports before a measured run with listening_pid, not at its start.
-cpu_seconds() {
-  python3 - "$@" <<'PY'
-import os, sys
-tck = os.sysconf("SC_CLK_TCK")
-procs = {}
-for d in os.listdir("/proc"):
-    if d.isdigit():
-        try:
-            s = open(f"/proc/{d}/stat").read()
-            procs[int(d)] = s[s.rindex(")") + 2:].split()
-        except OSError:
-            pass
-
-def listener(port):
-    inodes = set()
-    for name in ("/proc/net/tcp", "/proc/net/tcp6"):
-        try:
-            for line in open(name).readlines()[1:]:
-                f = line.split()
-                if f[3] == "0A" and int(f[1].rsplit(":", 1)[1], 16) == port:
-                    inodes.add(f"socket:[{f[9]}]")
-        except OSError:
-            pass
-    for pid in procs:
-        try:
-            for fd in os.listdir(f"/proc/{pid}/fd"):
-                if os.readlink(f"/proc/{pid}/fd/{fd}") in inodes:
-                    return pid
-        except OSError:
-            pass
-    return None
-
-if sys.argv[1:2] == ["--pid-of"]:
-    print(listener(int(sys.argv[2])) or "")
-    sys.exit(0)
-roots = set()
-for a in sys.argv[1:]:
-    pid = listener(int(a[1:])) if a.startswith(":") else int(a)
-    if pid in procs:
-        roots.add(pid)
-children = {}
-for pid, f in procs.items():
-    children.setdefault(int(f[1]), []).append(pid)
-counted, todo = set(), list(roots)
-while todo:
-    pid = todo.pop()
-    if pid not in counted:
-        counted.add(pid)
-        todo.extend(children.get(pid, []))
-ticks = sum(sum(int(x) for x in procs[p][11:15]) for p in counted)
-print(f"{ticks / tck:.2f} {','.join(str(p) for p in sorted(counted))}")
-PY
-}
-
-# The pid of the process listening on TCP port $1 (empty when none): listening_pid PORT
-listening_pid() {
-  cpu_seconds --pid-of "$1"
-}
+# The pid of the process listening on TCP port $1 (empty when none): listening_pid PORT. It reads
+# every process's open files (a JVM holding 1,000 sockets has 1,000): resolve ports before a
+# measured run, not at its start.
+listening_pid() { python3 "$BENCH_LIB_DIR/proc_cpu.py" pid-of "$1"; }

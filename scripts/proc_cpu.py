@@ -1,0 +1,192 @@
+#!/usr/bin/env python3
+"""CPU time of processes and of the machine, read from /proc, for the bench scripts.
+
+  proc_cpu.py seconds PID|:PORT ...
+      CPU seconds (user + system, reaped children included) used so far by the processes and all
+      their descendants, then the pids counted: "SECONDS PID,PID,...". ":PORT" names the process
+      listening on that TCP port (PostgreSQL's postmaster leaves its starter).
+  proc_cpu.py pid-of PORT
+      The pid listening on TCP port PORT; nothing when none.
+  proc_cpu.py watch READY_FILE LOG OUT_DIR LOAD_PID_FILE MAX_SECONDS JVM_PID PID|:PORT ...
+      A measured run's CPU figures, from one process started before the run's warm-up: once
+      READY_FILE exists it writes OUT_DIR/{jvm-cpu,cpu,machine,kdamond,load-cpu}-start, and once
+      LOG has a line beginning "accepted " the same files ending in -end. Gives up after
+      MAX_SECONDS. At the run's start it only reads /proc: a new interpreter (and the awk and grep
+      the scripts ran before) took about 0.5 s of CPU there, in the measured run's first second.
+
+Finding a port's process reads every process's open files (a JVM holding 1,000 sockets has
+1,000): resolve ports before a measured run (pid-of), not at its start.
+"""
+import os
+import sys
+import time
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def processes():
+    """Every process's /proc/PID/stat fields after the command name, by pid."""
+    procs = {}
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open(f"/proc/{d}/stat") as f:
+                    s = f.read()
+                procs[int(d)] = s[s.rindex(")") + 2:].split()
+            except OSError:
+                pass
+    return procs
+
+
+def listener(port, procs):
+    inodes = set()
+    for name in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(name) as f:
+                for line in f.readlines()[1:]:
+                    fields = line.split()
+                    if fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:
+                        inodes.add(f"socket:[{fields[9]}]")
+        except OSError:
+            pass
+    for pid in procs:
+        try:
+            for fd in os.listdir(f"/proc/{pid}/fd"):
+                if os.readlink(f"/proc/{pid}/fd/{fd}") in inodes:
+                    return pid
+        except OSError:
+            pass
+    return None
+
+
+def tree_seconds(args, procs):
+    """CPU seconds of the processes named by args and their descendants, and the pids counted."""
+    roots = set()
+    for a in args:
+        pid = listener(int(a[1:]), procs) if a.startswith(":") else int(a)
+        if pid in procs:
+            roots.add(pid)
+    children = {}
+    for pid, fields in procs.items():
+        children.setdefault(int(fields[1]), []).append(pid)
+    counted, todo = set(), list(roots)
+    while todo:
+        pid = todo.pop()
+        if pid not in counted:
+            counted.add(pid)
+            todo.extend(children.get(pid, []))
+    # utime, stime, cutime, cstime: fields 14 to 17 of stat, 11 to 14 after the command name.
+    ticks = sum(sum(int(x) for x in procs[p][11:15]) for p in counted)
+    return f"{ticks / TICKS:.2f} {','.join(str(p) for p in sorted(counted))}"
+
+
+def own_ticks(pid):
+    """utime + stime of one process in clock ticks, or None when it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read()
+    except OSError:
+        return None
+    fields = fields[fields.rindex(")") + 2:].split()
+    return int(fields[11]) + int(fields[12])
+
+
+def machine():
+    """'busy total' in clock ticks of all cores (busy: user, nice, system, irq and softirq; total:
+    those, idle, iowait and the hypervisor's steal), from /proc/stat."""
+    with open("/proc/stat") as f:
+        for line in f:
+            if line.startswith("cpu "):
+                v = [int(x) for x in line.split()[1:]]
+                busy = v[0] + v[1] + v[2] + v[5] + v[6]
+                return f"{busy} {busy + v[3] + v[4] + v[7]}"
+    return ""
+
+
+def kdamond_seconds():
+    """CPU seconds the kernel's DAMON monitors (kdamond threads) have used since boot."""
+    ns = 0
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open(f"/proc/{d}/comm") as f:
+                    if not f.read().startswith("kdamond"):
+                        continue
+                with open(f"/proc/{d}/schedstat") as f:
+                    ns += int(f.read().split()[0])
+            except (OSError, ValueError, IndexError):
+                pass
+    return f"{ns / 1e9:.2f}"
+
+
+def write(path, text):
+    if text is None:
+        return
+    with open(path + ".tmp", "w") as f:
+        f.write(f"{text}\n")
+    os.replace(path + ".tmp", path)
+
+
+def summary_written(log):
+    try:
+        with open(log) as f:
+            return any(line.startswith("accepted ") for line in f)
+    except OSError:
+        return False
+
+
+def watch(ready, log, out, load_pid_file, max_seconds, jvm_pid, service_procs):
+    deadline = time.monotonic() + max_seconds
+
+    def load_pid():
+        try:
+            with open(load_pid_file) as f:
+                return int(f.read().strip())
+        except (OSError, ValueError):
+            return None
+
+    def snapshot(suffix, load_ticks):
+        write(f"{out}/jvm-cpu-{suffix}", own_ticks(jvm_pid))
+        write(f"{out}/cpu-{suffix}", tree_seconds(service_procs, processes()))
+        write(f"{out}/machine-{suffix}", machine())
+        write(f"{out}/kdamond-{suffix}", kdamond_seconds())
+        write(f"{out}/load-cpu-{suffix}", load_ticks)
+
+    while not os.path.exists(ready):
+        if time.monotonic() > deadline:
+            return 1
+        time.sleep(0.05)
+    pid = load_pid()
+
+    def load_ticks(last):
+        # Read as it goes: the load generator may have exited by the time its summary is seen.
+        now = own_ticks(pid) if pid else None
+        return last if now is None else now
+
+    snapshot("start", load_ticks(None))
+    last = None
+    while not summary_written(log):
+        if time.monotonic() > deadline:
+            return 1
+        last = load_ticks(last)
+        time.sleep(0.5)
+    snapshot("end", load_ticks(last))
+    return 0
+
+
+def main(argv):
+    if len(argv) >= 2 and argv[0] == "seconds":
+        print(tree_seconds(argv[1:], processes()))
+        return 0
+    if len(argv) == 2 and argv[0] == "pid-of":
+        print(listener(int(argv[1]), processes()) or "")
+        return 0
+    if len(argv) >= 7 and argv[0] == "watch":
+        ready, log, out, load_pid_file, max_seconds, jvm_pid = argv[1:7]
+        return watch(ready, log, out, load_pid_file, float(max_seconds), int(jvm_pid), argv[7:])
+    print(__doc__, file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
