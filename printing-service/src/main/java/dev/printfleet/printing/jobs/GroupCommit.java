@@ -14,6 +14,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,14 +37,30 @@ import org.slf4j.LoggerFactory;
  * whose turn comes after it waited longer than {@code maxWait} fails rather than run late (an API
  * call answers 503 then; its client, that gave up meanwhile, retries with its key). Each caller's
  * future completes on the caller's context, as a plain query's would.
+ *
+ * <p>A batch is one execution per call ({@code executeBatch}), or, given a {@link SetForm}, one
+ * execution of a statement over arrays of the calls' arguments: PostgreSQL then starts one
+ * executor, takes its locks and opens the table's indexes once for the whole batch instead of once
+ * per call.
  */
 final class GroupCommit {
+
+  /**
+   * The statement for a whole batch: {@code sql} takes the calls' arguments as arrays, which {@code
+   * arrays} builds from them (in the batch's order), and returns with each row the place of the
+   * call it answers, from 1, in a column named {@value #CALL}.
+   */
+  record SetForm(String sql, Function<List<Tuple>, Tuple> arrays) {}
+
+  /** The column of a {@link SetForm}'s rows that names the call a row answers. */
+  static final String CALL = "call";
 
   private static final Logger log = LoggerFactory.getLogger(GroupCommit.class);
   static final int MAX_WAITING = 10_000;
 
   private final Pool pool;
   private final String sql;
+  private final SetForm setForm;
   private final int maxBatch;
   private final Comparator<Tuple> order;
   private final long maxWaitNanos;
@@ -51,8 +68,8 @@ final class GroupCommit {
   private final List<Call> lateCalls = new ArrayList<>();
   private boolean running;
 
-  private record Call(Tuple args, Promise<RowSet<Row>> result, Context context, long since) {
-    void complete(RowSet<Row> rows, Throwable failure) {
+  private record Call(Tuple args, Promise<List<Row>> result, Context context, long since) {
+    void complete(List<Row> rows, Throwable failure) {
       if (context == null || context == Vertx.currentContext()) {
         finish(rows, failure);
       } else {
@@ -64,7 +81,7 @@ final class GroupCommit {
      * A caller's handler that throws must not stop the batch: the others complete, and the run
      * ends.
      */
-    private void finish(RowSet<Row> rows, Throwable failure) {
+    private void finish(List<Row> rows, Throwable failure) {
       try {
         if (failure == null) {
           result.complete(rows);
@@ -78,16 +95,31 @@ final class GroupCommit {
   }
 
   GroupCommit(Pool pool, String sql, int maxBatch, Duration maxWait, Comparator<Tuple> order) {
+    this(pool, sql, null, maxBatch, maxWait, order);
+  }
+
+  /** With {@code setForm} (null: none), a batch of two calls or more runs as its one statement. */
+  GroupCommit(
+      Pool pool,
+      String sql,
+      SetForm setForm,
+      int maxBatch,
+      Duration maxWait,
+      Comparator<Tuple> order) {
     this.maxWaitNanos = maxWait.toNanos();
     this.pool = pool;
     this.sql = sql;
+    this.setForm = setForm;
     this.maxBatch = maxBatch;
     this.order = order;
   }
 
-  /** Runs the statement with these arguments, alone or with others in one transaction. */
-  Future<RowSet<Row>> execute(Tuple args) {
-    Promise<RowSet<Row>> result = Promise.promise();
+  /**
+   * Runs the statement with these arguments, alone or with others in one transaction; answers the
+   * rows it returned for them.
+   */
+  Future<List<Row>> execute(Tuple args) {
+    Promise<List<Row>> result = Promise.promise();
     List<Call> batch;
     synchronized (this) {
       if (waiting.size() >= MAX_WAITING) {
@@ -139,7 +171,7 @@ final class GroupCommit {
           .onComplete(
               ar -> {
                 try {
-                  call.complete(ar.result(), ar.cause());
+                  call.complete(ar.succeeded() ? rowsOf(ar.result()) : null, ar.cause());
                 } finally {
                   ended();
                 }
@@ -151,46 +183,90 @@ final class GroupCommit {
     }
     List<Tuple> args = new ArrayList<>(batch.size());
     batch.forEach(call -> args.add(call.args()));
-    pool.preparedQuery(sql)
-        .executeBatch(args)
-        .onComplete(
-            ar -> {
-              if (ar.succeeded()) {
-                try {
-                  RowSet<Row> rows = ar.result();
-                  for (Call call : batch) {
-                    call.complete(rows, null);
-                    rows = rows.next();
-                  }
-                } finally {
-                  ended();
-                }
-                return;
+    Future<List<List<Row>>> answers =
+        setForm == null
+            ? pool.preparedQuery(sql)
+                .executeBatch(args)
+                .map(rows -> perExecution(rows, batch.size()))
+            : pool.preparedQuery(setForm.sql())
+                .execute(setForm.arrays().apply(args))
+                .map(rows -> perCall(rows, batch.size()));
+    answers.onComplete(
+        ar -> {
+          if (ar.succeeded()) {
+            try {
+              for (int i = 0; i < batch.size(); i++) {
+                batch.get(i).complete(ar.result().get(i), null);
               }
-              if (!(ar.cause() instanceof PgException)) {
-                // The connection failed: whether the batch committed is unknown, so nothing runs
-                // again.
-                try {
-                  batch.forEach(call -> call.complete(null, ar.cause()));
-                } finally {
-                  ended();
-                }
-                return;
-              }
-              // The server refused one call (or chose the batch as a deadlock's victim) and rolled
-              // back the others with it: each goes again alone, one after the other, within this
-              // run's slot.
-              Future<Void> chain = Future.succeededFuture();
-              for (Call call : batch) {
-                chain =
-                    chain.eventually(
-                        v ->
-                            pool.preparedQuery(sql)
-                                .execute(call.args())
-                                .onComplete(each -> call.complete(each.result(), each.cause())));
-              }
-              chain.onComplete(v -> ended());
-            });
+            } finally {
+              ended();
+            }
+            return;
+          }
+          if (!(ar.cause() instanceof PgException)) {
+            // The connection failed: whether the batch committed is unknown, so nothing runs
+            // again.
+            try {
+              batch.forEach(call -> call.complete(null, ar.cause()));
+            } finally {
+              ended();
+            }
+            return;
+          }
+          // The server refused one call (or chose the batch as a deadlock's victim) and rolled
+          // back the others with it: each goes again alone, one after the other, within this
+          // run's slot.
+          Future<Void> chain = Future.succeededFuture();
+          for (Call call : batch) {
+            chain =
+                chain.eventually(
+                    v ->
+                        pool.preparedQuery(sql)
+                            .execute(call.args())
+                            .onComplete(
+                                each ->
+                                    call.complete(
+                                        each.succeeded() ? rowsOf(each.result()) : null,
+                                        each.cause())));
+          }
+          chain.onComplete(v -> ended());
+        });
+  }
+
+  private static List<Row> rowsOf(RowSet<Row> rows) {
+    List<Row> list = new ArrayList<>(rows.size());
+    rows.forEach(list::add);
+    return list;
+  }
+
+  /** An {@code executeBatch}'s rows: one row set per execution, in the batch's order. */
+  private static List<List<Row>> perExecution(RowSet<Row> first, int calls) {
+    List<List<Row>> answers = new ArrayList<>(calls);
+    for (RowSet<Row> rows = first; rows != null; rows = rows.next()) {
+      answers.add(rowsOf(rows));
+    }
+    if (answers.size() != calls) {
+      throw new IllegalStateException(
+          "a batch of " + calls + " executions answered " + answers.size() + " row sets");
+    }
+    return answers;
+  }
+
+  /** A {@link SetForm}'s rows, each given to the call its {@value #CALL} column names. */
+  private static List<List<Row>> perCall(RowSet<Row> rows, int calls) {
+    List<List<Row>> answers = new ArrayList<>(calls);
+    for (int i = 0; i < calls; i++) {
+      answers.add(new ArrayList<>(1));
+    }
+    for (Row row : rows) {
+      long call = row.getLong(CALL);
+      if (call < 1 || call > calls) {
+        throw new IllegalStateException(
+            "a batch statement answered call " + call + " of " + calls + " calls");
+      }
+      answers.get((int) call - 1).add(row);
+    }
+    return answers;
   }
 
   /**

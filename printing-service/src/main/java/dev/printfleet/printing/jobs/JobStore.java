@@ -280,6 +280,59 @@ public final class JobStore {
           + " SELECT * FROM changed";
 
   /**
+   * {@link #RECORD_RESULT} for a batch of results in one statement ({@link GroupCommit.SetForm}):
+   * arrays of the jobs ({@code $1}), companies, outcomes, errors and agents ({@code $5}), in the
+   * batch's order; each row returned names its result's place ({@code call}, from 1). The jobs are
+   * locked in key order, each by its key (the plan cannot turn to a scan of the table). Of a job's
+   * results in the batch, the first that a lone result would have written is written; the others
+   * change nothing, as they would after it.
+   */
+  static final String RECORD_RESULTS =
+      "WITH input AS (SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[])"
+          + " WITH ORDINALITY AS i(id, company, outcome, error, agent, call) ORDER BY id, call),"
+          + " was AS (SELECT DISTINCT ON (input.id) input.*, w.state FROM input,"
+          + " LATERAL (SELECT state, company, dispatched_to FROM jobs WHERE id = input.id FOR NO KEY UPDATE) w"
+          + " WHERE w.company = input.company AND w.dispatched_to = input.agent AND w.state IN ('dispatched', 'queued')"
+          + " ORDER BY input.id, input.call),"
+          + " changed AS (UPDATE jobs j SET state = was.outcome, error = was.error, updated_at = now(),"
+          + " dispatched_at = COALESCE(j.dispatched_at, now()),"
+          + " attempts = CASE WHEN was.state = 'queued' THEN j.attempts + 1 ELSE j.attempts END"
+          + " FROM was WHERE j.id = was.id"
+          + " RETURNING "
+          + J_COLUMNS
+          + ", was.state = 'queued' AS was_queued, was.call),"
+          + " logged AS (INSERT INTO job_history (job_id, state, detail)"
+          + " SELECT changed.id, entry.state, entry.detail FROM changed, LATERAL (VALUES"
+          + " (1, 'dispatched', 'sent; written with its result'), (2, changed.state, changed.error))"
+          + " AS entry(n, state, detail) WHERE entry.n = 2 OR changed.was_queued ORDER BY changed.call, entry.n)"
+          + " SELECT * FROM changed";
+
+  /** {@link #RECORD_RESULTS}' arrays from a batch of {@link #RECORD_RESULT}'s arguments. */
+  private static Tuple resultArrays(List<Tuple> calls) {
+    int n = calls.size();
+    var ids = new UUID[n];
+    var companies = new String[n];
+    var outcomes = new String[n];
+    var errors = new String[n];
+    var agents = new String[n];
+    for (int i = 0; i < n; i++) {
+      Tuple call = calls.get(i);
+      ids[i] = call.getUUID(0);
+      companies[i] = call.getString(1);
+      outcomes[i] = call.getString(2);
+      errors[i] = call.getString(3);
+      agents[i] = call.getString(4);
+    }
+    // Each array one value (Tuple.of would spread a last array argument as its varargs).
+    return Tuple.tuple()
+        .addValue(ids)
+        .addValue(companies)
+        .addValue(outcomes)
+        .addValue(errors)
+        .addValue(agents);
+  }
+
+  /**
    * A result that changed nothing is a duplicate when the job is final and was this agent's (or was
    * dispatched before jobs recorded their agent); anything else was never sent to this agent.
    */
@@ -497,7 +550,14 @@ public final class JobStore {
     this.pool = pool;
     this.inserts = new GroupCommit(pool, INSERT, GROUP_MAX, GROUP_MAX_WAIT, BY_PRINTER);
     this.dispatches = new GroupCommit(pool, MARK_DISPATCHED, GROUP_MAX, GROUP_MAX_WAIT, BY_JOB_ID);
-    this.results = new GroupCommit(pool, RECORD_RESULT, GROUP_MAX, GROUP_MAX_WAIT, BY_JOB_ID);
+    this.results =
+        new GroupCommit(
+            pool,
+            RECORD_RESULT,
+            new GroupCommit.SetForm(RECORD_RESULTS, JobStore::resultArrays),
+            GROUP_MAX,
+            GROUP_MAX_WAIT,
+            BY_JOB_ID);
   }
 
   /**
@@ -860,7 +920,8 @@ public final class JobStore {
             });
   }
 
-  private static Optional<Job> first(RowSet<Row> rows) {
-    return rows.size() == 0 ? Optional.empty() : Optional.of(Job.fromRow(rows.iterator().next()));
+  private static Optional<Job> first(Iterable<Row> rows) {
+    var each = rows.iterator();
+    return each.hasNext() ? Optional.of(Job.fromRow(each.next())) : Optional.empty();
   }
 }

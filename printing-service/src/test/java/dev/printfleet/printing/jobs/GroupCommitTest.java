@@ -14,6 +14,7 @@ import io.vertx.pgclient.PgException;
 import io.vertx.pgclient.PgPool;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
+import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
 import java.sql.DriverManager;
 import java.time.Duration;
@@ -31,6 +32,18 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class GroupCommitTest {
 
   private static final String INSERT = "INSERT INTO t (id, v) VALUES ($1, $2) RETURNING id";
+
+  /** The same as one statement for a batch; its rows say they came from it. */
+  private static final GroupCommit.SetForm INSERT_ALL =
+      new GroupCommit.SetForm(
+          "WITH i AS (SELECT * FROM unnest($1::int[], $2::int[]) WITH ORDINALITY AS i(id, v, call)),"
+              + " written AS (INSERT INTO t (id, v) SELECT id, v FROM i RETURNING id)"
+              + " SELECT written.id, i.call, 'together' AS how FROM written JOIN i USING (id)",
+          calls ->
+              Tuple.tuple()
+                  .addValue(calls.stream().map(call -> call.getInteger(0)).toArray(Integer[]::new))
+                  .addValue(
+                      calls.stream().map(call -> call.getInteger(1)).toArray(Integer[]::new)));
 
   private Pool pool;
   private String url;
@@ -78,6 +91,64 @@ class GroupCommitTest {
           assertThat(calls.get(25).cause()).isInstanceOf(PgException.class);
           assertThat(calls.stream().filter(Future::succeeded)).hasSize(49);
           assertThat(rows).isEqualTo(49);
+        });
+  }
+
+  @Test
+  void aBatchInOneStatementGivesEachCallItsOwnRow(VertxTestContext test) throws Exception {
+    var commit = new GroupCommit(pool, INSERT, INSERT_ALL, 64, Duration.ofSeconds(30), null);
+    List<Future<List<Row>>> calls = new ArrayList<>();
+    // The first runs alone, by the statement for one call, and waits for the table; the others
+    // wait for it and go together.
+    holdingTheTable(
+        () -> {
+          for (int i = 0; i < 40; i++) {
+            calls.add(commit.execute(Tuple.of(100 + i, i)));
+          }
+        });
+    check(
+        test,
+        Future.all(calls).compose(done -> rows()),
+        rows -> {
+          assertThat(rows).isEqualTo(40);
+          assertThat(calls.get(0).result())
+              .singleElement()
+              .satisfies(row -> assertThat(row.getInteger("id")).isEqualTo(100));
+          assertThat(calls.get(0).result().get(0).getColumnIndex("how")).as("alone").isEqualTo(-1);
+          for (int i = 1; i < 40; i++) {
+            int id = 100 + i;
+            assertThat(calls.get(i).result())
+                .as("call %d", i)
+                .singleElement()
+                .satisfies(
+                    row -> {
+                      assertThat(row.getInteger("id")).isEqualTo(id);
+                      assertThat(row.getString("how")).isEqualTo("together");
+                    });
+          }
+        });
+  }
+
+  @Test
+  void aBatchStatementTheServerRefusesRunsItsCallsAlone(VertxTestContext test) throws Exception {
+    var commit = new GroupCommit(pool, INSERT, INSERT_ALL, 64, Duration.ofSeconds(30), null);
+    List<Future<List<Row>>> calls = new ArrayList<>();
+    holdingTheTable(
+        () -> {
+          for (int i = 0; i < 30; i++) {
+            calls.add(commit.execute(Tuple.of(i, i == 17 ? -1 : i)));
+          }
+        });
+    check(
+        test,
+        Future.join(calls).otherwiseEmpty().compose(done -> rows()),
+        rows -> {
+          assertThat(calls.get(17).cause()).isInstanceOf(PgException.class);
+          assertThat(calls.stream().filter(Future::succeeded)).hasSize(29);
+          assertThat(calls.get(20).result())
+              .singleElement()
+              .satisfies(row -> assertThat(row.getInteger("id")).isEqualTo(20));
+          assertThat(rows).isEqualTo(29);
         });
   }
 
@@ -148,6 +219,17 @@ class GroupCommitTest {
                   call -> assertThat(call.cause()).hasMessageContaining("waited more than 300 ms"));
           assertThat(rows).as("only the call under way when the table was held").isEqualTo(1);
         });
+  }
+
+  /** Runs the calls while another connection holds the table, then lets it go. */
+  private void holdingTheTable(Runnable calls) throws Exception {
+    try (var blocker = DriverManager.getConnection(url, postgres.user(), postgres.password());
+        var sql = blocker.createStatement()) {
+      blocker.setAutoCommit(false);
+      sql.execute("LOCK TABLE t IN EXCLUSIVE MODE");
+      calls.run();
+      blocker.commit();
+    }
   }
 
   private Future<Long> rows() {

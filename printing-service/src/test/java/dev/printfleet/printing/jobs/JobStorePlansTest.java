@@ -13,11 +13,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * The statements that touch one job by its id keep to the primary key in the plan PostgreSQL caches
- * for them (a generic plan, made by every pooled connection after five runs), even on a new, empty
- * table. There the planner finds a partial index of queued jobs, or an index of the whole company,
- * as cheap as the key, and the plan it caches then reads every queued job, or every job of the
- * company, for each single job: it once took more CPU than every other statement together.
+ * The statements that touch one job by its id (or a batch of jobs, each by its id) keep to the
+ * primary key in the plan PostgreSQL caches for them (a generic plan, made by every pooled
+ * connection after five runs), even on a new, empty table. There the planner finds a partial index
+ * of queued jobs, or an index of the whole company, as cheap as the key, and the plan it caches
+ * then reads every queued job, or every job of the company, for each single job: it once took more
+ * CPU than every other statement together.
  */
 @ExtendWith(RealServersExtension.class)
 class JobStorePlansTest {
@@ -38,6 +39,7 @@ class JobStorePlansTest {
             "REQUEUE", JobStore.REQUEUE,
             "REQUEUE_NOT_SENT", JobStore.REQUEUE_NOT_SENT,
             "RECORD_RESULT", JobStore.RECORD_RESULT,
+            "RECORD_RESULTS", JobStore.RECORD_RESULTS,
             "FINAL_FOR_AGENT", JobStore.FINAL_FOR_AGENT);
 
     List<String> offKey = new ArrayList<>();
