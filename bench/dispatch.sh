@@ -65,7 +65,7 @@ done
 # One process, started now, reads /proc when the measured run begins and when it ends: starting
 # interpreters and tools there took about 0.5 s of CPU in the measured run's first second.
 python3 "$ROOT/scripts/proc_cpu.py" watch "$WORK/measuring" "$WORK/load.log" "$WORK" "$WORK/load.pid" \
-  $(( WARMUP_S + DURATION + 900 )) "$SVC_PID" "${SERVICE_PROCS[@]}" &
+  $(( WARMUP_S + DURATION + 3600 )) "$SVC_PID" "${SERVICE_PROCS[@]}" &
 CPU_WATCH=$!
 PIDS+=("$CPU_WATCH")
 # DISPATCH_REDIS_PAUSE=AT:SECONDS (bench/redis-pause.sh sets it): AT s into the measured run, the

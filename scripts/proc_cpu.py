@@ -10,8 +10,9 @@
   proc_cpu.py watch READY_FILE LOG OUT_DIR LOAD_PID_FILE MAX_SECONDS JVM_PID PID|:PORT ...
       A measured run's CPU figures, from one process started before the run's warm-up: once
       READY_FILE exists it writes OUT_DIR/{jvm-cpu,cpu,machine,kdamond,load-cpu}-start, and once
-      LOG has a line beginning "accepted " the same files ending in -end. Gives up after
-      MAX_SECONDS. At the run's start it only reads /proc: a new interpreter (and the awk and grep
+      LOG has a line beginning "accepted " the same files ending in -end. Gives up, saying so,
+      when the load generator (its pid in LOAD_PID_FILE) ends first, or after MAX_SECONDS. At the
+      run's start it only reads /proc: a new interpreter (and the awk and grep
       the scripts ran before) took about 0.5 s of CPU there, in the measured run's first second.
 
 Finding a port's process reads every process's open files (a JVM holding 1,000 sockets has
@@ -24,8 +25,9 @@ import time
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def processes():
-    """Every process's /proc/PID/stat fields after the command name, by pid."""
+def processes(names=None):
+    """Every process's /proc/PID/stat fields after the command name, by pid; with names (a dict),
+    also each process's command name in it."""
     procs = {}
     for d in os.listdir("/proc"):
         if d.isdigit():
@@ -33,6 +35,8 @@ def processes():
                 with open(f"/proc/{d}/stat") as f:
                     s = f.read()
                 procs[int(d)] = s[s.rindex(")") + 2:].split()
+                if names is not None:
+                    names[int(d)] = s[s.index("(") + 1:s.rindex(")")]
             except OSError:
                 pass
     return procs
@@ -103,16 +107,14 @@ def machine():
     return ""
 
 
-def kdamond_seconds():
-    """CPU seconds the kernel's DAMON monitors (kdamond threads) have used since boot."""
+def kdamond_seconds(names):
+    """CPU seconds the kernel's DAMON monitors (kdamond threads, among names: pid -> command name)
+    have used since boot, from their scheduler statistics."""
     ns = 0
-    for d in os.listdir("/proc"):
-        if d.isdigit():
+    for pid, name in names.items():
+        if name.startswith("kdamond"):
             try:
-                with open(f"/proc/{d}/comm") as f:
-                    if not f.read().startswith("kdamond"):
-                        continue
-                with open(f"/proc/{d}/schedstat") as f:
+                with open(f"/proc/{pid}/schedstat") as f:
                     ns += int(f.read().split()[0])
             except (OSError, ValueError, IndexError):
                 pass
@@ -145,29 +147,49 @@ def watch(ready, log, out, load_pid_file, max_seconds, jvm_pid, service_procs):
         except (OSError, ValueError):
             return None
 
+    def load_gone():
+        pid = load_pid()
+        if pid is None:
+            return False
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                stat = f.read()
+            return stat[stat.rindex(")") + 2] == "Z"  # ended, not yet reaped
+        except OSError:
+            return True
+
+    def give_up(why):
+        print(f"proc_cpu watch: no CPU figures for the measured run: {why}", file=sys.stderr)
+        return 1
+
     def snapshot(suffix, load_ticks):
         write(f"{out}/jvm-cpu-{suffix}", own_ticks(jvm_pid))
-        write(f"{out}/cpu-{suffix}", tree_seconds(service_procs, processes()))
+        names = {}
+        write(f"{out}/cpu-{suffix}", tree_seconds(service_procs, processes(names)))
         write(f"{out}/machine-{suffix}", machine())
-        write(f"{out}/kdamond-{suffix}", kdamond_seconds())
+        write(f"{out}/kdamond-{suffix}", kdamond_seconds(names))
         write(f"{out}/load-cpu-{suffix}", load_ticks)
 
     while not os.path.exists(ready):
+        if load_gone():
+            return give_up("the load generator ended before its measured run began")
         if time.monotonic() > deadline:
-            return 1
+            return give_up(f"its measured run did not begin within {max_seconds:g} s")
         time.sleep(0.05)
-    pid = load_pid()
 
     def load_ticks(last):
         # Read as it goes: the load generator may have exited by the time its summary is seen.
         now = own_ticks(pid) if pid else None
         return last if now is None else now
 
+    pid = load_pid()
     snapshot("start", load_ticks(None))
     last = None
     while not summary_written(log):
+        if load_gone() and not summary_written(log):
+            return give_up("the load generator ended without its summary")
         if time.monotonic() > deadline:
-            return 1
+            return give_up(f"no summary within {max_seconds:g} s")
         last = load_ticks(last)
         time.sleep(0.5)
     snapshot("end", load_ticks(last))

@@ -29,9 +29,10 @@ import org.slf4j.LoggerFactory;
  * as a whole. When the server refused it (one call's error, a deadlock), each call of it runs again
  * on its own, so one bad call fails only itself; when the connection failed, whether it committed
  * is unknown and every call fails with that error, as a lone statement would. Calls are ordered by
- * {@code order} within a batch, so two batches lock the rows they share in the same order and
- * cannot deadlock each other (a statement over many rows still can: PostgreSQL then refuses one of
- * them, and a refused batch runs its calls alone).
+ * {@code order} within a batch (a {@link SetForm}'s statement must lock in that same order), so two
+ * batches lock the rows they share in the same order and cannot deadlock each other (a statement
+ * over many rows still can: PostgreSQL then refuses one of them, and a refused batch runs its calls
+ * alone).
  *
  * <p>Bounded as the pool's own wait queue is: at most {@link #MAX_WAITING} calls wait, and one
  * whose turn comes after it waited longer than {@code maxWait} fails rather than run late (an API
@@ -183,14 +184,20 @@ final class GroupCommit {
     }
     List<Tuple> args = new ArrayList<>(batch.size());
     batch.forEach(call -> args.add(call.args()));
-    Future<List<List<Row>>> answers =
-        setForm == null
-            ? pool.preparedQuery(sql)
-                .executeBatch(args)
-                .map(rows -> perExecution(rows, batch.size()))
-            : pool.preparedQuery(setForm.sql())
-                .execute(setForm.arrays().apply(args))
-                .map(rows -> perCall(rows, batch.size()));
+    Future<List<List<Row>>> answers;
+    try {
+      answers =
+          setForm == null
+              ? pool.preparedQuery(sql)
+                  .executeBatch(args)
+                  .map(rows -> perExecution(rows, batch.size()))
+              : pool.preparedQuery(setForm.sql())
+                  .execute(setForm.arrays().apply(args))
+                  .map(rows -> perCall(rows, batch.size()));
+    } catch (RuntimeException e) {
+      // Never sent: the calls fail, and the next run is not held back.
+      answers = Future.failedFuture(e);
+    }
     answers.onComplete(
         ar -> {
           if (ar.succeeded()) {
@@ -204,8 +211,12 @@ final class GroupCommit {
             return;
           }
           if (!(ar.cause() instanceof PgException)) {
-            // The connection failed: whether the batch committed is unknown, so nothing runs
-            // again.
+            // The connection failed (or its answer did not read): whether the batch committed is
+            // unknown, so nothing runs again.
+            log.warn(
+                "A batch of {} calls failed, whether it was written is unknown: {}",
+                batch.size(),
+                ar.cause().toString());
             try {
               batch.forEach(call -> call.complete(null, ar.cause()));
             } finally {
@@ -216,6 +227,12 @@ final class GroupCommit {
           // The server refused one call (or chose the batch as a deadlock's victim) and rolled
           // back the others with it: each goes again alone, one after the other, within this
           // run's slot.
+          if (setForm != null) {
+            log.warn(
+                "A batch statement of {} calls was refused, each call runs alone: {}",
+                batch.size(),
+                ar.cause().getMessage());
+          }
           Future<Void> chain = Future.succeededFuture();
           for (Call call : batch) {
             chain =

@@ -283,15 +283,16 @@ public final class JobStore {
    * {@link #RECORD_RESULT} for a batch of results in one statement ({@link GroupCommit.SetForm}):
    * arrays of the jobs ({@code $1}), companies, outcomes, errors and agents ({@code $5}), in the
    * batch's order; each row returned names its result's place ({@code call}, from 1). The jobs are
-   * locked in key order, each by its key (the plan cannot turn to a scan of the table). Of a job's
-   * results in the batch, the first that a lone result would have written is written; the others
-   * change nothing, as they would after it.
+   * locked in key order ({@link #BY_JOB_ID} sorts the batch the same way), each by its key alone
+   * ({@code OFFSET 0} keeps the tests on its state out of the locking scan, as {@link #KEYED} says
+   * why). Of a job's results in the batch, the first that a lone result would have written is
+   * written; the others change nothing, as they would after it.
    */
   static final String RECORD_RESULTS =
       "WITH input AS (SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[])"
           + " WITH ORDINALITY AS i(id, company, outcome, error, agent, call) ORDER BY id, call),"
           + " was AS (SELECT DISTINCT ON (input.id) input.*, w.state FROM input,"
-          + " LATERAL (SELECT state, company, dispatched_to FROM jobs WHERE id = input.id FOR NO KEY UPDATE) w"
+          + " LATERAL (SELECT state, company, dispatched_to FROM jobs WHERE id = input.id OFFSET 0 FOR NO KEY UPDATE) w"
           + " WHERE w.company = input.company AND w.dispatched_to = input.agent AND w.state IN ('dispatched', 'queued')"
           + " ORDER BY input.id, input.call),"
           + " changed AS (UPDATE jobs j SET state = was.outcome, error = was.error, updated_at = now(),"
@@ -519,8 +520,21 @@ public final class JobStore {
   /** As long as a request waits for a connection of the pool (its connection timeout). */
   private static final Duration GROUP_MAX_WAIT = Duration.ofSeconds(5);
 
-  private static final Comparator<Tuple> BY_JOB_ID =
-      Comparator.comparing(args -> (UUID) args.getValue(0));
+  /**
+   * Calls by job id in PostgreSQL's order of {@code uuid} (its bytes, unsigned), the order in which
+   * {@link #RECORD_RESULTS} locks a batch's jobs: Java's {@code UUID.compareTo} compares signed
+   * halves, and a batch of {@code dispatched} writes in that order could deadlock with a batch of
+   * results holding the same jobs.
+   */
+  static final Comparator<Tuple> BY_JOB_ID =
+      (a, b) -> inPostgresOrder((UUID) a.getValue(0), (UUID) b.getValue(0));
+
+  static int inPostgresOrder(UUID a, UUID b) {
+    int high = Long.compareUnsigned(a.getMostSignificantBits(), b.getMostSignificantBits());
+    return high != 0
+        ? high
+        : Long.compareUnsigned(a.getLeastSignificantBits(), b.getLeastSignificantBits());
+  }
 
   /**
    * The accepting statement's calls by printer ({@code $2} company, {@code $3} printer): a batch

@@ -153,6 +153,38 @@ class GroupCommitTest {
   }
 
   @Test
+  void aBatchWhoseArraysCannotBeBuiltFailsAndTheNextCallsGoOn(VertxTestContext test)
+      throws Exception {
+    var broken =
+        new GroupCommit.SetForm(
+            INSERT_ALL.sql(),
+            calls -> {
+              throw new IllegalArgumentException("no arrays for these");
+            });
+    var commit = new GroupCommit(pool, INSERT, broken, 64, Duration.ofSeconds(30), null);
+    List<Future<List<Row>>> calls = new ArrayList<>();
+    holdingTheTable(
+        () -> {
+          for (int i = 0; i < 5; i++) {
+            calls.add(commit.execute(Tuple.of(i, i)));
+          }
+        });
+    check(
+        test,
+        Future.join(calls)
+            .otherwiseEmpty()
+            .compose(done -> commit.execute(Tuple.of(99, 99)))
+            .compose(done -> rows()),
+        rows -> {
+          assertThat(calls.get(0).succeeded()).as("alone, by the statement for one call").isTrue();
+          assertThat(calls.subList(1, 5))
+              .allSatisfy(
+                  call -> assertThat(call.cause()).hasMessageContaining("no arrays for these"));
+          assertThat(rows).as("the first, and the call after the batch").isEqualTo(2);
+        });
+  }
+
+  @Test
   void callsPastTheWaitingBoundFailAtOnceAndTheOthersGoOnceTheDatabaseAnswers(VertxTestContext test)
       throws Exception {
     var commit = new GroupCommit(pool, INSERT, 64, Duration.ofSeconds(30), null);

@@ -138,6 +138,84 @@ class ResultBatchesTest {
         .isTrue();
   }
 
+  /**
+   * The statement itself, on arrays (the batch above would pass on the lone statement too, were
+   * this one refused): each row names its result's place, and a job already marked dispatched gets
+   * its outcome alone.
+   */
+  @Test
+  void theBatchStatementAnswersEachResultByItsPlace() throws Exception {
+    UUID queued = accepted("p1");
+    var inserted =
+        await(
+            store.insert(
+                "acme",
+                null,
+                "p2",
+                1,
+                "text/plain",
+                new byte[] {'x'},
+                "key-sent",
+                Duration.ofSeconds(30)));
+    var claimed = inserted.orElseThrow().leased().orElseThrow();
+    assertThat(await(store.markDispatched(claimed, "sent"))).isPresent();
+    UUID dispatched = claimed.id();
+    UUID unknown = UUID.randomUUID();
+    var rows =
+        await(
+            pool.preparedQuery(JobStore.RECORD_RESULTS)
+                .execute(
+                    io.vertx.sqlclient.Tuple.tuple()
+                        .addValue(new UUID[] {unknown, dispatched, queued})
+                        .addValue(new String[] {"acme", "acme", "acme"})
+                        .addValue(new String[] {"printed", "failed", "printed"})
+                        .addValue(new String[] {null, "out of paper", null})
+                        .addValue(new String[] {"agent-1", "agent-1", "agent-1"})));
+    var byCall = new java.util.TreeMap<Long, String>();
+    rows.forEach(
+        row ->
+            byCall.put(
+                row.getLong("call"),
+                row.getUUID("id")
+                    + " "
+                    + row.getString("state")
+                    + " "
+                    + row.getBoolean("was_queued")));
+    assertThat(byCall)
+        .containsExactly(
+            java.util.Map.entry(2L, dispatched + " failed false"),
+            java.util.Map.entry(3L, queued + " printed true"));
+    assertThat(history(dispatched)).containsExactly("queued", "dispatched", "failed out of paper");
+  }
+
+  /** A batch is sorted as PostgreSQL orders the ids it locks: by their bytes, unsigned. */
+  @Test
+  void batchesAreSortedInTheOrderPostgresqlLocksTheirJobs() throws Exception {
+    List<UUID> ids =
+        new ArrayList<>(
+            List.of(
+                UUID.fromString("ffffffff-0000-0000-0000-000000000000"),
+                UUID.fromString("7fffffff-ffff-ffff-ffff-ffffffffffff"),
+                UUID.fromString("80000000-0000-0000-0000-000000000000"),
+                UUID.fromString("00000000-0000-0000-8000-000000000000"),
+                UUID.fromString("00000000-0000-0000-7fff-ffffffffffff"),
+                UUID.fromString("00000000-0000-0000-0000-000000000001")));
+    List<UUID> byPostgres = new ArrayList<>();
+    try (var connection = DriverManager.getConnection(url, postgres.user(), postgres.password());
+        var sql = connection.createStatement();
+        var rows =
+            sql.executeQuery(
+                "SELECT id FROM unnest(ARRAY['"
+                    + String.join("','", ids.stream().map(UUID::toString).toList())
+                    + "']::uuid[]) AS u(id) ORDER BY id")) {
+      while (rows.next()) {
+        byPostgres.add(UUID.fromString(rows.getString(1)));
+      }
+    }
+    ids.sort(JobStore::inPostgresOrder);
+    assertThat(ids).isEqualTo(byPostgres);
+  }
+
   private List<String> history(UUID job) throws Exception {
     List<String> entries = new ArrayList<>();
     try (var connection = DriverManager.getConnection(url, postgres.user(), postgres.password());
