@@ -10,7 +10,6 @@ import dev.printfleet.testing.RealServersExtension;
 import io.micrometer.prometheus.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
-import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.pgclient.PgPool;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
@@ -47,12 +46,7 @@ class DbPoolMetersTest {
     Pool pool =
         PgPool.pool(
             vertx,
-            new PgConnectOptions()
-                .setHost(postgres.host())
-                .setPort(postgres.port())
-                .setDatabase("postgres")
-                .setUser(postgres.user())
-                .setPassword(postgres.password()),
+            MigratedDatabase.connectOptions(postgres, "postgres"),
             new PoolOptions().setMaxSize(2).setMaxWaitQueueSize(1));
     assertThat(gauge("printfleet.db.pool.max")).isEqualTo(2);
 

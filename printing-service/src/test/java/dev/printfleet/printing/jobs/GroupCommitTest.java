@@ -9,7 +9,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
-import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.pgclient.PgException;
 import io.vertx.pgclient.PgPool;
 import io.vertx.sqlclient.Pool;
@@ -61,12 +60,7 @@ class GroupCommitTest {
     pool =
         PgPool.pool(
             vertx,
-            new PgConnectOptions()
-                .setHost(postgres.host())
-                .setPort(postgres.port())
-                .setDatabase(database)
-                .setUser(postgres.user())
-                .setPassword(postgres.password()),
+            MigratedDatabase.connectOptions(postgres, database),
             new PoolOptions().setMaxSize(2));
   }
 

@@ -6,7 +6,6 @@ import dev.printfleet.testing.PostgresServerHandle;
 import dev.printfleet.testing.RealServersExtension;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.pgclient.PgPool;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
@@ -52,13 +51,7 @@ class ResultBatchesTest {
     pool =
         PgPool.pool(
             vertx,
-            new PgConnectOptions()
-                .setHost(postgres.host())
-                .setPort(postgres.port())
-                .setDatabase(database)
-                .setUser(postgres.user())
-                .setPassword(postgres.password())
-                .setCachePreparedStatements(true),
+            MigratedDatabase.connectOptions(postgres, database).setCachePreparedStatements(true),
             new PoolOptions().setMaxSize(4));
     store = new JobStore(pool);
   }
