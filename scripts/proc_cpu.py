@@ -1,19 +1,16 @@
 #!/usr/bin/env python3
 """CPU time of processes and of the machine, read from /proc, for the bench scripts.
 
-  proc_cpu.py seconds PID|:PORT ...
-      CPU seconds (user + system, reaped children included) used so far by the processes and all
-      their descendants, then the pids counted: "SECONDS PID,PID,...". ":PORT" names the process
-      listening on that TCP port (PostgreSQL's postmaster leaves its starter).
   proc_cpu.py pid-of PORT
       The pid listening on TCP port PORT; nothing when none.
-  proc_cpu.py watch READY_FILE LOG OUT_DIR LOAD_PID_FILE MAX_SECONDS JVM_PID PID|:PORT ...
+  proc_cpu.py watch READY_FILE LOG OUT_DIR LOAD_PID_FILE MAX_SECONDS JVM_PID PID ...
       A measured run's CPU figures, from one process started before the run's warm-up: once
       READY_FILE exists it writes OUT_DIR/{jvm-cpu,cpu,machine,kdamond,load-cpu}-start, and once
       LOG has a line beginning "accepted " the same files ending in -end. Gives up, saying so,
       when the load generator (its pid in LOAD_PID_FILE) ends first, or after MAX_SECONDS. At the
-      run's start it only reads /proc: a new interpreter (and the awk and grep
-      the scripts ran before) took about 0.5 s of CPU there, in the measured run's first second.
+      run's start it only reads /proc: a new interpreter (and the awk and grep the scripts ran
+      before) took about 0.5 s of CPU there, in the measured run's first second. cpu-* counts the
+      PIDs (the services' processes) with all their descendants.
 
 Finding a port's process reads every process's open files (a JVM holding 1,000 sockets has
 1,000): resolve ports before a measured run (pid-of), not at its start.
@@ -63,13 +60,10 @@ def listener(port, procs):
     return None
 
 
-def tree_seconds(args, procs):
-    """CPU seconds of the processes named by args and their descendants, and the pids counted."""
-    roots = set()
-    for a in args:
-        pid = listener(int(a[1:]), procs) if a.startswith(":") else int(a)
-        if pid in procs:
-            roots.add(pid)
+def tree_seconds(pids, procs):
+    """CPU seconds (user + system, reaped children included) of the processes and all their
+    descendants, and the pids counted: "SECONDS PID,PID,..."."""
+    roots = {int(p) for p in pids if int(p) in procs}
     children = {}
     for pid, fields in procs.items():
         children.setdefault(int(fields[1]), []).append(pid)
@@ -197,9 +191,6 @@ def watch(ready, log, out, load_pid_file, max_seconds, jvm_pid, service_procs):
 
 
 def main(argv):
-    if len(argv) >= 2 and argv[0] == "seconds":
-        print(tree_seconds(argv[1:], processes()))
-        return 0
     if len(argv) == 2 and argv[0] == "pid-of":
         print(listener(int(argv[1]), processes()) or "")
         return 0

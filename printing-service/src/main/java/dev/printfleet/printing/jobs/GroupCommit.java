@@ -213,10 +213,6 @@ final class GroupCommit {
           if (!(ar.cause() instanceof PgException)) {
             // The connection failed (or its answer did not read): whether the batch committed is
             // unknown, so nothing runs again.
-            log.warn(
-                "A batch of {} calls failed, whether it was written is unknown: {}",
-                batch.size(),
-                ar.cause().toString());
             try {
               batch.forEach(call -> call.complete(null, ar.cause()));
             } finally {
@@ -263,10 +259,19 @@ final class GroupCommit {
       answers.add(rowsOf(rows));
     }
     if (answers.size() != calls) {
-      throw new IllegalStateException(
-          "a batch of " + calls + " executions answered " + answers.size() + " row sets");
+      throw unread("a batch of " + calls + " executions answered " + answers.size() + " row sets");
     }
     return answers;
+  }
+
+  /**
+   * An answer that does not read, after the batch committed: its calls fail, whether they were
+   * written is unknown to them, and it is said (a failing connection is not: the pool's metrics and
+   * the readiness check say that, and once per outage rather than once per batch).
+   */
+  private static IllegalStateException unread(String what) {
+    log.error("A batch was written but its answer does not read: {}", what);
+    return new IllegalStateException(what);
   }
 
   /** A {@link SetForm}'s rows, each given to the call its {@value #CALL} column names. */
@@ -278,8 +283,7 @@ final class GroupCommit {
     for (Row row : rows) {
       long call = row.getLong(CALL);
       if (call < 1 || call > calls) {
-        throw new IllegalStateException(
-            "a batch statement answered call " + call + " of " + calls + " calls");
+        throw unread("a batch statement answered call " + call + " of " + calls + " calls");
       }
       answers.get((int) call - 1).add(row);
     }

@@ -526,7 +526,7 @@ public final class JobStore {
    * halves, and a batch of {@code dispatched} writes in that order could deadlock with a batch of
    * results holding the same jobs.
    */
-  static final Comparator<Tuple> BY_JOB_ID =
+  private static final Comparator<Tuple> BY_JOB_ID =
       (a, b) -> inPostgresOrder((UUID) a.getValue(0), (UUID) b.getValue(0));
 
   static int inPostgresOrder(UUID a, UUID b) {
