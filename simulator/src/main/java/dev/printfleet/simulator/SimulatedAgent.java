@@ -57,11 +57,15 @@ public final class SimulatedAgent {
             }
           });
 
-  /** Each printed job's result, to report again when the job is dispatched a second time. */
-  private final Map<String, JsonObject> outcomes =
+  /**
+   * Whether each printed job failed, to report its result again when the job is dispatched a second
+   * time: a flag, not the result's JSON (a fleet of 1,000 agents remembers every job of a
+   * benchmark's run, and the load generator's collector marks all of it).
+   */
+  private final Map<String, Boolean> outcomes =
       new LinkedHashMap<>() {
         @Override
-        protected boolean removeEldestEntry(Map.Entry<String, JsonObject> eldest) {
+        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
           return size() > REMEMBERED_JOBS;
         }
       };
@@ -437,12 +441,12 @@ public final class SimulatedAgent {
     if (duplicate) {
       duplicates.incrementAndGet();
       // Dispatched again: the server has not recorded the result, so report it once more.
-      JsonObject outcome;
+      Boolean failed;
       synchronized (outcomes) {
-        outcome = outcomes.get(jobId);
+        failed = outcomes.get(jobId);
       }
-      if (outcome != null) {
-        reportResult(outcome);
+      if (failed != null) {
+        reportResult(result(jobId, failed));
       }
       return;
     }
@@ -450,18 +454,22 @@ public final class SimulatedAgent {
         Math.max(1, behaviour.printDelayMs()),
         id -> {
           boolean failed = random.nextDouble() < behaviour.failureRate();
-          var result =
-              new JsonObject().put("jobId", jobId).put("outcome", failed ? "failed" : "printed");
-          if (failed) {
-            result.put("error", "simulated paper jam");
-          } else {
+          if (!failed) {
             jobsPrinted.incrementAndGet();
           }
           synchronized (outcomes) {
-            outcomes.put(jobId, result);
+            outcomes.put(jobId, failed);
           }
-          reportResult(result);
+          reportResult(result(jobId, failed));
         });
+  }
+
+  private static JsonObject result(String jobId, boolean failed) {
+    var result = new JsonObject().put("jobId", jobId).put("outcome", failed ? "failed" : "printed");
+    if (failed) {
+      result.put("error", "simulated paper jam");
+    }
+    return result;
   }
 
   private void reportResult(JsonObject result) {
