@@ -183,18 +183,15 @@ class GroupCommitTest {
       throws Exception {
     var commit = new GroupCommit(pool, INSERT, 64, Duration.ofSeconds(30), null);
     List<Future<?>> calls = new ArrayList<>();
-    try (var blocker = DriverManager.getConnection(url, postgres.user(), postgres.password());
-        var sql = blocker.createStatement()) {
-      blocker.setAutoCommit(false);
-      sql.execute("LOCK TABLE t IN EXCLUSIVE MODE");
-      for (int i = 0; i <= GroupCommit.MAX_WAITING; i++) {
-        calls.add(commit.execute(Tuple.of(i, i)));
-      }
-      Future<?> over = commit.execute(Tuple.of(-1, 1));
-      assertThat(over.failed()).as("refused at once, not queued").isTrue();
-      assertThat(over.cause()).hasMessageContaining("behind");
-      blocker.commit();
-    }
+    holdingTheTable(
+        () -> {
+          for (int i = 0; i <= GroupCommit.MAX_WAITING; i++) {
+            calls.add(commit.execute(Tuple.of(i, i)));
+          }
+          Future<?> over = commit.execute(Tuple.of(-1, 1));
+          assertThat(over.failed()).as("refused at once, not queued").isTrue();
+          assertThat(over.cause()).hasMessageContaining("behind");
+        });
     check(
         test,
         Future.all(calls).compose(done -> rows()),
@@ -222,20 +219,17 @@ class GroupCommitTest {
   void aCallWhoseTurnComesAfterItsLongestWaitFailsAndIsNotWritten(VertxTestContext test)
       throws Exception {
     var commit = new GroupCommit(pool, INSERT, 64, Duration.ofMillis(300), null);
-    Future<?> first;
-    List<Future<?>> late = new ArrayList<>();
-    try (var blocker = DriverManager.getConnection(url, postgres.user(), postgres.password());
-        var sql = blocker.createStatement()) {
-      blocker.setAutoCommit(false);
-      sql.execute("LOCK TABLE t IN EXCLUSIVE MODE");
-      first = commit.execute(Tuple.of(0, 0));
-      for (int i = 1; i <= 3; i++) {
-        late.add(commit.execute(Tuple.of(i, i)));
-      }
-      // Held past the longest wait: the time passing is what this test is about.
-      Thread.sleep(600);
-      blocker.commit();
-    }
+    List<Future<?>> calls = new ArrayList<>();
+    holdingTheTable(
+        () -> {
+          for (int i = 0; i <= 3; i++) {
+            calls.add(commit.execute(Tuple.of(i, i)));
+          }
+          // Held past the longest wait: the time passing is what this test is about.
+          Thread.sleep(600);
+        });
+    Future<?> first = calls.get(0);
+    List<Future<?>> late = calls.subList(1, calls.size());
     check(
         test,
         first.compose(done -> Future.join(late).otherwiseEmpty()).compose(done -> rows()),
@@ -247,8 +241,13 @@ class GroupCommitTest {
         });
   }
 
+  /** What runs while the table is held. */
+  private interface Calls {
+    void run() throws Exception;
+  }
+
   /** Runs the calls while another connection holds the table, then lets it go. */
-  private void holdingTheTable(Runnable calls) throws Exception {
+  private void holdingTheTable(Calls calls) throws Exception {
     try (var blocker = DriverManager.getConnection(url, postgres.user(), postgres.password());
         var sql = blocker.createStatement()) {
       blocker.setAutoCommit(false);

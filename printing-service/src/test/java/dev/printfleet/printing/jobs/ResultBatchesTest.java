@@ -9,7 +9,9 @@ import io.vertx.core.Vertx;
 import io.vertx.pgclient.PgPool;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
+import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,7 +41,7 @@ class ResultBatchesTest {
   void start(PostgresServerHandle postgres) throws Exception {
     this.postgres = postgres;
     url = MigratedDatabase.create(postgres, "results");
-    try (var connection = DriverManager.getConnection(url, postgres.user(), postgres.password());
+    try (var connection = connect();
         var sql = connection.createStatement()) {
       sql.execute(
           "INSERT INTO printers (company, id, name, branch, agent_id, status, online)"
@@ -85,7 +87,7 @@ class ResultBatchesTest {
     UUID c = accepted("p4");
     UUID d = accepted("p5");
     List<Future<Optional<JobStore.Recorded>>> results = new ArrayList<>();
-    try (var blocker = DriverManager.getConnection(url, postgres.user(), postgres.password());
+    try (var blocker = connect();
         var sql = blocker.createStatement()) {
       // The first result runs alone and waits for the held row; the others wait for it and go as
       // one batch.
@@ -194,7 +196,7 @@ class ResultBatchesTest {
                 UUID.fromString("00000000-0000-0000-7fff-ffffffffffff"),
                 UUID.fromString("00000000-0000-0000-0000-000000000001")));
     List<UUID> byPostgres = new ArrayList<>();
-    try (var connection = DriverManager.getConnection(url, postgres.user(), postgres.password());
+    try (var connection = connect();
         var sql = connection.createStatement();
         var rows =
             sql.executeQuery(
@@ -209,9 +211,13 @@ class ResultBatchesTest {
     assertThat(ids).isEqualTo(byPostgres);
   }
 
+  private Connection connect() throws SQLException {
+    return DriverManager.getConnection(url, postgres.user(), postgres.password());
+  }
+
   private List<String> history(UUID job) throws Exception {
     List<String> entries = new ArrayList<>();
-    try (var connection = DriverManager.getConnection(url, postgres.user(), postgres.password());
+    try (var connection = connect();
         var sql = connection.createStatement();
         var rows =
             sql.executeQuery(
