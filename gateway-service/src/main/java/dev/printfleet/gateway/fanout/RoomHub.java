@@ -13,6 +13,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -112,22 +113,28 @@ public final class RoomHub {
   }
 
   public void onJobEvent(JobEvent event) {
+    Rooms rooms = rooms(event.company(), event.branch());
+    if (rooms == null) {
+      return;
+    }
     var data = PrintingHistory.jobUpdate(event);
     Offset offset = Offset.parse(event.offset());
     if (offset != null) {
       data.put("offset", offset.toString());
     }
-    deliver(
-        event.company(),
-        event.branch(),
-        "job:" + event.jobId(),
-        true,
-        offset,
-        Envelope.event(PrintingHistory.JOB_UPDATE, data));
+    Outgoing message = Outgoing.of(Envelope.event(PrintingHistory.JOB_UPDATE, data));
+    String key = "job:" + event.jobId();
+    for (Subscriber subscriber : rooms.recipients()) {
+      subscriber.deliverKept(rooms.company(), rooms.branch(), offset, key, message);
+    }
   }
 
   public void onAgentEvent(AgentEvent event) {
     if (event.kind() == AgentEvent.Kind.PRINTERS_SYNCED) {
+      return;
+    }
+    Rooms rooms = rooms(event.company(), event.branch());
+    if (rooms == null) {
       return;
     }
     var data =
@@ -136,13 +143,11 @@ public final class RoomHub {
             .put("branch", event.branch())
             .put("online", event.kind() == AgentEvent.Kind.CONNECTED)
             .put("at", event.at().toString());
-    deliver(
-        event.company(),
-        event.branch(),
-        "agent:" + event.agentId(),
-        false,
-        null,
-        Envelope.event("agent.presence", data));
+    Outgoing message = Outgoing.of(Envelope.event("agent.presence", data));
+    String key = "agent:" + event.agentId();
+    for (Subscriber subscriber : rooms.recipients()) {
+      subscriber.deliverEvent(key, message);
+    }
   }
 
   /** A message published to a channel: to each of the channel's members here, once. */
@@ -185,29 +190,33 @@ public final class RoomHub {
    * of the company's printing history ({@code kept}, its offset null when Redis did not keep it)
    * waits for a recovery of either room.
    */
-  private void deliver(
-      String company, String branch, String key, boolean kept, Offset offset, Envelope envelope) {
-    Set<Subscriber> recipients = new LinkedHashSet<>();
+  /**
+   * A company's room and one of its branch rooms, with their members here: each member once, in a
+   * copy (a delivery may close a member, which leaves its rooms).
+   */
+  private record Rooms(String company, String branch, Collection<Subscriber> recipients) {}
+
+  /**
+   * The rooms an event of this company and branch goes to, or null when neither has a member here:
+   * then nothing is built for it (every gateway loop hears every job and agent event).
+   */
+  private Rooms rooms(String company, String branch) {
     String companyRoom = RoomPolicy.companyRoom(company);
     String branchRoom = RoomPolicy.branchRoom(company, branch);
     Set<Subscriber> companyMembers = members.get(companyRoom);
     Set<Subscriber> branchMembers = members.get(branchRoom);
-    if (companyMembers != null) {
-      recipients.addAll(companyMembers);
+    Collection<Subscriber> recipients;
+    if (companyMembers == null && branchMembers == null) {
+      return null;
+    } else if (branchMembers == null) {
+      recipients = List.copyOf(companyMembers);
+    } else if (companyMembers == null) {
+      recipients = List.copyOf(branchMembers);
+    } else {
+      var both = new LinkedHashSet<>(companyMembers);
+      both.addAll(branchMembers);
+      recipients = both;
     }
-    if (branchMembers != null) {
-      recipients.addAll(branchMembers);
-    }
-    if (recipients.isEmpty()) {
-      return;
-    }
-    Outgoing message = Outgoing.of(envelope);
-    for (Subscriber subscriber : recipients) {
-      if (kept) {
-        subscriber.deliverKept(companyRoom, branchRoom, offset, key, message);
-      } else {
-        subscriber.deliverEvent(key, message);
-      }
-    }
+    return new Rooms(companyRoom, branchRoom, recipients);
   }
 }
