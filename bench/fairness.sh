@@ -55,10 +55,10 @@ b = backlog.get("backlog", {})
 print(f"backlog: {b.get('accepted')} of {b.get('posted')} jobs accepted for company {b.get('company')} "
       f"({b.get('refused429')} refused with 429, {b.get('failed')} failed) in {b.get('seconds')} s; "
       f"{b.get('queuedAtEnd')} still queued at the end")
-print(f"{'':28}{'p50':>9}{'p99':>9}{'max':>9}{'jobs':>8}{'lost':>6}")
+print(f"{'':32}{'p50':>9}{'p99':>9}{'max':>9}{'jobs':>8}{'lost':>6}")
 for name, r in (("alone", alone), ("with the backlog", backlog)):
     l = r["latencyMs"]["postToAgent"]
-    print(f"{'POST -> agent, ' + name:28}{l['p50']:>9}{l['p99']:>9}{l['max']:>9}{r['receivedByAgents']:>8}{r['lost']:>6}")
+    print(f"{'POST -> agent, ' + name:32}{l['p50']:>9}{l['p99']:>9}{l['max']:>9}{r['receivedByAgents']:>8}{r['lost']:>6}")
 p0, p1 = alone["latencyMs"]["postToAgent"]["p99"], backlog["latencyMs"]["postToAgent"]["p99"]
 change = (p1 - p0) / p0 * 100
 print(f"p99 with the backlog: {change:+.1f} % ({'within' if p1 <= p0 * 1.1 else 'NOT within'} 10 %)")
