@@ -112,6 +112,11 @@ public final class RoomHub {
     return Outgoing.of(Envelope.event("printer.status", new JsonObject().put("updates", list)));
   }
 
+  /**
+   * Sent once to each member of the company room or the branch room, whichever it is in; an event
+   * of the company's printing history (its offset null when Redis did not keep it) waits for a
+   * recovery of either room.
+   */
   public void onJobEvent(JobEvent event) {
     Rooms rooms = rooms(event.company(), event.branch());
     if (rooms == null) {
@@ -129,6 +134,7 @@ public final class RoomHub {
     }
   }
 
+  /** Sent once to each member of the company room or the branch room, at once: it is not kept. */
   public void onAgentEvent(AgentEvent event) {
     if (event.kind() == AgentEvent.Kind.PRINTERS_SYNCED) {
       return;
@@ -185,11 +191,6 @@ public final class RoomHub {
         Envelope.event(PrintingHistory.JOB_UPDATE, data.copy().put("offset", offset.toString())));
   }
 
-  /**
-   * Sends once to each member of the company room or the branch room, whichever it is in; an event
-   * of the company's printing history ({@code kept}, its offset null when Redis did not keep it)
-   * waits for a recovery of either room.
-   */
   /**
    * A company's room and one of its branch rooms, with their members here: each member once, in a
    * copy (a delivery may close a member, which leaves its rooms).
