@@ -67,7 +67,18 @@ public final class RoomHub {
     return members.size();
   }
 
+  /**
+   * Batched per room in the window; like a job update, nothing is built (not even its offset read)
+   * when neither the company's nor the branch's room has a member on this loop.
+   */
   public void onPrinterStatus(PrinterStatusEvent event) {
+    String companyRoom = RoomPolicy.companyRoom(event.company());
+    String branchRoom = RoomPolicy.branchRoom(event.company(), event.branch());
+    boolean toCompany = members.containsKey(companyRoom);
+    boolean toBranch = members.containsKey(branchRoom);
+    if (!toCompany && !toBranch) {
+      return;
+    }
     var update =
         new StatusUpdate(
             event.printerId(),
@@ -76,12 +87,16 @@ public final class RoomHub {
             event.detail(),
             event.at(),
             Offset.parse(event.offset()));
-    offer(RoomPolicy.companyRoom(event.company()), update);
-    offer(RoomPolicy.branchRoom(event.company(), event.branch()), update);
+    if (toCompany) {
+      offer(companyRoom, update);
+    }
+    if (toBranch) {
+      offer(branchRoom, update);
+    }
   }
 
   private void offer(String room, StatusUpdate update) {
-    if (members.containsKey(room) && batcher.offer(room, update)) {
+    if (batcher.offer(room, update)) {
       vertx.setTimer(Math.max(1, window.toMillis()), id -> flush(room));
     }
   }
