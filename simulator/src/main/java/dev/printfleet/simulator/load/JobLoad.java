@@ -75,6 +75,18 @@ final class JobLoad implements Callable<Integer> {
       defaultValue = "100")
   int rate;
 
+  /**
+   * The POSTs go out on a timer of this period, those due by each tick together: at 1,000 jobs/s a
+   * 10 ms tick sent ten at the same instant, so the tenth waited for the nine before it on the
+   * server. The Socket.IO peer's load client ticks every millisecond; so does this one by default.
+   */
+  @Option(
+      names = "--send-every",
+      description =
+          "Milliseconds between the ticks that send the jobs due, 1..10 (default: ${DEFAULT-VALUE}, as the Socket.IO peer's load client).",
+      defaultValue = "1")
+  int sendEveryMs;
+
   @Option(
       names = "--duration",
       description = "Seconds of submission (default: ${DEFAULT-VALUE}).",
@@ -211,6 +223,10 @@ final class JobLoad implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (sendEveryMs < 1 || sendEveryMs > 10) {
+      System.err.println("loadgen jobs: --send-every must be 1..10 ms");
+      return 2;
+    }
     if (agents < 1 || agents > 5_000 || printers < 1 || rate < 1 || durationS < 1) {
       System.err.println(
           "loadgen jobs: --agents must be 1..5000, --printers, --rate and --duration at least 1");
@@ -418,10 +434,10 @@ final class JobLoad implements Callable<Integer> {
     var next = new AtomicInteger();
     long total = dueAfter(seconds * 1_000_000_000L, rampS);
     String authorization = "Bearer " + user;
-    // Every 10 ms, the jobs due by now: a steady rate, not bursts of a second's worth.
+    // Every tick, the jobs due by now: a steady rate, not bursts (--send-every).
     long timer =
         vertx.setPeriodic(
-            10,
+            sendEveryMs,
             id -> {
               long due = Math.min(total, dueAfter(System.nanoTime() - started, rampS));
               while (next.get() < due) {
@@ -836,6 +852,7 @@ final class JobLoad implements Callable<Integer> {
             .put("targetRate", rate)
             .put("durationS", durationS)
             .put("warmupS", warmupS)
+            .put("sendEveryMs", sendEveryMs)
             .put("submitted", measuredJobs.size())
             .put("accepted", acceptedCount)
             .put("acceptedPerSecond", Math.round(acceptedCount / submitS))
