@@ -9,7 +9,7 @@
 # The gateway and printing service run in one JVM on embedded Redis and PostgreSQL (dev launcher);
 # the load generator is a separate JVM. The JSON report is written to target/bench/.
 # DISPATCH_LOAD_ARGS: more options for the load generator's jobs command (bench/fairness.sh sets
-# --backlog); DISPATCH_LOAD_JAVA_OPTS: more JVM options for the load generator (it runs on ZGC: no other collector flag); DISPATCH_SERVICE_JAVA_OPTS: more JVM options for the services' JVM only, e.g. a flight recording
+# --backlog); DISPATCH_LOAD_JAVA_OPTS: more JVM options for the load generator (it runs on ZGC with its 1 GiB heap committed at start: no other collector flag, no -Xmx below 1g); DISPATCH_SERVICE_JAVA_OPTS: more JVM options for the services' JVM only, e.g. a flight recording
 # of the measured run: -XX:StartFlightRecording=delay=30s,duration=30s,filename=/tmp/jfr/svc.jfr
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
