@@ -161,7 +161,7 @@ def printfleet_side(path):
             "jobsPerS": round(received / wall, 1), "submitted": r["submitted"], "accepted": r["accepted"],
             "delivered": received, "notDelivered": r["submitted"] - received, "lost": r["lost"],
             "cpuSeconds": cpu.get("seconds"), "cpuPerThousandJobs": cpu.get("perThousandJobs"),
-            "cpuProcesses": cpu.get("processes"), "wallS": wall}
+            "cpuProcesses": cpu.get("processes"), "wallS": wall, "sendEveryMs": r.get("sendEveryMs", 10)}
 
 rows = []
 for line in open(results):
@@ -203,6 +203,9 @@ notes = [
     "peer latency: POST /jobs → printJob at the agent → the agent's ack → HTTP 200 (the peer answers after the ack; load.js, from send).",
     "printfleet latency: POST /api/v1/jobs → the job frame at the agent (the simulator); POST→201 is the answer, the job stored in PostgreSQL.",
     "printfleet agents on: /ws/agent (the envelope) or Socket.IO (PROTOCOL.md §2.5: Engine.IO 4 on a WebSocket, namespace /printing-ws, printJob with an ack, printJobResult); each is a run of its own beside the same peer run.",
+    "pacing: load.js sends the POSTs due on a 1 ms timer; the simulator on a "
+    + "/".join(sorted({f"{r['printfleet']['sendEveryMs']} ms" for r in rows if r["printfleet"]}) or ["1 ms"])
+    + " tick (--send-every; 10 ms before 2026-12-07, when ten POSTs left at once at 1,000 jobs/s).",
     "jobs/s: jobs that reached an agent ÷ seconds from the first POST to the last arrival; not delivered: submitted jobs that never reached an agent (refused, failed or lost).",
     "CPU: user + system seconds of the serving processes over the measured window, per 1,000 jobs delivered. "
     "Peer: the node server and its Redis (load.js's per-step samples). printfleet: the services JVM, its Redis, "
