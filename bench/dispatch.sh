@@ -9,8 +9,10 @@
 # The gateway and printing service run in one JVM on embedded Redis and PostgreSQL (dev launcher);
 # the load generator is a separate JVM. The JSON report is written to target/bench/.
 # DISPATCH_LOAD_ARGS: more options for the load generator's jobs command (bench/fairness.sh sets
-# --backlog); DISPATCH_LOAD_JAVA_OPTS: more JVM options for the load generator (it runs on ZGC with its 1 GiB heap committed at start: no other collector flag, no -Xmx below 1g); DISPATCH_SERVICE_JAVA_OPTS: more JVM options for the services' JVM only, e.g. a flight recording
+# --backlog); DISPATCH_LOAD_JAVA_OPTS: more JVM options for the load generator (it runs on ZGC with a 256 MiB heap committed at start, 1 GiB at most: no other collector flag, no -Xmx below 256m); DISPATCH_SERVICE_JAVA_OPTS: more JVM options for the services' JVM only, e.g. a flight recording
 # of the measured run: -XX:StartFlightRecording=delay=30s,duration=30s,filename=/tmp/jfr/svc.jfr
+# DISPATCH_DAMON_TRACE=1: also says how many of the jobs slower than 25 ms were under way while the
+# kernel's DAMON monitor ran (scripts/damon_trace.py; README, Benchmarks).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -92,15 +94,31 @@ if [[ -n "${DISPATCH_REDIS_PAUSE:-}" ]]; then
   ) &
   PIDS+=("$!")
 fi
+# DISPATCH_DAMON_TRACE=1: when the kernel's DAMON monitors ran during the measured run (read every
+# 2 ms from /proc), against the jobs slower than 25 ms from POST to agent (the load generator's
+# --latencies-file): how many of them were under way during a round, and how many would be by chance.
+DAMON_TRACE=""
+if [[ "${DISPATCH_DAMON_TRACE:-0}" == "1" ]]; then
+  DAMON_TRACE="$WORK/damon-rounds.txt"
+  python3 "$ROOT/scripts/damon_trace.py" record "$WORK/measuring" "$WORK/load-ended" "$DAMON_TRACE" 2 &
+  PIDS+=("$!")
+  DISPATCH_LOAD_ARGS="${DISPATCH_LOAD_ARGS:-} --latencies-file $WORK/latencies.txt"
+elif [[ -n "${DISPATCH_DAMON_TRACE:-}" && "${DISPATCH_DAMON_TRACE}" != "0" ]]; then
+  echo "DISPATCH_DAMON_TRACE must be 0 or 1" >&2; exit 2
+fi
 status=0
 # The load generator runs on ZGC (generational: JDK 21 and 22 ask for it): its latencies are
 # measured on its own clock, and a G1 pause of its own (10 to 95 ms every few seconds here) would
 # be counted as the services' latency.
-# Its whole heap is committed and touched at start (-Xms1g -XX:+AlwaysPreTouch, about 0.3 s): the
-# kernel zeroed each new page of it on first touch, in the allocating thread, an event loop whose
-# timestamps are the figures (2026-12-07, perf record -a at 1,000 jobs/s: clear_page on a load
-# generator's event loop took 2.6 % of the machine's samples).
-LOAD_GC="-XX:+UseZGC -Xms1g -XX:+AlwaysPreTouch"
+# Its heap is committed and touched at start (-Xms256m -XX:+AlwaysPreTouch): the kernel zeroed each
+# new page of it on first touch, in the allocating thread, an event loop whose timestamps are the
+# figures (2026-12-07, perf record -a at 1,000 jobs/s: clear_page on a load generator's event loop
+# took 2.6 % of the machine's samples). And kept at that size (-XX:SoftMaxHeapSize=256m; 1 GiB at
+# most when it must): every page a process has touched is one more that the kernel's DAMON monitor
+# checks each round, and its rounds are when most slow jobs happen here (README, Benchmarks). With
+# the whole 1 GiB touched, DAMON took 1.78 to 2.6 s of CPU per measured minute; with 256 MiB, 1.17
+# to 1.83 (2026-12-07).
+LOAD_GC="-XX:+UseZGC -Xms256m -XX:SoftMaxHeapSize=256m -XX:+AlwaysPreTouch"
 [[ "$PRINTFLEET_JAVA_MAJOR" -lt 23 ]] && LOAD_GC="$LOAD_GC -XX:+ZGenerational"
 java $PRINTFLEET_JAVA_OPTS -Xmx1g $LOAD_GC ${DISPATCH_LOAD_JAVA_OPTS:-} -jar simulator/target/simulator.jar jobs --port "$GW" --api-port "$PR" --secret "$SECRET" \
   --agents "$AGENTS" --rate "$RATE" --duration "$DURATION" --warmup "$WARMUP_S" --ready-file "$WORK/measuring" \
@@ -109,6 +127,7 @@ LOAD_PID=$!
 PIDS+=("$LOAD_PID")
 echo "$LOAD_PID" >"$WORK/load.pid"
 wait "$LOAD_PID" || status=$?
+touch "$WORK/load-ended"
 t1=$(awk '{print $14 + $15}' "/proc/$SVC_PID/stat")
 # The watcher reads the end figures once the summary is out: let it finish (it scans /proc).
 if grep -q '^accepted ' "$WORK/load.log"; then
@@ -215,6 +234,26 @@ for e in report.get("timeline", []):
         print(f"  +{e['s']:>3}s  accepted {e['accepted']:>5}  reached an agent {e['received']:>5}"
               f"  p99 {'-' if p99 is None else round(p99)} ms  {mark}")
 PY
+fi
+if [[ -n "$DAMON_TRACE" ]]; then
+  if [[ -s "$DAMON_TRACE" && -s "$WORK/latencies.txt" && -s "$REPORT" ]]; then
+    python3 - "$REPORT" "$(python3 "$ROOT/scripts/damon_trace.py" overlap "$DAMON_TRACE" "$WORK/latencies.txt" 25)" <<'PY'
+import json, sys
+report, overlap = json.load(open(sys.argv[1])), json.loads(sys.argv[2])
+report["damonRounds"] = overlap
+json.dump(report, open(sys.argv[1], "w"), indent=2)
+if overlap.get("slowJobs") is None:
+    print(f"DAMON rounds: {overlap.get('rounds', 0)}; no jobs to compare them with")
+else:
+    print(f"DAMON rounds in the measured run: {overlap['rounds']}, every {overlap['roundIntervalMsMedian']} ms "
+          f"(median), each {overlap['roundCpuMsMedian']} ms of CPU over {overlap['roundWallMsMedian']} ms; "
+          f"of {overlap['slowJobs']} jobs over {overlap['slowMs']:g} ms from POST to agent, "
+          f"{overlap['slowJobsDuringRound']} were under way during a round "
+          f"({100 * (overlap['slowShareDuringRound'] or 0):.1f} %; by chance {100 * overlap['shareDuringRoundByChance']:.1f} %)")
+PY
+  else
+    echo "DAMON rounds: none recorded (no kdamond running, or the run ended early)"
+  fi
 fi
 echo "report: $REPORT (charts: ${REPORT%.json}.html)"
 if [[ "$status" -ne 0 ]]; then
