@@ -98,11 +98,19 @@ fi
 # 2 ms from /proc), against the jobs slower than 25 ms from POST to agent (the load generator's
 # --latencies-file): how many of them were under way during a round, and how many would be by chance.
 DAMON_TRACE=""
+DAMON_PID=""
+LATENCIES="$WORK/latencies.txt"
 if [[ "${DISPATCH_DAMON_TRACE:-0}" == "1" ]]; then
   DAMON_TRACE="$WORK/damon-rounds.txt"
   python3 "$ROOT/scripts/damon_trace.py" record "$WORK/measuring" "$WORK/load-ended" "$DAMON_TRACE" 2 &
-  PIDS+=("$!")
-  DISPATCH_LOAD_ARGS="${DISPATCH_LOAD_ARGS:-} --latencies-file $WORK/latencies.txt"
+  DAMON_PID=$!
+  PIDS+=("$DAMON_PID")
+  # A latencies file asked for in DISPATCH_LOAD_ARGS is the one read (the option is taken once).
+  if [[ "${DISPATCH_LOAD_ARGS:-}" =~ --latencies-file[=[:space:]]+([^[:space:]]+) ]]; then
+    LATENCIES="${BASH_REMATCH[1]}"
+  else
+    DISPATCH_LOAD_ARGS="${DISPATCH_LOAD_ARGS:-} --latencies-file $LATENCIES"
+  fi
 elif [[ -n "${DISPATCH_DAMON_TRACE:-}" && "${DISPATCH_DAMON_TRACE}" != "0" ]]; then
   echo "DISPATCH_DAMON_TRACE must be 0 or 1" >&2; exit 2
 fi
@@ -128,6 +136,7 @@ PIDS+=("$LOAD_PID")
 echo "$LOAD_PID" >"$WORK/load.pid"
 wait "$LOAD_PID" || status=$?
 touch "$WORK/load-ended"
+if [[ -n "$DAMON_PID" ]]; then wait "$DAMON_PID" 2>/dev/null || true; fi
 t1=$(awk '{print $14 + $15}' "/proc/$SVC_PID/stat")
 # The watcher reads the end figures once the summary is out: let it finish (it scans /proc).
 if grep -q '^accepted ' "$WORK/load.log"; then
@@ -236,20 +245,25 @@ for e in report.get("timeline", []):
 PY
 fi
 if [[ -n "$DAMON_TRACE" ]]; then
-  if [[ -s "$DAMON_TRACE" && -s "$WORK/latencies.txt" && -s "$REPORT" ]]; then
-    python3 - "$REPORT" "$(python3 "$ROOT/scripts/damon_trace.py" overlap "$DAMON_TRACE" "$WORK/latencies.txt" 25)" <<'PY'
+  if [[ -s "$DAMON_TRACE" && -s "$LATENCIES" && -s "$REPORT" ]]; then
+    rounds=$(python3 "$ROOT/scripts/damon_trace.py" overlap "$DAMON_TRACE" "$LATENCIES" 25) || rounds=""
+    python3 - "$REPORT" "$rounds" <<'PY' || echo "DAMON rounds: the summary could not be made (${DAMON_TRACE}, ${LATENCIES})" >&2
 import json, sys
-report, overlap = json.load(open(sys.argv[1])), json.loads(sys.argv[2])
+report = json.load(open(sys.argv[1]))
+overlap = json.loads(sys.argv[2]) if sys.argv[2] else {}
 report["damonRounds"] = overlap
 json.dump(report, open(sys.argv[1], "w"), indent=2)
-if overlap.get("slowJobs") is None:
-    print(f"DAMON rounds: {overlap.get('rounds', 0)}; no jobs to compare them with")
+if not overlap.get("rounds") or not overlap.get("slowJobs"):
+    print(f"DAMON rounds in the jobs' span: {overlap.get('rounds', 0)}; slow jobs: {overlap.get('slowJobs') or 0}")
 else:
-    print(f"DAMON rounds in the measured run: {overlap['rounds']}, every {overlap['roundIntervalMsMedian']} ms "
-          f"(median), each {overlap['roundCpuMsMedian']} ms of CPU over {overlap['roundWallMsMedian']} ms; "
+    every = overlap.get("roundIntervalMsMedian")
+    print(f"DAMON rounds in the jobs' span: {overlap['rounds']}"
+          + (f", every {every} ms (median)" if every is not None else "")
+          + f", each {overlap['roundCpuMsMedian']} ms of CPU over {overlap['roundWallMsMedian']} ms; "
           f"of {overlap['slowJobs']} jobs over {overlap['slowMs']:g} ms from POST to agent, "
           f"{overlap['slowJobsDuringRound']} were under way during a round "
-          f"({100 * (overlap['slowShareDuringRound'] or 0):.1f} %; by chance {100 * overlap['shareDuringRoundByChance']:.1f} %)")
+          f"({100 * overlap['slowShareDuringRound']:.1f} %; by chance {100 * overlap['shareDuringRoundByChance']:.1f} %)"
+          + (f"; {overlap['note']}" if overlap.get("note") else ""))
 PY
   else
     echo "DAMON rounds: none recorded (no kdamond running, or the run ended early)"

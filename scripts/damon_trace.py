@@ -4,15 +4,17 @@
   damon_trace.py record START_FILE STOP_FILE OUT [PERIOD_MS]
       Waits for START_FILE, then every PERIOD_MS (default 2, at least 1, at most 100) reads how long
       each kdamond thread has run (/proc/PID/schedstat, in ns) and writes a line "T_US RAN_US" to OUT
-      whenever one has run since the last read (T_US on CLOCK_MONOTONIC, the clock of Java's
+      whenever they have run since the last read (summed over the kdamond threads found at the
+      start; nothing is written when there is none) (T_US on CLOCK_MONOTONIC, the clock of Java's
       System.nanoTime). Stops once STOP_FILE exists, or after six hours.
-  damon_trace.py overlap OUT LATENCIES [SLOW_MS]
-      Groups OUT's lines into rounds (runs less than 20 ms apart) and reads LATENCIES (the load
-      generator's --latencies-file: "POSTED_US ACCEPTED_US RECEIVED_US" per job, -1 when never
-      received). Prints one JSON object: the rounds (count, median interval, CPU and wall time),
-      the jobs over SLOW_MS (default 25) from POST to agent, how many of them were under way while
-      a round ran, and how many would be by chance (every job of the same window taken as if it had
-      lasted SLOW_MS).
+  damon_trace.py overlap OUT LATENCIES [SLOW_MS] [GAP_MS]
+      Groups OUT's lines into rounds (reads less than GAP_MS apart, default 20: right for monitors
+      that sample every 40 ms or less often; the summary says when rounds came closer) and reads
+      LATENCIES (the load generator's --latencies-file: "POSTED_US ACCEPTED_US RECEIVED_US" per
+      job, -1 when never received). Prints one JSON object: the rounds within the jobs' span
+      (count, median interval, CPU and wall time), the jobs over SLOW_MS (default 25) from POST to
+      agent, how many of them were under way while a round ran, and the share expected by chance
+      (each such job, as long as it lasted, posted at any moment of the span).
   damon_trace.py probe SECONDS
       One process per core, pinned to it at real-time priority (SCHED_FIFO 1: root, or
       CAP_SYS_NICE), each sleeping 1 ms at a time for SECONDS (1..600): prints every wake-up later
@@ -62,6 +64,8 @@ def record(start_file, stop_file, out, period_ms):
     pids = kdamonds()
     last = {pid: ran_ns(pid) for pid in pids}
     with open(out, "w") as f:
+        if not pids:
+            return 0
         while not os.path.exists(stop_file) and time.monotonic() < deadline:
             time.sleep(period_ms / 1000)
             now_us = time.monotonic_ns() // 1000
@@ -76,10 +80,10 @@ def record(start_file, stop_file, out, period_ms):
     return 0
 
 
-def rounds_of(samples):
+def rounds_of(samples, gap_us):
     rounds = []
     for t, ran in samples:
-        if rounds and t - rounds[-1][1] < 20_000:
+        if rounds and t - rounds[-1][1] < gap_us:
             rounds[-1][1] = t
             rounds[-1][2] += ran
         else:
@@ -88,53 +92,89 @@ def rounds_of(samples):
     return rounds
 
 
-def overlap(out, latencies, slow_ms):
-    samples = []
-    with open(out) as f:
+def rows_of(path, fields):
+    """The file's lines of that many whole numbers; any other line (a cut-off last one) is skipped."""
+    rows = []
+    with open(path) as f:
         for line in f:
-            t, ran = line.split()
-            samples.append((int(t), int(ran)))
-    rounds = rounds_of(samples)
-    jobs = []
-    with open(latencies) as f:
-        for line in f:
-            posted, _, received = (int(v) for v in line.split())
-            if received >= 0:
-                jobs.append((posted, received))
-    if not rounds or not jobs:
-        print(json.dumps({"rounds": len(rounds), "jobs": len(jobs)}))
+            parts = line.split()
+            if len(parts) != fields:
+                continue
+            try:
+                rows.append(tuple(int(v) for v in parts))
+            except ValueError:
+                continue
+    return rows
+
+
+def overlap(out, latencies, slow_ms, gap_ms):
+    jobs = [(posted, received) for posted, _, received in rows_of(latencies, 3) if received >= 0]
+    summary = {"rounds": 0, "jobs": len(jobs), "slowMs": slow_ms, "slowJobs": None}
+    if not jobs:
+        print(json.dumps(summary))
         return 0
-    first, last = rounds[0][0], rounds[-1][1]
-    window = [j for j in jobs if first <= j[0] <= last]
-    slow_us = int(slow_ms * 1000)
+    # The jobs' span, from the first POST to the last arrival: rounds outside it are not counted.
+    begin = min(posted for posted, _ in jobs)
+    end = max(posted + received for posted, received in jobs)
+    rounds = [
+        r for r in rounds_of(rows_of(out, 2), int(gap_ms * 1000)) if r[1] >= begin and r[0] <= end
+    ]
+    summary["rounds"] = len(rounds)
+    if not rounds:
+        print(json.dumps(summary))
+        return 0
     starts = [r[0] for r in rounds]
 
-    def during_round(begin, end):
-        i = bisect.bisect_right(starts, end)
-        return i > 0 and rounds[i - 1][1] >= begin
+    def during_round(first, last):
+        i = bisect.bisect_right(starts, last)
+        return i > 0 and rounds[i - 1][1] >= first
 
-    slow = [j for j in window if j[1] > slow_us]
-    slow_in = sum(1 for posted, lat in slow if during_round(posted, posted + lat))
-    chance = sum(1 for posted, _ in window if during_round(posted, posted + slow_us))
+    def by_chance(lasting):
+        """How likely a job lasting that long, posted at any moment of the span, meets a round: it
+        does when posted between a round's start minus its duration and the round's end."""
+        covered, current = 0, None
+        for start, stop, _ in rounds:
+            a, b = max(begin, start - lasting), min(end, stop)
+            if b <= a:
+                continue
+            if current and a <= current[1]:
+                current[1] = max(current[1], b)
+            else:
+                if current:
+                    covered += current[1] - current[0]
+                current = [a, b]
+        if current:
+            covered += current[1] - current[0]
+        return covered / (end - begin) if end > begin else 0.0
+
+    slow_us = int(slow_ms * 1000)
+    slow = [j for j in jobs if j[1] > slow_us]
+    slow_in = sum(1 for posted, lasting in slow if during_round(posted, posted + lasting))
     intervals = [b[0] - a[0] for a, b in zip(rounds, rounds[1:])]
-    print(
-        json.dumps(
-            {
-                "rounds": len(rounds),
-                "roundIntervalMsMedian": round(statistics.median(intervals) / 1000, 1)
-                if intervals
-                else None,
-                "roundCpuMsMedian": round(statistics.median(r[2] for r in rounds) / 1000, 1),
-                "roundWallMsMedian": round(statistics.median(r[1] - r[0] for r in rounds) / 1000, 1),
-                "jobs": len(window),
-                "slowMs": slow_ms,
-                "slowJobs": len(slow),
-                "slowJobsDuringRound": slow_in,
-                "slowShareDuringRound": round(slow_in / len(slow), 3) if slow else None,
-                "shareDuringRoundByChance": round(chance / len(window), 3) if window else None,
-            }
-        )
+    interval_ms = round(statistics.median(intervals) / 1000, 1) if intervals else None
+    summary.update(
+        {
+            "roundIntervalMsMedian": interval_ms,
+            "roundCpuMsMedian": round(statistics.median(r[2] for r in rounds) / 1000, 1),
+            "roundWallMsMedian": round(statistics.median(r[1] - r[0] for r in rounds) / 1000, 1),
+            "roundGapMs": gap_ms,
+            "slowJobs": len(slow),
+            "slowJobsDuringRound": slow_in,
+            "slowShareDuringRound": round(slow_in / len(slow), 3) if slow else None,
+            # Each slow job's own duration, posted anywhere in the span: the share expected with no
+            # link between rounds and slow jobs.
+            "shareDuringRoundByChance": round(
+                statistics.fmean(by_chance(lasting) for _, lasting in slow), 3
+            )
+            if slow
+            else None,
+        }
     )
+    if interval_ms is not None and interval_ms < 2 * gap_ms:
+        summary["note"] = (
+            f"rounds closer than twice the {gap_ms:g} ms gap that separates them: several may count as one"
+        )
+    print(json.dumps(summary))
     return 0
 
 
@@ -167,7 +207,10 @@ def probe(seconds):
     for core in sorted(os.sched_getaffinity(0)):
         pid = os.fork()
         if pid == 0:
-            probe_core(core, seconds)
+            try:
+                probe_core(core, seconds)
+            finally:
+                os._exit(1)
         children.append(pid)
     failed = 0
     for pid in children:
@@ -176,21 +219,27 @@ def probe(seconds):
     return 1 if failed else 0
 
 
+def number(text, low, high, name):
+    try:
+        value = float(text)
+    except ValueError:
+        value = None
+    if value is None or not low <= value <= high:
+        print(f"damon_trace.py: {name} must be a number from {low:g} to {high:g}, got {text!r}", file=sys.stderr)
+        raise SystemExit(2)
+    return value
+
+
 def main(argv):
-    if len(argv) >= 4 and argv[0] == "record":
-        period = int(argv[4]) if len(argv) > 4 else 2
-        if not 1 <= period <= 100:
-            print("damon_trace.py: PERIOD_MS must be 1..100", file=sys.stderr)
-            return 2
+    if argv and argv[0] == "record" and len(argv) in (4, 5):
+        period = number(argv[4], 1, 100, "PERIOD_MS") if len(argv) == 5 else 2
         return record(argv[1], argv[2], argv[3], period)
-    if len(argv) == 2 and argv[0] == "probe":
-        if not argv[1].isdigit() or not 1 <= int(argv[1]) <= 600:
-            print("damon_trace.py: probe SECONDS must be 1..600", file=sys.stderr)
-            return 2
-        return probe(int(argv[1]))
-    if len(argv) >= 3 and argv[0] == "overlap":
-        slow = float(argv[3]) if len(argv) > 3 else 25.0
-        return overlap(argv[1], argv[2], slow)
+    if argv and argv[0] == "probe" and len(argv) == 2:
+        return probe(int(number(argv[1], 1, 600, "SECONDS")))
+    if argv and argv[0] == "overlap" and len(argv) in (3, 4, 5):
+        slow = number(argv[3], 1, 60_000, "SLOW_MS") if len(argv) > 3 else 25.0
+        gap = number(argv[4], 1, 1_000, "GAP_MS") if len(argv) > 4 else 20.0
+        return overlap(argv[1], argv[2], slow, gap)
     print(__doc__.strip(), file=sys.stderr)
     return 2
 
