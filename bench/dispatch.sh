@@ -9,7 +9,7 @@
 # The gateway and printing service run in one JVM on embedded Redis and PostgreSQL (dev launcher);
 # the load generator is a separate JVM. The JSON report is written to target/bench/.
 # DISPATCH_LOAD_ARGS: more options for the load generator's jobs command (bench/fairness.sh sets
-# --backlog); DISPATCH_LOAD_JAVA_OPTS: more JVM options for the load generator (it runs on ZGC with a 256 MiB heap committed at start, 1 GiB at most: no other collector flag, no -Xmx below 256m); DISPATCH_SERVICE_JAVA_OPTS: more JVM options for the services' JVM only, e.g. a flight recording
+# --backlog); DISPATCH_LOAD_JAVA_OPTS: more JVM options for the load generator (it runs on ZGC with a heap of 256 MiB per 1,000 jobs/s committed at start, 1 GiB at most: no other collector flag, no -Xmx below that); DISPATCH_SERVICE_JAVA_OPTS: more JVM options for the services' JVM only, e.g. a flight recording
 # of the measured run: -XX:StartFlightRecording=delay=30s,duration=30s,filename=/tmp/jfr/svc.jfr
 # DISPATCH_DAMON_TRACE=1: also says how many of the jobs slower than 25 ms were under way while the
 # kernel's DAMON monitor ran (scripts/damon_trace.py; README, Benchmarks).
@@ -121,12 +121,16 @@ status=0
 # Its heap is committed and touched at start (-Xms256m -XX:+AlwaysPreTouch): the kernel zeroed each
 # new page of it on first touch, in the allocating thread, an event loop whose timestamps are the
 # figures (2026-12-07, perf record -a at 1,000 jobs/s: clear_page on a load generator's event loop
-# took 2.6 % of the machine's samples). And kept at that size (-XX:SoftMaxHeapSize=256m; 1 GiB at
-# most when it must): every page a process has touched is one more that the kernel's DAMON monitor
-# checks each round, and its rounds are when most slow jobs happen here (README, Benchmarks). With
-# the whole 1 GiB touched, DAMON took 1.78 to 2.6 s of CPU per measured minute; with 256 MiB, 1.17
-# to 1.83 (2026-12-07).
-LOAD_GC="-XX:+UseZGC -Xms256m -XX:SoftMaxHeapSize=256m -XX:+AlwaysPreTouch"
+# took 2.6 % of the machine's samples). And kept at that size (-XX:SoftMaxHeapSize; 1 GiB at most
+# when it must): every page a process has touched is one more that the kernel's DAMON monitor checks
+# each round, and its rounds are when most slow jobs happen here (README, Benchmarks). With the whole
+# 1 GiB touched, DAMON took 1.78 to 2.6 s of CPU per measured minute at 1,000 jobs/s; with 256 MiB,
+# 1.17 to 1.83 (2026-12-07). The size follows the rate, 256 MiB per 1,000 jobs/s (256 MiB to 1 GiB):
+# at 2,000 jobs/s in 256 MiB the load generator collected all the time and took 0.61 of a core,
+# against 0.33 in 512 MiB.
+LOAD_HEAP_MB=$(( (RATE + 999) / 1000 * 256 ))
+(( LOAD_HEAP_MB > 1024 )) && LOAD_HEAP_MB=1024
+LOAD_GC="-XX:+UseZGC -Xms${LOAD_HEAP_MB}m -XX:SoftMaxHeapSize=${LOAD_HEAP_MB}m -XX:+AlwaysPreTouch"
 [[ "$PRINTFLEET_JAVA_MAJOR" -lt 23 ]] && LOAD_GC="$LOAD_GC -XX:+ZGenerational"
 java $PRINTFLEET_JAVA_OPTS -Xmx1g $LOAD_GC ${DISPATCH_LOAD_JAVA_OPTS:-} -jar simulator/target/simulator.jar jobs --port "$GW" --api-port "$PR" --secret "$SECRET" \
   --agents "$AGENTS" --rate "$RATE" --duration "$DURATION" --warmup "$WARMUP_S" --ready-file "$WORK/measuring" \
