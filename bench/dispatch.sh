@@ -126,8 +126,7 @@ status=0
 # each round, and its rounds are when most slow jobs happen here (README, Benchmarks). With the whole
 # 1 GiB touched, DAMON took 1.78 to 2.6 s of CPU per measured minute at 1,000 jobs/s; with 256 MiB,
 # 1.17 to 1.83 (2026-12-07). The size follows the rate, 256 MiB per 1,000 jobs/s (256 MiB to 1 GiB):
-# at 2,000 jobs/s in 256 MiB the load generator collected all the time and took 0.61 of a core,
-# against 0.33 in 512 MiB.
+# at 2,000 jobs/s in 256 MiB the load generator took 0.61 of a core, against 0.33 and 0.4 in 512 MiB.
 LOAD_HEAP_MB=$(( (RATE + 999) / 1000 * 256 ))
 (( LOAD_HEAP_MB > 1024 )) && LOAD_HEAP_MB=1024
 LOAD_GC="-XX:+UseZGC -Xms${LOAD_HEAP_MB}m -XX:SoftMaxHeapSize=${LOAD_HEAP_MB}m -XX:+AlwaysPreTouch"
