@@ -27,6 +27,7 @@ AGENTS="${3:-50}"
 for v in "$RATE" "$DURATION" "$AGENTS"; do
   [[ "$v" =~ ^[0-9]+$ && "$v" -ge 1 ]] || { echo "usage: bench/dispatch.sh [RATE] [DURATION_S] [AGENTS] (whole numbers >= 1)" >&2; exit 2; }
 done
+[[ "${DISPATCH_DAMON_TRACE:-0}" =~ ^[01]$ ]] || { echo "DISPATCH_DAMON_TRACE must be 0 or 1" >&2; exit 2; }
 ./printfleet build >/dev/null
 
 # shellcheck source=../scripts/bench-lib.sh
@@ -111,21 +112,19 @@ if [[ "${DISPATCH_DAMON_TRACE:-0}" == "1" ]]; then
   else
     DISPATCH_LOAD_ARGS="${DISPATCH_LOAD_ARGS:-} --latencies-file $LATENCIES"
   fi
-elif [[ -n "${DISPATCH_DAMON_TRACE:-}" && "${DISPATCH_DAMON_TRACE}" != "0" ]]; then
-  echo "DISPATCH_DAMON_TRACE must be 0 or 1" >&2; exit 2
 fi
 status=0
 # The load generator runs on ZGC (generational: JDK 21 and 22 ask for it): its latencies are
 # measured on its own clock, and a G1 pause of its own (10 to 95 ms every few seconds here) would
 # be counted as the services' latency.
-# Its heap is committed and touched at start (-Xms256m -XX:+AlwaysPreTouch): the kernel zeroed each
+# Its heap is committed and touched at start (-Xms, -XX:+AlwaysPreTouch): the kernel zeroed each
 # new page of it on first touch, in the allocating thread, an event loop whose timestamps are the
 # figures (2026-12-07, perf record -a at 1,000 jobs/s: clear_page on a load generator's event loop
 # took 2.6 % of the machine's samples). And kept at that size (-XX:SoftMaxHeapSize; 1 GiB at most
 # when it must): every page a process has touched is one more that the kernel's DAMON monitor checks
 # each round, and its rounds are when most slow jobs happen here (README, Benchmarks). With the whole
 # 1 GiB touched, DAMON took 1.78 to 2.6 s of CPU per measured minute at 1,000 jobs/s; with 256 MiB,
-# 1.17 to 1.83 (2026-12-07). The size follows the rate, 256 MiB per 1,000 jobs/s (256 MiB to 1 GiB):
+# 1.16 to 1.83 (2026-12-07). The size follows the rate, 256 MiB per 1,000 jobs/s (256 MiB to 1 GiB):
 # at 2,000 jobs/s in 256 MiB the load generator took 0.61 of a core, against 0.33 and 0.4 in 512 MiB.
 LOAD_HEAP_MB=$(( (RATE + 999) / 1000 * 256 ))
 (( LOAD_HEAP_MB > 1024 )) && LOAD_HEAP_MB=1024

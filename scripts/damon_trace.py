@@ -6,7 +6,8 @@
       each kdamond thread has run (/proc/PID/schedstat, in ns) and writes a line "T_US RAN_US" to OUT
       whenever they have run since the last read (summed over the kdamond threads found at the
       start; nothing is written when there is none) (T_US on CLOCK_MONOTONIC, the clock of Java's
-      System.nanoTime). Stops once STOP_FILE exists, or after six hours.
+      System.nanoTime). Stops once STOP_FILE exists (without waiting for START_FILE any longer), or
+      after six hours.
   damon_trace.py overlap OUT LATENCIES [SLOW_MS] [GAP_MS]
       Groups OUT's lines into rounds (reads less than GAP_MS apart, default 20: right for monitors
       that sample every 40 ms or less often; the summary says when rounds came closer) and reads
@@ -58,7 +59,8 @@ def ran_ns(pid):
 def record(start_file, stop_file, out, period_ms):
     deadline = time.monotonic() + 6 * 3600
     while not os.path.exists(start_file):
-        if time.monotonic() > deadline:
+        # The run ended before it was measured: nothing to record.
+        if os.path.exists(stop_file) or time.monotonic() > deadline:
             return 1
         time.sleep(0.05)
     pids = kdamonds()
