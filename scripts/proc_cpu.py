@@ -101,17 +101,25 @@ def machine():
     return ""
 
 
+def kdamond_pids(names):
+    """The kernel's DAMON monitors (kdamond threads) among names (pid -> command name)."""
+    return [pid for pid, name in names.items() if name.startswith("kdamond")]
+
+
+def ran_ns(pid):
+    """How long the process (or kernel thread) has run, in ns, from its scheduler statistics; None
+    when it is gone."""
+    try:
+        with open(f"/proc/{pid}/schedstat") as f:
+            return int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def kdamond_seconds(names):
-    """CPU seconds the kernel's DAMON monitors (kdamond threads, among names: pid -> command name)
-    have used since boot, from their scheduler statistics."""
-    ns = 0
-    for pid, name in names.items():
-        if name.startswith("kdamond"):
-            try:
-                with open(f"/proc/{pid}/schedstat") as f:
-                    ns += int(f.read().split()[0])
-            except (OSError, ValueError, IndexError):
-                pass
+    """CPU seconds the kernel's DAMON monitors (among names: pid -> command name) have used since
+    boot."""
+    ns = sum(ran for ran in map(ran_ns, kdamond_pids(names)) if ran is not None)
     return f"{ns / 1e9:.2f}"
 
 
