@@ -341,8 +341,8 @@ final class LocalCluster implements AutoCloseable {
   }
 
   /**
-   * Keeps the services' logs under system-tests/target/cluster-logs/ (the script removes its
-   * files).
+   * Keeps the services', nginx's and Prometheus's logs under system-tests/target/cluster-logs/ (the
+   * script removes its files).
    */
   private void keepLogs() {
     if (files == null) {
@@ -351,10 +351,12 @@ final class LocalCluster implements AutoCloseable {
     Path into =
         Path.of(
             "target", "cluster-logs", java.time.LocalDateTime.now().toString().replace(':', '-'));
-    try (var logs = Files.list(files)) {
+    try (var logs = Files.walk(files, 2)) {
       Files.createDirectories(into);
       for (Path log : logs.filter(f -> f.toString().endsWith(".log")).toList()) {
-        Files.copy(log, into.resolve(log.getFileName()));
+        // nginx's and Prometheus's logs are in directories of their own: prometheus-prometheus.log
+        String name = files.relativize(log).toString().replace('/', '-');
+        Files.copy(log, into.resolve(name));
       }
       System.out.println("local cluster logs kept in " + into.toAbsolutePath());
     } catch (IOException e) {
