@@ -266,6 +266,10 @@ else:
           f"{overlap['slowJobsDuringRound']} were under way during a round "
           f"({100 * overlap['slowShareDuringRound']:.1f} %; by chance {100 * overlap['shareDuringRoundByChance']:.1f} %)"
           + (f"; {overlap['note']}" if overlap.get("note") else ""))
+    steps = overlap.get("slowShareBySinceRound") or []
+    if steps:
+        print("share of jobs over " + f"{overlap['slowMs']:g} ms by when they were posted after a round began: "
+              + ", ".join(f"{s['sinceRoundMs']} ms {100 * s['slowShare']:.1f} %" for s in steps))
 PY
   else
     echo "DAMON rounds: none recorded (no kdamond running, or the run ended early)"

@@ -15,7 +15,9 @@
       job, -1 when never received). Prints one JSON object: the rounds within the jobs' span
       (count, median interval, CPU and wall time), the jobs over SLOW_MS (default 25) from POST to
       agent, how many of them were under way while a round ran, and the share expected by chance
-      (each such job, as long as it lasted, posted at any moment of the span).
+      (each such job, as long as it lasted, posted at any moment of the span); and every job by how
+      long after the start of the round before it it was posted (50 ms steps, the last from 550 ms
+      on), with the share of them over SLOW_MS in each step (slowShareBySinceRound).
   damon_trace.py probe SECONDS
       One process per core, pinned to it at real-time priority (SCHED_FIFO 1: root, or
       CAP_SYS_NICE), each sleeping 1 ms at a time for SECONDS (1..600): prints every wake-up later
@@ -82,6 +84,10 @@ def record(start_file, stop_file, out, period_ms):
     for fd in stats:
         os.close(fd)
     return 0
+
+
+PHASE_STEP_US = 50_000
+PHASE_STEPS = 12
 
 
 def rounds_of(samples, gap_us):
@@ -174,6 +180,26 @@ def overlap(out, latencies, slow_ms, gap_ms):
             else None,
         }
     )
+    # Every job by when it was posted after the start of the round before it, in 50 ms steps (the
+    # last step holds the rest): how many, and the share of them over SLOW_MS. With no link
+    # between rounds and slow jobs the shares would be alike.
+    steps = {}
+    for posted, lasting in jobs:
+        i = bisect.bisect_right(starts, posted)
+        if i == 0:
+            continue
+        step = min(int((posted - starts[i - 1]) // PHASE_STEP_US), PHASE_STEPS - 1)
+        counts = steps.setdefault(step, [0, 0])
+        counts[0] += 1
+        counts[1] += lasting > slow_us
+    summary["slowShareBySinceRound"] = [
+        {
+            "sinceRoundMs": step * PHASE_STEP_US // 1000,
+            "jobs": jobs_in,
+            "slowShare": round(slow_in_step / jobs_in, 4),
+        }
+        for step, (jobs_in, slow_in_step) in sorted(steps.items())
+    ]
     if interval_ms is not None and interval_ms < 2 * gap_ms:
         summary["note"] = (
             f"rounds closer than twice the {gap_ms:g} ms gap that separates them: several may count as one"
