@@ -12,7 +12,8 @@
 # --backlog); DISPATCH_LOAD_JAVA_OPTS: more JVM options for the load generator (it runs on ZGC with a heap of 256 MiB per 1,000 jobs/s committed at start, 1 GiB at most: no other collector flag, no -Xmx below that); DISPATCH_SERVICE_JAVA_OPTS: more JVM options for the services' JVM only, e.g. a flight recording
 # of the measured run: -XX:StartFlightRecording=delay=30s,duration=30s,filename=/tmp/jfr/svc.jfr
 # DISPATCH_DAMON_TRACE=1: also says how many of the jobs slower than 25 ms were under way while the
-# kernel's DAMON monitor ran (scripts/damon_trace.py; README, Benchmarks).
+# kernel's DAMON monitor ran, and how many were slow by when they were posted after a round began
+# (scripts/damon_trace.py; README, Benchmarks).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -97,7 +98,8 @@ if [[ -n "${DISPATCH_REDIS_PAUSE:-}" ]]; then
 fi
 # DISPATCH_DAMON_TRACE=1: when the kernel's DAMON monitors ran during the measured run (read every
 # 2 ms from /proc), against the jobs slower than 25 ms from POST to agent (the load generator's
-# --latencies-file): how many of them were under way during a round, and how many would be by chance.
+# --latencies-file): how many of them were under way during a round, how many would be by chance, and
+# the share of slow jobs by when they were posted after a round began.
 DAMON_TRACE=""
 DAMON_PID=""
 LATENCIES="$WORK/latencies.txt"
@@ -268,8 +270,10 @@ else:
           + (f"; {overlap['note']}" if overlap.get("note") else ""))
     steps = overlap.get("slowShareBySinceRound") or []
     if steps:
-        print("share of jobs over " + f"{overlap['slowMs']:g} ms by when they were posted after a round began: "
-              + ", ".join(f"{s['sinceRoundMs']} ms {100 * s['slowShare']:.1f} %" for s in steps))
+        last = 50 * 11
+        print(f"jobs over {overlap['slowMs']:g} ms by when they were posted after a round began (share of jobs): "
+              + ", ".join(f"{s['sinceRoundMs']}{'+' if s['sinceRoundMs'] == last else ''} ms "
+                          f"{100 * s['slowShare']:.1f} % of {s['jobs']}" for s in steps))
 PY
   else
     echo "DAMON rounds: none recorded (no kdamond running, or the run ended early)"

@@ -15,9 +15,11 @@
       job, -1 when never received). Prints one JSON object: the rounds within the jobs' span
       (count, median interval, CPU and wall time), the jobs over SLOW_MS (default 25) from POST to
       agent, how many of them were under way while a round ran, and the share expected by chance
-      (each such job, as long as it lasted, posted at any moment of the span); and every job by how
-      long after the start of the round before it it was posted (50 ms steps, the last from 550 ms
-      on), with the share of them over SLOW_MS in each step (slowShareBySinceRound).
+      (each such job, as long as it lasted, posted at any moment of the span); and the jobs that
+      reached an agent by how long after the start of the round before them they were posted (50 ms
+      steps, the last from 550 ms on; steps with no job left out), with the share of them over
+      SLOW_MS in each step (slowShareBySinceRound; those posted before the first round recorded:
+      jobsBeforeFirstRound).
   damon_trace.py probe SECONDS
       One process per core, pinned to it at real-time priority (SCHED_FIFO 1: root, or
       CAP_SYS_NICE), each sleeping 1 ms at a time for SECONDS (1..600): prints every wake-up later
@@ -37,6 +39,10 @@ import sys
 import time
 
 from proc_cpu import kdamond_pids, processes
+
+# overlap's jobs by their time after a round's start: steps of 50 ms, the last from 550 ms on.
+SINCE_ROUND_STEP_US = 50_000
+SINCE_ROUND_STEPS = 12
 
 
 def record(start_file, stop_file, out, period_ms):
@@ -84,10 +90,6 @@ def record(start_file, stop_file, out, period_ms):
     for fd in stats:
         os.close(fd)
     return 0
-
-
-PHASE_STEP_US = 50_000
-PHASE_STEPS = 12
 
 
 def rounds_of(samples, gap_us):
@@ -182,19 +184,23 @@ def overlap(out, latencies, slow_ms, gap_ms):
     )
     # Every job by when it was posted after the start of the round before it, in 50 ms steps (the
     # last step holds the rest): how many, and the share of them over SLOW_MS. With no link
-    # between rounds and slow jobs the shares would be alike.
-    steps = {}
+    # between rounds and slow jobs the shares would be alike. Every round recorded counts here, one
+    # that ended before the first POST too; jobs posted before the first are counted apart.
+    all_starts = [r[0] for r in rounds_of(rows_of(out, 2), int(gap_ms * 1000))]
+    steps, before_first = {}, 0
     for posted, lasting in jobs:
-        i = bisect.bisect_right(starts, posted)
+        i = bisect.bisect_right(all_starts, posted)
         if i == 0:
+            before_first += 1
             continue
-        step = min(int((posted - starts[i - 1]) // PHASE_STEP_US), PHASE_STEPS - 1)
+        step = min(int((posted - all_starts[i - 1]) // SINCE_ROUND_STEP_US), SINCE_ROUND_STEPS - 1)
         counts = steps.setdefault(step, [0, 0])
         counts[0] += 1
         counts[1] += lasting > slow_us
+    summary["jobsBeforeFirstRound"] = before_first
     summary["slowShareBySinceRound"] = [
         {
-            "sinceRoundMs": step * PHASE_STEP_US // 1000,
+            "sinceRoundMs": step * SINCE_ROUND_STEP_US // 1000,
             "jobs": jobs_in,
             "slowShare": round(slow_in_step / jobs_in, 4),
         }
