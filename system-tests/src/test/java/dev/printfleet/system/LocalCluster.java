@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -324,6 +325,18 @@ final class LocalCluster implements AutoCloseable {
     return prometheus("/api/v1/targets", "activeTargets");
   }
 
+  /**
+   * Prometheus's scrape targets; an {@link AssertionError} saying why when it does not answer with
+   * them (for a wait whose timeout must say what it last saw).
+   */
+  JsonArray targetsOrWhyNot() {
+    try {
+      return prometheusList("/api/v1/targets", "activeTargets");
+    } catch (Exception e) {
+      throw new AssertionError("Prometheus did not answer /api/v1/targets: " + e, e);
+    }
+  }
+
   /** The alerts Prometheus holds now (pending and firing), from its rules (alerts.yml). */
   JsonArray alerts() {
     return prometheus("/api/v1/alerts", "alerts");
@@ -332,12 +345,21 @@ final class LocalCluster implements AutoCloseable {
   /** One list of a Prometheus API answer's data; empty while Prometheus does not answer. */
   private JsonArray prometheus(String path, String list) {
     try {
-      var response =
-          Http.send(Http.request(prometheus, path, null).timeout(Duration.ofSeconds(5)).build());
-      return new JsonObject(response.body()).getJsonObject("data").getJsonArray(list);
+      return prometheusList(path, list);
     } catch (Exception e) {
       return new JsonArray();
     }
+  }
+
+  private JsonArray prometheusList(String path, String list) throws Exception {
+    var response =
+        Http.send(Http.request(prometheus, path, null).timeout(Duration.ofSeconds(5)).build());
+    var answer = new JsonObject(response.body()).getJsonObject("data");
+    if (response.statusCode() != 200 || answer == null || answer.getJsonArray(list) == null) {
+      throw new IOException(
+          "HTTP " + response.statusCode() + " without data." + list + ": " + response.body());
+    }
+    return answer.getJsonArray(list);
   }
 
   /**
@@ -351,15 +373,21 @@ final class LocalCluster implements AutoCloseable {
     Path into =
         Path.of(
             "target", "cluster-logs", java.time.LocalDateTime.now().toString().replace(':', '-'));
+    // Runs before the processes are stopped: nothing here may throw (a script that died may be
+    // removing these files meanwhile), and a log that cannot be copied leaves the others kept.
     try (var logs = Files.walk(files, 2)) {
       Files.createDirectories(into);
       for (Path log : logs.filter(f -> f.toString().endsWith(".log")).toList()) {
         // nginx's and Prometheus's logs are in directories of their own: prometheus-prometheus.log
         String name = files.relativize(log).toString().replace('/', '-');
-        Files.copy(log, into.resolve(name));
+        try {
+          Files.copy(log, into.resolve(name));
+        } catch (IOException e) {
+          System.out.println("local cluster log " + log + " not kept: " + e);
+        }
       }
       System.out.println("local cluster logs kept in " + into.toAbsolutePath());
-    } catch (IOException e) {
+    } catch (IOException | UncheckedIOException e) {
       System.out.println("local cluster logs not kept: " + e);
     }
   }
