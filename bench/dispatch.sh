@@ -270,9 +270,8 @@ else:
           + (f"; {overlap['note']}" if overlap.get("note") else ""))
     steps = overlap.get("slowShareBySinceRound") or []
     if steps:
-        last = 50 * 11
         print(f"jobs over {overlap['slowMs']:g} ms by when they were posted after a round began (share of jobs): "
-              + ", ".join(f"{s['sinceRoundMs']}{'+' if s['sinceRoundMs'] == last else ''} ms "
+              + ", ".join(f"{s['sinceRoundMs']}{'+' if s.get('orLater') else ''} ms "
                           f"{100 * s['slowShare']:.1f} % of {s['jobs']}" for s in steps))
 PY
   else

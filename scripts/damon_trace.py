@@ -17,9 +17,9 @@
       agent, how many of them were under way while a round ran, and the share expected by chance
       (each such job, as long as it lasted, posted at any moment of the span); and the jobs that
       reached an agent by how long after the start of the round before them they were posted (50 ms
-      steps, the last from 550 ms on; steps with no job left out), with the share of them over
-      SLOW_MS in each step (slowShareBySinceRound; those posted before the first round recorded:
-      jobsBeforeFirstRound).
+      steps, the last from 550 ms on, marked orLater; steps with no job left out), with the share
+      of them over SLOW_MS in each step (slowShareBySinceRound; those posted before the first round
+      recorded: jobsBeforeFirstRound).
   damon_trace.py probe SECONDS
       One process per core, pinned to it at real-time priority (SCHED_FIFO 1: root, or
       CAP_SYS_NICE), each sleeping 1 ms at a time for SECONDS (1..600): prints every wake-up later
@@ -128,9 +128,8 @@ def overlap(out, latencies, slow_ms, gap_ms):
     # The jobs' span, from the first POST to the last arrival: rounds outside it are not counted.
     begin = min(posted for posted, _ in jobs)
     end = max(posted + received for posted, received in jobs)
-    rounds = [
-        r for r in rounds_of(rows_of(out, 2), int(gap_ms * 1000)) if r[1] >= begin and r[0] <= end
-    ]
+    recorded = rounds_of(rows_of(out, 2), int(gap_ms * 1000))
+    rounds = [r for r in recorded if r[1] >= begin and r[0] <= end]
     summary["rounds"] = len(rounds)
     if not rounds:
         print(json.dumps(summary))
@@ -186,7 +185,7 @@ def overlap(out, latencies, slow_ms, gap_ms):
     # last step holds the rest): how many, and the share of them over SLOW_MS. With no link
     # between rounds and slow jobs the shares would be alike. Every round recorded counts here, one
     # that ended before the first POST too; jobs posted before the first are counted apart.
-    all_starts = [r[0] for r in rounds_of(rows_of(out, 2), int(gap_ms * 1000))]
+    all_starts = [r[0] for r in recorded]
     steps, before_first = {}, 0
     for posted, lasting in jobs:
         i = bisect.bisect_right(all_starts, posted)
@@ -201,6 +200,7 @@ def overlap(out, latencies, slow_ms, gap_ms):
     summary["slowShareBySinceRound"] = [
         {
             "sinceRoundMs": step * SINCE_ROUND_STEP_US // 1000,
+            "orLater": step == SINCE_ROUND_STEPS - 1,
             "jobs": jobs_in,
             "slowShare": round(slow_in_step / jobs_in, 4),
         }

@@ -321,20 +321,9 @@ final class LocalCluster implements AutoCloseable {
     return Http.client().send(request.build(), HttpResponse.BodyHandlers.ofString());
   }
 
+  /** Prometheus's scrape targets (see {@link #prometheus}). */
   JsonArray targets() {
     return prometheus("/api/v1/targets", "activeTargets");
-  }
-
-  /**
-   * Prometheus's scrape targets; an {@link AssertionError} saying why when it does not answer with
-   * them (for a wait whose timeout must say what it last saw).
-   */
-  JsonArray targetsOrWhyNot() {
-    try {
-      return prometheusList("/api/v1/targets", "activeTargets");
-    } catch (Exception e) {
-      throw new AssertionError("Prometheus did not answer /api/v1/targets: " + e, e);
-    }
   }
 
   /** The alerts Prometheus holds now (pending and firing), from its rules (alerts.yml). */
@@ -342,24 +331,28 @@ final class LocalCluster implements AutoCloseable {
     return prometheus("/api/v1/alerts", "alerts");
   }
 
-  /** One list of a Prometheus API answer's data; empty while Prometheus does not answer. */
+  /**
+   * One list of a Prometheus API answer's data; an {@link AssertionError} saying why when
+   * Prometheus does not answer with it (its status and body, or the error), so that a wait on it
+   * retries, and says on its timeout what it last saw.
+   */
   private JsonArray prometheus(String path, String list) {
+    String why;
     try {
-      return prometheusList(path, list);
+      var response =
+          Http.send(Http.request(prometheus, path, null).timeout(Duration.ofSeconds(5)).build());
+      var data =
+          response.statusCode() == 200
+              ? new JsonObject(response.body()).getJsonObject("data")
+              : null;
+      if (data != null && data.getJsonArray(list) != null) {
+        return data.getJsonArray(list);
+      }
+      why = "HTTP " + response.statusCode() + " without data." + list + ": " + response.body();
     } catch (Exception e) {
-      return new JsonArray();
+      why = e.toString();
     }
-  }
-
-  private JsonArray prometheusList(String path, String list) throws Exception {
-    var response =
-        Http.send(Http.request(prometheus, path, null).timeout(Duration.ofSeconds(5)).build());
-    var answer = new JsonObject(response.body()).getJsonObject("data");
-    if (response.statusCode() != 200 || answer == null || answer.getJsonArray(list) == null) {
-      throw new IOException(
-          "HTTP " + response.statusCode() + " without data." + list + ": " + response.body());
-    }
-    return answer.getJsonArray(list);
+    throw new AssertionError("Prometheus did not answer " + path + ": " + why);
   }
 
   /**

@@ -55,7 +55,7 @@ class LocalClusterIT {
           .untilAsserted(
               () -> {
                 var targets =
-                    cluster.targetsOrWhyNot().stream().map(t -> describe((JsonObject) t)).toList();
+                    cluster.targets().stream().map(t -> describe((JsonObject) t)).toList();
                 assertThat(targets).hasSize(5).allMatch(t -> t.startsWith("up "));
                 upTargets.set(targets);
               });
@@ -178,16 +178,16 @@ class LocalClusterIT {
       }
 
       // Prometheus sees the killed gateway down and every other target up.
+      int killedPort = cluster.port(killed);
       await()
           .atMost(Duration.ofSeconds(20))
           .pollInterval(Duration.ofMillis(500))
-          .until(
+          .untilAsserted(
               () ->
-                  cluster.targets().stream()
-                          .map(JsonObject.class::cast)
-                          .filter(t -> "up".equals(t.getString("health")))
-                          .count()
-                      == 4);
+                  assertThat(cluster.targets().stream().map(t -> describe((JsonObject) t)).toList())
+                      .hasSize(5)
+                      .allMatch(
+                          t -> t.startsWith(t.contains(":" + killedPort + "/") ? "down " : "up ")));
 
       // The alert rules (deploy/prometheus/alerts.yml) in the real Prometheus: monitoring's
       // instance_down for the killed gateway becomes PrintfleetInstanceDown, firing, whose
@@ -195,7 +195,11 @@ class LocalClusterIT {
       await()
           .atMost(Duration.ofSeconds(45))
           .pollInterval(Duration.ofMillis(500))
-          .until(() -> firing(cluster, "PrintfleetInstanceDown", killed) != null);
+          .untilAsserted(
+              () ->
+                  assertThat(firing(cluster, "PrintfleetInstanceDown", killed))
+                      .as("PrintfleetInstanceDown firing for " + killed)
+                      .isNotNull());
       JsonObject alert = firing(cluster, "PrintfleetInstanceDown", killed);
       assertThat(alert.getJsonObject("labels").getString("severity")).isEqualTo("critical");
       String runbookUrl = alert.getJsonObject("annotations").getString("runbook_url");
